@@ -6,6 +6,8 @@ SHELL := /usr/bin/env bash -o pipefail
 
 LOCALBIN ?= $(CURDIR)/bin
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
+HELM ?= $(LOCALBIN)/helm
+KUBECTL ?= kubectl
 GO_TOOL = go build -modfile=hack/tools/go.mod -o
 GOTEST_FLAGS ?=
 PKGS ?= ./...
@@ -25,6 +27,7 @@ help: ## Show this help.
 manifests: controller-gen ## Generate CRDs and RBAC from the Go markers.
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd:allowDangerousTypes=false paths="./api/...;./controllers/..." output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
 	hack/sync-chart-crds.sh
+	go run ./hack/apidocs -crds config/crd/bases -out docs/api.md
 
 .PHONY: generate
 generate: controller-gen ## Generate DeepCopy methods.
@@ -43,7 +46,7 @@ verify: manifests generate ## Fail when generated files are stale, code is not g
 	@test -z "$$(gofmt -s -l $$(git ls-files '*.go'))" || { echo "not gofmt-ed:"; gofmt -s -l $$(git ls-files '*.go'); exit 1; }
 	go vet ./...
 	@git diff --exit-code -- api config charts docs || { echo "generated files are stale: run 'make manifests generate' and commit"; exit 1; }
-	@test -z "$$(git status --porcelain -- api config charts)" || { echo "untracked generated files:"; git status --porcelain -- api config charts; exit 1; }
+	@test -z "$$(git ls-files --others --exclude-standard -- api config charts docs)" || { echo "untracked generated files (git add them):"; git ls-files --others --exclude-standard -- api config charts docs; exit 1; }
 
 ##@ Test
 
@@ -56,12 +59,20 @@ envtest: ## Build (once) the kube-apiserver, etcd and kubectl binaries from sour
 	@hack/envtest.sh
 
 .PHONY: test
-test: test-deps manifests generate ## Run all tests: unit, envtest controllers, real PostgreSQL/MariaDB/SQLite.
+test: test-deps manifests generate helm-lint ## Run all tests: unit, envtest controllers, real PostgreSQL/MariaDB/SQLite.
 	KUBEBUILDER_ASSETS="$$(hack/envtest.sh)" go test $(GOTEST_FLAGS) -count=1 -timeout 40m $(PKGS)
 
 .PHONY: bench
 bench: test-deps ## Run the benchmarks (retention sweep vs set-based DELETE, register, access).
 	KUBEBUILDER_ASSETS="$$(hack/envtest.sh)" go test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+
+.PHONY: helm-lint
+helm-lint: helm manifests ## Lint the Helm chart and render it with default and non-default values.
+	$(HELM) lint --strict charts/crm-privacy-operator
+	$(HELM) template test charts/crm-privacy-operator --namespace crm-privacy-system >/dev/null
+	$(HELM) template test charts/crm-privacy-operator --namespace crm-privacy-system \
+		--set crds.enabled=false --set metrics.serviceMonitor.enabled=true \
+		--set 'manager.watchNamespaces={sales,marketing}' >/dev/null
 
 ##@ Build
 
@@ -78,9 +89,32 @@ run: manifests generate ## Run the manager from your host against the current ku
 demo: ## Show the operator at work on a local control plane with an embedded demo CRM.
 	@if [ -x hack/demo.sh ]; then hack/demo.sh; else echo "make demo: not available yet; it lands with the packaging issue (manager, plugin, demo CRM)." >&2; exit 2; fi
 
+##@ Deployment
+
+.PHONY: install
+install: manifests ## Install the CRDs into the cluster of the current kubeconfig.
+	$(KUBECTL) apply --server-side -k config/crd
+
+.PHONY: uninstall
+uninstall: manifests ## Remove the CRDs (and with them every policy and register revision!).
+	$(KUBECTL) delete --ignore-not-found -k config/crd
+
+.PHONY: deploy
+deploy: manifests ## Install CRDs, RBAC and the manager (config/default) into the current cluster.
+	$(KUBECTL) apply --server-side -k config/default
+
+.PHONY: undeploy
+undeploy: ## Remove the manager, RBAC and CRDs installed by deploy.
+	$(KUBECTL) delete --ignore-not-found -k config/default
+
 ##@ Tools
 
 .PHONY: controller-gen
 controller-gen: $(CONTROLLER_GEN) ## Build controller-gen (pinned in hack/tools/go.mod).
 $(CONTROLLER_GEN): hack/tools/go.mod
 	$(GO_TOOL) $@ sigs.k8s.io/controller-tools/cmd/controller-gen
+
+.PHONY: helm
+helm: $(HELM) ## Build helm (pinned in hack/tools/helm/go.mod).
+$(HELM): hack/tools/helm/go.mod
+	go build -modfile=hack/tools/helm/go.mod -o $@ helm.sh/helm/v3/cmd/helm

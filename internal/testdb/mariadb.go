@@ -12,7 +12,7 @@ import (
 )
 
 // installMariaDB is the command that installs the MariaDB server binaries on Debian.
-const installMariaDB = "apt-get install -y mariadb-server (or: make test-deps)"
+const installMariaDB = "apt-get install -y mariadb-server"
 
 type mariadbFlavor struct{}
 
@@ -29,7 +29,7 @@ func mariadbBinaries() (install, server string, err error) {
 		}
 	}
 	if err1 != nil || err2 != nil {
-		return "", "", fmt.Errorf("MariaDB server binaries (mariadb-install-db, mariadbd) not found: install them with `%s`", installMariaDB)
+		return "", "", fmt.Errorf("MariaDB server binaries (mariadb-install-db, mariadbd) not found: install them with `%s` (or `make test-deps`)", installMariaDB)
 	}
 	return install, server, nil
 }

@@ -15,7 +15,7 @@ import (
 )
 
 // installPostgres is the command that installs the PostgreSQL server binaries on Debian.
-const installPostgres = "apt-get install -y postgresql (or: make test-deps)"
+const installPostgres = "apt-get install -y postgresql"
 
 type postgresFlavor struct{}
 
@@ -37,7 +37,7 @@ func postgresBinDir() (string, error) {
 	if p, err := exec.LookPath("postgres"); err == nil {
 		return filepath.Dir(p), nil
 	}
-	return "", fmt.Errorf("PostgreSQL server binaries (initdb, postgres) not found: install them with `%s`", installPostgres)
+	return "", fmt.Errorf("PostgreSQL server binaries (initdb, postgres) not found: install them with `%s` (or `make test-deps`)", installPostgres)
 }
 
 func pgMajor(path string) int {

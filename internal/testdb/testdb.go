@@ -79,9 +79,12 @@ type sharedServer struct {
 	err  error
 }
 
+// Runner is what Main runs: *testing.M, or a wrapper that adds its own teardown.
+type Runner interface{ Run() int }
+
 // Main runs the tests of a package and then stops every server this package started.
 // Call it from TestMain; it does not return.
-func Main(m *testing.M) {
+func Main(m Runner) {
 	code := m.Run()
 	stopAll()
 	os.Exit(code)

@@ -1,0 +1,190 @@
+package v1alpha1
+
+// Condition types. Every kind carries a Ready condition that sums up the others; the other
+// types belong to the kinds named in their comment. A condition is set with
+// meta.SetStatusCondition and carries the observedGeneration of the spec it describes.
+const (
+	// TypeReady is True when the object is fully reconciled and doing its job: the database
+	// is reachable and its mapping valid, the policy is scheduled, the grants match, the
+	// activity is compliant as declared. Its reason is the reason of the first condition
+	// that is not True, so `kubectl get` shows why an object is not ready. Every kind.
+	TypeReady = "Ready"
+
+	// TypeConnected is True when the operator could open a connection to the CRM database
+	// with the credentials of the connection Secret and read its server version.
+	// CRMDatabase.
+	TypeConnected = "Connected"
+
+	// TypeSchemaValid is True when every table and column of the mapping (after the preset
+	// is applied) exists with a fitting type. No erasure runs on a database whose mapping is
+	// not valid; status.schemaProblems lists what is wrong. CRMDatabase.
+	TypeSchemaValid = "SchemaValid"
+
+	// TypeLedgerReady is True when the erasure ledger table exists in the CRM database and
+	// its HMAC key could be read, or when the ledger is disabled. CRMDatabase.
+	TypeLedgerReady = "LedgerReady"
+
+	// TypeApproved is True when a person's approval is recorded: on a RetentionPolicy, an
+	// approval in spec.approval that covers the current plan beyond the budget; on a
+	// LegitimateInterestAssessment, a decision with outcome Approved that is not past its
+	// review date. RetentionPolicy, LegitimateInterestAssessment.
+	TypeApproved = "Approved"
+
+	// TypeScheduled is True when the policy's schedule and time zone are valid and the next
+	// run time is known (status.nextRunAt). False with reason Suspended when spec.suspend is
+	// set. RetentionPolicy.
+	TypeScheduled = "Scheduled"
+
+	// TypeInSync is True when the privileges the database role holds are exactly the ones
+	// declared (nothing missing, nothing extra). AccessRole.
+	TypeInSync = "InSync"
+
+	// TypeMembersDesignated is True when every member has a designation record that is
+	// current (instructed, not past validUntil). Members without one hold no access.
+	// AccessRole.
+	TypeMembersDesignated = "MembersDesignated"
+
+	// TypeLegalBasisValid is True when the declared legal basis is usable: for
+	// LegitimateInterests the referenced LIA exists, is approved, not expired and covers the
+	// activity; for Consent the databases map the consent evidence (consentAt and
+	// consentMethod). ProcessingActivity.
+	TypeLegalBasisValid = "LegalBasisValid"
+
+	// TypeDPIAInPlace is True when no DPIA is needed, or one is recorded as completed (a
+	// reference and a completion date). ProcessingActivity.
+	TypeDPIAInPlace = "DPIAInPlace"
+
+	// TypeRetentionDefined is True when the activity has erasure time limits: every
+	// referenced RetentionPolicy exists, or limits are described in words.
+	// ProcessingActivity.
+	TypeRetentionDefined = "RetentionDefined"
+
+	// TypeProcessorsCovered is True when every processor has an Art. 28 contract that is
+	// signed and not expired. ProcessingActivity.
+	TypeProcessorsCovered = "ProcessorsCovered"
+
+	// TypeCompliant is True when the last compliance scan of the contacts in scope found
+	// nothing wrong (see status.compliance). ProcessingActivity.
+	TypeCompliant = "Compliant"
+
+	// TypeVerified is True when the revision's snapshot matches its content hash and its
+	// previous hash matches the revision before it. RegisterRevision.
+	TypeVerified = "Verified"
+)
+
+// Condition reasons. A reason is a CamelCase word that programs can match; the condition's
+// message says the same for people, with names and counts but never personal data.
+const (
+	// ReasonReconciled: everything the condition covers was checked and is as declared.
+	ReasonReconciled = "Reconciled"
+	// ReasonProgressing: the operator is still working towards the declared state (first
+	// connection, a run in progress); look again shortly.
+	ReasonProgressing = "Progressing"
+	// ReasonInvalidSpec: the spec passed the API server's validation but the operator cannot
+	// act on it (for example a selector naming a logical field the database does not map);
+	// the message says what to change.
+	ReasonInvalidSpec = "InvalidSpec"
+	// ReasonUnsupported: the engine cannot do what the spec asks (row filters on MySQL,
+	// roles on SQLite); nothing is applied for that part.
+	ReasonUnsupported = "Unsupported"
+
+	// ReasonDatabaseNotFound: the referenced CRMDatabase does not exist in the namespace.
+	ReasonDatabaseNotFound = "DatabaseNotFound"
+	// ReasonDatabaseNotReady: the referenced CRMDatabase exists but is not Ready, so nothing
+	// is read from or written to it.
+	ReasonDatabaseNotReady = "DatabaseNotReady"
+	// ReasonSecretNotFound: a referenced Secret does not exist in the namespace.
+	ReasonSecretNotFound = "SecretNotFound"
+	// ReasonSecretKeyMissing: a referenced Secret exists but lacks a key the operator needs
+	// (for example neither `dsn` nor `host` in the connection Secret).
+	ReasonSecretKeyMissing = "SecretKeyMissing"
+	// ReasonConnectionFailed: the database could not be reached or refused the credentials.
+	ReasonConnectionFailed = "ConnectionFailed"
+	// ReasonSchemaInvalid: the mapping names a table or column that is missing or of an
+	// unfitting type; status.schemaProblems has the details.
+	ReasonSchemaInvalid = "SchemaInvalid"
+	// ReasonLedgerDisabled: spec.ledger.enabled is false; erasures leave no proof.
+	ReasonLedgerDisabled = "LedgerDisabled"
+	// ReasonLedgerFailed: the ledger table could not be created or checked.
+	ReasonLedgerFailed = "LedgerFailed"
+
+	// ReasonScheduled: the policy runs on its schedule; status.nextRunAt says when.
+	ReasonScheduled = "Scheduled"
+	// ReasonInvalidSchedule: the cron expression or the time zone cannot be parsed.
+	ReasonInvalidSchedule = "InvalidSchedule"
+	// ReasonSuspended: spec.suspend is true; no run starts until it is cleared.
+	ReasonSuspended = "Suspended"
+	// ReasonDryRun: the policy is in DryRun mode; it counts what it would erase
+	// (status.pending) and erases nothing.
+	ReasonDryRun = "DryRun"
+	// ReasonBudgetExceeded: the plan exceeds the safety budget and no approval covers it;
+	// nothing was erased. Record an approval in spec.approval or widen the budget.
+	ReasonBudgetExceeded = "BudgetExceeded"
+	// ReasonApprovalCovers: the plan exceeds the budget and spec.approval covers it.
+	ReasonApprovalCovers = "ApprovalCovers"
+	// ReasonNoApproval: no approval is recorded, and none is needed.
+	ReasonNoApproval = "NoApproval"
+	// ReasonRunSucceeded: the last run processed every selected contact.
+	ReasonRunSucceeded = "RunSucceeded"
+	// ReasonRunFailed: the last run stopped on an error; the next run resumes from the
+	// checkpoint.
+	ReasonRunFailed = "RunFailed"
+	// ReasonActivityNotFound: the referenced ProcessingActivity does not exist.
+	ReasonActivityNotFound = "ActivityNotFound"
+	// ReasonPolicyNotFound: a referenced RetentionPolicy does not exist.
+	ReasonPolicyNotFound = "PolicyNotFound"
+
+	// ReasonDriftCorrected: privileges granted out of band were revoked, or missing ones
+	// granted, to match the spec.
+	ReasonDriftCorrected = "DriftCorrected"
+	// ReasonGrantFailed: the privileges could not be applied; the transaction was rolled
+	// back and the database is as it was.
+	ReasonGrantFailed = "GrantFailed"
+	// ReasonDesignationMissing: a member has no designation record and was given no access.
+	ReasonDesignationMissing = "DesignationMissing"
+	// ReasonDesignationExpired: a member's designation is past its validUntil; the member's
+	// access was removed.
+	ReasonDesignationExpired = "DesignationExpired"
+	// ReasonExpired: the object is past its own validUntil or review date (an AccessRole
+	// whose grants were revoked, an LIA that needs review).
+	ReasonExpired = "Expired"
+
+	// ReasonLIANotFound: the referenced LegitimateInterestAssessment does not exist.
+	ReasonLIANotFound = "LIANotFound"
+	// ReasonLIANotApproved: the referenced LIA has no Approved decision (draft or rejected).
+	ReasonLIANotApproved = "LIANotApproved"
+	// ReasonConsentEvidenceMissing: the legal basis is Consent but a database in scope does
+	// not map both consentAt and consentMethod, so consent cannot be shown.
+	ReasonConsentEvidenceMissing = "ConsentEvidenceMissing"
+	// ReasonDPIARequired: the activity meets two or more WP248 criteria or profiles people,
+	// and no completed DPIA is recorded.
+	ReasonDPIARequired = "DPIARequired"
+	// ReasonNotRequired: the check does not apply (no DPIA needed, no processors).
+	ReasonNotRequired = "NotRequired"
+	// ReasonRetentionMissing: the activity declares no erasure time limit, or references a
+	// RetentionPolicy that does not exist.
+	ReasonRetentionMissing = "RetentionMissing"
+	// ReasonContractMissing: a processor has no Art. 28 contract recorded.
+	ReasonContractMissing = "ContractMissing"
+	// ReasonContractExpired: a processor's Art. 28 contract is past its expiry date.
+	ReasonContractExpired = "ContractExpired"
+	// ReasonNonCompliantContacts: the compliance scan found contacts in scope that break a
+	// rule (no legal basis, consent without evidence, opted out, restricted fields filled…).
+	ReasonNonCompliantContacts = "NonCompliantContacts"
+	// ReasonScanFailed: the compliance scan of a database could not run.
+	ReasonScanFailed = "ScanFailed"
+
+	// ReasonDraft: the LIA has no decision yet.
+	ReasonDraft = "Draft"
+	// ReasonApproved: the LIA's decision is Approved and current.
+	ReasonApproved = "Approved"
+	// ReasonRejected: the LIA's decision is Rejected; activities cannot rely on it.
+	ReasonRejected = "Rejected"
+
+	// ReasonChainVerified: the revision's hashes check out against its snapshot and its
+	// predecessor.
+	ReasonChainVerified = "ChainVerified"
+	// ReasonChainBroken: the content hash does not match the snapshot, or the previous hash
+	// does not match the revision before it: the register was altered out of band.
+	ReasonChainBroken = "ChainBroken"
+)

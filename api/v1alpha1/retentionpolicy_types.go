@@ -1,0 +1,547 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// RetentionMode says whether a policy only counts or also erases.
+// +kubebuilder:validation:Enum=DryRun;Enforce
+type RetentionMode string
+
+const (
+	// ModeDryRun counts, on schedule, the contacts each rule would erase (status.pending)
+	// and erases nothing. The default: review the plan before enforcing.
+	ModeDryRun RetentionMode = "DryRun"
+	// ModeEnforce erases or anonymises the selected contacts on schedule, within the safety
+	// budget or an approval.
+	ModeEnforce RetentionMode = "Enforce"
+)
+
+// RetentionSince is the moment a retention term counts from.
+// +kubebuilder:validation:Enum=LastContact;Created
+type RetentionSince string
+
+const (
+	// SinceLastContact counts from the last contact: the later of the mapped
+	// `lastContactAt` field and the latest interaction that renews the term (renewedBy).
+	// A contact never in touch counts from its creation.
+	SinceLastContact RetentionSince = "LastContact"
+	// SinceCreated counts from the contact's creation (the mapped `createdAt` field),
+	// whatever happened since.
+	SinceCreated RetentionSince = "Created"
+)
+
+// InteractionDirection says who initiated an interaction.
+// +kubebuilder:validation:Enum=Any;Inbound;Outbound
+type InteractionDirection string
+
+const (
+	// DirectionAny counts interactions whoever initiated them, and those of unknown
+	// direction.
+	DirectionAny InteractionDirection = "Any"
+	// DirectionInbound counts only interactions that came from the person (a call they
+	// made, an email they sent): what some regulators require for the term to be renewed.
+	DirectionInbound InteractionDirection = "Inbound"
+	// DirectionOutbound counts only interactions that came from the company.
+	DirectionOutbound InteractionDirection = "Outbound"
+)
+
+// RetentionAction is what happens to a contact whose term has run out.
+// +kubebuilder:validation:Enum=Delete;Anonymize
+type RetentionAction string
+
+const (
+	// ActionDelete deletes the contact, its extension row, its dependent rows (as the
+	// CRMDatabase's dependents say) and its interaction links.
+	ActionDelete RetentionAction = "Delete"
+	// ActionAnonymize keeps the contact row (for statistics) and overwrites the listed
+	// fields so that the person can no longer be identified.
+	ActionAnonymize RetentionAction = "Anonymize"
+)
+
+// AnonymizeStrategy is how one field is overwritten when a contact is anonymised.
+// +kubebuilder:validation:Enum=Null;Redact;Hash
+type AnonymizeStrategy string
+
+const (
+	// StrategyNull sets the field to NULL.
+	StrategyNull AnonymizeStrategy = "Null"
+	// StrategyRedact replaces a text field with a fixed placeholder (`REDACTED`), for
+	// columns that do not accept NULL.
+	StrategyRedact AnonymizeStrategy = "Redact"
+	// StrategyHash replaces the value with a keyed hash (HMAC-SHA-256 with the ledger key,
+	// hex): equal values stay equal, for counting duplicates, without revealing them. This is
+	// pseudonymisation, not anonymisation, while the key exists.
+	StrategyHash AnonymizeStrategy = "Hash"
+)
+
+// RunResult is how a retention run ended.
+// +kubebuilder:validation:Enum=Succeeded;Failed;BudgetExceeded;DryRun
+type RunResult string
+
+const (
+	// RunSucceeded: every selected contact was processed (or held).
+	RunSucceeded RunResult = "Succeeded"
+	// RunFailed: the run stopped on an error; the checkpoint lets the next run resume.
+	RunFailed RunResult = "Failed"
+	// RunBudgetExceeded: the plan was larger than the budget and no approval covered it;
+	// nothing was erased.
+	RunBudgetExceeded RunResult = "BudgetExceeded"
+	// RunDryRun: the policy is in DryRun mode; the run only counted.
+	RunDryRun RunResult = "DryRun"
+)
+
+// RetentionPolicySpec declares how long contacts are kept and what happens after.
+// +kubebuilder:validation:XValidation:rule="!has(self.mode) || self.mode != 'Enforce' || !has(self.budget) || !has(self.budget.maxDeletionPercent) || self.budget.maxDeletionPercent > 0",message="mode Enforce needs a budget above zero: a zero maxDeletionPercent would block every run; keep DryRun or raise the budget",fieldPath=".budget.maxDeletionPercent",reason=FieldValueInvalid
+type RetentionPolicySpec struct {
+	// databaseRef names the CRMDatabase, in this namespace, whose contacts the policy
+	// applies to.
+	// +required
+	DatabaseRef LocalObjectReference `json:"databaseRef"`
+
+	// processingActivityRef names the ProcessingActivity, in this namespace, whose erasure
+	// time limit (GDPR Art. 30(1)(f)) this policy implements. The register lists the
+	// policy's terms under that activity.
+	// +required
+	ProcessingActivityRef LocalObjectReference `json:"processingActivityRef"`
+
+	// schedule is when the policy runs, as a five-field cron expression (minute, hour, day of
+	// month, month, day of week), for example `0 3 * * *` for 03:00 every day, or one of
+	// `@hourly`, `@daily`, `@midnight`, `@weekly`, `@monthly`, `@yearly`, `@annually`. Runs
+	// missed while the operator was down collapse into one catch-up run.
+	// +required
+	// +kubebuilder:validation:MinLength=6
+	// +kubebuilder:validation:MaxLength=100
+	// +kubebuilder:validation:Pattern=`^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|[0-9A-Za-z*,/?-]+( +[0-9A-Za-z*,/?-]+){4})$`
+	Schedule string `json:"schedule"`
+
+	// timeZone is the IANA time zone the schedule is read in, for example `Europe/Paris`.
+	// When omitted, UTC.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:Pattern=`^[A-Za-z][A-Za-z0-9_+/-]*$`
+	TimeZone string `json:"timeZone,omitempty"`
+
+	// mode is `DryRun` (the default: count what would be erased, erase nothing) or
+	// `Enforce` (erase on schedule, within the budget).
+	// +optional
+	// +kubebuilder:default=DryRun
+	Mode RetentionMode `json:"mode,omitempty"`
+
+	// suspend stops new runs while true; a run in progress finishes its current batch and
+	// stops. Counting (status.pending) goes on.
+	// +optional
+	Suspend *bool `json:"suspend,omitempty"`
+
+	// rules are the retention rules. A contact that several rules select is handled by one
+	// rule only: the one whose term ends last (the longest term wins, so that no rule
+	// erases a contact that another rule still keeps); on a tie, the first listed.
+	// +required
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=32
+	Rules []RetentionRule `json:"rules"`
+
+	// legalHolds exclude contacts from every rule, whatever their term: a dispute, an audit,
+	// a claim. Contacts whose mapped `legalHold` field is true are always excluded too.
+	// Held contacts are counted in the run's `held` figure.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=16
+	LegalHolds []LegalHold `json:"legalHolds,omitempty"`
+
+	// batchSize is how many contacts each transaction erases. Smaller batches hold locks for
+	// less time; each batch is one short transaction.
+	// +optional
+	// +kubebuilder:default=500
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=10000
+	BatchSize *int32 `json:"batchSize,omitempty"`
+
+	// budget is the safety budget: a run that would erase more than it allows erases nothing
+	// and waits for an approval (spec.approval).
+	// +optional
+	// +kubebuilder:default={}
+	Budget *RetentionBudget `json:"budget,omitempty"`
+
+	// approval records a person's go-ahead for a plan larger than the budget. It covers any
+	// plan up to approval.maxDeletions contacts; a larger plan needs a new approval.
+	// +optional
+	Approval *RetentionApproval `json:"approval,omitempty"`
+}
+
+// RetentionRule is one retention term for the contacts its selector matches.
+// +kubebuilder:validation:XValidation:rule="self.action != 'Anonymize' || (has(self.anonymize) && size(self.anonymize) > 0)",message="action Anonymize needs at least one field in anonymize",fieldPath=".anonymize",reason=FieldValueRequired
+// +kubebuilder:validation:XValidation:rule="self.action != 'Delete' || !has(self.anonymize) || size(self.anonymize) == 0",message="anonymize is only used with action Anonymize",fieldPath=".anonymize",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="!has(self.renewedBy) || !has(self.since) || self.since == 'LastContact'",message="renewedBy only applies to terms counted since LastContact",fieldPath=".renewedBy",reason=FieldValueForbidden
+type RetentionRule struct {
+	// name identifies the rule in status, metrics and the erasure ledger, for example
+	// `prospects`.
+	// +required
+	Name ItemName `json:"name"`
+
+	// selector picks the contacts the rule applies to, by logical fields. When omitted, the
+	// rule applies to every contact.
+	// +optional
+	Selector *ContactSelector `json:"selector,omitempty"`
+
+	// retainFor is how long a contact is kept after the `since` moment: a number and a unit,
+	// `d` (days), `m` (months) or `y` (years), for example `24m` or `10y`.
+	// +required
+	RetainFor RetentionTerm `json:"retainFor"`
+
+	// since is the moment the term counts from: `LastContact` (the default: the last
+	// interaction that renews the term, or the mapped lastContactAt) or `Created`.
+	// +optional
+	// +kubebuilder:default=LastContact
+	Since RetentionSince `json:"since,omitempty"`
+
+	// renewedBy says which interactions renew the term. When omitted, every interaction of
+	// every source, in either direction, renews it.
+	// +optional
+	RenewedBy *RenewalSpec `json:"renewedBy,omitempty"`
+
+	// action is what happens when the term has run out: `Delete` or `Anonymize`.
+	// +required
+	Action RetentionAction `json:"action"`
+
+	// anonymize lists the fields overwritten by `Anonymize`, each with its strategy.
+	// Required for `Anonymize`, not allowed for `Delete`. Fields that hold personal data and
+	// are left out keep their value: list every personal field.
+	// +optional
+	// +listType=map
+	// +listMapKey=field
+	// +kubebuilder:validation:MaxItems=64
+	Anonymize []AnonymizeField `json:"anonymize,omitempty"`
+}
+
+// RenewalSpec says which interactions renew a retention term.
+type RenewalSpec struct {
+	// kinds are the interaction kinds that renew the term, as the interaction sources name
+	// them (their kind column or fixedKind), for example `call`. When empty, any kind does.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=64
+	Kinds []string `json:"kinds,omitempty"`
+
+	// direction is `Any` (the default), `Inbound` (only contact initiated by the person) or
+	// `Outbound`.
+	// +optional
+	// +kubebuilder:default=Any
+	Direction InteractionDirection `json:"direction,omitempty"`
+}
+
+// AnonymizeField is one field overwritten by anonymisation.
+type AnonymizeField struct {
+	// field is the logical field overwritten, for example `email`.
+	// +required
+	Field LogicalFieldName `json:"field"`
+
+	// strategy is `Null` (set to NULL), `Redact` (a fixed placeholder) or `Hash` (a keyed
+	// hash of the value).
+	// +required
+	Strategy AnonymizeStrategy `json:"strategy"`
+}
+
+// LegalHold excludes contacts from erasure.
+type LegalHold struct {
+	// name identifies the hold, for example `dispute-2026-014`.
+	// +required
+	Name ItemName `json:"name"`
+
+	// reason says why the contacts are held, for the record (a case number, an authority's
+	// request). Do not put personal data here.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	Reason string `json:"reason"`
+
+	// selector picks the held contacts by logical fields.
+	// +required
+	Selector ContactSelector `json:"selector"`
+}
+
+// RetentionBudget bounds what one run may erase without an approval.
+type RetentionBudget struct {
+	// maxDeletionPercent is the share of the database's contacts one run may erase or
+	// anonymise, from 0 to 100 (default 10). 0 means every run needs an approval, which
+	// mode Enforce does not allow.
+	// +optional
+	// +kubebuilder:default=10
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	MaxDeletionPercent *int32 `json:"maxDeletionPercent,omitempty"`
+
+	// maxDeletionsPerRun is an absolute cap on the contacts one run may erase or anonymise,
+	// applied on top of maxDeletionPercent. When omitted, only the percentage applies.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100000000
+	MaxDeletionsPerRun *int64 `json:"maxDeletionsPerRun,omitempty"`
+}
+
+// RetentionApproval is a person's recorded go-ahead for a plan beyond the budget.
+type RetentionApproval struct {
+	// approvedBy is who approved (name or user name), for accountability.
+	// +required
+	ApprovedBy Person `json:"approvedBy"`
+
+	// approvedAt is when the approval was given (RFC 3339, for example
+	// `2026-11-20T09:30:00Z`).
+	// +required
+	ApprovedAt metav1.Time `json:"approvedAt"`
+
+	// maxDeletions is the plan size the approval covers: a run may erase up to this many
+	// contacts. Compare with status.pending before approving.
+	// +required
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100000000
+	MaxDeletions int64 `json:"maxDeletions"`
+
+	// reason says why the larger erasure is right (a first clean-up of years of backlog).
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Reason string `json:"reason,omitempty"`
+}
+
+// RetentionPolicyStatus is what the policy found and did.
+type RetentionPolicyStatus struct {
+	// observedGeneration is the metadata.generation of the spec the status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// conditions are Scheduled, Approved and Ready.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	// +patchStrategy=merge
+	// +patchMergeKey=type
+	// +kubebuilder:validation:MaxItems=16
+	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
+
+	// totalContacts is the number of contacts in the database at the last count, the base of
+	// maxDeletionPercent.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	TotalContacts *int64 `json:"totalContacts,omitempty"`
+
+	// pending is the number of contacts the rules select now, after legal holds: what the
+	// next run would erase or anonymise.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	Pending *int64 `json:"pending,omitempty"`
+
+	// rules gives the pending count of each rule.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=32
+	Rules []RulePending `json:"rules,omitempty"`
+
+	// lastScheduledAt is the scheduled time the last run stood for; runs missed before it are
+	// not run again.
+	// +optional
+	LastScheduledAt *metav1.Time `json:"lastScheduledAt,omitempty"`
+
+	// nextRunAt is when the next run is scheduled.
+	// +optional
+	NextRunAt *metav1.Time `json:"nextRunAt,omitempty"`
+
+	// lastRun is the outcome of the last run, rule by rule.
+	// +optional
+	LastRun *RetentionRun `json:"lastRun,omitempty"`
+
+	// history holds the last 10 runs, newest first.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=10
+	History []RunRecord `json:"history,omitempty"`
+
+	// checkpoint is where an interrupted run resumes: the next run continues after lastKey
+	// in that rule instead of starting over, so no contact is counted twice.
+	// +optional
+	Checkpoint *SweepCheckpoint `json:"checkpoint,omitempty"`
+}
+
+// RulePending is the pending count of one rule.
+type RulePending struct {
+	// name is the rule's name.
+	// +required
+	Name ItemName `json:"name"`
+
+	// pending is the number of contacts the rule selects now.
+	// +required
+	// +kubebuilder:validation:Minimum=0
+	Pending int64 `json:"pending"`
+}
+
+// RunRecord sums up one run.
+type RunRecord struct {
+	// runID identifies the run; the erasure ledger rows of the run carry it.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=64
+	RunID string `json:"runID"`
+
+	// mode is the mode the run ran in.
+	// +optional
+	Mode RetentionMode `json:"mode,omitempty"`
+
+	// result is how the run ended: `Succeeded`, `Failed`, `BudgetExceeded` or `DryRun`.
+	// +optional
+	Result RunResult `json:"result,omitempty"`
+
+	// startedAt is when the run started.
+	// +optional
+	StartedAt *metav1.Time `json:"startedAt,omitempty"`
+
+	// finishedAt is when the run ended.
+	// +optional
+	FinishedAt *metav1.Time `json:"finishedAt,omitempty"`
+
+	// planned is the number of contacts the rules selected when the run started.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	Planned int64 `json:"planned,omitempty"`
+
+	// erased is the number of contacts deleted.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	Erased int64 `json:"erased,omitempty"`
+
+	// anonymized is the number of contacts anonymised.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	Anonymized int64 `json:"anonymized,omitempty"`
+
+	// held is the number of contacts skipped because of a legal hold.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	Held int64 `json:"held,omitempty"`
+
+	// failed is the number of contacts that could not be processed.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	Failed int64 `json:"failed,omitempty"`
+
+	// message explains the result in a sentence, with counts only.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Message string `json:"message,omitempty"`
+}
+
+// RetentionRun is the outcome of a run with its per-rule figures.
+type RetentionRun struct {
+	// RunRecord gives the run's identity, outcome and totals, as in status.history.
+	RunRecord `json:",inline"`
+
+	// rules gives the figures of each rule.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=32
+	Rules []RuleRunCounts `json:"rules,omitempty"`
+}
+
+// RuleRunCounts is what one rule did in a run.
+type RuleRunCounts struct {
+	// name is the rule's name.
+	// +required
+	Name ItemName `json:"name"`
+
+	// erased is the number of contacts the rule deleted.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	Erased int64 `json:"erased,omitempty"`
+
+	// anonymized is the number of contacts the rule anonymised.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	Anonymized int64 `json:"anonymized,omitempty"`
+
+	// held is the number of contacts the rule selected that a legal hold kept.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	Held int64 `json:"held,omitempty"`
+
+	// failed is the number of contacts the rule could not process.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	Failed int64 `json:"failed,omitempty"`
+}
+
+// SweepCheckpoint is how far an interrupted run got.
+type SweepCheckpoint struct {
+	// runID is the run the checkpoint belongs to.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=64
+	RunID string `json:"runID"`
+
+	// rule is the rule in progress.
+	// +required
+	Rule ItemName `json:"rule"`
+
+	// lastKey is the contact key of the last contact committed, as text. Keys are
+	// pseudonymous identifiers; map a column that carries no personal data as the key.
+	// +required
+	// +kubebuilder:validation:MaxLength=256
+	LastKey string `json:"lastKey"`
+
+	// updatedAt is when the checkpoint was written.
+	// +optional
+	UpdatedAt *metav1.Time `json:"updatedAt,omitempty"`
+}
+
+// RetentionPolicy deletes or anonymises the contacts of a CRMDatabase whose retention term
+// has run out, on a schedule, in DryRun mode until told to enforce, within a safety budget.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:scope=Namespaced,shortName=rp,categories=crmprivacy
+// +kubebuilder:printcolumn:name="Database",type=string,JSONPath=`.spec.databaseRef.name`
+// +kubebuilder:printcolumn:name="Mode",type=string,JSONPath=`.spec.mode`
+// +kubebuilder:printcolumn:name="Last run",type=date,JSONPath=`.status.lastRun.finishedAt`
+// +kubebuilder:printcolumn:name="Erased",type=integer,JSONPath=`.status.lastRun.erased`
+// +kubebuilder:printcolumn:name="Pending",type=integer,JSONPath=`.status.pending`
+// +kubebuilder:printcolumn:name="Next run",type=date,JSONPath=`.status.nextRunAt`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
+// +kubebuilder:printcolumn:name="Activity",type=string,JSONPath=`.spec.processingActivityRef.name`,priority=1
+// +kubebuilder:printcolumn:name="Schedule",type=string,JSONPath=`.spec.schedule`,priority=1
+// +kubebuilder:printcolumn:name="Suspended",type=boolean,JSONPath=`.spec.suspend`,priority=1
+// +kubebuilder:printcolumn:name="Anonymized",type=integer,JSONPath=`.status.lastRun.anonymized`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type RetentionPolicy struct {
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the object's standard metadata.
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec is the policy: rules, schedule, mode, safety budget.
+	// +required
+	Spec RetentionPolicySpec `json:"spec"`
+
+	// status is what the policy found and did.
+	// +optional
+	Status RetentionPolicyStatus `json:"status,omitempty"`
+}
+
+// RetentionPolicyList is a list of RetentionPolicies.
+// +kubebuilder:object:root=true
+type RetentionPolicyList struct {
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the list's standard metadata.
+	// +optional
+	metav1.ListMeta `json:"metadata,omitempty"`
+	// items are the RetentionPolicies.
+	Items []RetentionPolicy `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&RetentionPolicy{}, &RetentionPolicyList{})
+}

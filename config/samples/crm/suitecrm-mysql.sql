@@ -1,0 +1,169 @@
+-- A SuiteCRM-shaped test schema for the "suitecrm" mapping preset, MySQL/MariaDB.
+--
+-- It reproduces the tables of SuiteCRM 7 (7.10 and later) that the preset reads, with the
+-- column names and types SuiteCRM's vardefs give them, plus the e-mail tables to show
+-- where SuiteCRM keeps addresses. It is a fixture for tests and demos: a real SuiteCRM
+-- installation already has these tables (and a few hundred more).
+--
+-- Where the preset's fields are:
+--   contacts        id (key), deleted (soft delete), first_name, last_name, title (jobRole),
+--                   phone_work (phone), phone_mobile, phone_home, phone_other, phone_fax,
+--                   do_not_call (optOut), lawful_basis (legalBasis), lawful_basis_source
+--                   (consentMethod), date_reviewed (consentAt), date_entered (createdAt),
+--                   date_modified, birthdate (birthDate), department
+--   contacts_cstm   id_c (1:1 with contacts.id): custom fields made in Studio end in _c.
+--                   Before 7.10, lawful_basis/lawful_basis_source/date_reviewed were
+--                   custom fields here; the preset finds them in either place.
+--   calls           id, date_start (interaction time), direction (Inbound/Outbound), deleted
+--   calls_contacts  call_id, contact_id, deleted (many-to-many link)
+-- SuiteCRM has no column for contactType, legalHold or lifecycleStage: the custom fields
+-- contact_type_c and legal_hold_c below show how to add them and map them explicitly.
+-- SuiteCRM 7 creates its tables in utf8 (utf8mb3).
+
+CREATE TABLE contacts (
+    id                         CHAR(36) NOT NULL,
+    date_entered               DATETIME DEFAULT NULL,
+    date_modified              DATETIME DEFAULT NULL,
+    modified_user_id           CHAR(36) DEFAULT NULL,
+    created_by                 CHAR(36) DEFAULT NULL,
+    description                TEXT,
+    deleted                    TINYINT(1) DEFAULT 0,
+    assigned_user_id           CHAR(36) DEFAULT NULL,
+    salutation                 VARCHAR(255) DEFAULT NULL,
+    first_name                 VARCHAR(100) DEFAULT NULL,
+    last_name                  VARCHAR(100) DEFAULT NULL,
+    title                      VARCHAR(100) DEFAULT NULL,
+    photo                      VARCHAR(255) DEFAULT NULL,
+    department                 VARCHAR(255) DEFAULT NULL,
+    do_not_call                TINYINT(1) DEFAULT 0,
+    phone_home                 VARCHAR(100) DEFAULT NULL,
+    phone_mobile               VARCHAR(100) DEFAULT NULL,
+    phone_work                 VARCHAR(100) DEFAULT NULL,
+    phone_other                VARCHAR(100) DEFAULT NULL,
+    phone_fax                  VARCHAR(100) DEFAULT NULL,
+    lawful_basis               TEXT,
+    date_reviewed              DATE DEFAULT NULL,
+    lawful_basis_source        VARCHAR(100) DEFAULT NULL,
+    primary_address_street     VARCHAR(150) DEFAULT NULL,
+    primary_address_city       VARCHAR(100) DEFAULT NULL,
+    primary_address_state      VARCHAR(100) DEFAULT NULL,
+    primary_address_postalcode VARCHAR(20) DEFAULT NULL,
+    primary_address_country    VARCHAR(255) DEFAULT NULL,
+    alt_address_street         VARCHAR(150) DEFAULT NULL,
+    alt_address_city           VARCHAR(100) DEFAULT NULL,
+    alt_address_state          VARCHAR(100) DEFAULT NULL,
+    alt_address_postalcode     VARCHAR(20) DEFAULT NULL,
+    alt_address_country        VARCHAR(255) DEFAULT NULL,
+    assistant                  VARCHAR(75) DEFAULT NULL,
+    assistant_phone            VARCHAR(100) DEFAULT NULL,
+    lead_source                VARCHAR(255) DEFAULT NULL,
+    reports_to_id              CHAR(36) DEFAULT NULL,
+    birthdate                  DATE DEFAULT NULL,
+    campaign_id                CHAR(36) DEFAULT NULL,
+    joomla_account_id          VARCHAR(255) DEFAULT NULL,
+    portal_account_type        VARCHAR(100) DEFAULT NULL,
+    portal_user_type           VARCHAR(100) DEFAULT 'Single',
+    PRIMARY KEY (id),
+    KEY idx_cont_last_first (last_name, first_name, deleted),
+    KEY idx_contacts_del_last (deleted, last_name),
+    KEY idx_cont_del_reports (deleted, reports_to_id, last_name),
+    KEY idx_reports_to_id (reports_to_id),
+    KEY idx_del_id_user (deleted, id, assigned_user_id),
+    KEY idx_cont_assigned (assigned_user_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;
+
+-- Studio custom fields of Contacts. The jjwg_maps_* columns come with SuiteCRM's Maps
+-- module; contact_type_c and legal_hold_c are custom GDPR fields an administrator adds.
+CREATE TABLE contacts_cstm (
+    id_c                       CHAR(36) NOT NULL,
+    jjwg_maps_lng_c            FLOAT(11, 8) DEFAULT 0.00000000,
+    jjwg_maps_lat_c            FLOAT(10, 8) DEFAULT 0.00000000,
+    jjwg_maps_geocode_status_c VARCHAR(255) DEFAULT NULL,
+    jjwg_maps_address_c        VARCHAR(255) DEFAULT NULL,
+    contact_type_c             VARCHAR(100) DEFAULT NULL,
+    legal_hold_c               TINYINT(1) DEFAULT 0,
+    PRIMARY KEY (id_c)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;
+
+CREATE TABLE calls (
+    id                   CHAR(36) NOT NULL,
+    name                 VARCHAR(50) DEFAULT NULL,
+    date_entered         DATETIME DEFAULT NULL,
+    date_modified        DATETIME DEFAULT NULL,
+    modified_user_id     CHAR(36) DEFAULT NULL,
+    created_by           CHAR(36) DEFAULT NULL,
+    description          TEXT,
+    deleted              TINYINT(1) DEFAULT 0,
+    assigned_user_id     CHAR(36) DEFAULT NULL,
+    duration_hours       INT(2) DEFAULT NULL,
+    duration_minutes     INT(2) DEFAULT NULL,
+    date_start           DATETIME DEFAULT NULL,
+    date_end             DATETIME DEFAULT NULL,
+    parent_type          VARCHAR(255) DEFAULT NULL,
+    status               VARCHAR(100) DEFAULT 'Planned',
+    direction            VARCHAR(100) DEFAULT NULL,
+    parent_id            CHAR(36) DEFAULT NULL,
+    reminder_time        INT(11) DEFAULT -1,
+    email_reminder_time  INT(11) DEFAULT -1,
+    email_reminder_sent  TINYINT(1) DEFAULT 0,
+    outlook_id           VARCHAR(255) DEFAULT NULL,
+    repeat_type          VARCHAR(36) DEFAULT NULL,
+    repeat_interval      INT(3) DEFAULT 1,
+    repeat_dow           VARCHAR(7) DEFAULT NULL,
+    repeat_until         DATE DEFAULT NULL,
+    repeat_count         INT(7) DEFAULT NULL,
+    repeat_parent_id     CHAR(36) DEFAULT NULL,
+    recurring_source     VARCHAR(36) DEFAULT NULL,
+    PRIMARY KEY (id),
+    KEY idx_call_name (name),
+    KEY idx_status (status),
+    KEY idx_calls_date_start (date_start),
+    KEY idx_calls_par_del (parent_id, parent_type, deleted),
+    KEY idx_calls_assigned_del (deleted, assigned_user_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;
+
+CREATE TABLE calls_contacts (
+    id            VARCHAR(36) NOT NULL,
+    call_id       VARCHAR(36) DEFAULT NULL,
+    contact_id    VARCHAR(36) DEFAULT NULL,
+    required      VARCHAR(1) DEFAULT '1',
+    accept_status VARCHAR(25) DEFAULT 'none',
+    date_modified DATETIME DEFAULT NULL,
+    deleted       TINYINT(1) DEFAULT 0,
+    PRIMARY KEY (id),
+    KEY idx_con_call_call (call_id),
+    KEY idx_con_call_con (contact_id),
+    KEY idx_call_contact (call_id, contact_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;
+
+-- E-mail addresses are not contact columns in SuiteCRM: a contact's addresses are rows of
+-- email_addresses linked through email_addr_bean_rel (bean_module = 'Contacts').
+CREATE TABLE email_addresses (
+    id                  CHAR(36) NOT NULL,
+    email_address       VARCHAR(255) DEFAULT NULL,
+    email_address_caps  VARCHAR(255) DEFAULT NULL,
+    invalid_email       TINYINT(1) DEFAULT 0,
+    opt_out             TINYINT(1) DEFAULT 0,
+    confirm_opt_in      VARCHAR(255) DEFAULT 'not-opt-in',
+    date_created        DATETIME DEFAULT NULL,
+    date_modified       DATETIME DEFAULT NULL,
+    deleted             TINYINT(1) DEFAULT 0,
+    PRIMARY KEY (id),
+    KEY idx_ea_caps_opt_out_invalid (email_address_caps, opt_out, invalid_email),
+    KEY idx_ea_opt_out_invalid (email_address, opt_out, invalid_email)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;
+
+CREATE TABLE email_addr_bean_rel (
+    id                CHAR(36) NOT NULL,
+    email_address_id  CHAR(36) NOT NULL,
+    bean_id           CHAR(36) NOT NULL,
+    bean_module       VARCHAR(100) DEFAULT NULL,
+    primary_address   TINYINT(1) DEFAULT 0,
+    reply_to_address  TINYINT(1) DEFAULT 0,
+    date_created      DATETIME DEFAULT NULL,
+    date_modified     DATETIME DEFAULT NULL,
+    deleted           TINYINT(1) DEFAULT 0,
+    PRIMARY KEY (id),
+    KEY idx_email_address_id (email_address_id),
+    KEY idx_bean_id (bean_id, bean_module)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;

@@ -1,0 +1,76 @@
+package crm
+
+import (
+	"context"
+	"fmt"
+)
+
+// CountContacts returns the number of contacts in the mapped contacts table, leaving out
+// the rows the CRM has soft-deleted when the mapping has a soft-delete column.
+func (db *Database) CountContacts(ctx context.Context, m Mapping) (int64, error) {
+	ctx, cancel := db.withTimeout(ctx)
+	defer cancel()
+	table, err := db.dialect.QuoteIdent(m.Contacts.Table)
+	if err != nil {
+		return 0, fmt.Errorf("mapping.contacts.table: %w", err)
+	}
+	active, err := db.activeContactCondition(ctx, m.Contacts, "")
+	if err != nil {
+		return 0, db.scrub(err)
+	}
+	query := "SELECT COUNT(*) FROM " + table
+	if active != "" {
+		query += " WHERE " + active
+	}
+	var n int64
+	if err := db.db.QueryRowContext(ctx, query).Scan(&n); err != nil {
+		return 0, db.scrub(fmt.Errorf("while counting the contacts of table %s: %w", m.Contacts.Table, err))
+	}
+	return n, nil
+}
+
+// activeContactCondition returns the SQL condition that keeps contacts the CRM has not
+// soft-deleted ("" without a soft-delete column). alias, when set, qualifies the column.
+// The form depends on the column's type, read from the catalog: a flag is active when NULL
+// or false/0, a timestamp when NULL.
+func (db *Database) activeContactCondition(ctx context.Context, c ContactsTable, alias string) (string, error) {
+	if c.SoftDeleteColumn == "" {
+		return "", nil
+	}
+	col, err := db.dialect.QuoteIdent(c.SoftDeleteColumn)
+	if err != nil {
+		return "", fmt.Errorf("mapping.contacts.softDeleteColumn: %w", err)
+	}
+	if alias != "" {
+		qa, err := db.dialect.QuoteIdent(alias)
+		if err != nil {
+			return "", err
+		}
+		col = qa + "." + col
+	}
+	tbl, err := db.dialect.DescribeTable(ctx, db.db, c.Table)
+	if err != nil {
+		return "", fmt.Errorf("while reading the soft-delete column of table %s: %w", c.Table, err)
+	}
+	info, ok := tbl.Column(db.dialect, c.SoftDeleteColumn)
+	if !ok {
+		return "", fmt.Errorf("soft-delete column %s does not exist in table %s", c.SoftDeleteColumn, c.Table)
+	}
+	return softDeleteCondition(db.dialect.Engine(), col, info.Class)
+}
+
+// softDeleteCondition is the "not soft-deleted" condition for a quoted column of a class.
+func softDeleteCondition(e Engine, col string, class TypeClass) (string, error) {
+	switch class {
+	case ClassDate, ClassTimestamp:
+		return col + " IS NULL", nil
+	case ClassBoolean:
+		if e == EnginePostgres {
+			return col + " IS NOT TRUE", nil
+		}
+		return "(" + col + " IS NULL OR " + col + " = 0)", nil
+	case ClassInteger, ClassUnknown:
+		return "(" + col + " IS NULL OR " + col + " = 0)", nil
+	}
+	return "", fmt.Errorf("soft-delete column %s has a %s type: it must be a boolean/integer flag or a date/timestamp", col, class)
+}

@@ -1,0 +1,262 @@
+package crm
+
+import (
+	"database/sql"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
+)
+
+func TestSubjectHMAC(t *testing.T) {
+	// RFC 4231-style known answer: HMAC-SHA-256("key", "The quick brown fox jumps over the lazy dog").
+	got := SubjectHMAC([]byte("key"), "The quick brown fox jumps over the lazy dog")
+	if want := "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"; got != want {
+		t.Fatalf("SubjectHMAC = %s, want %s", got, want)
+	}
+	if SubjectHMAC([]byte("k1"), "42") == SubjectHMAC([]byte("k2"), "42") {
+		t.Fatal("different keys gave the same HMAC")
+	}
+}
+
+func TestInsertLedgerSQL(t *testing.T) {
+	want := map[Engine]string{
+		EnginePostgres: `INSERT INTO "crm_privacy_erasure_ledger" ("run_id", "policy", "rule", "action", "erased_at", "subject_hmac") VALUES ($1, $2, $3, $4, $5, $6), ($7, $8, $9, $10, $11, $12) ON CONFLICT ("policy", "run_id", "subject_hmac") DO NOTHING`,
+		EngineMySQL:    "INSERT INTO `crm_privacy_erasure_ledger` (`run_id`, `policy`, `rule`, `action`, `erased_at`, `subject_hmac`) VALUES (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE `ledger_id` = `ledger_id`",
+		EngineSQLite:   `INSERT INTO "crm_privacy_erasure_ledger" ("run_id", "policy", "rule", "action", "erased_at", "subject_hmac") VALUES (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?) ON CONFLICT ("policy", "run_id", "subject_hmac") DO NOTHING`,
+	}
+	for e, w := range want {
+		d, _ := DialectFor(e)
+		if got := d.insertLedgerSQL(2); got != w {
+			t.Errorf("%s:\n got %s\nwant %s", e, got, w)
+		}
+	}
+}
+
+func TestLedgerEntryCheck(t *testing.T) {
+	ok := LedgerEntry{RunID: "r1", Policy: "ns/p", Rule: "b2c", Action: "delete", ErasedAt: time.Now(), SubjectHMAC: SubjectHMAC([]byte("k"), "1")}
+	if err := ok.check(); err != nil {
+		t.Fatalf("valid entry: %v", err)
+	}
+	bad := LedgerEntry{RunID: strings.Repeat("r", 65), SubjectHMAC: strings.ToUpper(ok.SubjectHMAC)}
+	err := bad.check()
+	if err == nil {
+		t.Fatal("invalid entry accepted")
+	}
+	for _, w := range []string{"run id must have 1 to 64 bytes", "policy must have", "rule must have", "action must have", "erasure time is not set", "64 lowercase hex digits"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not mention %q", err, w)
+		}
+	}
+}
+
+// ledgerEntries makes n entries of a run, for contacts first..first+n-1.
+func ledgerEntries(run string, first, n int, at time.Time) []LedgerEntry {
+	out := make([]LedgerEntry, n)
+	for i := range out {
+		out[i] = LedgerEntry{
+			RunID: run, Policy: "sales/b2c-retention", Rule: "inactive-3y", Action: "delete",
+			ErasedAt: at, SubjectHMAC: SubjectHMAC([]byte("ledger-key"), fmt.Sprint(first+i)),
+		}
+	}
+	return out
+}
+
+func TestEnsureLedger(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, ec engineCase, crm *Database, admin *sql.DB) {
+		ctx := testContext(t)
+		for i := 0; i < 2; i++ {
+			if err := crm.EnsureLedger(ctx); err != nil {
+				t.Fatalf("EnsureLedger #%d: %v", i+1, err)
+			}
+		}
+		// Exactly one ledger table, with the subject index, in the database itself.
+		var tables, indexes int64
+		switch ec.engine {
+		case EnginePostgres:
+			tables = queryInt(t, admin, "SELECT count(*) FROM pg_class WHERE relname = $1 AND relkind = 'r'", LedgerTable)
+			indexes = queryInt(t, admin, "SELECT count(*) FROM pg_indexes WHERE tablename = $1", LedgerTable)
+		case EngineMySQL:
+			tables = queryInt(t, admin, "SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?", LedgerTable)
+			indexes = queryInt(t, admin, "SELECT count(DISTINCT INDEX_NAME) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?", LedgerTable)
+		default:
+			tables = queryInt(t, admin, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", LedgerTable)
+			indexes = queryInt(t, admin, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", LedgerTable)
+		}
+		// primary key, unique (policy, run_id, subject_hmac), subject index; SQLite's rowid
+		// primary key has no index of its own.
+		wantIndexes := int64(3)
+		if ec.engine == EngineSQLite {
+			wantIndexes = 2
+		}
+		if tables != 1 || indexes != wantIndexes {
+			t.Errorf("ledger tables = %d, indexes = %d; want 1, %d", tables, indexes, wantIndexes)
+		}
+		ps, err := Validate(ctx, crm, Mapping{Contacts: ContactsTable{Table: LedgerTable, Key: "ledger_id"}})
+		if err != nil || len(ps) > 0 {
+			t.Errorf("ledger table as a mapping: %v %v", ps, err)
+		}
+	})
+}
+
+// A run resumed after a crash writes again entries it had already committed: they are
+// skipped and not counted, so no contact is counted twice.
+func TestInsertLedgerIsIdempotentPerRun(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, ec engineCase, crm *Database, admin *sql.DB) {
+		ctx := testContext(t)
+		if err := crm.EnsureLedger(ctx); err != nil {
+			t.Fatal(err)
+		}
+		at := time.Date(2025, 3, 14, 15, 9, 26, 535897000, time.FixedZone("CET", 3600))
+		d, db := crm.Dialect(), crm.DB()
+
+		// A batch rolled back (the run was killed mid-transaction) leaves nothing.
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := InsertLedger(ctx, d, tx, ledgerEntries("run-1", 1, 3, at)); err != nil || n != 3 {
+			t.Fatalf("InsertLedger in tx = %d, %v", n, err)
+		}
+		if err := tx.Rollback(); err != nil {
+			t.Fatal(err)
+		}
+		if n := queryInt(t, admin, "SELECT count(*) FROM "+LedgerTable); n != 0 {
+			t.Fatalf("%d ledger rows after rollback, want 0", n)
+		}
+
+		steps := []struct {
+			name  string
+			batch []LedgerEntry
+			want  int64
+		}{
+			{"first batch", ledgerEntries("run-1", 1, 3, at), 3},
+			{"resume replays the batch and goes on", ledgerEntries("run-1", 1, 5, at), 2},
+			{"replay alone", ledgerEntries("run-1", 4, 2, at), 0},
+			{"a later run erasing a re-created key", ledgerEntries("run-2", 1, 1, at), 1},
+			{"more than one statement's worth", ledgerEntries("run-3", 1, 1200, at), 1200},
+		}
+		for _, s := range steps {
+			n, err := InsertLedger(ctx, d, db, s.batch)
+			if err != nil {
+				t.Fatalf("%s: %v", s.name, err)
+			}
+			if n != s.want {
+				t.Errorf("%s: inserted %d, want %d", s.name, n, s.want)
+			}
+		}
+		counts := map[string]int64{}
+		for _, run := range []string{"run-1", "run-2", "run-3"} {
+			if counts[run], err = crm.LedgerCount(ctx, "sales/b2c-retention", run); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if diff := cmp.Diff(map[string]int64{"run-1": 5, "run-2": 1, "run-3": 1200}, counts); diff != "" {
+			t.Errorf("LedgerCount (-want +got):\n%s", diff)
+		}
+		if n := queryInt(t, admin, "SELECT count(*) FROM "+LedgerTable); n != 1206 {
+			t.Errorf("%d ledger rows, want 1206", n)
+		}
+
+		// The time is stored in UTC, to the microsecond.
+		var got time.Time
+		query := "SELECT erased_at FROM " + LedgerTable + " WHERE run_id = " + d.Placeholder(1) + " AND subject_hmac = " + d.Placeholder(2)
+		if err := db.QueryRowContext(ctx, query, "run-2", SubjectHMAC([]byte("ledger-key"), "1")).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if want := at.UTC().Truncate(time.Microsecond); !got.Equal(want) {
+			t.Errorf("erased_at = %s, want %s", got, want)
+		}
+
+		// The database itself refuses a subject that is not a hex HMAC.
+		raw := fmt.Sprintf("INSERT INTO %s (run_id, policy, rule, action, erased_at, subject_hmac) VALUES (%s, %s, %s, %s, %s, %s)",
+			LedgerTable, d.Placeholder(1), d.Placeholder(2), d.Placeholder(3), d.Placeholder(4), d.Placeholder(5), d.Placeholder(6))
+		if _, err := db.ExecContext(ctx, raw, "run-9", "p", "r", "delete", bindTime(ec.engine, at), "jane.doe@example.com"); err == nil {
+			t.Error("the ledger accepted a subject that is not an HMAC")
+		}
+		// InsertLedger refuses it before writing anything.
+		bad := ledgerEntries("run-9", 1, 2, at)
+		bad[1].SubjectHMAC = "jane.doe@example.com"
+		if _, err := InsertLedger(ctx, d, db, bad); err == nil || strings.Contains(err.Error(), "jane") {
+			t.Errorf("InsertLedger with a bad subject: %v", err)
+		}
+		if n, _ := crm.LedgerCount(ctx, "sales/b2c-retention", "run-9"); n != 0 {
+			t.Errorf("%d rows of a refused batch were written", n)
+		}
+	})
+}
+
+// A table of the ledger's name that is not a ledger is reported, not written to.
+func TestEnsureLedgerRefusesForeignTable(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, ec engineCase, crm *Database, admin *sql.DB) {
+		execAll(t, admin, "CREATE TABLE "+LedgerTable+" (id INTEGER PRIMARY KEY, policy VARCHAR(20), note TEXT)")
+		err := crm.EnsureLedger(testContext(t))
+		if err == nil {
+			t.Fatal("EnsureLedger accepted a foreign table")
+		}
+		for _, w := range []string{"is not an erasure ledger", "column run_id is missing", "column subject_hmac is missing"} {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("error %q does not mention %q", err, w)
+			}
+		}
+	})
+}
+
+func TestCountContacts(t *testing.T) {
+	t.Run("generic", func(t *testing.T) {
+		forEachEngine(t, func(t *testing.T, ec engineCase, crm *Database, admin *sql.DB) {
+			loadSample(t, admin, genericSample(ec.engine))
+			execAll(t, admin,
+				"INSERT INTO contacts (id, email, contact_type) VALUES (1, 'a@example.com', 'B2B')",
+				"INSERT INTO contacts (id, email, contact_type) VALUES (2, 'b@example.com', 'B2C')",
+				"INSERT INTO contacts (id, email) VALUES (3, NULL)",
+			)
+			m, _ := Preset(PresetGeneric)
+			if n, err := crm.CountContacts(testContext(t), m); err != nil || n != 3 {
+				t.Errorf("CountContacts = %d, %v; want 3", n, err)
+			}
+		})
+	})
+	for _, tc := range []struct {
+		name   string
+		open   func(testing.TB) *testdb.Database
+		sample string
+		flags  []string
+	}{
+		{"suitecrm/mariadb", testdb.MariaDB, "suitecrm-mysql.sql", []string{"0", "1", "NULL", "0"}},
+		{"suitecrm/postgres", testdb.Postgres, "suitecrm-postgres.sql", []string{"false", "true", "NULL", "false"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tdb := tc.open(t)
+			admin := tdb.Open(t)
+			loadSample(t, admin, tc.sample)
+			for i, flag := range tc.flags {
+				execAll(t, admin, fmt.Sprintf("INSERT INTO contacts (id, last_name, deleted) VALUES ('%036d', 'n', %s)", i, flag))
+			}
+			crm := openCRM(t, tdb)
+			m, _ := Preset(PresetSuiteCRM)
+			if n, err := crm.CountContacts(testContext(t), m); err != nil || n != 3 {
+				t.Errorf("CountContacts = %d, %v; want 3 (one soft-deleted)", n, err)
+			}
+		})
+	}
+	t.Run("timestamp soft delete", func(t *testing.T) {
+		forEachEngine(t, func(t *testing.T, ec engineCase, crm *Database, admin *sql.DB) {
+			ts := map[Engine]string{EnginePostgres: "timestamptz", EngineMySQL: "DATETIME", EngineSQLite: "TIMESTAMP"}[ec.engine]
+			execAll(t, admin,
+				"CREATE TABLE people (id INTEGER PRIMARY KEY, deleted_at "+ts+")",
+				"INSERT INTO people VALUES (1, NULL)",
+				"INSERT INTO people VALUES (2, '2024-01-02 03:04:05')",
+				"INSERT INTO people VALUES (3, NULL)",
+			)
+			m := Mapping{Contacts: ContactsTable{Table: "people", Key: "id", SoftDeleteColumn: "deleted_at"}}
+			if n, err := crm.CountContacts(testContext(t), m); err != nil || n != 2 {
+				t.Errorf("CountContacts = %d, %v; want 2", n, err)
+			}
+		})
+	})
+}

@@ -1,0 +1,177 @@
+package crm
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// mysqlDialect speaks to MySQL and MariaDB through go-sql-driver/mysql (driver "mysql").
+//
+// The catalog is read from information_schema for the connection's current database
+// (DATABASE()): a DSN without a database name is an error. Column names are
+// case-insensitive; table names follow the server's lower_case_table_names.
+type mysqlDialect struct{}
+
+func (mysqlDialect) Engine() Engine              { return EngineMySQL }
+func (mysqlDialect) DriverName() string          { return "mysql" }
+func (mysqlDialect) Quote(id Ident) string       { return quoteWith(id.name, '`') }
+func (mysqlDialect) Placeholder(int) string      { return "?" }
+func (mysqlDialect) IdentsCaseSensitive() bool   { return false }
+func (mysqlDialect) classify(t string) TypeClass { return classifyMySQL(t) }
+
+func (d mysqlDialect) QuoteIdent(name string) (string, error) {
+	id, err := ParseIdent(name)
+	if err != nil {
+		return "", err
+	}
+	return d.Quote(id), nil
+}
+
+// errNoDatabase is returned when the connection has no current database.
+var errNoDatabase = errors.New("the connection has no current database: put the database name in the DSN or the database setting")
+
+func (mysqlDialect) ServerVersion(ctx context.Context, q Querier) (string, error) {
+	var v string
+	if err := q.QueryRowContext(ctx, "SELECT VERSION()").Scan(&v); err != nil {
+		return "", fmt.Errorf("while reading the MySQL server version: %w", err)
+	}
+	return v, nil
+}
+
+// currentDatabase returns DATABASE(), or errNoDatabase.
+func (mysqlDialect) currentDatabase(ctx context.Context, q Querier) (string, error) {
+	var name sql.NullString
+	if err := q.QueryRowContext(ctx, "SELECT DATABASE()").Scan(&name); err != nil {
+		return "", fmt.Errorf("while reading the current MySQL database: %w", err)
+	}
+	if !name.Valid {
+		return "", errNoDatabase
+	}
+	return name.String, nil
+}
+
+func (d mysqlDialect) Tables(ctx context.Context, q Querier) (names []string, err error) {
+	if _, err := d.currentDatabase(ctx, q); err != nil {
+		return nil, err
+	}
+	rows, err := q.QueryContext(ctx, `
+SELECT TABLE_NAME FROM information_schema.TABLES
+WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE IN ('BASE TABLE', 'VIEW', 'SYSTEM VERSIONED')
+ORDER BY TABLE_NAME`)
+	if err != nil {
+		return nil, fmt.Errorf("while listing MySQL tables: %w", err)
+	}
+	defer closeRows(rows, &err)
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("while listing MySQL tables: %w", err)
+		}
+		names = append(names, n)
+	}
+	return names, nil
+}
+
+func (d mysqlDialect) DescribeTable(ctx context.Context, q Querier, table string) (*Table, error) {
+	if _, err := ParseIdent(table); err != nil {
+		return nil, err
+	}
+	tbl, err := d.describe(ctx, q, table)
+	if err != nil {
+		return nil, err
+	}
+	if tbl == nil {
+		if _, err := d.currentDatabase(ctx, q); err != nil {
+			return nil, err
+		}
+		return nil, tableNotFound(d, table)
+	}
+	if tbl.Name != table {
+		// information_schema may match names case-insensitively; the statements will only
+		// find the table under another case if the server folds table names.
+		folds, err := d.foldsTableNames(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		if !folds {
+			return nil, tableNotFound(d, table)
+		}
+	}
+	return tbl, nil
+}
+
+func (d mysqlDialect) describe(ctx context.Context, q Querier, table string) (_ *Table, err error) {
+	rows, err := q.QueryContext(ctx, `
+SELECT t.TABLE_NAME, t.TABLE_TYPE, c.COLUMN_NAME, c.COLUMN_TYPE, c.IS_NULLABLE
+FROM information_schema.TABLES t
+LEFT JOIN information_schema.COLUMNS c
+  ON c.TABLE_SCHEMA = t.TABLE_SCHEMA AND c.TABLE_NAME = t.TABLE_NAME
+WHERE t.TABLE_SCHEMA = DATABASE() AND t.TABLE_NAME = ?
+  AND t.TABLE_TYPE IN ('BASE TABLE', 'VIEW', 'SYSTEM VERSIONED')
+ORDER BY c.ORDINAL_POSITION`, table)
+	if err != nil {
+		return nil, fmt.Errorf("while describing MySQL table %s: %w", table, err)
+	}
+	defer closeRows(rows, &err)
+	var tbl *Table
+	for rows.Next() {
+		var (
+			tableName, tableType       string
+			name, columnType, nullable sql.NullString
+		)
+		if err := rows.Scan(&tableName, &tableType, &name, &columnType, &nullable); err != nil {
+			return nil, fmt.Errorf("while describing MySQL table %s: %w", table, err)
+		}
+		if tbl == nil {
+			tbl = &Table{Name: tableName, View: tableType == "VIEW"}
+		}
+		if !name.Valid {
+			continue
+		}
+		tbl.Columns = append(tbl.Columns, Column{
+			Name:     name.String,
+			DataType: columnType.String,
+			Class:    classifyMySQL(columnType.String),
+			Nullable: nullable.String == "YES",
+		})
+	}
+	return tbl, nil
+}
+
+// foldsTableNames reports whether the server compares table names case-insensitively
+// (lower_case_table_names 1 or 2).
+func (mysqlDialect) foldsTableNames(ctx context.Context, q Querier) (bool, error) {
+	var mode int
+	if err := q.QueryRowContext(ctx, "SELECT @@lower_case_table_names").Scan(&mode); err != nil {
+		return false, fmt.Errorf("while reading lower_case_table_names: %w", err)
+	}
+	return mode != 0, nil
+}
+
+func (d mysqlDialect) UniqueKeys(ctx context.Context, q Querier, table string) (_ [][]string, err error) {
+	if _, err := ParseIdent(table); err != nil {
+		return nil, err
+	}
+	// COLUMN_NAME is NULL for a functional key part (MySQL 8): such an index is dropped.
+	rows, err := q.QueryContext(ctx, `
+SELECT INDEX_NAME, COLUMN_NAME
+FROM information_schema.STATISTICS
+WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND NON_UNIQUE = 0
+ORDER BY INDEX_NAME, SEQ_IN_INDEX`, table)
+	if err != nil {
+		return nil, fmt.Errorf("while reading the unique keys of MySQL table %s: %w", table, err)
+	}
+	defer closeRows(rows, &err)
+	keys := newKeyCollector()
+	for rows.Next() {
+		var index string
+		var column sql.NullString
+		if err := rows.Scan(&index, &column); err != nil {
+			return nil, fmt.Errorf("while reading the unique keys of MySQL table %s: %w", table, err)
+		}
+		keys.add(index, column)
+	}
+	return keys.keys(), nil
+}
