@@ -100,6 +100,20 @@ const (
 	ReasonSecretKeyMissing = "SecretKeyMissing"
 	// ReasonConnectionFailed: the database could not be reached or refused the credentials.
 	ReasonConnectionFailed = "ConnectionFailed"
+	// ReasonUnreachable: no server answers at the configured address (connection refused,
+	// no route, unknown host). Connected=False; the operator retries with backoff.
+	ReasonUnreachable = "Unreachable"
+	// ReasonTimeout: the server did not answer in time.
+	ReasonTimeout = "Timeout"
+	// ReasonAuthenticationFailed: the server refused the user or password from the Secret.
+	ReasonAuthenticationFailed = "AuthenticationFailed"
+	// ReasonDatabaseMissing: the server has no database of the configured name (or the
+	// SQLite file does not exist).
+	ReasonDatabaseMissing = "DatabaseMissing"
+	// ReasonTLSError: TLS could not be negotiated or the server certificate was rejected.
+	ReasonTLSError = "TLSError"
+	// ReasonServerUnavailable: the server is starting up or shutting down.
+	ReasonServerUnavailable = "ServerUnavailable"
 	// ReasonSchemaInvalid: the mapping names a table or column that is missing or of an
 	// unfitting type; status.schemaProblems has the details.
 	ReasonSchemaInvalid = "SchemaInvalid"

@@ -134,9 +134,10 @@ type RetentionPolicySpec struct {
 	// +optional
 	Suspend *bool `json:"suspend,omitempty"`
 
-	// rules are the retention rules. A contact that several rules select is handled by one
-	// rule only: the one whose term ends last (the longest term wins, so that no rule
-	// erases a contact that another rule still keeps); on a tie, the first listed.
+	// rules are the retention rules, evaluated in order. A rule selects the contacts its
+	// selector matches whose term has run out; a contact is acted on by the first rule that
+	// selects it, and the ledger records that rule. Put narrow rules (prospects: 24 months)
+	// before broad ones (everyone else: 10 years).
 	// +required
 	// +listType=map
 	// +listMapKey=name

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -16,7 +17,16 @@ var version = "dev"
 const (
 	exitOK    = 0
 	exitError = 1 // the command could not run (bad flags, cluster unreachable)
+	// exitFindings means the command ran and found a problem a script must act on: a
+	// register whose hash chain does not verify, non-compliant contacts, drifted grants.
+	exitFindings = 2
 )
+
+// findingsError is returned by a command that ran but found problems; main exits with
+// exitFindings instead of exitError.
+type findingsError struct{ msg string }
+
+func (e *findingsError) Error() string { return e.msg }
 
 func newRootCommand() *cobra.Command {
 	root := &cobra.Command{
@@ -24,6 +34,11 @@ func newRootCommand() *cobra.Command {
 		Short:         "Inspect what crm-privacy-operator enforces on your CRM databases",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+	}
+	opts := &globalOptions{}
+	opts.addFlags(root)
+	for _, add := range subcommands {
+		root.AddCommand(add(opts))
 	}
 	root.AddCommand(&cobra.Command{
 		Use:   "version",
@@ -37,9 +52,16 @@ func newRootCommand() *cobra.Command {
 	return root
 }
 
+// subcommands are the plugin's commands; each file adds its own.
+var subcommands = []func(*globalOptions) *cobra.Command{}
+
 func main() {
 	if err := newRootCommand().Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
+		var findings *findingsError
+		if errors.As(err, &findings) {
+			os.Exit(exitFindings)
+		}
 		os.Exit(exitError)
 	}
 	os.Exit(exitOK)

@@ -88,3 +88,18 @@ func init() {
 		DatabaseUp, DatabaseContacts, AccessDriftCorrected, ComplianceFindings, RegisterRevisions,
 	)
 }
+
+// ForgetDatabase drops the series of a deleted CRMDatabase.
+func ForgetDatabase(namespace, name string) {
+	DatabaseUp.DeleteLabelValues(namespace, name)
+	DatabaseContacts.DeleteLabelValues(namespace, name)
+}
+
+// ForgetPolicy drops the series of a deleted RetentionPolicy.
+func ForgetPolicy(namespace, name string) {
+	labels := map[string]string{"namespace": namespace, "policy": name}
+	Pending.DeletePartialMatch(labels)
+	RunDuration.DeletePartialMatch(labels)
+	LastSuccess.DeletePartialMatch(labels)
+	BatchDuration.DeletePartialMatch(labels)
+}
