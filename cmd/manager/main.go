@@ -43,6 +43,7 @@ type flags struct {
 	recheckInterval      time.Duration
 	enableHTTP2          bool
 	gracefulShutdownTime time.Duration
+	registerHistoryLimit int
 }
 
 func parseFlags() (flags, zap.Options) {
@@ -56,7 +57,8 @@ func parseFlags() (flags, zap.Options) {
 	flag.StringVar(&f.namespaces, "namespaces", "", "Comma-separated namespaces to watch (default: all namespaces).")
 	flag.DurationVar(&f.syncPeriod, "sync-period", 10*time.Hour, "How often every watched object is reconciled even without change.")
 	flag.IntVar(&f.concurrency, "max-concurrent-reconciles", 2, "Objects reconciled in parallel by each controller.")
-	flag.DurationVar(&f.recheckInterval, "recheck-interval", 5*time.Minute, "How often databases, schemas and grants are re-checked for drift.")
+	flag.DurationVar(&f.recheckInterval, "recheck-interval", controllers.DefaultRecheckInterval, "How often databases, schemas and grants are re-checked (a stopped database is noticed within this time).")
+	flag.IntVar(&f.registerHistoryLimit, "register-history-limit", 0, "How many RegisterRevisions to keep; 0 keeps every one (the register's full history).")
 	flag.BoolVar(&f.enableHTTP2, "enable-http2", false, "Allow HTTP/2 on the metrics server (off by default: CVE-2023-44487 and CVE-2023-39325).")
 	flag.DurationVar(&f.gracefulShutdownTime, "graceful-shutdown-timeout", 60*time.Second, "How long running reconciles (a sweep batch in flight) get to finish on shutdown.")
 	opts := zap.Options{Development: false}
@@ -78,6 +80,7 @@ func main() {
 	if err := controllers.SetupWithManager(mgr, controllers.Options{
 		MaxConcurrentReconciles: f.concurrency,
 		RecheckInterval:         f.recheckInterval,
+		RegisterHistoryLimit:    f.registerHistoryLimit,
 	}); err != nil {
 		log.Error(err, "Unable to set up the controllers")
 		os.Exit(1)
