@@ -141,7 +141,7 @@ func TestCRMDatabaseMissingSecretAndKey(t *testing.T) {
 			Engine:     privacyv1alpha1.EngineSQLite,
 			Preset:     privacyv1alpha1.PresetGeneric,
 			Connection: privacyv1alpha1.ConnectionSpec{SecretRef: privacyv1alpha1.SecretReference{Name: "not-there"}},
-			Ledger: &privacyv1alpha1.LedgerSpec{HMACKeySecretRef: &privacyv1alpha1.SecretKeySelector{Name: "ledger-key", Key: "hmac-key"}},
+			Ledger:     &privacyv1alpha1.LedgerSpec{HMACKeySecretRef: &privacyv1alpha1.SecretKeySelector{Name: "ledger-key", Key: "hmac-key"}},
 		},
 	}
 	if err := k8s.Create(context.Background(), db); err != nil {

@@ -45,6 +45,10 @@ var setups = []struct {
 	setup func(*Env) error
 }{
 	{"crmdatabase", setupCRMDatabase},
+	{"retentionpolicy", setupRetentionPolicy},
+	{"legitimateinterestassessment", setupLegitimateInterestAssessment},
+	{"processingactivity", setupProcessingActivity},
+	{"register", setupRegister},
 }
 
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch

@@ -201,4 +201,28 @@ const (
 	// ReasonChainBroken: the content hash does not match the snapshot, or the previous hash
 	// does not match the revision before it: the register was altered out of band.
 	ReasonChainBroken = "ChainBroken"
+
+	// Reasons of the LIA, ProcessingActivity and register controllers (issue 6).
+
+	// ReasonReviewDue: the LIA is approved and its review date is less than 30 days away;
+	// review it before activities relying on it lose their legal basis.
+	ReasonReviewDue = "ReviewDue"
+	// ReasonLIAOutOfScope: the activity reaches people the referenced LIA does not cover
+	// (its contactSelector or data-subject categories name contact types or job roles
+	// outside the LIA's scope).
+	ReasonLIAOutOfScope = "LIAOutOfScope"
+	// ReasonContractExpiring: a processor's Art. 28 contract expires within 30 days.
+	ReasonContractExpiring = "ContractExpiring"
+	// ReasonTransferWithoutSafeguard: a processor processes the data outside the EEA and no
+	// transfer to its country is recorded with a safeguard.
+	ReasonTransferWithoutSafeguard = "TransferWithoutSafeguard"
+	// ReasonPolicyForOtherActivity: a referenced RetentionPolicy implements the erasure time
+	// limits of another activity (its processingActivityRef names another one).
+	ReasonPolicyForOtherActivity = "PolicyForOtherActivity"
+	// ReasonNotCheckable: a compliance check could not run on a database because its mapping
+	// lacks a logical field the check needs; its count is unknown, not zero.
+	ReasonNotCheckable = "NotCheckable"
+	// ReasonRevisionCreated: the register's content changed and a new RegisterRevision was
+	// written.
+	ReasonRevisionCreated = "RevisionCreated"
 )

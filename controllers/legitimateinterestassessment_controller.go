@@ -1,0 +1,208 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
+)
+
+// LIAReviewWarning is how long before its review date an approved LIA is reported as due
+// for review (condition reason ReviewDue and a Warning event).
+const LIAReviewWarning = 30 * 24 * time.Hour
+
+// maxUsedBy is the most activity names status.usedBy holds (its schema bound).
+const maxUsedBy = 256
+
+// LIAState is where a legitimate interests assessment stands at a given time.
+type LIAState struct {
+	// Phase is Draft, Approved, Rejected or Expired.
+	Phase privacyv1alpha1.LIAPhase
+	// Reason is the reason of the Approved condition: Draft, Rejected, Expired, ReviewDue
+	// (approved, review date within LIAReviewWarning) or Approved.
+	Reason string
+	// Message says the same for people, with the dates.
+	Message string
+	// NextChange is when the state changes next without any edit (the start of the review
+	// window, the review date); zero when it never does.
+	NextChange time.Time
+}
+
+// Usable reports whether activities can rely on the assessment.
+func (s LIAState) Usable() bool { return s.Phase == privacyv1alpha1.PhaseApproved }
+
+// LIAStateAt computes an assessment's state from its decision and the time: Draft without a
+// decision, Rejected, Expired once the review date is reached, Approved before (reason
+// ReviewDue within LIAReviewWarning of it).
+func LIAStateAt(spec *privacyv1alpha1.LegitimateInterestAssessmentSpec, now time.Time) LIAState {
+	d := spec.Decision
+	switch {
+	case d == nil:
+		return LIAState{Phase: privacyv1alpha1.PhaseDraft, Reason: privacyv1alpha1.ReasonDraft,
+			Message: "no decision is recorded: the assessment is a draft and no activity can rely on it; record spec.decision"}
+	case d.Outcome == privacyv1alpha1.OutcomeRejected:
+		return LIAState{Phase: privacyv1alpha1.PhaseRejected, Reason: privacyv1alpha1.ReasonRejected,
+			Message: fmt.Sprintf("rejected on %s: activities cannot rely on legitimate interests for this processing; use another basis (usually consent)", calendarDay(d.DecidedAt.Time))}
+	}
+	reviewBy := d.ReviewBy.Time
+	if !now.Before(reviewBy) {
+		return LIAState{Phase: privacyv1alpha1.PhaseExpired, Reason: privacyv1alpha1.ReasonExpired,
+			Message: fmt.Sprintf("approved on %s, but the review date %s has passed: review the assessment and record a new decision with a later reviewBy", calendarDay(d.DecidedAt.Time), calendarDay(reviewBy))}
+	}
+	warnFrom := reviewBy.Add(-LIAReviewWarning)
+	if !now.Before(warnFrom) {
+		days := int(reviewBy.Sub(now).Hours()/24) + 1
+		return LIAState{Phase: privacyv1alpha1.PhaseApproved, Reason: privacyv1alpha1.ReasonReviewDue, NextChange: reviewBy,
+			Message: fmt.Sprintf("approved on %s; the review is due by %s (within %d days): review it before activities relying on it lose their legal basis", calendarDay(d.DecidedAt.Time), calendarDay(reviewBy), days)}
+	}
+	return LIAState{Phase: privacyv1alpha1.PhaseApproved, Reason: privacyv1alpha1.ReasonApproved, NextChange: warnFrom,
+		Message: fmt.Sprintf("approved on %s; review by %s", calendarDay(d.DecidedAt.Time), calendarDay(reviewBy))}
+}
+
+// calendarDay formats a time as a calendar date (UTC).
+func calendarDay(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+
+// LegitimateInterestAssessmentReconciler keeps an LIA's phase, conditions and list of
+// activities relying on it, and warns before and when its review date passes.
+type LegitimateInterestAssessmentReconciler struct {
+	client.Client
+	env *Env
+}
+
+// +kubebuilder:rbac:groups=privacy.crmoperator.io,resources=legitimateinterestassessments,verbs=get;list;watch
+// +kubebuilder:rbac:groups=privacy.crmoperator.io,resources=legitimateinterestassessments/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=privacy.crmoperator.io,resources=processingactivities,verbs=get;list;watch
+
+func setupLegitimateInterestAssessment(env *Env) error {
+	mgr := env.Manager
+	r := &LegitimateInterestAssessmentReconciler{Client: mgr.GetClient(), env: env}
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("legitimateinterestassessment").
+		For(&privacyv1alpha1.LegitimateInterestAssessment{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&privacyv1alpha1.ProcessingActivity{}, handler.EnqueueRequestsFromMapFunc(liaOfActivity),
+			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		WithOptions(controller.Options{MaxConcurrentReconciles: env.Options.MaxConcurrentReconciles}).
+		Complete(r)
+}
+
+// liaOfActivity wakes the LIA an activity names (the old and the new one on an update, as
+// controller-runtime maps both objects).
+func liaOfActivity(_ context.Context, obj client.Object) []reconcile.Request {
+	pa, ok := obj.(*privacyv1alpha1.ProcessingActivity)
+	if !ok || pa.Spec.LegalBasis.LegitimateInterestAssessmentRef == nil {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: pa.Namespace,
+		Name: string(pa.Spec.LegalBasis.LegitimateInterestAssessmentRef.Name)}}}
+}
+
+// Reconcile updates one LIA's status.
+func (r *LegitimateInterestAssessmentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	lia := &privacyv1alpha1.LegitimateInterestAssessment{}
+	if err := r.Get(ctx, req.NamespacedName, lia); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !lia.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, nil
+	}
+	now := r.env.Clock.Now()
+	state := LIAStateAt(&lia.Spec, now)
+	usedBy, err := r.usedBy(ctx, lia)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	before := lia.DeepCopy()
+	applyLIAStatus(lia, state, usedBy)
+	if !equality.Semantic.DeepEqual(before.Status, lia.Status) {
+		if err := r.Status().Patch(ctx, lia, client.MergeFrom(before)); err != nil {
+			if apierrors.IsNotFound(err) {
+				return ctrl.Result{}, nil
+			}
+			return ctrl.Result{}, fmt.Errorf("while updating the status of LegitimateInterestAssessment %s: %w", req.Name, err)
+		}
+		r.emitEvents(before, lia, state)
+	}
+	return ctrl.Result{RequeueAfter: untilChange(now, state.NextChange)}, nil
+}
+
+// untilChange is the RequeueAfter that wakes the controller just after next (zero: never).
+func untilChange(now, next time.Time) time.Duration {
+	if next.IsZero() {
+		return 0
+	}
+	// One second late rather than early: a wake-up before the moment finds nothing to do.
+	return max(next.Sub(now), 0) + time.Second
+}
+
+// usedBy lists the activities of the namespace that name the LIA, sorted.
+func (r *LegitimateInterestAssessmentReconciler) usedBy(ctx context.Context, lia *privacyv1alpha1.LegitimateInterestAssessment) ([]string, error) {
+	var list privacyv1alpha1.ProcessingActivityList
+	if err := r.List(ctx, &list, client.InNamespace(lia.Namespace), client.MatchingFields{IndexLIARef: lia.Name}); err != nil {
+		return nil, fmt.Errorf("while listing the activities relying on LegitimateInterestAssessment %s: %w", lia.Name, err)
+	}
+	names := make([]string, 0, len(list.Items))
+	for _, pa := range list.Items {
+		names = append(names, pa.Name)
+	}
+	sort.Strings(names)
+	if len(names) > maxUsedBy {
+		names = names[:maxUsedBy]
+	}
+	return names, nil
+}
+
+// applyLIAStatus writes the state into the status.
+func applyLIAStatus(lia *privacyv1alpha1.LegitimateInterestAssessment, s LIAState, usedBy []string) {
+	st := &lia.Status
+	approved := metav1.ConditionFalse
+	if s.Usable() {
+		approved = metav1.ConditionTrue
+	}
+	meta.SetStatusCondition(&st.Conditions, metav1.Condition{Type: privacyv1alpha1.TypeApproved, Status: approved,
+		Reason: s.Reason, Message: s.Message, ObservedGeneration: lia.Generation})
+	ready := metav1.Condition{Type: privacyv1alpha1.TypeReady, Status: metav1.ConditionFalse, Reason: s.Reason,
+		Message: s.Message, ObservedGeneration: lia.Generation}
+	if s.Usable() {
+		ready.Status, ready.Reason = metav1.ConditionTrue, privacyv1alpha1.ReasonReconciled
+	}
+	meta.SetStatusCondition(&st.Conditions, ready)
+	st.Phase = s.Phase
+	st.UsedBy = usedBy
+	st.ObservedGeneration = lia.Generation
+}
+
+// emitEvents reports a change of phase, and the entry into the review window, once each:
+// they are read from the status before the update.
+func (r *LegitimateInterestAssessmentReconciler) emitEvents(before, after *privacyv1alpha1.LegitimateInterestAssessment, s LIAState) {
+	was := meta.FindStatusCondition(before.Status.Conditions, privacyv1alpha1.TypeApproved)
+	if was != nil && was.Reason == s.Reason && before.Status.Phase == s.Phase {
+		return
+	}
+	users := len(after.Status.UsedBy)
+	switch s.Reason {
+	case privacyv1alpha1.ReasonExpired:
+		r.env.Recorder.Eventf(after, nil, corev1.EventTypeWarning, s.Reason, "Review",
+			"The review date has passed: %d activities relying on this assessment lose their legal basis until it is reviewed", users)
+	case privacyv1alpha1.ReasonReviewDue:
+		r.env.Recorder.Eventf(after, nil, corev1.EventTypeWarning, s.Reason, "Review",
+			"The review is due by %s; %d activities rely on this assessment", calendarDay(after.Spec.Decision.ReviewBy.Time), users)
+	default:
+		r.env.Recorder.Eventf(after, nil, corev1.EventTypeNormal, s.Reason, "Review", "The assessment is %s", s.Phase)
+	}
+}

@@ -1,0 +1,37 @@
+package controllers
+
+import (
+	"k8s.io/apimachinery/pkg/api/meta"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
+)
+
+// readyChanged passes creations, deletions, and updates that change an object's Ready
+// condition status or its generation: what dependents of a CRMDatabase care about.
+type readyChanged struct{ predicate.Funcs }
+
+func (readyChanged) Update(e event.UpdateEvent) bool {
+	if e.ObjectOld.GetGeneration() != e.ObjectNew.GetGeneration() {
+		return true
+	}
+	return readyStatus(e.ObjectOld) != readyStatus(e.ObjectNew)
+}
+
+func readyStatus(o any) string {
+	db, ok := o.(*privacyv1alpha1.CRMDatabase)
+	if !ok {
+		return ""
+	}
+	c := meta.FindStatusCondition(db.Status.Conditions, privacyv1alpha1.TypeReady)
+	if c == nil {
+		return ""
+	}
+	return string(c.Status)
+}
+
+// existenceChanged passes creations and deletions only.
+type existenceChanged struct{ predicate.Funcs }
+
+func (existenceChanged) Update(event.UpdateEvent) bool { return false }

@@ -1,0 +1,274 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/metrics"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/register"
+)
+
+// RegisterDebounce is how long the register builder waits after a change before it renders
+// the register, so that a burst of changes (a `kubectl apply` of many objects, a GitOps
+// sync) makes one revision rather than one per object.
+const RegisterDebounce = 2 * time.Second
+
+// registerRaceRetry is the delay before retrying after another writer created the revision
+// this one meant to create.
+const registerRaceRetry = time.Second
+
+// registerRequest is the one key the register builder reconciles: the register is one
+// document over every namespace.
+var registerRequest = reconcile.Request{NamespacedName: types.NamespacedName{Name: "register"}}
+
+// ErrRevisionRace is returned by RegisterBuilder.Sync when the revision it meant to create
+// already exists: another writer got there first; sync again.
+var ErrRevisionRace = errors.New("the next register revision was created by another writer")
+
+// RegisterBuilder renders every register-relevant spec of the cluster into the register
+// document and writes a RegisterRevision when the document's content hash differs from the
+// latest revision's. The hash comparison is what decides: an operator restart, a status
+// update or an unchanged apply writes nothing.
+type RegisterBuilder struct {
+	// Client lists the register's objects (the manager's cache) and creates, updates the
+	// status of, and prunes revisions.
+	Client client.Client
+	// Reader reads the revisions from the API server itself, never from a cache that could
+	// be behind: the latest revision decides the next number and the previous hash.
+	Reader client.Reader
+	// Clock gives the revisions' creation time.
+	Clock clock.PassiveClock
+	// HistoryLimit is how many revisions are kept; 0 keeps every one. When it prunes, the
+	// oldest revision kept anchors the hash chain.
+	HistoryLimit int
+	// Recorder emits the RevisionCreated event; nil emits none.
+	Recorder events.EventRecorder
+}
+
+// +kubebuilder:rbac:groups=privacy.crmoperator.io,resources=processingactivities;legitimateinterestassessments;retentionpolicies;accessroles;crmdatabases,verbs=get;list;watch
+// +kubebuilder:rbac:groups=privacy.crmoperator.io,resources=registerrevisions,verbs=get;list;watch;create;delete
+// +kubebuilder:rbac:groups=privacy.crmoperator.io,resources=registerrevisions/status,verbs=get;update;patch
+
+func setupRegister(env *Env) error {
+	mgr := env.Manager
+	b := &RegisterBuilder{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Clock: env.Clock,
+		HistoryLimit: env.Options.RegisterHistoryLimit, Recorder: env.Recorder}
+	specChanged := builder.WithPredicates(predicate.GenerationChangedPredicate{})
+	bld := ctrl.NewControllerManagedBy(mgr).Named("register")
+	for _, obj := range []client.Object{
+		&privacyv1alpha1.ProcessingActivity{}, &privacyv1alpha1.LegitimateInterestAssessment{},
+		&privacyv1alpha1.RetentionPolicy{}, &privacyv1alpha1.AccessRole{}, &privacyv1alpha1.CRMDatabase{},
+	} {
+		bld = bld.Watches(obj, debouncedRegisterHandler(), specChanged)
+	}
+	return bld.Complete(&registerReconciler{builder: b})
+}
+
+// debouncedRegisterHandler queues the register key RegisterDebounce after any event; the
+// queue keeps one pending key, so a burst of events makes one reconcile.
+func debouncedRegisterHandler() handler.EventHandler {
+	add := func(q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+		q.AddAfter(registerRequest, RegisterDebounce)
+	}
+	return handler.Funcs{
+		CreateFunc: func(_ context.Context, _ event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			add(q)
+		},
+		UpdateFunc: func(_ context.Context, _ event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			add(q)
+		},
+		DeleteFunc: func(_ context.Context, _ event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			add(q)
+		},
+		GenericFunc: func(_ context.Context, _ event.GenericEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			add(q)
+		},
+	}
+}
+
+// registerReconciler runs the builder for the one register key.
+type registerReconciler struct{ builder *RegisterBuilder }
+
+// Reconcile renders the register and writes a revision when it changed.
+func (r *registerReconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.Result, error) {
+	rev, err := r.builder.Sync(ctx)
+	if errors.Is(err, ErrRevisionRace) {
+		ctrl.LoggerFrom(ctx).Info("Another writer created the next register revision; retrying")
+		return ctrl.Result{RequeueAfter: registerRaceRetry}, nil
+	}
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if rev != nil {
+		ctrl.LoggerFrom(ctx).Info("Register revision created", "revision", rev.Spec.Revision,
+			"changes", rev.Spec.ChangeCount, "contentHash", rev.Spec.ContentHash)
+	}
+	return ctrl.Result{}, nil
+}
+
+// Sync renders the register from the cluster and creates the next RegisterRevision when
+// its content hash differs from the latest one's, then prunes revisions beyond the history
+// limit. It returns the revision it created, or nil when the register is unchanged (or
+// empty and never recorded). Creating revision N+1 under its deterministic name makes two
+// concurrent writers collide: the loser gets ErrRevisionRace and writes nothing.
+func (b *RegisterBuilder) Sync(ctx context.Context) (*privacyv1alpha1.RegisterRevision, error) {
+	doc, err := b.document(ctx)
+	if err != nil {
+		return nil, err
+	}
+	numbers, err := b.revisionNumbers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var latest *register.Revision
+	if len(numbers) > 0 {
+		if latest, err = b.revision(ctx, numbers[len(numbers)-1]); err != nil {
+			return nil, err
+		}
+	} else if len(doc.Entries) == 0 {
+		return nil, nil
+	}
+	rev, changed, err := register.Next(latest, doc, b.Clock.Now(), "")
+	if err != nil {
+		return nil, fmt.Errorf("while computing the next register revision: %w", err)
+	}
+	if !changed {
+		return nil, b.prune(ctx, numbers)
+	}
+	rev.SourceRevision = register.SourceRevision(doc, rev.Changes)
+	obj, err := b.create(ctx, rev)
+	if err != nil {
+		return nil, err
+	}
+	return obj, b.prune(ctx, append(numbers, rev.Number))
+}
+
+// document lists the register's objects in every namespace and renders them.
+func (b *RegisterBuilder) document(ctx context.Context) (*register.Document, error) {
+	var objs register.Objects
+	var pas privacyv1alpha1.ProcessingActivityList
+	var lias privacyv1alpha1.LegitimateInterestAssessmentList
+	var rps privacyv1alpha1.RetentionPolicyList
+	var ars privacyv1alpha1.AccessRoleList
+	var dbs privacyv1alpha1.CRMDatabaseList
+	for _, l := range []client.ObjectList{&pas, &lias, &rps, &ars, &dbs} {
+		if err := b.Client.List(ctx, l); err != nil {
+			return nil, fmt.Errorf("while listing the objects of the register: %w", err)
+		}
+	}
+	objs.ProcessingActivities = pas.Items
+	objs.LegitimateInterestAssessments = lias.Items
+	objs.RetentionPolicies = rps.Items
+	objs.AccessRoles = ars.Items
+	objs.CRMDatabases = dbs.Items
+	return register.FromObjects(objs)
+}
+
+// revisionNumbers lists the numbers of the stored revisions, ascending, reading only their
+// metadata (a revision's snapshot may weigh up to 1 MiB).
+func (b *RegisterBuilder) revisionNumbers(ctx context.Context) ([]int64, error) {
+	list := &metav1.PartialObjectMetadataList{}
+	list.SetGroupVersionKind(privacyv1alpha1.GroupVersion.WithKind("RegisterRevisionList"))
+	if err := b.Reader.List(ctx, list); err != nil {
+		return nil, fmt.Errorf("while listing the register revisions: %w", err)
+	}
+	var numbers []int64
+	for _, item := range list.Items {
+		if n, ok := RevisionNumberOf(item.Name); ok {
+			numbers = append(numbers, n)
+		}
+	}
+	sort.Slice(numbers, func(i, j int) bool { return numbers[i] < numbers[j] })
+	return numbers, nil
+}
+
+// RevisionNumberOf reads the revision number from a RegisterRevision's name
+// ("register-000042" is 42); false for a name the operator does not give.
+func RevisionNumberOf(name string) (int64, bool) {
+	var n int64
+	if _, err := fmt.Sscanf(name, "register-%d", &n); err != nil || n < 1 || register.RevisionObjectName(n) != name {
+		return 0, false
+	}
+	return n, true
+}
+
+// revision reads one stored revision from the API server.
+func (b *RegisterBuilder) revision(ctx context.Context, n int64) (*register.Revision, error) {
+	obj := &privacyv1alpha1.RegisterRevision{}
+	if err := b.Reader.Get(ctx, types.NamespacedName{Name: register.RevisionObjectName(n)}, obj); err != nil {
+		return nil, fmt.Errorf("while reading register revision %d: %w", n, err)
+	}
+	rev := register.FromRegisterRevision(obj)
+	return &rev, nil
+}
+
+// create writes the revision, marks it verified against its predecessor (Next computed its
+// previous hash from it) and reports it.
+func (b *RegisterBuilder) create(ctx context.Context, rev register.Revision) (*privacyv1alpha1.RegisterRevision, error) {
+	obj := &privacyv1alpha1.RegisterRevision{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:   register.RevisionObjectName(rev.Number),
+			Labels: map[string]string{"app.kubernetes.io/managed-by": EventSource},
+		},
+		Spec: rev.RegisterRevisionSpec(),
+	}
+	if err := b.Client.Create(ctx, obj); err != nil {
+		if apierrors.IsAlreadyExists(err) {
+			return nil, fmt.Errorf("creating register revision %d: %w", rev.Number, ErrRevisionRace)
+		}
+		return nil, fmt.Errorf("while creating register revision %d: %w", rev.Number, err)
+	}
+	metrics.RegisterRevisions.Inc()
+	before := obj.DeepCopy()
+	msg := "the snapshot matches its content hash"
+	if rev.Number > 1 {
+		msg += fmt.Sprintf(" and the previous hash is the chain hash of revision %d", rev.Number-1)
+	}
+	for _, t := range []string{privacyv1alpha1.TypeVerified, privacyv1alpha1.TypeReady} {
+		meta.SetStatusCondition(&obj.Status.Conditions, metav1.Condition{Type: t, Status: metav1.ConditionTrue,
+			Reason: privacyv1alpha1.ReasonChainVerified, Message: msg, ObservedGeneration: obj.Generation})
+	}
+	obj.Status.ObservedGeneration = obj.Generation
+	if err := b.Client.Status().Patch(ctx, obj, client.MergeFrom(before)); err != nil {
+		return nil, fmt.Errorf("while updating the status of register revision %d: %w", rev.Number, err)
+	}
+	if b.Recorder != nil {
+		b.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, privacyv1alpha1.ReasonRevisionCreated, "Record",
+			"Register revision %d records %d changes, content hash %s", rev.Number, rev.ChangeCount, rev.ContentHash)
+	}
+	return obj, nil
+}
+
+// prune deletes the oldest revisions beyond the history limit.
+func (b *RegisterBuilder) prune(ctx context.Context, numbers []int64) error {
+	if b.HistoryLimit <= 0 || len(numbers) <= b.HistoryLimit {
+		return nil
+	}
+	for _, n := range numbers[:len(numbers)-b.HistoryLimit] {
+		obj := &privacyv1alpha1.RegisterRevision{ObjectMeta: metav1.ObjectMeta{Name: register.RevisionObjectName(n)}}
+		if err := b.Client.Delete(ctx, obj); client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("while pruning register revision %d: %w", n, err)
+		}
+	}
+	return nil
+}

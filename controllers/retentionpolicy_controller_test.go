@@ -1,0 +1,369 @@
+package controllers_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
+)
+
+// retentionFixture is a CRM with the generic schema and eight contacts whose fate under
+// retentionPolicySpec is known:
+//
+//	1 prospect, last contact 3y ago, a note and a deal       → deleted (note deleted, deal detached)
+//	2 prospect, last contact 3y ago, a call 6 months ago     → kept (the call renews)
+//	3 prospect, last contact 3y ago, legal_hold              → held
+//	4 customer, last contact 3y ago                          → kept (10-year term)
+//	5 prospect, no last contact, created 3y ago              → deleted (creation counts)
+//	6 prospect, last contact 3y ago, an email 6 months ago   → deleted (emails do not renew)
+//	7 lead, created 3y ago                                   → anonymised
+//	8 prospect at "Litigation Corp", expired                 → held by spec.legalHolds
+type retentionFixture struct {
+	tdb *testdb.Database
+	db  *privacyv1alpha1.CRMDatabase
+	ns  string
+}
+
+var (
+	wantDeleted    = []int{1, 5, 6}
+	wantAnonymised = []int{7}
+	wantKept       = []int{2, 3, 4, 7, 8}
+)
+
+// ts renders a time as a literal every engine reads into its timestamp column.
+func ts(engine string, t time.Time) string {
+	t = t.UTC()
+	if engine == testdb.EngineMySQL {
+		return "'" + t.Format("2006-01-02 15:04:05") + "'"
+	}
+	return "'" + t.Format("2006-01-02 15:04:05") + "+00:00'"
+}
+
+func newRetentionFixture(t *testing.T, newDB func(testing.TB) *testdb.Database, schema string) *retentionFixture {
+	t.Helper()
+	tdb := newDB(t)
+	tdb.LoadFile(t, sampleSchema(schema))
+	e := tdb.Engine
+	old, recent := ts(e, time.Now().AddDate(-3, 0, 0)), ts(e, time.Now().AddDate(0, -6, 0))
+	truth := "TRUE"
+	if e == testdb.EngineSQLite {
+		truth = "1"
+	}
+	contact := func(id int, stage, company, lastContact, hold string) string {
+		return fmt.Sprintf("INSERT INTO contacts (id, email, first_name, last_name, company, contact_type, lifecycle_stage, created_at, last_contact_at, legal_hold) "+
+			"VALUES (%d, 'person%d@example.test', 'First%d', 'Last%d', '%s', 'B2B', '%s', %s, %s, %s)", id, id, id, id, company, stage, old, lastContact, hold)
+	}
+	notHeld := "FALSE"
+	if e == testdb.EngineSQLite {
+		notHeld = "0"
+	}
+	tdb.Exec(t,
+		contact(1, "prospect", "Acme", old, notHeld),
+		contact(2, "prospect", "Acme", old, notHeld),
+		contact(3, "prospect", "Acme", old, truth),
+		contact(4, "customer", "Acme", old, notHeld),
+		contact(5, "prospect", "Acme", "NULL", notHeld),
+		contact(6, "prospect", "Acme", old, notHeld),
+		contact(7, "lead", "Acme", "NULL", notHeld),
+		contact(8, "prospect", "Litigation Corp", old, notHeld),
+		"INSERT INTO interactions (contact_id, occurred_at, kind, direction) VALUES (2, "+recent+", 'call', 'inbound')",
+		"INSERT INTO interactions (contact_id, occurred_at, kind, direction) VALUES (6, "+recent+", 'email', 'inbound')",
+		"INSERT INTO interactions (contact_id, occurred_at, kind, direction) VALUES (4, "+old+", 'call', 'outbound')",
+		"INSERT INTO notes (contact_id, body) VALUES (1, 'met at a fair')",
+		"INSERT INTO notes (contact_id, body) VALUES (2, 'call back in spring')",
+		"INSERT INTO deals (contact_id, title) VALUES (1, 'Licence renewal')",
+	)
+	ns := newNamespace(t)
+	db := newCRMDatabase(t, ns, tdb, crmDatabaseOptions{preset: privacyv1alpha1.PresetGeneric})
+	waitDatabaseReady(t, db)
+	createSampleActivity(t, ns)
+	return &retentionFixture{tdb: tdb, db: db, ns: ns}
+}
+
+// createSampleActivity creates the sample ProcessingActivity, which policies refer to.
+func createSampleActivity(t *testing.T, ns string) {
+	t.Helper()
+	f, err := os.Open(filepath.Join("..", "config", "samples", "privacy_v1alpha1_processingactivity.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	dec := yaml.NewYAMLOrJSONDecoder(f, 4096)
+	for {
+		pa := &privacyv1alpha1.ProcessingActivity{}
+		if err := dec.Decode(pa); err != nil {
+			t.Fatalf("no ProcessingActivity in the sample: %v", err)
+		}
+		if pa.Kind != "ProcessingActivity" {
+			continue
+		}
+		pa.Namespace = ns
+		if err := k8s.Create(context.Background(), pa); err != nil {
+			t.Fatalf("creating the sample ProcessingActivity: %v", err)
+		}
+		return
+	}
+}
+
+func selector(field privacyv1alpha1.LogicalFieldName, values ...string) *privacyv1alpha1.ContactSelector {
+	return &privacyv1alpha1.ContactSelector{MatchExpressions: []privacyv1alpha1.FieldRequirement{{Field: field, Operator: privacyv1alpha1.SelectorOpIn, Values: values}}}
+}
+
+// retentionPolicySpec is the policy the fixture is built for.
+func retentionPolicySpec(mode privacyv1alpha1.RetentionMode, maxPercent int32) privacyv1alpha1.RetentionPolicySpec {
+	return privacyv1alpha1.RetentionPolicySpec{
+		DatabaseRef:           privacyv1alpha1.LocalObjectReference{Name: "crm"},
+		ProcessingActivityRef: privacyv1alpha1.LocalObjectReference{Name: "sales-prospecting"},
+		Schedule:              "* * * * *",
+		Mode:                  mode,
+		BatchSize:             ptr[int32](2),
+		Budget:                &privacyv1alpha1.RetentionBudget{MaxDeletionPercent: ptr(maxPercent)},
+		Rules: []privacyv1alpha1.RetentionRule{
+			{Name: "prospects", Selector: selector(privacyv1alpha1.FieldLifecycleStage, "prospect"), RetainFor: "24m",
+				RenewedBy: &privacyv1alpha1.RenewalSpec{Kinds: []string{"call"}}, Action: privacyv1alpha1.ActionDelete},
+			{Name: "leads", Selector: selector(privacyv1alpha1.FieldLifecycleStage, "lead"), RetainFor: "12m", Action: privacyv1alpha1.ActionAnonymize,
+				Anonymize: []privacyv1alpha1.AnonymizeField{
+					{Field: privacyv1alpha1.FieldEmail, Strategy: privacyv1alpha1.StrategyHash},
+					{Field: privacyv1alpha1.FieldFirstName, Strategy: privacyv1alpha1.StrategyNull},
+					{Field: privacyv1alpha1.FieldLastName, Strategy: privacyv1alpha1.StrategyRedact},
+				}},
+			{Name: "customers", Selector: selector(privacyv1alpha1.FieldLifecycleStage, "customer"), RetainFor: "10y", Action: privacyv1alpha1.ActionDelete},
+		},
+		LegalHolds: []privacyv1alpha1.LegalHold{{Name: "dispute", Reason: "pending litigation", Selector: *selector(privacyv1alpha1.FieldCompany, "Litigation Corp")}},
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func (f *retentionFixture) createPolicy(t *testing.T, spec privacyv1alpha1.RetentionPolicySpec) *privacyv1alpha1.RetentionPolicy {
+	t.Helper()
+	p := &privacyv1alpha1.RetentionPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: "prospects"}, Spec: spec}
+	if err := k8s.Create(context.Background(), p); err != nil {
+		t.Fatalf("creating the RetentionPolicy: %v", err)
+	}
+	return p
+}
+
+// waitPolicy waits until cond holds for the policy's status.
+func waitPolicy(t *testing.T, p *privacyv1alpha1.RetentionPolicy, timeout time.Duration, what string, cond func(*privacyv1alpha1.RetentionPolicy) bool) {
+	t.Helper()
+	eventually(t, timeout, what, func() (bool, error) {
+		if err := k8s.Get(context.Background(), key(p), p); err != nil {
+			return false, err
+		}
+		if cond(p) {
+			return true, nil
+		}
+		return false, fmt.Errorf("status: pending %v, lastRun %+v, conditions %+v", deref(p.Status.Pending), p.Status.LastRun, p.Status.Conditions)
+	})
+}
+
+func deref(p *int64) int64 {
+	if p == nil {
+		return -1
+	}
+	return *p
+}
+
+func (f *retentionFixture) ids(t *testing.T) []int {
+	t.Helper()
+	db := f.tdb.Open(t)
+	rows, err := db.Query("SELECT id FROM contacts ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var ids []int
+	for rows.Next() {
+		var id int
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+func count(t *testing.T, db *sql.DB, query string) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRow(query).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+func TestRetentionPolicyDryRunCountsAndNeverWrites(t *testing.T) {
+	f := newRetentionFixture(t, testdb.Postgres, "generic-postgres.sql")
+	p := f.createPolicy(t, retentionPolicySpec(privacyv1alpha1.ModeDryRun, 100))
+	waitPolicy(t, p, 30*time.Second, "the plan to be counted", func(p *privacyv1alpha1.RetentionPolicy) bool {
+		return p.Status.Pending != nil
+	})
+	if *p.Status.Pending != 4 || len(p.Status.Rules) != 3 || p.Status.Rules[0].Pending != 3 || p.Status.Rules[1].Pending != 1 || p.Status.Rules[2].Pending != 0 {
+		t.Fatalf("plan = %d, rules %+v; want 4 = prospects 3 + leads 1 + customers 0", *p.Status.Pending, p.Status.Rules)
+	}
+	if p.Status.TotalContacts == nil || *p.Status.TotalContacts != 8 {
+		t.Errorf("totalContacts = %v, want 8", p.Status.TotalContacts)
+	}
+	waitPolicy(t, p, 90*time.Second, "a scheduled dry run", func(p *privacyv1alpha1.RetentionPolicy) bool {
+		return p.Status.LastRun != nil && p.Status.LastRun.Result == privacyv1alpha1.RunDryRun
+	})
+	if got := f.ids(t); fmt.Sprint(got) != "[1 2 3 4 5 6 7 8]" {
+		t.Errorf("a dry run changed the contacts: %v", got)
+	}
+	db := f.tdb.Open(t)
+	if n := count(t, db, "SELECT COUNT(*) FROM crm_privacy_erasure_ledger"); n != 0 {
+		t.Errorf("a dry run wrote %d ledger rows", n)
+	}
+	if n := count(t, db, "SELECT COUNT(*) FROM contacts WHERE email LIKE 'anon:%'"); n != 0 {
+		t.Errorf("a dry run anonymised %d contacts", n)
+	}
+}
+
+func TestRetentionPolicyEnforcesOnEveryEngine(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		db     func(testing.TB) *testdb.Database
+		schema string
+	}{
+		{"postgres", testdb.Postgres, "generic-postgres.sql"},
+		{"mariadb", testdb.MariaDB, "generic-mysql.sql"},
+		{"sqlite", testdb.SQLite, "generic-sqlite.sql"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newRetentionFixture(t, tc.db, tc.schema)
+			p := f.createPolicy(t, retentionPolicySpec(privacyv1alpha1.ModeEnforce, 100))
+			waitPolicy(t, p, 100*time.Second, "an enforced run to succeed", func(p *privacyv1alpha1.RetentionPolicy) bool {
+				return p.Status.LastRun != nil && p.Status.LastRun.Result == privacyv1alpha1.RunSucceeded
+			})
+			f.assertEnforced(t, p)
+		})
+	}
+}
+
+// assertEnforced checks the database after one enforced run of retentionPolicySpec.
+func (f *retentionFixture) assertEnforced(t *testing.T, p *privacyv1alpha1.RetentionPolicy) {
+	t.Helper()
+	if got := f.ids(t); fmt.Sprint(got) != fmt.Sprint(wantKept) {
+		t.Errorf("contacts left = %v, want %v", got, wantKept)
+	}
+	db := f.tdb.Open(t)
+	checks := []struct {
+		query string
+		want  int
+	}{
+		{"SELECT COUNT(*) FROM notes WHERE contact_id = 1", 0},                   // dependent deleted
+		{"SELECT COUNT(*) FROM notes WHERE contact_id = 2", 1},                   // another contact's note kept
+		{"SELECT COUNT(*) FROM deals WHERE contact_id IS NULL", 1},               // deal detached, kept
+		{"SELECT COUNT(*) FROM interactions WHERE contact_id = 2", 1},            // renewing call kept
+		{"SELECT COUNT(*) FROM interactions WHERE contact_id = 4", 1},            // customer's call kept
+		{"SELECT COUNT(*) FROM interactions WHERE contact_id = 6", 0},            // erased contact's email gone
+		{"SELECT COUNT(*) FROM contacts WHERE id = 7 AND first_name IS NULL", 1}, // Null strategy
+		{"SELECT COUNT(*) FROM contacts WHERE id = 7 AND email LIKE 'anon:%'", 1},
+		{"SELECT COUNT(*) FROM contacts WHERE id = 7 AND last_name <> 'Last7'", 1},
+		{"SELECT COUNT(*) FROM contacts WHERE id IN (2, 3, 4, 8) AND email LIKE 'person%'", 4}, // others untouched
+		{"SELECT COUNT(*) FROM crm_privacy_erasure_ledger", len(wantDeleted) + len(wantAnonymised)},
+		{"SELECT COUNT(DISTINCT subject_hmac) FROM crm_privacy_erasure_ledger", len(wantDeleted) + len(wantAnonymised)},
+	}
+	for _, c := range checks {
+		if n := count(t, db, c.query); n != c.want {
+			t.Errorf("%s = %d, want %d", c.query, n, c.want)
+		}
+	}
+	run := p.Status.LastRun
+	if run.Erased != int64(len(wantDeleted)) || run.Anonymized != int64(len(wantAnonymised)) || run.Held != 2 {
+		t.Errorf("lastRun: erased %d anonymised %d held %d; want %d, %d, 2", run.Erased, run.Anonymized, run.Held, len(wantDeleted), len(wantAnonymised))
+	}
+	if p.Status.Checkpoint != nil {
+		t.Errorf("the checkpoint is left after a finished run: %+v", p.Status.Checkpoint)
+	}
+	if len(p.Status.History) == 0 || p.Status.History[0].RunID != run.RunID {
+		t.Errorf("history does not start with the last run: %+v", p.Status.History)
+	}
+	assertNoLeak(t, f.ns, p, "example.test")
+}
+
+func TestRetentionPolicyBudgetBlocksUntilApproved(t *testing.T) {
+	f := newRetentionFixture(t, testdb.SQLite, "generic-sqlite.sql")
+	p := f.createPolicy(t, retentionPolicySpec(privacyv1alpha1.ModeEnforce, 10)) // 10% of 8 contacts: 0
+	waitPolicy(t, p, 100*time.Second, "the due run to be blocked by the budget", func(p *privacyv1alpha1.RetentionPolicy) bool {
+		return p.Status.LastRun != nil && p.Status.LastRun.Result == privacyv1alpha1.RunBudgetExceeded
+	})
+	waitCondition(t, p, func() []metav1.Condition { return p.Status.Conditions }, privacyv1alpha1.TypeApproved, metav1.ConditionFalse, privacyv1alpha1.ReasonBudgetExceeded, 10*time.Second)
+	if got := f.ids(t); len(got) != 8 {
+		t.Fatalf("a blocked run erased contacts: %v left", got)
+	}
+
+	// An approval too small for the plan changes nothing.
+	patch := client.MergeFrom(p.DeepCopy())
+	p.Spec.Approval = &privacyv1alpha1.RetentionApproval{ApprovedBy: "Data Protection Officer", ApprovedAt: metav1.Now(), MaxDeletions: 3}
+	if err := k8s.Patch(context.Background(), p, patch); err != nil {
+		t.Fatal(err)
+	}
+	cond := waitCondition(t, p, func() []metav1.Condition { return p.Status.Conditions }, privacyv1alpha1.TypeApproved, metav1.ConditionFalse, privacyv1alpha1.ReasonBudgetExceeded, 20*time.Second)
+	if !strings.Contains(cond.Message, "covers only 3") {
+		t.Errorf("Approved message: %s", cond.Message)
+	}
+	time.Sleep(3 * time.Second)
+	if got := f.ids(t); len(got) != 8 {
+		t.Fatalf("an insufficient approval let the run erase: %v left", got)
+	}
+
+	// An approval covering the plan lets the waiting run go at once.
+	patch = client.MergeFrom(p.DeepCopy())
+	p.Spec.Approval.MaxDeletions = 4
+	if err := k8s.Patch(context.Background(), p, patch); err != nil {
+		t.Fatal(err)
+	}
+	waitPolicy(t, p, 30*time.Second, "the approved run to succeed", func(p *privacyv1alpha1.RetentionPolicy) bool {
+		return p.Status.LastRun != nil && p.Status.LastRun.Result == privacyv1alpha1.RunSucceeded
+	})
+	f.assertEnforced(t, p)
+}
+
+func TestRetentionPolicyNeverErasesWithoutItsActivityOrDatabase(t *testing.T) {
+	f := newRetentionFixture(t, testdb.SQLite, "generic-sqlite.sql")
+	spec := retentionPolicySpec(privacyv1alpha1.ModeEnforce, 100)
+	spec.ProcessingActivityRef.Name = "no-such-activity"
+	p := f.createPolicy(t, spec)
+	waitCondition(t, p, func() []metav1.Condition { return p.Status.Conditions }, privacyv1alpha1.TypeReady, metav1.ConditionFalse, privacyv1alpha1.ReasonActivityNotFound, 30*time.Second)
+
+	other := &privacyv1alpha1.RetentionPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: "other-db"}, Spec: retentionPolicySpec(privacyv1alpha1.ModeEnforce, 100)}
+	other.Spec.DatabaseRef.Name = "no-such-db"
+	if err := k8s.Create(context.Background(), other); err != nil {
+		t.Fatal(err)
+	}
+	waitCondition(t, other, func() []metav1.Condition { return other.Status.Conditions }, privacyv1alpha1.TypeReady, metav1.ConditionFalse, privacyv1alpha1.ReasonDatabaseNotFound, 30*time.Second)
+
+	time.Sleep(65 * time.Second) // a scheduled time passes
+	if got := f.ids(t); len(got) != 8 {
+		t.Fatalf("contacts erased without the activity or the database: %v left", got)
+	}
+}
+
+func TestRetentionPolicyUnmappedSelectorFieldStopsErasure(t *testing.T) {
+	f := newRetentionFixture(t, testdb.SQLite, "generic-sqlite.sql")
+	spec := retentionPolicySpec(privacyv1alpha1.ModeEnforce, 100)
+	spec.Rules[0].Selector = selector("favouriteColour", "blue")
+	p := f.createPolicy(t, spec)
+	cond := waitCondition(t, p, func() []metav1.Condition { return p.Status.Conditions }, privacyv1alpha1.TypeReady, metav1.ConditionFalse, privacyv1alpha1.ReasonInvalidSpec, 30*time.Second)
+	if !strings.Contains(cond.Message, "favouriteColour") {
+		t.Errorf("the message does not name the unmapped field: %s", cond.Message)
+	}
+	time.Sleep(65 * time.Second)
+	if got := f.ids(t); len(got) != 8 {
+		t.Fatalf("an invalid selector erased contacts: %v left", got)
+	}
+}

@@ -1,0 +1,702 @@
+package crm
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Selector operators, as in the RetentionPolicy API.
+const (
+	OpIn           = "In"
+	OpNotIn        = "NotIn"
+	OpExists       = "Exists"
+	OpDoesNotExist = "DoesNotExist"
+)
+
+// Requirement is one condition on a logical field of a contact.
+type Requirement struct {
+	Field    string
+	Operator string
+	Values   []string
+}
+
+// Selector is a conjunction of requirements; an empty selector matches every contact.
+//
+// Semantics, as Kubernetes label selectors: In matches a contact whose field equals one of
+// the values (exactly, case included); NotIn matches a contact whose field is none of the
+// values, including a contact whose field is empty (NULL); Exists matches a field that is
+// not NULL; DoesNotExist a NULL field. The boolean fields optOut and legalHold compare by
+// truth: the values "true" and "false" (a flag stored as 1/0, t/f, yes/no or a boolean).
+type Selector []Requirement
+
+// Strategy is how an anonymised field is overwritten.
+type Strategy string
+
+const (
+	// StrategyNull sets the field to NULL.
+	StrategyNull Strategy = "Null"
+	// StrategyRedact sets the field to RedactedValue.
+	StrategyRedact Strategy = "Redact"
+	// StrategyHash replaces the field with HashedPrefix and a keyed hash of its value, so
+	// that equal values stay equal (for statistics) without being readable.
+	StrategyHash Strategy = "Hash"
+)
+
+// RedactedValue replaces a field anonymised with the Redact strategy.
+const RedactedValue = "REDACTED"
+
+// HashedPrefix starts every value anonymised with the Hash strategy.
+const HashedPrefix = "anon:"
+
+// hashedHexLength is how many hex digits of the HMAC a hashed value keeps (96 bits).
+const hashedHexLength = 24
+
+// AnonymizeField is one field an Anonymize rule overwrites.
+type AnonymizeField struct {
+	Field    string
+	Strategy Strategy
+}
+
+// Retention rule actions.
+const (
+	ActionDeleteContact    = "Delete"
+	ActionAnonymizeContact = "Anonymize"
+)
+
+// RetentionRule is one rule of a policy, with its cutoff already computed.
+type RetentionRule struct {
+	Name     string
+	Selector Selector
+	// Cutoff: a contact whose reference time is before it has outlived the term.
+	Cutoff time.Time
+	// SinceCreated counts the term from the creation time instead of the last contact.
+	SinceCreated bool
+	// RenewKinds are the interaction kinds that renew the term (compared case-insensitively);
+	// empty means every kind.
+	RenewKinds []string
+	// RenewDirection is "", "Any", "Inbound" or "Outbound".
+	RenewDirection string
+	// Action is ActionDeleteContact or ActionAnonymizeContact.
+	Action    string
+	Anonymize []AnonymizeField
+}
+
+// RetentionPlan is the rules of a policy, in order, and its legal holds.
+type RetentionPlan struct {
+	Rules []RetentionRule
+	Holds []Selector
+}
+
+// RuleCount is what one rule selects now.
+type RuleCount struct {
+	Rule string
+	// Pending is how many contacts the rule would erase or anonymise now.
+	Pending int64
+	// Held is how many contacts the rule selects that a legal hold keeps.
+	Held int64
+}
+
+// SelectorError is a rule or hold that cannot be turned into SQL: an unmapped field, an
+// unknown operator, a reference time that cannot be known. Nothing is erased.
+type SelectorError struct {
+	Where   string
+	Message string
+}
+
+func (e *SelectorError) Error() string { return e.Where + ": " + e.Message }
+
+// sqlText builds a statement with "?" markers and the matching arguments, in order.
+type sqlText struct {
+	b    strings.Builder
+	args []any
+}
+
+func (s *sqlText) w(parts ...string) *sqlText {
+	for _, p := range parts {
+		s.b.WriteString(p)
+	}
+	return s
+}
+
+func (s *sqlText) arg(v any) *sqlText {
+	s.args = append(s.args, v)
+	s.b.WriteByte('?')
+	return s
+}
+
+// query renders the statement for the dialect: PostgreSQL numbers its markers. The text
+// holds no "?" other than markers: identifiers cannot contain one and the only literals
+// are the constants of this file.
+func (s *sqlText) query(d Dialect) string {
+	q := s.b.String()
+	if d.Placeholder(1) == "?" {
+		return q
+	}
+	var out strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			out.WriteString(d.Placeholder(n))
+			continue
+		}
+		out.WriteRune(r)
+	}
+	return out.String()
+}
+
+// planner turns a plan into SQL conditions over the contacts table (alias c) and its
+// extension (alias x).
+type planner struct {
+	db      *Database
+	m       Mapping
+	tables  map[string]*Table
+	c, x    string // quoted aliases
+	key     string // c.key
+	keyText bool   // the key is not an integer
+}
+
+const (
+	aliasContacts  = "c"
+	aliasExtension = "x"
+	aliasInter     = "i"
+	aliasLink      = "l"
+)
+
+func newPlanner(ctx context.Context, db *Database, m Mapping) (*planner, error) {
+	p := &planner{db: db, m: m, tables: map[string]*Table{}}
+	var err error
+	if p.c, err = db.dialect.QuoteIdent(aliasContacts); err != nil {
+		return nil, err
+	}
+	if p.x, err = db.dialect.QuoteIdent(aliasExtension); err != nil {
+		return nil, err
+	}
+	if p.key, err = p.column(aliasContacts, m.Contacts.Key); err != nil {
+		return nil, err
+	}
+	col, err := p.columnInfo(ctx, m.Contacts.Table, m.Contacts.Key)
+	if err != nil {
+		return nil, err
+	}
+	p.keyText = col.Class != ClassInteger
+	return p, nil
+}
+
+func (p *planner) table(ctx context.Context, name string) (*Table, error) {
+	if t, ok := p.tables[name]; ok {
+		return t, nil
+	}
+	t, err := p.db.dialect.DescribeTable(ctx, p.db.db, name)
+	if err != nil {
+		return nil, fmt.Errorf("while reading table %s: %w", name, err)
+	}
+	p.tables[name] = t
+	return t, nil
+}
+
+func (p *planner) columnInfo(ctx context.Context, table, column string) (Column, error) {
+	t, err := p.table(ctx, table)
+	if err != nil {
+		return Column{}, err
+	}
+	c, ok := t.Column(p.db.dialect, column)
+	if !ok {
+		return Column{}, fmt.Errorf("column %s does not exist in table %s", column, table)
+	}
+	return c, nil
+}
+
+// column returns alias.column, quoted.
+func (p *planner) column(alias, column string) (string, error) {
+	a, err := p.db.dialect.QuoteIdent(alias)
+	if err != nil {
+		return "", err
+	}
+	c, err := p.db.dialect.QuoteIdent(column)
+	if err != nil {
+		return "", err
+	}
+	return a + "." + c, nil
+}
+
+// from renders the FROM clause: contacts, left-joined with the extension when mapped.
+func (p *planner) from() (string, error) {
+	t, err := p.db.dialect.QuoteIdent(p.m.Contacts.Table)
+	if err != nil {
+		return "", err
+	}
+	from := t + " " + p.c
+	if ext := p.m.Extension; ext != nil {
+		et, err := p.db.dialect.QuoteIdent(ext.Table)
+		if err != nil {
+			return "", err
+		}
+		ek, err := p.column(aliasExtension, ext.Key)
+		if err != nil {
+			return "", err
+		}
+		from += " LEFT JOIN " + et + " " + p.x + " ON " + ek + " = " + p.key
+	}
+	return from, nil
+}
+
+// field returns the quoted column of a logical field, or false when it is not mapped.
+func (p *planner) field(name string) (string, bool, error) {
+	f, ok := p.m.Fields[name]
+	if !ok || f.Column == "" {
+		return "", false, nil
+	}
+	alias := aliasContacts
+	if f.Source.Normal() == SourceExtension {
+		alias = aliasExtension
+	}
+	col, err := p.column(alias, f.Column)
+	return col, true, err
+}
+
+// truthy is the condition "the flag column is set", whatever its type.
+func (p *planner) truthy(col string) string {
+	textType := "text"
+	if p.db.dialect.Engine() == EngineMySQL {
+		textType = "CHAR"
+	}
+	return "LOWER(CAST(" + col + " AS " + textType + ")) IN ('1', 't', 'true', 'y', 'yes')"
+}
+
+// timeBefore is "col < ?" (or >=) with the right time comparison for the engine.
+func (p *planner) timeCompare(s *sqlText, col, op string, t time.Time) {
+	if p.db.dialect.Engine() == EngineSQLite {
+		s.w("julianday(", col, ") ", op, " julianday(").arg(bindTime(EngineSQLite, t)).w(")")
+		return
+	}
+	s.w(col, " ", op, " ").arg(t.UTC())
+}
+
+var booleanFields = map[string]bool{FieldOptOut: true, FieldLegalHold: true}
+
+// selector renders a selector as a condition ("1=1" when empty).
+func (p *planner) selector(s *sqlText, where string, sel Selector) error {
+	if len(sel) == 0 {
+		s.w("1=1")
+		return nil
+	}
+	for i, r := range sel {
+		if i > 0 {
+			s.w(" AND ")
+		}
+		if err := p.requirement(s, fmt.Sprintf("%s.selector[%d]", where, i), r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *planner) requirement(s *sqlText, where string, r Requirement) error {
+	col, ok, err := p.field(r.Field)
+	if err != nil {
+		return &SelectorError{Where: where, Message: err.Error()}
+	}
+	if !ok {
+		return &SelectorError{Where: where, Message: fmt.Sprintf("field %q is not mapped on the CRMDatabase: map it (spec.mapping.fields) or change the selector; nothing is erased until then", r.Field)}
+	}
+	switch r.Operator {
+	case OpExists:
+		s.w(col, " IS NOT NULL")
+	case OpDoesNotExist:
+		s.w(col, " IS NULL")
+	case OpIn, OpNotIn:
+		if len(r.Values) == 0 {
+			return &SelectorError{Where: where, Message: r.Operator + " needs at least one value"}
+		}
+		if booleanFields[r.Field] {
+			return p.booleanRequirement(s, where, col, r)
+		}
+		if r.Operator == OpNotIn {
+			s.w("(", col, " IS NULL OR ", col, " NOT IN (")
+		} else {
+			s.w(col, " IN (")
+		}
+		for i, v := range r.Values {
+			if i > 0 {
+				s.w(", ")
+			}
+			s.arg(v)
+		}
+		s.w(")")
+		if r.Operator == OpNotIn {
+			s.w(")")
+		}
+	default:
+		return &SelectorError{Where: where, Message: fmt.Sprintf("unknown operator %q: use In, NotIn, Exists or DoesNotExist", r.Operator)}
+	}
+	return nil
+}
+
+// booleanRequirement renders In/NotIn over a flag with the values "true"/"false".
+func (p *planner) booleanRequirement(s *sqlText, where, col string, r Requirement) error {
+	wantTrue, wantFalse := false, false
+	for _, v := range r.Values {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return &SelectorError{Where: where, Message: fmt.Sprintf("field %s is a flag: use the values \"true\" or \"false\", not %q", r.Field, v)}
+		}
+		wantTrue, wantFalse = wantTrue || b, wantFalse || !b
+	}
+	if r.Operator == OpNotIn {
+		wantTrue, wantFalse = !wantTrue, !wantFalse
+	}
+	switch {
+	case wantTrue && wantFalse:
+		s.w("1=1")
+	case wantTrue:
+		s.w(p.truthy(col))
+	case wantFalse:
+		s.w("NOT (", p.truthy(col), ")")
+	default:
+		s.w("1=0")
+	}
+	return nil
+}
+
+// held renders "a legal hold keeps the contact".
+func (p *planner) held(s *sqlText, holds []Selector) error {
+	s.w("(1=0")
+	if col, ok, err := p.field(FieldLegalHold); err != nil {
+		return err
+	} else if ok {
+		s.w(" OR (", p.truthy(col), ")")
+	}
+	for i, h := range holds {
+		s.w(" OR (")
+		if err := p.selector(s, fmt.Sprintf("legalHolds[%d]", i), h); err != nil {
+			return err
+		}
+		s.w(")")
+	}
+	s.w(")")
+	return nil
+}
+
+// expired renders "the contact's term under the rule has run out". A contact whose
+// reference time is unknown is never expired.
+func (p *planner) expired(ctx context.Context, s *sqlText, where string, r RetentionRule) error {
+	created, hasCreated, err := p.field(FieldCreatedAt)
+	if err != nil {
+		return err
+	}
+	if r.SinceCreated {
+		if !hasCreated {
+			return &SelectorError{Where: where, Message: "the term counts since creation but createdAt is not mapped"}
+		}
+		s.w("(", created, " IS NOT NULL AND ")
+		p.timeCompare(s, created, "<", r.Cutoff)
+		s.w(")")
+		return nil
+	}
+	last, hasLast, err := p.field(FieldLastContactAt)
+	if err != nil {
+		return err
+	}
+	sources := p.renewingSources(r)
+	if !hasLast && !hasCreated && len(sources) == 0 {
+		return &SelectorError{Where: where, Message: "no last-contact time can be known: map lastContactAt, createdAt or an interaction source"}
+	}
+	// No renewing interaction at or after the cutoff…
+	s.w("(")
+	if err := p.interactions(ctx, s, sources, r, true, true); err != nil {
+		return err
+	}
+	s.w(" AND (")
+	// …and the last contact is before it, or, with no last contact, an older interaction
+	// or the creation time is.
+	if hasLast {
+		s.w("(", last, " IS NOT NULL AND ")
+		p.timeCompare(s, last, "<", r.Cutoff)
+		s.w(") OR (", last, " IS NULL AND (")
+	} else {
+		s.w("((")
+	}
+	if err := p.interactions(ctx, s, sources, r, false, false); err != nil {
+		return err
+	}
+	if hasCreated {
+		s.w(" OR (", created, " IS NOT NULL AND ")
+		p.timeCompare(s, created, "<", r.Cutoff)
+		s.w(")")
+	}
+	s.w("))))")
+	return nil
+}
+
+// renewingSources are the interaction sources that can renew the rule's term.
+func (p *planner) renewingSources(r RetentionRule) []Interaction {
+	var out []Interaction
+	for _, ia := range p.m.Interactions {
+		if ia.Kind == "" && ia.FixedKind != "" && len(r.RenewKinds) > 0 && !containsFold(r.RenewKinds, ia.FixedKind) {
+			continue
+		}
+		out = append(out, ia)
+	}
+	return out
+}
+
+func containsFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// interactions renders, over the sources, either "no renewing interaction since the
+// cutoff" (none=true, recent=true) or "some renewing interaction exists" (none=false,
+// recent=false). The scalar subquery with LIMIT 1 makes every engine probe the
+// (contact, time) index per contact rather than build a hash anti-join over the table.
+func (p *planner) interactions(ctx context.Context, s *sqlText, sources []Interaction, r RetentionRule, none, recent bool) error {
+	if len(sources) == 0 {
+		if none {
+			s.w("1=1")
+		} else {
+			s.w("1=0")
+		}
+		return nil
+	}
+	s.w("(")
+	for i, ia := range sources {
+		if i > 0 {
+			if none {
+				s.w(" AND ")
+			} else {
+				s.w(" OR ")
+			}
+		}
+		s.w("(")
+		if err := p.interactionProbe(ctx, s, ia, r, recent); err != nil {
+			return err
+		}
+		if none {
+			s.w(") IS NULL")
+		} else {
+			s.w(") IS NOT NULL")
+		}
+	}
+	s.w(")")
+	return nil
+}
+
+// interactionProbe renders "SELECT 1 FROM … LIMIT 1" for one source and one contact.
+func (p *planner) interactionProbe(ctx context.Context, s *sqlText, ia Interaction, r RetentionRule, recent bool) error {
+	d := p.db.dialect
+	table, err := d.QuoteIdent(ia.Table)
+	if err != nil {
+		return err
+	}
+	ia2, err := d.QuoteIdent(aliasInter)
+	if err != nil {
+		return err
+	}
+	timeCol, err := p.column(aliasInter, ia.Time)
+	if err != nil {
+		return err
+	}
+	s.w("SELECT 1 FROM ", table, " ", ia2)
+	if l := ia.Link; l != nil {
+		lt, err := d.QuoteIdent(l.Table)
+		if err != nil {
+			return err
+		}
+		la, _ := d.QuoteIdent(aliasLink)
+		lik, err := p.column(aliasLink, l.InteractionKey)
+		if err != nil {
+			return err
+		}
+		ik, err := p.column(aliasInter, ia.Key)
+		if err != nil {
+			return err
+		}
+		lck, err := p.column(aliasLink, l.ContactKey)
+		if err != nil {
+			return err
+		}
+		s.w(" JOIN ", lt, " ", la, " ON ", lik, " = ", ik, " WHERE ", lck, " = ", p.key)
+		if err := p.notDeleted(ctx, s, l.Table, aliasLink, l.SoftDeleteColumn); err != nil {
+			return err
+		}
+	} else {
+		ck, err := p.column(aliasInter, ia.ContactKey)
+		if err != nil {
+			return err
+		}
+		s.w(" WHERE ", ck, " = ", p.key)
+	}
+	if err := p.notDeleted(ctx, s, ia.Table, aliasInter, ia.SoftDeleteColumn); err != nil {
+		return err
+	}
+	if recent {
+		s.w(" AND ")
+		p.timeCompare(s, timeCol, ">=", r.Cutoff)
+	} else {
+		s.w(" AND ", timeCol, " IS NOT NULL")
+	}
+	if err := p.kindAndDirection(s, ia, r); err != nil {
+		return err
+	}
+	s.w(" LIMIT 1")
+	return nil
+}
+
+// kindAndDirection restricts interactions to the kinds and direction the rule counts. A
+// source without a direction column renews whatever the rule's direction: when the
+// direction cannot be known, the contact is kept rather than erased.
+func (p *planner) kindAndDirection(s *sqlText, ia Interaction, r RetentionRule) error {
+	if len(r.RenewKinds) > 0 && ia.Kind != "" {
+		kind, err := p.column(aliasInter, ia.Kind)
+		if err != nil {
+			return err
+		}
+		s.w(" AND LOWER(", kind, ") IN (")
+		for i, k := range r.RenewKinds {
+			if i > 0 {
+				s.w(", ")
+			}
+			s.arg(strings.ToLower(k))
+		}
+		s.w(")")
+	}
+	dir := strings.ToLower(r.RenewDirection)
+	if (dir == "inbound" || dir == "outbound") && ia.Direction != "" {
+		col, err := p.column(aliasInter, ia.Direction)
+		if err != nil {
+			return err
+		}
+		s.w(" AND LOWER(", col, ") = ").arg(dir)
+	}
+	return nil
+}
+
+// notDeleted adds "the row is not soft-deleted" for a soft-delete column.
+func (p *planner) notDeleted(ctx context.Context, s *sqlText, table, alias, column string) error {
+	if column == "" {
+		return nil
+	}
+	info, err := p.columnInfo(ctx, table, column)
+	if err != nil {
+		return err
+	}
+	col, err := p.column(alias, column)
+	if err != nil {
+		return err
+	}
+	cond, err := softDeleteCondition(p.db.dialect.Engine(), col, info.Class)
+	if err != nil {
+		return err
+	}
+	s.w(" AND ", cond)
+	return nil
+}
+
+// selected renders "rule i selects the contact": its selector matches and its term has
+// run out. Holds are not considered here.
+func (p *planner) selected(ctx context.Context, s *sqlText, plan RetentionPlan, i int) error {
+	r := plan.Rules[i]
+	where := fmt.Sprintf("rules[%d] (%s)", i, r.Name)
+	s.w("((")
+	if err := p.selector(s, where, r.Selector); err != nil {
+		return err
+	}
+	s.w(") AND ")
+	if err := p.expired(ctx, s, where, r); err != nil {
+		return err
+	}
+	s.w(")")
+	return nil
+}
+
+// actedOn renders "rule i is the first rule that selects the contact", and, for an
+// Anonymize rule, "something is left to anonymise" so that a contact is anonymised once.
+func (p *planner) actedOn(ctx context.Context, s *sqlText, plan RetentionPlan, i int) error {
+	if err := p.selected(ctx, s, plan, i); err != nil {
+		return err
+	}
+	for j := 0; j < i; j++ {
+		s.w(" AND NOT ")
+		if err := p.selected(ctx, s, plan, j); err != nil {
+			return err
+		}
+	}
+	if plan.Rules[i].Action == ActionAnonymizeContact {
+		s.w(" AND ")
+		return p.leftToAnonymise(s, plan.Rules[i])
+	}
+	return nil
+}
+
+// leftToAnonymise renders "some field of the rule still holds its original value".
+func (p *planner) leftToAnonymise(s *sqlText, r RetentionRule) error {
+	if len(r.Anonymize) == 0 {
+		return &SelectorError{Where: "rule " + r.Name, Message: "action Anonymize needs fields to anonymise"}
+	}
+	s.w("(")
+	for i, f := range r.Anonymize {
+		col, ok, err := p.field(f.Field)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return &SelectorError{Where: "rule " + r.Name, Message: fmt.Sprintf("field %q to anonymise is not mapped on the CRMDatabase", f.Field)}
+		}
+		if i > 0 {
+			s.w(" OR ")
+		}
+		switch f.Strategy {
+		case StrategyNull:
+			s.w(col, " IS NOT NULL")
+		case StrategyRedact:
+			s.w("(", col, " IS NOT NULL AND ", col, " <> '"+RedactedValue+"')")
+		case StrategyHash:
+			s.w("(", col, " IS NOT NULL AND ", col, " NOT LIKE '"+HashedPrefix+"%')")
+		default:
+			return &SelectorError{Where: "rule " + r.Name, Message: fmt.Sprintf("unknown strategy %q: use Null, Redact or Hash", f.Strategy)}
+		}
+	}
+	s.w(")")
+	return nil
+}
+
+// CountPlan counts, for each rule in order, the contacts it would erase or anonymise now
+// and the ones a legal hold keeps. Only counts leave the database.
+func (db *Database) CountPlan(ctx context.Context, m Mapping, plan RetentionPlan) ([]RuleCount, error) {
+	ctx, cancel := db.withTimeout(ctx)
+	defer cancel()
+	p, err := newPlanner(ctx, db, m)
+	if err != nil {
+		return nil, db.scrub(err)
+	}
+	from, err := p.from()
+	if err != nil {
+		return nil, err
+	}
+	counts := make([]RuleCount, 0, len(plan.Rules))
+	for i, r := range plan.Rules {
+		s := &sqlText{}
+		s.w("SELECT COUNT(*), COALESCE(SUM(CASE WHEN ")
+		if err := p.held(s, plan.Holds); err != nil {
+			return nil, err
+		}
+		s.w(" THEN 1 ELSE 0 END), 0) FROM ", from, " WHERE ")
+		if err := p.actedOn(ctx, s, plan, i); err != nil {
+			return nil, err
+		}
+		var all, held int64
+		if err := db.db.QueryRowContext(ctx, s.query(db.dialect), s.args...).Scan(&all, &held); err != nil {
+			return nil, db.scrub(fmt.Errorf("while counting the contacts rule %s selects: %w", r.Name, err))
+		}
+		counts = append(counts, RuleCount{Rule: r.Name, Pending: all - held, Held: held})
+	}
+	return counts, nil
+}

@@ -1,0 +1,457 @@
+package crm
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// CheckpointTable keeps, per policy, where its run in progress stopped. It is written in
+// the same transaction as each batch, so it is exact whenever the process stops.
+const CheckpointTable = "crm_privacy_sweep_checkpoint"
+
+// SweepRun identifies a run and how it erases.
+type SweepRun struct {
+	// Policy is the RetentionPolicy, "namespace/name".
+	Policy string
+	// RunID names the run; a resumed run keeps it.
+	RunID string
+	// BatchSize is how many contacts one transaction handles.
+	BatchSize int
+	// Ledger writes one ledger row per contact.
+	Ledger bool
+	// HMACKey keys the ledger's subject HMACs and the Hash strategy.
+	HMACKey []byte
+	// Now is the erasure time recorded in the ledger.
+	Now time.Time
+}
+
+// SweepCheckpoint is where a run stopped: the rule it was on and the last contact key
+// handled in that rule.
+type SweepCheckpoint struct {
+	RunID     string
+	RuleIndex int
+	LastKey   string
+}
+
+// BatchResult is what one batch did.
+type BatchResult struct {
+	// Rule is the rule of the batch ("" when the run found nothing more to do).
+	Rule       string
+	RuleIndex  int
+	Erased     int64
+	Anonymized int64
+	// Checkpoint is the position after the batch.
+	Checkpoint SweepCheckpoint
+	// Done is true when no rule selects any contact past the checkpoint.
+	Done bool
+	// Duration is how long the transaction took.
+	Duration time.Duration
+}
+
+// ErrOtherRunInProgress is returned by SweepBatch when the database holds the checkpoint
+// of another run of the policy: finish that run first (SweepCheckpoint tells which).
+var ErrOtherRunInProgress = errors.New("another run of this policy is in progress")
+
+// SweepBatch handles the next batch of a run in one transaction: it picks up to BatchSize
+// contacts of the current rule after the stored checkpoint (keyset order on the contact
+// key), re-checking the rule inside the transaction, handles their dependents, deletes or
+// anonymises them, writes their ledger rows and moves the checkpoint. On any error the
+// transaction rolls back: nothing of the batch is applied.
+func (db *Database) SweepBatch(ctx context.Context, m Mapping, plan RetentionPlan, run SweepRun) (BatchResult, error) {
+	start := time.Now()
+	if run.BatchSize <= 0 {
+		return BatchResult{}, errors.New("batch size must be positive")
+	}
+	if run.Ledger && len(run.HMACKey) == 0 {
+		return BatchResult{}, errors.New("the ledger is enabled but no HMAC key is set")
+	}
+	if err := db.ensureCheckpointTable(ctx); err != nil {
+		return BatchResult{}, err
+	}
+	p, err := newPlanner(ctx, db, m)
+	if err != nil {
+		return BatchResult{}, db.scrub(err)
+	}
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return BatchResult{}, db.scrub(fmt.Errorf("while starting a sweep batch of %s: %w", run.Policy, err))
+	}
+	defer func() { _ = tx.Rollback() }()
+	res, err := db.sweepInTx(ctx, tx, p, plan, run)
+	if err != nil {
+		return BatchResult{}, db.scrub(err)
+	}
+	if err := tx.Commit(); err != nil {
+		return BatchResult{}, db.scrub(fmt.Errorf("while committing a sweep batch of %s: %w", run.Policy, err))
+	}
+	res.Duration = time.Since(start)
+	return res, nil
+}
+
+func (db *Database) sweepInTx(ctx context.Context, tx *sql.Tx, p *planner, plan RetentionPlan, run SweepRun) (BatchResult, error) {
+	cp, found, err := db.readCheckpoint(ctx, tx, run.Policy)
+	if err != nil {
+		return BatchResult{}, err
+	}
+	if found && cp.RunID != run.RunID {
+		return BatchResult{}, fmt.Errorf("%w: run %s", ErrOtherRunInProgress, cp.RunID)
+	}
+	if !found {
+		cp = SweepCheckpoint{RunID: run.RunID}
+	}
+	for cp.RuleIndex < len(plan.Rules) {
+		keys, err := db.nextKeys(ctx, tx, p, plan, cp, run.BatchSize)
+		if err != nil {
+			return BatchResult{}, err
+		}
+		if len(keys) == 0 {
+			cp = SweepCheckpoint{RunID: run.RunID, RuleIndex: cp.RuleIndex + 1}
+			continue
+		}
+		rule := plan.Rules[cp.RuleIndex]
+		res := BatchResult{Rule: rule.Name, RuleIndex: cp.RuleIndex}
+		n, err := db.act(ctx, tx, p, rule, keys, run)
+		if err != nil {
+			return BatchResult{}, fmt.Errorf("while erasing a batch of rule %s: %w", rule.Name, err)
+		}
+		if rule.Action == ActionAnonymizeContact {
+			res.Anonymized = n
+		} else {
+			res.Erased = n
+		}
+		cp.LastKey = keyText(keys[len(keys)-1])
+		res.Checkpoint = cp
+		return res, db.writeCheckpoint(ctx, tx, run.Policy, cp)
+	}
+	return BatchResult{RuleIndex: cp.RuleIndex, Checkpoint: cp, Done: true}, db.writeCheckpoint(ctx, tx, run.Policy, cp)
+}
+
+// nextKeys selects, and locks where the engine can, the next keys the rule acts on.
+func (db *Database) nextKeys(ctx context.Context, tx *sql.Tx, p *planner, plan RetentionPlan, cp SweepCheckpoint, limit int) ([]any, error) {
+	from, err := p.from()
+	if err != nil {
+		return nil, err
+	}
+	s := &sqlText{}
+	s.w("SELECT ", p.key, " FROM ", from, " WHERE ")
+	if err := p.actedOn(ctx, s, plan, cp.RuleIndex); err != nil {
+		return nil, err
+	}
+	s.w(" AND NOT ")
+	if err := p.held(s, plan.Holds); err != nil {
+		return nil, err
+	}
+	if cp.LastKey != "" {
+		s.w(" AND ", p.key, " > ")
+		if p.keyText {
+			s.arg(cp.LastKey)
+		} else {
+			n, err := strconv.ParseInt(cp.LastKey, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("checkpoint key is not an integer: %w", err)
+			}
+			s.arg(n)
+		}
+	}
+	s.w(" ORDER BY ", p.key, " LIMIT ").arg(limit)
+	switch db.dialect.Engine() {
+	case EnginePostgres:
+		s.w(" FOR UPDATE OF ", p.c)
+	case EngineMySQL:
+		s.w(" FOR UPDATE")
+	}
+	rows, err := tx.QueryContext(ctx, s.query(db.dialect), s.args...)
+	if err != nil {
+		return nil, fmt.Errorf("while selecting the contacts of rule %s: %w", plan.Rules[cp.RuleIndex].Name, err)
+	}
+	defer rows.Close()
+	var keys []any
+	for rows.Next() {
+		var k any
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		if b, ok := k.([]byte); ok {
+			k = string(b)
+		}
+		keys = append(keys, k)
+	}
+	return keys, rows.Err()
+}
+
+// keyText is the canonical text form of a contact key (see SubjectHMAC).
+func keyText(k any) string {
+	switch v := k.(type) {
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case string:
+		return v
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+// act deletes or anonymises the contacts of keys and writes their ledger rows.
+func (db *Database) act(ctx context.Context, tx *sql.Tx, p *planner, rule RetentionRule, keys []any, run SweepRun) (int64, error) {
+	var n int64
+	var err error
+	action := ActionDeleteContact
+	if rule.Action == ActionAnonymizeContact {
+		action = ActionAnonymizeContact
+		n, err = db.anonymise(ctx, tx, p, rule, keys, run.HMACKey)
+	} else {
+		n, err = db.deleteContacts(ctx, tx, p.m, keys)
+	}
+	if err != nil {
+		return 0, err
+	}
+	if n != int64(len(keys)) {
+		return 0, fmt.Errorf("%d of %d selected contacts changed: the batch is rolled back", n, len(keys))
+	}
+	if !run.Ledger {
+		return n, nil
+	}
+	entries := make([]LedgerEntry, len(keys))
+	for i, k := range keys {
+		entries[i] = LedgerEntry{RunID: run.RunID, Policy: run.Policy, Rule: rule.Name, Action: action,
+			ErasedAt: run.Now, SubjectHMAC: SubjectHMAC(run.HMACKey, keyText(k))}
+	}
+	if _, err := InsertLedger(ctx, db.dialect, tx, entries); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// inKeys appends "(?, ?, …)".
+func inKeys(s *sqlText, keys []any) {
+	s.w("(")
+	for i, k := range keys {
+		if i > 0 {
+			s.w(", ")
+		}
+		s.arg(k)
+	}
+	s.w(")")
+}
+
+// deleteContacts handles the dependents, then deletes the contacts.
+func (db *Database) deleteContacts(ctx context.Context, tx *sql.Tx, m Mapping, keys []any) (int64, error) {
+	d := db.dialect
+	for _, dep := range m.AllDependents() {
+		cols, err := quoteAll(d, dep.Table, dep.Column)
+		if err != nil {
+			return 0, err
+		}
+		s := &sqlText{}
+		if dep.Action == ActionNullify {
+			s.w("UPDATE ", cols[0], " SET ", cols[1], " = NULL WHERE ", cols[1], " IN ")
+		} else {
+			s.w("DELETE FROM ", cols[0], " WHERE ", cols[1], " IN ")
+		}
+		inKeys(s, keys)
+		if _, err := tx.ExecContext(ctx, s.query(d), s.args...); err != nil {
+			return 0, fmt.Errorf("while handling dependent table %s: %w", dep.Table, err)
+		}
+	}
+	cols, err := quoteAll(d, m.Contacts.Table, m.Contacts.Key)
+	if err != nil {
+		return 0, err
+	}
+	s := &sqlText{}
+	s.w("DELETE FROM ", cols[0], " WHERE ", cols[1], " IN ")
+	inKeys(s, keys)
+	res, err := tx.ExecContext(ctx, s.query(d), s.args...)
+	if err != nil {
+		return 0, fmt.Errorf("while deleting contacts: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// anonymise overwrites the rule's fields of the contacts.
+func (db *Database) anonymise(ctx context.Context, tx *sql.Tx, p *planner, rule RetentionRule, keys []any, hmacKey []byte) (int64, error) {
+	byTable := map[Source][]AnonymizeField{}
+	for _, f := range rule.Anonymize {
+		fm, ok := p.m.Fields[f.Field]
+		if !ok {
+			return 0, &SelectorError{Where: "rule " + rule.Name, Message: fmt.Sprintf("field %q to anonymise is not mapped", f.Field)}
+		}
+		if f.Strategy != StrategyNull {
+			if err := p.requireText(ctx, fm, f); err != nil {
+				return 0, err
+			}
+		}
+		if f.Strategy == StrategyHash && len(hmacKey) == 0 {
+			return 0, errors.New("the Hash strategy needs the CRMDatabase's HMAC key (spec.ledger.hmacKeySecretRef)")
+		}
+		byTable[fm.Source.Normal()] = append(byTable[fm.Source.Normal()], f)
+	}
+	var contacts int64 = -1
+	for _, src := range []Source{SourceContacts, SourceExtension} {
+		fields := byTable[src]
+		if len(fields) == 0 {
+			continue
+		}
+		n, err := db.anonymiseTable(ctx, tx, p, src, fields, keys, hmacKey)
+		if err != nil {
+			return 0, err
+		}
+		if src == SourceContacts {
+			contacts = n
+		}
+	}
+	if contacts < 0 {
+		// Only extension fields: the contacts themselves are not touched; count the keys.
+		contacts = int64(len(keys))
+	}
+	return contacts, nil
+}
+
+func (p *planner) requireText(ctx context.Context, fm Field, f AnonymizeField) error {
+	table := p.m.SourceTable(fm.Source)
+	col, err := p.columnInfo(ctx, table, fm.Column)
+	if err != nil {
+		return err
+	}
+	if col.Class != ClassText {
+		return fmt.Errorf("field %s is a %s column: the %s strategy needs text; use Null", f.Field, col.Class, f.Strategy)
+	}
+	return nil
+}
+
+// anonymiseTable updates one table: Null and Redact in one statement, Hash row by row
+// (the hash of each value is computed here, keyed, so the key never reaches the server).
+func (db *Database) anonymiseTable(ctx context.Context, tx *sql.Tx, p *planner, src Source, fields []AnonymizeField, keys []any, hmacKey []byte) (int64, error) {
+	d := db.dialect
+	table, keyCol := p.m.Contacts.Table, p.m.Contacts.Key
+	if src == SourceExtension {
+		table, keyCol = p.m.Extension.Table, p.m.Extension.Key
+	}
+	cols, err := quoteAll(d, table, keyCol)
+	if err != nil {
+		return 0, err
+	}
+	var hashed []string
+	s := &sqlText{}
+	s.w("UPDATE ", cols[0], " SET ")
+	set := 0
+	for _, f := range fields {
+		col, err := d.QuoteIdent(p.m.Fields[f.Field].Column)
+		if err != nil {
+			return 0, err
+		}
+		switch f.Strategy {
+		case StrategyHash:
+			hashed = append(hashed, col)
+			continue
+		case StrategyNull:
+			s.w(sep(set), col, " = NULL")
+		case StrategyRedact:
+			s.w(sep(set), col, " = CASE WHEN ", col, " IS NULL THEN NULL ELSE ").arg(RedactedValue).w(" END")
+		}
+		set++
+	}
+	n := int64(len(keys))
+	if set > 0 {
+		s.w(" WHERE ", cols[1], " IN ")
+		inKeys(s, keys)
+		res, err := tx.ExecContext(ctx, s.query(d), s.args...)
+		if err != nil {
+			return 0, fmt.Errorf("while anonymising table %s: %w", table, err)
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return 0, err
+		}
+	}
+	if len(hashed) > 0 {
+		if err := db.hashColumns(ctx, tx, cols[0], cols[1], hashed, keys, hmacKey); err != nil {
+			return 0, fmt.Errorf("while hashing fields of table %s: %w", table, err)
+		}
+	}
+	return n, nil
+}
+
+func sep(i int) string {
+	if i == 0 {
+		return ""
+	}
+	return ", "
+}
+
+// hashColumns reads the current values of the columns and writes back their keyed hashes.
+func (db *Database) hashColumns(ctx context.Context, tx *sql.Tx, table, keyCol string, cols []string, keys []any, hmacKey []byte) error {
+	d := db.dialect
+	s := &sqlText{}
+	s.w("SELECT ", keyCol)
+	for _, c := range cols {
+		s.w(", ", c)
+	}
+	s.w(" FROM ", table, " WHERE ", keyCol, " IN ")
+	inKeys(s, keys)
+	rows, err := tx.QueryContext(ctx, s.query(d), s.args...)
+	if err != nil {
+		return err
+	}
+	type update struct {
+		key    any
+		values []any
+	}
+	var updates []update
+	for rows.Next() {
+		dest := make([]any, len(cols)+1)
+		vals := make([]sql.NullString, len(cols))
+		var key any
+		dest[0] = &key
+		for i := range vals {
+			dest[i+1] = &vals[i]
+		}
+		if err := rows.Scan(dest...); err != nil {
+			rows.Close()
+			return err
+		}
+		if b, ok := key.([]byte); ok {
+			key = string(b)
+		}
+		u := update{key: key}
+		for _, v := range vals {
+			u.values = append(u.values, hashedValue(hmacKey, v))
+		}
+		updates = append(updates, u)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, u := range updates {
+		s := &sqlText{}
+		s.w("UPDATE ", table, " SET ")
+		for i, c := range cols {
+			s.w(sep(i), c, " = ").arg(u.values[i])
+		}
+		s.w(" WHERE ", keyCol, " = ").arg(u.key)
+		if _, err := tx.ExecContext(ctx, s.query(d), s.args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// hashedValue is HashedPrefix and the first hex digits of HMAC-SHA-256(key, value); NULL
+// and already hashed values stay as they are.
+func hashedValue(key []byte, v sql.NullString) any {
+	if !v.Valid {
+		return nil
+	}
+	if len(v.String) >= len(HashedPrefix) && v.String[:len(HashedPrefix)] == HashedPrefix {
+		return v.String
+	}
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(v.String))
+	return HashedPrefix + hex.EncodeToString(mac.Sum(nil))[:hashedHexLength]
+}

@@ -1,0 +1,494 @@
+package crm
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// The checks of a compliance scan, named as the fields of a ProcessingActivity's
+// status.compliance that hold their counts.
+const (
+	// CheckNoLegalBasis counts contacts whose legalBasis is empty or is none of the six bases
+	// (see LegalBasisOf): SuiteCRM's "withdrawn" is no basis.
+	CheckNoLegalBasis = "noLegalBasis"
+	// CheckConsentWithoutEvidence counts contacts on consent whose consentAt is empty or whose
+	// consentMethod is empty or blank.
+	CheckConsentWithoutEvidence = "consentWithoutEvidence"
+	// CheckLegitimateInterestOutOfScope counts contacts on legitimate interests whose
+	// contactType or jobRole is empty or not one the LIA's scope allows.
+	CheckLegitimateInterestOutOfScope = "legitimateInterestOutOfScope"
+	// CheckOptedOutInScope counts contacts whose optOut is true.
+	CheckOptedOutInScope = "optedOutInScope"
+	// CheckRestrictedFieldsFilled counts contacts with at least one restricted field filled in
+	// (not NULL, and not blank for a text column).
+	CheckRestrictedFieldsFilled = "restrictedFieldsFilled"
+)
+
+// ScanChecks returns the checks in the order they are reported.
+func ScanChecks() []string {
+	return []string{CheckNoLegalBasis, CheckConsentWithoutEvidence, CheckLegitimateInterestOutOfScope,
+		CheckOptedOutInScope, CheckRestrictedFieldsFilled}
+}
+
+// The six legal bases of GDPR Art. 6(1), spelt as the API's LegalBasisType.
+const (
+	BasisConsent             = "Consent"
+	BasisContract            = "Contract"
+	BasisLegalObligation     = "LegalObligation"
+	BasisVitalInterests      = "VitalInterests"
+	BasisPublicTask          = "PublicTask"
+	BasisLegitimateInterests = "LegitimateInterests"
+)
+
+// legalBasisSpellings are, for each basis, the values of the legalBasis field that record
+// it, lowercase, compared with the trimmed and lowercased field: the API name, its
+// snake_case and spaced forms, and SuiteCRM's lawful_basis_dom key.
+var legalBasisSpellings = map[string][]string{
+	BasisConsent:             {"consent"},
+	BasisContract:            {"contract"},
+	BasisLegalObligation:     {"legalobligation", "legal_obligation", "legal obligation"},
+	BasisVitalInterests:      {"vitalinterests", "vital_interests", "vital interests", "protection_of_interest"},
+	BasisPublicTask:          {"publictask", "public_task", "public task", "public_interest"},
+	BasisLegitimateInterests: {"legitimateinterests", "legitimate_interests", "legitimate interests", "legitimate_interest", "legitimate interest"},
+}
+
+// suiteCRMBasisKeys are SuiteCRM's lawful_basis_dom keys. SuiteCRM stores its multienum as
+// "^key^" or "^key1^,^key2^"; a value holding "^key^" anywhere records that basis.
+var suiteCRMBasisKeys = map[string]string{
+	BasisConsent:             "consent",
+	BasisContract:            "contract",
+	BasisLegalObligation:     "legal_obligation",
+	BasisVitalInterests:      "protection_of_interest",
+	BasisPublicTask:          "public_interest",
+	BasisLegitimateInterests: "legitimate_interest",
+}
+
+// LegalBases returns the six bases in the API's order.
+func LegalBases() []string {
+	return []string{BasisConsent, BasisContract, BasisLegalObligation, BasisVitalInterests, BasisPublicTask, BasisLegitimateInterests}
+}
+
+// LegalBasisOf returns the bases a legalBasis value records, as the scan's SQL reads it:
+// none for an empty or unknown value (such a contact has no legal basis), several for a
+// SuiteCRM multienum such as "^consent^,^contract^".
+func LegalBasisOf(value string) []string {
+	v := strings.ToLower(strings.TrimSpace(value))
+	var out []string
+	for _, b := range LegalBases() {
+		match := strings.Contains(v, "^"+suiteCRMBasisKeys[b]+"^")
+		for _, s := range legalBasisSpellings[b] {
+			match = match || v == s
+		}
+		if match {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// ScanRequirement is one condition on a logical field, as in a ContactSelector: Operator is
+// In, NotIn, Exists or DoesNotExist.
+type ScanRequirement struct {
+	Field    string
+	Operator string
+	Values   []string
+}
+
+// LIAScope is what a legitimate interests assessment covers.
+type LIAScope struct {
+	// ContactTypes are the contactType values allowed (B2B).
+	ContactTypes []string
+	// JobRoles are the jobRole values allowed.
+	JobRoles []string
+}
+
+// ScanSpec is what a compliance scan looks at.
+type ScanSpec struct {
+	// Selector picks the contacts in scope; every requirement must hold. Empty: every
+	// (not soft-deleted) contact.
+	Selector []ScanRequirement
+	// LegitimateInterest, when not nil, runs CheckLegitimateInterestOutOfScope against this
+	// scope. An empty scope (the LIA is missing or not approved) puts every contact on
+	// legitimate interests out of scope.
+	LegitimateInterest *LIAScope
+	// Marketing runs CheckOptedOutInScope: an opt-out stops a marketing processing.
+	Marketing bool
+}
+
+// ScanResult is the outcome of a compliance scan: counts only, never contacts.
+type ScanResult struct {
+	// InScope is the number of contacts the selector picks.
+	InScope int64
+	// Counts holds the count of each check that ran.
+	Counts map[string]int64
+	// NotCheckable holds, for each check that applies but could not run, why: the logical
+	// fields the mapping lacks. Such a check has no count (it is not zero).
+	NotCheckable map[string]string
+}
+
+// UnmappedFieldError says that a selector names a logical field the mapping does not map.
+type UnmappedFieldError struct{ Field string }
+
+func (e *UnmappedFieldError) Error() string {
+	return fmt.Sprintf("the contact selector names the field %s, which the database's mapping does not map", e.Field)
+}
+
+// InvalidSelectorError says that a selector requirement cannot be used as written.
+type InvalidSelectorError struct{ Message string }
+
+func (e *InvalidSelectorError) Error() string { return e.Message }
+
+// ScanCompliance counts, in one query, the contacts in scope and the contacts in scope that
+// break each applicable rule. Nothing but counts leaves the database. A check whose fields
+// the mapping lacks is reported in NotCheckable and not run. The selector's values are
+// bound parameters and every identifier is quoted; a selector naming an unmapped field
+// fails with *UnmappedFieldError.
+func (db *Database) ScanCompliance(ctx context.Context, m Mapping, spec ScanSpec) (ScanResult, error) {
+	ctx, cancel := db.withTimeout(ctx)
+	defer cancel()
+	q, err := db.newScanQuery(ctx, m)
+	if err != nil {
+		return ScanResult{}, db.scrub(err)
+	}
+	checks, notCheckable := q.checks(spec)
+	selects := []string{"COUNT(*)"}
+	for _, c := range checks {
+		selects = append(selects, "COALESCE(SUM(CASE WHEN "+c.cond+" THEN 1 ELSE 0 END), 0)")
+	}
+	where, err := q.where(ctx, spec.Selector)
+	if err != nil {
+		return ScanResult{}, db.scrub(err)
+	}
+	query := "SELECT " + strings.Join(selects, ", ") + " FROM " + q.from() + where
+	counts := make([]int64, len(selects))
+	dest := make([]any, len(selects))
+	for i := range counts {
+		dest[i] = &counts[i]
+	}
+	if err := db.db.QueryRowContext(ctx, query, q.args...).Scan(dest...); err != nil {
+		return ScanResult{}, db.scrub(fmt.Errorf("while scanning the contacts of table %s: %w", m.Contacts.Table, err))
+	}
+	res := ScanResult{InScope: counts[0], Counts: map[string]int64{}, NotCheckable: notCheckable}
+	for i, c := range checks {
+		res.Counts[c.name] = counts[i+1]
+	}
+	return res, nil
+}
+
+// scanColumn is a mapped column as the scan query names it.
+type scanColumn struct {
+	sql   string // alias-qualified, quoted
+	class TypeClass
+}
+
+// scanQuery builds the scan's SQL: quoted columns, bound arguments in order.
+type scanQuery struct {
+	db       *Database
+	m        Mapping
+	cols     map[string]scanColumn // mapped fields
+	restrict []scanColumn          // restricted fields
+	usesExt  bool
+	args     []any
+}
+
+const (
+	contactsAlias  = "c"
+	extensionAlias = "e"
+)
+
+// newScanQuery resolves every mapped field and restricted field to its quoted column and
+// type class, reading the catalog of the contacts and extension tables once.
+func (db *Database) newScanQuery(ctx context.Context, m Mapping) (*scanQuery, error) {
+	q := &scanQuery{db: db, m: m, cols: map[string]scanColumn{}}
+	tables := map[Source]*Table{}
+	resolve := func(what, column string, src Source) (scanColumn, error) {
+		src = src.Normal()
+		name := m.SourceTable(src)
+		if name == "" {
+			return scanColumn{}, fmt.Errorf("%s: source %s has no table in the mapping", what, src)
+		}
+		t, ok := tables[src]
+		if !ok {
+			var err error
+			if t, err = db.dialect.DescribeTable(ctx, db.db, name); err != nil {
+				return scanColumn{}, fmt.Errorf("while reading the columns of table %s: %w", name, err)
+			}
+			tables[src] = t
+		}
+		info, ok := t.Column(db.dialect, column)
+		if !ok {
+			return scanColumn{}, fmt.Errorf("%s: column %s does not exist in table %s", what, column, name)
+		}
+		quoted, err := db.dialect.QuoteIdent(column)
+		if err != nil {
+			return scanColumn{}, fmt.Errorf("%s: %w", what, err)
+		}
+		alias := contactsAlias
+		if src == SourceExtension {
+			alias, q.usesExt = extensionAlias, true
+		}
+		return scanColumn{sql: alias + "." + quoted, class: info.Class}, nil
+	}
+	for _, name := range m.FieldNames() {
+		f := m.Fields[name]
+		c, err := resolve(pathField(name, "column"), f.Column, f.Source)
+		if err != nil {
+			return nil, err
+		}
+		q.cols[name] = c
+	}
+	for i, r := range m.RestrictedFields {
+		c, err := resolve(pathRestricted(i, r, "column"), r.Column, r.Source)
+		if err != nil {
+			return nil, err
+		}
+		q.restrict = append(q.restrict, c)
+	}
+	return q, nil
+}
+
+// bind adds an argument and returns its placeholder.
+func (q *scanQuery) bind(v any) string {
+	q.args = append(q.args, v)
+	return q.db.dialect.Placeholder(len(q.args))
+}
+
+func (q *scanQuery) bindAll(values []string) string {
+	ps := make([]string, len(values))
+	for i, v := range values {
+		ps[i] = q.bind(v)
+	}
+	return strings.Join(ps, ", ")
+}
+
+// from is the contacts table, joined to its extension when a field lives there.
+func (q *scanQuery) from() string {
+	d := q.db.dialect
+	contacts, _ := d.QuoteIdent(q.m.Contacts.Table)
+	out := contacts + " " + contactsAlias
+	if q.usesExt && q.m.Extension != nil {
+		ext, _ := d.QuoteIdent(q.m.Extension.Table)
+		extKey, _ := d.QuoteIdent(q.m.Extension.Key)
+		key, _ := d.QuoteIdent(q.m.Contacts.Key)
+		out += " LEFT JOIN " + ext + " " + extensionAlias + " ON " + extensionAlias + "." + extKey + " = " + contactsAlias + "." + key
+	}
+	return out
+}
+
+// where keeps the contacts the CRM has not soft-deleted and the selector picks.
+func (q *scanQuery) where(ctx context.Context, selector []ScanRequirement) (string, error) {
+	var conds []string
+	active, err := q.db.activeContactCondition(ctx, q.m.Contacts, contactsAlias)
+	if err != nil {
+		return "", err
+	}
+	if active != "" {
+		conds = append(conds, active)
+	}
+	for i, r := range selector {
+		c, err := q.requirement(r)
+		if err != nil {
+			return "", fmt.Errorf("contactSelector.matchExpressions[%d]: %w", i, err)
+		}
+		conds = append(conds, c)
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), nil
+}
+
+// requirement renders one selector requirement. Yes/no fields compare true/false (also
+// 1/0, yes/no) as flags, other fields compare as text.
+func (q *scanQuery) requirement(r ScanRequirement) (string, error) {
+	col, ok := q.cols[r.Field]
+	if !ok {
+		return "", &UnmappedFieldError{Field: r.Field}
+	}
+	switch r.Operator {
+	case "Exists":
+		return col.sql + " IS NOT NULL", nil
+	case "DoesNotExist":
+		return col.sql + " IS NULL", nil
+	case "In", "NotIn":
+	default:
+		return "", &InvalidSelectorError{Message: fmt.Sprintf("unknown operator %q", r.Operator)}
+	}
+	if len(r.Values) == 0 {
+		return "", &InvalidSelectorError{Message: fmt.Sprintf("operator %s needs at least one value", r.Operator)}
+	}
+	if q.isFlag(r.Field, col) {
+		return q.flagRequirement(r, col)
+	}
+	op := " IN ("
+	if r.Operator == "NotIn" {
+		op = " NOT IN ("
+	}
+	return "(" + col.sql + " IS NOT NULL AND " + q.text(col) + op + q.bindAll(r.Values) + "))", nil
+}
+
+func (q *scanQuery) isFlag(field string, col scanColumn) bool {
+	return col.class == ClassBoolean || FieldRole(field) == RoleFlag
+}
+
+// flagRequirement renders In/NotIn over true/false values of a yes/no field.
+func (q *scanQuery) flagRequirement(r ScanRequirement, col scanColumn) (string, error) {
+	var wantTrue, wantFalse bool
+	for _, v := range r.Values {
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "true", "1", "yes":
+			wantTrue = true
+		case "false", "0", "no":
+			wantFalse = true
+		default:
+			return "", &InvalidSelectorError{Message: fmt.Sprintf("field %s is a yes/no field: compare it with true or false, not %q", r.Field, v)}
+		}
+	}
+	if r.Operator == "NotIn" {
+		wantTrue, wantFalse = !wantTrue, !wantFalse
+	}
+	switch {
+	case wantTrue && wantFalse:
+		return col.sql + " IS NOT NULL", nil
+	case wantTrue:
+		return q.flagTrue(col), nil
+	case wantFalse:
+		return "(" + col.sql + " IS NOT NULL AND NOT " + q.flagTrue(col) + ")", nil
+	}
+	return "1 = 0", nil
+}
+
+// flagTrue is true when a yes/no column says yes (false when NULL).
+func (q *scanQuery) flagTrue(col scanColumn) string {
+	if q.db.Engine() == EnginePostgres && col.class == ClassBoolean {
+		return "(" + col.sql + " IS TRUE)"
+	}
+	return "(" + col.sql + " IS NOT NULL AND " + col.sql + " <> 0)"
+}
+
+// text renders a column as text, casting non-text columns.
+func (q *scanQuery) text(col scanColumn) string {
+	if col.class == ClassText || col.class == ClassUnknown {
+		return col.sql
+	}
+	switch q.db.Engine() {
+	case EngineMySQL:
+		return "CAST(" + col.sql + " AS CHAR)"
+	case EngineSQLite:
+		return "CAST(" + col.sql + " AS TEXT)"
+	}
+	return "CAST(" + col.sql + " AS text)"
+}
+
+// normalised is the column as text, trimmed and lowercased.
+func (q *scanQuery) normalised(col scanColumn) string {
+	return "LOWER(TRIM(" + q.text(col) + "))"
+}
+
+// filled is true when a column holds a value (not blank, for text).
+func (q *scanQuery) filled(col scanColumn) string {
+	if col.class == ClassText {
+		return "(" + col.sql + " IS NOT NULL AND TRIM(" + col.sql + ") <> '')"
+	}
+	return col.sql + " IS NOT NULL"
+}
+
+// basis is true when the legalBasis column records the basis (see LegalBasisOf).
+func (q *scanQuery) basis(col scanColumn, basis string) string {
+	norm := q.normalised(col)
+	key := strings.ReplaceAll(suiteCRMBasisKeys[basis], "_", "!_")
+	return "(" + norm + " IN (" + q.bindAll(legalBasisSpellings[basis]) + ") OR " +
+		norm + " LIKE " + q.bind("%^"+key+"^%") + " ESCAPE '!')"
+}
+
+// noBasis is true when the legalBasis column records none of the six bases.
+func (q *scanQuery) noBasis(col scanColumn) string {
+	parts := make([]string, 0, len(LegalBases()))
+	for _, b := range LegalBases() {
+		parts = append(parts, q.basis(col, b))
+	}
+	return "(" + col.sql + " IS NULL OR NOT (" + strings.Join(parts, " OR ") + "))"
+}
+
+// notIn is true when the column is empty or its normalised value is none of values.
+func (q *scanQuery) notIn(col scanColumn, values []string) string {
+	if len(values) == 0 {
+		return "1 = 1"
+	}
+	lower := make([]string, len(values))
+	for i, v := range values {
+		lower[i] = strings.ToLower(strings.TrimSpace(v))
+	}
+	return "(" + col.sql + " IS NULL OR " + q.normalised(col) + " NOT IN (" + q.bindAll(lower) + "))"
+}
+
+type scanCheck struct {
+	name string
+	cond string
+}
+
+// checks renders the applicable checks whose fields are mapped, and says why the others
+// cannot run.
+func (q *scanQuery) checks(spec ScanSpec) ([]scanCheck, map[string]string) {
+	var out []scanCheck
+	notCheckable := map[string]string{}
+	need := func(check string, fields ...string) bool {
+		var missing []string
+		for _, f := range fields {
+			if _, ok := q.cols[f]; !ok {
+				missing = append(missing, f)
+			}
+		}
+		if len(missing) > 0 {
+			notCheckable[check] = "the mapping has no " + strings.Join(missing, ", ") + " field"
+			return false
+		}
+		return true
+	}
+	if need(CheckNoLegalBasis, FieldLegalBasis) {
+		out = append(out, scanCheck{CheckNoLegalBasis, q.noBasis(q.cols[FieldLegalBasis])})
+	}
+	if need(CheckConsentWithoutEvidence, FieldLegalBasis, FieldConsentAt, FieldConsentMethod) {
+		cond := "(" + q.basis(q.cols[FieldLegalBasis], BasisConsent) + " AND (" + q.cols[FieldConsentAt].sql +
+			" IS NULL OR NOT " + q.filled(q.cols[FieldConsentMethod]) + "))"
+		out = append(out, scanCheck{CheckConsentWithoutEvidence, cond})
+	}
+	if s := spec.LegitimateInterest; s != nil && need(CheckLegitimateInterestOutOfScope, FieldLegalBasis, FieldContactType, FieldJobRole) {
+		cond := "(" + q.basis(q.cols[FieldLegalBasis], BasisLegitimateInterests) + " AND (" +
+			q.notIn(q.cols[FieldContactType], s.ContactTypes) + " OR " + q.notIn(q.cols[FieldJobRole], s.JobRoles) + "))"
+		out = append(out, scanCheck{CheckLegitimateInterestOutOfScope, cond})
+	}
+	if spec.Marketing && need(CheckOptedOutInScope, FieldOptOut) {
+		out = append(out, scanCheck{CheckOptedOutInScope, q.flagTrue(q.cols[FieldOptOut])})
+	}
+	if len(q.restrict) == 0 {
+		notCheckable[CheckRestrictedFieldsFilled] = "the mapping declares no restricted fields"
+	} else {
+		parts := make([]string, len(q.restrict))
+		for i, c := range q.restrict {
+			parts[i] = q.filled(c)
+		}
+		out = append(out, scanCheck{CheckRestrictedFieldsFilled, "(" + strings.Join(parts, " OR ") + ")"})
+	}
+	return out, notCheckable
+}
+
+// NotCheckableSummary renders NotCheckable as one line, checks sorted:
+// "not checkable: consentWithoutEvidence (the mapping has no consentAt field); …".
+func (r ScanResult) NotCheckableSummary() string {
+	if len(r.NotCheckable) == 0 {
+		return ""
+	}
+	names := make([]string, 0, len(r.NotCheckable))
+	for n := range r.NotCheckable {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = n + " (" + r.NotCheckable[n] + ")"
+	}
+	return "not checkable: " + strings.Join(parts, "; ")
+}
