@@ -225,23 +225,35 @@ func (p *planner) column(alias, column string) (string, error) {
 
 // from renders the FROM clause: contacts, left-joined with the extension when mapped.
 func (p *planner) from() (string, error) {
-	t, err := p.db.dialect.QuoteIdent(p.m.Contacts.Table)
+	t, err := p.contactsTable()
 	if err != nil {
 		return "", err
 	}
-	from := t + " " + p.c
-	if ext := p.m.Extension; ext != nil {
-		et, err := p.db.dialect.QuoteIdent(ext.Table)
-		if err != nil {
-			return "", err
-		}
-		ek, err := p.column(aliasExtension, ext.Key)
-		if err != nil {
-			return "", err
-		}
-		from += " LEFT JOIN " + et + " " + p.x + " ON " + ek + " = " + p.key
+	join, err := p.extensionJoin()
+	return t + join, err
+}
+
+// contactsTable renders "contacts c".
+func (p *planner) contactsTable() (string, error) {
+	t, err := p.db.dialect.QuoteIdent(p.m.Contacts.Table)
+	return t + " " + p.c, err
+}
+
+// extensionJoin renders " LEFT JOIN extension x ON x.key = c.key", or "" without one.
+func (p *planner) extensionJoin() (string, error) {
+	ext := p.m.Extension
+	if ext == nil {
+		return "", nil
 	}
-	return from, nil
+	et, err := p.db.dialect.QuoteIdent(ext.Table)
+	if err != nil {
+		return "", err
+	}
+	ek, err := p.column(aliasExtension, ext.Key)
+	if err != nil {
+		return "", err
+	}
+	return " LEFT JOIN " + et + " " + p.x + " ON " + ek + " = " + p.key, nil
 }
 
 // field returns the quoted column of a logical field, or false when it is not mapped.

@@ -95,7 +95,17 @@ func (db *Database) SweepBatch(ctx context.Context, m Mapping, plan RetentionPla
 	return res, nil
 }
 
+// emptyWindowsPerBatch bounds how many windows without a selected contact one batch
+// scans before it commits its progress, to keep transactions short on sparse plans.
+const emptyWindowsPerBatch = 10
+
 func (db *Database) sweepInTx(ctx context.Context, tx *sql.Tx, p *planner, plan RetentionPlan, run SweepRun) (BatchResult, error) {
+	if db.dialect.Engine() == EnginePostgres {
+		// A batch is small: compiling its plan with JIT costs more than running it.
+		if _, err := tx.ExecContext(ctx, "SET LOCAL jit = off"); err != nil {
+			return BatchResult{}, err
+		}
+	}
 	cp, found, err := db.readCheckpoint(ctx, tx, run.Policy)
 	if err != nil {
 		return BatchResult{}, err
@@ -106,17 +116,28 @@ func (db *Database) sweepInTx(ctx context.Context, tx *sql.Tx, p *planner, plan 
 	if !found {
 		cp = SweepCheckpoint{RunID: run.RunID}
 	}
-	for cp.RuleIndex < len(plan.Rules) {
+	for empty := 0; cp.RuleIndex < len(plan.Rules); {
+		end, ok, err := db.windowEnd(ctx, tx, p, cp.LastKey, run.BatchSize)
+		if err != nil {
+			return BatchResult{}, err
+		}
+		if !ok {
+			cp = SweepCheckpoint{RunID: run.RunID, RuleIndex: cp.RuleIndex + 1}
+			continue
+		}
 		keys, err := db.nextKeys(ctx, tx, p, plan, cp, run.BatchSize)
 		if err != nil {
 			return BatchResult{}, err
 		}
-		if len(keys) == 0 {
-			cp = SweepCheckpoint{RunID: run.RunID, RuleIndex: cp.RuleIndex + 1}
-			continue
-		}
+		cp.LastKey = end
 		rule := plan.Rules[cp.RuleIndex]
-		res := BatchResult{Rule: rule.Name, RuleIndex: cp.RuleIndex}
+		res := BatchResult{Rule: rule.Name, RuleIndex: cp.RuleIndex, Checkpoint: cp}
+		if len(keys) == 0 {
+			if empty++; empty < emptyWindowsPerBatch {
+				continue
+			}
+			return res, db.writeCheckpoint(ctx, tx, run.Policy, cp)
+		}
 		n, err := db.act(ctx, tx, p, rule, keys, run)
 		if err != nil {
 			return BatchResult{}, fmt.Errorf("while erasing a batch of rule %s: %w", rule.Name, err)
@@ -126,21 +147,92 @@ func (db *Database) sweepInTx(ctx context.Context, tx *sql.Tx, p *planner, plan 
 		} else {
 			res.Erased = n
 		}
-		cp.LastKey = keyText(keys[len(keys)-1])
-		res.Checkpoint = cp
 		return res, db.writeCheckpoint(ctx, tx, run.Policy, cp)
 	}
 	return BatchResult{RuleIndex: cp.RuleIndex, Checkpoint: cp, Done: true}, db.writeCheckpoint(ctx, tx, run.Policy, cp)
 }
 
-// nextKeys selects, and locks where the engine can, the next keys the rule acts on.
-func (db *Database) nextKeys(ctx context.Context, tx *sql.Tx, p *planner, plan RetentionPlan, cp SweepCheckpoint, limit int) ([]any, error) {
-	from, err := p.from()
+// window renders the next window of contact keys after the checkpoint, in key order: each
+// batch looks at this many contacts, so its cost does not grow with the table.
+func (p *planner) window(s *sqlText, lastKey string, size int) error {
+	table, err := p.db.dialect.QuoteIdent(p.m.Contacts.Table)
+	if err != nil {
+		return err
+	}
+	key, err := p.db.dialect.QuoteIdent(p.m.Contacts.Key)
+	if err != nil {
+		return err
+	}
+	s.w("(SELECT ", key, " FROM ", table)
+	if lastKey != "" {
+		s.w(" WHERE ", key, " > ")
+		if err := p.keyArg(s, lastKey); err != nil {
+			return err
+		}
+	}
+	s.w(" ORDER BY ", key, " LIMIT ").arg(size).w(")")
+	return nil
+}
+
+func (p *planner) keyArg(s *sqlText, key string) error {
+	if p.keyText {
+		s.arg(key)
+		return nil
+	}
+	n, err := strconv.ParseInt(key, 10, 64)
+	if err != nil {
+		return fmt.Errorf("checkpoint key is not an integer: %w", err)
+	}
+	s.arg(n)
+	return nil
+}
+
+// windowEnd returns the last key of the next window, or false when no contact is left.
+func (db *Database) windowEnd(ctx context.Context, tx *sql.Tx, p *planner, lastKey string, size int) (string, bool, error) {
+	key, err := db.dialect.QuoteIdent(p.m.Contacts.Key)
+	if err != nil {
+		return "", false, err
+	}
+	s := &sqlText{}
+	s.w("SELECT MAX(w.", key, ") FROM ")
+	if err := p.window(s, lastKey, size); err != nil {
+		return "", false, err
+	}
+	s.w(" w")
+	var end any
+	if err := tx.QueryRowContext(ctx, s.query(db.dialect), s.args...).Scan(&end); err != nil {
+		return "", false, fmt.Errorf("while reading the next window of contacts: %w", err)
+	}
+	if end == nil {
+		return "", false, nil
+	}
+	if b, ok := end.([]byte); ok {
+		end = string(b)
+	}
+	return keyText(end), true, nil
+}
+
+// nextKeys selects, and locks where the engine can, the contacts of the next window that
+// the rule acts on.
+func (db *Database) nextKeys(ctx context.Context, tx *sql.Tx, p *planner, plan RetentionPlan, cp SweepCheckpoint, size int) ([]any, error) {
+	key, err := db.dialect.QuoteIdent(p.m.Contacts.Key)
+	if err != nil {
+		return nil, err
+	}
+	contacts, err := p.contactsTable()
+	if err != nil {
+		return nil, err
+	}
+	join, err := p.extensionJoin()
 	if err != nil {
 		return nil, err
 	}
 	s := &sqlText{}
-	s.w("SELECT ", p.key, " FROM ", from, " WHERE ")
+	s.w("SELECT ", p.key, " FROM ")
+	if err := p.window(s, cp.LastKey, size); err != nil {
+		return nil, err
+	}
+	s.w(" w JOIN ", contacts, " ON ", p.key, " = w.", key, join, " WHERE ")
 	if err := p.actedOn(ctx, s, plan, cp.RuleIndex); err != nil {
 		return nil, err
 	}
@@ -148,19 +240,7 @@ func (db *Database) nextKeys(ctx context.Context, tx *sql.Tx, p *planner, plan R
 	if err := p.held(s, plan.Holds); err != nil {
 		return nil, err
 	}
-	if cp.LastKey != "" {
-		s.w(" AND ", p.key, " > ")
-		if p.keyText {
-			s.arg(cp.LastKey)
-		} else {
-			n, err := strconv.ParseInt(cp.LastKey, 10, 64)
-			if err != nil {
-				return nil, fmt.Errorf("checkpoint key is not an integer: %w", err)
-			}
-			s.arg(n)
-		}
-	}
-	s.w(" ORDER BY ", p.key, " LIMIT ").arg(limit)
+	s.w(" ORDER BY ", p.key)
 	switch db.dialect.Engine() {
 	case EnginePostgres:
 		s.w(" FOR UPDATE OF ", p.c)
