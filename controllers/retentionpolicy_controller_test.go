@@ -373,3 +373,58 @@ func TestRetentionPolicyUnmappedSelectorFieldStopsErasure(t *testing.T) {
 		t.Fatalf("an invalid selector erased contacts: %v left", got)
 	}
 }
+
+func TestRetentionPolicyRunPausesWhileTheDatabaseIsDownAndFinishes(t *testing.T) {
+	t.Parallel()
+	srv := testdb.StartPostgres(t)
+	tdb := srv.NewDatabase(t)
+	tdb.LoadFile(t, sampleSchema("generic-postgres.sql"))
+	const expired, fresh = 3000, 10
+	tdb.Exec(t,
+		fmt.Sprintf(`INSERT INTO contacts (id, email, contact_type, lifecycle_stage, created_at, last_contact_at)
+			SELECT g, 'p' || g || '@example.test', 'B2B', 'prospect', now() - interval '4 years',
+			       CASE WHEN g <= %d THEN now() - interval '3 years' ELSE now() END
+			FROM generate_series(1, %d) g`, expired, expired+fresh),
+		"INSERT INTO notes (contact_id, body) SELECT id, 'note' FROM contacts")
+	ns := newNamespace(t)
+	db := newCRMDatabase(t, ns, tdb, crmDatabaseOptions{preset: privacyv1alpha1.PresetGeneric})
+	waitDatabaseReady(t, db)
+	createSampleActivity(t, ns)
+	spec := retentionPolicySpec(privacyv1alpha1.ModeEnforce, 100)
+	spec.BatchSize = ptr[int32](1)
+	spec.LegalHolds = nil
+	p := &privacyv1alpha1.RetentionPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "prospects"}, Spec: spec}
+	if err := k8s.Create(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+
+	// Stop the server once the run has erased some contacts, and not all.
+	admin := tdb.Open(t)
+	eventually(t, 100*time.Second, "the run to be under way", func() (bool, error) {
+		var n int
+		err := admin.QueryRow("SELECT COUNT(*) FROM contacts").Scan(&n)
+		return err == nil && n < expired+fresh-20 && n > fresh+200, err
+	})
+	_ = admin.Close()
+	srv.Stop(t)
+	waitCondition(t, p, func() []metav1.Condition { return p.Status.Conditions }, privacyv1alpha1.TypeReady, metav1.ConditionFalse, "", 60*time.Second)
+	srv.Start(t)
+	waitPolicy(t, p, 120*time.Second, "the paused run to finish", func(p *privacyv1alpha1.RetentionPolicy) bool {
+		return p.Status.LastRun != nil && p.Status.LastRun.Result == privacyv1alpha1.RunSucceeded
+	})
+	admin = tdb.Open(t)
+	for _, c := range []struct {
+		query string
+		want  int
+	}{
+		{"SELECT COUNT(*) FROM contacts", fresh},
+		{"SELECT COUNT(*) FROM notes", fresh},
+		{"SELECT COUNT(*) FROM crm_privacy_erasure_ledger", expired},
+		{"SELECT COUNT(DISTINCT subject_hmac) FROM crm_privacy_erasure_ledger", expired},
+		{"SELECT COUNT(DISTINCT run_id) FROM crm_privacy_erasure_ledger", 1},
+	} {
+		if n := count(t, admin, c.query); n != c.want {
+			t.Errorf("%s = %d, want %d", c.query, n, c.want)
+		}
+	}
+}
