@@ -61,6 +61,20 @@ envtest: ## Build (once) the kube-apiserver, etcd and kubectl binaries from sour
 .PHONY: test
 test: test-deps manifests generate helm-lint ## Run all tests: unit, envtest controllers, real PostgreSQL/MariaDB/SQLite.
 	KUBEBUILDER_ASSETS="$$(hack/envtest.sh)" go test $(GOTEST_FLAGS) -count=1 -timeout 40m $(PKGS)
+	$(MAKE) fuzz
+
+# Fuzz targets, as package:target; `make fuzz FUZZTIME=5m` fuzzes longer.
+FUZZ_TARGETS := internal/crm:FuzzQuoteIdent internal/crm:FuzzSelectorCompile internal/crm:FuzzRuleCompile \
+	internal/retention:FuzzParseTerm internal/retention:FuzzParseSchedule internal/register:FuzzCanonicalValue
+FUZZTIME ?= 5s
+
+.PHONY: fuzz
+fuzz: ## Fuzz identifier quoting, the selector compiler, term/cron parsing and canonical JSON (FUZZTIME each).
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$name ($$pkg, $(FUZZTIME))"; \
+		go test ./$$pkg -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) >/tmp/fuzz-$$name.log 2>&1 || { cat /tmp/fuzz-$$name.log; exit 1; }; \
+	done
 
 .PHONY: bench
 bench: test-deps ## Run the benchmarks (retention sweep vs set-based DELETE, register, access).

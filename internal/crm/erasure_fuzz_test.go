@@ -1,0 +1,120 @@
+package crm
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// FuzzQuoteIdent: any name is either rejected or quoted as exactly itself between the
+// dialect's quotes, with no quote character inside.
+func FuzzQuoteIdent(f *testing.F) {
+	for _, seed := range []string{"contacts", "a\"b", "contacts; DROP TABLE x", "`x`", "x\x00", "Ünïcode", "_a$1", strings.Repeat("a", 64), ""} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		for _, e := range Engines() {
+			d, err := DialectFor(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q, err := d.QuoteIdent(name)
+			if err != nil {
+				var ie *InvalidIdentError
+				if !errors.As(err, &ie) {
+					t.Fatalf("%s: rejection of %q is not an InvalidIdentError: %v", e, name, err)
+				}
+				continue
+			}
+			quote := q[:1]
+			if q != quote+name+quote || strings.ContainsAny(name, "\"`'\x00;") {
+				t.Fatalf("%s: %q quoted as %q", e, name, q)
+			}
+		}
+	})
+}
+
+// fuzzPlanner is a planner over the generic mapping that needs no database: selectors
+// compile from the mapping alone.
+func fuzzPlanner(t *testing.T, e Engine) *planner {
+	d, err := DialectFor(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &planner{db: &Database{dialect: d}, m: genericMapping(), tables: map[string]*Table{}}
+	p.c, _ = d.QuoteIdent(aliasContacts)
+	p.x, _ = d.QuoteIdent(aliasExtension)
+	p.key, _ = p.column(aliasContacts, p.m.Contacts.Key)
+	return p
+}
+
+// FuzzSelectorCompile: a selector compiles to SQL whose only variable parts are bound
+// parameters: every value is an argument, never text; unmapped fields and unknown
+// operators are errors, never a condition that selects more.
+func FuzzSelectorCompile(f *testing.F) {
+	f.Add("lifecycleStage", "In", "prospect", "lead")
+	f.Add("optOut", "NotIn", "true", "false")
+	f.Add("jobRole", "NotIn", "x' OR '1'='1", "?")
+	f.Add("email); DROP TABLE contacts; --", "In", "a", "b")
+	f.Add("contactType", "Exists", "", "")
+	f.Add("legalHold", "In", "yes", "1")
+	f.Fuzz(func(t *testing.T, field, op, v1, v2 string) {
+		for _, e := range Engines() {
+			p := fuzzPlanner(t, e)
+			s := &sqlText{}
+			err := p.selector(s, "rule", Selector{{Field: field, Operator: op, Values: []string{v1, v2}}})
+			if err != nil {
+				var se *SelectorError
+				if !errors.As(err, &se) {
+					t.Fatalf("%s: error is not a SelectorError: %v", e, err)
+				}
+				continue
+			}
+			if _, mapped := p.m.Fields[field]; !mapped {
+				t.Fatalf("%s: unmapped field %q compiled to %q", e, field, s.b.String())
+			}
+			if got := strings.Count(s.b.String(), "?"); got != len(s.args) {
+				t.Fatalf("%s: %d markers for %d arguments in %q", e, got, len(s.args), s.b.String())
+			}
+			if (op == OpIn || op == OpNotIn) && !booleanFields[field] && len(s.args) != 2 {
+				t.Fatalf("%s: values not bound as arguments: %q %v", e, s.b.String(), s.args)
+			}
+			if strings.Contains(s.b.String(), ";") || strings.Contains(s.b.String(), "--") {
+				t.Fatalf("%s: statement separator or comment in %q", e, s.b.String())
+			}
+		}
+	})
+}
+
+// FuzzRuleCompile: whole rules (cutoff, renewal kinds, direction) compile with every value
+// bound.
+func FuzzRuleCompile(f *testing.F) {
+	f.Add("call", "Inbound", false)
+	f.Add("x'); DELETE FROM contacts; --", "Outbound", true)
+	f.Fuzz(func(t *testing.T, kind, direction string, sinceCreated bool) {
+		for _, e := range []Engine{EnginePostgres, EngineMySQL} {
+			p := fuzzPlanner(t, e)
+			s := &sqlText{}
+			r := RetentionRule{Name: "r", Cutoff: time.Unix(0, 0), SinceCreated: sinceCreated, RenewKinds: []string{kind}, RenewDirection: direction}
+			if err := p.expired(t.Context(), s, "rule", r); err != nil {
+				t.Fatalf("%s: %v", e, err)
+			}
+			if got := strings.Count(s.b.String(), "?"); got != len(s.args) {
+				t.Fatalf("%s: %d markers for %d arguments", e, got, len(s.args))
+			}
+			if !sinceCreated && !containsArg(s.args, strings.ToLower(kind)) {
+				t.Fatalf("%s: kind %q is not a bound argument of %q", e, kind, s.b.String())
+			}
+		}
+	})
+}
+
+func containsArg(args []any, v string) bool {
+	for _, a := range args {
+		if a == v {
+			return true
+		}
+	}
+	return false
+}
