@@ -46,7 +46,7 @@ type crmDatabaseOptions struct {
 
 // newCRMDatabase creates the connection and ledger-key Secrets and a CRMDatabase pointing
 // at tdb (whose schema the caller has loaded).
-func newCRMDatabase(t *testing.T, ns string, tdb *testdb.Database, o crmDatabaseOptions) *privacyv1alpha1.CRMDatabase {
+func newCRMDatabase(t testing.TB, ns string, tdb *testdb.Database, o crmDatabaseOptions) *privacyv1alpha1.CRMDatabase {
 	t.Helper()
 	ctx := context.Background()
 	if o.name == "" {
@@ -78,7 +78,7 @@ func newCRMDatabase(t *testing.T, ns string, tdb *testdb.Database, o crmDatabase
 
 // waitCondition waits until obj's condition condType has the given status (and reason,
 // when not empty), and returns the condition.
-func waitCondition(t *testing.T, obj client.Object, conds func() []metav1.Condition, condType string, status metav1.ConditionStatus, reason string, timeout time.Duration) metav1.Condition {
+func waitCondition(t testing.TB, obj client.Object, conds func() []metav1.Condition, condType string, status metav1.ConditionStatus, reason string, timeout time.Duration) metav1.Condition {
 	t.Helper()
 	var got metav1.Condition
 	eventually(t, timeout, fmt.Sprintf("%s of %s to be %s %s", condType, obj.GetName(), status, reason), func() (bool, error) {
@@ -99,13 +99,13 @@ func waitCondition(t *testing.T, obj client.Object, conds func() []metav1.Condit
 }
 
 // waitDatabase waits for a CRMDatabase condition.
-func waitDatabase(t *testing.T, db *privacyv1alpha1.CRMDatabase, condType string, status metav1.ConditionStatus, reason string) metav1.Condition {
+func waitDatabase(t testing.TB, db *privacyv1alpha1.CRMDatabase, condType string, status metav1.ConditionStatus, reason string) metav1.Condition {
 	t.Helper()
 	return waitCondition(t, db, func() []metav1.Condition { return db.Status.Conditions }, condType, status, reason, 60*time.Second)
 }
 
 // waitDatabaseReady waits for a CRMDatabase to be Ready.
-func waitDatabaseReady(t *testing.T, db *privacyv1alpha1.CRMDatabase) {
+func waitDatabaseReady(t testing.TB, db *privacyv1alpha1.CRMDatabase) {
 	t.Helper()
 	waitDatabase(t, db, privacyv1alpha1.TypeReady, metav1.ConditionTrue, "")
 }

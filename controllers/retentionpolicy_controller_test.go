@@ -93,7 +93,17 @@ func newRetentionFixture(t *testing.T, newDB func(testing.TB) *testdb.Database, 
 }
 
 // createSampleActivity creates the sample ProcessingActivity, which policies refer to.
-func createSampleActivity(t *testing.T, ns string) {
+func createSampleActivity(t testing.TB, ns string) {
+	t.Helper()
+	pa := loadSampleActivity(t)
+	pa.Namespace = ns
+	if err := k8s.Create(context.Background(), pa); err != nil {
+		t.Fatalf("creating the sample ProcessingActivity: %v", err)
+	}
+}
+
+// loadSampleActivity reads the first ProcessingActivity of the samples.
+func loadSampleActivity(t testing.TB) *privacyv1alpha1.ProcessingActivity {
 	t.Helper()
 	f, err := os.Open(filepath.Join("..", "config", "samples", "privacy_v1alpha1_processingactivity.yaml"))
 	if err != nil {
@@ -106,14 +116,9 @@ func createSampleActivity(t *testing.T, ns string) {
 		if err := dec.Decode(pa); err != nil {
 			t.Fatalf("no ProcessingActivity in the sample: %v", err)
 		}
-		if pa.Kind != "ProcessingActivity" {
-			continue
+		if pa.Kind == "ProcessingActivity" {
+			return pa
 		}
-		pa.Namespace = ns
-		if err := k8s.Create(context.Background(), pa); err != nil {
-			t.Fatalf("creating the sample ProcessingActivity: %v", err)
-		}
-		return
 	}
 }
 

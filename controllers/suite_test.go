@@ -107,7 +107,7 @@ func startManager(ctx context.Context) (<-chan struct{}, error) {
 }
 
 // newNamespace creates a namespace of its own for a test.
-func newNamespace(t *testing.T) string {
+func newNamespace(t testing.TB) string {
 	t.Helper()
 	ns := &corev1.Namespace{}
 	ns.GenerateName = "t-"
@@ -118,7 +118,7 @@ func newNamespace(t *testing.T) string {
 }
 
 // eventually polls cond every 100ms until it returns true or timeout passes.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() (bool, error)) {
+func eventually(t testing.TB, timeout time.Duration, what string, cond func() (bool, error)) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	var lastErr error
