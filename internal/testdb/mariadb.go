@@ -61,6 +61,9 @@ func (mariadbFlavor) command(s *Server) *exec.Cmd {
 		"--port="+strconv.Itoa(s.port),
 		"--bind-address=127.0.0.1",
 		"--socket="+filepath.Join(s.dir, "mysqld.sock"),
+		// A temporary directory of its own: in the shared /tmp, another test's cleanup can
+		// remove the server's internal temporary tables under it.
+		"--tmpdir="+mariadbTmpDir(s),
 		"--pid-file="+filepath.Join(s.dir, "mysqld.pid"),
 		"--init-file="+filepath.Join(s.dir, "init.sql"),
 		"--skip-name-resolve",
@@ -70,6 +73,13 @@ func (mariadbFlavor) command(s *Server) *exec.Cmd {
 		"--character-set-server=utf8mb4")
 	cmd.Dir = s.dir
 	return cmd
+}
+
+// mariadbTmpDir returns the server's own temporary directory, creating it.
+func mariadbTmpDir(s *Server) string {
+	dir := filepath.Join(s.dir, "tmp")
+	_ = os.MkdirAll(dir, 0o700)
+	return dir
 }
 
 func (mariadbFlavor) dsn(s *Server, name string) string {
