@@ -101,7 +101,7 @@ run: manifests generate ## Run the manager from your host against the current ku
 
 .PHONY: demo
 demo: ## Show the operator at work on a local control plane with an embedded demo CRM.
-	@if [ -x hack/demo.sh ]; then hack/demo.sh; else echo "make demo: not available yet; it lands with the packaging issue (manager, plugin, demo CRM)." >&2; exit 2; fi
+	hack/demo.sh
 
 ##@ Deployment
 

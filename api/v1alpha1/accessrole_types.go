@@ -254,7 +254,7 @@ type MemberStatus struct {
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
 // +kubebuilder:printcolumn:name="Purpose",type=string,JSONPath=`.spec.processingActivityRef.name`,priority=1
-// +kubebuilder:printcolumn:name="Valid until",type=date,JSONPath=`.spec.validUntil`,priority=1
+// +kubebuilder:printcolumn:name="Valid until",type=string,JSONPath=`.spec.validUntil`,priority=1
 // +kubebuilder:printcolumn:name="Audited",type=date,JSONPath=`.status.lastAuditAt`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type AccessRole struct {

@@ -225,4 +225,25 @@ const (
 	// ReasonRevisionCreated: the register's content changed and a new RegisterRevision was
 	// written.
 	ReasonRevisionCreated = "RevisionCreated"
+
+	// Reasons of the AccessRole controller (issue 7).
+
+	// ReasonRoleNotManaged: the database role already exists and does not carry the marker
+	// of this AccessRole (created by hand, or managed by another AccessRole); the operator
+	// leaves it alone. See docs/accessrole.md to adopt it.
+	ReasonRoleNotManaged = "RoleNotManaged"
+	// ReasonUserNotFound: a member's database user does not exist and the operator does not
+	// manage it (no passwordSecretRef); the member holds no access until it is created.
+	ReasonUserNotFound = "UserNotFound"
+	// ReasonUserNotManaged: a member has a passwordSecretRef but the user exists and was not
+	// created by the operator; its password and login are not touched and it is not given
+	// the role.
+	ReasonUserNotManaged = "UserNotManaged"
+	// ReasonDesignationPending: a member's designation or instruction date is in the
+	// future; the member gets the role at that time.
+	ReasonDesignationPending = "DesignationPending"
+	// ReasonCleanupFailed: the AccessRole is being deleted and the role could not be
+	// stripped or dropped (it owns objects, or the database cannot be used); the
+	// finalizer stays and the operator retries. The message says what blocks it.
+	ReasonCleanupFailed = "CleanupFailed"
 )

@@ -314,7 +314,7 @@ type LegitimateInterestAssessmentStatus struct {
 // +kubebuilder:resource:scope=Namespaced,shortName=lia,categories=crmprivacy
 // +kubebuilder:printcolumn:name="Outcome",type=string,JSONPath=`.spec.decision.outcome`
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
-// +kubebuilder:printcolumn:name="Review by",type=date,JSONPath=`.spec.decision.reviewBy`
+// +kubebuilder:printcolumn:name="Review by",type=string,JSONPath=`.spec.decision.reviewBy`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
 // +kubebuilder:printcolumn:name="Decided by",type=string,JSONPath=`.spec.decision.decidedBy`,priority=1
