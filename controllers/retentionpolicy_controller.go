@@ -244,11 +244,11 @@ func (r *RetentionPolicyReconciler) maybeRun(ctx context.Context, pp *policyPass
 		return nil
 	}
 	switch {
-	case p.Spec.Mode != privacyv1alpha1.ModeEnforce:
-		r.dryRun(pp)
-		return nil
 	case isSuspended(p):
 		pp.condition(privacyv1alpha1.TypeReady, true, privacyv1alpha1.ReasonSuspended, "suspended: %d contact(s) pending", *p.Status.Pending)
+		return nil
+	case p.Spec.Mode != privacyv1alpha1.ModeEnforce:
+		r.dryRun(pp)
 		return nil
 	case !r.activityExists(ctx, p):
 		pp.condition(privacyv1alpha1.TypeReady, false, privacyv1alpha1.ReasonActivityNotFound,

@@ -148,10 +148,12 @@ type ConnectionSpec struct {
 	Schema SQLIdentifier `json:"schema,omitempty"`
 
 	// maxOpenConns is the most connections the operator opens to this database at once,
-	// shared by every policy and role that uses it.
+	// shared by every policy and role that uses it. At least 2: a sweep holds one
+	// connection for its lock (PostgreSQL advisory lock, MySQL GET_LOCK) and runs its
+	// batches on another.
 	// +optional
 	// +kubebuilder:default=4
-	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Minimum=2
 	// +kubebuilder:validation:Maximum=64
 	MaxOpenConns *int32 `json:"maxOpenConns,omitempty"`
 }

@@ -25,10 +25,10 @@ type Requirement struct {
 
 // Selector is a conjunction of requirements; an empty selector matches every contact.
 //
-// Semantics, as Kubernetes label selectors: In matches a contact whose field equals one of
-// the values (exactly, case included); NotIn matches a contact whose field is none of the
-// values, including a contact whose field is empty (NULL); Exists matches a field that is
-// not NULL; DoesNotExist a NULL field. The boolean fields optOut and legalHold compare by
+// Semantics: In matches a contact whose field equals one of the values (as the database
+// compares text); NotIn matches a contact whose field holds a value that is none of the
+// values — an empty (NULL) field matches neither In nor NotIn, so missing data never widens
+// a rule; Exists matches a field that is not NULL; DoesNotExist a NULL field. The boolean fields optOut and legalHold compare by
 // truth: the values "true" and "false" (a flag stored as 1/0, t/f, yes/no or a boolean).
 type Selector []Requirement
 
@@ -328,7 +328,7 @@ func (p *planner) requirement(s *sqlText, where string, r Requirement) error {
 			return p.booleanRequirement(s, where, col, r)
 		}
 		if r.Operator == OpNotIn {
-			s.w("(", col, " IS NULL OR ", col, " NOT IN (")
+			s.w("(", col, " IS NOT NULL AND ", col, " NOT IN (")
 		} else {
 			s.w(col, " IN (")
 		}
