@@ -49,6 +49,7 @@ var setups = []struct {
 	{"legitimateinterestassessment", setupLegitimateInterestAssessment},
 	{"processingactivity", setupProcessingActivity},
 	{"register", setupRegister},
+	{"accessrole", setupAccessRole},
 }
 
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch

@@ -1,0 +1,555 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/metrics"
+)
+
+const (
+	// AccessRoleFinalizer keeps an AccessRole until its database role was stripped (or
+	// dropped, with reclaimPolicy Delete).
+	AccessRoleFinalizer = "privacy.crmoperator.io/accessrole-cleanup"
+	// AnnotationSkipCleanup, set to "true" on an AccessRole being deleted, lets it go
+	// without touching the database: the escape hatch when its CRMDatabase is gone for
+	// good. The database role and its privileges are then left as they are.
+	AnnotationSkipCleanup = "privacy.crmoperator.io/skip-cleanup"
+)
+
+// AccessRoleReconciler keeps each AccessRole's database role, privileges, row filter and
+// memberships as declared, both ways, and strips the role when the object is deleted.
+type AccessRoleReconciler struct {
+	client.Client
+	env     *Env
+	secrets secretReader
+	// passwords remembers, per member, the Secret version whose password was last set, so
+	// that a password is sent again only when it changes.
+	passwords sync.Map // passwordKey → string
+}
+
+// +kubebuilder:rbac:groups=privacy.crmoperator.io,resources=accessroles,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=privacy.crmoperator.io,resources=accessroles/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=privacy.crmoperator.io,resources=accessroles/finalizers,verbs=update
+// +kubebuilder:rbac:groups=privacy.crmoperator.io,resources=crmdatabases,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+
+func setupAccessRole(env *Env) error {
+	mgr := env.Manager
+	r := &AccessRoleReconciler{Client: mgr.GetClient(), env: env, secrets: secretReader{reader: mgr.GetAPIReader()}}
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("accessrole").
+		For(&privacyv1alpha1.AccessRole{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+		Watches(&privacyv1alpha1.CRMDatabase{}, enqueueReferrers(mgr.GetClient(), &privacyv1alpha1.AccessRoleList{}, IndexDatabaseRef),
+			builder.WithPredicates(readyChanged{})).
+		WatchesMetadata(&corev1.Secret{}, enqueueReferrers(mgr.GetClient(), &privacyv1alpha1.AccessRoleList{}, IndexSecretRef)).
+		WithOptions(controller.Options{MaxConcurrentReconciles: env.Options.MaxConcurrentReconciles}).
+		Complete(r)
+}
+
+// accessPass is the state of one reconcile of one AccessRole.
+type accessPass struct {
+	ar       *privacyv1alpha1.AccessRole
+	now      time.Time
+	conn     Connection
+	members  []crm.AccessMember
+	states   map[string]memberState // by user
+	versions map[string]string      // passwordKey → Secret version sent this pass
+	expired  bool
+	result   ctrl.Result
+}
+
+// memberState is a member's state before the database is asked.
+type memberState struct {
+	active          bool
+	reason, message string
+}
+
+func (ap *accessPass) requeueWithin(d time.Duration) {
+	if d <= 0 {
+		d = time.Second
+	}
+	if ap.result.RequeueAfter == 0 || d < ap.result.RequeueAfter {
+		ap.result.RequeueAfter = d
+	}
+}
+
+func (ap *accessPass) condition(condType string, ok bool, reason, format string, args ...any) {
+	status := metav1.ConditionFalse
+	if ok {
+		status = metav1.ConditionTrue
+	}
+	meta.SetStatusCondition(&ap.ar.Status.Conditions, metav1.Condition{Type: condType, Status: status, Reason: reason,
+		Message: truncateMessage(fmt.Sprintf(format, args...)), ObservedGeneration: ap.ar.Generation})
+}
+
+// Reconcile handles one AccessRole.
+func (r *AccessRoleReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	ar := &privacyv1alpha1.AccessRole{}
+	if err := r.Get(ctx, req.NamespacedName, ar); err != nil {
+		if apierrors.IsNotFound(err) {
+			metrics.ForgetAccessRole(req.Namespace, req.Name)
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, err
+	}
+	if !ar.DeletionTimestamp.IsZero() {
+		return r.reconcileDelete(ctx, ar)
+	}
+	if !controllerutil.ContainsFinalizer(ar, AccessRoleFinalizer) {
+		patch := client.MergeFrom(ar.DeepCopy())
+		controllerutil.AddFinalizer(ar, AccessRoleFinalizer)
+		if err := r.Patch(ctx, ar, patch); err != nil {
+			return ctrl.Result{}, fmt.Errorf("while adding the finalizer to AccessRole %s: %w", ar.Name, err)
+		}
+	}
+	before := ar.DeepCopy()
+	ap := &accessPass{ar: ar, now: r.env.Clock.Now()}
+	err := r.reconcileAccess(ctx, ap)
+	ar.Status.ObservedGeneration = ar.Generation
+	if perr := r.Status().Patch(ctx, ar, client.MergeFrom(before)); perr != nil {
+		return ctrl.Result{}, errors.Join(err, fmt.Errorf("while updating the status of AccessRole %s: %w", ar.Name, perr))
+	}
+	if err == nil {
+		r.rememberPasswords(ap)
+	}
+	return ap.result, err
+}
+
+// reconcileAccess runs the phases in order: database, members, apply, status.
+func (r *AccessRoleReconciler) reconcileAccess(ctx context.Context, ap *accessPass) error {
+	ap.requeueWithin(r.env.Options.RecheckInterval)
+	if !r.database(ctx, ap) {
+		return nil
+	}
+	if err := r.designations(ctx, ap); err != nil {
+		return err
+	}
+	res, err := ap.conn.DB.ApplyAccess(ctx, ap.conn.Mapping, r.accessSpec(ap))
+	if err != nil {
+		return r.applyFailed(ap, err)
+	}
+	r.recordResult(ap, res)
+	return nil
+}
+
+// database gets the connection of the role's CRMDatabase, when it is ready.
+func (r *AccessRoleReconciler) database(ctx context.Context, ap *accessPass) bool {
+	conn, reason, msg := r.connection(ctx, ap.ar)
+	if reason != "" {
+		ap.condition(privacyv1alpha1.TypeInSync, false, reason, "the privileges cannot be checked: %s", msg)
+		ap.condition(privacyv1alpha1.TypeReady, false, reason, "nothing is granted or revoked while the database cannot be used: %s", msg)
+		return false
+	}
+	ap.conn = conn
+	return true
+}
+
+// connection returns the ready connection of the AccessRole's database, or a reason and
+// a message saying why there is none.
+func (r *AccessRoleReconciler) connection(ctx context.Context, ar *privacyv1alpha1.AccessRole) (Connection, string, string) {
+	key := types.NamespacedName{Namespace: ar.Namespace, Name: string(ar.Spec.DatabaseRef.Name)}
+	conn, err := r.env.Connections.Ready(key)
+	if err == nil {
+		return conn, "", ""
+	}
+	if apierrors.IsNotFound(r.Get(ctx, key, &privacyv1alpha1.CRMDatabase{})) {
+		return Connection{}, privacyv1alpha1.ReasonDatabaseNotFound, fmt.Sprintf("CRMDatabase %s not found in namespace %s", key.Name, key.Namespace)
+	}
+	var nr *NotReadyError
+	if errors.As(err, &nr) && nr.Reason != "" {
+		return Connection{}, privacyv1alpha1.ReasonDatabaseNotReady, nr.Error()
+	}
+	return Connection{}, privacyv1alpha1.ReasonDatabaseNotReady, err.Error()
+}
+
+// designations decides which members hold the role now, reads the passwords of the
+// members the operator manages, and requeues at the next expiry or start.
+func (r *AccessRoleReconciler) designations(ctx context.Context, ap *accessPass) error {
+	ar := ap.ar
+	ap.states = map[string]memberState{}
+	ap.versions = map[string]string{}
+	if vu := ar.Spec.ValidUntil; vu != nil {
+		if !ap.now.Before(vu.Time) {
+			ap.expired = true
+		} else {
+			ap.requeueWithin(vu.Sub(ap.now))
+		}
+	}
+	for _, m := range ar.Spec.Members {
+		st := r.designation(ap, m)
+		am := crm.AccessMember{User: string(m.User), ManageLogin: m.PasswordSecretRef != nil}
+		if am.ManageLogin {
+			password, version, err := r.password(ctx, ar, m)
+			switch {
+			case err != nil && st.active:
+				var ce *conditionError
+				if !errors.As(err, &ce) {
+					return err
+				}
+				st = memberState{reason: ce.reason, message: ce.message}
+			case err == nil && st.active && r.passwordChanged(ar, m, version):
+				am.Password = password
+				ap.versions[passwordKey(ar, m)] = version
+			}
+		}
+		am.Active = st.active
+		ap.states[string(m.User)] = st
+		ap.members = append(ap.members, am)
+	}
+	return nil
+}
+
+// designation evaluates one member's designation record at ap.now.
+func (r *AccessRoleReconciler) designation(ap *accessPass, m privacyv1alpha1.RoleMember) memberState {
+	d := m.Designation
+	switch {
+	case ap.expired:
+		return memberState{reason: privacyv1alpha1.ReasonExpired, message: "the AccessRole is past its validUntil"}
+	case d == nil:
+		return memberState{reason: privacyv1alpha1.ReasonDesignationMissing, message: "no designation record: the member holds no access"}
+	case d.ValidUntil != nil && !ap.now.Before(d.ValidUntil.Time):
+		return memberState{reason: privacyv1alpha1.ReasonDesignationExpired,
+			message: fmt.Sprintf("the designation ended at %s", d.ValidUntil.UTC().Format(time.RFC3339))}
+	}
+	start := d.DesignatedAt.Time
+	if d.InstructedAt.After(start) {
+		start = d.InstructedAt.Time
+	}
+	if ap.now.Before(start) {
+		ap.requeueWithin(start.Sub(ap.now))
+		return memberState{reason: privacyv1alpha1.ReasonDesignationPending,
+			message: fmt.Sprintf("designated and instructed only from %s", start.UTC().Format(time.RFC3339))}
+	}
+	if d.ValidUntil != nil {
+		ap.requeueWithin(d.ValidUntil.Sub(ap.now))
+	}
+	return memberState{active: true}
+}
+
+// password reads a managed member's password and the version of its Secret.
+func (r *AccessRoleReconciler) password(ctx context.Context, ar *privacyv1alpha1.AccessRole, m privacyv1alpha1.RoleMember) (string, string, error) {
+	ref := m.PasswordSecretRef
+	s, err := r.secrets.get(ctx, ar.Namespace, string(ref.Name))
+	if err != nil {
+		return "", "", err
+	}
+	v, ok := s.Data[ref.Key]
+	if !ok || len(v) == 0 {
+		return "", "", condErr(privacyv1alpha1.ReasonSecretKeyMissing, "Secret %s has no key %q (or it is empty)", ref.Name, ref.Key)
+	}
+	return string(v), string(s.UID) + "/" + s.ResourceVersion, nil
+}
+
+func passwordKey(ar *privacyv1alpha1.AccessRole, m privacyv1alpha1.RoleMember) string {
+	return ar.Namespace + "/" + ar.Name + "/" + string(m.User)
+}
+
+// passwordChanged reports whether the Secret version differs from the last one set.
+func (r *AccessRoleReconciler) passwordChanged(ar *privacyv1alpha1.AccessRole, m privacyv1alpha1.RoleMember, version string) bool {
+	last, ok := r.passwords.Load(passwordKey(ar, m))
+	return !ok || last.(string) != version
+}
+
+// rememberPasswords records the Secret versions whose passwords a successful pass set.
+func (r *AccessRoleReconciler) rememberPasswords(ap *accessPass) {
+	for k, v := range ap.versions {
+		r.passwords.Store(k, v)
+	}
+	for _, m := range ap.ar.Spec.Members {
+		if st := ap.states[string(m.User)]; !st.active {
+			// A member who becomes active again gets the password sent again (the
+			// operator creates its user only then).
+			r.passwords.Delete(passwordKey(ap.ar, m))
+		}
+	}
+}
+
+// accessSpec converts the AccessRole into the CRM layer's spec. An expired role keeps no
+// privilege.
+func (r *AccessRoleReconciler) accessSpec(ap *accessPass) crm.AccessSpec {
+	ar := ap.ar
+	spec := crm.AccessSpec{Role: string(ar.Spec.RoleName), Owner: ar.Namespace + "/" + ar.Name, Members: ap.members}
+	if ap.expired {
+		return spec
+	}
+	for _, g := range ar.Spec.Grants {
+		tg := crm.TableGrant{Table: string(g.Table)}
+		for _, p := range g.Privileges {
+			tg.Privileges = append(tg.Privileges, string(p))
+		}
+		for _, c := range g.Columns {
+			tg.Columns = append(tg.Columns, string(c))
+		}
+		spec.Grants = append(spec.Grants, tg)
+	}
+	if ar.Spec.RowFilter != nil {
+		sel := toSelector(ar.Spec.RowFilter)
+		if sel == nil {
+			sel = crm.Selector{}
+		}
+		spec.RowFilter = &sel
+	}
+	return spec
+}
+
+// applyFailed reports a pass that changed nothing (PostgreSQL rolled back) or stopped
+// half-way (MySQL): spec errors wait for a spec change, the rest is retried with backoff.
+func (r *AccessRoleReconciler) applyFailed(ap *accessPass, err error) error {
+	var se *crm.AccessSpecError
+	var nm *crm.RoleNotManagedError
+	var ue *crm.UnsupportedError
+	reason, retry := privacyv1alpha1.ReasonGrantFailed, true
+	switch {
+	case errors.As(err, &se):
+		reason, retry = privacyv1alpha1.ReasonInvalidSpec, false
+	case errors.As(err, &nm):
+		reason, retry = privacyv1alpha1.ReasonRoleNotManaged, false
+	case errors.As(err, &ue):
+		reason, retry = privacyv1alpha1.ReasonUnsupported, false
+	}
+	prev := meta.FindStatusCondition(ap.ar.Status.Conditions, privacyv1alpha1.TypeReady)
+	if retry || prev == nil || prev.Reason != reason || prev.Message != truncateMessage(err.Error()) {
+		r.env.Recorder.Eventf(ap.ar, nil, corev1.EventTypeWarning, reason, "Sync", "Cannot bring role %s in line: %v", ap.ar.Spec.RoleName, err)
+	}
+	ap.condition(privacyv1alpha1.TypeInSync, false, reason, "%v", err)
+	ap.condition(privacyv1alpha1.TypeReady, false, reason, "%v", err)
+	r.setMemberStatuses(ap, nil)
+	if retry {
+		return fmt.Errorf("while syncing role %s of AccessRole %s: %w", ap.ar.Spec.RoleName, ap.ar.Name, err)
+	}
+	return nil
+}
+
+// recordResult fills the status, the metrics and the events from a successful pass.
+func (r *AccessRoleReconciler) recordResult(ap *accessPass, res crm.AccessResult) {
+	ar := ap.ar
+	wasInSync := meta.IsStatusConditionTrue(ar.Status.Conditions, privacyv1alpha1.TypeInSync) && ar.Status.ObservedGeneration == ar.Generation
+	now := metav1.NewTime(ap.now)
+	ar.Status.Granted = int32(res.Held)
+	ar.Status.Revoked = int32(res.Revoked)
+	ar.Status.LastAuditAt = &now
+	r.setMemberStatuses(ap, res.Members)
+	r.recordMetrics(ar, res, wasInSync)
+	r.recordEvents(ap, res, wasInSync)
+	r.setConditions(ap, res)
+}
+
+func (r *AccessRoleReconciler) recordMetrics(ar *privacyv1alpha1.AccessRole, res crm.AccessResult, wasInSync bool) {
+	metrics.AccessDriftCorrected.WithLabelValues(ar.Namespace, ar.Name, "granted").Add(float64(res.Granted + res.MembersAdded))
+	metrics.AccessDriftCorrected.WithLabelValues(ar.Namespace, ar.Name, "revoked").Add(float64(res.Revoked + res.MembersRemoved))
+	if wasInSync {
+		metrics.AccessOutOfBandRevoked.WithLabelValues(ar.Namespace, ar.Name).Add(float64(outOfBand(ar, res)))
+	}
+	metrics.AccessPrivileges.WithLabelValues(ar.Namespace, ar.Name).Set(float64(res.Held))
+	metrics.AccessMembers.WithLabelValues(ar.Namespace, ar.Name, string(privacyv1alpha1.MemberActive)).Set(float64(ar.Status.ActiveMembers))
+	metrics.AccessMembers.WithLabelValues(ar.Namespace, ar.Name, string(privacyv1alpha1.MemberSuspended)).Set(float64(len(ar.Status.Members) - int(ar.Status.ActiveMembers)))
+	metrics.AccessLastAudit.WithLabelValues(ar.Namespace, ar.Name).Set(float64(ar.Status.LastAuditAt.Unix()))
+}
+
+// outOfBand counts the revocations of a pass that no spec change explains: privileges
+// revoked, and members removed who are not declared members the pass suspended.
+func outOfBand(ar *privacyv1alpha1.AccessRole, res crm.AccessResult) int {
+	declared := 0
+	for _, m := range ar.Spec.Members {
+		if o, ok := res.Members[string(m.User)]; ok && !o.Holds {
+			declared++
+		}
+	}
+	return res.Revoked + max(0, res.MembersRemoved-declared)
+}
+
+// recordEvents emits a Warning when out-of-band grants were revoked, a Normal event when a
+// spec change or a designation was applied.
+func (r *AccessRoleReconciler) recordEvents(ap *accessPass, res crm.AccessResult, wasInSync bool) {
+	ar := ap.ar
+	changed := res.Granted + res.Revoked + res.MembersAdded + res.MembersRemoved
+	if changed == 0 && !res.Created {
+		return
+	}
+	if n := outOfBand(ar, res); wasInSync && n > 0 {
+		r.env.Recorder.Eventf(ar, nil, corev1.EventTypeWarning, privacyv1alpha1.ReasonDriftCorrected, "Sync",
+			"Revoked %d privilege(s) or membership(s) granted out of band to role %s", n, ar.Spec.RoleName)
+		return
+	}
+	r.env.Recorder.Eventf(ar, nil, corev1.EventTypeNormal, privacyv1alpha1.ReasonReconciled, "Sync",
+		"Role %s: granted %d, revoked %d privilege(s); %d member(s) added, %d removed", ar.Spec.RoleName,
+		res.Granted, res.Revoked, res.MembersAdded, res.MembersRemoved)
+}
+
+// setConditions sets InSync, MembersDesignated and Ready from a pass.
+func (r *AccessRoleReconciler) setConditions(ap *accessPass, res crm.AccessResult) {
+	ar := ap.ar
+	switch {
+	case !res.InSync():
+		ap.condition(privacyv1alpha1.TypeInSync, false, privacyv1alpha1.ReasonGrantFailed,
+			"%d difference(s) could not be corrected (granted by another user?): %s", len(res.Remaining), strings.Join(res.Remaining, "; "))
+	case res.Granted+res.Revoked+res.MembersAdded+res.MembersRemoved > 0:
+		ap.condition(privacyv1alpha1.TypeInSync, true, privacyv1alpha1.ReasonDriftCorrected,
+			"role %s holds the %d declared privilege(s): granted %d, revoked %d", ar.Spec.RoleName, res.Held, res.Granted, res.Revoked)
+	default:
+		ap.condition(privacyv1alpha1.TypeInSync, true, privacyv1alpha1.ReasonReconciled,
+			"role %s holds exactly the %d declared privilege(s)", ar.Spec.RoleName, res.Held)
+	}
+	suspended := len(ar.Status.Members) - int(ar.Status.ActiveMembers)
+	if suspended == 0 {
+		ap.condition(privacyv1alpha1.TypeMembersDesignated, true, privacyv1alpha1.ReasonReconciled, "%d member(s), all designated and active", ar.Status.ActiveMembers)
+	} else {
+		first := firstSuspended(ar.Status.Members)
+		ap.condition(privacyv1alpha1.TypeMembersDesignated, false, first.Reason, "%d of %d member(s) suspended (first: %s: %s)",
+			suspended, len(ar.Status.Members), first.User, first.Message)
+	}
+	ready := meta.FindStatusCondition(ar.Status.Conditions, privacyv1alpha1.TypeInSync)
+	switch {
+	case ap.expired:
+		ap.condition(privacyv1alpha1.TypeReady, false, privacyv1alpha1.ReasonExpired, "the AccessRole is past its validUntil: its privileges and memberships were revoked")
+	case res.Unsupported != "":
+		ap.condition(privacyv1alpha1.TypeReady, false, privacyv1alpha1.ReasonUnsupported, "%s", res.Unsupported)
+	case ready.Status != metav1.ConditionTrue:
+		ap.condition(privacyv1alpha1.TypeReady, false, ready.Reason, "%s", ready.Message)
+	case suspended > 0:
+		c := meta.FindStatusCondition(ar.Status.Conditions, privacyv1alpha1.TypeMembersDesignated)
+		ap.condition(privacyv1alpha1.TypeReady, false, c.Reason, "privileges in sync; %s", c.Message)
+	default:
+		ap.condition(privacyv1alpha1.TypeReady, true, privacyv1alpha1.ReasonReconciled, "role %s in sync, %d active member(s)", ar.Spec.RoleName, ar.Status.ActiveMembers)
+	}
+}
+
+func firstSuspended(ms []privacyv1alpha1.MemberStatus) privacyv1alpha1.MemberStatus {
+	for _, m := range ms {
+		if m.State == privacyv1alpha1.MemberSuspended {
+			return m
+		}
+	}
+	return privacyv1alpha1.MemberStatus{}
+}
+
+// setMemberStatuses fills status.members from the designations and, when the database
+// answered, what it says about each user. Since is kept while the state does not change.
+func (r *AccessRoleReconciler) setMemberStatuses(ap *accessPass, outcomes map[string]crm.MemberOutcome) {
+	ar := ap.ar
+	previous := map[privacyv1alpha1.SQLIdentifier]privacyv1alpha1.MemberStatus{}
+	for _, m := range ar.Status.Members {
+		previous[m.User] = m
+	}
+	ar.Status.Members = nil
+	ar.Status.ActiveMembers = 0
+	for _, m := range ar.Spec.Members {
+		st, known := ap.states[string(m.User)]
+		ms := privacyv1alpha1.MemberStatus{User: m.User, State: privacyv1alpha1.MemberSuspended, Reason: st.reason, Message: st.message}
+		o, answered := outcomes[string(m.User)]
+		switch {
+		case !known:
+			ms.Reason, ms.Message = privacyv1alpha1.ReasonProgressing, "not checked yet"
+		case answered && o.Holds:
+			ms.State, ms.Reason, ms.Message = privacyv1alpha1.MemberActive, "", ""
+		case answered && o.Problem == crm.MemberUserMissing:
+			ms.Reason, ms.Message = privacyv1alpha1.ReasonUserNotFound, "the database user does not exist and is managed elsewhere"
+		case answered && o.Problem == crm.MemberUserNotManaged:
+			ms.Reason, ms.Message = privacyv1alpha1.ReasonUserNotManaged, "the database user exists and was not created by the operator: its login is not touched"
+		case st.active:
+			ms.Reason, ms.Message = privacyv1alpha1.ReasonProgressing, "the role could not be granted yet"
+		}
+		since := metav1.NewTime(ap.now)
+		ms.Since = &since
+		if p, ok := previous[m.User]; ok && p.State == ms.State && p.Reason == ms.Reason && p.Since != nil {
+			ms.Since = p.Since
+		}
+		if ms.State == privacyv1alpha1.MemberActive {
+			ar.Status.ActiveMembers++
+		}
+		ar.Status.Members = append(ar.Status.Members, ms)
+	}
+}
+
+// reconcileDelete strips (Retain) or drops (Delete) the role, then lets the object go. A
+// database that cannot be used keeps the finalizer, with the reason in Ready, unless the
+// skip-cleanup annotation says to let go.
+func (r *AccessRoleReconciler) reconcileDelete(ctx context.Context, ar *privacyv1alpha1.AccessRole) (ctrl.Result, error) {
+	if !controllerutil.ContainsFinalizer(ar, AccessRoleFinalizer) {
+		return ctrl.Result{}, nil
+	}
+	if ar.Annotations[AnnotationSkipCleanup] == "true" {
+		r.env.Recorder.Eventf(ar, nil, corev1.EventTypeWarning, privacyv1alpha1.ReasonCleanupFailed, "Delete",
+			"Annotation %s=true: role %s is left in the database as it is", AnnotationSkipCleanup, ar.Spec.RoleName)
+		return ctrl.Result{}, r.removeFinalizer(ctx, ar)
+	}
+	before := ar.DeepCopy()
+	err := r.cleanup(ctx, ar)
+	if err == nil {
+		return ctrl.Result{}, r.removeFinalizer(ctx, ar)
+	}
+	msg := fmt.Sprintf("deletion waits: %v (set the annotation %s=\"true\" to let the object go and leave the role as it is)", err, AnnotationSkipCleanup)
+	meta.SetStatusCondition(&ar.Status.Conditions, metav1.Condition{Type: privacyv1alpha1.TypeReady, Status: metav1.ConditionFalse,
+		Reason: privacyv1alpha1.ReasonCleanupFailed, Message: truncateMessage(msg), ObservedGeneration: ar.Generation})
+	r.env.Recorder.Eventf(ar, nil, corev1.EventTypeWarning, privacyv1alpha1.ReasonCleanupFailed, "Delete", "%s", truncateMessage(msg))
+	if perr := r.Status().Patch(ctx, ar, client.MergeFrom(before)); perr != nil && !apierrors.IsNotFound(perr) {
+		err = errors.Join(err, perr)
+	}
+	return ctrl.Result{}, fmt.Errorf("while cleaning up AccessRole %s: %w", ar.Name, err)
+}
+
+// cleanup revokes everything the role holds and, with reclaimPolicy Delete, drops it.
+func (r *AccessRoleReconciler) cleanup(ctx context.Context, ar *privacyv1alpha1.AccessRole) error {
+	conn, reason, msg := r.connection(ctx, ar)
+	if reason != "" {
+		return errors.New(msg)
+	}
+	ap := &accessPass{ar: ar, now: r.env.Clock.Now()}
+	for _, m := range ar.Spec.Members {
+		ap.members = append(ap.members, crm.AccessMember{User: string(m.User), ManageLogin: m.PasswordSecretRef != nil})
+	}
+	drop := ar.Spec.ReclaimPolicy == privacyv1alpha1.ReclaimDelete
+	_, err := conn.DB.RemoveAccess(ctx, conn.Mapping, r.accessSpec(ap), drop)
+	var nm *crm.RoleNotManagedError
+	var ue *crm.UnsupportedError
+	switch {
+	case err == nil, errors.Is(err, crm.ErrRoleNotFound):
+	case errors.As(err, &nm), errors.As(err, &ue):
+		// The operator never managed this role (or cannot on this engine): nothing to undo.
+		ctrl.LoggerFrom(ctx).Info("Nothing to clean up in the database", "role", ar.Spec.RoleName, "why", err.Error())
+	default:
+		return err
+	}
+	r.env.Recorder.Eventf(ar, nil, corev1.EventTypeNormal, privacyv1alpha1.ReasonReconciled, "Delete",
+		"Role %s stripped of its privileges and members (reclaimPolicy %s)", ar.Spec.RoleName, reclaimPolicy(ar))
+	for _, m := range ar.Spec.Members {
+		r.passwords.Delete(passwordKey(ar, m))
+	}
+	return nil
+}
+
+func reclaimPolicy(ar *privacyv1alpha1.AccessRole) privacyv1alpha1.ReclaimPolicy {
+	if ar.Spec.ReclaimPolicy == "" {
+		return privacyv1alpha1.ReclaimRetain
+	}
+	return ar.Spec.ReclaimPolicy
+}
+
+func (r *AccessRoleReconciler) removeFinalizer(ctx context.Context, ar *privacyv1alpha1.AccessRole) error {
+	patch := client.MergeFrom(ar.DeepCopy())
+	controllerutil.RemoveFinalizer(ar, AccessRoleFinalizer)
+	if err := r.Patch(ctx, ar, patch); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("while removing the finalizer of AccessRole %s: %w", ar.Name, err)
+	}
+	metrics.ForgetAccessRole(ar.Namespace, ar.Name)
+	return nil
+}

@@ -1,0 +1,328 @@
+package controllers_test
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
+	"github.com/crm-privacy-operator/crm-privacy-operator/controllers"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
+)
+
+// uniqueRole returns a role or user name no other test uses (roles are server-wide).
+func uniqueRole(prefix string) string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return prefix + "_" + hex.EncodeToString(b)
+}
+
+func waitAccessRole(t testing.TB, ar *privacyv1alpha1.AccessRole, condType string, status metav1.ConditionStatus, reason string) metav1.Condition {
+	t.Helper()
+	return waitCondition(t, ar, func() []metav1.Condition { return ar.Status.Conditions }, condType, status, reason, 60*time.Second)
+}
+
+func designation(from time.Time, until *time.Time) *privacyv1alpha1.Designation {
+	d := &privacyv1alpha1.Designation{DesignatedBy: "head of sales", DesignatedAt: metav1.NewTime(from), InstructedAt: metav1.NewTime(from)}
+	if until != nil {
+		u := metav1.NewTime(*until)
+		d.ValidUntil = &u
+	}
+	return d
+}
+
+func createPasswordSecret(t *testing.T, ns, name, password string) *privacyv1alpha1.SecretKeySelector {
+	t.Helper()
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Data: map[string][]byte{"password": []byte(password)}}
+	if err := k8s.Create(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	return &privacyv1alpha1.SecretKeySelector{Name: privacyv1alpha1.ObjectName(name), Key: "password"}
+}
+
+func pgLogin(t *testing.T, tdb *testdb.Database, user, password string) (*sql.DB, error) {
+	t.Helper()
+	u := url.URL{Scheme: "postgres", User: url.UserPassword(user, password), Host: fmt.Sprintf("%s:%d", tdb.Host, tdb.Port),
+		Path: "/" + tdb.Name, RawQuery: "sslmode=disable&connect_timeout=5"}
+	db, err := sql.Open("pgx", u.String())
+	if err != nil {
+		return nil, err
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db, db.Ping()
+}
+
+func mariaLogin(t *testing.T, tdb *testdb.Database, user, password string) (*sql.DB, error) {
+	t.Helper()
+	cfg := mysql.NewConfig()
+	cfg.User, cfg.Passwd, cfg.Net, cfg.Addr, cfg.DBName = user, password, "tcp", fmt.Sprintf("%s:%d", tdb.Host, tdb.Port), tdb.Name
+	db, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		return nil, err
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db, db.Ping()
+}
+
+func queryStrings(t *testing.T, db *sql.DB, query string, args ...any) ([]string, error) {
+	t.Helper()
+	rows, err := db.Query(query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+func memberStatus(ar *privacyv1alpha1.AccessRole, user string) privacyv1alpha1.MemberStatus {
+	for _, m := range ar.Status.Members {
+		if string(m.User) == user {
+			return m
+		}
+	}
+	return privacyv1alpha1.MemberStatus{}
+}
+
+func TestAccessRolePostgresEndToEnd(t *testing.T) {
+	tdb := testdb.Postgres(t)
+	tdb.LoadFile(t, sampleSchema("generic-postgres.sql"))
+	tdb.Exec(t, "INSERT INTO contacts (email, contact_type) VALUES ('a@b2b.example', 'B2B'), ('b@b2c.example', 'B2C')")
+	admin := tdb.Open(t)
+	ns := newNamespace(t)
+	db := newCRMDatabase(t, ns, tdb, crmDatabaseOptions{preset: privacyv1alpha1.PresetGeneric})
+	waitDatabaseReady(t, db)
+
+	role, alice, bob := uniqueRole("crm_sales"), uniqueRole("alice"), uniqueRole("bob")
+	t.Cleanup(func() {
+		for _, r := range []string{role, alice, bob} {
+			_, _ = admin.Exec(`DROP OWNED BY "` + r + `"`)
+			_, _ = admin.Exec(`DROP ROLE IF EXISTS "` + r + `"`)
+		}
+	})
+	now := time.Now()
+	expiry := now.Add(12 * time.Second)
+	ar := &privacyv1alpha1.AccessRole{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "sales"},
+		Spec: privacyv1alpha1.AccessRoleSpec{
+			DatabaseRef:           privacyv1alpha1.LocalObjectReference{Name: privacyv1alpha1.ObjectName(db.Name)},
+			RoleName:              privacyv1alpha1.SQLIdentifier(role),
+			ProcessingActivityRef: privacyv1alpha1.LocalObjectReference{Name: "b2b-prospecting"},
+			Grants: []privacyv1alpha1.TableGrant{
+				{Table: "contacts", Privileges: []privacyv1alpha1.Privilege{privacyv1alpha1.PrivilegeSelect}, Columns: []privacyv1alpha1.SQLIdentifier{"id", "email", "contact_type"}},
+				{Table: "notes", Privileges: []privacyv1alpha1.Privilege{privacyv1alpha1.PrivilegeSelect}},
+			},
+			RowFilter: &privacyv1alpha1.ContactSelector{MatchExpressions: []privacyv1alpha1.FieldRequirement{
+				{Field: privacyv1alpha1.FieldContactType, Operator: privacyv1alpha1.SelectorOpIn, Values: []string{"B2B"}}}},
+			Members: []privacyv1alpha1.RoleMember{
+				{User: privacyv1alpha1.SQLIdentifier(alice), PasswordSecretRef: createPasswordSecret(t, ns, "alice-pw", "alice's pw"), Designation: designation(now.Add(-time.Hour), &expiry)},
+				{User: privacyv1alpha1.SQLIdentifier(bob), PasswordSecretRef: createPasswordSecret(t, ns, "bob-pw", "bob-pw")},
+			},
+			ReclaimPolicy: privacyv1alpha1.ReclaimDelete,
+		},
+	}
+	if err := k8s.Create(context.Background(), ar); err != nil {
+		t.Fatal(err)
+	}
+	waitAccessRole(t, ar, privacyv1alpha1.TypeInSync, metav1.ConditionTrue, "")
+	waitAccessRole(t, ar, privacyv1alpha1.TypeMembersDesignated, metav1.ConditionFalse, privacyv1alpha1.ReasonDesignationMissing)
+	waitAccessRole(t, ar, privacyv1alpha1.TypeReady, metav1.ConditionFalse, privacyv1alpha1.ReasonDesignationMissing)
+	if ar.Status.Granted != 4 || ar.Status.ActiveMembers != 1 || ar.Status.LastAuditAt == nil || len(ar.Finalizers) != 1 {
+		t.Errorf("status granted %d, active %d, audited %v, finalizers %v; want 4, 1, a time, the finalizer",
+			ar.Status.Granted, ar.Status.ActiveMembers, ar.Status.LastAuditAt, ar.Finalizers)
+	}
+	if m := memberStatus(ar, bob); m.State != privacyv1alpha1.MemberSuspended || m.Reason != privacyv1alpha1.ReasonDesignationMissing {
+		t.Errorf("bob's status %+v, want Suspended DesignationMissing", m)
+	}
+
+	// Alice logs in and sees the B2B contacts only; bob, never designated, cannot log in.
+	aliceDB, err := pgLogin(t, tdb, alice, "alice's pw")
+	if err != nil {
+		t.Fatalf("alice cannot log in: %v", err)
+	}
+	emails, err := queryStrings(t, aliceDB, "SELECT email FROM contacts")
+	if err != nil || len(emails) != 1 || emails[0] != "a@b2b.example" {
+		t.Errorf("alice sees %v (%v), want only the B2B contact", emails, err)
+	}
+	if _, err := pgLogin(t, tdb, bob, "bob-pw"); err == nil {
+		t.Error("bob logs in without a designation")
+	}
+
+	// A table-level SELECT granted out of band is revoked at the next re-check.
+	if _, err := admin.Exec(fmt.Sprintf(`GRANT SELECT ON contacts TO %q`, role)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "the out-of-band grant to be revoked", func() (bool, error) {
+		var has bool
+		err := admin.QueryRow("SELECT has_table_privilege($1, 'contacts', 'SELECT')", role).Scan(&has)
+		return err == nil && !has, err
+	})
+	eventually(t, 10*time.Second, "a DriftCorrected warning", func() (bool, error) {
+		for _, e := range findEvents(t, ns, ar.Name, privacyv1alpha1.ReasonDriftCorrected) {
+			if e.Type == corev1.EventTypeWarning {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+
+	// At the end of her designation alice loses the role and cannot log in.
+	eventually(t, 40*time.Second, "alice's designation to expire", func() (bool, error) {
+		if err := k8s.Get(context.Background(), key(ar), ar); err != nil {
+			return false, err
+		}
+		return memberStatus(ar, alice).Reason == privacyv1alpha1.ReasonDesignationExpired, nil
+	})
+	if _, err := pgLogin(t, tdb, alice, "alice's pw"); err == nil {
+		t.Error("alice still logs in after her designation expired")
+	}
+	var members int
+	if err := admin.QueryRow("SELECT count(*) FROM pg_auth_members WHERE roleid = (SELECT oid FROM pg_roles WHERE rolname = $1) AND member <> (SELECT oid FROM pg_roles WHERE rolname = current_user)", role).Scan(&members); err != nil || members != 0 {
+		t.Errorf("%d members left after expiry (%v)", members, err)
+	}
+
+	// Deleting with reclaimPolicy Delete drops the role.
+	if err := k8s.Delete(context.Background(), ar); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "the AccessRole to go", func() (bool, error) {
+		err := k8s.Get(context.Background(), key(ar), ar)
+		return apierrors.IsNotFound(err), nil
+	})
+	var roles int
+	if err := admin.QueryRow("SELECT count(*) FROM pg_roles WHERE rolname = $1", role).Scan(&roles); err != nil || roles != 0 {
+		t.Errorf("the role is still there after deletion (%v)", err)
+	}
+}
+
+func TestAccessRoleMariaDBRowFilterUnsupportedAndRetain(t *testing.T) {
+	tdb := testdb.MariaDB(t)
+	tdb.LoadFile(t, sampleSchema("generic-mysql.sql"))
+	tdb.Exec(t, "INSERT INTO contacts (email, contact_type) VALUES ('a@b2b.example', 'B2B')")
+	admin := tdb.Open(t)
+	ns := newNamespace(t)
+	db := newCRMDatabase(t, ns, tdb, crmDatabaseOptions{preset: privacyv1alpha1.PresetGeneric})
+	waitDatabaseReady(t, db)
+
+	role, carol := uniqueRole("crm_support"), uniqueRole("carol")
+	t.Cleanup(func() {
+		_, _ = admin.Exec("DROP ROLE IF EXISTS `" + role + "`")
+		_, _ = admin.Exec("DROP USER IF EXISTS `" + carol + "`@'%'")
+	})
+	ar := &privacyv1alpha1.AccessRole{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "support"},
+		Spec: privacyv1alpha1.AccessRoleSpec{
+			DatabaseRef:           privacyv1alpha1.LocalObjectReference{Name: privacyv1alpha1.ObjectName(db.Name)},
+			RoleName:              privacyv1alpha1.SQLIdentifier(role),
+			ProcessingActivityRef: privacyv1alpha1.LocalObjectReference{Name: "support"},
+			Grants: []privacyv1alpha1.TableGrant{
+				{Table: "contacts", Privileges: []privacyv1alpha1.Privilege{privacyv1alpha1.PrivilegeSelect}, Columns: []privacyv1alpha1.SQLIdentifier{"id", "email"}},
+				{Table: "notes", Privileges: []privacyv1alpha1.Privilege{privacyv1alpha1.PrivilegeSelect, privacyv1alpha1.PrivilegeInsert}},
+			},
+			RowFilter: &privacyv1alpha1.ContactSelector{MatchExpressions: []privacyv1alpha1.FieldRequirement{
+				{Field: privacyv1alpha1.FieldContactType, Operator: privacyv1alpha1.SelectorOpIn, Values: []string{"B2B"}}}},
+			Members: []privacyv1alpha1.RoleMember{
+				{User: privacyv1alpha1.SQLIdentifier(carol), PasswordSecretRef: createPasswordSecret(t, ns, "carol-pw", "carol-pw"), Designation: designation(time.Now().Add(-time.Hour), nil)},
+			},
+		},
+	}
+	if err := k8s.Create(context.Background(), ar); err != nil {
+		t.Fatal(err)
+	}
+	waitAccessRole(t, ar, privacyv1alpha1.TypeReady, metav1.ConditionFalse, privacyv1alpha1.ReasonUnsupported)
+	carolDB, err := mariaLogin(t, tdb, carol, "carol-pw")
+	if err != nil {
+		t.Fatalf("carol cannot log in: %v", err)
+	}
+	var n int
+	if err := carolDB.QueryRow("SELECT COUNT(*) FROM notes").Scan(&n); err != nil {
+		t.Errorf("carol cannot read notes: %v", err)
+	}
+	if err := carolDB.QueryRow("SELECT COUNT(email) FROM contacts").Scan(&n); err == nil {
+		t.Error("carol reads contacts although the row filter cannot be enforced on MariaDB")
+	}
+
+	// Dropping the filter grants the contacts columns.
+	patch := client.MergeFrom(ar.DeepCopy())
+	ar.Spec.RowFilter = nil
+	if err := k8s.Patch(context.Background(), ar, patch); err != nil {
+		t.Fatal(err)
+	}
+	waitAccessRole(t, ar, privacyv1alpha1.TypeReady, metav1.ConditionTrue, "")
+	if err := carolDB.QueryRow("SELECT COUNT(email) FROM contacts").Scan(&n); err != nil || n != 1 {
+		t.Errorf("carol reading contacts: %d, %v", n, err)
+	}
+
+	// Deleting with the default reclaimPolicy Retain keeps an empty role.
+	if err := k8s.Delete(context.Background(), ar); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "the AccessRole to go", func() (bool, error) {
+		return apierrors.IsNotFound(k8s.Get(context.Background(), key(ar), ar)), nil
+	})
+	grants, err := queryStrings(t, admin, "SHOW GRANTS FOR `"+role+"`")
+	if err != nil || len(grants) != 1 {
+		t.Errorf("grants of the retained role: %v (%v), want only USAGE", grants, err)
+	}
+	if _, err := mariaLogin(t, tdb, carol, "carol-pw"); err == nil {
+		t.Error("carol still logs in after the AccessRole was deleted")
+	}
+}
+
+func TestAccessRoleDeletionWaitsForItsDatabase(t *testing.T) {
+	ns := newNamespace(t)
+	ar := &privacyv1alpha1.AccessRole{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "orphan"},
+		Spec: privacyv1alpha1.AccessRoleSpec{
+			DatabaseRef:           privacyv1alpha1.LocalObjectReference{Name: "gone"},
+			RoleName:              "crm_orphan",
+			ProcessingActivityRef: privacyv1alpha1.LocalObjectReference{Name: "x"},
+			Grants:                []privacyv1alpha1.TableGrant{{Table: "contacts", Privileges: []privacyv1alpha1.Privilege{privacyv1alpha1.PrivilegeSelect}}},
+		},
+	}
+	if err := k8s.Create(context.Background(), ar); err != nil {
+		t.Fatal(err)
+	}
+	waitAccessRole(t, ar, privacyv1alpha1.TypeReady, metav1.ConditionFalse, privacyv1alpha1.ReasonDatabaseNotFound)
+	if err := k8s.Delete(context.Background(), ar); err != nil {
+		t.Fatal(err)
+	}
+	cond := waitAccessRole(t, ar, privacyv1alpha1.TypeReady, metav1.ConditionFalse, privacyv1alpha1.ReasonCleanupFailed)
+	for _, want := range []string{"gone", controllers.AnnotationSkipCleanup} {
+		if !strings.Contains(cond.Message, want) {
+			t.Errorf("the CleanupFailed message does not mention %q: %s", want, cond.Message)
+		}
+	}
+	// The object stays while the database cannot be reached.
+	time.Sleep(2 * time.Second)
+	if err := k8s.Get(context.Background(), key(ar), ar); err != nil {
+		t.Fatalf("the AccessRole went without cleanup: %v", err)
+	}
+	patch := client.MergeFrom(ar.DeepCopy())
+	metav1.SetMetaDataAnnotation(&ar.ObjectMeta, controllers.AnnotationSkipCleanup, "true")
+	if err := k8s.Patch(context.Background(), ar, patch); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "the AccessRole to go with skip-cleanup", func() (bool, error) {
+		return apierrors.IsNotFound(k8s.Get(context.Background(), key(ar), ar)), nil
+	})
+}

@@ -1,0 +1,744 @@
+package crm
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// PostgreSQL access management. A pass is one transaction: plan (read the catalogs), and
+// when anything differs take the access lock, plan again and apply, then read the
+// catalogs once more to report what could not be brought in line. Privileges are read from
+// the ACLs (aclexplode over pg_class.relacl, pg_attribute.attacl, pg_namespace.nspacl and
+// pg_database.datacl), memberships from pg_auth_members, the marker from the role's
+// comment.
+
+// accessLockKey is the transaction-level advisory lock that serialises the changes of
+// access passes on one database: concurrent GRANTs on one table fail with "tuple
+// concurrently updated", and RLS bookkeeping needs a stable view.
+const accessLockKey = 0x63726d70726976 // "crmpriv"
+
+// pgRole is what the catalog says of a role.
+type pgRole struct {
+	exists                                                  bool
+	oid                                                     int64
+	login, super, createDB, createRole, replication, bypass bool
+	marker                                                  string
+}
+
+// pgUser is what the catalog says of a member's user.
+type pgUser struct {
+	exists, login, super bool
+	marker               string
+	otherRoles           int
+	verifier             sql.NullString
+}
+
+// pgStep is one statement of a plan.
+type pgStep struct {
+	kind   stepKind
+	sql    string
+	secret bool // holds a password verifier: sent with logging off
+}
+
+type stepKind int
+
+const (
+	stepGrant stepKind = iota
+	stepRevoke
+	stepOther
+)
+
+// pgPlan is what a pass would change.
+type pgPlan struct {
+	steps        []pgStep
+	grants       grantDiff
+	held         int
+	granted      int
+	revoked      int
+	added        int
+	removed      int
+	created      bool
+	extraMembers []string
+	missing      []string
+	outcomes     map[string]MemberOutcome
+}
+
+func (p *pgPlan) add(kind stepKind, secret bool, format string, args ...any) {
+	p.steps = append(p.steps, pgStep{kind: kind, sql: fmt.Sprintf(format, args...), secret: secret})
+}
+
+// pgAccess is one pass over one role.
+type pgAccess struct {
+	db     *Database
+	tx     *sql.Tx
+	d      postgresDialect
+	m      Mapping
+	spec   AccessSpec
+	remove bool
+	role   string // quoted
+}
+
+func (db *Database) pgApplyAccess(ctx context.Context, m Mapping, spec AccessSpec, remove bool) (res AccessResult, err error) {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return res, fmt.Errorf("while starting the access transaction: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	a := &pgAccess{db: db, tx: tx, d: postgresDialect{}, m: m, spec: spec, remove: remove, role: postgresDialect{}.Quote(MustIdent(spec.Role))}
+	plan, err := a.plan(ctx)
+	if err != nil {
+		return res, err
+	}
+	if len(plan.steps) > 0 {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_catalog.pg_advisory_xact_lock($1)", int64(accessLockKey)); err != nil {
+			return res, fmt.Errorf("while taking the access lock: %w", err)
+		}
+		if plan, err = a.plan(ctx); err != nil {
+			return res, err
+		}
+		if res.Statements, err = a.execute(ctx, plan); err != nil {
+			return res, err
+		}
+	}
+	after, err := a.plan(ctx)
+	if err != nil {
+		return res, fmt.Errorf("while checking the role after the changes: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return res, fmt.Errorf("while committing the access changes of role %s: %w", spec.Role, err)
+	}
+	res.Created, res.Held = plan.created, after.held
+	res.Granted, res.Revoked = plan.granted, plan.revoked
+	res.MembersAdded, res.MembersRemoved = plan.added, plan.removed
+	res.Members = after.outcomes
+	res.Remaining = describeRemaining(after.grants, after.extraMembers, after.missing)
+	if after.created {
+		res.Remaining = append(res.Remaining, "role "+spec.Role+" does not exist")
+	}
+	return res, nil
+}
+
+// plan reads the catalogs and lists the statements that bring the role in line.
+func (a *pgAccess) plan(ctx context.Context) (*pgPlan, error) {
+	p := &pgPlan{outcomes: map[string]MemberOutcome{}}
+	role, err := a.readRole(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if role.exists && role.marker != ownerMarker(a.spec.Owner) {
+		return nil, &RoleNotManagedError{Role: a.spec.Role, Marker: role.marker}
+	}
+	if !role.exists && a.remove {
+		return nil, fmt.Errorf("role %s: %w", a.spec.Role, ErrRoleNotFound)
+	}
+	if !role.exists {
+		p.created = true
+		p.add(stepOther, false, "CREATE ROLE %s NOLOGIN", a.role)
+		p.add(stepOther, false, "COMMENT ON ROLE %s IS %s", a.role, mustLiteral(ownerMarker(a.spec.Owner)))
+	}
+	a.planAttributes(p, role)
+	if err := a.planMemberOf(ctx, p, role); err != nil {
+		return nil, err
+	}
+	want, err := a.wantedGrants(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var have []grantKey
+	if role.exists {
+		if have, err = a.heldGrants(ctx, role.oid); err != nil {
+			return nil, err
+		}
+	}
+	if err := a.planGrants(p, want, have); err != nil {
+		return nil, err
+	}
+	if err := a.planPolicy(ctx, p); err != nil {
+		return nil, err
+	}
+	if err := a.planMembers(ctx, p, role); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// readRole reads the role's attributes and marker.
+func (a *pgAccess) readRole(ctx context.Context) (pgRole, error) {
+	r := pgRole{exists: true}
+	err := a.tx.QueryRowContext(ctx, `
+SELECT r.oid::int8, r.rolcanlogin, r.rolsuper, r.rolcreatedb, r.rolcreaterole, r.rolreplication, r.rolbypassrls,
+       COALESCE(pg_catalog.shobj_description(r.oid, 'pg_authid'), '')
+FROM pg_catalog.pg_roles r WHERE r.rolname = $1`, a.spec.Role).Scan(
+		&r.oid, &r.login, &r.super, &r.createDB, &r.createRole, &r.replication, &r.bypass, &r.marker)
+	if errors.Is(err, sql.ErrNoRows) {
+		return pgRole{}, nil
+	}
+	if err != nil {
+		return pgRole{}, fmt.Errorf("while reading role %s: %w", a.spec.Role, err)
+	}
+	return r, nil
+}
+
+// planAttributes strips attributes given out of band: a managed group role never logs in
+// and has no administrative power.
+func (a *pgAccess) planAttributes(p *pgPlan, r pgRole) {
+	var fix []string
+	for _, attr := range []struct {
+		set  bool
+		name string
+	}{{r.login, "NOLOGIN"}, {r.super, "NOSUPERUSER"}, {r.createDB, "NOCREATEDB"}, {r.createRole, "NOCREATEROLE"},
+		{r.replication, "NOREPLICATION"}, {r.bypass, "NOBYPASSRLS"}} {
+		if attr.set {
+			fix = append(fix, attr.name)
+		}
+	}
+	if len(fix) > 0 {
+		p.revoked += len(fix)
+		p.add(stepOther, false, "ALTER ROLE %s %s", a.role, strings.Join(fix, " "))
+	}
+}
+
+// planMemberOf revokes the managed role's membership in other roles: it would inherit
+// their privileges.
+func (a *pgAccess) planMemberOf(ctx context.Context, p *pgPlan, r pgRole) error {
+	if !r.exists {
+		return nil
+	}
+	groups, err := queryStrings(ctx, a.tx, `
+SELECT DISTINCT g.rolname FROM pg_catalog.pg_auth_members am
+JOIN pg_catalog.pg_roles g ON g.oid = am.roleid
+WHERE am.member = $1 ORDER BY 1`, r.oid)
+	if err != nil {
+		return fmt.Errorf("while reading the roles %s is a member of: %w", a.spec.Role, err)
+	}
+	for _, g := range groups {
+		p.revoked++
+		p.extraMembers = append(p.extraMembers, "of "+g)
+		p.add(stepRevoke, false, "REVOKE %s FROM %s", quoteCatalogName(a.d, g), a.role)
+	}
+	return nil
+}
+
+// wantedGrants resolves the spec's grants (and USAGE on their schemas).
+func (a *pgAccess) wantedGrants(ctx context.Context) ([]grantKey, error) {
+	var resolved []resolvedGrant
+	for _, g := range a.spec.Grants {
+		rg, err := resolveGrant(ctx, a.d, a.tx, a.schemaOf, g)
+		if err != nil {
+			return nil, err
+		}
+		resolved = append(resolved, rg)
+	}
+	keys := tableGrants(resolved)
+	schemas := map[string]bool{}
+	for _, rg := range resolved {
+		if !schemas[rg.schema] {
+			schemas[rg.schema] = true
+			keys = append(keys, grantKey{Kind: objSchema, Schema: rg.schema, Privilege: "USAGE"})
+		}
+	}
+	return keys, nil
+}
+
+// schemaOf returns the schema a table name resolves to through the search_path.
+func (a *pgAccess) schemaOf(ctx context.Context, table string) (string, error) {
+	arg, err := a.d.regclassArg(table)
+	if err != nil {
+		return "", err
+	}
+	var schema string
+	err = a.tx.QueryRowContext(ctx, `
+SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.oid = pg_catalog.to_regclass($1)`, arg).Scan(&schema)
+	return schema, err
+}
+
+// heldGrants reads every privilege the role holds in this database, from the ACLs.
+func (a *pgAccess) heldGrants(ctx context.Context, oid int64) (keys []grantKey, err error) {
+	rows, err := a.tx.QueryContext(ctx, `
+SELECT 'table', n.nspname, c.relname, '', x.privilege_type
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+CROSS JOIN LATERAL pg_catalog.aclexplode(c.relacl) x
+WHERE c.relacl IS NOT NULL AND c.relkind IN (`+pgRelKinds+`) AND x.grantee = $1
+UNION ALL
+SELECT 'column', n.nspname, c.relname, att.attname, x.privilege_type
+FROM pg_catalog.pg_attribute att JOIN pg_catalog.pg_class c ON c.oid = att.attrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+CROSS JOIN LATERAL pg_catalog.aclexplode(att.attacl) x
+WHERE att.attacl IS NOT NULL AND NOT att.attisdropped AND x.grantee = $1
+UNION ALL
+SELECT 'schema', n.nspname, '', '', x.privilege_type
+FROM pg_catalog.pg_namespace n CROSS JOIN LATERAL pg_catalog.aclexplode(n.nspacl) x
+WHERE n.nspacl IS NOT NULL AND x.grantee = $1
+UNION ALL
+SELECT 'database', d.datname, '', '', x.privilege_type
+FROM pg_catalog.pg_database d CROSS JOIN LATERAL pg_catalog.aclexplode(d.datacl) x
+WHERE d.datname = pg_catalog.current_database() AND d.datacl IS NOT NULL AND x.grantee = $1`, oid)
+	if err != nil {
+		return nil, fmt.Errorf("while reading the privileges of role %s: %w", a.spec.Role, err)
+	}
+	defer closeRows(rows, &err)
+	for rows.Next() {
+		var k grantKey
+		if err := rows.Scan(&k.Kind, &k.Schema, &k.Table, &k.Column, &k.Privilege); err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
+}
+
+// planGrants adds the REVOKE and GRANT statements: every revoke first (a table-level
+// revoke also clears that privilege on the columns), then the grants.
+func (a *pgAccess) planGrants(p *pgPlan, want, have []grantKey) error {
+	d := diffGrants(want, have, true)
+	p.grants = d
+	for _, k := range want {
+		if k.Kind == objTable || k.Kind == objColumn {
+			p.held++
+		}
+	}
+	p.revoked += len(d.revoke)
+	p.granted += len(d.grant)
+	for _, g := range groupGrants(d.revoke) {
+		obj, list, err := a.grantTarget(g)
+		if err != nil {
+			return err
+		}
+		p.add(stepRevoke, false, "REVOKE %s ON %s FROM %s", list, obj, a.role)
+	}
+	for _, g := range groupGrants(d.grant) {
+		obj, list, err := a.grantTarget(g)
+		if err != nil {
+			return err
+		}
+		p.add(stepGrant, false, "GRANT %s ON %s TO %s", list, obj, a.role)
+	}
+	return nil
+}
+
+// grantTarget renders the object and privilege list of a group of privileges.
+func (a *pgAccess) grantTarget(g *grantGroup) (obj, list string, err error) {
+	list, err = g.privilegeList(a.d)
+	if err != nil {
+		return "", "", err
+	}
+	switch g.kind {
+	case objDatabase:
+		return "DATABASE " + quoteCatalogName(a.d, g.schema), list, nil
+	case objSchema:
+		return "SCHEMA " + quoteCatalogName(a.d, g.schema), list, nil
+	}
+	return "TABLE " + quoteCatalogName(a.d, g.schema) + "." + quoteCatalogName(a.d, g.table), list, nil
+}
+
+// quoteCatalogName quotes a name read from the catalog (a schema or table that holds an
+// out-of-band privilege may have any name): validated names through the dialect, others
+// with the same delimiter doubling.
+func quoteCatalogName(d Dialect, name string) string {
+	if q, err := d.QuoteIdent(name); err == nil {
+		return q
+	}
+	if d.Engine() == EngineMySQL {
+		return quoteWith(name, '`')
+	}
+	return quoteWith(name, '"')
+}
+
+// mustLiteral is PostgresLiteral for texts the operator builds itself (markers), which
+// are always valid.
+func mustLiteral(s string) string {
+	l, err := PostgresLiteral(s)
+	if err != nil {
+		panic(err)
+	}
+	return l
+}
+
+// queryStrings runs a query returning one text column.
+func queryStrings(ctx context.Context, q Querier, query string, args ...any) (out []string, err error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer closeRows(rows, &err)
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// pgPolicy is a policy of the operator found on a table.
+type pgPolicy struct {
+	schema, table, comment string
+}
+
+// planPolicy keeps the role's restrictive policy on the contacts table in line with the
+// row filter, enabling RLS (with the base policy) where needed and disabling it where the
+// operator's last filter goes.
+func (a *pgAccess) planPolicy(ctx context.Context, p *pgPlan) error {
+	name := rolePolicyName(a.spec.Role)
+	qname := a.d.Quote(MustIdent(name))
+	existing, err := a.policies(ctx, name)
+	if err != nil {
+		return err
+	}
+	var want *rowFilterPolicy
+	var wantSchema, wantTable string
+	if a.spec.RowFilter != nil {
+		pol, err := compileRowFilter(a.d, a.m, *a.spec.RowFilter, a.spec.Owner)
+		if err != nil {
+			return err
+		}
+		want = &pol
+		if wantSchema, err = a.schemaOf(ctx, a.m.Contacts.Table); err != nil {
+			return &AccessSpecError{Message: fmt.Sprintf("the contacts table %s of the mapping was not found: the row filter cannot be applied", a.m.Contacts.Table)}
+		}
+		wantTable = a.m.Contacts.Table
+	}
+	kept := false
+	for _, e := range existing {
+		if want != nil && e.schema == wantSchema && e.table == wantTable && e.comment == want.comment {
+			kept = true
+			continue
+		}
+		table := quoteCatalogName(a.d, e.schema) + "." + quoteCatalogName(a.d, e.table)
+		p.revoked++
+		p.add(stepOther, false, "DROP POLICY %s ON %s", qname, table)
+		if want == nil || e.schema != wantSchema || e.table != wantTable {
+			if err := a.planRLSCleanup(ctx, p, e.schema, e.table, name); err != nil {
+				return err
+			}
+		}
+	}
+	if want == nil || kept {
+		return nil
+	}
+	return a.planCreatePolicy(ctx, p, qname, wantSchema, wantTable, *want)
+}
+
+// policies lists the policies of the given name on the tables of this database.
+func (a *pgAccess) policies(ctx context.Context, name string) (out []pgPolicy, err error) {
+	rows, err := a.tx.QueryContext(ctx, `
+SELECT n.nspname, c.relname, COALESCE(pg_catalog.obj_description(p.oid, 'pg_policy'), '')
+FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE p.polname = $1`, name)
+	if err != nil {
+		return nil, fmt.Errorf("while reading the row filter policies of role %s: %w", a.spec.Role, err)
+	}
+	defer closeRows(rows, &err)
+	for rows.Next() {
+		var pol pgPolicy
+		if err := rows.Scan(&pol.schema, &pol.table, &pol.comment); err != nil {
+			return nil, err
+		}
+		out = append(out, pol)
+	}
+	return out, nil
+}
+
+// rlsState is what the catalog says of RLS on a table.
+type rlsState struct {
+	enabled bool
+	ourBase bool
+	others  int // restrictive role policies of the operator other than the one named
+}
+
+func (a *pgAccess) rlsState(ctx context.Context, schema, table, except string) (rlsState, error) {
+	var s rlsState
+	err := a.tx.QueryRowContext(ctx, `
+SELECT c.relrowsecurity,
+       EXISTS (SELECT 1 FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid AND p.polname = $3
+               AND pg_catalog.obj_description(p.oid, 'pg_policy') = $4),
+       (SELECT count(*) FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid AND NOT p.polpermissive
+               AND p.polname LIKE 'crm\_privacy\_role\_%' AND p.polname <> $5)
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND c.relname = $2`, schema, table, basePolicyName, basePolicyComment, except).Scan(&s.enabled, &s.ourBase, &s.others)
+	if err != nil {
+		return s, fmt.Errorf("while reading the row-level security of table %s: %w", table, err)
+	}
+	return s, nil
+}
+
+func (a *pgAccess) planRLSCleanup(ctx context.Context, p *pgPlan, schema, table, name string) error {
+	s, err := a.rlsState(ctx, schema, table, name)
+	if err != nil {
+		return err
+	}
+	if s.others > 0 || !s.ourBase {
+		return nil
+	}
+	qt := quoteCatalogName(a.d, schema) + "." + quoteCatalogName(a.d, table)
+	p.add(stepOther, false, "DROP POLICY %s ON %s", a.d.Quote(MustIdent(basePolicyName)), qt)
+	p.add(stepOther, false, "ALTER TABLE %s DISABLE ROW LEVEL SECURITY", qt)
+	return nil
+}
+
+func (a *pgAccess) planCreatePolicy(ctx context.Context, p *pgPlan, qname, schema, table string, pol rowFilterPolicy) error {
+	s, err := a.rlsState(ctx, schema, table, rolePolicyName(a.spec.Role))
+	if err != nil {
+		return err
+	}
+	qt := quoteCatalogName(a.d, schema) + "." + quoteCatalogName(a.d, table)
+	if !s.enabled {
+		base := a.d.Quote(MustIdent(basePolicyName))
+		if !s.ourBase {
+			p.add(stepOther, false, "CREATE POLICY %s ON %s AS PERMISSIVE FOR ALL TO PUBLIC USING (true) WITH CHECK (true)", base, qt)
+			p.add(stepOther, false, "COMMENT ON POLICY %s ON %s IS %s", base, qt, mustLiteral(basePolicyComment))
+		}
+		p.add(stepOther, false, "ALTER TABLE %s ENABLE ROW LEVEL SECURITY", qt)
+	}
+	p.granted++
+	p.add(stepOther, false, "CREATE POLICY %s ON %s AS RESTRICTIVE FOR ALL TO %s USING (%s) WITH CHECK (%s)", qname, qt, a.role, pol.expr, pol.expr)
+	p.add(stepOther, false, "COMMENT ON POLICY %s ON %s IS %s", qname, qt, mustLiteral(pol.comment))
+	return nil
+}
+
+// planMembers grants the role to the active members, revokes it from everyone else, and
+// keeps the logins the operator manages: created when missing, password as in the spec,
+// LOGIN only while they hold a role.
+func (a *pgAccess) planMembers(ctx context.Context, p *pgPlan, r pgRole) error {
+	var current []string
+	var err error
+	if r.exists {
+		current, err = queryStrings(ctx, a.tx, `
+SELECT DISTINCT u.rolname FROM pg_catalog.pg_auth_members am
+JOIN pg_catalog.pg_roles u ON u.oid = am.member
+WHERE am.roleid = $1 AND u.rolname <> current_user ORDER BY 1`, r.oid)
+		if err != nil {
+			return fmt.Errorf("while reading the members of role %s: %w", a.spec.Role, err)
+		}
+	}
+	users, err := a.readUsers(ctx, r)
+	if err != nil {
+		return err
+	}
+	isMember := map[string]bool{}
+	for _, u := range current {
+		isMember[u] = true
+	}
+	want := map[string]bool{}
+	var afterRevoke []pgStep
+	for _, mb := range a.spec.Members {
+		holds, steps, outcome := a.planMember(p, mb, users[mb.User], isMember[mb.User])
+		p.outcomes[mb.User] = outcome
+		want[mb.User] = holds
+		afterRevoke = append(afterRevoke, steps...)
+	}
+	for _, u := range current {
+		if !want[u] {
+			p.removed++
+			p.extraMembers = append(p.extraMembers, u)
+			p.add(stepRevoke, false, "REVOKE %s FROM %s", a.role, quoteCatalogName(a.d, u))
+		}
+	}
+	for _, mb := range a.spec.Members {
+		if want[mb.User] && !isMember[mb.User] {
+			p.added++
+			p.missing = append(p.missing, mb.User)
+			p.add(stepGrant, false, "GRANT %s TO %s", a.role, a.d.Quote(MustIdent(mb.User)))
+		}
+	}
+	p.steps = append(p.steps, afterRevoke...)
+	return nil
+}
+
+// planMember decides for one declared member; the login steps it returns run after the
+// memberships changed.
+func (a *pgAccess) planMember(p *pgPlan, mb AccessMember, u pgUser, isMember bool) (bool, []pgStep, MemberOutcome) {
+	user := a.d.Quote(MustIdent(mb.User))
+	var steps []pgStep
+	step := func(kind stepKind, secret bool, format string, args ...any) {
+		steps = append(steps, pgStep{kind: kind, secret: secret, sql: fmt.Sprintf(format, args...)})
+	}
+	switch {
+	case !mb.ManageLogin && !u.exists:
+		if mb.Active {
+			return false, nil, MemberOutcome{Problem: MemberUserMissing}
+		}
+		return false, nil, MemberOutcome{}
+	case !mb.ManageLogin:
+		return mb.Active, nil, MemberOutcome{Holds: mb.Active}
+	case u.exists && (u.marker != managedLoginMarker || u.super):
+		if mb.Active {
+			return false, nil, MemberOutcome{Problem: MemberUserNotManaged}
+		}
+		return false, nil, MemberOutcome{}
+	case !u.exists && !mb.Active:
+		return false, nil, MemberOutcome{}
+	case !u.exists:
+		verifier := a.verifier(mb, u)
+		if verifier == "" {
+			step(stepOther, false, "CREATE ROLE %s LOGIN", user)
+		} else {
+			step(stepOther, true, "CREATE ROLE %s LOGIN PASSWORD '%s'", user, verifier)
+		}
+		step(stepOther, false, "COMMENT ON ROLE %s IS %s", user, mustLiteral(managedLoginMarker))
+		// The membership is granted after the role exists: move the grant after it.
+		p.steps = append(p.steps, steps...)
+		return true, nil, MemberOutcome{Holds: true}
+	}
+	if v := a.verifier(mb, u); v != "" {
+		step(stepOther, true, "ALTER ROLE %s PASSWORD '%s'", user, v)
+	}
+	switch {
+	case mb.Active && !u.login:
+		step(stepOther, false, "ALTER ROLE %s LOGIN", user)
+	case !mb.Active && u.login && u.otherRoles == 0:
+		step(stepOther, false, "ALTER ROLE %s NOLOGIN", user)
+	}
+	return mb.Active, steps, MemberOutcome{Holds: mb.Active}
+}
+
+// verifier returns the verifier to set for a member, or "" when the password is not
+// declared or already right (when the operator can read pg_authid to tell).
+func (a *pgAccess) verifier(mb AccessMember, u pgUser) string {
+	if mb.Password == "" {
+		return ""
+	}
+	if u.verifier.Valid && ScramVerifierMatches(u.verifier.String, mb.Password) {
+		return ""
+	}
+	v, err := NewScramVerifier(mb.Password)
+	if err != nil || !validScramVerifier(v) {
+		return ""
+	}
+	return v
+}
+
+// readUsers reads the declared members' users: existence, login, marker, how many other
+// roles they hold, and (when the operator may read pg_authid) their password verifier.
+func (a *pgAccess) readUsers(ctx context.Context, r pgRole) (_ map[string]pgUser, err error) {
+	names := make([]string, 0, len(a.spec.Members))
+	for _, mb := range a.spec.Members {
+		names = append(names, mb.User)
+	}
+	out := map[string]pgUser{}
+	if len(names) == 0 {
+		return out, nil
+	}
+	var canRead bool
+	if err := a.tx.QueryRowContext(ctx, "SELECT pg_catalog.has_table_privilege('pg_catalog.pg_authid', 'SELECT')").Scan(&canRead); err != nil {
+		return nil, fmt.Errorf("while checking access to pg_authid: %w", err)
+	}
+	verifier := "NULL::text"
+	if canRead {
+		verifier = "(SELECT a.rolpassword FROM pg_catalog.pg_authid a WHERE a.oid = u.oid)"
+	}
+	rows, err := a.tx.QueryContext(ctx, `
+SELECT u.rolname, u.rolcanlogin, u.rolsuper, COALESCE(pg_catalog.shobj_description(u.oid, 'pg_authid'), ''),
+       (SELECT count(*) FROM pg_catalog.pg_auth_members am WHERE am.member = u.oid AND am.roleid <> $2), `+verifier+`
+FROM pg_catalog.pg_roles u WHERE u.rolname = ANY ($1)`, names, r.oid)
+	if err != nil {
+		return nil, fmt.Errorf("while reading the members' users of role %s: %w", a.spec.Role, err)
+	}
+	defer closeRows(rows, &err)
+	for rows.Next() {
+		var name string
+		u := pgUser{exists: true}
+		if err := rows.Scan(&name, &u.login, &u.super, &u.marker, &u.otherRoles, &u.verifier); err != nil {
+			return nil, err
+		}
+		out[name] = u
+	}
+	return out, nil
+}
+
+// execute runs the plan's statements in the transaction. Statements carrying a password
+// verifier are sent with statement logging off when the operator may set it.
+func (a *pgAccess) execute(ctx context.Context, p *pgPlan) (StatementCounts, error) {
+	var counts StatementCounts
+	quiet := false
+	for _, s := range p.steps {
+		if s.secret && !quiet {
+			quiet = true
+			if err := a.silenceLogging(ctx); err != nil {
+				return counts, err
+			}
+		}
+		if _, err := a.tx.ExecContext(ctx, s.sql); err != nil {
+			return counts, fmt.Errorf("while changing the access of role %s: %w", a.spec.Role, describePgError(err))
+		}
+		switch s.kind {
+		case stepGrant:
+			counts.Grant++
+		case stepRevoke:
+			counts.Revoke++
+		default:
+			counts.Other++
+		}
+	}
+	return counts, nil
+}
+
+// silenceLogging sets log_statement and log_min_duration_statement off for the rest of
+// the transaction when the operator is allowed to (a superuser, or a role granted SET on
+// them on PostgreSQL 15+). A savepoint keeps the transaction usable when it is not.
+func (a *pgAccess) silenceLogging(ctx context.Context) error {
+	if _, err := a.tx.ExecContext(ctx, "SAVEPOINT crm_privacy_quiet"); err != nil {
+		return err
+	}
+	_, err := a.tx.ExecContext(ctx, "SET LOCAL log_statement = 'none'")
+	if err == nil {
+		_, err = a.tx.ExecContext(ctx, "SET LOCAL log_min_duration_statement = -1")
+	}
+	if err != nil {
+		_, rerr := a.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT crm_privacy_quiet")
+		return rerr
+	}
+	_, err = a.tx.ExecContext(ctx, "RELEASE SAVEPOINT crm_privacy_quiet")
+	return err
+}
+
+// pgDropRole drops a managed role (after RemoveAccess revoked everything). A role that
+// still owns objects or holds privileges in other databases cannot be dropped: the error
+// says which dependencies remain.
+func (db *Database) pgDropRole(ctx context.Context, spec AccessSpec) error {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	a := &pgAccess{db: db, tx: tx, d: postgresDialect{}, spec: spec}
+	if _, err := tx.ExecContext(ctx, "SELECT pg_catalog.pg_advisory_xact_lock($1)", int64(accessLockKey)); err != nil {
+		return err
+	}
+	r, err := a.readRole(ctx)
+	if err != nil {
+		return err
+	}
+	if !r.exists {
+		return nil
+	}
+	if r.marker != ownerMarker(spec.Owner) {
+		return &RoleNotManagedError{Role: spec.Role, Marker: r.marker}
+	}
+	if _, err := tx.ExecContext(ctx, "DROP ROLE "+a.d.Quote(MustIdent(spec.Role))); err != nil {
+		return fmt.Errorf("while dropping role %s: %w", spec.Role, describePgError(err))
+	}
+	return tx.Commit()
+}
+
+// describePgError adds the server's detail (the list of dependent objects of a role that
+// cannot be dropped, for example) to the error message.
+func describePgError(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Detail != "" {
+		return fmt.Errorf("%w (%s)", err, strings.ReplaceAll(pgErr.Detail, "\n", "; "))
+	}
+	return err
+}
