@@ -59,7 +59,7 @@ envtest: ## Build (once) the kube-apiserver, etcd and kubectl binaries from sour
 	@hack/envtest.sh
 
 .PHONY: test
-test: test-deps manifests generate helm-lint ## Run all tests: unit, envtest controllers, real PostgreSQL/MariaDB/SQLite.
+test: test-deps manifests generate helm-lint ## Run all tests: unit, envtest controllers, real PostgreSQL/MariaDB/SQLite, e2e, fuzz.
 	KUBEBUILDER_ASSETS="$$(hack/envtest.sh)" go test $(GOTEST_FLAGS) -count=1 -timeout 40m $(PKGS)
 	$(MAKE) fuzz
 
@@ -75,6 +75,10 @@ fuzz: ## Fuzz identifier quoting, the selector compiler, term/cron parsing and c
 		echo "fuzz $$name ($$pkg, $(FUZZTIME))"; \
 		go test ./$$pkg -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) >/tmp/fuzz-$$name.log 2>&1 || { cat /tmp/fuzz-$$name.log; exit 1; }; \
 	done
+
+.PHONY: test-e2e
+test-e2e: test-deps manifests ## End to end: the built manager and plugin, a local control plane, real PostgreSQL, real kubectl.
+	KUBEBUILDER_ASSETS="$$(hack/envtest.sh)" go test $(GOTEST_FLAGS) -count=1 -timeout 20m -v ./internal/e2e/
 
 .PHONY: bench
 bench: test-deps ## Run the benchmarks (retention sweep vs set-based DELETE, register, access).

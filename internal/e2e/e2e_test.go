@@ -1,0 +1,286 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
+)
+
+// cluster is the control plane, the built binaries and the kubeconfig shared by the tests.
+var cluster struct {
+	kubeconfig, kubectl, manager, plugin, root string
+}
+
+func TestMain(m *testing.M) {
+	assets := os.Getenv("KUBEBUILDER_ASSETS")
+	if assets == "" {
+		fmt.Fprintln(os.Stderr, "KUBEBUILDER_ASSETS is not set: run `make test-e2e`, or KUBEBUILDER_ASSETS=$(hack/envtest.sh) go test ./internal/e2e/")
+		os.Exit(1)
+	}
+	teardown, err := setUp(assets)
+	if err != nil {
+		teardown()
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		os.Exit(1)
+	}
+	// testdb.Main stops the database servers after the tests and does not return.
+	testdb.Main(runner(func() int {
+		code := m.Run()
+		teardown()
+		return code
+	}))
+}
+
+// setUp builds the binaries and starts the control plane; teardown undoes what was done.
+func setUp(assets string) (teardown func(), err error) {
+	var undo []func()
+	teardown = func() {
+		for i := len(undo) - 1; i >= 0; i-- {
+			undo[i]()
+		}
+	}
+	root, _ := filepath.Abs(filepath.Join("..", ".."))
+	dir, err := os.MkdirTemp("", "crm-e2e-")
+	if err != nil {
+		return teardown, err
+	}
+	undo = append(undo, func() { _ = os.RemoveAll(dir) })
+	cluster.root, cluster.kubectl = root, filepath.Join(assets, "kubectl")
+	cluster.manager, cluster.plugin = filepath.Join(dir, "manager"), filepath.Join(dir, "kubectl-gdpr")
+	for bin, pkg := range map[string]string{cluster.manager: "./cmd/manager", cluster.plugin: "./cmd/kubectl-gdpr"} {
+		cmd := exec.Command("go", "build", "-o", bin, pkg)
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return teardown, fmt.Errorf("building %s: %v\n%s", pkg, err, out)
+		}
+	}
+	env := &envtest.Environment{CRDDirectoryPaths: []string{filepath.Join(root, "config", "crd", "bases")}, ErrorIfCRDPathMissing: true}
+	if _, err := env.Start(); err != nil {
+		return teardown, fmt.Errorf("starting the control plane: %w", err)
+	}
+	undo = append(undo, func() { _ = env.Stop() })
+	user, err := env.AddUser(envtest.User{Name: "e2e-admin", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return teardown, err
+	}
+	kc, err := user.KubeConfig()
+	if err != nil {
+		return teardown, err
+	}
+	cluster.kubeconfig = filepath.Join(dir, "kubeconfig")
+	return teardown, os.WriteFile(cluster.kubeconfig, kc, 0o600)
+}
+
+type runner func() int
+
+func (r runner) Run() int { return r() }
+
+// manager is a running manager binary.
+type manager struct {
+	cmd *exec.Cmd
+	log *bytes.Buffer
+}
+
+func startManager(t *testing.T) *manager {
+	t.Helper()
+	log := &bytes.Buffer{}
+	cmd := exec.Command(cluster.manager, "--kubeconfig", cluster.kubeconfig, "--leader-elect=false",
+		"--metrics-bind-address=0", "--health-probe-bind-address=0", "--recheck-interval=5s")
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting the manager: %v", err)
+	}
+	m := &manager{cmd: cmd, log: log}
+	t.Cleanup(func() { m.kill() })
+	return m
+}
+
+// kill stops the manager with SIGKILL: no graceful shutdown, as a crashed node would.
+func (m *manager) kill() {
+	if m.cmd.Process != nil && m.cmd.ProcessState == nil {
+		_ = m.cmd.Process.Signal(syscall.SIGKILL)
+		_ = m.cmd.Wait()
+	}
+}
+
+// kubectl runs the real kubectl (or the plugin, as "gdpr ...") and returns its output.
+func kubectl(t *testing.T, stdin string, args ...string) (string, error) {
+	t.Helper()
+	bin := cluster.kubectl
+	if len(args) > 0 && args[0] == "gdpr" {
+		bin, args = cluster.plugin, args[1:]
+	}
+	cmd := exec.Command(bin, append([]string{"--kubeconfig", cluster.kubeconfig}, args...)...)
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func mustKubectl(t *testing.T, stdin string, args ...string) string {
+	t.Helper()
+	out, err := kubectl(t, stdin, args...)
+	if err != nil {
+		t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// crmManifests are the Secrets and CRMDatabase for a test database, and the samples' LIA
+// and activity, in namespace ns.
+func applyCRM(t *testing.T, ns string, tdb *testdb.Database) {
+	t.Helper()
+	mustKubectl(t, "", "create", "namespace", ns)
+	mustKubectl(t, fmt.Sprintf(`apiVersion: v1
+kind: Secret
+metadata: {name: crm-db-credentials}
+stringData: {host: %q, port: %q, user: %q, password: %q, database: %q}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: crm-db-ledger-key}
+stringData: {hmac-key: e2e-ledger-hmac-key-0123456789abcdef0123456789}
+---
+apiVersion: privacy.crmoperator.io/v1alpha1
+kind: CRMDatabase
+metadata: {name: crm-db}
+spec:
+  engine: postgres
+  connection: {secretRef: {name: crm-db-credentials}, tls: {mode: disable}}
+  preset: generic
+  ledger: {hmacKeySecretRef: {name: crm-db-ledger-key, key: hmac-key}}
+`, tdb.Host, strconv.Itoa(tdb.Port), tdb.User, tdb.Password, tdb.Name), "apply", "-n", ns, "-f", "-")
+	samples := filepath.Join(cluster.root, "config", "samples")
+	mustKubectl(t, "", "apply", "-n", ns,
+		"-f", filepath.Join(samples, "privacy_v1alpha1_legitimateinterestassessment.yaml"),
+		"-f", filepath.Join(samples, "privacy_v1alpha1_processingactivity.yaml"))
+	mustKubectl(t, "", "wait", "-n", ns, "--for=condition=Ready", "crmdatabase/crm-db", "--timeout=120s")
+}
+
+// seed loads the generic schema with expired prospects 1..expired and fresh ones after.
+func seed(t *testing.T, tdb *testdb.Database, expired, fresh int) {
+	t.Helper()
+	tdb.LoadFile(t, filepath.Join(cluster.root, "config", "samples", "crm", "generic-postgres.sql"))
+	tdb.Exec(t, fmt.Sprintf(`INSERT INTO contacts (id, email, contact_type, lifecycle_stage, created_at, last_contact_at)
+		SELECT g, 'p' || g || '@example.test', 'B2B', 'prospect', now() - interval '4 years',
+		       CASE WHEN g <= %d THEN now() - interval '3 years' ELSE now() END
+		FROM generate_series(1, %d) g`, expired, expired+fresh),
+		"INSERT INTO notes (contact_id, body) SELECT id, 'note' FROM contacts")
+}
+
+// policy is an enforced policy on the prospects, due at the next minute.
+func policy(batch int) string {
+	return fmt.Sprintf(`apiVersion: privacy.crmoperator.io/v1alpha1
+kind: RetentionPolicy
+metadata: {name: prospects}
+spec:
+  databaseRef: {name: crm-db}
+  processingActivityRef: {name: sales-prospecting}
+  schedule: "* * * * *"
+  mode: Enforce
+  batchSize: %d
+  budget: {maxDeletionPercent: 100}
+  rules:
+    - name: prospects
+      selector: {matchExpressions: [{field: lifecycleStage, operator: In, values: [prospect]}]}
+      retainFor: 24m
+      renewedBy: {kinds: [call]}
+      action: Delete
+`, batch)
+}
+
+func queryInt(t *testing.T, db *sql.DB, q string) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRowContext(context.Background(), q).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+func TestEnforcedRunWithRealKubectlAndPlugin(t *testing.T) {
+	tdb := testdb.Postgres(t)
+	seed(t, tdb, 300, 20)
+	startManager(t)
+	applyCRM(t, "e2e-run", tdb)
+	mustKubectl(t, policy(50), "apply", "-n", "e2e-run", "-f", "-")
+	mustKubectl(t, "", "wait", "-n", "e2e-run", "--for=jsonpath={.status.lastRun.result}=Succeeded", "retentionpolicy/prospects", "--timeout=150s")
+
+	db := tdb.Open(t)
+	for q, want := range map[string]int{
+		"SELECT COUNT(*) FROM contacts":                                       20,
+		"SELECT COUNT(*) FROM notes":                                          20,
+		"SELECT COUNT(*) FROM crm_privacy_erasure_ledger":                     300,
+		"SELECT COUNT(DISTINCT subject_hmac) FROM crm_privacy_erasure_ledger": 300,
+	} {
+		if n := queryInt(t, db, q); n != want {
+			t.Errorf("%s = %d, want %d", q, n, want)
+		}
+	}
+	out := mustKubectl(t, "", "gdpr", "plan", "-n", "e2e-run")
+	if !strings.Contains(out, "prospects") {
+		t.Errorf("kubectl gdpr plan:\n%s", out)
+	}
+	mustKubectl(t, "", "wait", "--for=jsonpath={.spec.revision}", "registerrevision/register-000001", "--timeout=60s")
+	if out, err := kubectl(t, "", "gdpr", "register", "verify"); err != nil {
+		t.Errorf("kubectl gdpr register verify: %v\n%s", err, out)
+	}
+	if out := mustKubectl(t, "", "gdpr", "register", "export", "--format", "markdown"); !strings.Contains(out, "sales-prospecting") {
+		t.Errorf("the export lacks the activity:\n%.2000s", out)
+	}
+}
+
+func TestManagerKilledMidSweepResumesExactly(t *testing.T) {
+	tdb := testdb.Postgres(t)
+	const expired, fresh = 4000, 25
+	seed(t, tdb, expired, fresh)
+	m := startManager(t)
+	applyCRM(t, "e2e-kill", tdb)
+	mustKubectl(t, policy(1), "apply", "-n", "e2e-kill", "-f", "-")
+
+	db := tdb.Open(t)
+	deadline := time.Now().Add(150 * time.Second)
+	for {
+		n := queryInt(t, db, "SELECT COUNT(*) FROM contacts")
+		if n < expired+fresh-100 && n > fresh+1000 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the run did not get under way (%d contacts left)\n%s", n, m.log.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	m.kill()
+	left := queryInt(t, db, "SELECT COUNT(*) FROM contacts")
+	ledger := queryInt(t, db, "SELECT COUNT(*) FROM crm_privacy_erasure_ledger")
+	if erased := expired + fresh - left; ledger != erased {
+		t.Fatalf("right after SIGKILL: %d erased but %d ledger rows", erased, ledger)
+	}
+	t.Logf("killed the manager after %d of %d erasures", ledger, expired)
+
+	startManager(t)
+	mustKubectl(t, "", "wait", "-n", "e2e-kill", "--for=jsonpath={.status.lastRun.result}=Succeeded", "retentionpolicy/prospects", "--timeout=180s")
+	for q, want := range map[string]int{
+		"SELECT COUNT(*) FROM contacts":                                       fresh,
+		"SELECT COUNT(*) FROM notes":                                          fresh,
+		"SELECT COUNT(*) FROM crm_privacy_erasure_ledger":                     expired,
+		"SELECT COUNT(DISTINCT subject_hmac) FROM crm_privacy_erasure_ledger": expired,
+		"SELECT COUNT(DISTINCT run_id) FROM crm_privacy_erasure_ledger":       1,
+	} {
+		if n := queryInt(t, db, q); n != want {
+			t.Errorf("%s = %d, want %d", q, n, want)
+		}
+	}
+}
