@@ -284,3 +284,40 @@ func TestManagerKilledMidSweepResumesExactly(t *testing.T) {
 		}
 	}
 }
+
+func TestTwoManagersNeverSweepOnePolicyAtOnce(t *testing.T) {
+	tdb := testdb.Postgres(t)
+	const expired, fresh = 2000, 10
+	seed(t, tdb, expired, fresh)
+	// Two replicas without leader election: only the lock in the database keeps them apart.
+	startManager(t)
+	startManager(t)
+	applyCRM(t, "e2e-two", tdb)
+	mustKubectl(t, policy(2), "apply", "-n", "e2e-two", "-f", "-")
+
+	db := tdb.Open(t)
+	holders, samples := 0, 0
+	deadline := time.Now().Add(200 * time.Second)
+	for queryInt(t, db, "SELECT COUNT(*) FROM contacts") > fresh {
+		n := queryInt(t, db, "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
+		holders = max(holders, n)
+		samples++
+		if time.Now().After(deadline) {
+			t.Fatal("the run did not finish")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if holders != 1 {
+		t.Errorf("at most %d sessions held a sweep lock at once over %d samples, want exactly 1", holders, samples)
+	}
+	mustKubectl(t, "", "wait", "-n", "e2e-two", "--for=jsonpath={.status.lastRun.result}=Succeeded", "retentionpolicy/prospects", "--timeout=120s")
+	for q, want := range map[string]int{
+		"SELECT COUNT(*) FROM crm_privacy_erasure_ledger":                     expired,
+		"SELECT COUNT(DISTINCT subject_hmac) FROM crm_privacy_erasure_ledger": expired,
+		"SELECT COUNT(*) FROM notes":                                          fresh,
+	} {
+		if n := queryInt(t, db, q); n != want {
+			t.Errorf("%s = %d, want %d", q, n, want)
+		}
+	}
+}
