@@ -42,11 +42,16 @@ vet: ## Run go vet.
 	go vet ./...
 
 .PHONY: verify
-verify: manifests generate ## Fail when generated files are stale, code is not gofmt-ed, or vet finds something.
+verify: manifests generate ## Fail on stale generated files, gofmt or vet findings, or a reachable known vulnerability.
 	@test -z "$$(gofmt -s -l $$(git ls-files '*.go'))" || { echo "not gofmt-ed:"; gofmt -s -l $$(git ls-files '*.go'); exit 1; }
 	go vet ./...
 	@git diff --exit-code -- api config charts docs || { echo "generated files are stale: run 'make manifests generate' and commit"; exit 1; }
 	@test -z "$$(git ls-files --others --exclude-standard -- api config charts docs)" || { echo "untracked generated files (git add them):"; git ls-files --others --exclude-standard -- api config charts docs; exit 1; }
+	$(MAKE) vulncheck
+
+.PHONY: vulncheck
+vulncheck: ## Run govulncheck against the Go vulnerability database pinned in hack/tools/vuln/go.mod (offline).
+	hack/vulncheck.sh
 
 ##@ Test
 
