@@ -23,13 +23,27 @@ func (db *Database) checkpointDDL() string {
 	}
 }
 
+// checkpointDDLAttempts bounds how often ensureCheckpointTable tries its DDL. PostgreSQL's
+// CREATE TABLE IF NOT EXISTS is not safe against a concurrent twin: when two policies of one
+// database start at the same moment, the loser fails with a unique violation on pg_type while
+// the winner commits. Once it has, the same statement is a no-op, so a short retry settles it.
+const checkpointDDLAttempts = 3
+
 func (db *Database) ensureCheckpointTable(ctx context.Context) error {
 	ctx, cancel := db.withTimeout(ctx)
 	defer cancel()
-	if _, err := db.db.ExecContext(ctx, db.checkpointDDL()); err != nil {
-		return db.scrub(fmt.Errorf("while creating the sweep checkpoint table: %w", err))
+	var err error
+	for attempt := 1; attempt <= checkpointDDLAttempts; attempt++ {
+		if _, err = db.db.ExecContext(ctx, db.checkpointDDL()); err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return db.scrub(fmt.Errorf("while creating the sweep checkpoint table: %w", err))
+		case <-time.After(time.Duration(attempt) * 50 * time.Millisecond):
+		}
 	}
-	return nil
+	return db.scrub(fmt.Errorf("while creating the sweep checkpoint table: %w", err))
 }
 
 func (db *Database) readCheckpoint(ctx context.Context, q Querier, policy string) (SweepCheckpoint, bool, error) {

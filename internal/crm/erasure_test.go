@@ -202,3 +202,36 @@ func TestSelectorNeverWidensOnUnmappedFields(t *testing.T) {
 		}
 	})
 }
+
+// Policies of one database that start together all create the checkpoint table at once;
+// every one of them must get it, not a "duplicate key" error from PostgreSQL's catalog.
+func TestCheckpointTableSurvivesConcurrentCreation(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, ec engineCase, db *Database, admin *sql.DB) {
+		if _, err := admin.ExecContext(testContext(t), "DROP TABLE IF EXISTS "+CheckpointTable); err != nil {
+			t.Fatalf("dropping the checkpoint table: %v", err)
+		}
+		const policies = 8
+		replicas := make([]*Database, policies)
+		for i := range replicas {
+			replicas[i] = db
+			if ec.engine != EngineSQLite {
+				replicas[i] = openCRM(t, db.testSource(t)) // a pool each: truly concurrent DDL
+			}
+		}
+		start := make(chan struct{})
+		errs := make(chan error, policies)
+		for i, r := range replicas {
+			go func() {
+				<-start
+				_, _, err := r.SweepCheckpoint(testContext(t), fmt.Sprintf("sales/policy-%d", i))
+				errs <- err
+			}()
+		}
+		close(start)
+		for range policies {
+			if err := <-errs; err != nil {
+				t.Errorf("a policy could not read its checkpoint: %v", err)
+			}
+		}
+	})
+}
