@@ -109,7 +109,7 @@ run: manifests generate ## Run the manager from your host against the current ku
 	go run ./cmd/manager
 
 .PHONY: demo
-demo: ## Show the operator at work on a local control plane with an embedded demo CRM.
+demo: ## Show the operator at work on a local control plane with an embedded demo CRM (CRM=postgres: throwaway PostgreSQL, AccessRoles).
 	hack/demo.sh
 
 ##@ Deployment

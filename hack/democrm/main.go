@@ -1,9 +1,14 @@
-// Command democrm creates the demo CRM of make demo: a SQLite file with the project's
-// reference schema (config/samples/crm/generic-sqlite.sql) and a few thousand fictitious,
-// deterministic contacts and interactions, and prints counts of what is in it.
+// Command democrm creates the demo CRM of make demo: the project's reference schema
+// (config/samples/crm/generic-sqlite.sql or generic-postgres.sql) filled with a few thousand
+// fictitious, deterministic contacts and interactions, and prints counts of what is in it.
 //
 //	go run ./hack/democrm seed -db .demo/crm.sqlite -contacts 3000
 //	go run ./hack/democrm count -db .demo/crm.sqlite
+//	go run ./hack/democrm seed -engine postgres -db 'postgres://user@127.0.0.1:5432/crm?sslmode=disable'
+//
+// With -engine postgres, -db is a connection URL of an empty database; the password comes
+// from PGPASSWORD (so that it is not on the command line), and the tables are created by
+// (and so owned by) that user. The schema file defaults to the engine's generic one.
 //
 // It is demo tooling: its SQL builds and reads the demo data, the operator never runs it.
 package main
@@ -15,30 +20,38 @@ import (
 	"math/rand"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
 )
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: democrm seed|count -db FILE [-contacts N]")
+		fmt.Fprintln(os.Stderr, "usage: democrm seed|count [-engine sqlite|postgres] -db FILE|URL [-contacts N]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
-	path := fs.String("db", ".demo/crm.sqlite", "the SQLite file")
+	engine := fs.String("engine", "sqlite", "sqlite or postgres")
+	path := fs.String("db", ".demo/crm.sqlite", "the SQLite file, or the PostgreSQL connection URL")
 	n := fs.Int("contacts", 3000, "how many contacts to create")
-	schema := fs.String("schema", "config/samples/crm/generic-sqlite.sql", "the schema to load")
+	schema := fs.String("schema", "", "the schema to load (default: config/samples/crm/generic-<engine>.sql)")
 	_ = fs.Parse(os.Args[2:])
-	var err error
-	switch os.Args[1] {
-	case "seed":
-		err = seed(*path, *schema, *n)
-	case "count":
-		err = count(*path)
-	default:
-		err = fmt.Errorf("unknown command %q: use seed or count", os.Args[1])
+	t, err := newTarget(*engine, *path)
+	if err == nil {
+		switch os.Args[1] {
+		case "seed":
+			if *schema == "" {
+				*schema = "config/samples/crm/generic-" + *engine + ".sql"
+			}
+			err = seed(t, *schema, *n)
+		case "count":
+			err = count(t)
+		default:
+			err = fmt.Errorf("unknown command %q: use seed or count", os.Args[1])
+		}
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "democrm:", err)
@@ -46,11 +59,74 @@ func main() {
 	}
 }
 
+// target is the demo database and what differs between the engines: placeholders and
+// how times and booleans are written.
+type target struct {
+	engine, driver, dsn string
+}
+
+func newTarget(engine, dsn string) (target, error) {
+	switch engine {
+	case "sqlite":
+		return target{engine: engine, driver: "sqlite", dsn: dsn}, nil
+	case "postgres":
+		return target{engine: engine, driver: "pgx", dsn: dsn}, nil
+	}
+	return target{}, fmt.Errorf("unknown engine %q: use sqlite or postgres", engine)
+}
+
+// name is what to call the database in messages: the file, or the URL without password.
+func (t target) name() string {
+	if t.engine == "sqlite" {
+		return t.dsn
+	}
+	return regexp.MustCompile(`:[^:@/]*@`).ReplaceAllString(t.dsn, "@")
+}
+
+// q rewrites the ? placeholders of a statement for the engine ($1, $2… on PostgreSQL).
+func (t target) q(query string) string {
+	if t.engine != "postgres" {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// ts writes a time as the SQLite CRM stores it (ISO text), or as a timestamptz.
+func (t target) ts(at time.Time) any {
+	if t.engine == "postgres" {
+		return at
+	}
+	return at.Format("2006-01-02 15:04:05+00:00")
+}
+
+// flag writes a boolean as SQLite's 0/1, or as a PostgreSQL boolean.
+func (t target) flag(b bool) any {
+	if t.engine == "postgres" {
+		return b
+	}
+	if b {
+		return 1
+	}
+	return 0
+}
+
 var comment = regexp.MustCompile(`--[^\n]*`)
 
-func seed(path, schema string, n int) error {
-	_ = os.Remove(path)
-	db, err := sql.Open("sqlite", path)
+func seed(t target, schema string, n int) error {
+	if t.engine == "sqlite" {
+		_ = os.Remove(t.dsn)
+	}
+	db, err := sql.Open(t.driver, t.dsn)
 	if err != nil {
 		return err
 	}
@@ -74,14 +150,21 @@ func seed(path, schema string, n int) error {
 	r := rand.New(rand.NewSource(42))
 	now := time.Now().UTC()
 	for id := 1; id <= n; id++ {
-		if err := insertContact(tx, r, id, now); err != nil {
+		if err := insertContact(t, tx, r, id, now); err != nil {
+			return err
+		}
+	}
+	if t.engine == "postgres" {
+		// The contacts were inserted with explicit keys: move the identity past them, so
+		// that a contact added later (by the sales team, say) gets a fresh key.
+		if _, err := tx.Exec("SELECT setval(pg_get_serial_sequence('contacts', 'id'), (SELECT max(id) FROM contacts))"); err != nil {
 			return err
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	fmt.Printf("democrm: %s seeded with %d fictitious contacts\n", path, n)
+	fmt.Printf("democrm: %s seeded with %d fictitious contacts\n", t.name(), n)
 	return nil
 }
 
@@ -93,15 +176,11 @@ var (
 	methods    = []string{"web form", "phone", "email", "in person"}
 )
 
-func ts(t time.Time) any {
-	return t.Format("2006-01-02 15:04:05+00:00")
-}
-
 // insertContact adds one contact with its interactions and notes. The mix: half
 // prospects, a third customers, the rest leads; last contact spread over five years;
 // some logged phone calls; a few opt-outs, legal holds, missing consent evidence and
 // filled-in private fields, so that every check of the operator has something to find.
-func insertContact(tx *sql.Tx, r *rand.Rand, id int, now time.Time) error {
+func insertContact(t target, tx *sql.Tx, r *rand.Rand, id int, now time.Time) error {
 	stage := "prospect"
 	switch x := r.Intn(10); {
 	case x >= 8:
@@ -119,7 +198,7 @@ func insertContact(tx *sql.Tx, r *rand.Rand, id int, now time.Time) error {
 	}
 	var consentAt, consentMethod any
 	if basis == "Consent" && r.Intn(6) != 0 {
-		consentAt, consentMethod = ts(now.AddDate(0, 0, -r.Intn(1500))), methods[r.Intn(len(methods))]
+		consentAt, consentMethod = t.ts(now.AddDate(0, 0, -r.Intn(1500))), methods[r.Intn(len(methods))]
 	}
 	created := now.AddDate(0, 0, -(400 + r.Intn(2200)))
 	last := now.AddDate(0, 0, -r.Intn(5*365))
@@ -131,34 +210,34 @@ func insertContact(tx *sql.Tx, r *rand.Rand, id int, now time.Time) error {
 		birth = "1980-01-01"
 	}
 	first, family := firstNames[r.Intn(len(firstNames))], lastNames[r.Intn(len(lastNames))]
-	_, err := tx.Exec(`INSERT INTO contacts (id, email, first_name, last_name, phone, company, contact_type, job_role,
+	_, err := tx.Exec(t.q(`INSERT INTO contacts (id, email, first_name, last_name, phone, company, contact_type, job_role,
 		legal_basis, consent_at, consent_method, opt_out, legal_hold, lifecycle_stage, created_at, last_contact_at, birth_date)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		id, fmt.Sprintf("%s.%s.%d@example.test", strings.ToLower(first), strings.ToLower(family), id), first, family,
 		fmt.Sprintf("+33 1 00 00 %02d %02d", id/100%100, id%100), companies[r.Intn(len(companies))], ctype,
 		jobRoles[r.Intn(len(jobRoles))], nullIfEmpty(basis), consentAt, consentMethod,
-		boolInt(r.Intn(20) == 0), boolInt(r.Intn(100) == 0), stage, ts(created), ts(last), birth)
+		t.flag(r.Intn(20) == 0), t.flag(r.Intn(100) == 0), stage, t.ts(created), t.ts(last), birth)
 	if err != nil {
 		return err
 	}
-	if err := insertInteractions(tx, r, id, created, now); err != nil {
+	if err := insertInteractions(t, tx, r, id, created, now); err != nil {
 		return err
 	}
 	if r.Intn(3) == 0 {
-		if _, err := tx.Exec("INSERT INTO notes (contact_id, created_at, body) VALUES (?, ?, ?)", id, ts(last), "Met at a trade fair."); err != nil {
+		if _, err := tx.Exec(t.q("INSERT INTO notes (contact_id, created_at, body) VALUES (?, ?, ?)"), id, t.ts(last), "Met at a trade fair."); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func insertInteractions(tx *sql.Tx, r *rand.Rand, id int, created, now time.Time) error {
+func insertInteractions(t target, tx *sql.Tx, r *rand.Rand, id int, created, now time.Time) error {
 	kinds := []string{"call", "email", "meeting"}
 	dirs := []string{"inbound", "outbound"}
 	for k := r.Intn(4); k > 0; k-- {
 		at := created.Add(time.Duration(r.Int63n(int64(now.Sub(created)))))
-		if _, err := tx.Exec("INSERT INTO interactions (contact_id, occurred_at, kind, direction) VALUES (?, ?, ?, ?)",
-			id, ts(at), kinds[r.Intn(len(kinds))], dirs[r.Intn(len(dirs))]); err != nil {
+		if _, err := tx.Exec(t.q("INSERT INTO interactions (contact_id, occurred_at, kind, direction) VALUES (?, ?, ?, ?)"),
+			id, t.ts(at), kinds[r.Intn(len(kinds))], dirs[r.Intn(len(dirs))]); err != nil {
 			return err
 		}
 	}
@@ -172,28 +251,35 @@ func nullIfEmpty(s string) any {
 	return s
 }
 
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-func count(path string) error {
-	db, err := sql.Open("sqlite", path)
+func count(t target) error {
+	db, err := sql.Open(t.driver, t.dsn)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	for _, q := range []struct{ label, query string }{
-		{"contacts", "SELECT COUNT(*) FROM contacts"},
-		{"prospects", "SELECT COUNT(*) FROM contacts WHERE lifecycle_stage = 'prospect'"},
-		{"interactions", "SELECT COUNT(*) FROM interactions"},
-		{"ledger rows (proof of erasure)", "SELECT COUNT(*) FROM crm_privacy_erasure_ledger"},
+	// The operator creates the ledger table on its first pass: none yet counts as no rows.
+	var ledger bool
+	exists := "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'crm_privacy_erasure_ledger'"
+	if t.engine == "postgres" {
+		exists = "SELECT to_regclass('crm_privacy_erasure_ledger') IS NOT NULL"
+	}
+	if err := db.QueryRow(exists).Scan(&ledger); err != nil {
+		return fmt.Errorf("looking for the ledger table in %s: %w", t.name(), err)
+	}
+	for _, q := range []struct {
+		label, query string
+		skip         bool
+	}{
+		{"contacts", "SELECT COUNT(*) FROM contacts", false},
+		{"prospects", "SELECT COUNT(*) FROM contacts WHERE lifecycle_stage = 'prospect'", false},
+		{"interactions", "SELECT COUNT(*) FROM interactions", false},
+		{"ledger rows (proof of erasure)", "SELECT COUNT(*) FROM crm_privacy_erasure_ledger", !ledger},
 	} {
 		var n int64
-		if err := db.QueryRow(q.query).Scan(&n); err != nil {
-			n = 0
+		if !q.skip {
+			if err := db.QueryRow(q.query).Scan(&n); err != nil {
+				return fmt.Errorf("counting %s in %s: %w", q.label, t.name(), err)
+			}
 		}
 		fmt.Printf("  %-32s %d\n", q.label, n)
 	}
