@@ -122,18 +122,13 @@ func (r *RetentionPolicyReconciler) finishRun(ctx context.Context, pp *policyPas
 	}
 	run := p.Status.LastRun
 	if pp.conn.LedgerEnabled {
-		if n, err := pp.conn.DB.LedgerCount(ctx, policyKey(p), runID); err == nil && n != run.Erased+run.Anonymized {
-			// The ledger is the proof; the status counts can miss a batch committed just
-			// before a restart. Trust the ledger.
-			ctrl.LoggerFrom(ctx).Info("Run counts corrected from the ledger", "run", runID, "counted", run.Erased+run.Anonymized, "ledger", n)
-			run.Message = fmt.Sprintf("the ledger holds %d rows for this run", n)
-		}
+		r.countFromLedger(ctx, pp, runID)
 	}
 	finished := metav1.NewTime(r.env.Clock.Now())
 	run.FinishedAt, run.Result = &finished, privacyv1alpha1.RunSucceeded
-	if run.Message == "" {
-		run.Message = fmt.Sprintf("%d erased, %d anonymised, %d held", run.Erased, run.Anonymized, run.Held)
-	}
+	// The summary replaces whatever the run said before, such as "paused: …" from a pause
+	// it resumed from.
+	run.Message = fmt.Sprintf("%d erased, %d anonymised, %d held", run.Erased, run.Anonymized, run.Held)
 	p.Status.History = appendHistory(p.Status.History, run.RunRecord)
 	p.Status.Checkpoint = nil
 	scheduled := metav1.NewTime(scheduledAt)
@@ -150,6 +145,39 @@ func (r *RetentionPolicyReconciler) finishRun(ctx context.Context, pp *policyPas
 			runID, run.Erased, run.Anonymized, *p.Status.Pending)
 	}
 	return nil
+}
+
+// countFromLedger makes the counts of a finished run those of the ledger. The ledger is the
+// proof, written with each batch; the counts in the status are not: the progress of a
+// sweep slice is lost when its status update fails (API server unavailable) or the
+// operator stops before it, and a reconcile may start from a cached status older than
+// the last update. A run whose progress was never recorded would otherwise report
+// nothing erased.
+func (r *RetentionPolicyReconciler) countFromLedger(ctx context.Context, pp *policyPass, runID string) {
+	run := pp.p.Status.LastRun
+	counts, err := pp.conn.DB.LedgerRunCounts(ctx, policyKey(pp.p), runID)
+	if err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "Cannot count the run in the ledger; the run keeps the counts of its status", "run", runID)
+		return
+	}
+	counted := run.Erased + run.Anonymized
+	run.Erased, run.Anonymized = 0, 0
+	for i := range run.Rules {
+		run.Rules[i].Erased, run.Rules[i].Anonymized = 0, 0
+	}
+	for _, c := range counts {
+		rc := ruleCounts(run, c.Rule)
+		if c.Action == crm.ActionAnonymizeContact {
+			rc.Anonymized += c.Count
+			run.Anonymized += c.Count
+		} else {
+			rc.Erased += c.Count
+			run.Erased += c.Count
+		}
+	}
+	if ledger := run.Erased + run.Anonymized; ledger != counted {
+		ctrl.LoggerFrom(ctx).Info("Run counts corrected from the ledger", "run", runID, "counted", counted, "ledger", ledger)
+	}
 }
 
 // pauseRun reports a run stopped by an error. Its checkpoint stays in the database, and the

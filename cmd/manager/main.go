@@ -4,6 +4,7 @@ package main
 import (
 	"crypto/tls"
 	"flag"
+	"fmt"
 	"os"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	_ "k8s.io/client-go/plugin/pkg/client/auth"
+	"k8s.io/client-go/tools/leaderelection"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
@@ -37,6 +39,9 @@ type flags struct {
 	probeAddr            string
 	leaderElect          bool
 	leaderElectionNS     string
+	leaseDuration        time.Duration
+	renewDeadline        time.Duration
+	retryPeriod          time.Duration
 	namespaces           string
 	syncPeriod           time.Duration
 	concurrency          int
@@ -54,6 +59,12 @@ func parseFlags() (flags, zap.Options) {
 	flag.StringVar(&f.probeAddr, "health-probe-bind-address", ":8081", "Address the liveness (/healthz) and readiness (/readyz) probes bind to.")
 	flag.BoolVar(&f.leaderElect, "leader-elect", false, "Elect a leader so that only one manager acts at a time (on in the Helm chart).")
 	flag.StringVar(&f.leaderElectionNS, "leader-election-namespace", "", "Namespace of the leader-election Lease (default: the manager's own namespace).")
+	flag.DurationVar(&f.leaseDuration, "leader-election-lease-duration", 15*time.Second,
+		"How long the other managers wait, after the leader last renewed its Lease, before one of them takes over: the longest pause in erasures when a leader dies without releasing the Lease.")
+	flag.DurationVar(&f.renewDeadline, "leader-election-renew-deadline", 10*time.Second,
+		"How long the leader keeps trying to renew its Lease before it stops acting and exits; must be shorter than --leader-election-lease-duration.")
+	flag.DurationVar(&f.retryPeriod, "leader-election-retry-period", 2*time.Second,
+		"How often the managers try to take or renew the Lease; must be shorter than --leader-election-renew-deadline.")
 	flag.StringVar(&f.namespaces, "namespaces", "", "Comma-separated namespaces to watch (default: all namespaces).")
 	flag.DurationVar(&f.syncPeriod, "sync-period", 10*time.Hour, "How often every watched object is reconciled even without change.")
 	flag.IntVar(&f.concurrency, "max-concurrent-reconciles", 2, "Objects reconciled in parallel by each controller.")
@@ -71,6 +82,10 @@ func main() {
 	f, zapOpts := parseFlags()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 	log := ctrl.Log.WithName("setup")
+	if err := f.validate(); err != nil {
+		log.Error(err, "Invalid flags")
+		os.Exit(2)
+	}
 
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), managerOptions(f))
 	if err != nil {
@@ -100,6 +115,17 @@ func main() {
 	}
 }
 
+// validate checks what the flag package cannot: the leader-election timings work only in
+// the order retry period (with its jitter) < renew deadline < lease duration.
+func (f flags) validate() error {
+	jittered := time.Duration(leaderelection.JitterFactor * float64(f.retryPeriod))
+	if f.retryPeriod <= 0 || f.renewDeadline <= jittered || f.leaseDuration <= f.renewDeadline {
+		return fmt.Errorf("leader election needs 0 < %.1f × --leader-election-retry-period (%s) < --leader-election-renew-deadline (%s) < --leader-election-lease-duration (%s)",
+			leaderelection.JitterFactor, f.retryPeriod, f.renewDeadline, f.leaseDuration)
+	}
+	return nil
+}
+
 func managerOptions(f flags) ctrl.Options {
 	var tlsOpts []func(*tls.Config)
 	if !f.enableHTTP2 {
@@ -122,6 +148,7 @@ func managerOptions(f flags) ctrl.Options {
 		}
 	}
 	shutdown := f.gracefulShutdownTime
+	lease, renew, retry := f.leaseDuration, f.renewDeadline, f.retryPeriod
 	return ctrl.Options{
 		Scheme:                  scheme,
 		Metrics:                 metricsOpts,
@@ -129,6 +156,9 @@ func managerOptions(f flags) ctrl.Options {
 		LeaderElection:          f.leaderElect,
 		LeaderElectionID:        "crm-privacy-operator.privacy.crmoperator.io",
 		LeaderElectionNamespace: f.leaderElectionNS,
+		LeaseDuration:           &lease,
+		RenewDeadline:           &renew,
+		RetryPeriod:             &retry,
 		// A new leader may start as soon as the old one stops: its sweeps are finished or
 		// rolled back by then (graceful shutdown below).
 		LeaderElectionReleaseOnCancel: true,

@@ -262,6 +262,47 @@ func (db *Database) LedgerCount(ctx context.Context, policy, runID string) (int6
 	return n, nil
 }
 
+// LedgerRuleCount is how many contacts one rule of a run erased with one action, as the
+// ledger records them.
+type LedgerRuleCount struct {
+	Rule   string
+	Action string
+	Count  int64
+}
+
+// LedgerRunCounts returns the ledger rows of one run of a policy, counted by rule and
+// action (ActionDeleteContact, ActionAnonymizeContact), ordered by rule and action. The
+// ledger is written in the erasure's own transaction, so these are the run's true counts
+// whatever happened to the operator meanwhile.
+func (db *Database) LedgerRunCounts(ctx context.Context, policy, runID string) ([]LedgerRuleCount, error) {
+	ctx, cancel := db.withTimeout(ctx)
+	defer cancel()
+	d := db.dialect
+	cols, err := quoteAll(d, LedgerTable, "policy", "run_id", "rule", "action")
+	if err != nil {
+		return nil, err
+	}
+	query := fmt.Sprintf("SELECT %[4]s, %[5]s, COUNT(*) FROM %[1]s WHERE %[2]s = %[6]s AND %[3]s = %[7]s GROUP BY %[4]s, %[5]s ORDER BY %[4]s, %[5]s",
+		cols[0], cols[1], cols[2], cols[3], cols[4], d.Placeholder(1), d.Placeholder(2))
+	rows, err := db.db.QueryContext(ctx, query, policy, runID)
+	if err != nil {
+		return nil, db.scrub(fmt.Errorf("while counting the ledger rows of a run of %s: %w", policy, err))
+	}
+	defer rows.Close()
+	var out []LedgerRuleCount
+	for rows.Next() {
+		var c LedgerRuleCount
+		if err := rows.Scan(&c.Rule, &c.Action, &c.Count); err != nil {
+			return nil, db.scrub(fmt.Errorf("while counting the ledger rows of a run of %s: %w", policy, err))
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, db.scrub(fmt.Errorf("while counting the ledger rows of a run of %s: %w", policy, err))
+	}
+	return out, nil
+}
+
 // bindTime converts a time for a bound parameter: UTC everywhere; on SQLite, which has no
 // time type, a fixed-width text form that sorts in time order, that SQLite's date functions
 // understand, and that the driver reads back as time.Time from DATETIME/TIMESTAMP columns.

@@ -187,6 +187,26 @@ func TestInsertLedgerIsIdempotentPerRun(t *testing.T) {
 		if n, _ := crm.LedgerCount(ctx, "sales/b2c-retention", "run-9"); n != 0 {
 			t.Errorf("%d rows of a refused batch were written", n)
 		}
+
+		// A run's rows counted by rule and action, as a finished run reports them.
+		mixed := append(ledgerEntries("run-4", 1, 3, at), ledgerEntries("run-4", 10, 2, at)...)
+		for i := 3; i < len(mixed); i++ {
+			mixed[i].Rule, mixed[i].Action = "leads", ActionAnonymizeContact
+		}
+		if _, err := InsertLedger(ctx, d, db, mixed); err != nil {
+			t.Fatal(err)
+		}
+		byRule, err := crm.LedgerRunCounts(ctx, "sales/b2c-retention", "run-4")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []LedgerRuleCount{{Rule: "inactive-3y", Action: "delete", Count: 3}, {Rule: "leads", Action: ActionAnonymizeContact, Count: 2}}
+		if diff := cmp.Diff(want, byRule); diff != "" {
+			t.Errorf("LedgerRunCounts (-want +got):\n%s", diff)
+		}
+		if none, err := crm.LedgerRunCounts(ctx, "sales/b2c-retention", "run-9"); err != nil || len(none) != 0 {
+			t.Errorf("LedgerRunCounts of a run without rows = %v, %v", none, err)
+		}
 	})
 }
 
