@@ -24,6 +24,11 @@ type Options struct {
 	RegisterHistoryLimit int
 	// Clock tells the time; nil means the real clock. Tests set a fake one.
 	Clock clock.WithTicker
+	// OperatorKey is the operator's own secret (at least crm.MinSecretBytes random bytes),
+	// which only the operator holds: the rows it keeps in CRM databases (sweep checkpoints,
+	// role and login markers) carry MACs under keys derived from it, and a row whose MAC
+	// does not verify is never acted on. Required.
+	OperatorKey []byte
 }
 
 // Env is what every controller shares: the manager's client and scheme, the options, the
@@ -63,7 +68,13 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	if opts.RecheckInterval <= 0 {
 		opts.RecheckInterval = DefaultRecheckInterval
 	}
-	env := &Env{Manager: mgr, Options: opts, Clock: opts.Clock, Connections: NewConnections(crm.NewPools()),
+	opKeys, err := crm.NewOperatorKeys(opts.OperatorKey)
+	if err != nil {
+		return err
+	}
+	pools := crm.NewPools()
+	pools.SetOperatorKeys(opKeys)
+	env := &Env{Manager: mgr, Options: opts, Clock: opts.Clock, Connections: NewConnections(pools),
 		Recorder: mgr.GetEventRecorder(EventSource)}
 	if env.Clock == nil {
 		env.Clock = clock.RealClock{}

@@ -31,6 +31,9 @@ var (
 	cfg        *rest.Config
 	k8s        client.Client
 	testScheme = runtime.NewScheme()
+	// testOperatorKey is the manager's operator key: tests that forge the operator's rows
+	// in a CRM database compute MACs with other keys, or none.
+	testOperatorKey = []byte("test operator key: 0123456789abcdef0123456789abcdef")
 )
 
 func TestMain(m *testing.M) {
@@ -89,6 +92,7 @@ func startManager(ctx context.Context) (<-chan struct{}, error) {
 	if err := controllers.SetupWithManager(mgr, controllers.Options{
 		MaxConcurrentReconciles: 4,
 		RecheckInterval:         2 * time.Second,
+		OperatorKey:             testOperatorKey,
 	}); err != nil {
 		return nil, err
 	}

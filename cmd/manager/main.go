@@ -2,6 +2,7 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"flag"
 	"fmt"
@@ -10,12 +11,15 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	_ "k8s.io/client-go/plugin/pkg/client/auth"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/leaderelection"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
@@ -23,6 +27,7 @@ import (
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/controllers"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/operatorkey"
 )
 
 var scheme = runtime.NewScheme()
@@ -49,6 +54,8 @@ type flags struct {
 	enableHTTP2          bool
 	gracefulShutdownTime time.Duration
 	registerHistoryLimit int
+	operatorKeySecret    string
+	operatorNamespace    string
 }
 
 func parseFlags() (flags, zap.Options) {
@@ -73,6 +80,10 @@ func parseFlags() (flags, zap.Options) {
 	flag.BoolVar(&f.enableHTTP2, "enable-http2", false, "Allow HTTP/2 on the metrics server (off by default: CVE-2023-44487 and CVE-2023-39325).")
 	flag.DurationVar(&f.gracefulShutdownTime, "graceful-shutdown-timeout", 60*time.Second, "How long running reconciles (a sweep batch in flight) get to finish on shutdown.")
 	opts := zap.Options{Development: false}
+	flag.StringVar(&f.operatorKeySecret, "operator-key-secret", "crm-privacy-operator-key",
+		"Secret, in the manager's namespace, holding the operator's own key (created with random bytes at the first start): it authenticates the rows the operator keeps in CRM databases.")
+	flag.StringVar(&f.operatorNamespace, "operator-namespace", "",
+		"The manager's own namespace, where the operator key Secret lives (default: the pod's namespace, else $POD_NAMESPACE, else default).")
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
 	return f, opts
@@ -87,15 +98,22 @@ func main() {
 		os.Exit(2)
 	}
 
-	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), managerOptions(f))
+	restCfg := ctrl.GetConfigOrDie()
+	mgr, err := ctrl.NewManager(restCfg, managerOptions(f))
 	if err != nil {
 		log.Error(err, "Unable to create the manager")
+		os.Exit(1)
+	}
+	key, err := loadOperatorKey(restCfg, f)
+	if err != nil {
+		log.Error(err, "Unable to load the operator key")
 		os.Exit(1)
 	}
 	if err := controllers.SetupWithManager(mgr, controllers.Options{
 		MaxConcurrentReconciles: f.concurrency,
 		RecheckInterval:         f.recheckInterval,
 		RegisterHistoryLimit:    f.registerHistoryLimit,
+		OperatorKey:             key,
 	}); err != nil {
 		log.Error(err, "Unable to set up the controllers")
 		os.Exit(1)
@@ -113,6 +131,22 @@ func main() {
 		log.Error(err, "The manager stopped with an error")
 		os.Exit(1)
 	}
+}
+
+// loadOperatorKey reads (or, at the first start, creates) the operator key Secret, with a
+// client that reads the API server directly: the manager's cache is not started yet.
+func loadOperatorKey(restCfg *rest.Config, f flags) ([]byte, error) {
+	c, err := client.New(restCfg, client.Options{Scheme: scheme})
+	if err != nil {
+		return nil, fmt.Errorf("while creating a client for the operator key: %w", err)
+	}
+	ns := f.operatorNamespace
+	if ns == "" {
+		ns = operatorkey.OwnNamespace()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return operatorkey.LoadOrCreate(ctx, c, types.NamespacedName{Namespace: ns, Name: f.operatorKeySecret})
 }
 
 // validate checks what the flag package cannot: the leader-election timings work only in

@@ -28,6 +28,9 @@ type Database struct {
 	queryTimeout time.Duration
 	target       string
 	secrets      []string
+	// opKeys authenticate the rows the operator keeps in the database (checkpoints,
+	// markers); see keys.go.
+	opKeys OperatorKeys
 }
 
 // Open opens a pool for c without connecting (use Ping to connect). The pool's limits

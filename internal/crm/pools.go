@@ -24,6 +24,8 @@ type Pools struct {
 	// salt keys the settings hash, so that the hash of a password is not a stable value
 	// that could be compared with hashes of guesses.
 	salt []byte
+	// opKeys are handed to every Database the registry opens.
+	opKeys OperatorKeys
 }
 
 type poolEntry struct {
@@ -38,6 +40,14 @@ func NewPools() *Pools {
 		panic(fmt.Sprintf("crm: reading random salt: %v", err))
 	}
 	return &Pools{entries: map[string]*poolEntry{}, salt: salt}
+}
+
+// SetOperatorKeys sets the keys every pool opened from now on authenticates the
+// operator's rows with. Call it before the first Get.
+func (p *Pools) SetOperatorKeys(k OperatorKeys) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.opKeys = k
 }
 
 // Get returns the pool for key, opening it on first use and replacing it when c differs
@@ -58,6 +68,7 @@ func (p *Pools) Get(key string, c ConnConfig) (*Database, error) {
 		p.mu.Unlock()
 		return nil, fmt.Errorf("while opening the connection pool of %s: %w", key, err)
 	}
+	db.SetOperatorKeys(p.opKeys)
 	old := p.entries[key]
 	p.entries[key] = &poolEntry{hash: hash, db: db}
 	p.mu.Unlock()
