@@ -24,6 +24,9 @@ type Options struct {
 	RegisterHistoryLimit int
 	// Clock tells the time; nil means the real clock. Tests set a fake one.
 	Clock clock.WithTicker
+	// AllowedDatabaseHosts restricts the database servers the operator connects to
+	// (--allowed-database-hosts); nil allows every host.
+	AllowedDatabaseHosts *crm.HostAllowList
 }
 
 // Env is what every controller shares: the manager's client and scheme, the options, the
@@ -63,7 +66,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	if opts.RecheckInterval <= 0 {
 		opts.RecheckInterval = DefaultRecheckInterval
 	}
-	env := &Env{Manager: mgr, Options: opts, Clock: opts.Clock, Connections: NewConnections(crm.NewPools()),
+	env := &Env{Manager: mgr, Options: opts, Clock: opts.Clock, Connections: NewConnections(crm.NewPools().RestrictHosts(opts.AllowedDatabaseHosts)),
 		Recorder: mgr.GetEventRecorder(EventSource)}
 	if env.Clock == nil {
 		env.Clock = clock.RealClock{}

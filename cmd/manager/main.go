@@ -23,6 +23,7 @@ import (
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/controllers"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
 )
 
 var scheme = runtime.NewScheme()
@@ -49,6 +50,7 @@ type flags struct {
 	enableHTTP2          bool
 	gracefulShutdownTime time.Duration
 	registerHistoryLimit int
+	allowedDBHosts       string
 }
 
 func parseFlags() (flags, zap.Options) {
@@ -72,6 +74,8 @@ func parseFlags() (flags, zap.Options) {
 	flag.IntVar(&f.registerHistoryLimit, "register-history-limit", 0, "How many RegisterRevisions to keep; 0 keeps every one (the register's full history).")
 	flag.BoolVar(&f.enableHTTP2, "enable-http2", false, "Allow HTTP/2 on the metrics server (off by default: CVE-2023-44487 and CVE-2023-39325).")
 	flag.DurationVar(&f.gracefulShutdownTime, "graceful-shutdown-timeout", 60*time.Second, "How long running reconciles (a sweep batch in flight) get to finish on shutdown.")
+	flag.StringVar(&f.allowedDBHosts, "allowed-database-hosts", "",
+		"Comma-separated host names, *.domain wildcards, IP addresses and CIDR blocks the operator may connect to as CRM databases (default: any). Checked on the resolved address at each connection.")
 	opts := zap.Options{Development: false}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -87,6 +91,12 @@ func main() {
 		os.Exit(2)
 	}
 
+	allowedHosts, err := crm.ParseHostAllowList(f.allowedDBHosts)
+	if err != nil {
+		log.Error(err, "Invalid flags")
+		os.Exit(2)
+	}
+
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), managerOptions(f))
 	if err != nil {
 		log.Error(err, "Unable to create the manager")
@@ -96,6 +106,7 @@ func main() {
 		MaxConcurrentReconciles: f.concurrency,
 		RecheckInterval:         f.recheckInterval,
 		RegisterHistoryLimit:    f.registerHistoryLimit,
+		AllowedDatabaseHosts:    allowedHosts,
 	}); err != nil {
 		log.Error(err, "Unable to set up the controllers")
 		os.Exit(1)
@@ -108,7 +119,7 @@ func main() {
 		log.Error(err, "Unable to set up the readiness check")
 		os.Exit(1)
 	}
-	log.Info("Starting the manager", "namespaces", f.namespaces, "leaderElection", f.leaderElect)
+	log.Info("Starting the manager", "namespaces", f.namespaces, "leaderElection", f.leaderElect, "allowedDatabaseHosts", allowedHosts.String())
 	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
 		log.Error(err, "The manager stopped with an error")
 		os.Exit(1)

@@ -50,7 +50,7 @@ func ParseHostAllowList(list string) (*HostAllowList, error) {
 			l.prefixes = append(l.prefixes, p.Masked())
 		case strings.HasPrefix(e, "*."):
 			suffix := strings.ToLower(strings.TrimSuffix(e[1:], "."))
-			if !hostNameForm.MatchString(suffix[1:]) {
+			if len(suffix) < 2 || !hostNameForm.MatchString(suffix[1:]) {
 				return nil, fmt.Errorf("allowed database hosts: %q is not a valid wildcard (*.domain)", e)
 			}
 			l.suffixes = append(l.suffixes, suffix)
