@@ -96,6 +96,10 @@ helm-lint: helm manifests ## Lint the Helm chart and render it with default and 
 	$(HELM) template test charts/crm-privacy-operator --namespace crm-privacy-system \
 		--set crds.enabled=false --set metrics.serviceMonitor.enabled=true \
 		--set 'manager.watchNamespaces={sales,marketing}' >/dev/null
+	$(HELM) template test charts/crm-privacy-operator --namespace crm-privacy-system \
+		--set 'manager.allowedDatabaseHosts={10.20.0.0/16,*.sales.svc.cluster.local}' \
+		--set networkPolicy.egress.enabled=true --set 'networkPolicy.egress.databaseCIDRs={10.20.0.0/16}' \
+		--set 'networkPolicy.egress.apiServerCIDRs={172.18.0.2/32}' >/dev/null
 
 ##@ Build
 

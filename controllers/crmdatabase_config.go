@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -98,9 +99,23 @@ func (r secretReader) connConfig(ctx context.Context, db *privacyv1alpha1.CRMDat
 		}
 	}
 	if err := c.Validate(); err != nil {
-		return crm.ConnConfig{}, condErr(privacyv1alpha1.ReasonSecretKeyMissing, "the connection settings from Secret %s are incomplete: %v", spec.SecretRef.Name, err)
+		return crm.ConnConfig{}, settingsError(string(spec.SecretRef.Name), err)
 	}
 	return c, nil
+}
+
+// settingsError turns a refusal of the connection settings into a condition. The crm
+// package's messages name options and settings, never their values, and never quote a dsn.
+func settingsError(secret string, err error) error {
+	var unsupported *crm.UnsupportedOptionError
+	var invalid *crm.InvalidDSNError
+	switch {
+	case errors.As(err, &unsupported):
+		return condErr(privacyv1alpha1.ReasonUnsupportedOption, "Secret %s key %q: %v", secret, secretKeyDSN, unsupported)
+	case errors.As(err, &invalid):
+		return condErr(privacyv1alpha1.ReasonInvalidSpec, "Secret %s key %q: %v", secret, secretKeyDSN, invalid)
+	}
+	return condErr(privacyv1alpha1.ReasonSecretKeyMissing, "the connection settings from Secret %s are incomplete: %v", secret, err)
 }
 
 // connConfigFromSecret reads the documented keys: dsn, or host/port/user/password/database,
@@ -112,7 +127,7 @@ func connConfigFromSecret(engine crm.Engine, secret string, data map[string][]by
 		if extra := presentKeys(data, secretKeyHost, secretKeyPort, secretKeyUser, secretKeyPassword, secretKeyDatabase, secretKeyPath); len(extra) > 0 {
 			return c, condErr(privacyv1alpha1.ReasonInvalidSpec, "Secret %s has key %q and also %s: give either dsn or the separate keys", secret, secretKeyDSN, strings.Join(extra, ", "))
 		}
-		c.DSN = string(data[secretKeyDSN])
+		c.DSN = dsn
 		return c, nil
 	}
 	if engine == crm.EngineSQLite {

@@ -299,6 +299,12 @@ func connectionReason(err error) string {
 		return privacyv1alpha1.ReasonTLSError
 	case crm.ReasonServerShuttingDown:
 		return privacyv1alpha1.ReasonServerUnavailable
+	case crm.ReasonUnsupportedOption:
+		return privacyv1alpha1.ReasonUnsupportedOption
+	case crm.ReasonInvalidSettings:
+		return privacyv1alpha1.ReasonInvalidSpec
+	case crm.ReasonHostNotAllowed:
+		return privacyv1alpha1.ReasonHostNotAllowed
 	}
 	return privacyv1alpha1.ReasonConnectionFailed
 }

@@ -29,6 +29,9 @@ type Options struct {
 	// role and login markers) carry MACs under keys derived from it, and a row whose MAC
 	// does not verify is never acted on. Required.
 	OperatorKey []byte
+	// AllowedDatabaseHosts restricts the database servers the operator connects to
+	// (--allowed-database-hosts); nil allows every host.
+	AllowedDatabaseHosts *crm.HostAllowList
 }
 
 // Env is what every controller shares: the manager's client and scheme, the options, the
@@ -72,7 +75,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	if err != nil {
 		return err
 	}
-	pools := crm.NewPools()
+	pools := crm.NewPools().RestrictHosts(opts.AllowedDatabaseHosts)
 	pools.SetOperatorKeys(opKeys)
 	env := &Env{Manager: mgr, Options: opts, Clock: opts.Clock, Connections: NewConnections(pools),
 		Recorder: mgr.GetEventRecorder(EventSource)}

@@ -114,6 +114,14 @@ const (
 	ReasonTLSError = "TLSError"
 	// ReasonServerUnavailable: the server is starting up or shutting down.
 	ReasonServerUnavailable = "ServerUnavailable"
+	// ReasonUnsupportedOption: the connection Secret's `dsn` holds an option the operator
+	// refuses (one that reads files of the operator's pod, such as MySQL's allowAllFiles or
+	// PostgreSQL's passfile or sslrootcert, or any option outside the documented list). The
+	// message names the option, never its value; nothing was dialled.
+	ReasonUnsupportedOption = "UnsupportedOption"
+	// ReasonHostNotAllowed: the database host is outside the manager's
+	// --allowed-database-hosts (Helm value manager.allowedDatabaseHosts); nothing was dialled.
+	ReasonHostNotAllowed = "HostNotAllowed"
 	// ReasonSchemaInvalid: the mapping names a table or column that is missing or of an
 	// unfitting type; status.schemaProblems has the details.
 	ReasonSchemaInvalid = "SchemaInvalid"

@@ -128,7 +128,10 @@ type ConnectionSpec struct {
 	// (`postgres://user:password@host:5432/crm`, `user:password@tcp(host:3306)/crm`) — or
 	// `host`, `port` (optional: 5432 or 3306), `user`, `password` and `database`. For
 	// sqlite, `path` (the database file, which must exist) or `dsn`. Give either `dsn` or
-	// the separate keys, not both. The operator reads
+	// the separate keys, not both. A `dsn` is parsed by the operator and may hold only the
+	// options docs/crmdatabase.md lists; options that read files of the operator's pod
+	// (MySQL `allowAllFiles`, PostgreSQL `passfile`, `sslrootcert`…) are refused (reason
+	// `UnsupportedOption`). The operator reads
 	// the Secret at each connection and reconnects when it changes, so credentials can be
 	// rotated without touching this object.
 	// +required

@@ -27,6 +27,7 @@ import (
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/controllers"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/operatorkey"
 )
 
@@ -56,6 +57,7 @@ type flags struct {
 	registerHistoryLimit int
 	operatorKeySecret    string
 	operatorNamespace    string
+	allowedDBHosts       string
 }
 
 func parseFlags() (flags, zap.Options) {
@@ -79,6 +81,8 @@ func parseFlags() (flags, zap.Options) {
 	flag.IntVar(&f.registerHistoryLimit, "register-history-limit", 0, "How many RegisterRevisions to keep; 0 keeps every one (the register's full history).")
 	flag.BoolVar(&f.enableHTTP2, "enable-http2", false, "Allow HTTP/2 on the metrics server (off by default: CVE-2023-44487 and CVE-2023-39325).")
 	flag.DurationVar(&f.gracefulShutdownTime, "graceful-shutdown-timeout", 60*time.Second, "How long running reconciles (a sweep batch in flight) get to finish on shutdown.")
+	flag.StringVar(&f.allowedDBHosts, "allowed-database-hosts", "",
+		"Comma-separated host names, *.domain wildcards, IP addresses and CIDR blocks the operator may connect to as CRM databases (default: any). Checked on the resolved address at each connection.")
 	opts := zap.Options{Development: false}
 	flag.StringVar(&f.operatorKeySecret, "operator-key-secret", "crm-privacy-operator-key",
 		"Secret, in the manager's namespace, holding the operator's own key (created with random bytes at the first start): it authenticates the rows the operator keeps in CRM databases.")
@@ -94,6 +98,12 @@ func main() {
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 	log := ctrl.Log.WithName("setup")
 	if err := f.validate(); err != nil {
+		log.Error(err, "Invalid flags")
+		os.Exit(2)
+	}
+
+	allowedHosts, err := crm.ParseHostAllowList(f.allowedDBHosts)
+	if err != nil {
 		log.Error(err, "Invalid flags")
 		os.Exit(2)
 	}
@@ -114,6 +124,7 @@ func main() {
 		RecheckInterval:         f.recheckInterval,
 		RegisterHistoryLimit:    f.registerHistoryLimit,
 		OperatorKey:             key,
+		AllowedDatabaseHosts:    allowedHosts,
 	}); err != nil {
 		log.Error(err, "Unable to set up the controllers")
 		os.Exit(1)
@@ -126,7 +137,7 @@ func main() {
 		log.Error(err, "Unable to set up the readiness check")
 		os.Exit(1)
 	}
-	log.Info("Starting the manager", "namespaces", f.namespaces, "leaderElection", f.leaderElect)
+	log.Info("Starting the manager", "namespaces", f.namespaces, "leaderElection", f.leaderElect, "allowedDatabaseHosts", allowedHosts.String())
 	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
 		log.Error(err, "The manager stopped with an error")
 		os.Exit(1)

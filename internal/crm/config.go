@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
-	"github.com/jackc/pgx/v5"
 )
 
 // TLSMode is how a connection to a PostgreSQL or MySQL server is encrypted; the names are
@@ -49,10 +48,11 @@ const (
 	redactedPassword       = "xxxxx"
 )
 
-// ConnConfig says how to reach one CRM database. Either DSN is set (a complete driver
-// DSN: a postgres:// URL or key=value string, a go-sql-driver/mysql DSN, a SQLite file name
-// or file: URI), or Host, User, Password, Database (and optionally Port, TLSMode, CACert,
-// Schema) are; pool limits and timeouts apply to both.
+// ConnConfig says how to reach one CRM database. Either DSN is set (a postgres:// URL or
+// key=value string, a go-sql-driver/mysql DSN, a SQLite file name or file: URI), or Host,
+// User, Password, Database (and optionally Port, TLSMode, CACert, Schema) are; pool limits
+// and timeouts apply to both. A DSN is never handed to a driver: ParseDSN reads it into the
+// separate settings, refusing every option outside the operator's allow-list.
 type ConnConfig struct {
 	// Engine is the kind of server.
 	Engine Engine
@@ -75,6 +75,13 @@ type ConnConfig struct {
 	// Schema is the PostgreSQL schema the mapping's tables are in (the connection's
 	// search_path); empty means the server's default search_path.
 	Schema string
+	// AllowCleartextPasswords lets a MySQL server ask for the password in clear text (for
+	// PAM or LDAP authentication). Only with TLSVerifyCA or TLSVerifyFull; set from a dsn's
+	// allowCleartextPasswords=true.
+	AllowCleartextPasswords bool
+	// AllowedHosts restricts the servers the connection may reach; nil allows every host.
+	// Pools sets it from the manager's --allowed-database-hosts.
+	AllowedHosts *HostAllowList `json:"-"`
 
 	// MaxOpenConns bounds the connections the pool opens (default 4).
 	MaxOpenConns int
@@ -124,27 +131,51 @@ func (c ConnConfig) WithDefaults() ConnConfig {
 }
 
 // Validate reports every problem of the settings at once. Messages name settings, never
-// their values (except the engine and TLS mode), so they are safe to show.
+// their values (except the engine and TLS mode), so they are safe to show. A DSN that does
+// not parse or holds a refused option gives an *InvalidDSNError or *UnsupportedOptionError
+// (wrapped).
 func (c ConnConfig) Validate() error {
-	var problems []string
-	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	if _, err := ParseEngine(string(c.Engine)); err != nil {
 		return err
 	}
-	if c.DSN != "" {
-		if c.Host != "" || c.Port != 0 || c.User != "" || c.Password != "" || c.Database != "" ||
-			c.TLSMode != TLSPrefer || len(c.CACert) > 0 || c.Schema != "" {
-			add("dsn is set together with host, port, user, password, database, tlsMode, caCert or schema: give either a complete dsn or the separate settings")
-		}
-	} else if c.Engine == EngineSQLite {
-		problems = append(problems, c.sqliteProblems()...)
+	n, err := c.normalized()
+	if err != nil {
+		return fmt.Errorf("invalid %s connection settings: %w", c.Engine, err)
+	}
+	var problems []string
+	if n.Engine == EngineSQLite {
+		problems = n.sqliteProblems()
 	} else {
-		problems = append(problems, c.serverProblems()...)
+		problems = n.serverProblems()
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("invalid %s connection settings: %s", c.Engine, strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// normalized returns c with its DSN, if any, parsed into the separate settings and cleared;
+// the pool limits and timeouts are kept (a DSN's connect timeout wins).
+func (c ConnConfig) normalized() (ConnConfig, error) {
+	if c.DSN == "" {
+		return c, nil
+	}
+	if c.Host != "" || c.Port != 0 || c.User != "" || c.Password != "" || c.Database != "" ||
+		c.TLSMode != TLSPrefer || len(c.CACert) > 0 || c.Schema != "" || c.AllowCleartextPasswords {
+		return ConnConfig{}, errors.New("dsn is set together with host, port, user, password, database, tlsMode, caCert or schema: give either a complete dsn or the separate settings")
+	}
+	p, err := ParseDSN(c.Engine, c.DSN)
+	if err != nil {
+		return ConnConfig{}, err
+	}
+	n := c
+	n.DSN = ""
+	n.Host, n.Port, n.User, n.Password, n.Database = p.Host, p.Port, p.User, p.Password, p.Database
+	n.TLSMode, n.Schema, n.AllowCleartextPasswords = p.TLSMode, p.Schema, p.AllowCleartextPasswords
+	if p.ConnectTimeout > 0 {
+		n.ConnectTimeout = p.ConnectTimeout
+	}
+	return n.WithDefaults(), nil
 }
 
 func (c ConnConfig) sqliteProblems() []string {
@@ -155,7 +186,7 @@ func (c ConnConfig) sqliteProblems() []string {
 	if strings.ContainsAny(c.Database, "?#") {
 		problems = append(problems, "the SQLite file path must not contain ? or #: give a file: URI as dsn instead")
 	}
-	if c.Host != "" || c.Port != 0 || c.User != "" || c.Password != "" || c.TLSMode != TLSPrefer || len(c.CACert) > 0 || c.Schema != "" {
+	if c.Host != "" || c.Port != 0 || c.User != "" || c.Password != "" || c.TLSMode != TLSPrefer || len(c.CACert) > 0 || c.Schema != "" || c.AllowCleartextPasswords {
 		problems = append(problems, "host, port, user, password, tlsMode, caCert and schema do not apply to SQLite")
 	}
 	return problems
@@ -166,6 +197,11 @@ func (c ConnConfig) serverProblems() []string {
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	if c.Host == "" {
 		add("host is required")
+	} else if _, err := checkHost(c.Engine, c.Host); err != nil {
+		add("host must be a host name or IP address (Unix sockets are not supported)")
+	}
+	if c.AllowCleartextPasswords && (c.Engine != EngineMySQL || (c.TLSMode != TLSVerifyCA && c.TLSMode != TLSVerifyFull)) {
+		add("cleartext passwords are only allowed on MySQL over verified TLS (verify-ca or verify-full)")
 	}
 	if c.Port < 0 || c.Port > 65535 {
 		add("port must be between 1 and 65535")
@@ -198,24 +234,26 @@ func (c ConnConfig) serverProblems() []string {
 	return problems
 }
 
-// BuildDSN returns the driver DSN for c: c.DSN itself, or one built from the separate
-// settings. The result holds the password: never log it; use RedactDSN.
+// BuildDSN returns the driver DSN for c, built from the separate settings (a DSN in c is
+// parsed into them first, so options outside the allow-list never come out). The result
+// holds the password: never log it; use RedactDSN.
 //
-// On PostgreSQL and MySQL, verify-ca and verify-full with a CACert need a TLS
-// configuration that a DSN cannot carry; Open applies it on top of this DSN.
+// On PostgreSQL and MySQL, Open does not use this string: it builds the drivers'
+// configuration from the same settings, with TLS (verify-ca, verify-full, a CACert) and the
+// dialer applied on top.
 func BuildDSN(c ConnConfig) (string, error) {
-	c = c.WithDefaults()
-	if err := c.Validate(); err != nil {
+	c, err := c.WithDefaults().normalized()
+	if err != nil {
 		return "", err
 	}
-	if c.DSN != "" {
-		return c.DSN, nil
+	if err := c.Validate(); err != nil {
+		return "", err
 	}
 	switch c.Engine {
 	case EnginePostgres:
 		return postgresDSN(c), nil
 	case EngineMySQL:
-		return mysqlDSN(c), nil
+		return mysqlConfig(c).FormatDSN(), nil
 	}
 	return sqliteDSN(c), nil
 }
@@ -243,8 +281,11 @@ func postgresDSN(c ConnConfig) string {
 	return u.String()
 }
 
-// mysqlDSN builds a go-sql-driver/mysql DSN. Times are read as time.Time in UTC.
-func mysqlDSN(c ConnConfig) string {
+// mysqlConfig builds the go-sql-driver/mysql configuration from the separate settings.
+// Times are read as time.Time in UTC. Everything that can read a file or weaken
+// authentication stays at the driver's safe default: AllowAllFiles (LOAD DATA LOCAL INFILE)
+// false, AllowOldPasswords false, no session variables (Params), no multi-statements.
+func mysqlConfig(c ConnConfig) *mysql.Config {
 	m := mysql.NewConfig()
 	m.User = c.User
 	m.Passwd = c.Password
@@ -254,6 +295,12 @@ func mysqlDSN(c ConnConfig) string {
 	m.ParseTime = true
 	m.Loc = time.UTC
 	m.Timeout = c.ConnectTimeout
+	m.AllowAllFiles = false
+	m.AllowOldPasswords = false
+	m.AllowFallbackToPlaintext = false
+	m.MultiStatements = false
+	m.Params = nil
+	m.AllowCleartextPasswords = c.AllowCleartextPasswords && (c.TLSMode == TLSVerifyCA || c.TLSMode == TLSVerifyFull)
 	switch c.TLSMode {
 	case TLSDisable:
 		m.TLSConfig = "false"
@@ -264,7 +311,7 @@ func mysqlDSN(c ConnConfig) string {
 	default:
 		m.TLSConfig = "preferred"
 	}
-	return m.FormatDSN()
+	return m
 }
 
 // sqliteDSN builds a file: URI for modernc.org/sqlite: the file must exist (mode=rw),
@@ -273,7 +320,12 @@ func mysqlDSN(c ConnConfig) string {
 // SQLite's own text format.
 func sqliteDSN(c ConnConfig) string {
 	busy := max(1000, int(c.ConnectTimeout/time.Millisecond))
-	return "file:" + c.Database + "?mode=rw" +
+	path := strings.ReplaceAll(c.Database, "%", "%25")
+	if strings.HasPrefix(path, "//") {
+		// file://x/… would name a host x; file:///… is the same path.
+		path = "//" + path
+	}
+	return "file:" + path + "?mode=rw" +
 		"&_pragma=foreign_keys(1)" +
 		"&_pragma=busy_timeout(" + strconv.Itoa(busy) + ")" +
 		"&_txlock=immediate" +
@@ -388,49 +440,11 @@ func redactURLPassword(dsn string) string {
 	return u.Redacted()
 }
 
-// dsnSecrets returns the passwords a DSN carries, so that errors can be scrubbed of them.
-func dsnSecrets(e Engine, dsn string) []string {
-	switch e {
-	case EnginePostgres:
-		if cfg, err := pgx.ParseConfig(dsn); err == nil && cfg.Password != "" {
-			return []string{cfg.Password}
-		}
-	case EngineMySQL:
-		if cfg, err := mysql.ParseDSN(dsn); err == nil && cfg.Passwd != "" {
-			return []string{cfg.Passwd}
-		}
-	}
-	return nil
-}
-
-// describeTarget names what c connects to, for messages: engine, database, host and user,
-// never the password.
+// describeTarget names what c (normalized: no DSN) connects to, for messages: engine,
+// database, host and user, never the password.
 func describeTarget(c ConnConfig) string {
-	if c.DSN != "" {
-		return describeDSNTarget(c.Engine, c.DSN)
-	}
 	if c.Engine == EngineSQLite {
 		return fmt.Sprintf("sqlite database %s", c.Database)
 	}
 	return fmt.Sprintf("%s database %s at %s as user %s", c.Engine, c.Database, net.JoinHostPort(c.Host, strconv.Itoa(c.Port)), c.User)
-}
-
-func describeDSNTarget(e Engine, dsn string) string {
-	switch e {
-	case EnginePostgres:
-		if cfg, err := pgx.ParseConfig(dsn); err == nil {
-			return fmt.Sprintf("postgres database %s at %s as user %s", cfg.Database, net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port))), cfg.User)
-		}
-	case EngineMySQL:
-		if cfg, err := mysql.ParseDSN(dsn); err == nil {
-			return fmt.Sprintf("mysql database %s at %s as user %s", cfg.DBName, cfg.Addr, cfg.User)
-		}
-	case EngineSQLite:
-		path := strings.TrimPrefix(dsn, "file:")
-		if i := strings.IndexByte(path, '?'); i >= 0 {
-			path = path[:i]
-		}
-		return "sqlite database " + path
-	}
-	return fmt.Sprintf("%s database (dsn %s)", e, RedactDSN(e, dsn))
 }

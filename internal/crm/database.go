@@ -3,10 +3,12 @@ package crm
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"database/sql"
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"strings"
 	"syscall"
 	"time"
@@ -34,30 +36,36 @@ type Database struct {
 }
 
 // Open opens a pool for c without connecting (use Ping to connect). The pool's limits
-// are c's, with defaults for zero values.
+// are c's, with defaults for zero values. A DSN in c is parsed into the separate settings
+// first (see ParseDSN); the drivers get a configuration built from those settings only.
 func Open(c ConnConfig) (*Database, error) {
 	c = c.WithDefaults()
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	dialect, err := DialectFor(c.Engine)
+	n, err := c.normalized()
 	if err != nil {
 		return nil, err
 	}
-	dsn, err := BuildDSN(c)
+	n = n.WithDefaults()
+	dialect, err := DialectFor(n.Engine)
 	if err != nil {
 		return nil, err
 	}
-	secrets := append([]string{c.Password, dsn}, dsnSecrets(c.Engine, dsn)...)
-	db := &Database{dialect: dialect, queryTimeout: c.QueryTimeout, target: describeTarget(c), secrets: secrets}
-	sqlDB, err := openSQLDB(c, dsn)
+	dsn, err := BuildDSN(n)
+	if err != nil {
+		return nil, err
+	}
+	secrets := append(secretForms(n.Password), c.DSN, dsn)
+	db := &Database{dialect: dialect, queryTimeout: n.QueryTimeout, target: describeTarget(n), secrets: secrets}
+	sqlDB, err := openSQLDB(n, dsn)
 	if err != nil {
 		return nil, db.scrub(fmt.Errorf("while opening the %s: %w", db.target, err))
 	}
-	sqlDB.SetMaxOpenConns(c.MaxOpenConns)
-	sqlDB.SetMaxIdleConns(c.MaxIdleConns)
-	sqlDB.SetConnMaxLifetime(c.ConnMaxLifetime)
-	sqlDB.SetConnMaxIdleTime(c.ConnMaxIdleTime)
+	sqlDB.SetMaxOpenConns(n.MaxOpenConns)
+	sqlDB.SetMaxIdleConns(n.MaxIdleConns)
+	sqlDB.SetConnMaxLifetime(n.ConnMaxLifetime)
+	sqlDB.SetConnMaxIdleTime(n.ConnMaxIdleTime)
 	db.db = sqlDB
 	return db, nil
 }
@@ -72,53 +80,92 @@ func NewDatabase(e Engine, sqlDB *sql.DB) (*Database, error) {
 	return &Database{dialect: dialect, db: sqlDB, queryTimeout: DefaultQueryTimeout, target: string(e) + " database"}, nil
 }
 
-// openSQLDB opens the driver pool; TLS settings a DSN cannot express are applied here.
+// openSQLDB opens the driver pool from c (normalized: no DSN). PostgreSQL and MySQL get a
+// configuration built field by field, so that nothing the drivers would read from a
+// connection string, the environment or a file takes part; dsn is used for SQLite only.
 func openSQLDB(c ConnConfig, dsn string) (*sql.DB, error) {
 	switch c.Engine {
 	case EnginePostgres:
-		return openPostgres(c, dsn)
+		return openPostgres(c)
 	case EngineMySQL:
-		return openMySQL(c, dsn)
+		return openMySQL(c)
 	}
 	return sql.Open("sqlite", dsn)
 }
 
-func openPostgres(c ConnConfig, dsn string) (*sql.DB, error) {
-	cfg, err := pgx.ParseConfig(dsn)
+// pgxBase is the only string the operator hands to pgx's parser (pgx refuses a
+// configuration it did not parse). It names every file-reading setting with an empty value,
+// so that pgconn reads neither PGPASSFILE, PGSSLROOTCERT, PGSSLCERT, PGSSLKEY nor their
+// home-directory defaults; every field that matters is then set from c.
+const pgxBase = "host=localhost port=5432 user=crm dbname=crm password=unused sslmode=disable sslcertmode=disable sslrootcert='' sslcert='' sslkey='' passfile=''"
+
+func openPostgres(c ConnConfig) (*sql.DB, error) {
+	cfg, err := postgresConfig(c)
 	if err != nil {
 		return nil, err
-	}
-	if cfg.ConnectTimeout == 0 {
-		cfg.ConnectTimeout = c.ConnectTimeout
-	}
-	if c.DSN == "" && (c.TLSMode == TLSRequire || c.TLSMode == TLSVerifyCA || c.TLSMode == TLSVerifyFull) {
-		tlsCfg, err := tlsConfigFor(c.TLSMode, c.Host, c.CACert)
-		if err != nil {
-			return nil, err
-		}
-		cfg.TLSConfig = tlsCfg
-		cfg.Fallbacks = nil
 	}
 	return stdlib.OpenDB(*cfg), nil
 }
 
-func openMySQL(c ConnConfig, dsn string) (*sql.DB, error) {
-	cfg, err := mysql.ParseDSN(dsn)
+// postgresConfig builds pgx's configuration from c alone.
+func postgresConfig(c ConnConfig) (*pgx.ConnConfig, error) {
+	cfg, err := pgx.ParseConfig(pgxBase)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("while preparing the PostgreSQL driver configuration: %w", err)
 	}
-	// The operator reads DATETIME/TIMESTAMP values as time.Time.
-	cfg.ParseTime = true
-	if cfg.Timeout == 0 {
-		cfg.Timeout = c.ConnectTimeout
+	cfg.Host, cfg.Port = c.Host, uint16(c.Port)
+	cfg.User, cfg.Password, cfg.Database = c.User, c.Password, c.Database
+	cfg.ConnectTimeout = c.ConnectTimeout
+	cfg.RuntimeParams = map[string]string{"application_name": applicationName}
+	if c.Schema != "" {
+		cfg.RuntimeParams["search_path"] = postgresDialect{}.Quote(MustIdent(c.Schema))
 	}
-	if c.DSN == "" && (c.TLSMode == TLSVerifyCA || c.TLSMode == TLSVerifyFull) {
+	// Whatever the environment (PGTARGETSESSIONATTRS, PGREQUIREAUTH, PGSERVICE…) put in,
+	// take out.
+	cfg.KerberosSrvName, cfg.KerberosSpn = "", ""
+	cfg.ValidateConnect = nil
+	cfg.SSLNegotiation = ""
+	cfg.SSLCertMode = "disable"
+	cfg.RequireAuth = ""
+	cfg.ChannelBinding = "prefer"
+	cfg.MinProtocolVersion, cfg.MaxProtocolVersion = "3.0", "3.0"
+	cfg.OAuthTokenProvider = nil
+	cfg.TLSConfig, cfg.Fallbacks = nil, nil
+	switch c.TLSMode {
+	case TLSPrefer:
+		// TLS without verification when the server offers it, plaintext otherwise (libpq's
+		// prefer, as pgconn builds it).
+		cfg.TLSConfig = &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12} //nolint:gosec // prefer does not verify, by definition
+		if net.ParseIP(c.Host) == nil {
+			cfg.TLSConfig.ServerName = c.Host
+		}
+		cfg.Fallbacks = []*pgconn.FallbackConfig{{Host: c.Host, Port: uint16(c.Port)}}
+	case TLSRequire, TLSVerifyCA, TLSVerifyFull:
+		if cfg.TLSConfig, err = tlsConfigFor(c.TLSMode, c.Host, c.CACert); err != nil {
+			return nil, err
+		}
+	}
+	if dial := c.AllowedHosts.dialFunc(c.ConnectTimeout); dial != nil {
+		// The dialer resolves and checks the host itself: hand it the name unresolved.
+		cfg.LookupFunc = func(_ context.Context, host string) ([]string, error) { return []string{host}, nil }
+		cfg.DialFunc = dial
+	} else {
+		d := &net.Dialer{Timeout: c.ConnectTimeout, KeepAlive: 5 * time.Minute}
+		cfg.DialFunc = d.DialContext
+	}
+	return cfg, nil
+}
+
+func openMySQL(c ConnConfig) (*sql.DB, error) {
+	cfg := mysqlConfig(c)
+	if c.TLSMode == TLSVerifyCA || c.TLSMode == TLSVerifyFull {
 		tlsCfg, err := tlsConfigFor(c.TLSMode, c.Host, c.CACert)
 		if err != nil {
 			return nil, err
 		}
 		cfg.TLS = tlsCfg
 	}
+	cfg.DialFunc = c.AllowedHosts.dialFunc(c.ConnectTimeout)
 	connector, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return nil, err
@@ -216,14 +263,73 @@ func scrubError(err error, secrets []string) error {
 	msg := err.Error()
 	clean := msg
 	for _, s := range secrets {
-		if s != "" {
-			clean = strings.ReplaceAll(clean, s, redactedPassword)
-		}
+		clean = replaceSecret(clean, s)
 	}
 	if clean == msg {
 		return err
 	}
 	return &scrubbedError{msg: clean, err: err}
+}
+
+// minAnywhereSecret is the length from which a secret is replaced wherever it appears in a
+// message. A shorter one is replaced only where it stands on its own — not inside a longer
+// run of letters and digits — so that a password "a" does not turn "database" into
+// "dxxxxxtxxxxxbxxxxxse". A short secret glued to other letters is then left as it is; a
+// longer one cannot be told from a word and is replaced even inside one.
+const minAnywhereSecret = 8
+
+// replaceSecret replaces the whole-secret matches of secret in msg.
+func replaceSecret(msg, secret string) string {
+	if secret == "" {
+		return msg
+	}
+	if len(secret) >= minAnywhereSecret {
+		return strings.ReplaceAll(msg, secret, redactedPassword)
+	}
+	var b strings.Builder
+	pos := 0
+	for {
+		i := strings.Index(msg[pos:], secret)
+		if i < 0 {
+			b.WriteString(msg[pos:])
+			return b.String()
+		}
+		start, end := pos+i, pos+i+len(secret)
+		standalone := (start == 0 || !isWordByte(msg[start-1]) || !isWordByte(secret[0])) &&
+			(end == len(msg) || !isWordByte(msg[end]) || !isWordByte(secret[len(secret)-1]))
+		b.WriteString(msg[pos:start])
+		if standalone {
+			b.WriteString(redactedPassword)
+		} else {
+			b.WriteString(secret)
+		}
+		pos = end
+	}
+}
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c >= 0x80
+}
+
+// secretForms returns a password as it may appear in a message: as is, and percent-encoded
+// the ways URLs and query strings encode it.
+func secretForms(password string) []string {
+	if password == "" {
+		return nil
+	}
+	forms := []string{password}
+	add := func(f string) {
+		for _, have := range forms {
+			if have == f {
+				return
+			}
+		}
+		forms = append(forms, f)
+	}
+	add(url.QueryEscape(password))
+	add(url.PathEscape(password))
+	add(strings.TrimPrefix(url.UserPassword("u", password).String(), "u:"))
+	return forms
 }
 
 // FailureReason is the kind of a connection failure, for a condition reason.
@@ -242,22 +348,51 @@ const (
 	ReasonTLSError FailureReason = "TLSError"
 	// ReasonServerShuttingDown: the server is starting up or shutting down.
 	ReasonServerShuttingDown FailureReason = "ServerUnavailable"
+	// ReasonUnsupportedOption: the connection settings hold an option the operator refuses
+	// (an *UnsupportedOptionError); nothing was dialled.
+	ReasonUnsupportedOption FailureReason = "UnsupportedOption"
+	// ReasonInvalidSettings: the connection settings do not parse (an *InvalidDSNError);
+	// nothing was dialled.
+	ReasonInvalidSettings FailureReason = "InvalidSettings"
+	// ReasonHostNotAllowed: the host is outside the manager's --allowed-database-hosts (a
+	// *HostNotAllowedError); nothing was dialled.
+	ReasonHostNotAllowed FailureReason = "HostNotAllowed"
 	// ReasonUnknown: any other error.
 	ReasonUnknown FailureReason = "Error"
 )
 
-// ClassifyError tells what kind of failure err (from Ping or any query) is.
+// ClassifyError tells what kind of failure err (from Open, Ping or any query) is. It goes by
+// the errors' types; only failures that the drivers report as bare text are matched by
+// message, on whole phrases (never on a fragment such as "ssl", which a parse error or a
+// host name can contain).
 func ClassifyError(err error) FailureReason {
 	if err == nil {
 		return ""
 	}
+	var unsupported *UnsupportedOptionError
+	var invalid *InvalidDSNError
+	var refused *HostNotAllowedError
+	switch {
+	case errors.As(err, &unsupported):
+		return ReasonUnsupportedOption
+	case errors.As(err, &invalid):
+		return ReasonInvalidSettings
+	case errors.As(err, &refused):
+		return ReasonHostNotAllowed
+	}
 	if r := classifyServerError(err); r != "" {
 		return r
 	}
-	var tlsErr *tls.CertificateVerificationError
+	var certErr *tls.CertificateVerificationError
 	var recordErr tls.RecordHeaderError
+	var alertErr tls.AlertError
+	var unknownCA x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var invalidCert x509.CertificateInvalidError
 	switch {
-	case errors.As(err, &tlsErr), errors.As(err, &recordErr):
+	case errors.As(err, &certErr), errors.As(err, &recordErr), errors.As(err, &alertErr),
+		errors.As(err, &unknownCA), errors.As(err, &hostErr), errors.As(err, &invalidCert),
+		errors.Is(err, mysql.ErrNoTLS):
 		return ReasonTLSError
 	case errors.Is(err, context.DeadlineExceeded):
 		return ReasonTimeout
@@ -307,7 +442,8 @@ func classifyServerError(err error) FailureReason {
 func classifyByMessage(msg string) FailureReason {
 	m := strings.ToLower(msg)
 	switch {
-	case strings.Contains(m, "tls") || strings.Contains(m, "ssl") || strings.Contains(m, "x509"):
+	case strings.Contains(m, "server refused tls connection") || strings.Contains(m, "tls: ") ||
+		strings.Contains(m, "x509: "):
 		return ReasonTLSError
 	case strings.Contains(m, "unable to open database file") || strings.Contains(m, "out of memory (14)"):
 		return ReasonDatabaseNotFound

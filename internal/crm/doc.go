@@ -14,11 +14,16 @@
 //   - Connections. Pools keeps one *sql.DB per CRMDatabase (keyed by "namespace/name"),
 //     shared by every controller, with bounded pool sizes and timeouts. The pool is replaced
 //     and the old one closed when the connection settings change (a rotated Secret), and
-//     closed when the CRMDatabase goes away. ConnConfig builds the driver DSN from a full DSN
-//     or from host, port, user, password, database and a TLS mode. Passwords never appear
-//     in errors: DSNs are redacted and driver errors scrubbed. ClassifyError names the kind
-//     of a failure (Unreachable, AuthenticationFailed, DatabaseNotFound, TLSError, …) for
-//     a condition reason.
+//     closed when the CRMDatabase goes away. A tenant's DSN is a trust boundary: ParseDSN
+//     reads it into ConnConfig's host, port, user, password, database, TLS mode and schema,
+//     refusing every option outside a per-engine allow-list (*UnsupportedOptionError), and
+//     the drivers get configurations built from those fields only — no option that reads a
+//     file of the pod (MySQL allowAllFiles, pgx passfile/servicefile/sslrootcert…) and no
+//     PG* environment variable takes part. HostAllowList (--allowed-database-hosts) checks
+//     each address in the dialer. Passwords never appear in errors: parse errors quote no
+//     part of a DSN and driver errors are scrubbed. ClassifyError names the kind of a
+//     failure (Unreachable, AuthenticationFailed, UnsupportedOption, HostNotAllowed,
+//     TLSError, …) by the errors' types, for a condition reason.
 //
 //   - Mapping. Mapping describes, in plain Go types independent of the Kubernetes API,
 //     where the logical fields (email, contactType, legalBasis, lastContactAt, …) of a

@@ -26,6 +26,8 @@ type Pools struct {
 	salt []byte
 	// opKeys are handed to every Database the registry opens.
 	opKeys OperatorKeys
+	// allowedHosts restricts the servers every pool may reach (nil: any).
+	allowedHosts *HostAllowList
 }
 
 type poolEntry struct {
@@ -50,6 +52,15 @@ func (p *Pools) SetOperatorKeys(k OperatorKeys) {
 	p.opKeys = k
 }
 
+// RestrictHosts makes every pool opened from now on connect only to the hosts l allows
+// (the manager's --allowed-database-hosts); nil allows every host. It returns p.
+func (p *Pools) RestrictHosts(l *HostAllowList) *Pools {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.allowedHosts = l
+	return p
+}
+
 // Get returns the pool for key, opening it on first use and replacing it when c differs
 // from the settings it was opened with. It does not connect: use Ping.
 func (p *Pools) Get(key string, c ConnConfig) (*Database, error) {
@@ -59,6 +70,7 @@ func (p *Pools) Get(key string, c ConnConfig) (*Database, error) {
 		return nil, err
 	}
 	p.mu.Lock()
+	c.AllowedHosts = p.allowedHosts
 	if e, ok := p.entries[key]; ok && e.hash == hash {
 		p.mu.Unlock()
 		return e.db, nil
