@@ -276,7 +276,7 @@ SELECT 'column', TABLE_SCHEMA, TABLE_NAME, LOWER(COLUMN_NAME), PRIVILEGE_TYPE, I
 func (a *myAccess) globalGrants(ctx context.Context) ([]grantKey, error) {
 	lines, err := queryStrings(ctx, a.conn, "SHOW GRANTS FOR "+a.role)
 	if err != nil {
-		return nil, fmt.Errorf("while reading the global privileges of role %s: %w", a.spec.Role, err)
+		return nil, fmt.Errorf("while reading the global privileges of role %s (SHOW GRANTS FOR another account needs SELECT ON mysql.*): %w", a.spec.Role, err)
 	}
 	var keys []grantKey
 	for _, line := range lines {
@@ -473,7 +473,13 @@ func (a *myAccess) syncMembers(ctx context.Context, res *AccessResult) error {
 		if want[u] {
 			continue
 		}
-		if err := a.revokeMember(ctx, u, users[u.user]); err != nil {
+		info, declared := users[u.user]
+		if !declared && u.host == "%" {
+			if info, err = a.readUser(ctx, u.user); err != nil {
+				return err
+			}
+		}
+		if err := a.revokeMember(ctx, u, info); err != nil {
 			return err
 		}
 		res.MembersRemoved++
