@@ -287,4 +287,3 @@ func isAccountExists(err error) bool {
 func discardConn(conn *sql.Conn) {
 	_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 }
-
