@@ -18,12 +18,10 @@ import (
 // before grants; a pass that fails half-way leaves the role partly updated and the next
 // pass (the controller retries with backoff) completes it.
 //
-// MySQL/MariaDB have no comment on roles: the operator keeps its markers in a table of the
-// CRM database, crm_privacy_access_roles (name, kind, owner). A role that exists without a
-// row naming its AccessRole is never touched; neither is a user without a 'login' row.
-
-// accessRolesTable is the operator's bookkeeping table on MySQL/MariaDB.
-const accessRolesTable = "crm_privacy_access_roles"
+// MySQL/MariaDB have no comment on roles: the operator keeps its markers in a table of its
+// own database (access_mysql_marker.go). A role that exists without a verified marker naming
+// its AccessRole is never touched; neither is a login without a verified marker naming the
+// AccessRole that declares it (access_mysql_login.go for how logins are created and locked).
 
 // myAccessLock is the name of the GET_LOCK lock that serialises access passes.
 const myAccessLock = "crm-privacy-operator/access"
@@ -41,6 +39,17 @@ type myAccess struct {
 	grantee string // as information_schema writes it
 	schema  string // DATABASE()
 	counts  StatementCounts
+	keys    OperatorKeys
+
+	ed25519 *bool // the ed25519 plugin is active (read once)
+	kill    *bool // the operator's account may end other sessions (read once)
+	// discard is set when the connection must not go back to the pool (a session
+	// variable could not be restored).
+	discard bool
+	// defaultRoleDenied is set when SET DEFAULT ROLE … FOR was refused.
+	defaultRoleDenied bool
+	// remaining collects what the pass could not do, for AccessResult.Remaining.
+	remaining []string
 }
 
 func (db *Database) myApplyAccess(ctx context.Context, m Mapping, spec AccessSpec, remove bool) (res AccessResult, err error) {
@@ -53,6 +62,11 @@ func (db *Database) myApplyAccess(ctx context.Context, m Mapping, spec AccessSpe
 	if err != nil {
 		return res, err
 	}
+	defer func() {
+		if a.discard {
+			discardConn(conn)
+		}
+	}()
 	unlock, err := a.lock(ctx)
 	if err != nil {
 		return res, err
@@ -82,7 +96,11 @@ func (db *Database) myApplyAccess(ctx context.Context, m Mapping, spec AccessSpe
 }
 
 func newMyAccess(ctx context.Context, db *Database, conn *sql.Conn, m Mapping, spec AccessSpec, remove bool) (*myAccess, error) {
-	a := &myAccess{db: db, conn: conn, m: m, spec: spec, remove: remove, role: mysqlDialect{}.Quote(MustIdent(spec.Role))}
+	keys, err := db.operatorKeys()
+	if err != nil {
+		return nil, err
+	}
+	a := &myAccess{db: db, conn: conn, m: m, spec: spec, remove: remove, keys: keys, role: mysqlDialect{}.Quote(MustIdent(spec.Role))}
 	var version string
 	if err := conn.QueryRowContext(ctx, "SELECT VERSION(), COALESCE(DATABASE(), '')").Scan(&version, &a.schema); err != nil {
 		return nil, fmt.Errorf("while reading the server version: %w", err)
@@ -96,13 +114,11 @@ func newMyAccess(ctx context.Context, db *Database, conn *sql.Conn, m Mapping, s
 	} else {
 		a.grantee = "'" + spec.Role + "'@'%'"
 	}
-	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+accessRolesTable+` (
-  name  VARCHAR(64) NOT NULL,
-  kind  VARCHAR(8) NOT NULL,
-  owner VARCHAR(512) NOT NULL,
-  PRIMARY KEY (name, kind)
-)`); err != nil {
-		return nil, fmt.Errorf("while creating the %s table: %w", accessRolesTable, err)
+	if strings.EqualFold(a.schema, OperatorSchema) {
+		return nil, &AccessSpecError{Message: fmt.Sprintf("the CRM database may not be the operator's own database %s", OperatorSchema)}
+	}
+	if err := a.ensureMarkerTable(ctx); err != nil {
+		return nil, err
 	}
 	return a, nil
 }
@@ -142,16 +158,6 @@ func (a *myAccess) exec(ctx context.Context, kind stepKind, query string, args .
 	return nil
 }
 
-// marker returns the owner recorded for a name of a kind ("" when none).
-func (a *myAccess) marker(ctx context.Context, name, kind string) (string, error) {
-	var owner string
-	err := a.conn.QueryRowContext(ctx, "SELECT owner FROM "+accessRolesTable+" WHERE name = ? AND kind = ?", name, kind).Scan(&owner)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	}
-	return owner, err
-}
-
 // roleExists reports whether the role exists on the server.
 func (a *myAccess) roleExists(ctx context.Context) (bool, error) {
 	query := "SELECT COUNT(*) FROM mysql.user WHERE User = ? AND Host = '' AND is_role = 'Y'"
@@ -165,33 +171,42 @@ func (a *myAccess) roleExists(ctx context.Context) (bool, error) {
 	return n > 0, nil
 }
 
-// ensureRole checks the role's marker and creates the role when it is missing.
+// ensureRole checks the role's marker and creates the role when it is missing. The marker
+// is recorded only once CREATE ROLE succeeded: a role someone else created meanwhile makes
+// CREATE ROLE fail, and is never adopted.
 func (a *myAccess) ensureRole(ctx context.Context) (bool, error) {
 	exists, err := a.roleExists(ctx)
 	if err != nil {
 		return false, err
 	}
-	owner, err := a.marker(ctx, a.spec.Role, "role")
+	mk, err := a.readMarker(ctx, markerRole, a.spec.Role)
 	if err != nil {
-		return false, fmt.Errorf("while reading the marker of role %s: %w", a.spec.Role, err)
+		return false, err
 	}
-	want := ownerMarker(a.spec.Owner)
 	switch {
-	case owner != "" && owner != want:
-		return false, &RoleNotManagedError{Role: a.spec.Role, Marker: owner}
-	case exists && owner == "":
+	case mk.found && !mk.verified:
+		return false, &MarkerNotVerifiedError{Kind: markerRole, Name: a.spec.Role}
+	case mk.found && mk.owner != a.spec.Owner:
+		return false, &RoleNotManagedError{Role: a.spec.Role, Marker: ownerMarker(mk.owner)}
+	case exists && !mk.found:
 		return false, &RoleNotManagedError{Role: a.spec.Role}
 	case exists:
 		return false, nil
 	case a.remove:
 		return false, fmt.Errorf("role %s: %w", a.spec.Role, ErrRoleNotFound)
 	}
-	if owner == "" {
-		if err := a.exec(ctx, stepOther, "INSERT INTO "+accessRolesTable+" (name, kind, owner) VALUES (?, 'role', ?)", a.spec.Role, want); err != nil {
+	if err := a.exec(ctx, stepOther, "CREATE ROLE "+a.role); err != nil {
+		if isAccountExists(err) {
+			return false, &RoleNotManagedError{Role: a.spec.Role}
+		}
+		return false, err
+	}
+	if !mk.found {
+		if err := a.insertMarker(ctx, markerRole, a.spec.Role); err != nil {
 			return false, err
 		}
 	}
-	return true, a.exec(ctx, stepOther, "CREATE ROLE "+a.role)
+	return true, nil
 }
 
 // wanted resolves the spec's grants in this database; with a row filter, the contacts
@@ -261,7 +276,7 @@ SELECT 'column', TABLE_SCHEMA, TABLE_NAME, LOWER(COLUMN_NAME), PRIVILEGE_TYPE, I
 func (a *myAccess) globalGrants(ctx context.Context) ([]grantKey, error) {
 	lines, err := queryStrings(ctx, a.conn, "SHOW GRANTS FOR "+a.role)
 	if err != nil {
-		return nil, fmt.Errorf("while reading the global privileges of role %s: %w", a.spec.Role, err)
+		return nil, fmt.Errorf("while reading the global privileges of role %s (SHOW GRANTS FOR another account needs SELECT ON mysql.*): %w", a.spec.Role, err)
 	}
 	var keys []grantKey
 	for _, line := range lines {
@@ -376,13 +391,12 @@ func (a *myAccess) memberOf(ctx context.Context) ([]string, error) {
 	return queryStrings(ctx, a.conn, query, a.spec.Role)
 }
 
-// myUser is what the server says of a member's account 'user'@'%'.
+// myUser is what the server says of a member's account 'user'@'%', and the account's marker.
 type myUser struct {
 	exists, locked bool
 	auth, plugin   string
 	defaultRole    string
-	otherRoles     int
-	managed        bool
+	marker         myMarker
 }
 
 func (a *myAccess) readUser(ctx context.Context, name string) (myUser, error) {
@@ -390,29 +404,40 @@ func (a *myAccess) readUser(ctx context.Context, name string) (myUser, error) {
 	var query string
 	if a.mariadb {
 		query = `SELECT u.authentication_string, u.plugin, u.default_role,
-  COALESCE(JSON_VALUE(g.Priv, '$.account_locked'), 'false') IN ('true', '1'),
-  (SELECT COUNT(*) FROM mysql.roles_mapping r WHERE r.User = u.User AND r.Host = u.Host AND r.Role <> ?)
+  COALESCE(JSON_VALUE(g.Priv, '$.account_locked'), 'false') IN ('true', '1')
 FROM mysql.user u JOIN mysql.global_priv g ON g.User = u.User AND g.Host = u.Host
 WHERE u.User = ? AND u.Host = '%'`
 	} else {
-		query = `SELECT u.authentication_string, u.plugin, '', u.account_locked = 'Y',
-  (SELECT COUNT(*) FROM mysql.role_edges r WHERE r.TO_USER = u.User AND r.TO_HOST = u.Host AND r.FROM_USER <> ?)
+		query = `SELECT u.authentication_string, u.plugin, '', u.account_locked = 'Y'
 FROM mysql.user u WHERE u.User = ? AND u.Host = '%'`
 	}
-	err := a.conn.QueryRowContext(ctx, query, a.spec.Role, name).Scan(&u.auth, &u.plugin, &u.defaultRole, &u.locked, &u.otherRoles)
+	err := a.conn.QueryRowContext(ctx, query, name).Scan(&u.auth, &u.plugin, &u.defaultRole, &u.locked)
 	if errors.Is(err, sql.ErrNoRows) {
-		return myUser{}, nil
-	}
-	if err != nil {
+		u = myUser{}
+	} else if err != nil {
 		return myUser{}, fmt.Errorf("while reading user %s: %w", name, err)
 	}
-	owner, err := a.marker(ctx, name, "login")
-	u.managed = owner != ""
+	u.marker, err = a.readMarker(ctx, markerLogin, name)
 	return u, err
 }
 
+// loginProblem says why the operator may not manage a login ("" when it may): its marker
+// does not verify, names another AccessRole, or is missing on an existing account.
+func (a *myAccess) loginProblem(u myUser) string {
+	switch {
+	case u.marker.found && !u.marker.verified:
+		return MemberLoginMarkerNotVerified
+	case u.marker.found && u.marker.owner != a.spec.Owner:
+		return MemberLoginOwnedByOther
+	case !u.marker.found && u.exists:
+		return MemberUserNotManaged
+	}
+	return ""
+}
+
 // syncMembers revokes the role from undeclared and inactive accounts, grants it to the
-// active members, and keeps the logins the operator manages.
+// active members, keeps the logins the operator manages for this AccessRole, and locks
+// those that are no longer active members.
 func (a *myAccess) syncMembers(ctx context.Context, res *AccessResult) error {
 	groups, err := a.memberOf(ctx)
 	if err != nil {
@@ -436,7 +461,7 @@ func (a *myAccess) syncMembers(ctx context.Context, res *AccessResult) error {
 			return err
 		}
 		users[mb.User] = u
-		holds, outcome := memberDecision(mb, u.exists, u.managed)
+		holds, outcome := memberDecision(mb, u.exists, a.loginProblem(u))
 		res.Members[mb.User] = outcome
 		if holds {
 			want[myAccount{user: mb.User, host: "%"}] = true
@@ -448,7 +473,13 @@ func (a *myAccess) syncMembers(ctx context.Context, res *AccessResult) error {
 		if want[u] {
 			continue
 		}
-		if err := a.revokeMember(ctx, u, users[u.user]); err != nil {
+		info, declared := users[u.user]
+		if !declared && u.host == "%" {
+			if info, err = a.readUser(ctx, u.user); err != nil {
+				return err
+			}
+		}
+		if err := a.revokeMember(ctx, u, info); err != nil {
 			return err
 		}
 		res.MembersRemoved++
@@ -458,18 +489,19 @@ func (a *myAccess) syncMembers(ctx context.Context, res *AccessResult) error {
 			return err
 		}
 	}
-	return nil
+	return a.lockLogins(ctx)
 }
 
-// memberDecision says whether a declared member holds the role, and why not.
-func memberDecision(mb AccessMember, exists, managed bool) (bool, MemberOutcome) {
+// memberDecision says whether a declared member holds the role, and why not. problem is
+// the reason the operator may not manage the member's login ("" when it may).
+func memberDecision(mb AccessMember, exists bool, problem string) (bool, MemberOutcome) {
 	switch {
 	case !mb.Active:
 		return false, MemberOutcome{}
+	case mb.ManageLogin && problem != "":
+		return false, MemberOutcome{Problem: problem}
 	case !exists && !mb.ManageLogin:
 		return false, MemberOutcome{Problem: MemberUserMissing}
-	case exists && mb.ManageLogin && !managed:
-		return false, MemberOutcome{Problem: MemberUserNotManaged}
 	}
 	return true, MemberOutcome{Holds: true}
 }
@@ -479,71 +511,198 @@ func (a *myAccess) revokeMember(ctx context.Context, u myAccount, info myUser) e
 		return err
 	}
 	if a.mariadb && u.host == "%" && info.defaultRole == a.spec.Role {
-		return a.exec(ctx, stepOther, "SET DEFAULT ROLE NONE FOR "+a.account(u))
+		if err := a.exec(ctx, stepOther, "SET DEFAULT ROLE NONE FOR "+a.account(u)); err != nil {
+			if !isAccessDenied(err) {
+				return err
+			}
+			a.remaining = append(a.remaining, fmt.Sprintf("the default role of %s still names the role: SET DEFAULT ROLE … FOR needs %s", u.user, myPrivDefaultRole))
+		}
 	}
 	return nil
 }
 
-// syncMember creates, unlocks or locks an operator-managed login, sets its password, and
-// grants the role to an active member that does not hold it.
+// syncMember creates or unlocks an active member's login when the operator manages it,
+// sets its password, grants the role, and sets the role as the member's default role.
 func (a *myAccess) syncMember(ctx context.Context, mb AccessMember, u myUser, isMember, want map[myAccount]bool, res *AccessResult) error {
 	acct := myAccount{user: mb.User, host: "%"}
-	if mb.ManageLogin && (u.managed || !u.exists) {
-		if err := a.syncLogin(ctx, mb, u); err != nil {
-			return err
-		}
-	}
-	if !want[acct] || isMember[acct] {
+	if !want[acct] {
 		return nil
 	}
-	if err := a.exec(ctx, stepGrant, "GRANT "+a.role+" TO "+a.account(acct)); err != nil {
-		return err
+	if mb.ManageLogin {
+		created, problem, err := a.syncLogin(ctx, mb, u)
+		if err != nil {
+			return err
+		}
+		if problem != "" {
+			res.Members[mb.User] = MemberOutcome{Problem: problem}
+			return nil
+		}
+		if created {
+			u = myUser{exists: true}
+		}
 	}
-	res.MembersAdded++
-	switch {
-	case a.mariadb && u.defaultRole == "":
-		return a.exec(ctx, stepOther, "SET DEFAULT ROLE "+a.role+" FOR "+a.account(acct))
-	case !a.mariadb:
-		return a.exec(ctx, stepOther, "SET DEFAULT ROLE ALL TO "+a.account(acct))
+	if !isMember[acct] {
+		if err := a.exec(ctx, stepGrant, "GRANT "+a.role+" TO "+a.account(acct)); err != nil {
+			return err
+		}
+		res.MembersAdded++
+		if !a.mariadb {
+			return a.exec(ctx, stepOther, "SET DEFAULT ROLE ALL TO "+a.account(acct))
+		}
+	}
+	if !a.mariadb || u.defaultRole != "" {
+		return nil
+	}
+	// MariaDB: the member's sessions start with the role only once it is their default
+	// role. Another user's default role is changed with UPDATE on the mysql database; when
+	// refused, verify reports the member.
+	if err := a.exec(ctx, stepOther, "SET DEFAULT ROLE "+a.role+" FOR "+a.account(acct)); err != nil {
+		if !isAccessDenied(err) {
+			return err
+		}
+		a.defaultRoleDenied = true
 	}
 	return nil
 }
 
-// syncLogin keeps an operator-managed login: created while active, password as declared
-// (mysql_native_password hash, computed here), locked when it holds no role.
-func (a *myAccess) syncLogin(ctx context.Context, mb AccessMember, u myUser) error {
+// syncLogin keeps an active member's login that the operator manages for this AccessRole:
+// created when missing (then marked), its password as declared, unlocked. It returns a
+// member problem when it may not.
+func (a *myAccess) syncLogin(ctx context.Context, mb AccessMember, u myUser) (created bool, problem string, err error) {
 	acct := a.account(myAccount{user: mb.User, host: "%"})
-	hash := ""
-	if mb.Password != "" {
-		hash = MySQLNativePassword(mb.Password)
-	}
-	identified := ""
-	if hash != "" && mysqlNativeRE.MatchString(hash) {
-		identified = " IDENTIFIED BY PASSWORD '" + hash + "'"
-		if !a.mariadb {
-			identified = " IDENTIFIED WITH mysql_native_password AS '" + hash + "'"
-		}
-	}
 	if !u.exists {
-		if !mb.Active {
-			return nil
+		if mb.Password == "" {
+			return false, MemberLoginPasswordUnavailable, nil
 		}
-		if err := a.exec(ctx, stepOther, "INSERT INTO "+accessRolesTable+" (name, kind, owner) VALUES (?, 'login', ?) ON DUPLICATE KEY UPDATE owner = owner",
-			mb.User, managedLoginMarker); err != nil {
+		// Nothing is created when the verifier could not be set without being logged.
+		if _, _, logProblem, err := a.secretLogs(ctx); err != nil {
+			return false, "", err
+		} else if logProblem != "" {
+			a.remaining = append(a.remaining, fmt.Sprintf("login %s not created: %s", mb.User, logProblem))
+			return false, MemberPasswordWouldBeLogged, nil
+		}
+		unusable := mariadbUnusableAuth
+		if !a.mariadb {
+			unusable = mysqlUnusableAuth
+		}
+		// CREATE USER, never IF NOT EXISTS: an account created by anyone else meanwhile
+		// makes it fail, and is not adopted.
+		if err := a.exec(ctx, stepOther, "CREATE USER "+acct+unusable); err != nil {
+			if isAccountExists(err) {
+				return false, MemberUserNotManaged, nil
+			}
+			return false, "", err
+		}
+		if !u.marker.found {
+			if err := a.insertMarker(ctx, markerLogin, mb.User); err != nil {
+				return false, "", err
+			}
+		}
+		created = true
+		u = myUser{exists: true, auth: "invalid", plugin: "mysql_native_password"}
+	}
+	if mb.Password != "" {
+		cred, err := a.credential(ctx, mb.Password)
+		if err != nil {
+			return created, "", err
+		}
+		if u.plugin != cred.plugin || u.auth != cred.auth {
+			logProblem, err := a.execSecret(ctx, "ALTER USER "+acct+cred.clause)
+			if err != nil {
+				return created, "", err
+			}
+			if logProblem != "" {
+				a.remaining = append(a.remaining, fmt.Sprintf("the password of login %s was not changed: %s", mb.User, logProblem))
+			} else {
+				u.auth, u.plugin = cred.auth, cred.plugin
+			}
+		}
+	}
+	if u.auth == "invalid" || strings.HasPrefix(u.auth, "*THISISNOTAVALID") {
+		a.remaining = append(a.remaining, fmt.Sprintf("login %s has no password yet: it cannot log in", mb.User))
+	}
+	if u.locked {
+		if err := a.exec(ctx, stepOther, "ALTER USER "+acct+" ACCOUNT UNLOCK"); err != nil {
+			return created, "", err
+		}
+	}
+	return created, "", nil
+}
+
+// lockLogins locks the logins this AccessRole's marker names that are not active members
+// any more (expired, suspended or removed from the spec), even when they hold other roles,
+// and ends their sessions.
+func (a *myAccess) lockLogins(ctx context.Context) error {
+	owned, unverified, err := a.ownedLogins(ctx)
+	if err != nil {
+		return err
+	}
+	for _, name := range unverified {
+		a.remaining = append(a.remaining, fmt.Sprintf("a marker of login %s names this AccessRole but does not verify under the operator's key: the login is left alone", name))
+	}
+	active := map[string]bool{}
+	for _, mb := range a.spec.Members {
+		if mb.Active {
+			active[mb.User] = true
+		}
+	}
+	for _, name := range owned {
+		if active[name] {
+			continue
+		}
+		u, err := a.readUser(ctx, name)
+		if err != nil {
 			return err
 		}
-		return a.exec(ctx, stepOther, "CREATE USER "+acct+identified)
-	}
-	if identified != "" && (u.auth != hash || u.plugin != "mysql_native_password") {
-		if err := a.exec(ctx, stepOther, "ALTER USER "+acct+identified); err != nil {
+		if !u.exists {
+			continue
+		}
+		if !u.locked {
+			if err := a.exec(ctx, stepOther, "ALTER USER "+a.account(myAccount{user: name, host: "%"})+" ACCOUNT LOCK"); err != nil {
+				return err
+			}
+		}
+		ended, problem, err := a.endSessions(ctx, name)
+		if err != nil {
 			return err
 		}
+		if problem != "" {
+			a.remaining = append(a.remaining, problem)
+		}
+		if ended > 0 {
+			a.counts.Other++
+		}
 	}
-	switch {
-	case mb.Active && u.locked:
-		return a.exec(ctx, stepOther, "ALTER USER "+acct+" ACCOUNT UNLOCK")
-	case !mb.Active && !u.locked && u.otherRoles == 0:
-		return a.exec(ctx, stepOther, "ALTER USER "+acct+" ACCOUNT LOCK")
+	return nil
+}
+
+// defaultRoles lists the active members holding the role whose sessions do not start with
+// it: on MariaDB, members with no default role; on MySQL, members whose default roles do not
+// include it.
+func (a *myAccess) defaultRoles(ctx context.Context, res *AccessResult) error {
+	for _, mb := range a.spec.Members {
+		if !res.Members[mb.User].Holds {
+			continue
+		}
+		var n int
+		var err error
+		if a.mariadb {
+			err = a.conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM mysql.user WHERE User = ? AND Host = '%' AND default_role <> ''", mb.User).Scan(&n)
+		} else {
+			err = a.conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM mysql.default_roles WHERE USER = ? AND HOST = '%' AND DEFAULT_ROLE_USER = ? AND DEFAULT_ROLE_HOST = '%'",
+				mb.User, a.spec.Role).Scan(&n)
+		}
+		if err != nil {
+			return fmt.Errorf("while reading the default role of %s: %w", mb.User, err)
+		}
+		if n > 0 {
+			continue
+		}
+		msg := fmt.Sprintf("member %s has no default role: its sessions start without the role", mb.User)
+		if a.defaultRoleDenied {
+			msg += fmt.Sprintf(" (SET DEFAULT ROLE … FOR was refused: the operator's account needs %s)", myPrivDefaultRole)
+		}
+		a.remaining = append(a.remaining, msg)
 	}
 	return nil
 }
@@ -578,7 +737,10 @@ func (a *myAccess) verify(ctx context.Context, res *AccessResult) error {
 			missing = append(missing, mb.User)
 		}
 	}
-	res.Remaining = describeRemaining(diffGrants(want, have, true), extra, missing)
+	if err := a.defaultRoles(ctx, res); err != nil {
+		return err
+	}
+	res.Remaining = append(describeRemaining(diffGrants(want, have, true), extra, missing), a.remaining...)
 	return nil
 }
 
@@ -598,12 +760,19 @@ func (db *Database) myDropRole(ctx context.Context, spec AccessSpec) error {
 		return err
 	}
 	defer unlock()
-	owner, err := a.marker(ctx, spec.Role, "role")
+	mk, err := a.readMarker(ctx, markerRole, spec.Role)
 	if err != nil {
 		return err
 	}
-	if owner != ownerMarker(spec.Owner) {
-		return &RoleNotManagedError{Role: spec.Role, Marker: owner}
+	switch {
+	case mk.found && !mk.verified:
+		return &MarkerNotVerifiedError{Kind: markerRole, Name: spec.Role}
+	case !mk.ownedBy(spec.Owner):
+		marker := ""
+		if mk.found {
+			marker = ownerMarker(mk.owner)
+		}
+		return &RoleNotManagedError{Role: spec.Role, Marker: marker}
 	}
 	exists, err := a.roleExists(ctx)
 	if err != nil {
@@ -614,6 +783,5 @@ func (db *Database) myDropRole(ctx context.Context, spec AccessSpec) error {
 			return err
 		}
 	}
-	_, err = conn.ExecContext(ctx, "DELETE FROM "+accessRolesTable+" WHERE name = ? AND kind = 'role'", spec.Role)
-	return err
+	return a.deleteMarker(ctx, markerRole, spec.Role)
 }

@@ -9,12 +9,17 @@ import (
 	"path/filepath"
 	"strconv"
 	"syscall"
+	"testing"
 )
 
 // installMariaDB is the command that installs the MariaDB server binaries on Debian.
 const installMariaDB = "apt-get install -y mariadb-server"
 
-type mariadbFlavor struct{}
+type mariadbFlavor struct {
+	// statementLogs makes the server write its general query log and binary log in its
+	// directory (general.log, binlog.*), for tests that check what reaches them.
+	statementLogs bool
+}
 
 func (mariadbFlavor) driver() string { return "mysql" }
 
@@ -53,24 +58,54 @@ func (mariadbFlavor) initialise(s *Server) error {
 	return os.WriteFile(filepath.Join(s.dir, "init.sql"), []byte(initSQL), 0o600)
 }
 
-func (mariadbFlavor) command(s *Server) *exec.Cmd {
+// StartMariaDBWithStatementLogs starts a MariaDB server for this test alone that writes
+// every statement to its general query log and its binary log, in its directory
+// (GeneralLogPath, BinaryLogPaths). It is removed when the test ends.
+func StartMariaDBWithStatementLogs(t testing.TB) *Server {
+	t.Helper()
+	s, err := startServerFlavor(EngineMySQL, mariadbFlavor{statementLogs: true})
+	if err != nil {
+		t.Fatalf("testdb: %v", err)
+	}
+	t.Cleanup(s.destroy)
+	return s
+}
+
+// GeneralLogPath is the general query log of a server started by
+// StartMariaDBWithStatementLogs.
+func (s *Server) GeneralLogPath() string { return filepath.Join(s.dir, "general.log") }
+
+// BinaryLogPaths lists the binary log files of a server started by
+// StartMariaDBWithStatementLogs.
+func (s *Server) BinaryLogPaths() []string {
+	paths, _ := filepath.Glob(filepath.Join(s.dir, "binlog.[0-9]*"))
+	return paths
+}
+
+func (f mariadbFlavor) command(s *Server) *exec.Cmd {
 	_, server, _ := mariadbBinaries()
-	cmd := exec.Command(server,
+	args := []string{
 		"--no-defaults", "--user=root",
-		"--datadir="+filepath.Join(s.dir, "data"),
-		"--port="+strconv.Itoa(s.port),
+		"--datadir=" + filepath.Join(s.dir, "data"),
+		"--port=" + strconv.Itoa(s.port),
 		"--bind-address=127.0.0.1",
-		"--socket="+filepath.Join(s.dir, "mysqld.sock"),
+		"--socket=" + filepath.Join(s.dir, "mysqld.sock"),
 		// A temporary directory of its own: in the shared /tmp, another test's cleanup can
 		// remove the server's internal temporary tables under it.
-		"--tmpdir="+mariadbTmpDir(s),
-		"--pid-file="+filepath.Join(s.dir, "mysqld.pid"),
-		"--init-file="+filepath.Join(s.dir, "init.sql"),
+		"--tmpdir=" + mariadbTmpDir(s),
+		"--pid-file=" + filepath.Join(s.dir, "mysqld.pid"),
+		"--init-file=" + filepath.Join(s.dir, "init.sql"),
 		"--skip-name-resolve",
 		"--max-connections=500",
 		"--innodb-buffer-pool-size=256M",
 		"--innodb-flush-log-at-trx-commit=2",
-		"--character-set-server=utf8mb4")
+		"--character-set-server=utf8mb4"}
+	if f.statementLogs {
+		args = append(args,
+			"--general-log=1", "--log-output=FILE", "--general-log-file="+s.GeneralLogPath(),
+			"--log-bin="+filepath.Join(s.dir, "binlog"), "--server-id=1", "--binlog-format=MIXED")
+	}
+	cmd := exec.Command(server, args...)
 	cmd.Dir = s.dir
 	return cmd
 }

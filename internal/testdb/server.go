@@ -74,6 +74,11 @@ func startServer(engine string) (*Server, error) {
 	default:
 		return nil, fmt.Errorf("unknown engine %q", engine)
 	}
+	return startServerFlavor(engine, f)
+}
+
+// startServerFlavor starts a server of engine with the given flavor.
+func startServerFlavor(engine string, f flavor) (*Server, error) {
 	dir, err := os.MkdirTemp("", "crmtest-"+engine+"-")
 	if err != nil {
 		return nil, fmt.Errorf("creating the %s directory: %w", engine, err)
