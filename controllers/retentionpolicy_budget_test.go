@@ -48,31 +48,29 @@ func (l *eventLog) find(prefix string) (string, bool) {
 	return "", false
 }
 
-// hookClient is an uncached client that runs a hook once, the first time the reconciler
-// reads a RetentionPolicy while cond holds: a change a person makes between two batches of
-// a run. The reconciler reads its policy when a pass starts and after each batch.
-type hookClient struct {
-	client.Client
+// hookClock is a fake clock that runs a hook once, the first time the reconciler asks the
+// time while cond holds: a change a person makes while a run is under way. The reconciler
+// asks the time around each batch, so the hook runs between two batches.
+type hookClock struct {
+	*clocktesting.FakeClock
 	mu    sync.Mutex
 	cond  func() bool
 	hook  func()
 	fired bool
 }
 
-func (c *hookClient) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
-	if _, ok := obj.(*privacyv1alpha1.RetentionPolicy); ok {
-		c.mu.Lock()
-		if c.hook != nil && !c.fired && c.cond() {
-			c.fired = true
-			c.hook()
-		}
-		c.mu.Unlock()
+func (c *hookClock) Now() time.Time {
+	c.mu.Lock()
+	if c.hook != nil && !c.fired && c.cond() {
+		c.fired = true
+		c.hook()
 	}
-	return c.Client.Get(ctx, key, obj, opts...)
+	c.mu.Unlock()
+	return c.FakeClock.Now()
 }
 
-// onceWhen arms the hook.
-func (c *hookClient) onceWhen(cond func() bool, hook func()) {
+// onceWhen arms the hook. The hook must not ask the time through c.Now.
+func (c *hookClock) onceWhen(cond func() bool, hook func()) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.cond, c.hook, c.fired = cond, hook, false
@@ -83,8 +81,8 @@ func (c *hookClient) onceWhen(cond func() bool, hook func()) {
 type drivenPolicy struct {
 	t      *testing.T
 	d      *controllers.DrivenRetention
-	c      *hookClient
-	clk    *clocktesting.FakeClock
+	c      client.Client
+	clk    *hookClock
 	events *eventLog
 	tdb    *testdb.Database
 	sqlDB  *sql.DB
@@ -103,7 +101,7 @@ func newDrivenDatabase(t *testing.T, newDB func(testing.TB) *testdb.Database, sc
 	db := newCRMDatabase(t, ns, tdb, crmDatabaseOptions{preset: privacyv1alpha1.PresetGeneric})
 	waitDatabaseReady(t, db)
 	createSampleActivity(t, ns)
-	dp := &drivenPolicy{t: t, c: &hookClient{Client: directClient(t)}, clk: clocktesting.NewFakeClock(time.Now()), events: &eventLog{}, tdb: tdb, sqlDB: tdb.Open(t), ns: ns}
+	dp := &drivenPolicy{t: t, c: directClient(t), clk: &hookClock{FakeClock: clocktesting.NewFakeClock(time.Now())}, events: &eventLog{}, tdb: tdb, sqlDB: tdb.Open(t), ns: ns}
 	dp.d = controllers.NewDrivenRetention(dp.c, dp.clk, dp.events)
 	t.Cleanup(func() { _ = dp.d.Close() })
 	if err := dp.d.ConnectDatabase(context.Background(), key(db)); err != nil {
@@ -173,7 +171,7 @@ func (dp *drivenPolicy) reconcile() {
 	if _, err := dp.d.Reconcile(context.Background(), key(dp.p)); err != nil {
 		dp.t.Fatalf("reconcile: %v", err)
 	}
-	if err := dp.c.Client.Get(context.Background(), key(dp.p), dp.p); err != nil {
+	if err := dp.c.Get(context.Background(), key(dp.p), dp.p); err != nil {
 		dp.t.Fatal(err)
 	}
 }
@@ -182,12 +180,12 @@ func (dp *drivenPolicy) reconcile() {
 func (dp *drivenPolicy) edit(change func(*privacyv1alpha1.RetentionPolicySpec)) {
 	dp.t.Helper()
 	p := &privacyv1alpha1.RetentionPolicy{}
-	if err := dp.c.Client.Get(context.Background(), key(dp.p), p); err != nil {
+	if err := dp.c.Get(context.Background(), key(dp.p), p); err != nil {
 		dp.t.Fatal(err)
 	}
 	patch := client.MergeFrom(p.DeepCopy())
 	change(&p.Spec)
-	if err := dp.c.Client.Patch(context.Background(), p, patch); err != nil {
+	if err := dp.c.Patch(context.Background(), p, patch); err != nil {
 		dp.t.Fatalf("editing the policy: %v", err)
 	}
 }
@@ -200,7 +198,7 @@ func (dp *drivenPolicy) approveAwaiting(maxDeletions int64) {
 		dp.t.Fatalf("no run awaits an approval: %+v", dp.p.Status)
 	}
 	dp.edit(func(s *privacyv1alpha1.RetentionPolicySpec) {
-		s.Approval = &privacyv1alpha1.RetentionApproval{ApprovedBy: "Data Protection Officer", ApprovedAt: metav1.NewTime(dp.clk.Now()),
+		s.Approval = &privacyv1alpha1.RetentionApproval{ApprovedBy: "Data Protection Officer", ApprovedAt: metav1.NewTime(dp.clk.FakeClock.Now()),
 			RunID: a.RunID, SpecHash: a.SpecHash, MaxDeletions: maxDeletions}
 	})
 }
@@ -289,9 +287,9 @@ func TestRuleWidenedMidRunStopsAndReplans(t *testing.T) {
 	}
 	dp.approveAwaiting(10)
 
-	// After two batches (4 prospects erased), someone widens the rule to leads; 16 seconds
-	// pass meanwhile.
-	dp.c.onceWhen(func() bool { return dp.count("SELECT COUNT(*) FROM contacts") <= 16 }, func() {
+	// After two batches (4 prospects erased), someone widens the rule to leads, while 16
+	// seconds pass: the reconcile's sweep slice (15 s) ends, and the next one goes on.
+	dp.clk.onceWhen(func() bool { return dp.count("SELECT COUNT(*) FROM contacts") <= 16 }, func() {
 		dp.edit(func(s *privacyv1alpha1.RetentionPolicySpec) {
 			s.Rules[0].Selector = selector(privacyv1alpha1.FieldLifecycleStage, "prospect", "lead")
 		})
@@ -442,9 +440,10 @@ func TestDryRunMidRunStopsErasure(t *testing.T) {
 	dp := newDrivenDatabase(t, testdb.SQLite, "generic-sqlite.sql")
 	dp.addContacts(1, 10, "prospect", time.Now().AddDate(-3, 0, 0))
 	dp.create(drivenSpec())
-	dp.c.onceWhen(func() bool { return dp.count("SELECT COUNT(*) FROM contacts") <= 6 }, func() {
+	// After two batches, someone sets DryRun; the clock does not move: the reconcile's sweep
+	// slice is not over, and must not erase past the switch.
+	dp.clk.onceWhen(func() bool { return dp.count("SELECT COUNT(*) FROM contacts") <= 6 }, func() {
 		dp.edit(func(s *privacyv1alpha1.RetentionPolicySpec) { s.Mode = privacyv1alpha1.ModeDryRun })
-		dp.clk.Step(16 * time.Second)
 	})
 	for range 3 {
 		dp.reconcile()

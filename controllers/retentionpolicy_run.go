@@ -169,9 +169,24 @@ func (r *RetentionPolicyReconciler) sweep(ctx context.Context, pp *policyPass, c
 	sweepRun := crm.SweepRun{Policy: policyKey(p), RunID: cur.RunID, BatchSize: batchSize(p),
 		Ledger: pp.conn.LedgerEnabled, HMACKey: pp.conn.HMACKey, Now: pp.now}
 	deadline := r.env.Clock.Now().Add(runSlice)
-	for {
+	for first := true; ; first = false {
 		if done >= limit {
 			return r.limitReached(ctx, pp, cur, plan, limit)
+		}
+		if !first {
+			if ctx.Err() != nil || !r.env.Clock.Now().Before(deadline) {
+				pp.condition(privacyv1alpha1.TypeReady, true, privacyv1alpha1.ReasonProgressing, "run %s in progress: %d erased, %d anonymised so far",
+					cur.RunID, p.Status.LastRun.Erased, p.Status.LastRun.Anonymized)
+				pp.requeueWithin(time.Millisecond)
+				return nil
+			}
+			// The policy is read again before each further batch: a change (rules, mode,
+			// suspend, approval) is checked before anything more is erased.
+			if r.specMoved(ctx, pp) {
+				pp.condition(privacyv1alpha1.TypeReady, true, privacyv1alpha1.ReasonProgressing, "run %s paused after a batch: the policy changed; it is checked again before any further erasure", cur.RunID)
+				pp.requeueWithin(time.Millisecond)
+				return nil
+			}
 		}
 		sweepRun.MaxErasures = int(min(limit-done, math.MaxInt32))
 		sweepRun.Now = r.env.Clock.Now()
@@ -184,17 +199,6 @@ func (r *RetentionPolicyReconciler) sweep(ctx context.Context, pp *policyPass, c
 		done += res.Erased + res.Anonymized
 		if res.Done {
 			return r.finishRun(ctx, pp, cur)
-		}
-		if r.specMoved(ctx, pp) {
-			pp.condition(privacyv1alpha1.TypeReady, true, privacyv1alpha1.ReasonProgressing, "run %s paused after a batch: the policy changed; it is checked again before any further erasure", cur.RunID)
-			pp.requeueWithin(time.Millisecond)
-			return nil
-		}
-		if ctx.Err() != nil || !r.env.Clock.Now().Before(deadline) {
-			pp.condition(privacyv1alpha1.TypeReady, true, privacyv1alpha1.ReasonProgressing, "run %s in progress: %d erased, %d anonymised so far",
-				cur.RunID, p.Status.LastRun.Erased, p.Status.LastRun.Anonymized)
-			pp.requeueWithin(time.Millisecond)
-			return nil
 		}
 	}
 }
