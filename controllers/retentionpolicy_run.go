@@ -204,13 +204,15 @@ func (r *RetentionPolicyReconciler) sweep(ctx context.Context, pp *policyPass, c
 }
 
 // specMoved says whether the policy changed (or is being deleted) since this pass read it:
-// the batch in flight is done, and the next one waits until the change is checked.
+// the batch in flight is done, and the next one waits until the change is checked. It reads
+// the cache, which the API server's watch keeps current; a cache that has not yet seen the
+// generation this pass read is no change.
 func (r *RetentionPolicyReconciler) specMoved(ctx context.Context, pp *policyPass) bool {
 	now := &privacyv1alpha1.RetentionPolicy{}
 	if err := r.Get(ctx, client.ObjectKeyFromObject(pp.p), now); err != nil {
 		return true
 	}
-	return now.Generation != pp.p.Generation || !now.DeletionTimestamp.IsZero()
+	return now.Generation > pp.p.Generation || !now.DeletionTimestamp.IsZero()
 }
 
 // recordBatch adds a committed batch to the run's counts, checkpoint and metrics.
