@@ -38,9 +38,17 @@ const (
 
 // RetentionPolicyReconciler counts each policy's plan and, in Enforce mode, erases or
 // anonymises the selected contacts on schedule, in batches, within the safety budget.
+//
+// A run starts only on the operator's own decision (a due scheduled time, the budget or an
+// approval), recorded in status.currentRun before anything is erased. That record, never
+// the checkpoint kept in the CRM database, says which run may resume and with which
+// cutoffs: a checkpoint naming another run is reported and left alone.
 type RetentionPolicyReconciler struct {
 	client.Client
-	env *Env
+	// live reads the policy from the API server rather than the cache: the run record in its
+	// status decides what may be erased, so a reconcile must start from the latest one.
+	live client.Reader
+	env  *Env
 }
 
 // +kubebuilder:rbac:groups=privacy.crmoperator.io,resources=retentionpolicies,verbs=get;list;watch
@@ -49,7 +57,7 @@ type RetentionPolicyReconciler struct {
 
 func setupRetentionPolicy(env *Env) error {
 	mgr := env.Manager
-	r := &RetentionPolicyReconciler{Client: mgr.GetClient(), env: env}
+	r := &RetentionPolicyReconciler{Client: mgr.GetClient(), live: mgr.GetAPIReader(), env: env}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("retentionpolicy").
 		For(&privacyv1alpha1.RetentionPolicy{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
@@ -63,9 +71,12 @@ func setupRetentionPolicy(env *Env) error {
 
 // policyPass is the state of one reconcile of one policy.
 type policyPass struct {
-	p        *privacyv1alpha1.RetentionPolicy
+	p *privacyv1alpha1.RetentionPolicy
+	// before is the status as last written to the API server, the base of the next patch.
+	before   *privacyv1alpha1.RetentionPolicy
 	now      time.Time
 	settings policySettings
+	specHash string
 	decision retention.Decision
 	conn     Connection
 	counts   []crm.RuleCount
@@ -93,7 +104,7 @@ func (pp *policyPass) condition(condType string, ok bool, reason, format string,
 // Reconcile handles one RetentionPolicy.
 func (r *RetentionPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	p := &privacyv1alpha1.RetentionPolicy{}
-	if err := r.Get(ctx, req.NamespacedName, p); err != nil {
+	if err := r.live.Get(ctx, req.NamespacedName, p); err != nil {
 		if apierrors.IsNotFound(err) {
 			metrics.ForgetPolicy(req.Namespace, req.Name)
 			return ctrl.Result{}, nil
@@ -103,14 +114,27 @@ func (r *RetentionPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	if !p.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil
 	}
-	before := p.DeepCopy()
-	pp := &policyPass{p: p, now: r.env.Clock.Now()}
+	pp := &policyPass{p: p, before: p.DeepCopy(), now: r.env.Clock.Now()}
 	err := r.reconcilePolicy(ctx, pp)
 	p.Status.ObservedGeneration = p.Generation
-	if perr := r.Status().Patch(ctx, p, client.MergeFrom(before)); perr != nil {
+	if perr := r.Status().Patch(ctx, p, client.MergeFrom(pp.before)); perr != nil {
 		return ctrl.Result{}, errors.Join(err, fmt.Errorf("while updating the status of RetentionPolicy %s: %w", p.Name, perr))
 	}
 	return pp.result, err
+}
+
+// persist writes the status now, in the middle of a reconcile: a run is recorded in the
+// cluster before its first erasure. A copy is patched so that the spec this pass works
+// with stays the one it read.
+func (r *RetentionPolicyReconciler) persist(ctx context.Context, pp *policyPass) error {
+	obj := pp.p.DeepCopy()
+	obj.Status.ObservedGeneration = obj.Generation
+	if err := r.Status().Patch(ctx, obj, client.MergeFrom(pp.before)); err != nil {
+		return fmt.Errorf("while recording the run in the status of RetentionPolicy %s: %w", pp.p.Name, err)
+	}
+	pp.before = pp.p.DeepCopy()
+	pp.before.Status.ObservedGeneration = obj.Generation
+	return nil
 }
 
 // reconcilePolicy runs the phases in order: parse, schedule, database, plan, budget, run.
@@ -118,6 +142,7 @@ func (r *RetentionPolicyReconciler) reconcilePolicy(ctx context.Context, pp *pol
 	if !r.parse(pp) {
 		return nil
 	}
+	forgetClosedRuns(pp.p)
 	r.schedule(pp)
 	if !r.database(pp) {
 		return nil
@@ -142,6 +167,8 @@ func (r *RetentionPolicyReconciler) parse(pp *policyPass) bool {
 		return false
 	}
 	pp.settings = s
+	pp.specHash = specHash(pp.p)
+	pp.p.Status.SpecHash = pp.specHash
 	return true
 }
 
@@ -220,9 +247,18 @@ func (r *RetentionPolicyReconciler) planFailed(pp *policyPass, err error) {
 	pp.requeueWithin(r.env.Options.RecheckInterval)
 }
 
-// budget checks the plan against the safety budget and the approval.
+// budget checks the plan of the next run against the safety budget and the approval.
 func (r *RetentionPolicyReconciler) budget(pp *policyPass) retention.Verdict {
-	v := retention.Check(pp.settings.budget, pp.settings.approval, *pp.p.Status.Pending, *pp.p.Status.TotalContacts)
+	if cur := pp.p.Status.CurrentRun; cur != nil && cur.RunID != "" {
+		// A run in progress goes on under what it was started with, up to its limit.
+		if cur.Approved {
+			pp.condition(privacyv1alpha1.TypeApproved, true, privacyv1alpha1.ReasonApprovalCovers, "run %s runs under the approval of its plan, up to %d erasures", cur.RunID, cur.Limit)
+		} else {
+			pp.condition(privacyv1alpha1.TypeApproved, true, privacyv1alpha1.ReasonReconciled, "run %s runs within its budget of %d erasures", cur.RunID, cur.Limit)
+		}
+		return retention.Verdict{}
+	}
+	v := r.check(pp, r.nextSlot(pp))
 	switch {
 	case !v.Allowed:
 		pp.condition(privacyv1alpha1.TypeApproved, false, privacyv1alpha1.ReasonBudgetExceeded, "%s", v.Reason)
@@ -234,13 +270,27 @@ func (r *RetentionPolicyReconciler) budget(pp *policyPass) retention.Verdict {
 	return v
 }
 
-// maybeRun starts, resumes or skips a run, and sets Ready.
+// check checks the current plan as the plan of the run of slot.
+func (r *RetentionPolicyReconciler) check(pp *policyPass, slot runSlot) retention.Verdict {
+	plan := retention.Plan{RunID: slot.runID(pp.p), SpecHash: pp.specHash, Pending: *pp.p.Status.Pending,
+		Total: *pp.p.Status.TotalContacts, Spent: slot.spent}
+	return retention.Check(pp.settings.budget, pp.settings.approval, plan)
+}
+
+// maybeRun starts, resumes, stops or skips a run, and sets Ready.
 func (r *RetentionPolicyReconciler) maybeRun(ctx context.Context, pp *policyPass, v retention.Verdict) error {
 	p := pp.p
-	stored, inProgress, err := r.storedRun(ctx, pp)
+	cp, found, err := r.storedCheckpoint(ctx, pp)
 	if err != nil {
 		pp.condition(privacyv1alpha1.TypeReady, false, privacyv1alpha1.ReasonRunFailed, "cannot read the sweep checkpoint: %v", err)
 		pp.requeueWithin(r.env.Options.RecheckInterval)
+		return nil
+	}
+	cur := p.Status.CurrentRun
+	active := cur != nil && cur.RunID != ""
+	if found && (!active || cp.RunID != cur.RunID) {
+		r.checkpointNotRecorded(pp, "the CRM database holds a sweep checkpoint for run %s, which is not the run this policy recorded (%s): it is not acted on; nothing is erased until it is removed",
+			cp.RunID, recordedRun(cur))
 		return nil
 	}
 	switch {
@@ -248,14 +298,17 @@ func (r *RetentionPolicyReconciler) maybeRun(ctx context.Context, pp *policyPass
 		pp.condition(privacyv1alpha1.TypeReady, true, privacyv1alpha1.ReasonSuspended, "suspended: %d contact(s) pending", *p.Status.Pending)
 		return nil
 	case p.Spec.Mode != privacyv1alpha1.ModeEnforce:
+		if active {
+			r.stopRun(ctx, pp, "the mode was set to DryRun")
+		}
 		r.dryRun(pp)
 		return nil
 	case !r.activityExists(ctx, p):
 		pp.condition(privacyv1alpha1.TypeReady, false, privacyv1alpha1.ReasonActivityNotFound,
 			"ProcessingActivity %s not found: no erasure without the activity whose time limit this policy implements", p.Spec.ProcessingActivityRef.Name)
 		return nil
-	case inProgress:
-		return r.sweep(ctx, pp, stored)
+	case active:
+		return r.resume(ctx, pp, cp, found)
 	case !pp.decision.Due:
 		pp.condition(privacyv1alpha1.TypeReady, true, privacyv1alpha1.ReasonReconciled, "enforcing; %d contact(s) pending for the run at %s",
 			*p.Status.Pending, pp.decision.NextAt.UTC().Format(time.RFC3339))
@@ -264,21 +317,85 @@ func (r *RetentionPolicyReconciler) maybeRun(ctx context.Context, pp *policyPass
 		r.blockRun(pp, v)
 		return nil
 	}
-	return r.sweep(ctx, pp, crm.SweepCheckpoint{RunID: newRunID(p, pp.decision.ScheduledAt)})
+	return r.startRun(ctx, pp, r.nextSlot(pp), v)
 }
 
-// storedRun returns the run in progress of this policy, from the checkpoint the database
-// keeps. A checkpoint left by an earlier policy of the same name is dropped.
-func (r *RetentionPolicyReconciler) storedRun(ctx context.Context, pp *policyPass) (crm.SweepCheckpoint, bool, error) {
+// recordedRun names the recorded run for a message.
+func recordedRun(cur *privacyv1alpha1.CurrentRun) string {
+	if cur == nil || cur.RunID == "" {
+		return "no run in progress"
+	}
+	return "run " + cur.RunID
+}
+
+// forgetClosedRuns drops the records of a scheduled time that has been dealt with since:
+// an approval request, or a run stopped on a change, whose scheduled time is not after the
+// last one run (a dry run in the meantime, for instance).
+func forgetClosedRuns(p *privacyv1alpha1.RetentionPolicy) {
+	closed := func(t metav1.Time) bool {
+		return p.Status.LastScheduledAt != nil && !t.After(p.Status.LastScheduledAt.Time)
+	}
+	if a := p.Status.AwaitingApproval; a != nil && closed(a.ScheduledAt) {
+		p.Status.AwaitingApproval = nil
+	}
+	if c := p.Status.CurrentRun; c != nil && c.RunID == "" && closed(c.ScheduledAt) {
+		p.Status.CurrentRun = nil
+	}
+}
+
+// storedCheckpoint returns the sweep checkpoint the database keeps for the policy, if any.
+// A checkpoint whose run id names another policy UID was left by an earlier policy of the
+// same name: it is dropped (nothing is erased by dropping it).
+func (r *RetentionPolicyReconciler) storedCheckpoint(ctx context.Context, pp *policyPass) (crm.SweepCheckpoint, bool, error) {
 	cp, ok, err := pp.conn.DB.SweepCheckpoint(ctx, policyKey(pp.p))
 	if err != nil || !ok {
 		return cp, false, err
 	}
-	if !runBelongsTo(pp.p, cp.RunID) {
+	if id, err := parseRunID(cp.RunID); err == nil && id.uid != uidPrefix(pp.p) {
 		ctrl.LoggerFrom(ctx).Info("Dropping a sweep checkpoint left by an earlier policy of the same name", "run", cp.RunID)
 		return cp, false, pp.conn.DB.FinishSweep(ctx, policyKey(pp.p), cp.RunID)
 	}
 	return cp, true, nil
+}
+
+// checkpointNotRecorded reports a checkpoint that does not match the recorded run. It is
+// left as it is: the operator never starts or resumes a run because a row exists.
+func (r *RetentionPolicyReconciler) checkpointNotRecorded(pp *policyPass, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	pp.condition(privacyv1alpha1.TypeReady, false, privacyv1alpha1.ReasonCheckpointNotRecorded, "%s", msg)
+	r.env.Recorder.Eventf(pp.p, nil, corev1.EventTypeWarning, privacyv1alpha1.ReasonCheckpointNotRecorded, "Run", "%s", msg)
+	pp.requeueWithin(r.env.Options.RecheckInterval)
+}
+
+// runSlot is the scheduled time a run stands for, and which run of it.
+type runSlot struct {
+	scheduledAt time.Time
+	attempt     int32
+	spent       int64
+}
+
+func (s runSlot) runID(p *privacyv1alpha1.RetentionPolicy) string {
+	return newRunID(p, s.scheduledAt, s.attempt)
+}
+
+// nextSlot is the run that would start now: the scheduled time of a run that stopped on a
+// change, then that of a run waiting for an approval (it keeps its run id, which the
+// approval names, however many scheduled times pass meanwhile), then the due scheduled time;
+// when nothing is due, the next scheduled time.
+func (r *RetentionPolicyReconciler) nextSlot(pp *policyPass) runSlot {
+	st := pp.p.Status
+	if c := st.CurrentRun; c != nil && c.RunID == "" {
+		return runSlot{scheduledAt: c.ScheduledAt.Time, attempt: c.Attempt + 1, spent: c.Spent}
+	}
+	if a := st.AwaitingApproval; a != nil {
+		if id, err := parseRunID(a.RunID); err == nil && id.uid == uidPrefix(pp.p) && id.scheduledAt.Equal(a.ScheduledAt.Time) && id.attempt == 1 {
+			return runSlot{scheduledAt: a.ScheduledAt.Time, attempt: 1}
+		}
+	}
+	if pp.decision.Due {
+		return runSlot{scheduledAt: pp.decision.ScheduledAt, attempt: 1}
+	}
+	return runSlot{scheduledAt: pp.decision.NextAt, attempt: 1}
 }
 
 // dryRun records, on schedule, what an enforced run would have erased.
@@ -286,23 +403,32 @@ func (r *RetentionPolicyReconciler) dryRun(pp *policyPass) {
 	p := pp.p
 	if pp.decision.Due {
 		at := metav1.NewTime(pp.now)
-		rec := privacyv1alpha1.RunRecord{RunID: newRunID(p, pp.decision.ScheduledAt), Mode: privacyv1alpha1.ModeDryRun,
+		rec := privacyv1alpha1.RunRecord{RunID: newRunID(p, pp.decision.ScheduledAt, 1), Mode: privacyv1alpha1.ModeDryRun,
 			Result: privacyv1alpha1.RunDryRun, StartedAt: &at, FinishedAt: &at, Planned: *p.Status.Pending,
 			Message: fmt.Sprintf("dry run: %d contact(s) would be erased or anonymised", *p.Status.Pending)}
 		p.Status.LastRun = &privacyv1alpha1.RetentionRun{RunRecord: rec}
 		p.Status.History = appendHistory(p.Status.History, rec)
 		scheduled := metav1.NewTime(pp.decision.ScheduledAt)
 		p.Status.LastScheduledAt = &scheduled
+		forgetClosedRuns(p)
 		r.env.Recorder.Eventf(p, nil, corev1.EventTypeNormal, privacyv1alpha1.ReasonDryRun, "Run", "Dry run: %d contact(s) would be erased or anonymised", *p.Status.Pending)
 	}
 	pp.condition(privacyv1alpha1.TypeReady, true, privacyv1alpha1.ReasonDryRun, "dry run: %d contact(s) would be erased or anonymised now; set mode Enforce to erase", *p.Status.Pending)
 }
 
-// blockRun records a due run that the budget stops. It stays due: an approval that covers
-// the plan lets it run at once.
+// blockRun records a due run that the budget stops, and what an approval must name to let
+// it go. It stays due: an approval that covers the plan lets it run at once.
 func (r *RetentionPolicyReconciler) blockRun(pp *policyPass, v retention.Verdict) {
 	p := pp.p
-	runID := newRunID(p, pp.decision.ScheduledAt)
+	slot := r.nextSlot(pp)
+	runID := slot.runID(p)
+	req := &privacyv1alpha1.ApprovalRequest{RunID: runID, ScheduledAt: metav1.NewTime(slot.scheduledAt), SpecHash: pp.specHash,
+		Planned: *p.Status.Pending, Limit: v.Limit}
+	if old := p.Status.AwaitingApproval; old != nil && old.RunID == runID && old.ScheduledAt.Equal(&req.ScheduledAt) &&
+		old.SpecHash == req.SpecHash && old.Planned == req.Planned && old.Limit == req.Limit {
+		req = old
+	}
+	p.Status.AwaitingApproval = req
 	if p.Status.LastRun == nil || p.Status.LastRun.RunID != runID {
 		at := metav1.NewTime(pp.now)
 		rec := privacyv1alpha1.RunRecord{RunID: runID, Mode: privacyv1alpha1.ModeEnforce, Result: privacyv1alpha1.RunBudgetExceeded,

@@ -316,8 +316,13 @@ func TestRetentionPolicyBudgetBlocksUntilApproved(t *testing.T) {
 	}
 
 	// An approval too small for the plan changes nothing.
+	waiting := p.Status.AwaitingApproval
+	if waiting == nil || waiting.RunID != p.Status.LastRun.RunID || waiting.SpecHash != p.Status.SpecHash || waiting.Planned != 4 {
+		t.Fatalf("awaitingApproval = %+v; want the blocked run %s, its plan of 4 and spec hash %s", waiting, p.Status.LastRun.RunID, p.Status.SpecHash)
+	}
 	patch := client.MergeFrom(p.DeepCopy())
-	p.Spec.Approval = &privacyv1alpha1.RetentionApproval{ApprovedBy: "Data Protection Officer", ApprovedAt: metav1.Now(), MaxDeletions: 3}
+	p.Spec.Approval = &privacyv1alpha1.RetentionApproval{ApprovedBy: "Data Protection Officer", ApprovedAt: metav1.Now(),
+		RunID: waiting.RunID, SpecHash: waiting.SpecHash, MaxDeletions: 3}
 	if err := k8s.Patch(context.Background(), p, patch); err != nil {
 		t.Fatal(err)
 	}

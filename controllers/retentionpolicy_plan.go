@@ -1,7 +1,11 @@
 package controllers
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,7 +50,7 @@ func parsePolicy(p *privacyv1alpha1.RetentionPolicy) (policySettings, error) {
 		}
 	}
 	if a := p.Spec.Approval; a != nil {
-		s.approval = &retention.Approval{MaxDeletions: a.MaxDeletions}
+		s.approval = &retention.Approval{RunID: a.RunID, SpecHash: a.SpecHash, MaxDeletions: a.MaxDeletions}
 	}
 	return s, nil
 }
@@ -92,13 +96,36 @@ func toSelector(sel *privacyv1alpha1.ContactSelector) crm.Selector {
 // policyKey is how the policy is named in the ledger and the sweep lock.
 func policyKey(p *privacyv1alpha1.RetentionPolicy) string { return p.Namespace + "/" + p.Name }
 
+// specHash is the hash of what decides what a run erases: the database, the rules, the
+// legal holds and the budget. The schedule, time zone, mode, suspend, batch size and
+// approval are left out: they say when and whether a run goes, not what it erases.
+func specHash(p *privacyv1alpha1.RetentionPolicy) string {
+	b, err := json.Marshal(struct {
+		DatabaseRef privacyv1alpha1.LocalObjectReference `json:"databaseRef"`
+		Rules       []privacyv1alpha1.RetentionRule      `json:"rules"`
+		LegalHolds  []privacyv1alpha1.LegalHold          `json:"legalHolds"`
+		Budget      *privacyv1alpha1.RetentionBudget     `json:"budget"`
+	}{p.Spec.DatabaseRef, p.Spec.Rules, p.Spec.LegalHolds, p.Spec.Budget})
+	if err != nil {
+		// The spec types always marshal; a hash nothing matches keeps every run stopped.
+		return strings.Repeat("0", 64)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
 // runIDLayout is the scheduled time's part of a run id.
 const runIDLayout = "20060102T150405Z"
 
-// newRunID names the run standing for a scheduled time: the same scheduled time always
-// gives the same id, so a restarted operator resumes the run instead of starting another.
-func newRunID(p *privacyv1alpha1.RetentionPolicy, scheduledAt time.Time) string {
-	return scheduledAt.UTC().Format(runIDLayout) + "-" + uidPrefix(p)
+// newRunID names a run: its scheduled time and the policy's UID prefix, and for the runs
+// that take over a scheduled time after a stop, their attempt number
+// (20261122T100000Z-abcd1234, then 20261122T100000Z-abcd1234-2).
+func newRunID(p *privacyv1alpha1.RetentionPolicy, scheduledAt time.Time, attempt int32) string {
+	id := scheduledAt.UTC().Format(runIDLayout) + "-" + uidPrefix(p)
+	if attempt > 1 {
+		id += "-" + strconv.Itoa(int(attempt))
+	}
+	return id
 }
 
 // uidPrefix is the start of the policy's UID, which tells its runs from those of an earlier
@@ -111,17 +138,32 @@ func uidPrefix(p *privacyv1alpha1.RetentionPolicy) string {
 	return uid
 }
 
-// runBelongsTo says whether a run id is one of this policy's.
-func runBelongsTo(p *privacyv1alpha1.RetentionPolicy, runID string) bool {
-	_, err := runScheduledAt(runID)
-	return err == nil && strings.HasSuffix(runID, "-"+uidPrefix(p))
+// runIDParts are the parts of a run id. They tell whose run an id claims to be, nothing
+// more: a run's cutoffs come from status.currentRun, never from an id read back from the
+// database.
+type runIDParts struct {
+	scheduledAt time.Time
+	uid         string
+	attempt     int32
 }
 
-// runScheduledAt reads the scheduled time back from a run id.
-func runScheduledAt(runID string) (time.Time, error) {
-	head, _, ok := strings.Cut(runID, "-")
-	if !ok {
-		return time.Time{}, fmt.Errorf("run id %q has no scheduled time", runID)
+// parseRunID reads a run id back.
+func parseRunID(runID string) (runIDParts, error) {
+	parts := strings.Split(runID, "-")
+	if len(parts) < 2 || len(parts) > 3 || parts[1] == "" {
+		return runIDParts{}, fmt.Errorf("run id %q is not <scheduled time>-<policy uid>[-<attempt>]", runID)
 	}
-	return time.Parse(runIDLayout, head)
+	t, err := time.Parse(runIDLayout, parts[0])
+	if err != nil {
+		return runIDParts{}, fmt.Errorf("run id %q: %w", runID, err)
+	}
+	id := runIDParts{scheduledAt: t, uid: parts[1], attempt: 1}
+	if len(parts) == 3 {
+		n, err := strconv.ParseInt(parts[2], 10, 32)
+		if err != nil || n < 2 {
+			return runIDParts{}, fmt.Errorf("run id %q has no valid attempt number", runID)
+		}
+		id.attempt = int32(n)
+	}
+	return id, nil
 }

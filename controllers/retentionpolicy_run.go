@@ -3,29 +3,154 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"math"
+	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/metrics"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/retention"
 )
 
-// sweep starts or resumes the run of cp.RunID and sweeps batches for up to runSlice. Each
-// batch is one transaction that also moves the checkpoint kept in the database, so a run
-// stopped at any moment resumes after the last committed batch.
-func (r *RetentionPolicyReconciler) sweep(ctx context.Context, pp *policyPass, cp crm.SweepCheckpoint) error {
+// startRun records a new run in the cluster — status.currentRun: the scheduled time its
+// cutoffs are counted from, the spec hash and rules it starts with, the most it may erase —
+// and only then sweeps. Nothing is erased for a run the status does not hold.
+func (r *RetentionPolicyReconciler) startRun(ctx context.Context, pp *policyPass, slot runSlot, v retention.Verdict) error {
 	p := pp.p
-	scheduledAt, err := runScheduledAt(cp.RunID)
-	if err != nil {
-		return fmt.Errorf("while resuming run %s of %s: %w", cp.RunID, p.Name, err)
+	runID := slot.runID(p)
+	started := metav1.NewTime(pp.now)
+	cur := &privacyv1alpha1.CurrentRun{RunID: runID, Attempt: slot.attempt, ScheduledAt: metav1.NewTime(slot.scheduledAt),
+		StartedAt: &started, Mode: privacyv1alpha1.ModeEnforce, SpecHash: pp.specHash, Limit: v.Cap, Approved: v.Approved, Spent: slot.spent}
+	for _, rule := range p.Spec.Rules {
+		cur.Rules = append(cur.Rules, rule.Name)
 	}
+	run := &privacyv1alpha1.RetentionRun{RunRecord: privacyv1alpha1.RunRecord{
+		RunID: runID, Mode: privacyv1alpha1.ModeEnforce, StartedAt: &started, Planned: *p.Status.Pending}}
+	for _, c := range pp.counts {
+		run.Held += c.Held
+		run.Rules = append(run.Rules, privacyv1alpha1.RuleRunCounts{Name: privacyv1alpha1.ItemName(c.Rule), Held: c.Held})
+	}
+	p.Status.CurrentRun, p.Status.LastRun, p.Status.AwaitingApproval, p.Status.Checkpoint = cur, run, nil, nil
+	if err := r.persist(ctx, pp); err != nil {
+		return err
+	}
+	r.env.Recorder.Eventf(p, nil, corev1.EventTypeNormal, privacyv1alpha1.ReasonProgressing, "Run",
+		"Run %s started: %d contact(s) planned, %d held, at most %d to erase or anonymise", runID, run.Planned, run.Held, cur.Limit)
+	return r.sweep(ctx, pp, cur)
+}
+
+// resume goes on with the recorded run, after checking that nothing it was started with
+// has changed and that the database's checkpoint is one the run could have written.
+func (r *RetentionPolicyReconciler) resume(ctx context.Context, pp *policyPass, cp crm.SweepCheckpoint, found bool) error {
+	p, cur := pp.p, pp.p.Status.CurrentRun
+	if why := runChanged(pp, cur); why != "" {
+		r.stopRun(ctx, pp, why)
+		pp.requeueWithin(time.Millisecond)
+		return nil
+	}
+	if found {
+		if why := checkpointOutOfPlace(p, cur, cp); why != "" {
+			r.checkpointNotRecorded(pp, "the sweep checkpoint of run %s in the CRM database is not acted on: %s; nothing is erased until it is removed", cur.RunID, why)
+			return nil
+		}
+	}
+	if p.Status.LastRun == nil || p.Status.LastRun.RunID != cur.RunID {
+		// The status lost the run's figures (an older status was restored): the ledger
+		// gives them back as the run goes.
+		p.Status.LastRun = &privacyv1alpha1.RetentionRun{RunRecord: privacyv1alpha1.RunRecord{
+			RunID: cur.RunID, Mode: privacyv1alpha1.ModeEnforce, StartedAt: cur.StartedAt}}
+	}
+	return r.sweep(ctx, pp, cur)
+}
+
+// runChanged says why the recorded run may not go on as it is, or "".
+func runChanged(pp *policyPass, cur *privacyv1alpha1.CurrentRun) string {
+	p := pp.p
+	switch {
+	case cur.SpecHash != pp.specHash:
+		return "the rules, legal holds, database or budget changed since it started"
+	case len(cur.Rules) != len(p.Spec.Rules):
+		return "the rules changed since it started"
+	case cur.StartedAt == nil || cur.ScheduledAt.After(cur.StartedAt.Time):
+		return "its record has no start time before its scheduled time"
+	}
+	for i, name := range cur.Rules {
+		if p.Spec.Rules[i].Name != name {
+			return "the rules changed since it started"
+		}
+	}
+	if cur.Approved {
+		a := p.Spec.Approval
+		if a == nil || a.RunID != cur.RunID || a.SpecHash != cur.SpecHash {
+			return "the approval that let it run was withdrawn or changed"
+		}
+	}
+	return ""
+}
+
+// checkpointOutOfPlace says why a checkpoint of the recorded run cannot be one the run
+// wrote, or "": its rule position must be one of the run's rules (or just past the last),
+// and not behind the position the status recorded.
+func checkpointOutOfPlace(p *privacyv1alpha1.RetentionPolicy, cur *privacyv1alpha1.CurrentRun, cp crm.SweepCheckpoint) string {
+	if cp.RuleIndex < 0 || cp.RuleIndex > len(cur.Rules) {
+		return fmt.Sprintf("its rule position %d is outside the run's %d rule(s)", cp.RuleIndex, len(cur.Rules))
+	}
+	if sc := p.Status.Checkpoint; sc != nil && sc.RunID == cur.RunID && sc.Rule != "" {
+		recorded := slices.Index(cur.Rules, sc.Rule)
+		if recorded < 0 {
+			return fmt.Sprintf("the status places the run in rule %s, which it was not started with", sc.Rule)
+		}
+		if cp.RuleIndex < recorded {
+			return fmt.Sprintf("its rule position %d is behind rule %s (position %d), where the status places the run", cp.RuleIndex, sc.Rule, recorded)
+		}
+	}
+	return ""
+}
+
+// runLimit is the most the run may erase or anonymise in all: its recorded limit, lowered
+// by a smaller approval.
+func runLimit(pp *policyPass, cur *privacyv1alpha1.CurrentRun) int64 {
+	limit := cur.Limit
+	if a := pp.p.Spec.Approval; cur.Approved && a != nil && a.MaxDeletions < limit {
+		limit = a.MaxDeletions
+	}
+	return limit
+}
+
+// runCount is how many contacts the run has erased or anonymised so far: the larger of the
+// status's count and the ledger's. The ledger is written with each batch; the status may
+// miss the last slice when its update failed. The larger count never lets a run past its
+// limit because rows were removed from the ledger.
+func (r *RetentionPolicyReconciler) runCount(ctx context.Context, pp *policyPass, cur *privacyv1alpha1.CurrentRun) (int64, error) {
+	var n int64
+	if run := pp.p.Status.LastRun; run != nil && run.RunID == cur.RunID {
+		n = run.Erased + run.Anonymized
+	}
+	if pp.conn.LedgerEnabled {
+		ledger, err := pp.conn.DB.LedgerCount(ctx, policyKey(pp.p), cur.RunID)
+		if err != nil {
+			return 0, fmt.Errorf("cannot count the run in the ledger, so not check its budget: %w", err)
+		}
+		n = max(n, ledger)
+	}
+	return n, nil
+}
+
+// sweep sweeps batches of the recorded run for up to runSlice. Each batch is one
+// transaction that also moves the checkpoint kept in the database, so a run stopped at any
+// moment resumes after the last committed batch. The cutoffs are those of the run's
+// scheduled time, and no batch takes the run past its limit.
+func (r *RetentionPolicyReconciler) sweep(ctx context.Context, pp *policyPass, cur *privacyv1alpha1.CurrentRun) error {
+	p := pp.p
 	unlock, ok, err := pp.conn.DB.LockSweep(ctx, policyKey(p))
 	if err != nil {
-		r.pauseRun(pp, cp.RunID, fmt.Errorf("cannot take the sweep lock: %w", err))
+		r.pauseRun(pp, cur.RunID, fmt.Errorf("cannot take the sweep lock: %w", err))
 		return nil
 	}
 	if !ok {
@@ -34,47 +159,60 @@ func (r *RetentionPolicyReconciler) sweep(ctx context.Context, pp *policyPass, c
 		return nil
 	}
 	defer unlock()
-	r.startRun(pp, cp.RunID)
-	plan := retentionPlan(p, pp.settings, scheduledAt)
-	sweepRun := crm.SweepRun{Policy: policyKey(p), RunID: cp.RunID, BatchSize: batchSize(p),
+	done, err := r.runCount(ctx, pp, cur)
+	if err != nil {
+		r.pauseRun(pp, cur.RunID, err)
+		return nil
+	}
+	limit := runLimit(pp, cur)
+	plan := retentionPlan(p, pp.settings, cur.ScheduledAt.Time)
+	sweepRun := crm.SweepRun{Policy: policyKey(p), RunID: cur.RunID, BatchSize: batchSize(p),
 		Ledger: pp.conn.LedgerEnabled, HMACKey: pp.conn.HMACKey, Now: pp.now}
 	deadline := r.env.Clock.Now().Add(runSlice)
-	for {
+	for first := true; ; first = false {
+		if done >= limit {
+			return r.limitReached(ctx, pp, cur, plan, limit)
+		}
+		if !first {
+			if ctx.Err() != nil || !r.env.Clock.Now().Before(deadline) {
+				pp.condition(privacyv1alpha1.TypeReady, true, privacyv1alpha1.ReasonProgressing, "run %s in progress: %d erased, %d anonymised so far",
+					cur.RunID, p.Status.LastRun.Erased, p.Status.LastRun.Anonymized)
+				pp.requeueWithin(time.Millisecond)
+				return nil
+			}
+			// The policy is read again before each further batch: a change (rules, mode,
+			// suspend, approval) is checked before anything more is erased.
+			if r.specMoved(ctx, pp) {
+				pp.condition(privacyv1alpha1.TypeReady, true, privacyv1alpha1.ReasonProgressing, "run %s paused after a batch: the policy changed; it is checked again before any further erasure", cur.RunID)
+				pp.requeueWithin(time.Millisecond)
+				return nil
+			}
+		}
+		sweepRun.MaxErasures = int(min(limit-done, math.MaxInt32))
 		sweepRun.Now = r.env.Clock.Now()
 		res, err := pp.conn.DB.SweepBatch(ctx, pp.conn.Mapping, plan, sweepRun)
 		if err != nil {
-			r.pauseRun(pp, cp.RunID, err)
+			r.pauseRun(pp, cur.RunID, err)
 			return nil
 		}
 		r.recordBatch(pp, res)
+		done += res.Erased + res.Anonymized
 		if res.Done {
-			return r.finishRun(ctx, pp, cp.RunID, scheduledAt)
-		}
-		if ctx.Err() != nil || r.env.Clock.Now().After(deadline) {
-			pp.condition(privacyv1alpha1.TypeReady, true, privacyv1alpha1.ReasonProgressing, "run %s in progress: %d erased, %d anonymised so far",
-				cp.RunID, p.Status.LastRun.Erased, p.Status.LastRun.Anonymized)
-			pp.requeueWithin(time.Millisecond)
-			return nil
+			return r.finishRun(ctx, pp, cur)
 		}
 	}
 }
 
-// startRun makes status.lastRun describe the run, keeping its counts when it resumes.
-func (r *RetentionPolicyReconciler) startRun(pp *policyPass, runID string) {
-	p := pp.p
-	if p.Status.LastRun != nil && p.Status.LastRun.RunID == runID && p.Status.LastRun.FinishedAt == nil {
-		return
+// specMoved says whether the policy changed (or is being deleted) since this pass read it:
+// the batch in flight is done, and the next one waits until the change is checked. It reads
+// the cache, which the API server's watch keeps current; a cache that has not yet seen the
+// generation this pass read is no change.
+func (r *RetentionPolicyReconciler) specMoved(ctx context.Context, pp *policyPass) bool {
+	now := &privacyv1alpha1.RetentionPolicy{}
+	if err := r.Get(ctx, client.ObjectKeyFromObject(pp.p), now); err != nil {
+		return true
 	}
-	started := metav1.NewTime(pp.now)
-	run := &privacyv1alpha1.RetentionRun{RunRecord: privacyv1alpha1.RunRecord{
-		RunID: runID, Mode: privacyv1alpha1.ModeEnforce, StartedAt: &started, Planned: *p.Status.Pending}}
-	for _, c := range pp.counts {
-		run.Held += c.Held
-		run.Rules = append(run.Rules, privacyv1alpha1.RuleRunCounts{Name: privacyv1alpha1.ItemName(c.Rule), Held: c.Held})
-	}
-	p.Status.LastRun = run
-	r.env.Recorder.Eventf(p, nil, corev1.EventTypeNormal, privacyv1alpha1.ReasonProgressing, "Run",
-		"Run %s started: %d contact(s) planned, %d held", runID, run.Planned, run.Held)
+	return now.Generation > pp.p.Generation || !now.DeletionTimestamp.IsZero()
 }
 
 // recordBatch adds a committed batch to the run's counts, checkpoint and metrics.
@@ -112,39 +250,118 @@ func ruleCounts(run *privacyv1alpha1.RetentionRun, rule string) *privacyv1alpha1
 	return &run.Rules[len(run.Rules)-1]
 }
 
-// finishRun closes the run: clears the checkpoint, checks the ledger, records the run in
-// the history, and counts the plan again.
-func (r *RetentionPolicyReconciler) finishRun(ctx context.Context, pp *policyPass, runID string, scheduledAt time.Time) error {
+// closeRun ends the recorded run: clears its checkpoint, takes its counts from the ledger
+// and records it in the history with its result. False when the checkpoint could not be
+// cleared (the run is paused and tried again).
+func (r *RetentionPolicyReconciler) closeRun(ctx context.Context, pp *policyPass, cur *privacyv1alpha1.CurrentRun, result privacyv1alpha1.RunResult, message func(run *privacyv1alpha1.RetentionRun) string) bool {
 	p := pp.p
-	if err := pp.conn.DB.FinishSweep(ctx, policyKey(p), runID); err != nil {
-		r.pauseRun(pp, runID, fmt.Errorf("cannot clear the sweep checkpoint: %w", err))
-		return nil
+	if err := pp.conn.DB.FinishSweep(ctx, policyKey(p), cur.RunID); err != nil {
+		r.pauseRun(pp, cur.RunID, fmt.Errorf("cannot clear the sweep checkpoint: %w", err))
+		return false
+	}
+	if p.Status.LastRun == nil || p.Status.LastRun.RunID != cur.RunID {
+		p.Status.LastRun = &privacyv1alpha1.RetentionRun{RunRecord: privacyv1alpha1.RunRecord{
+			RunID: cur.RunID, Mode: privacyv1alpha1.ModeEnforce, StartedAt: cur.StartedAt}}
 	}
 	run := p.Status.LastRun
 	if pp.conn.LedgerEnabled {
-		r.countFromLedger(ctx, pp, runID)
+		r.countFromLedger(ctx, pp, cur.RunID)
 	}
 	finished := metav1.NewTime(r.env.Clock.Now())
-	run.FinishedAt, run.Result = &finished, privacyv1alpha1.RunSucceeded
+	run.FinishedAt, run.Result = &finished, result
 	// The summary replaces whatever the run said before, such as "paused: …" from a pause
 	// it resumed from.
-	run.Message = fmt.Sprintf("%d erased, %d anonymised, %d held", run.Erased, run.Anonymized, run.Held)
+	run.Message = message(run)
 	p.Status.History = appendHistory(p.Status.History, run.RunRecord)
 	p.Status.Checkpoint = nil
-	scheduled := metav1.NewTime(scheduledAt)
-	p.Status.LastScheduledAt = &scheduled
 	if run.StartedAt != nil {
 		metrics.RunDuration.WithLabelValues(p.Namespace, p.Name).Observe(finished.Sub(run.StartedAt.Time).Seconds())
 	}
-	metrics.LastSuccess.WithLabelValues(p.Namespace, p.Name).Set(float64(finished.Unix()))
+	return true
+}
+
+// finishRun closes a run that processed every selected contact, moves the schedule past its
+// scheduled time and counts the plan again.
+func (r *RetentionPolicyReconciler) finishRun(ctx context.Context, pp *policyPass, cur *privacyv1alpha1.CurrentRun) error {
+	p := pp.p
+	if !r.closeRun(ctx, pp, cur, privacyv1alpha1.RunSucceeded, func(run *privacyv1alpha1.RetentionRun) string {
+		return fmt.Sprintf("%d erased, %d anonymised, %d held", run.Erased, run.Anonymized, run.Held)
+	}) {
+		return nil
+	}
+	run := p.Status.LastRun
+	r.endSlot(pp, cur)
+	metrics.LastSuccess.WithLabelValues(p.Namespace, p.Name).Set(float64(run.FinishedAt.Unix()))
 	r.env.Recorder.Eventf(p, nil, corev1.EventTypeNormal, privacyv1alpha1.ReasonRunSucceeded, "Run",
-		"Run %s finished: %d erased, %d anonymised, %d held", runID, run.Erased, run.Anonymized, run.Held)
+		"Run %s finished: %d erased, %d anonymised, %d held", cur.RunID, run.Erased, run.Anonymized, run.Held)
 	r.schedule(pp)
 	if r.plan(ctx, pp) {
 		pp.condition(privacyv1alpha1.TypeReady, true, privacyv1alpha1.ReasonRunSucceeded, "last run %s: %d erased, %d anonymised; %d contact(s) pending",
-			runID, run.Erased, run.Anonymized, *p.Status.Pending)
+			cur.RunID, run.Erased, run.Anonymized, *p.Status.Pending)
 	}
 	return nil
+}
+
+// limitReached ends a run that erased as much as it may. When its rules still select
+// contacts at its cutoffs, it ends as LimitReached: they wait for the next scheduled run and
+// its budget check. Otherwise it simply finished.
+func (r *RetentionPolicyReconciler) limitReached(ctx context.Context, pp *policyPass, cur *privacyv1alpha1.CurrentRun, plan crm.RetentionPlan, limit int64) error {
+	p := pp.p
+	counts, err := pp.conn.DB.CountPlan(ctx, pp.conn.Mapping, plan)
+	if err != nil {
+		r.pauseRun(pp, cur.RunID, fmt.Errorf("cannot count what is left after the run's limit: %w", err))
+		return nil
+	}
+	var left int64
+	for _, c := range counts {
+		left += c.Pending
+	}
+	if left == 0 {
+		return r.finishRun(ctx, pp, cur)
+	}
+	if !r.closeRun(ctx, pp, cur, privacyv1alpha1.RunLimitReached, func(run *privacyv1alpha1.RetentionRun) string {
+		return fmt.Sprintf("stopped at its limit of %d: %d erased, %d anonymised, %d held; %d contact(s) still selected wait for the next run",
+			limit, run.Erased, run.Anonymized, run.Held, left)
+	}) {
+		return nil
+	}
+	run := p.Status.LastRun
+	r.endSlot(pp, cur)
+	r.env.Recorder.Eventf(p, nil, corev1.EventTypeWarning, privacyv1alpha1.ReasonBudgetReached, "Run",
+		"Run %s stopped at its limit of %d: %d erased, %d anonymised; %d contact(s) still selected wait for the next run", cur.RunID, limit, run.Erased, run.Anonymized, left)
+	r.schedule(pp)
+	if r.plan(ctx, pp) {
+		pp.condition(privacyv1alpha1.TypeReady, false, privacyv1alpha1.ReasonBudgetReached, "run %s stopped at its limit of %d; %d contact(s) pending for the next run",
+			cur.RunID, limit, *p.Status.Pending)
+	}
+	return nil
+}
+
+// endSlot marks the run's scheduled time as run: the schedule moves past it.
+func (r *RetentionPolicyReconciler) endSlot(pp *policyPass, cur *privacyv1alpha1.CurrentRun) {
+	scheduled := cur.ScheduledAt
+	pp.p.Status.LastScheduledAt = &scheduled
+	pp.p.Status.CurrentRun = nil
+	forgetClosedRuns(pp.p)
+}
+
+// stopRun stops the recorded run before its end because what it was started with changed.
+// Its scheduled time stays due: a new run takes it over once a new plan passes the budget
+// check, with what this one erased counted against the budget.
+func (r *RetentionPolicyReconciler) stopRun(ctx context.Context, pp *policyPass, why string) {
+	p, cur := pp.p, pp.p.Status.CurrentRun
+	if !r.closeRun(ctx, pp, cur, privacyv1alpha1.RunStopped, func(run *privacyv1alpha1.RetentionRun) string {
+		return fmt.Sprintf("stopped: %s; %d erased, %d anonymised before the stop", why, run.Erased, run.Anonymized)
+	}) {
+		return
+	}
+	run := p.Status.LastRun
+	cur.Spent += run.Erased + run.Anonymized
+	cur.RunID = ""
+	r.env.Recorder.Eventf(p, nil, corev1.EventTypeWarning, privacyv1alpha1.ReasonRunStopped, "Run",
+		"Run %s stopped: %s; %d erased, %d anonymised. The rest needs a new plan and budget check", run.RunID, why, run.Erased, run.Anonymized)
+	pp.condition(privacyv1alpha1.TypeReady, false, privacyv1alpha1.ReasonRunStopped, "run %s stopped: %s; the rest of its scheduled time needs a new plan and budget check",
+		run.RunID, why)
 }
 
 // countFromLedger makes the counts of a finished run those of the ledger. The ledger is the

@@ -151,6 +151,18 @@ const (
 	// ReasonRunFailed: the last run stopped on an error; the next run resumes from the
 	// checkpoint.
 	ReasonRunFailed = "RunFailed"
+	// ReasonBudgetReached: the run erased or anonymised as many contacts as its budget or
+	// approval allows and stopped; the contacts still selected wait for the next run.
+	ReasonBudgetReached = "BudgetReached"
+	// ReasonRunStopped: the run in progress stopped because the rules, legal holds, database
+	// or budget changed, or the mode was set to DryRun; the rest needs a new plan and budget
+	// check.
+	ReasonRunStopped = "RunStopped"
+	// ReasonCheckpointNotRecorded: the CRM database holds a sweep checkpoint of the policy
+	// that does not match the run the operator recorded in status.currentRun (another run
+	// id, or a rule position the run never reached). It is not acted on: no run starts or
+	// resumes from it, and nothing is erased until it is removed.
+	ReasonCheckpointNotRecorded = "CheckpointNotRecorded"
 	// ReasonActivityNotFound: the referenced ProcessingActivity does not exist.
 	ReasonActivityNotFound = "ActivityNotFound"
 	// ReasonPolicyNotFound: a referenced RetentionPolicy does not exist.

@@ -76,7 +76,7 @@ const (
 )
 
 // RunResult is how a retention run ended.
-// +kubebuilder:validation:Enum=Succeeded;Failed;BudgetExceeded;DryRun
+// +kubebuilder:validation:Enum=Succeeded;Failed;BudgetExceeded;DryRun;LimitReached;Stopped
 type RunResult string
 
 const (
@@ -89,6 +89,14 @@ const (
 	RunBudgetExceeded RunResult = "BudgetExceeded"
 	// RunDryRun: the policy is in DryRun mode; the run only counted.
 	RunDryRun RunResult = "DryRun"
+	// RunLimitReached: the run erased or anonymised as many contacts as its budget (or the
+	// approval that let it run) allows, and stopped although more were selected; they wait
+	// for the next scheduled run, which is checked against the budget again.
+	RunLimitReached RunResult = "LimitReached"
+	// RunStopped: the run stopped before its end because the rules, legal holds, database or
+	// budget changed, or the mode was set to DryRun. What it did stays done; the rest needs
+	// a new plan and budget check (see status.currentRun).
+	RunStopped RunResult = "Stopped"
 )
 
 // RetentionPolicySpec declares how long contacts are kept and what happens after.
@@ -110,9 +118,8 @@ type RetentionPolicySpec struct {
 	// `@hourly`, `@daily`, `@midnight`, `@weekly`, `@monthly`, `@yearly`, `@annually`. Runs
 	// missed while the operator was down collapse into one catch-up run.
 	// +required
-	// +kubebuilder:validation:MinLength=6
 	// +kubebuilder:validation:MaxLength=100
-	// +kubebuilder:validation:Pattern=`^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|[0-9A-Za-z*,/?-]+( +[0-9A-Za-z*,/?-]+){4})$`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|[0-9A-Za-z*,/?-]+( +[0-9A-Za-z*,/?-]+){4})$')",message="must be a five-field cron expression (minute hour day-of-month month day-of-week), such as 0 3 * * *, or one of @hourly, @daily, @midnight, @weekly, @monthly, @yearly, @annually",reason=FieldValueInvalid
 	Schedule string `json:"schedule"`
 
 	// timeZone is the IANA time zone the schedule is read in, for example `Europe/Paris`.
@@ -168,8 +175,11 @@ type RetentionPolicySpec struct {
 	// +kubebuilder:default={}
 	Budget *RetentionBudget `json:"budget,omitempty"`
 
-	// approval records a person's go-ahead for a plan larger than the budget. It covers any
-	// plan up to approval.maxDeletions contacts; a larger plan needs a new approval.
+	// approval records a person's go-ahead for one plan larger than the budget: the run
+	// named by approval.runID, planned with the spec whose hash is approval.specHash, up to
+	// approval.maxDeletions contacts. Copy runID and specHash from status.awaitingApproval.
+	// A later run, a changed spec (rules, legal holds, database, budget) or a larger plan
+	// needs a new approval.
 	// +optional
 	Approval *RetentionApproval `json:"approval,omitempty"`
 }
@@ -297,8 +307,25 @@ type RetentionApproval struct {
 	// +required
 	ApprovedAt metav1.Time `json:"approvedAt"`
 
-	// maxDeletions is the plan size the approval covers: a run may erase up to this many
-	// contacts. Compare with status.pending before approving.
+	// runID is the run the approval is for, as status.awaitingApproval.runID gives it. The
+	// approval lets that run go, and no other: the next scheduled run is checked against the
+	// budget again.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=64
+	RunID string `json:"runID"`
+
+	// specHash is the status.awaitingApproval.specHash of the plan approved: a hash of the
+	// rules, legal holds, database and budget it was counted with. When any of them changes,
+	// the approval no longer applies.
+	// +required
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9a-f]{64}$')",message="must be the 64 lowercase hexadecimal digits of status.awaitingApproval.specHash",reason=FieldValueInvalid
+	SpecHash string `json:"specHash"`
+
+	// maxDeletions is the plan size the approval covers: the approved run may erase or
+	// anonymise up to this many contacts, and stops there. Compare with
+	// status.awaitingApproval.planned before approving.
 	// +required
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=100000000
@@ -367,6 +394,117 @@ type RetentionPolicyStatus struct {
 	// in that rule instead of starting over, so no contact is counted twice.
 	// +optional
 	Checkpoint *SweepCheckpoint `json:"checkpoint,omitempty"`
+
+	// specHash is a hash (SHA-256, hex) of what decides what a run erases: the database, the
+	// rules, the legal holds and the budget (not the schedule, mode, batch size or
+	// approval). A run records the hash it started with and stops when it changes; an
+	// approval names the hash of the plan it approves.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	SpecHash string `json:"specHash,omitempty"`
+
+	// awaitingApproval is the due run that the budget stopped, with what an approval must
+	// name to let it go. It stays until that run starts.
+	// +optional
+	AwaitingApproval *ApprovalRequest `json:"awaitingApproval,omitempty"`
+
+	// currentRun is the run the operator started and has not finished: the only run it
+	// resumes. A sweep checkpoint in the CRM database that names another run is reported
+	// and left alone.
+	// +optional
+	CurrentRun *CurrentRun `json:"currentRun,omitempty"`
+}
+
+// ApprovalRequest is a due run that waits for an approval.
+type ApprovalRequest struct {
+	// runID is the run waiting; copy it into spec.approval.runID.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=64
+	RunID string `json:"runID"`
+
+	// scheduledAt is the scheduled time the run stands for; the rules' cutoffs are counted
+	// back from it.
+	// +required
+	ScheduledAt metav1.Time `json:"scheduledAt"`
+
+	// specHash is the hash of the spec the plan was counted with; copy it into
+	// spec.approval.specHash.
+	// +required
+	// +kubebuilder:validation:MaxLength=64
+	SpecHash string `json:"specHash"`
+
+	// planned is the number of contacts the rules select now: spec.approval.maxDeletions
+	// must be at least this.
+	// +required
+	// +kubebuilder:validation:Minimum=0
+	Planned int64 `json:"planned"`
+
+	// limit is the largest plan the budget allows without an approval.
+	// +required
+	// +kubebuilder:validation:Minimum=0
+	Limit int64 `json:"limit"`
+}
+
+// CurrentRun is the operator's record of the run it started: what it was started with and
+// how far it may go. Runs start only on schedule, within the budget or an approval; this
+// record, not the checkpoint kept in the CRM database, says which run may be resumed and
+// with which cutoffs.
+type CurrentRun struct {
+	// runID is the run in progress; the sweep checkpoint in the database must name it. It is
+	// empty after a run stopped on a change (result Stopped), until a new run takes over the
+	// same scheduled time.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	RunID string `json:"runID,omitempty"`
+
+	// attempt numbers the runs of one scheduled time: 1 for the first, 2 for the run that
+	// takes over after a stop, and so on. Run ids after the first end in `-<attempt>`.
+	// +required
+	// +kubebuilder:validation:Minimum=1
+	Attempt int32 `json:"attempt"`
+
+	// scheduledAt is the scheduled time the run stands for. Each rule's cutoff is
+	// scheduledAt minus its retainFor, never a later time.
+	// +required
+	ScheduledAt metav1.Time `json:"scheduledAt"`
+
+	// startedAt is when the run started.
+	// +optional
+	StartedAt *metav1.Time `json:"startedAt,omitempty"`
+
+	// mode is the mode the run was started in (Enforce).
+	// +optional
+	Mode RetentionMode `json:"mode,omitempty"`
+
+	// specHash is status.specHash when the run started. A run whose spec hash changes stops.
+	// +required
+	// +kubebuilder:validation:MaxLength=64
+	SpecHash string `json:"specHash"`
+
+	// rules are the names of the rules the run was started with, in order.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=32
+	Rules []ItemName `json:"rules,omitempty"`
+
+	// limit is the most contacts the run may erase or anonymise: what the budget allowed
+	// when it started, or the maxDeletions of the approval that let it run. The run stops
+	// there, however many contacts become eligible meanwhile.
+	// +required
+	// +kubebuilder:validation:Minimum=0
+	Limit int64 `json:"limit"`
+
+	// approved is true when spec.approval let the run start.
+	// +optional
+	Approved bool `json:"approved,omitempty"`
+
+	// spent is the number of contacts erased or anonymised, for the same scheduled time, by
+	// earlier runs that stopped on a change. They count against the budget of the runs that
+	// take over.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	Spent int64 `json:"spent,omitempty"`
 }
 
 // RulePending is the pending count of one rule.

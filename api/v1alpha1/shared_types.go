@@ -20,8 +20,8 @@ const CategoryName = "crmprivacy"
 // are not accepted: on PostgreSQL, set spec.connection.schema instead. A name such as
 // `contacts; DROP TABLE x` or `a"b` is rejected by the API server.
 // +kubebuilder:validation:MinLength=1
-// +kubebuilder:validation:MaxLength=63
-// +kubebuilder:validation:Pattern=`^[A-Za-z_][A-Za-z0-9_$]{0,62}$`
+// +kubebuilder:validation:MaxLength=256
+// +kubebuilder:validation:XValidation:rule="self.matches('^[A-Za-z_][A-Za-z0-9_$]{0,62}$')",message="must be an SQL identifier: a letter or underscore, then letters, digits, underscores or dollar signs, at most 63 characters, such as contacts or first_name",reason=FieldValueInvalid
 type SQLIdentifier string
 
 // LogicalFieldName names a property of a contact independently of the CRM's schema, such as
@@ -187,13 +187,12 @@ type ContactSelector struct {
 	MatchExpressions []FieldRequirement `json:"matchExpressions,omitempty"`
 }
 
-// RetentionTerm is a length of time in days, months or years: a number from 1 to 9999
-// followed by `d` (days), `m` (calendar months) or `y` (calendar years), such as `30d`,
-// `24m` or `10y`. Months and years follow the calendar: 24m before 31 March 2026 is
-// 31 March 2024.
-// +kubebuilder:validation:MinLength=2
-// +kubebuilder:validation:MaxLength=5
-// +kubebuilder:validation:Pattern=`^[1-9][0-9]{0,3}(d|m|y)$`
+// RetentionTerm is a length of time in days, months or years: a number followed by `d`
+// (days), `m` (calendar months) or `y` (calendar years), such as `30d`, `24m` or `10y`, at
+// most 100 years (`100y`, `1200m` or `36500d`), so that every engine can compute its
+// cutoff. Months and years follow the calendar: 24m before 31 March 2026 is 31 March 2024.
+// +kubebuilder:validation:MaxLength=16
+// +kubebuilder:validation:XValidation:rule="self.matches('^[1-9][0-9]{0,4}[dmy]$') && int(self.substring(0, size(self) - 1)) <= (self.endsWith('d') ? 36500 : self.endsWith('m') ? 1200 : 100)",message="must be a number and a unit d, m or y, such as 24m or 10y, at most 100 years (100y, 1200m or 36500d)",reason=FieldValueInvalid
 type RetentionTerm string
 
 // URI is the address of a document: a URL (`https://intranet.example.com/dpia/42`) or any

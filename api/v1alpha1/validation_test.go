@@ -491,8 +491,9 @@ func baseRetentionPolicy() *v1.RetentionPolicy {
 				Name: "dispute", Reason: "Dispute 2026-014",
 				Selector: v1.ContactSelector{MatchExpressions: []v1.FieldRequirement{{Field: v1.FieldCompany, Operator: v1.SelectorOpIn, Values: []string{"Globex"}}}},
 			}},
-			Budget:   &v1.RetentionBudget{MaxDeletionPercent: ptr.To[int32](10), MaxDeletionsPerRun: ptr.To[int64](2000)},
-			Approval: &v1.RetentionApproval{ApprovedBy: "dpo@example.com", ApprovedAt: t0, MaxDeletions: 12000},
+			Budget: &v1.RetentionBudget{MaxDeletionPercent: ptr.To[int32](10), MaxDeletionsPerRun: ptr.To[int64](2000)},
+			Approval: &v1.RetentionApproval{ApprovedBy: "dpo@example.com", ApprovedAt: t0, RunID: "20261122T013000Z-0a1b2c3d",
+				SpecHash: strings.Repeat("0123456789abcdef", 4), MaxDeletions: 12000},
 		},
 	}
 }
@@ -660,38 +661,38 @@ func TestInvalidObjectsAreRejected(t *testing.T) {
 		want  string
 	}{
 		// CRMDatabase: identifiers.
-		{"contacts table injection", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Contacts.Table = "contacts; DROP TABLE x" }), "spec.mapping.contacts.table", "should match"},
-		{"contacts key quote", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Contacts.Key = `a"b` }), "spec.mapping.contacts.key", "should match"},
-		{"soft delete column", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Contacts.SoftDeleteColumn = "deleted --" }), "spec.mapping.contacts.softDeleteColumn", "should match"},
-		{"extension table", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Extension.Table = "contacts_cstm;" }), "spec.mapping.extension.table", "should match"},
-		{"extension key", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Extension.Key = "id_c'" }), "spec.mapping.extension.key", "should match"},
-		{"field column", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Fields[0].Column = "email) OR (1=1" }), "spec.mapping.fields[0].column", "should match"},
+		{"contacts table injection", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Contacts.Table = "contacts; DROP TABLE x" }), "spec.mapping.contacts.table", sqlIdentifierMessage},
+		{"contacts key quote", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Contacts.Key = `a"b` }), "spec.mapping.contacts.key", sqlIdentifierMessage},
+		{"soft delete column", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Contacts.SoftDeleteColumn = "deleted --" }), "spec.mapping.contacts.softDeleteColumn", sqlIdentifierMessage},
+		{"extension table", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Extension.Table = "contacts_cstm;" }), "spec.mapping.extension.table", sqlIdentifierMessage},
+		{"extension key", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Extension.Key = "id_c'" }), "spec.mapping.extension.key", sqlIdentifierMessage},
+		{"field column", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Fields[0].Column = "email) OR (1=1" }), "spec.mapping.fields[0].column", sqlIdentifierMessage},
 		{"field name not camelCase", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Fields[0].Name = "E-mail" }), "spec.mapping.fields[0].name", "should match"},
 		{"duplicate field name", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Fields[1].Name = v1.FieldEmail }), "spec.mapping.fields[1]", "Duplicate value"},
 		{"field source", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Fields[0].Source = "Notes" }), "spec.mapping.fields[0].source", "Unsupported value"},
-		{"interaction table", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Interactions[0].Table = "calls`" }), "spec.mapping.interactions[0].table", "should match"},
-		{"interaction contact key", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Interactions[0].ContactKey = "contact_id;" }), "spec.mapping.interactions[0].contactKey", "should match"},
-		{"interaction time", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Interactions[0].Time = "now()" }), "spec.mapping.interactions[0].time", "should match"},
-		{"interaction kind", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Interactions[0].Kind = "kind/**/" }), "spec.mapping.interactions[0].kind", "should match"},
-		{"interaction direction", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Interactions[0].Direction = "dir ection" }), "spec.mapping.interactions[0].direction", "should match"},
-		{"link table", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Interactions[1].Link.Table = "calls_contacts; --" }), "spec.mapping.interactions[1].link.table", "should match"},
-		{"link contact key", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Interactions[1].Link.ContactKey = `contact_id"` }), "spec.mapping.interactions[1].link.contactKey", "should match"},
-		{"link interaction key", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Interactions[1].Link.InteractionKey = "1call_id" }), "spec.mapping.interactions[1].link.interactionKey", "should match"},
-		{"interaction soft delete column", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Interactions[1].SoftDeleteColumn = "deleted;" }), "spec.mapping.interactions[1].softDeleteColumn", "should match"},
-		{"link soft delete column", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Interactions[1].Link.SoftDeleteColumn = "deleted OR 1" }), "spec.mapping.interactions[1].link.softDeleteColumn", "should match"},
+		{"interaction table", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Interactions[0].Table = "calls`" }), "spec.mapping.interactions[0].table", sqlIdentifierMessage},
+		{"interaction contact key", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Interactions[0].ContactKey = "contact_id;" }), "spec.mapping.interactions[0].contactKey", sqlIdentifierMessage},
+		{"interaction time", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Interactions[0].Time = "now()" }), "spec.mapping.interactions[0].time", sqlIdentifierMessage},
+		{"interaction kind", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Interactions[0].Kind = "kind/**/" }), "spec.mapping.interactions[0].kind", sqlIdentifierMessage},
+		{"interaction direction", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Interactions[0].Direction = "dir ection" }), "spec.mapping.interactions[0].direction", sqlIdentifierMessage},
+		{"link table", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Interactions[1].Link.Table = "calls_contacts; --" }), "spec.mapping.interactions[1].link.table", sqlIdentifierMessage},
+		{"link contact key", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Interactions[1].Link.ContactKey = `contact_id"` }), "spec.mapping.interactions[1].link.contactKey", sqlIdentifierMessage},
+		{"link interaction key", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Interactions[1].Link.InteractionKey = "1call_id" }), "spec.mapping.interactions[1].link.interactionKey", sqlIdentifierMessage},
+		{"interaction soft delete column", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Interactions[1].SoftDeleteColumn = "deleted;" }), "spec.mapping.interactions[1].softDeleteColumn", sqlIdentifierMessage},
+		{"link soft delete column", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Interactions[1].Link.SoftDeleteColumn = "deleted OR 1" }), "spec.mapping.interactions[1].link.softDeleteColumn", sqlIdentifierMessage},
 		{"interaction without contact key or link", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Interactions[0].ContactKey = "" }), "spec.mapping.interactions[0].contactKey", "contactKey is required"},
 		{"interaction with contact key and link", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Interactions[1].ContactKey = "contact_id" }), "spec.mapping.interactions[1].contactKey", "link.contactKey"},
 		{"link without interaction key", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Interactions[1].Key = "" }), "spec.mapping.interactions[1].key", "required with a link table"},
 		{"kind and fixedKind", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Interactions[0].FixedKind = "call" }), "spec.mapping.interactions[0].fixedKind", "not both"},
 		{"interaction name", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Interactions[0].Name = "Calls!" }), "spec.mapping.interactions[0].name", "should match"},
-		{"dependent table", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Dependents[0].Table = "notes; DELETE FROM contacts" }), "spec.mapping.dependents[0].table", "should match"},
-		{"dependent column", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Dependents[0].Column = "contact_id=1" }), "spec.mapping.dependents[0].column", "should match"},
+		{"dependent table", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Dependents[0].Table = "notes; DELETE FROM contacts" }), "spec.mapping.dependents[0].table", sqlIdentifierMessage},
+		{"dependent column", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Dependents[0].Column = "contact_id=1" }), "spec.mapping.dependents[0].column", sqlIdentifierMessage},
 		{"dependent action", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Dependents[0].Action = "Cascade" }), "spec.mapping.dependents[0].action", "Unsupported value"},
 		{"restricted column too long", crmdb(func(s *v1.CRMDatabaseSpec) {
 			s.Mapping.RestrictedFields[0].Column = v1.SQLIdentifier(strings.Repeat("a", 64))
-		}), "spec.mapping.restrictedFields[0].column", "Too long"},
+		}), "spec.mapping.restrictedFields[0].column", sqlIdentifierMessage},
 		{"personal field", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.PersonalFields[0] = "first_name" }), "spec.mapping.personalFields[0]", "should match"},
-		{"schema", crmdb(func(s *v1.CRMDatabaseSpec) { s.Connection.Schema = "crm; SET ROLE postgres" }), "spec.connection.schema", "should match"},
+		{"schema", crmdb(func(s *v1.CRMDatabaseSpec) { s.Connection.Schema = "crm; SET ROLE postgres" }), "spec.connection.schema", sqlIdentifierMessage},
 		// CRMDatabase: enums, bounds, cross-field rules.
 		{"engine", crmdb(func(s *v1.CRMDatabaseSpec) { s.Engine = "oracle" }), "spec.engine", "Unsupported value"},
 		{"tls mode", crmdb(func(s *v1.CRMDatabaseSpec) { s.Connection.TLS.Mode = "prefer" }), "spec.connection.tls.mode", "Unsupported value"},
@@ -715,14 +716,16 @@ func TestInvalidObjectsAreRejected(t *testing.T) {
 		}), "spec.mapping.fields", "Too many"},
 
 		// RetentionPolicy.
-		{"retainFor unit", rp(func(s *v1.RetentionPolicySpec) { s.Rules[0].RetainFor = "24w" }), "spec.rules[0].retainFor", "should match"},
-		{"retainFor zero", rp(func(s *v1.RetentionPolicySpec) { s.Rules[0].RetainFor = "0d" }), "spec.rules[0].retainFor", "should match"},
-		{"retainFor negative", rp(func(s *v1.RetentionPolicySpec) { s.Rules[0].RetainFor = "-1y" }), "spec.rules[0].retainFor", "should match"},
-		{"retainFor too large", rp(func(s *v1.RetentionPolicySpec) { s.Rules[0].RetainFor = "10000d" }), "spec.rules[0].retainFor", ""},
-		{"schedule with four fields", rp(func(s *v1.RetentionPolicySpec) { s.Schedule = "0 3 * *" }), "spec.schedule", "should match"},
-		{"schedule with six fields", rp(func(s *v1.RetentionPolicySpec) { s.Schedule = "0 0 3 * * *" }), "spec.schedule", "should match"},
+		{"retainFor unit", rp(func(s *v1.RetentionPolicySpec) { s.Rules[0].RetainFor = "24w" }), "spec.rules[0].retainFor", retentionTermMessage},
+		{"retainFor zero", rp(func(s *v1.RetentionPolicySpec) { s.Rules[0].RetainFor = "0d" }), "spec.rules[0].retainFor", retentionTermMessage},
+		{"retainFor negative", rp(func(s *v1.RetentionPolicySpec) { s.Rules[0].RetainFor = "-1y" }), "spec.rules[0].retainFor", retentionTermMessage},
+		{"retainFor too large", rp(func(s *v1.RetentionPolicySpec) { s.Rules[0].RetainFor = "100000d" }), "spec.rules[0].retainFor", retentionTermMessage},
+		{"schedule with four fields", rp(func(s *v1.RetentionPolicySpec) { s.Schedule = "0 3 * *" }), "spec.schedule", scheduleMessage},
+		{"schedule with six fields", rp(func(s *v1.RetentionPolicySpec) { s.Schedule = "0 0 3 * * *" }), "spec.schedule", scheduleMessage},
 		{"schedule too long", rp(func(s *v1.RetentionPolicySpec) { s.Schedule = "0 " + strings.Repeat("1,", 60) + "1 * * *" }), "spec.schedule", "Too long"},
-		{"schedule every", rp(func(s *v1.RetentionPolicySpec) { s.Schedule = "@every 1h" }), "spec.schedule", "should match"},
+		{"schedule every", rp(func(s *v1.RetentionPolicySpec) { s.Schedule = "@every 1h" }), "spec.schedule", scheduleMessage},
+		{"approval without run", rp(func(s *v1.RetentionPolicySpec) { s.Approval.RunID = "" }), "spec.approval.runID", "at least 1 chars long"},
+		{"approval spec hash", rp(func(s *v1.RetentionPolicySpec) { s.Approval.SpecHash = "latest" }), "spec.approval.specHash", "must be the 64 lowercase hexadecimal digits of status.awaitingApproval.specHash"},
 		{"time zone", rp(func(s *v1.RetentionPolicySpec) { s.TimeZone = "Europe/Paris; rm -rf /" }), "spec.timeZone", "should match"},
 		{"mode", rp(func(s *v1.RetentionPolicySpec) { s.Mode = "Aggressive" }), "spec.mode", "Unsupported value"},
 		{"enforce with zero budget", rp(func(s *v1.RetentionPolicySpec) {
@@ -802,10 +805,10 @@ func TestInvalidObjectsAreRejected(t *testing.T) {
 		{"empty interest", lia(func(s *v1.LegitimateInterestAssessmentSpec) { s.PurposeTest.Interest = "" }), "spec.purposeTest.interest", ""},
 
 		// AccessRole.
-		{"role name injection", ar(func(s *v1.AccessRoleSpec) { s.RoleName = "crm_sales; DROP ROLE postgres" }), "spec.roleName", "should match"},
-		{"member user quote", ar(func(s *v1.AccessRoleSpec) { s.Members[0].User = `bob"--` }), "spec.members[0].user", "should match"},
-		{"grant table", ar(func(s *v1.AccessRoleSpec) { s.Grants[0].Table = "contacts x" }), "spec.grants[0].table", "should match"},
-		{"grant column", ar(func(s *v1.AccessRoleSpec) { s.Grants[0].Columns[1] = "email,phone" }), "spec.grants[0].columns[1]", "should match"},
+		{"role name injection", ar(func(s *v1.AccessRoleSpec) { s.RoleName = "crm_sales; DROP ROLE postgres" }), "spec.roleName", sqlIdentifierMessage},
+		{"member user quote", ar(func(s *v1.AccessRoleSpec) { s.Members[0].User = `bob"--` }), "spec.members[0].user", sqlIdentifierMessage},
+		{"grant table", ar(func(s *v1.AccessRoleSpec) { s.Grants[0].Table = "contacts x" }), "spec.grants[0].table", sqlIdentifierMessage},
+		{"grant column", ar(func(s *v1.AccessRoleSpec) { s.Grants[0].Columns[1] = "email,phone" }), "spec.grants[0].columns[1]", sqlIdentifierMessage},
 		{"privilege", ar(func(s *v1.AccessRoleSpec) { s.Grants[0].Privileges[0] = "TRUNCATE" }), "spec.grants[0].privileges[0]", "Unsupported value"},
 		{"all privileges", ar(func(s *v1.AccessRoleSpec) { s.Grants[0].Privileges = []v1.Privilege{"ALL"} }), "spec.grants[0].privileges[0]", "Unsupported value"},
 		{"no grants", ar(func(s *v1.AccessRoleSpec) { s.Grants = nil }), "spec.grants", "Required value"},
@@ -851,6 +854,70 @@ func TestInvalidObjectsAreRejected(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			err := create(t, ns, fmt.Sprintf("invalid-%d", i), tc.obj())
 			assertRejected(t, err, tc.field, tc.want)
+		})
+	}
+}
+
+// The messages of values that do not have the expected form: they say the form, never a
+// regular expression or a byte count (issue 14, point 12).
+const (
+	retentionTermMessage = "must be a number and a unit d, m or y, such as 24m or 10y, at most 100 years (100y, 1200m or 36500d)"
+	scheduleMessage      = "must be a five-field cron expression (minute hour day-of-month month day-of-week), such as 0 3 * * *, or one of @hourly, @daily, @midnight, @weekly, @monthly, @yearly, @annually"
+	sqlIdentifierMessage = "must be an SQL identifier: a letter or underscore, then letters, digits, underscores or dollar signs, at most 63 characters, such as contacts or first_name"
+)
+
+// TestRejectionsSayTheExpectedForm checks that a retention term, a schedule or an SQL
+// identifier of the wrong form is refused with one message naming the field and the form
+// expected, and nothing else: no regular expression, no "may not be more than N bytes". A
+// term too long for
+// every engine (9999y) is refused at admission, not at every run.
+func TestRejectionsSayTheExpectedForm(t *testing.T) {
+	ns := createNamespace(t, "readable")
+	cases := []struct {
+		name  string
+		obj   func() client.Object
+		field string
+		want  string
+	}{
+		{"retainFor 9999y", rp(func(s *v1.RetentionPolicySpec) { s.Rules[0].RetainFor = "9999y" }), "spec.rules[0].retainFor", retentionTermMessage},
+		{"retainFor 101y", rp(func(s *v1.RetentionPolicySpec) { s.Rules[0].RetainFor = "101y" }), "spec.rules[0].retainFor", retentionTermMessage},
+		{"retainFor 1201m", rp(func(s *v1.RetentionPolicySpec) { s.Rules[0].RetainFor = "1201m" }), "spec.rules[0].retainFor", retentionTermMessage},
+		{"retainFor 36501d", rp(func(s *v1.RetentionPolicySpec) { s.Rules[0].RetainFor = "36501d" }), "spec.rules[0].retainFor", retentionTermMessage},
+		{"retainFor six bytes", rp(func(s *v1.RetentionPolicySpec) { s.Rules[0].RetainFor = "10000d" }), "", ""},
+		{"retainFor in weeks", rp(func(s *v1.RetentionPolicySpec) { s.Rules[0].RetainFor = "24w" }), "spec.rules[0].retainFor", retentionTermMessage},
+		{"retainFor with a space", rp(func(s *v1.RetentionPolicySpec) { s.Rules[0].RetainFor = "24 m" }), "spec.rules[0].retainFor", retentionTermMessage},
+		{"retainFor empty", rp(func(s *v1.RetentionPolicySpec) { s.Rules[0].RetainFor = "" }), "spec.rules[0].retainFor", retentionTermMessage},
+		{"schedule with four fields", rp(func(s *v1.RetentionPolicySpec) { s.Schedule = "0 3 * *" }), "spec.schedule", scheduleMessage},
+		{"schedule descriptor", rp(func(s *v1.RetentionPolicySpec) { s.Schedule = "@every 1h" }), "spec.schedule", scheduleMessage},
+		{"schedule short", rp(func(s *v1.RetentionPolicySpec) { s.Schedule = "@" }), "spec.schedule", scheduleMessage},
+		{"table injection", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Contacts.Table = "contacts; DROP TABLE x" }), "spec.mapping.contacts.table", sqlIdentifierMessage},
+		{"column of 64 characters", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Contacts.Key = v1.SQLIdentifier(strings.Repeat("a", 64)) }), "spec.mapping.contacts.key", sqlIdentifierMessage},
+		{"role starting with a digit", ar(func(s *v1.AccessRoleSpec) { s.RoleName = "1crm" }), "spec.roleName", sqlIdentifierMessage},
+		{"grant column list", ar(func(s *v1.AccessRoleSpec) { s.Grants[0].Columns[1] = "email,phone" }), "spec.grants[0].columns[1]", sqlIdentifierMessage},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := create(t, ns, fmt.Sprintf("readable-%d", i), tc.obj())
+			if tc.field == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			assertRejected(t, err, tc.field, tc.want)
+			var status apierrors.APIStatus
+			if !errors.As(err, &status) || status.Status().Details == nil {
+				t.Fatalf("no details in %v", err)
+			}
+			var messages []string
+			for _, cause := range status.Status().Details.Causes {
+				if cause.Field == tc.field {
+					messages = append(messages, cause.Message)
+				}
+			}
+			if len(messages) != 1 || !strings.HasPrefix(messages[0], "Invalid value: ") || !strings.HasSuffix(messages[0], ": "+tc.want) {
+				t.Errorf("%s: refused with %q; want one message, Invalid value: …: %s", tc.field, messages, tc.want)
+			}
 		})
 	}
 }

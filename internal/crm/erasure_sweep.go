@@ -30,6 +30,9 @@ type SweepRun struct {
 	HMACKey []byte
 	// Now is the erasure time recorded in the ledger.
 	Now time.Time
+	// MaxErasures, when positive, caps the contacts the batch erases or anonymises: what is
+	// left of the run's budget. The checkpoint then stops after the last contact handled.
+	MaxErasures int
 }
 
 // SweepCheckpoint is where a run stopped: the rule it was on and the last contact key
@@ -128,6 +131,10 @@ func (db *Database) sweepInTx(ctx context.Context, tx *sql.Tx, p *planner, plan 
 		keys, err := db.nextKeys(ctx, tx, p, plan, cp, run.BatchSize)
 		if err != nil {
 			return BatchResult{}, err
+		}
+		if run.MaxErasures > 0 && len(keys) > run.MaxErasures {
+			keys = keys[:run.MaxErasures]
+			end = keyText(keys[len(keys)-1])
 		}
 		cp.LastKey = end
 		rule := plan.Rules[cp.RuleIndex]

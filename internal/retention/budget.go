@@ -14,10 +14,31 @@ type Budget struct {
 	MaxDeletionsPerRun int64
 }
 
-// Approval is a person's go-ahead for a plan beyond the budget.
+// Approval is a person's go-ahead for one plan beyond the budget.
 type Approval struct {
-	// MaxDeletions is the plan size the approval covers; a larger plan needs a new approval.
+	// RunID is the run approved; it approves no other run.
+	RunID string
+	// SpecHash is the hash of the spec the approved plan was counted with; once the spec
+	// changes, the approval no longer applies.
+	SpecHash string
+	// MaxDeletions is the plan size the approval covers, and the most the run may erase; a
+	// larger plan needs a new approval.
 	MaxDeletions int64
+}
+
+// Plan is what a run would erase: the run it is for and its counts.
+type Plan struct {
+	// RunID is the run the plan is for.
+	RunID string
+	// SpecHash is the hash of the spec the plan was counted with.
+	SpecHash string
+	// Pending is how many contacts the rules select now.
+	Pending int64
+	// Total is how many contacts the database holds (the base of the percentage).
+	Total int64
+	// Spent is how many contacts earlier runs for the same scheduled time already erased
+	// (runs stopped by a change of spec): they count against the budget.
+	Spent int64
 }
 
 // Verdict is the outcome of checking a plan against the budget.
@@ -26,8 +47,13 @@ type Verdict struct {
 	Allowed bool
 	// OverBudget is true when the plan exceeds the budget (whether or not it is approved).
 	OverBudget bool
+	// Approved is true when the approval is what lets the run go.
+	Approved bool
 	// Limit is the largest plan the budget allows without approval.
 	Limit int64
+	// Cap is, when Allowed, the most the run may erase or anonymise: what is left of the
+	// budget, or the approval's MaxDeletions. The run stops there.
+	Cap int64
 	// Reason explains the verdict in a sentence for status and events (counts only).
 	Reason string
 }
@@ -41,24 +67,37 @@ func (b Budget) Limit(total int64) int64 {
 	return limit
 }
 
-// Check decides whether a plan of pending erasures among total contacts may run.
-func Check(b Budget, approval *Approval, pending, total int64) Verdict {
-	v := Verdict{Limit: b.Limit(total)}
-	if pending <= v.Limit {
-		v.Allowed = true
-		v.Reason = fmt.Sprintf("plan of %d erasures is within the budget of %d", pending, v.Limit)
+// Check decides whether a plan may run, and how far.
+func Check(b Budget, approval *Approval, plan Plan) Verdict {
+	v := Verdict{Limit: b.Limit(plan.Total)}
+	left := max(v.Limit-plan.Spent, 0)
+	spent := ""
+	if plan.Spent > 0 {
+		spent = fmt.Sprintf(" (%d of it already used by a stopped run of the same scheduled time)", plan.Spent)
+	}
+	if plan.Pending <= left {
+		v.Allowed, v.Cap = true, left
+		v.Reason = fmt.Sprintf("plan of %d erasures is within the budget of %d%s", plan.Pending, v.Limit, spent)
 		return v
 	}
 	v.OverBudget = true
-	if approval != nil && approval.MaxDeletions >= pending {
-		v.Allowed = true
-		v.Reason = fmt.Sprintf("plan of %d erasures exceeds the budget of %d and is covered by an approval of up to %d", pending, v.Limit, approval.MaxDeletions)
-		return v
+	approve := fmt.Sprintf("set spec.approval with runID %s, specHash %s and maxDeletions at least %d to let it run", plan.RunID, plan.SpecHash, plan.Pending)
+	switch {
+	case approval == nil:
+		v.Reason = fmt.Sprintf("plan of %d erasures exceeds the budget of %d%s (%d%% of %d contacts, cap %d); %s",
+			plan.Pending, v.Limit, spent, b.MaxDeletionPercent, plan.Total, b.MaxDeletionsPerRun, approve)
+	case approval.RunID != plan.RunID:
+		v.Reason = fmt.Sprintf("plan of %d erasures exceeds the budget of %d%s, and the approval is for run %s, not for run %s; %s",
+			plan.Pending, v.Limit, spent, approval.RunID, plan.RunID, approve)
+	case approval.SpecHash != plan.SpecHash:
+		v.Reason = fmt.Sprintf("plan of %d erasures exceeds the budget of %d%s, and the approval was given for another spec: the rules, legal holds, database or budget changed since; %s",
+			plan.Pending, v.Limit, spent, approve)
+	case approval.MaxDeletions < plan.Pending:
+		v.Reason = fmt.Sprintf("plan of %d erasures exceeds the budget of %d%s and the approval covers only %d; %s",
+			plan.Pending, v.Limit, spent, approval.MaxDeletions, approve)
+	default:
+		v.Allowed, v.Approved, v.Cap = true, true, approval.MaxDeletions
+		v.Reason = fmt.Sprintf("plan of %d erasures exceeds the budget of %d%s and is covered by the approval of run %s, up to %d", plan.Pending, v.Limit, spent, plan.RunID, approval.MaxDeletions)
 	}
-	if approval != nil {
-		v.Reason = fmt.Sprintf("plan of %d erasures exceeds the budget of %d and the approval covers only %d; approve at least %d (spec.approval.maxDeletions) or widen the budget", pending, v.Limit, approval.MaxDeletions, pending)
-		return v
-	}
-	v.Reason = fmt.Sprintf("plan of %d erasures exceeds the budget of %d (%d%% of %d contacts, cap %d); set spec.approval.maxDeletions to at least %d to let it run", pending, v.Limit, b.MaxDeletionPercent, total, b.MaxDeletionsPerRun, pending)
 	return v
 }

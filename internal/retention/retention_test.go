@@ -17,9 +17,15 @@ func TestParseTerm(t *testing.T) {
 		{in: "30d", want: Term{30, 'd'}},
 		{in: "24m", want: Term{24, 'm'}},
 		{in: "10y", want: Term{10, 'y'}},
-		{in: "9999d", want: Term{9999, 'd'}},
+		{in: "36500d", want: Term{36500, 'd'}},
+		{in: "1200m", want: Term{1200, 'm'}},
+		{in: "100y", want: Term{100, 'y'}},
+		{in: "36501d", wantErr: true},
+		{in: "1201m", wantErr: true},
+		{in: "101y", wantErr: true},
+		{in: "9999y", wantErr: true},
 		{in: "0d", wantErr: true},
-		{in: "10000d", wantErr: true},
+		{in: "100000d", wantErr: true},
 		{in: "24", wantErr: true},
 		{in: "24w", wantErr: true},
 		{in: "-1y", wantErr: true},
@@ -146,35 +152,50 @@ func TestParseScheduleErrors(t *testing.T) {
 }
 
 func TestBudgetCheck(t *testing.T) {
+	const run, hash = "20261122T100000Z-abcd1234", "1111111111111111111111111111111111111111111111111111111111111111"
+	approve := func(runID, specHash string, maxDeletions int64) *Approval {
+		return &Approval{RunID: runID, SpecHash: specHash, MaxDeletions: maxDeletions}
+	}
 	for _, tc := range []struct {
-		name            string
-		budget          Budget
-		approval        *Approval
-		pending, total  int64
-		wantAllowed     bool
-		wantOver        bool
-		wantLimit       int64
-		wantReasonParts []string
+		name                  string
+		budget                Budget
+		approval              *Approval
+		pending, total, spent int64
+		wantAllowed           bool
+		wantOver              bool
+		wantApproved          bool
+		wantLimit, wantCap    int64
+		wantReasonParts       []string
 	}{
 		{name: "within percent", budget: Budget{MaxDeletionPercent: 10}, pending: 100, total: 1000,
-			wantAllowed: true, wantLimit: 100},
+			wantAllowed: true, wantLimit: 100, wantCap: 100},
 		{name: "over percent, no approval", budget: Budget{MaxDeletionPercent: 10}, pending: 101, total: 1000,
-			wantOver: true, wantLimit: 100, wantReasonParts: []string{"101", "100", "spec.approval.maxDeletions"}},
+			wantOver: true, wantLimit: 100, wantReasonParts: []string{"101", "100", "runID " + run, "specHash " + hash, "maxDeletions at least 101"}},
 		{name: "absolute cap is tighter", budget: Budget{MaxDeletionPercent: 50, MaxDeletionsPerRun: 20}, pending: 21, total: 1000,
 			wantOver: true, wantLimit: 20},
-		{name: "approval covers the plan", budget: Budget{MaxDeletionPercent: 10}, approval: &Approval{MaxDeletions: 500}, pending: 500, total: 1000,
-			wantAllowed: true, wantOver: true, wantLimit: 100},
-		{name: "approval too small", budget: Budget{MaxDeletionPercent: 10}, approval: &Approval{MaxDeletions: 400}, pending: 500, total: 1000,
+		{name: "the cap is the budget, not the plan", budget: Budget{MaxDeletionPercent: 50, MaxDeletionsPerRun: 20}, pending: 3, total: 1000,
+			wantAllowed: true, wantLimit: 20, wantCap: 20},
+		{name: "approval covers the plan", budget: Budget{MaxDeletionPercent: 10}, approval: approve(run, hash, 500), pending: 500, total: 1000,
+			wantAllowed: true, wantOver: true, wantApproved: true, wantLimit: 100, wantCap: 500},
+		{name: "approval too small", budget: Budget{MaxDeletionPercent: 10}, approval: approve(run, hash, 400), pending: 500, total: 1000,
 			wantOver: true, wantLimit: 100, wantReasonParts: []string{"covers only 400"}},
+		{name: "approval of another run", budget: Budget{MaxDeletionPercent: 10}, approval: approve("20261121T100000Z-abcd1234", hash, 500), pending: 500, total: 1000,
+			wantOver: true, wantLimit: 100, wantReasonParts: []string{"approval is for run 20261121T100000Z-abcd1234, not for run " + run}},
+		{name: "approval of another spec", budget: Budget{MaxDeletionPercent: 10}, approval: approve(run, "2222222222222222222222222222222222222222222222222222222222222222", 500), pending: 500, total: 1000,
+			wantOver: true, wantLimit: 100, wantReasonParts: []string{"approval was given for another spec"}},
+		{name: "spent budget counts", budget: Budget{MaxDeletionPercent: 10}, pending: 60, total: 1000, spent: 50,
+			wantOver: true, wantLimit: 100, wantReasonParts: []string{"50 of it already used"}},
+		{name: "what is left of the budget", budget: Budget{MaxDeletionPercent: 10}, pending: 40, total: 1000, spent: 50,
+			wantAllowed: true, wantLimit: 100, wantCap: 50},
 		{name: "zero percent allows nothing", budget: Budget{MaxDeletionPercent: 0}, pending: 1, total: 1000,
 			wantOver: true, wantLimit: 0},
 		{name: "nothing pending", budget: Budget{MaxDeletionPercent: 0}, pending: 0, total: 0,
 			wantAllowed: true, wantLimit: 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			v := Check(tc.budget, tc.approval, tc.pending, tc.total)
-			if v.Allowed != tc.wantAllowed || v.OverBudget != tc.wantOver || v.Limit != tc.wantLimit {
-				t.Fatalf("got %+v, want Allowed=%v OverBudget=%v Limit=%d", v, tc.wantAllowed, tc.wantOver, tc.wantLimit)
+			v := Check(tc.budget, tc.approval, Plan{RunID: run, SpecHash: hash, Pending: tc.pending, Total: tc.total, Spent: tc.spent})
+			if v.Allowed != tc.wantAllowed || v.OverBudget != tc.wantOver || v.Approved != tc.wantApproved || v.Limit != tc.wantLimit || v.Cap != tc.wantCap {
+				t.Fatalf("got %+v, want Allowed=%v OverBudget=%v Approved=%v Limit=%d Cap=%d", v, tc.wantAllowed, tc.wantOver, tc.wantApproved, tc.wantLimit, tc.wantCap)
 			}
 			for _, part := range tc.wantReasonParts {
 				if !strings.Contains(v.Reason, part) {

@@ -13,16 +13,29 @@ type Term struct {
 	Unit  byte // 'd', 'm' or 'y'
 }
 
-var termPattern = regexp.MustCompile(`^([1-9][0-9]{0,3})([dmy])$`)
+var termPattern = regexp.MustCompile(`^([1-9][0-9]{0,4})([dmy])$`)
 
-// ParseTerm reads a retention term such as "30d", "24m" or "10y".
+// MaxTermYears bounds a retention term: 100 years, 1200 months or 36500 days. A cutoff
+// further back is beyond what some engines store (MySQL DATETIME starts in year 1000,
+// PostgreSQL's timestamp arithmetic overflows far earlier than 9999 years back) and no
+// retention schedule needs it. The CRD enforces the same bound.
+const MaxTermYears = 100
+
+// maxCount is the largest count of each unit.
+var maxCount = map[byte]int{'d': MaxTermYears * 365, 'm': MaxTermYears * 12, 'y': MaxTermYears}
+
+// ParseTerm reads a retention term such as "30d", "24m" or "10y", at most 100 years.
 func ParseTerm(s string) (Term, error) {
 	m := termPattern.FindStringSubmatch(s)
 	if m == nil {
-		return Term{}, fmt.Errorf("retention term %q: want a number from 1 to 9999 followed by d (days), m (months) or y (years), e.g. 24m", s)
+		return Term{}, fmt.Errorf("retention term %q: want a number and a unit d (days), m (months) or y (years), such as 24m or 10y", s)
 	}
 	n, _ := strconv.Atoi(m[1])
-	return Term{Count: n, Unit: m[2][0]}, nil
+	t := Term{Count: n, Unit: m[2][0]}
+	if n > maxCount[t.Unit] {
+		return Term{}, fmt.Errorf("retention term %q: at most %d years (%dy, %dm or %dd)", s, MaxTermYears, maxCount['y'], maxCount['m'], maxCount['d'])
+	}
+	return t, nil
 }
 
 // Cutoff is the moment before which a reference time is past the term, seen from now:
