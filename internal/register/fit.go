@@ -96,6 +96,9 @@ func Fit(doc *Document) (*Document, []Exclusion, error) {
 		if err != nil {
 			return nil, nil, err
 		}
+		if maxEncodedSize(len(canonical)) <= MaxSnapshotData {
+			break // fits whatever the encoding: no need to compress it here
+		}
 		_, data := EncodeBytes(canonical)
 		excess := len(data) - MaxSnapshotData
 		if excess <= 0 || len(order) == 0 {
@@ -114,6 +117,13 @@ func Fit(doc *Document) (*Document, []Exclusion, error) {
 	}
 	sort.Slice(excluded, func(i, j int) bool { return excluded[i].Key.less(excluded[j].Key) })
 	return out, excluded, nil
+}
+
+// maxEncodedSize bounds the encoded size of n canonical bytes: deflate adds a few bytes per
+// block to data it cannot compress (far less than 1 %), gzip 18 bytes of header and trailer,
+// base64 a third.
+func maxEncodedSize(n int) int {
+	return (n+n/100+1024)/3*4 + 4
 }
 
 // placeholderSpec is the spec recorded for an excluded object.

@@ -151,3 +151,16 @@ func TestPlaceholderIsNotASpec(t *testing.T) {
 		t.Errorf("a spec with other members is taken for a placeholder")
 	}
 }
+
+func TestMaxEncodedSizeBoundsTheEncoding(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 1))
+	for _, n := range []int{0, 100, 64 << 10, 65<<10 + 1, 300 << 10, 770 << 10} {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(r.IntN(256)) // worse than any JSON
+		}
+		if _, data := EncodeBytes(b); len(data) > maxEncodedSize(n) {
+			t.Errorf("%d random bytes encode to %d, above the bound %d", n, len(data), maxEncodedSize(n))
+		}
+	}
+}
