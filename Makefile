@@ -90,16 +90,21 @@ bench: test-deps ## Run the benchmarks (retention sweep vs set-based DELETE, reg
 	KUBEBUILDER_ASSETS="$$(hack/envtest.sh)" go test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
 
 .PHONY: helm-lint
-helm-lint: helm manifests ## Lint the Helm chart and render it with default and non-default values.
+helm-lint: helm manifests ## Lint the Helm chart, render it with default and non-default values, check the namespaced RBAC.
 	$(HELM) lint --strict charts/crm-privacy-operator
 	$(HELM) template test charts/crm-privacy-operator --namespace crm-privacy-system >/dev/null
 	$(HELM) template test charts/crm-privacy-operator --namespace crm-privacy-system \
 		--set crds.enabled=false --set metrics.serviceMonitor.enabled=true \
-		--set 'manager.watchNamespaces={sales,marketing}' >/dev/null
+		--set 'manager.watchNamespaces={sales,marketing}' --set rbac.aggregateToDefaultRoles=true >/dev/null
 	$(HELM) template test charts/crm-privacy-operator --namespace crm-privacy-system \
 		--set 'manager.allowedDatabaseHosts={10.20.0.0/16,*.sales.svc.cluster.local}' \
 		--set networkPolicy.egress.enabled=true --set 'networkPolicy.egress.databaseCIDRs={10.20.0.0/16}' \
 		--set 'networkPolicy.egress.apiServerCIDRs={172.18.0.2/32}' >/dev/null
+	$(HELM) template test charts/crm-privacy-operator --namespace crm-privacy-system \
+		--set rbac.namespaced=true --set 'manager.watchNamespaces={sales,marketing}' \
+		| go run ./hack/rbacgen -check-namespaced - -namespaces sales,marketing
+	@! $(HELM) template test charts/crm-privacy-operator --set rbac.namespaced=true >/dev/null 2>&1 \
+		|| { echo "rbac.namespaced without manager.watchNamespaces rendered; it must fail"; exit 1; }
 
 ##@ Build
 

@@ -37,6 +37,11 @@ const RegisterDebounce = 2 * time.Second
 // this one meant to create.
 const registerRaceRetry = time.Second
 
+// registerExclusionRecheck is how often the register builder runs again while objects are
+// recorded by placeholder, so that their Registered condition is restored if another
+// writer's status patch dropped it.
+const registerExclusionRecheck = 5 * time.Minute
+
 // registerRequest is the one key the register builder reconciles: the register is one
 // document over every namespace.
 var registerRequest = reconcile.Request{NamespacedName: types.NamespacedName{Name: "register"}}
@@ -58,11 +63,16 @@ type RegisterBuilder struct {
 	Reader client.Reader
 	// Clock gives the revisions' creation time.
 	Clock clock.PassiveClock
-	// HistoryLimit is how many revisions are kept; 0 keeps every one. When it prunes, the
-	// oldest revision kept anchors the hash chain.
+	// HistoryLimit is how many revisions are kept; 0 keeps every one. Each revision records
+	// the history start it allows (register.HistoryStart), and the builder prunes only below
+	// the latest revision's: a lower limit takes effect with the next revision.
 	HistoryLimit int
-	// Recorder emits the RevisionCreated event; nil emits none.
+	// Recorder emits the RevisionCreated, TooLargeForRegister and Recorded events; nil emits
+	// none.
 	Recorder events.EventRecorder
+
+	// excluded is how many objects the last Sync recorded by placeholder.
+	excluded int
 }
 
 // +kubebuilder:rbac:groups=privacy.crmoperator.io,resources=processingactivities;legitimateinterestassessments;retentionpolicies;accessroles;crmdatabases,verbs=get;list;watch
@@ -121,7 +131,10 @@ func (r *registerReconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctr
 	}
 	if rev != nil {
 		ctrl.LoggerFrom(ctx).Info("Register revision created", "revision", rev.Spec.Revision,
-			"changes", rev.Spec.ChangeCount, "contentHash", rev.Spec.ContentHash)
+			"changes", rev.Spec.ChangeCount, "contentHash", rev.Spec.ContentHash, "placeholders", r.builder.excluded)
+	}
+	if r.builder.excluded > 0 {
+		return ctrl.Result{RequeueAfter: registerExclusionRecheck}, nil
 	}
 	return ctrl.Result{}, nil
 }
@@ -130,12 +143,16 @@ func (r *registerReconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctr
 // its content hash differs from the latest one's, then prunes revisions beyond the history
 // limit. It returns the revision it created, or nil when the register is unchanged (or
 // empty and never recorded). Creating revision N+1 under its deterministic name makes two
-// concurrent writers collide: the loser gets ErrRevisionRace and writes nothing.
+// concurrent writers collide: the loser gets ErrRevisionRace and writes nothing. Objects too
+// large for the register are recorded by name and hash only (register.Fit), and told so by a
+// Registered=False condition and a Warning event, so that one namespace cannot stop the
+// register of all the others.
 func (b *RegisterBuilder) Sync(ctx context.Context) (*privacyv1alpha1.RegisterRevision, error) {
-	doc, err := b.document(ctx)
+	doc, objs, excluded, err := b.document(ctx)
 	if err != nil {
 		return nil, err
 	}
+	b.excluded = len(excluded)
 	numbers, err := b.revisionNumbers(ctx)
 	if err != nil {
 		return nil, err
@@ -153,18 +170,27 @@ func (b *RegisterBuilder) Sync(ctx context.Context) (*privacyv1alpha1.RegisterRe
 		return nil, fmt.Errorf("while computing the next register revision: %w", err)
 	}
 	if !changed {
-		return nil, b.prune(ctx, numbers)
+		if err := b.reportExclusions(ctx, objs, excluded); err != nil {
+			return nil, err
+		}
+		return nil, b.prune(ctx, numbers, latest.Start())
 	}
 	rev.SourceRevision = register.SourceRevision(doc, rev.Changes)
+	rev.SetHistoryStart(latest, b.HistoryLimit)
 	obj, err := b.create(ctx, rev)
 	if err != nil {
 		return nil, err
 	}
-	return obj, b.prune(ctx, append(numbers, rev.Number))
+	if err := b.reportExclusions(ctx, objs, excluded); err != nil {
+		return obj, err
+	}
+	return obj, b.prune(ctx, append(numbers, rev.Number), rev.Start())
 }
 
-// document lists the register's objects in every namespace and renders them.
-func (b *RegisterBuilder) document(ctx context.Context) (*register.Document, error) {
+// document lists the register's objects in every namespace and renders them, each bounded
+// to what one object may take in the register. It returns the objects by key, for
+// reportExclusions, and the objects recorded as placeholders.
+func (b *RegisterBuilder) document(ctx context.Context) (*register.Document, map[register.Key]client.Object, []register.Exclusion, error) {
 	var objs register.Objects
 	var pas privacyv1alpha1.ProcessingActivityList
 	var lias privacyv1alpha1.LegitimateInterestAssessmentList
@@ -173,7 +199,7 @@ func (b *RegisterBuilder) document(ctx context.Context) (*register.Document, err
 	var dbs privacyv1alpha1.CRMDatabaseList
 	for _, l := range []client.ObjectList{&pas, &lias, &rps, &ars, &dbs} {
 		if err := b.Client.List(ctx, l); err != nil {
-			return nil, fmt.Errorf("while listing the objects of the register: %w", err)
+			return nil, nil, nil, fmt.Errorf("while listing the objects of the register: %w", err)
 		}
 	}
 	objs.ProcessingActivities = pas.Items
@@ -181,7 +207,115 @@ func (b *RegisterBuilder) document(ctx context.Context) (*register.Document, err
 	objs.RetentionPolicies = rps.Items
 	objs.AccessRoles = ars.Items
 	objs.CRMDatabases = dbs.Items
-	return register.FromObjects(objs)
+	doc, err := register.FromObjects(objs)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	doc, excluded, err := register.Fit(doc)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("while bounding the register: %w", err)
+	}
+	byKey := map[register.Key]client.Object{}
+	add := func(kind string, o client.Object) {
+		byKey[register.Key{Kind: kind, Namespace: o.GetNamespace(), Name: o.GetName()}] = o
+	}
+	for i := range pas.Items {
+		add(register.KindProcessingActivity, &pas.Items[i])
+	}
+	for i := range lias.Items {
+		add(register.KindLegitimateInterestAssessment, &lias.Items[i])
+	}
+	for i := range rps.Items {
+		add(register.KindRetentionPolicy, &rps.Items[i])
+	}
+	for i := range ars.Items {
+		add(register.KindAccessRole, &ars.Items[i])
+	}
+	for i := range dbs.Items {
+		add(register.KindCRMDatabase, &dbs.Items[i])
+	}
+	return doc, byKey, excluded, nil
+}
+
+// reportExclusions sets Registered=False (TooLargeForRegister) on the objects the register
+// records by name and hash only, with a Warning event naming the limit, and Registered=True
+// on objects that carried Registered=False and fit again. Only changes are written: the same
+// register twice patches nothing and emits no event.
+func (b *RegisterBuilder) reportExclusions(ctx context.Context, objs map[register.Key]client.Object, excluded []register.Exclusion) error {
+	byKey := map[register.Key]register.Exclusion{}
+	for _, x := range excluded {
+		byKey[x.Key] = x
+	}
+	keys := make([]register.Key, 0, len(objs))
+	for k := range objs {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
+	for _, k := range keys {
+		obj := objs[k]
+		conds := conditionsOf(obj)
+		if conds == nil {
+			continue
+		}
+		current := meta.FindStatusCondition(*conds, privacyv1alpha1.TypeRegistered)
+		x, isExcluded := byKey[k]
+		want := metav1.Condition{Type: privacyv1alpha1.TypeRegistered, ObservedGeneration: obj.GetGeneration()}
+		switch {
+		case isExcluded:
+			want.Status, want.Reason, want.Message = metav1.ConditionFalse, privacyv1alpha1.ReasonTooLargeForRegister, exclusionMessage(x)
+		case current != nil && current.Status != metav1.ConditionTrue:
+			want.Status, want.Reason, want.Message = metav1.ConditionTrue, privacyv1alpha1.ReasonRecorded, "The register records this object's spec in full"
+		default:
+			continue
+		}
+		if current != nil && current.Status == want.Status && current.Reason == want.Reason &&
+			current.Message == want.Message && current.ObservedGeneration == want.ObservedGeneration {
+			continue
+		}
+		before := obj.DeepCopyObject().(client.Object)
+		meta.SetStatusCondition(conds, want)
+		// The optimistic lock keeps a stale copy from overwriting conditions another
+		// controller set since; a conflict is retried with the reconcile's backoff.
+		patch := client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})
+		if err := b.Client.Status().Patch(ctx, obj, patch); client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("while setting the Registered condition of %s: %w", k, err)
+		}
+		if b.Recorder == nil {
+			continue
+		}
+		if isExcluded {
+			b.Recorder.Eventf(obj, nil, corev1.EventTypeWarning, privacyv1alpha1.ReasonTooLargeForRegister, "Record", "%s", want.Message)
+		} else {
+			b.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, privacyv1alpha1.ReasonRecorded, "Record", "%s", want.Message)
+		}
+	}
+	return nil
+}
+
+// exclusionMessage says why the register records an object by name and hash only.
+func exclusionMessage(x register.Exclusion) string {
+	what := fmt.Sprintf("its spec takes %d bytes of canonical JSON, above the %d bytes one object may take in the register", x.SpecBytes, x.Limit())
+	if x.Reason == register.RegisterFull {
+		what = fmt.Sprintf("the register would exceed the %d bytes a RegisterRevision holds, and its spec (%d bytes of canonical JSON) is among the largest", x.Limit(), x.SpecBytes)
+	}
+	return fmt.Sprintf("The register records only this object's kind, namespace, name and spec hash %s, not its content: %s. Shorten the spec or split it into several objects", x.SpecHash, what)
+}
+
+// conditionsOf returns the conditions of a register object's status; nil for another kind.
+func conditionsOf(obj client.Object) *[]metav1.Condition {
+	switch o := obj.(type) {
+	case *privacyv1alpha1.ProcessingActivity:
+		return &o.Status.Conditions
+	case *privacyv1alpha1.LegitimateInterestAssessment:
+		return &o.Status.Conditions
+	case *privacyv1alpha1.RetentionPolicy:
+		return &o.Status.Conditions
+	case *privacyv1alpha1.AccessRole:
+		return &o.Status.Conditions
+	case *privacyv1alpha1.CRMDatabase:
+		return &o.Status.Conditions
+	}
+	return nil
 }
 
 // revisionNumbers lists the numbers of the stored revisions, ascending, reading only their
@@ -259,12 +393,18 @@ func (b *RegisterBuilder) create(ctx context.Context, rev register.Revision) (*p
 	return obj, nil
 }
 
-// prune deletes the oldest revisions beyond the history limit.
-func (b *RegisterBuilder) prune(ctx context.Context, numbers []int64) error {
-	if b.HistoryLimit <= 0 || len(numbers) <= b.HistoryLimit {
+// prune deletes the revisions below start, the history start recorded by the latest
+// revision. The operator never deletes a revision that the latest one does not let it delete,
+// so `register verify` can tell its pruning from a deletion by someone else; a lower history
+// limit takes effect with the next revision written.
+func (b *RegisterBuilder) prune(ctx context.Context, numbers []int64, start int64) error {
+	if b.HistoryLimit <= 0 {
 		return nil
 	}
-	for _, n := range numbers[:len(numbers)-b.HistoryLimit] {
+	for _, n := range numbers {
+		if n >= start {
+			break
+		}
 		obj := &privacyv1alpha1.RegisterRevision{ObjectMeta: metav1.ObjectMeta{Name: register.RevisionObjectName(n)}}
 		if err := b.Client.Delete(ctx, obj); client.IgnoreNotFound(err) != nil {
 			return fmt.Errorf("while pruning register revision %d: %w", n, err)

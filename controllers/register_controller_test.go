@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -290,6 +291,74 @@ func TestRegisterHistoryLimitKeepsAVerifiableChain(t *testing.T) {
 	if problems := register.VerifyRegisterRevisions(revs); len(problems) > 0 {
 		t.Errorf("the pruned chain does not verify from its oldest revision: %v", problems)
 	}
+	if got := revs[1].Spec.HistoryStart; got != 3 {
+		t.Errorf("revision 4 records history start %d, want 3", got)
+	}
+
+	// Issue 14 (11): someone who may delete RegisterRevisions deletes the oldest one kept;
+	// the history limit does not explain it, and verify says so.
+	if err := c.Delete(ctx, &revs[0]); err != nil {
+		t.Fatal(err)
+	}
+	problems := register.VerifyRegisterRevisions(listRevisions(t, c))
+	if len(problems) != 1 || problems[0].Reason != register.HistoryMissing || problems[0].Revision != 4 {
+		t.Errorf("verify after revision 3 was deleted: %v, want one HistoryMissing on revision 4", problems)
+	}
+}
+
+// TestRegisterLowerHistoryLimitWaitsForTheNextRevision: a history limit lowered while the
+// register is unchanged prunes nothing until the next revision records the new start, so the
+// chain always verifies.
+func TestRegisterLowerHistoryLimitWaitsForTheNextRevision(t *testing.T) {
+	ctx := context.Background()
+	pa := fakeActivity("accounts", "purpose 0")
+	c := fakeRegister(pa)
+	clk := clocktesting.NewFakePassiveClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	all := &controllers.RegisterBuilder{Client: c, Reader: c, Clock: clk}
+	change := func(i int) {
+		t.Helper()
+		if err := c.Get(ctx, key(pa), pa); err != nil {
+			t.Fatal(err)
+		}
+		pa.Spec.Purposes = []string{fmt.Sprintf("purpose %d", i)}
+		if err := c.Update(ctx, pa); err != nil {
+			t.Fatal(err)
+		}
+		clk.SetTime(clk.Now().Add(time.Hour))
+	}
+	for i := 1; i <= 3; i++ {
+		if i > 1 {
+			change(i)
+		}
+		if rev, err := all.Sync(ctx); err != nil || rev == nil {
+			t.Fatalf("sync %d: %v, %v", i, rev, err)
+		}
+	}
+	numbers := func() []int64 {
+		var out []int64
+		for _, r := range listRevisions(t, c) {
+			out = append(out, r.Spec.Revision)
+		}
+		return out
+	}
+	// The operator restarts with --register-history-limit=1; the register is unchanged.
+	one := &controllers.RegisterBuilder{Client: c, Reader: c, Clock: clk, HistoryLimit: 1}
+	if rev, err := one.Sync(ctx); err != nil || rev != nil {
+		t.Fatalf("unchanged sync: %v, %v", rev, err)
+	}
+	if diff := cmp.Diff([]int64{1, 2, 3}, numbers()); diff != "" {
+		t.Errorf("revisions after a lower limit and no change (-want +got):\n%s", diff)
+	}
+	change(4)
+	if rev, err := one.Sync(ctx); err != nil || rev == nil || rev.Spec.HistoryStart != 4 {
+		t.Fatalf("sync after a change: %v, %v; want revision 4 recording history start 4", rev, err)
+	}
+	if diff := cmp.Diff([]int64{4}, numbers()); diff != "" {
+		t.Errorf("revisions kept (-want +got):\n%s", diff)
+	}
+	if problems := register.VerifyRegisterRevisions(listRevisions(t, c)); len(problems) > 0 {
+		t.Errorf("chain: %v", problems)
+	}
 }
 
 // staleReader hides the latest revision, as a second writer that has not seen it would.
@@ -445,4 +514,130 @@ func BenchmarkRegisterRevision1000(b *testing.B) {
 	b.ReportMetric(float64(perRevision)/float64(baseline), "x-library")
 	b.ReportMetric(float64(perRevision)/float64(time.Second), "x-budget-1s")
 	b.ReportMetric(float64(len(created.Spec.Snapshot.Data)), "snapshot-bytes")
+}
+
+// hugeRetentionPolicy is a RetentionPolicy of about 1.2 MB that the CRD admits: 32 rules of
+// 16 requirements of 32 values of 72 characters, random so that gzip cannot shrink them.
+func hugeRetentionPolicy(ns, name string) *privacyv1alpha1.RetentionPolicy {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	r := rand.New(rand.NewPCG(3, 5))
+	value := func() string {
+		b := make([]byte, 72)
+		for i := range b {
+			b[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		return string(b)
+	}
+	p := &privacyv1alpha1.RetentionPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: privacyv1alpha1.RetentionPolicySpec{
+		DatabaseRef:           privacyv1alpha1.LocalObjectReference{Name: "crm"},
+		ProcessingActivityRef: privacyv1alpha1.LocalObjectReference{Name: "prospecting"},
+		Schedule:              "0 3 * * *",
+	}}
+	for i := range 32 {
+		sel := &privacyv1alpha1.ContactSelector{}
+		for j := range 16 {
+			req := privacyv1alpha1.FieldRequirement{Field: privacyv1alpha1.LogicalFieldName(fmt.Sprintf("custom%d", j)), Operator: privacyv1alpha1.SelectorOpIn}
+			for range 32 {
+				req.Values = append(req.Values, value())
+			}
+			sel.MatchExpressions = append(sel.MatchExpressions, req)
+		}
+		p.Spec.Rules = append(p.Spec.Rules, privacyv1alpha1.RetentionRule{Name: privacyv1alpha1.ItemName(fmt.Sprintf("rule-%02d", i)),
+			Selector: sel, RetainFor: "24m", Action: privacyv1alpha1.ActionDelete})
+	}
+	return p
+}
+
+// TestRegisterOversizedObjectDoesNotStopTheRegister is issue 14 (12): one namespace's
+// 1.2 MB RetentionPolicy, within the CRD's limits, made every snapshot exceed the 1 MiB a
+// revision holds, and nothing of any namespace was recorded until it was deleted. The
+// register must keep recording everyone else, and the offender must hear why.
+func TestRegisterOversizedObjectDoesNotStopTheRegister(t *testing.T) {
+	ctx := context.Background()
+	rogue, honest := newNamespace(t), newNamespace(t)
+	huge := hugeRetentionPolicy(rogue, "huge")
+	if err := k8s.Create(ctx, huge); err != nil {
+		t.Fatalf("creating the 1.2 MB RetentionPolicy: %v", err)
+	}
+	t.Cleanup(func() { _ = k8s.Delete(context.Background(), huge) })
+	newActivity(t, honest, "accounts", nil)
+
+	// The honest namespace's activity is recorded, and the oversized policy by placeholder.
+	waitChanges(t, honest, []privacyv1alpha1.RegisterChange{{Kind: "ProcessingActivity", Namespace: honest, Name: "accounts", Type: privacyv1alpha1.ChangeAdded}})
+	revs := waitChanges(t, rogue, []privacyv1alpha1.RegisterChange{{Kind: "RetentionPolicy", Namespace: rogue, Name: "huge", Type: privacyv1alpha1.ChangeAdded}})
+	latest := revs[len(revs)-1]
+	if n := len(latest.Spec.Snapshot.Data); n > register.MaxSnapshotData {
+		t.Fatalf("snapshot of %d bytes", n)
+	}
+	doc, err := register.FromRegisterRevision(&latest).Document()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, ok := doc.Lookup(register.Key{Kind: "ProcessingActivity", Namespace: honest, Name: "accounts"}); !ok || e.IsPlaceholder() {
+		t.Errorf("the honest activity is not recorded in full: %v", e.Spec)
+	}
+	entry, ok := doc.Lookup(register.Key{Kind: "RetentionPolicy", Namespace: rogue, Name: "huge"})
+	if !ok || !entry.IsPlaceholder() {
+		t.Fatalf("the oversized policy is not recorded as a placeholder: %v", ok)
+	}
+	if got, _ := entry.Spec[register.ExcludedMember].(map[string]any)["reason"].(string); got != string(register.EntryTooLarge) {
+		t.Errorf("placeholder reason %q", got)
+	}
+
+	// The offender hears why: a condition and a Warning event naming the limit.
+	limit := fmt.Sprint(register.MaxEntrySize)
+	eventually(t, 20*time.Second, "Registered=False on the oversized policy", func() (bool, error) {
+		p := &privacyv1alpha1.RetentionPolicy{}
+		if err := k8s.Get(ctx, key(huge), p); err != nil {
+			return false, err
+		}
+		c := meta.FindStatusCondition(p.Status.Conditions, privacyv1alpha1.TypeRegistered)
+		ok := c != nil && c.Status == metav1.ConditionFalse && c.Reason == privacyv1alpha1.ReasonTooLargeForRegister &&
+			strings.Contains(c.Message, limit) && c.ObservedGeneration == p.Generation
+		return ok, fmt.Errorf("Registered condition %+v", c)
+	})
+	eventually(t, 20*time.Second, "a TooLargeForRegister Warning event", func() (bool, error) {
+		for _, e := range findEvents(t, rogue, "huge", privacyv1alpha1.ReasonTooLargeForRegister) {
+			if e.Type == "Warning" && strings.Contains(e.Note, limit) {
+				return true, nil
+			}
+		}
+		return false, errors.New("no event yet")
+	})
+	// Everyone else is told nothing.
+	pa := &privacyv1alpha1.ProcessingActivity{}
+	if err := k8s.Get(ctx, client.ObjectKey{Namespace: honest, Name: "accounts"}, pa); err != nil {
+		t.Fatal(err)
+	}
+	if c := meta.FindStatusCondition(pa.Status.Conditions, privacyv1alpha1.TypeRegistered); c != nil {
+		t.Errorf("the honest activity carries %+v", c)
+	}
+
+	// Shrunk to a normal size, the policy is recorded in full and told so.
+	eventually(t, 10*time.Second, "shrinking the policy", func() (bool, error) {
+		if err := k8s.Get(ctx, key(huge), huge); err != nil {
+			return false, err
+		}
+		huge.Spec.Rules = huge.Spec.Rules[:1]
+		huge.Spec.Rules[0].Selector.MatchExpressions = huge.Spec.Rules[0].Selector.MatchExpressions[:1]
+		huge.Spec.Rules[0].Selector.MatchExpressions[0].Values = huge.Spec.Rules[0].Selector.MatchExpressions[0].Values[:1]
+		err := k8s.Update(ctx, huge)
+		return err == nil, err
+	})
+	eventually(t, 30*time.Second, "Registered=True on the shrunk policy", func() (bool, error) {
+		p := &privacyv1alpha1.RetentionPolicy{}
+		if err := k8s.Get(ctx, key(huge), p); err != nil {
+			return false, err
+		}
+		c := meta.FindStatusCondition(p.Status.Conditions, privacyv1alpha1.TypeRegistered)
+		return c != nil && c.Status == metav1.ConditionTrue && c.Reason == privacyv1alpha1.ReasonRecorded, fmt.Errorf("Registered condition %+v", c)
+	})
+	revs = listRevisions(t, k8s)
+	doc, err = register.FromRegisterRevision(&revs[len(revs)-1]).Document()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, ok := doc.Lookup(register.Key{Kind: "RetentionPolicy", Namespace: rogue, Name: "huge"}); !ok || e.IsPlaceholder() {
+		t.Errorf("the shrunk policy is not recorded in full")
+	}
 }

@@ -70,6 +70,13 @@ const (
 	// TypeVerified is True when the revision's snapshot matches its content hash and its
 	// previous hash matches the revision before it. RegisterRevision.
 	TypeVerified = "Verified"
+
+	// TypeRegistered is False when the register records the object by name and hash only,
+	// not its content, because the object is too large for it (reason TooLargeForRegister).
+	// Set True again (reason Recorded) once the object fits. Absent on objects that always
+	// fitted. ProcessingActivity, LegitimateInterestAssessment, RetentionPolicy, AccessRole,
+	// CRMDatabase.
+	TypeRegistered = "Registered"
 )
 
 // Condition reasons. A reason is a CamelCase word that programs can match; the condition's
@@ -245,6 +252,14 @@ const (
 	// ReasonRevisionCreated: the register's content changed and a new RegisterRevision was
 	// written.
 	ReasonRevisionCreated = "RevisionCreated"
+	// ReasonTooLargeForRegister: the object's spec takes more of the register than one object
+	// may (64 KiB of canonical JSON), or the register as a whole would exceed the 1 MiB a
+	// revision holds and this object is among the largest. The register records its kind,
+	// namespace, name and the SHA-256 of its spec, not its content; every other object is
+	// recorded as usual. Shorten the spec (split it into several objects).
+	ReasonTooLargeForRegister = "TooLargeForRegister"
+	// ReasonRecorded: the register records the object's spec in full.
+	ReasonRecorded = "Recorded"
 
 	// Reasons of the AccessRole controller (issue 7).
 

@@ -38,6 +38,7 @@ const MaxChanges = 1000
 // +kubebuilder:validation:XValidation:rule="self == oldSelf",message="a RegisterRevision is immutable: the register changes by adding a new revision"
 // +kubebuilder:validation:XValidation:rule="self.revision == 1 || has(self.previousHash)",message="previousHash is required from revision 2 on: it chains the revision to the one before",fieldPath=".previousHash",reason=FieldValueRequired
 // +kubebuilder:validation:XValidation:rule="self.revision > 1 || !has(self.previousHash)",message="revision 1 has no previous revision: previousHash must be empty",fieldPath=".previousHash",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="!has(self.historyStart) || self.historyStart <= self.revision",message="historyStart cannot be above the revision itself",fieldPath=".historyStart",reason=FieldValueInvalid
 type RegisterRevisionSpec struct {
 	// revision is the revision number, 1 for the first and one more for each change of the
 	// register.
@@ -65,6 +66,16 @@ type RegisterRevisionSpec struct {
 	// +kubebuilder:validation:MaxLength=64
 	// +kubebuilder:validation:Pattern=`^[a-f0-9]{64}$`
 	PreviousHash string `json:"previousHash,omitempty"`
+
+	// historyStart is the oldest revision the operator keeps once this one is written: with
+	// a history limit (the manager's --register-history-limit) it deletes the revisions
+	// before it. Absent when the whole history is kept. It never decreases from one revision
+	// to the next and enters the chain hash, so `kubectl gdpr register verify` can tell
+	// revisions pruned by the limit from revisions deleted by someone else: a chain starting
+	// after the latest revision's historyStart does not verify.
+	// +optional
+	// +kubebuilder:validation:Minimum=2
+	HistoryStart int64 `json:"historyStart,omitempty"`
 
 	// sourceRevision is the git revision the change came from, when the objects carry the
 	// privacy.crmoperator.io/source-revision annotation (set by a GitOps pipeline).

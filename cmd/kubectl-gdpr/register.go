@@ -123,8 +123,11 @@ func newRegisterVerifyCommand(opts *globalOptions) *cobra.Command {
 		Long: `verify decodes every revision's snapshot, recomputes its content hash, checks that each
 previous hash is the chain hash of the revision before, that the numbers are consecutive,
 and that each revision's list of changes is the difference of the two snapshots. It exits
-with code 2, naming the revisions, when anything was altered. When a history limit pruned
-old revisions, the oldest one kept is the anchor of the chain.`,
+with code 2, naming the revisions, when anything was altered. When the operator's history
+limit pruned old revisions, the oldest one kept is the anchor of the chain; the latest
+revision records how far the operator may prune (spec.historyStart), and revisions missing
+before that point, or at the start of a register without a history limit, were deleted by
+someone else: verify reports them as HistoryMissing.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, _, err := opts.client()
@@ -327,7 +330,8 @@ func runRegisterVerify(ctx context.Context, c client.Reader, w io.Writer) error 
 	if len(problems) == 0 {
 		fmt.Fprintf(w, "The register verifies: %d revisions (%d to %d), every content hash and every link of the chain recomputed.\n", len(revs), first.Number, last.Number)
 		if first.Number > 1 {
-			fmt.Fprintf(w, "Revisions before %d were pruned by the history limit: revision %d is the anchor of the chain.\n", first.Number, first.Number)
+			fmt.Fprintf(w, "Revisions before %d were pruned by the history limit (revision %d lets the operator prune those before %d): revision %d is the anchor of the chain.\n",
+				first.Number, last.Number, last.Start(), first.Number)
 		}
 		_, err := fmt.Fprintf(w, "Latest revision %d, content hash %s, chain hash %s.\n", last.Number, last.ContentHash, last.ChainHash())
 		return err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,6 +63,13 @@ func registerActivity(name string, purposes ...string) privacyv1alpha1.Processin
 // 1 adds an activity, 2 modifies it and adds another, 3 removes the second.
 func registerHistory(t *testing.T) []privacyv1alpha1.RegisterRevision {
 	t.Helper()
+	return limitedRegisterHistory(t, 0)
+}
+
+// limitedRegisterHistory is registerHistory written by an operator keeping limit revisions
+// (0 keeps all): each revision records the history start it allows.
+func limitedRegisterHistory(t *testing.T, limit int) []privacyv1alpha1.RegisterRevision {
+	t.Helper()
 	states := [][]privacyv1alpha1.ProcessingActivity{
 		{registerActivity("accounts", "Account management")},
 		{registerActivity("accounts", "Account management", "Renewal reminders"), registerActivity("newsletter", "Monthly newsletter")},
@@ -81,6 +89,7 @@ func registerHistory(t *testing.T) []privacyv1alpha1.RegisterRevision {
 		if i == 1 {
 			rev.SourceRevision = "9f3c2a1"
 		}
+		rev.SetHistoryStart(latest, limit)
 		latest = &rev
 		out = append(out, privacyv1alpha1.RegisterRevision{
 			ObjectMeta: metav1.ObjectMeta{Name: register.RevisionObjectName(rev.Number)},
@@ -210,14 +219,45 @@ func TestRegisterVerifyDetectsTampering(t *testing.T) {
 }
 
 func TestRegisterVerifyAcceptsAPrunedHistory(t *testing.T) {
-	revs := registerHistory(t)
+	revs := limitedRegisterHistory(t, 2)
 	c := fakePluginClient(t, &revs[1], &revs[2])
 	var out bytes.Buffer
 	if err := runRegisterVerify(context.Background(), c, &out); err != nil {
-		t.Fatalf("verify of revisions 2 and 3: %v\n%s", err, out.String())
+		t.Fatalf("verify of revisions 2 and 3 under a limit of 2: %v\n%s", err, out.String())
 	}
 	if !strings.Contains(out.String(), "revision 2 is the anchor of the chain") {
 		t.Errorf("verify output does not name the anchor:\n%s", out.String())
+	}
+}
+
+// TestRegisterVerifyRefusesAMissingStart is issue 14 (11): revisions missing at the start of
+// the chain, with no history limit to explain it, were deleted by someone.
+func TestRegisterVerifyRefusesAMissingStart(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		limit int
+		keep  []int
+	}{
+		{"no history limit", 0, []int{1, 2}},
+		{"more missing than the limit explains", 2, []int{2}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			revs := limitedRegisterHistory(t, tt.limit)
+			var objs []client.Object
+			for _, i := range tt.keep {
+				objs = append(objs, &revs[i])
+			}
+			var out bytes.Buffer
+			err := runRegisterVerify(context.Background(), fakePluginClient(t, objs...), &out)
+			var fe *findingsError
+			if !errors.As(err, &fe) {
+				t.Fatalf("verify: %v, want a findings error (exit code 2)\n%s", err, out.String())
+			}
+			want := fmt.Sprintf("revision %d: HistoryMissing", tt.keep[0]+1)
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("verify output lacks %q:\n%s", want, out.String())
+			}
+		})
 	}
 }
 

@@ -46,7 +46,11 @@
 // of revision 1 is empty; the previous hash of revision N+1 is ChainHash of revision N, the
 // SHA-256 of revision N's number, creation time (RFC 3339, seconds, UTC), source revision,
 // content hash and previous hash. Each previous hash therefore commits to the whole history
-// before it: Verify finds a snapshot edited out of band (content hash mismatch), a revision
+// before it. A revision written under a history limit also records its history start, the
+// oldest revision the operator may keep (HistoryStart), which enters its chain hash when above
+// 1; the operator prunes only below the latest revision's, so revisions missing before it are
+// pruning and revisions missing after it were deleted by someone else (HistoryMissing).
+// Verify finds a snapshot edited out of band (content hash mismatch), a revision
 // removed, reordered or renumbered, or whose previous hash, creation time or source revision
 // was edited (chain break), revision numbers that are not consecutive, and a list of changes
 // that does not match the two snapshots it sits between. The oldest revision kept is the
@@ -54,6 +58,13 @@
 // hash chain without an outside anchor, it cannot tell a rewrite of the latest revision
 // together with its hashes from a genuine one; the revisions are immutable in the API, and a
 // copy of the latest hash kept elsewhere (in git, in a DPO's report) closes that gap.
+//
+// # Bounds
+//
+// Fit bounds what each object contributes, so that one namespace cannot make every snapshot
+// too large for a RegisterRevision: a spec above MaxEntrySize of canonical JSON, and then the
+// largest ones while the encoded document exceeds MaxSnapshotData, are replaced by placeholder
+// entries (ExcludedMember: reason, size and SHA-256 of the canonical spec).
 //
 // # Revisions, diffs, snapshots
 //

@@ -31,8 +31,15 @@ func HashBytes(b []byte) string {
 // keeps), source revision, content hash and previous hash, so each link covers the whole
 // history before it. The fields are joined by newlines after a domain line; none of them can
 // hold a newline (hashes are hex, the time is RFC 3339, the source revision is written as a
-// Go-quoted string), so no value can pass for another field.
+// Go-quoted string), so no value can pass for another field. A revision that records a
+// history start above 1 adds it as a seventh line (see Revision.ChainHash).
 func ChainHash(number int64, createdAt time.Time, sourceRevision, contentHash, previousHash string) string {
+	return chainHash(number, createdAt, sourceRevision, contentHash, previousHash, 1)
+}
+
+// chainHash is ChainHash with the history start, written only when above 1 so that the
+// revisions of a register without a history limit hash as they always did.
+func chainHash(number int64, createdAt time.Time, sourceRevision, contentHash, previousHash string, historyStart int64) string {
 	var b strings.Builder
 	b.WriteString(chainDomain)
 	b.WriteByte('\n')
@@ -45,6 +52,10 @@ func ChainHash(number int64, createdAt time.Time, sourceRevision, contentHash, p
 	b.WriteString(contentHash)
 	b.WriteByte('\n')
 	b.WriteString(previousHash)
+	if historyStart > 1 {
+		b.WriteByte('\n')
+		b.WriteString(strconv.FormatInt(historyStart, 10))
+	}
 	return HashBytes([]byte(b.String()))
 }
 

@@ -176,6 +176,7 @@ func FromRegisterRevision(r *v1alpha1.RegisterRevision) Revision {
 		SourceRevision: s.SourceRevision,
 		ContentHash:    s.ContentHash,
 		PreviousHash:   s.PreviousHash,
+		HistoryStart:   s.HistoryStart,
 		ChangeCount:    s.ChangeCount,
 		Encoding:       string(s.Snapshot.Encoding),
 		Data:           s.Snapshot.Data,
@@ -196,6 +197,9 @@ func (r Revision) RegisterRevisionSpec() v1alpha1.RegisterRevisionSpec {
 		SourceRevision: r.SourceRevision,
 		ChangeCount:    r.ChangeCount,
 		Snapshot:       v1alpha1.RegisterSnapshot{Encoding: v1alpha1.SnapshotEncoding(r.Encoding), Data: r.Data},
+	}
+	if r.HistoryStart > 1 {
+		s.HistoryStart = r.HistoryStart
 	}
 	for _, c := range r.Changes {
 		s.Changes = append(s.Changes, v1alpha1.RegisterChange{Kind: c.Kind, Namespace: c.Namespace, Name: c.Name, Type: v1alpha1.ChangeType(c.Type), Fields: c.Fields})

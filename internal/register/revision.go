@@ -25,6 +25,10 @@ type Revision struct {
 	SourceRevision string
 	ContentHash    string
 	PreviousHash   string
+	// HistoryStart is the oldest revision the operator keeps once this one is written: a
+	// history limit lets it delete the revisions before. 0 or 1 when the whole history is
+	// kept. It never decreases along the chain and enters the chain hash.
+	HistoryStart int64
 	// ChangeCount is the number of entries that changed; Changes lists the first MaxChanges.
 	ChangeCount int64
 	Changes     []Change
@@ -45,7 +49,44 @@ const (
 
 // ChainHash is the hash the next revision must store as its previous hash.
 func (r Revision) ChainHash() string {
-	return ChainHash(r.Number, r.CreatedAt, r.SourceRevision, r.ContentHash, r.PreviousHash)
+	return chainHash(r.Number, r.CreatedAt, r.SourceRevision, r.ContentHash, r.PreviousHash, r.HistoryStart)
+}
+
+// Start is the revision's history start: the oldest revision number that must still exist
+// once this revision is written (1 when none may have been pruned).
+func (r Revision) Start() int64 {
+	if r.HistoryStart < 1 {
+		return 1
+	}
+	return r.HistoryStart
+}
+
+// SetHistoryStart records the history start of r, written after latest (nil for the first)
+// under a history limit of limit revisions (0 keeps all); see HistoryStart. A start of 1 is
+// left out, as the RegisterRevision leaves it out.
+func (r *Revision) SetHistoryStart(latest *Revision, limit int) {
+	r.HistoryStart = 0
+	if s := HistoryStart(latest, r.Number, limit); s > 1 {
+		r.HistoryStart = s
+	}
+}
+
+// HistoryStart computes the history start of revision number, written after latest (nil for
+// the first) by an operator keeping limit revisions (0 keeps all): the oldest of the last
+// limit revisions, and never below latest's start, so that it never decreases along the
+// chain (a larger limit, or none, keeps what is left and prunes no further). It is what lets
+// Verify tell revisions pruned by the operator from revisions deleted by someone else: the
+// operator only deletes revisions below the start recorded in the latest revision, which only
+// the operator writes.
+func HistoryStart(latest *Revision, number int64, limit int) int64 {
+	start := int64(1)
+	if latest != nil {
+		start = latest.Start()
+	}
+	if limit > 0 && number-int64(limit)+1 > start {
+		start = number - int64(limit) + 1
+	}
+	return start
 }
 
 // Info gives the revision's header, as the exports print it.

@@ -19,6 +19,13 @@ var t0 = time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)
 // history builds three revisions: two activities, then a purpose changed, then one removed.
 func history(t *testing.T) []Revision {
 	t.Helper()
+	return limitedHistory(t, 0)
+}
+
+// limitedHistory is history written by an operator keeping limit revisions (0 keeps all):
+// each revision records its history start. Nothing is pruned here.
+func limitedHistory(t *testing.T, limit int) []Revision {
+	t.Helper()
 	docs := []*Document{
 		mustDocument(t,
 			mustEntry(t, KindProcessingActivity, "sales", "leads", `{"purposes":["lead qualification"]}`),
@@ -39,6 +46,7 @@ func history(t *testing.T) []Revision {
 		if err != nil || !ok {
 			t.Fatalf("Next %d: ok=%v err=%v", i, ok, err)
 		}
+		rev.SetHistoryStart(latest, limit)
 		revs = append(revs, rev)
 		latest = &revs[len(revs)-1]
 	}
@@ -89,52 +97,74 @@ func TestNext(t *testing.T) {
 func TestVerify(t *testing.T) {
 	tests := []struct {
 		name   string
+		limit  int // the history limit the revisions were written under
 		tamper func(revs []Revision) []Revision
 		want   []string // "revision reason"
 	}{
-		{"intact history", func(r []Revision) []Revision { return r }, nil},
-		{"intact history in any order", func(r []Revision) []Revision { return []Revision{r[2], r[0], r[1]} }, nil},
-		{"pruned history starts later", func(r []Revision) []Revision { return r[1:] }, nil},
-		{"snapshot edited out of band", func(r []Revision) []Revision {
+		{"intact history", 0, func(r []Revision) []Revision { return r }, nil},
+		{"intact history in any order", 0, func(r []Revision) []Revision { return []Revision{r[2], r[0], r[1]} }, nil},
+		{"history written under a limit, nothing pruned yet", 2, func(r []Revision) []Revision { return r }, nil},
+		{"history pruned by the limit", 2, func(r []Revision) []Revision { return r[1:] }, nil},
+		{"history pruned by a limit of one", 1, func(r []Revision) []Revision { return r[2:] }, nil},
+		// The attack of issue 14 (11): someone who may delete RegisterRevisions removes the
+		// first ones; no history limit explains it.
+		{"first revision deleted, no limit", 0, func(r []Revision) []Revision { return r[1:] }, []string{"2 HistoryMissing"}},
+		{"first two revisions deleted, no limit", 0, func(r []Revision) []Revision { return r[2:] }, []string{"3 HistoryMissing"}},
+		{"more deleted than the limit explains", 2, func(r []Revision) []Revision { return r[2:] }, []string{"3 HistoryMissing"}},
+		// Deleting the latest revision too only lowers the history start verify reads.
+		{"first and latest deleted", 2, func(r []Revision) []Revision { return r[1:2] }, []string{"2 HistoryMissing"}},
+		{"history start decreases", 1, func(r []Revision) []Revision {
+			r[2].HistoryStart = 1
+			return r
+		}, []string{"3 HistoryStartInvalid"}},
+		{"history start above the revision", 0, func(r []Revision) []Revision {
+			r[2].HistoryStart = 4
+			return r
+		}, []string{"3 HistoryStartInvalid"}},
+		{"history start edited in a chained revision", 2, func(r []Revision) []Revision {
+			r[1].HistoryStart = 2
+			return r[1:]
+		}, []string{"3 ChainBroken"}},
+		{"snapshot edited out of band", 0, func(r []Revision) []Revision {
 			r[1].Data = strings.Replace(r[1].Data, "upselling", "profiling", 1)
 			return r
 		}, []string{"2 ContentHashMismatch"}},
-		{"snapshot and content hash edited together", func(r []Revision) []Revision {
+		{"snapshot and content hash edited together", 0, func(r []Revision) []Revision {
 			r[1].Data = strings.Replace(r[1].Data, "upselling", "profiling", 1)
 			r[1].ContentHash = HashBytes([]byte(r[1].Data))
 			return r
 		}, []string{"3 ChainBroken", "3 ChangesMismatch"}},
-		{"revision removed from the middle", func(r []Revision) []Revision { return []Revision{r[0], r[2]} }, []string{"3 ChainBroken", "3 NotConsecutive"}},
-		{"revisions swapped and renumbered", func(r []Revision) []Revision {
+		{"revision removed from the middle", 0, func(r []Revision) []Revision { return []Revision{r[0], r[2]} }, []string{"3 ChainBroken", "3 NotConsecutive"}},
+		{"revisions swapped and renumbered", 0, func(r []Revision) []Revision {
 			r[1].Number, r[2].Number = 3, 2
 			return r
 		}, []string{"2 ChainBroken", "2 ChangesMismatch", "3 ChainBroken", "3 ChangesMismatch"}},
-		{"previous hash edited", func(r []Revision) []Revision {
+		{"previous hash edited", 0, func(r []Revision) []Revision {
 			r[2].PreviousHash = r[0].ChainHash()
 			return r
 		}, []string{"3 ChainBroken"}},
-		{"creation time edited", func(r []Revision) []Revision {
+		{"creation time edited", 0, func(r []Revision) []Revision {
 			r[0].CreatedAt = r[0].CreatedAt.Add(-24 * time.Hour)
 			return r
 		}, []string{"2 ChainBroken"}},
-		{"source revision edited", func(r []Revision) []Revision {
+		{"source revision edited", 0, func(r []Revision) []Revision {
 			r[1].SourceRevision = "forged"
 			return r
 		}, []string{"3 ChainBroken"}},
-		{"changes edited", func(r []Revision) []Revision {
+		{"changes edited", 0, func(r []Revision) []Revision {
 			r[1].Changes = nil
 			return r
 		}, []string{"2 ChangesMismatch"}},
-		{"first revision given a previous hash", func(r []Revision) []Revision {
+		{"first revision given a previous hash", 0, func(r []Revision) []Revision {
 			r[0].PreviousHash = r[2].ChainHash()
 			return r
 		}, []string{"1 ChainBroken", "2 ChainBroken"}},
-		{"duplicate number", func(r []Revision) []Revision { return []Revision{r[0], r[1], r[1], r[2]} }, []string{"2 ChainBroken", "2 NotConsecutive"}},
-		{"unreadable snapshot", func(r []Revision) []Revision {
+		{"duplicate number", 0, func(r []Revision) []Revision { return []Revision{r[0], r[1], r[1], r[2]} }, []string{"2 ChainBroken", "2 NotConsecutive"}},
+		{"unreadable snapshot", 0, func(r []Revision) []Revision {
 			r[0].Encoding = "zstd"
 			return r
 		}, []string{"1 SnapshotUnreadable"}},
-		{"revision zero", func(r []Revision) []Revision {
+		{"revision zero", 0, func(r []Revision) []Revision {
 			r[0].Number = 0
 			return r[:1]
 		}, []string{"0 NotConsecutive"}},
@@ -142,7 +172,7 @@ func TestVerify(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []string
-			problems := Verify(tt.tamper(history(t)))
+			problems := Verify(tt.tamper(limitedHistory(t, tt.limit)))
 			for _, p := range problems {
 				got = append(got, strconv.FormatInt(p.Revision, 10)+" "+string(p.Reason))
 				if p.Message == "" {
@@ -152,6 +182,33 @@ func TestVerify(t *testing.T) {
 			sort.Strings(got)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("Verify problems (-want +got):\n%s\nall: %v", diff, problems)
+			}
+		})
+	}
+}
+
+func TestHistoryStart(t *testing.T) {
+	at := func(start int64) *Revision { return &Revision{HistoryStart: start} }
+	tests := []struct {
+		name   string
+		latest *Revision
+		number int64
+		limit  int
+		want   int64
+	}{
+		{"first revision, no limit", nil, 1, 0, 1},
+		{"first revision, limit", nil, 1, 2, 1},
+		{"no limit keeps all", at(0), 9, 0, 1},
+		{"limit of two at revision five", at(3), 5, 2, 4},
+		{"limit of one", at(4), 5, 1, 5},
+		{"limit removed: prunes no further, keeps what is left", at(4), 6, 0, 4},
+		{"limit raised: never decreases", at(4), 6, 10, 4},
+		{"limit lowered", at(4), 6, 1, 6},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := HistoryStart(tt.latest, tt.number, tt.limit); got != tt.want {
+				t.Errorf("HistoryStart = %d, want %d", got, tt.want)
 			}
 		})
 	}

@@ -20,6 +20,13 @@ const (
 	NotConsecutive ProblemReason = "NotConsecutive"
 	// ChangesMismatch: the recorded changes are not the diff between the two snapshots.
 	ChangesMismatch ProblemReason = "ChangesMismatch"
+	// HistoryMissing: the oldest revision present is above 1 and above the history start
+	// recorded by the latest revision: revisions were deleted that no history limit of the
+	// operator allowed it to delete.
+	HistoryMissing ProblemReason = "HistoryMissing"
+	// HistoryStartInvalid: a revision's history start is above its own number, or below the
+	// history start of the revision before (it never decreases).
+	HistoryStartInvalid ProblemReason = "HistoryStartInvalid"
 )
 
 // Problem is one thing Verify found wrong with a revision.
@@ -37,7 +44,12 @@ func (p Problem) String() string {
 // Verify recomputes every content hash and every link of the chain and returns what is
 // wrong, sorted by revision number; none when the history is intact. The revisions may come
 // in any order. The oldest one is the anchor: revision 1 must have no previous hash, and an
-// oldest revision above 1 (older ones pruned by a history limit) is taken as it is.
+// oldest revision above 1 is accepted only when the latest revision records a history start
+// (HistoryStart) at or above it — the operator pruned the ones before under its history
+// limit. Revisions missing at the start of the chain without such a record were deleted by
+// someone else, and are a HistoryMissing problem. The record sits in the latest revision's
+// spec, which only its creator could write and nobody can change: deleting revisions can only
+// lower the history start that verify reads, never raise it.
 func Verify(revs []Revision) []Problem {
 	sorted := append([]Revision(nil), revs...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Number < sorted[j].Number })
@@ -49,10 +61,22 @@ func Verify(revs []Revision) []Problem {
 		doc, ps := verifyContent(rev)
 		problems = append(problems, ps...)
 		problems = append(problems, verifyLink(prev, rev)...)
+		problems = append(problems, verifyHistoryStart(prev, rev)...)
 		if doc != nil && (prev == nil && rev.Number == 1 || prev != nil && prevDoc != nil && rev.Number == prev.Number+1) {
 			problems = append(problems, verifyChanges(rev, prevDoc, doc)...)
 		}
 		prev, prevDoc = rev, doc
+	}
+	if len(sorted) > 0 {
+		oldest, latest := sorted[0], sorted[len(sorted)-1]
+		if oldest.Number > latest.Start() {
+			how := "the latest revision records no history limit (the whole history is kept)"
+			if latest.Start() > 1 {
+				how = fmt.Sprintf("the latest revision, %d, lets the history limit prune only the revisions before %d", latest.Number, latest.Start())
+			}
+			problems = append(problems, Problem{Revision: oldest.Number, Reason: HistoryMissing, Message: fmt.Sprintf(
+				"the chain starts at revision %d, but %s: revisions %d to %d were deleted out of band", oldest.Number, how, latest.Start(), oldest.Number-1)})
+		}
 	}
 	sort.SliceStable(problems, func(i, j int) bool { return problems[i].Revision < problems[j].Revision })
 	return problems
@@ -100,6 +124,21 @@ func verifyLink(prev, rev *Revision) []Problem {
 	}
 	if want := prev.ChainHash(); rev.PreviousHash != want {
 		add(ChainBroken, "previous hash is %s, the chain hash of revision %d is %s", orNone(rev.PreviousHash), prev.Number, want)
+	}
+	return out
+}
+
+// verifyHistoryStart checks that the history start is not above the revision and does not
+// decrease from the revision before.
+func verifyHistoryStart(prev, rev *Revision) []Problem {
+	var out []Problem
+	if rev.HistoryStart > rev.Number {
+		out = append(out, Problem{Revision: rev.Number, Reason: HistoryStartInvalid,
+			Message: fmt.Sprintf("history start %d is above the revision itself", rev.Start())})
+	}
+	if prev != nil && rev.Start() < prev.Start() {
+		out = append(out, Problem{Revision: rev.Number, Reason: HistoryStartInvalid,
+			Message: fmt.Sprintf("history start %d is below %d, the history start of revision %d: it never decreases", rev.Start(), prev.Start(), prev.Number)})
 	}
 	return out
 }

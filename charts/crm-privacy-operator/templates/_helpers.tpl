@@ -30,3 +30,7 @@ app.kubernetes.io/component: manager
 {{- default "default" .Values.serviceAccount.name -}}
 {{- end -}}
 {{- end -}}
+
+{{- define "crm-privacy-operator.operatorKeySecretName" -}}
+{{- default (printf "%s-operator-key" (include "crm-privacy-operator.fullname" .)) .Values.manager.operatorKeySecret -}}
+{{- end -}}
