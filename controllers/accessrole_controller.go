@@ -639,10 +639,22 @@ func (r *AccessRoleReconciler) cleanup(ctx context.Context, ar *privacyv1alpha1.
 	var nm *crm.RoleNotManagedError
 	var ue *crm.UnsupportedError
 	switch {
-	case err == nil, errors.Is(err, crm.ErrRoleNotFound):
-	case errors.As(err, &nm), errors.As(err, &ue):
-		// The operator never managed this role (or cannot on this engine): nothing to undo.
+	case err == nil:
+	case errors.As(err, &ue):
+		// The operator cannot manage access on this engine: nothing to undo.
 		ctrl.LoggerFrom(ctx).Info("Nothing to clean up in the database", "role", ar.Spec.RoleName, "why", err.Error())
+	case errors.Is(err, crm.ErrRoleNotFound), errors.As(err, &nm):
+		// The role is gone or not the operator's, but logins the AccessRole owns may still
+		// exist (the role was dropped by hand, or still carries a legacy marker): lock them.
+		ctrl.LoggerFrom(ctx).Info("No role to clean up in the database; locking the AccessRole's logins", "role", ar.Spec.RoleName, "why", err.Error())
+		res, lerr := conn.DB.LockOwnedLogins(ctx, accessOwner(ar))
+		switch {
+		case errors.As(lerr, &ue):
+		case lerr != nil:
+			return lerr
+		case len(res.Remaining) > 0:
+			return errors.New(strings.Join(res.Remaining, "; "))
+		}
 	default:
 		return err
 	}

@@ -83,6 +83,9 @@ type pgPlan struct {
 	// that may not log in after the pass (their sessions are ended after the commit).
 	locked, mustNotLogIn []string
 	withheld             []string
+	// unlockable are owned logins that someone gave SUPERUSER or REPLICATION: the
+	// operator cannot lock them, and says so.
+	unlockable []string
 }
 
 func (p *pgPlan) add(kind stepKind, secret bool, format string, args ...any) {
@@ -159,6 +162,9 @@ func (db *Database) pgApplyAccess(ctx context.Context, m Mapping, spec AccessSpe
 	res.Remaining = describeRemaining(after.grants, after.extraMembers, after.missing)
 	for _, u := range after.locked {
 		res.Remaining = append(res.Remaining, "login "+u+" can still log in")
+	}
+	for _, u := range after.unlockable {
+		res.Remaining = append(res.Remaining, "login "+u+" was given SUPERUSER or REPLICATION by someone else: the operator cannot lock it")
 	}
 	if after.created {
 		res.Remaining = append(res.Remaining, "role "+spec.Role+" does not exist")
@@ -659,6 +665,9 @@ WHERE am.roleid = $1 AND u.rolname <> current_user ORDER BY 1`, r.oid)
 	}
 	p.steps = append(p.steps, afterRevoke...)
 	for _, l := range owned {
+		if l.super && !mayLogIn[l.name] {
+			p.unlockable = append(p.unlockable, l.name)
+		}
 		if mayLogIn[l.name] || l.super {
 			continue
 		}

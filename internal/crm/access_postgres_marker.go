@@ -110,6 +110,8 @@ func (a *pgAccess) markSQL(ctx context.Context, s pgStep) (string, error) {
 type pgOwnedLogin struct {
 	name  string
 	login bool
+	// super is true for a login given SUPERUSER or REPLICATION by someone else: the
+	// operator's login may not alter it.
 	super bool
 }
 
@@ -117,7 +119,7 @@ type pgOwnedLogin struct {
 func ownedLogins(ctx context.Context, q Querier, key []byte, owner string) (out []pgOwnedLogin, err error) {
 	prefix := loginMarkerPrefix + owner + markerMACSeparator
 	rows, err := q.QueryContext(ctx, `
-SELECT u.rolname, u.oid::int8, u.rolcanlogin, u.rolsuper, pg_catalog.shobj_description(u.oid, 'pg_authid')
+SELECT u.rolname, u.oid::int8, u.rolcanlogin, u.rolsuper OR u.rolreplication, pg_catalog.shobj_description(u.oid, 'pg_authid')
 FROM pg_catalog.pg_roles u
 WHERE pg_catalog.left(pg_catalog.shobj_description(u.oid, 'pg_authid'), $2) = $1`, prefix, len(prefix))
 	if err != nil {
@@ -201,7 +203,7 @@ func (db *Database) pgLockOwnedLogins(ctx context.Context, owner string) (res Lo
 	var names []string
 	for _, l := range owned {
 		if l.super {
-			res.Remaining = append(res.Remaining, "login "+l.name+" was made superuser by someone else: the operator cannot lock it")
+			res.Remaining = append(res.Remaining, "login "+l.name+" was given SUPERUSER or REPLICATION by someone else: the operator cannot lock it")
 			continue
 		}
 		names = append(names, l.name)
