@@ -143,8 +143,9 @@ const ViewBypassesRowFilter = "ViewBypassesRowFilter"
 type MemberOutcome struct {
 	// Holds is true when the member holds the role.
 	Holds bool
-	// Problem says why an active member could not be given the role: MemberUserMissing
-	// or MemberUserNotManaged.
+	// Problem says why an active member could not be given the role: MemberUserMissing,
+	// MemberUserNotManaged, MemberUserOwnedElsewhere, MemberUserNotLogin or
+	// MemberUserPrivileged.
 	Problem string
 }
 
@@ -255,8 +256,8 @@ func (db *Database) ApplyAccess(ctx context.Context, m Mapping, spec AccessSpec)
 }
 
 // RemoveAccess undoes an AccessRole: it revokes every privilege and membership of the
-// role, drops its row filter policy, sets the operator-managed users that hold no role any
-// more to NOLOGIN (locked), and, when drop is true, drops the role. Members of the spec are
+// role, drops its row filter policy, sets the logins the AccessRole owns to NOLOGIN
+// (locked; on PostgreSQL their sessions end), and, when drop is true, drops the role. Members of the spec are
 // only used to know which users the operator manages. The error wraps ErrRoleNotFound when
 // the role does not exist.
 func (db *Database) RemoveAccess(ctx context.Context, m Mapping, spec AccessSpec, drop bool) (AccessResult, error) {
