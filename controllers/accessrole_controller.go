@@ -33,6 +33,11 @@ const (
 	// without touching the database: the escape hatch when its CRMDatabase is gone for
 	// good. The database role and its privileges are then left as they are.
 	AnnotationSkipCleanup = "privacy.crmoperator.io/skip-cleanup"
+	// AnnotationAdoptLegacyRole, set to "true", lets the AccessRole adopt its database role
+	// when the role carries the unauthenticated marker of older versions naming this
+	// AccessRole (PostgreSQL). Without it such a role is refused: anybody who may COMMENT
+	// ON ROLE can write that text. See docs/accessrole.md.
+	AnnotationAdoptLegacyRole = "privacy.crmoperator.io/adopt-legacy-role"
 )
 
 // AccessRoleReconciler keeps each AccessRole's database role, privileges, row filter and
@@ -75,6 +80,8 @@ type accessPass struct {
 	versions map[string]string      // passwordKey → Secret version sent this pass
 	expired  bool
 	result   ctrl.Result
+	// withheld are the members whose password the database pass did not send.
+	withheld map[string]bool
 }
 
 // memberState is a member's state before the database is asked.
@@ -146,6 +153,16 @@ func (r *AccessRoleReconciler) reconcileAccess(ctx context.Context, ap *accessPa
 	res, err := ap.conn.DB.ApplyAccess(ctx, ap.conn.Mapping, r.accessSpec(ap))
 	if err != nil {
 		return r.applyFailed(ap, err)
+	}
+	ap.withheld = map[string]bool{}
+	for _, u := range res.PasswordsWithheld {
+		ap.withheld[u] = true
+	}
+	for _, m := range ap.ar.Spec.Members {
+		if ap.withheld[string(m.User)] {
+			// Not sent: send it again at the next pass.
+			delete(ap.versions, passwordKey(ap.ar, m))
+		}
 	}
 	r.recordResult(ap, res)
 	return nil
@@ -287,7 +304,8 @@ func (r *AccessRoleReconciler) rememberPasswords(ap *accessPass) {
 // privilege.
 func (r *AccessRoleReconciler) accessSpec(ap *accessPass) crm.AccessSpec {
 	ar := ap.ar
-	spec := crm.AccessSpec{Role: string(ar.Spec.RoleName), Owner: ar.Namespace + "/" + ar.Name, Members: ap.members}
+	spec := crm.AccessSpec{Role: string(ar.Spec.RoleName), Owner: accessOwner(ar), Members: ap.members,
+		AdoptLegacy: ar.Annotations[AnnotationAdoptLegacyRole] == "true"}
 	if ap.expired {
 		return spec
 	}
@@ -310,6 +328,9 @@ func (r *AccessRoleReconciler) accessSpec(ap *accessPass) crm.AccessSpec {
 	}
 	return spec
 }
+
+// accessOwner is the owner an AccessRole's markers name: "namespace/name".
+func accessOwner(ar *privacyv1alpha1.AccessRole) string { return ar.Namespace + "/" + ar.Name }
 
 // applyFailed reports a pass that changed nothing (PostgreSQL rolled back) or stopped
 // half-way (MySQL): spec errors wait for a spec change, the rest is retried with backoff.
@@ -399,6 +420,17 @@ func (r *AccessRoleReconciler) recordEvents(ap *accessPass, res crm.AccessResult
 func (r *AccessRoleReconciler) setConditions(ap *accessPass, res crm.AccessResult) {
 	ar := ap.ar
 	switch {
+	case len(res.Refused) > 0:
+		var names []string
+		for _, g := range res.Refused {
+			names = append(names, g.Table)
+		}
+		ap.condition(privacyv1alpha1.TypeInSync, false, privacyv1alpha1.ReasonViewBypassesRowFilter,
+			"%d grant(s) refused, on %s: %s; make the view security_invoker (PostgreSQL 15+) or remove the grant", len(res.Refused), strings.Join(names, ", "), res.Refused[0].Message)
+		if prev := meta.FindStatusCondition(ar.Status.Conditions, privacyv1alpha1.TypeReady); prev == nil || prev.Reason != privacyv1alpha1.ReasonViewBypassesRowFilter {
+			r.env.Recorder.Eventf(ar, nil, corev1.EventTypeWarning, privacyv1alpha1.ReasonViewBypassesRowFilter, "Sync",
+				"Refused to grant %s to role %s: it would bypass the row filter", strings.Join(names, ", "), ar.Spec.RoleName)
+		}
 	case !res.InSync():
 		ap.condition(privacyv1alpha1.TypeInSync, false, privacyv1alpha1.ReasonGrantFailed,
 			"%d difference(s) could not be corrected (granted by another user?): %s", len(res.Remaining), strings.Join(res.Remaining, "; "))
@@ -464,20 +496,44 @@ func (r *AccessRoleReconciler) setMemberStatuses(ap *accessPass, outcomes map[st
 		case answered && o.Problem == crm.MemberUserMissing:
 			ms.Reason, ms.Message = privacyv1alpha1.ReasonUserNotFound, "the database user does not exist and is managed elsewhere"
 		case answered && o.Problem == crm.MemberUserNotManaged:
-			ms.Reason, ms.Message = privacyv1alpha1.ReasonUserNotManaged, "the database user exists and was not created by the operator: its login is not touched"
+			ms.Reason, ms.Message = privacyv1alpha1.ReasonUserNotManaged, "the database user exists and was not created by the operator (or carries an unauthenticated marker): its login is not touched"
+		case answered && o.Problem == crm.MemberUserOwnedElsewhere:
+			ms.Reason, ms.Message = privacyv1alpha1.ReasonUserOwnedElsewhere, "the database user is a login the operator created for another AccessRole: only that one may change it"
+		case answered && o.Problem == crm.MemberUserNotLogin:
+			ms.Reason, ms.Message = privacyv1alpha1.ReasonUserNotLogin, "the database user cannot log in (a group role, or a login the operator locked): the role is only granted to logins"
+		case answered && o.Problem == crm.MemberUserPrivileged:
+			ms.Reason, ms.Message = privacyv1alpha1.ReasonUserPrivileged, "the database user holds administrative attributes (superuser, CREATEROLE, CREATEDB, REPLICATION or BYPASSRLS): it is left alone"
 		case st.active:
 			ms.Reason, ms.Message = privacyv1alpha1.ReasonProgressing, "the role could not be granted yet"
 		}
+		if ap.withheld[string(m.User)] {
+			ms.State, ms.Reason = privacyv1alpha1.MemberSuspended, privacyv1alpha1.ReasonPasswordWithheld
+			ms.Message = "the password was not sent: the database server logs statements and the operator may not switch that off for its own (see docs/accessrole.md)"
+		}
 		since := metav1.NewTime(ap.now)
 		ms.Since = &since
-		if p, ok := previous[m.User]; ok && p.State == ms.State && p.Reason == ms.Reason && p.Since != nil {
+		p, ok := previous[m.User]
+		if ok && p.State == ms.State && p.Reason == ms.Reason && p.Since != nil {
 			ms.Since = p.Since
+		}
+		if answered && trustProblem[ms.Reason] && (!ok || p.Reason != ms.Reason) {
+			r.env.Recorder.Eventf(ar, nil, corev1.EventTypeWarning, ms.Reason, "Sync", "Member %s not given role %s: %s", m.User, ar.Spec.RoleName, ms.Message)
 		}
 		if ms.State == privacyv1alpha1.MemberActive {
 			ar.Status.ActiveMembers++
 		}
 		ar.Status.Members = append(ar.Status.Members, ms)
 	}
+}
+
+// trustProblem are the member reasons that an event reports when they appear: a spec that
+// names a login it may not have, or a password that could not be sent safely.
+var trustProblem = map[string]bool{
+	privacyv1alpha1.ReasonUserNotManaged:     true,
+	privacyv1alpha1.ReasonUserOwnedElsewhere: true,
+	privacyv1alpha1.ReasonUserNotLogin:       true,
+	privacyv1alpha1.ReasonUserPrivileged:     true,
+	privacyv1alpha1.ReasonPasswordWithheld:   true,
 }
 
 // reconcileDelete strips (Retain) or drops (Delete) the role, then lets the object go. A
@@ -488,9 +544,7 @@ func (r *AccessRoleReconciler) reconcileDelete(ctx context.Context, ar *privacyv
 		return ctrl.Result{}, nil
 	}
 	if ar.Annotations[AnnotationSkipCleanup] == "true" {
-		r.env.Recorder.Eventf(ar, nil, corev1.EventTypeWarning, privacyv1alpha1.ReasonCleanupFailed, "Delete",
-			"Annotation %s=true: role %s is left in the database as it is", AnnotationSkipCleanup, ar.Spec.RoleName)
-		return ctrl.Result{}, r.removeFinalizer(ctx, ar)
+		return r.skipCleanup(ctx, ar)
 	}
 	before := ar.DeepCopy()
 	err := r.cleanup(ctx, ar)
@@ -505,6 +559,69 @@ func (r *AccessRoleReconciler) reconcileDelete(ctx context.Context, ar *privacyv
 		err = errors.Join(err, perr)
 	}
 	return ctrl.Result{}, fmt.Errorf("while cleaning up AccessRole %s: %w", ar.Name, err)
+}
+
+// skipCleanup lets an AccessRole go without stripping its role, but never leaves a working
+// login behind: the logins it owns are locked and their sessions ended first. While the
+// CRMDatabase exists but cannot be used, the deletion waits (the logins could still work);
+// when the CRMDatabase is gone the operator can no longer reach them, and the Warning
+// event names the logins to lock by hand.
+func (r *AccessRoleReconciler) skipCleanup(ctx context.Context, ar *privacyv1alpha1.AccessRole) (ctrl.Result, error) {
+	conn, reason, msg := r.connection(ctx, ar)
+	if reason == privacyv1alpha1.ReasonDatabaseNotFound {
+		r.env.Recorder.Eventf(ar, nil, corev1.EventTypeWarning, privacyv1alpha1.ReasonCleanupFailed, "Delete",
+			"Annotation %s=true: role %s is left in the database as it is; the CRMDatabase is gone, so the logins of members with a password Secret (%s) could not be locked: lock them by hand if the server still exists",
+			AnnotationSkipCleanup, ar.Spec.RoleName, managedLogins(ar))
+		return ctrl.Result{}, r.removeFinalizer(ctx, ar)
+	}
+	var err error
+	var res crm.LockResult
+	if reason != "" {
+		err = fmt.Errorf("the logins of the AccessRole cannot be locked: %s", msg)
+	} else {
+		res, err = conn.DB.LockOwnedLogins(ctx, accessOwner(ar))
+	}
+	var ue *crm.UnsupportedError
+	switch {
+	case errors.As(err, &ue):
+		r.env.Recorder.Eventf(ar, nil, corev1.EventTypeWarning, privacyv1alpha1.ReasonCleanupFailed, "Delete",
+			"Annotation %s=true: role %s is left in the database as it is; its logins (%s) were not locked: %v", AnnotationSkipCleanup, ar.Spec.RoleName, managedLogins(ar), err)
+		return ctrl.Result{}, r.removeFinalizer(ctx, ar)
+	case err == nil && len(res.Remaining) > 0:
+		err = errors.New(strings.Join(res.Remaining, "; "))
+	}
+	if err != nil {
+		before := ar.DeepCopy()
+		msg := fmt.Sprintf("deletion with %s waits until the AccessRole's logins are locked: %v (delete the CRMDatabase if the database is gone for good)", AnnotationSkipCleanup, err)
+		meta.SetStatusCondition(&ar.Status.Conditions, metav1.Condition{Type: privacyv1alpha1.TypeReady, Status: metav1.ConditionFalse,
+			Reason: privacyv1alpha1.ReasonCleanupFailed, Message: truncateMessage(msg), ObservedGeneration: ar.Generation})
+		r.env.Recorder.Eventf(ar, nil, corev1.EventTypeWarning, privacyv1alpha1.ReasonCleanupFailed, "Delete", "%s", truncateMessage(msg))
+		if perr := r.Status().Patch(ctx, ar, client.MergeFrom(before)); perr != nil && !apierrors.IsNotFound(perr) {
+			err = errors.Join(err, perr)
+		}
+		return ctrl.Result{}, fmt.Errorf("while locking the logins of AccessRole %s: %w", ar.Name, err)
+	}
+	r.env.Recorder.Eventf(ar, nil, corev1.EventTypeWarning, privacyv1alpha1.ReasonLoginsLocked, "Delete",
+		"Annotation %s=true: role %s is left in the database with its privileges; %d login(s) of the AccessRole locked now (%d owned), %d session(s) ended",
+		AnnotationSkipCleanup, ar.Spec.RoleName, res.Locked, res.Owned, res.SessionsEnded)
+	for _, m := range ar.Spec.Members {
+		r.passwords.Delete(passwordKey(ar, m))
+	}
+	return ctrl.Result{}, r.removeFinalizer(ctx, ar)
+}
+
+// managedLogins names the members whose login the AccessRole manages.
+func managedLogins(ar *privacyv1alpha1.AccessRole) string {
+	var names []string
+	for _, m := range ar.Spec.Members {
+		if m.PasswordSecretRef != nil {
+			names = append(names, string(m.User))
+		}
+	}
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
 }
 
 // cleanup revokes everything the role holds and, with reclaimPolicy Delete, drops it.
@@ -522,10 +639,22 @@ func (r *AccessRoleReconciler) cleanup(ctx context.Context, ar *privacyv1alpha1.
 	var nm *crm.RoleNotManagedError
 	var ue *crm.UnsupportedError
 	switch {
-	case err == nil, errors.Is(err, crm.ErrRoleNotFound):
-	case errors.As(err, &nm), errors.As(err, &ue):
-		// The operator never managed this role (or cannot on this engine): nothing to undo.
+	case err == nil:
+	case errors.As(err, &ue):
+		// The operator cannot manage access on this engine: nothing to undo.
 		ctrl.LoggerFrom(ctx).Info("Nothing to clean up in the database", "role", ar.Spec.RoleName, "why", err.Error())
+	case errors.Is(err, crm.ErrRoleNotFound), errors.As(err, &nm):
+		// The role is gone or not the operator's, but logins the AccessRole owns may still
+		// exist (the role was dropped by hand, or still carries a legacy marker): lock them.
+		ctrl.LoggerFrom(ctx).Info("No role to clean up in the database; locking the AccessRole's logins", "role", ar.Spec.RoleName, "why", err.Error())
+		res, lerr := conn.DB.LockOwnedLogins(ctx, accessOwner(ar))
+		switch {
+		case errors.As(lerr, &ue):
+		case lerr != nil:
+			return lerr
+		case len(res.Remaining) > 0:
+			return errors.New(strings.Join(res.Remaining, "; "))
+		}
 	default:
 		return err
 	}

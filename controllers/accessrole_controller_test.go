@@ -326,3 +326,84 @@ func TestAccessRoleDeletionWaitsForItsDatabase(t *testing.T) {
 		return apierrors.IsNotFound(k8s.Get(context.Background(), key(ar), ar)), nil
 	})
 }
+
+// Issue 14: AccessRole B, in another namespace with a CRMDatabase on the same server, lists
+// A's member with a password Secret of its own: B's status and events say the login is
+// owned elsewhere, and her password is unchanged. A is then deleted with skip-cleanup: its
+// role keeps its privileges, but its login is locked.
+func TestAccessRoleLoginsBelongToOneAccessRole(t *testing.T) {
+	tdb := testdb.Postgres(t)
+	tdb.LoadFile(t, sampleSchema("generic-postgres.sql"))
+	admin := tdb.Open(t)
+	nsA, nsB := newNamespace(t), newNamespace(t)
+	dbA := newCRMDatabase(t, nsA, tdb, crmDatabaseOptions{preset: privacyv1alpha1.PresetGeneric})
+	dbB := newCRMDatabase(t, nsB, tdb, crmDatabaseOptions{preset: privacyv1alpha1.PresetGeneric})
+	waitDatabaseReady(t, dbA)
+	waitDatabaseReady(t, dbB)
+	roleA, roleB, alice := uniqueRole("crm_a"), uniqueRole("crm_b"), uniqueRole("alice")
+	t.Cleanup(func() {
+		for _, r := range []string{roleA, roleB, alice} {
+			_, _ = admin.Exec(`DROP OWNED BY "` + r + `"`)
+			_, _ = admin.Exec(`DROP ROLE IF EXISTS "` + r + `"`)
+		}
+	})
+	now := time.Now()
+	accessRole := func(ns, db, role, secret, password string) *privacyv1alpha1.AccessRole {
+		return &privacyv1alpha1.AccessRole{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "team"},
+			Spec: privacyv1alpha1.AccessRoleSpec{
+				DatabaseRef:           privacyv1alpha1.LocalObjectReference{Name: privacyv1alpha1.ObjectName(db)},
+				RoleName:              privacyv1alpha1.SQLIdentifier(role),
+				ProcessingActivityRef: privacyv1alpha1.LocalObjectReference{Name: "b2b-prospecting"},
+				Grants:                []privacyv1alpha1.TableGrant{{Table: "notes", Privileges: []privacyv1alpha1.Privilege{privacyv1alpha1.PrivilegeSelect}}},
+				Members: []privacyv1alpha1.RoleMember{{User: privacyv1alpha1.SQLIdentifier(alice),
+					PasswordSecretRef: createPasswordSecret(t, ns, secret, password), Designation: designation(now.Add(-time.Hour), nil)}},
+			},
+		}
+	}
+	arA := accessRole(nsA, dbA.Name, roleA, "alice-a", "alice's pw")
+	if err := k8s.Create(context.Background(), arA); err != nil {
+		t.Fatal(err)
+	}
+	waitAccessRole(t, arA, privacyv1alpha1.TypeReady, metav1.ConditionTrue, "")
+	arB := accessRole(nsB, dbB.Name, roleB, "alice-b", "taken over")
+	if err := k8s.Create(context.Background(), arB); err != nil {
+		t.Fatal(err)
+	}
+	waitAccessRole(t, arB, privacyv1alpha1.TypeReady, metav1.ConditionFalse, privacyv1alpha1.ReasonUserOwnedElsewhere)
+	if m := memberStatus(arB, alice); m.State != privacyv1alpha1.MemberSuspended || m.Reason != privacyv1alpha1.ReasonUserOwnedElsewhere {
+		t.Errorf("alice's status in B: %+v", m)
+	}
+	eventually(t, 10*time.Second, "a UserOwnedElsewhere warning on B", func() (bool, error) {
+		return len(findEvents(t, nsB, arB.Name, privacyv1alpha1.ReasonUserOwnedElsewhere)) > 0, nil
+	})
+	if _, err := pgLogin(t, tdb, alice, "taken over"); err == nil {
+		t.Fatal("B reset the password of A's login")
+	}
+	if _, err := pgLogin(t, tdb, alice, "alice's pw"); err != nil {
+		t.Fatalf("alice's own password no longer works: %v", err)
+	}
+
+	// A goes with skip-cleanup: its role keeps its privileges, alice is locked.
+	patch := client.MergeFrom(arA.DeepCopy())
+	metav1.SetMetaDataAnnotation(&arA.ObjectMeta, controllers.AnnotationSkipCleanup, "true")
+	if err := k8s.Patch(context.Background(), arA, patch); err != nil {
+		t.Fatal(err)
+	}
+	if err := k8s.Delete(context.Background(), arA); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "A to go with skip-cleanup", func() (bool, error) {
+		return apierrors.IsNotFound(k8s.Get(context.Background(), key(arA), arA)), nil
+	})
+	if len(findEvents(t, nsA, arA.Name, privacyv1alpha1.ReasonLoginsLocked)) == 0 {
+		t.Error("no LoginsLocked event")
+	}
+	if _, err := pgLogin(t, tdb, alice, "alice's pw"); err == nil {
+		t.Error("A's login still works after A was let go with skip-cleanup")
+	}
+	var has bool
+	if err := admin.QueryRow("SELECT has_table_privilege($1, 'notes', 'SELECT')", roleA).Scan(&has); err != nil || !has {
+		t.Errorf("skip-cleanup revoked the role's privileges (%v)", err)
+	}
+}

@@ -55,8 +55,15 @@ type AccessRoleSpec struct {
 	// roleName is the database role (group role) the operator manages, for example
 	// `crm_sales`. The operator creates it without LOGIN and owns its privileges: any
 	// privilege on it that the spec does not declare is revoked. It cannot be changed.
+	// Reserved names are refused on every engine, since the engine is not known at
+	// admission: `public`, `postgres`, `root`, `none`, `current_user`, `session_user`,
+	// `current_role`, PostgreSQL's predefined roles `pg_*` and the operator's own
+	// `crm_privacy_*` (in any case); MySQL/MariaDB's system accounts (`mysql.*`,
+	// `mariadb.sys`) cannot be written as an identifier.
 	// +required
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="roleName is immutable: create another AccessRole for another role"
+	// +kubebuilder:validation:XValidation:rule="!(self.lowerAscii() in ['public', 'postgres', 'root', 'none', 'current_user', 'session_user', 'current_role'])",message="roleName is a reserved role or account name (public, postgres, root, none, current_user, session_user, current_role): choose a name of your own"
+	// +kubebuilder:validation:XValidation:rule="!self.lowerAscii().startsWith('pg_') && !self.lowerAscii().startsWith('crm_privacy_')",message="roleName may not start with pg_ (PostgreSQL's predefined roles) or crm_privacy_ (the operator's own objects)"
 	RoleName SQLIdentifier `json:"roleName"`
 
 	// processingActivityRef names the ProcessingActivity, in this namespace, that is the
@@ -103,8 +110,10 @@ type AccessRoleSpec struct {
 
 // TableGrant is the privileges of the role on one table.
 type TableGrant struct {
-	// table is the table, for example `contacts`.
+	// table is the table, for example `contacts`. The operator's own tables
+	// (`crm_privacy_*`, in any case) cannot be granted.
 	// +required
+	// +kubebuilder:validation:XValidation:rule="!self.lowerAscii().startsWith('crm_privacy_')",message="table: crm_privacy_* tables are the operator's own objects (erasure ledger, checkpoints, markers) and cannot be granted"
 	Table SQLIdentifier `json:"table"`
 
 	// privileges are the privileges on the table: `SELECT`, `INSERT`, `UPDATE`, `DELETE`.
@@ -126,14 +135,18 @@ type TableGrant struct {
 // RoleMember is a database user who holds the role.
 type RoleMember struct {
 	// user is the database user (login role). On MySQL/MariaDB the account is
-	// `'user'@'%'`.
+	// `'user'@'%'`. The reserved names refused for roleName are refused here too.
 	// +required
+	// +kubebuilder:validation:XValidation:rule="!(self.lowerAscii() in ['public', 'postgres', 'root', 'none', 'current_user', 'session_user', 'current_role'])",message="user is a reserved role or account name (public, postgres, root, none, current_user, session_user, current_role): the operator never grants roles to or manages these accounts"
+	// +kubebuilder:validation:XValidation:rule="!self.lowerAscii().startsWith('pg_') && !self.lowerAscii().startsWith('crm_privacy_')",message="user may not start with pg_ (PostgreSQL's predefined roles) or crm_privacy_ (the operator's own objects)"
 	User SQLIdentifier `json:"user"`
 
 	// passwordSecretRef names the Secret key holding the user's password. When set, the
-	// operator creates the user (`CREATE ROLE … LOGIN PASSWORD`) and keeps the password in
-	// step with the Secret. When omitted, the user must already exist (managed elsewhere,
-	// for example by LDAP); the operator only grants it the role.
+	// operator creates the user (`CREATE ROLE … LOGIN PASSWORD`), marks it as this
+	// AccessRole's, and keeps the password in step with the Secret; a user that exists and
+	// is not this AccessRole's (another AccessRole's, or created by someone else) is never
+	// changed. When omitted, the user must already exist as a login (managed elsewhere, for
+	// example by LDAP); the operator only grants it the role.
 	// +optional
 	PasswordSecretRef *SecretKeySelector `json:"passwordSecretRef,omitempty"`
 

@@ -281,4 +281,30 @@ const (
 	// stripped or dropped (it owns objects, or the database cannot be used); the
 	// finalizer stays and the operator retries. The message says what blocks it.
 	ReasonCleanupFailed = "CleanupFailed"
+
+	// Reasons of the AccessRole trust boundary (issue 14).
+
+	// ReasonUserOwnedElsewhere: a member has a passwordSecretRef but its login was created
+	// by the operator for another AccessRole; only that AccessRole may change its password
+	// or LOGIN, and it is not given this role.
+	ReasonUserOwnedElsewhere = "UserOwnedElsewhere"
+	// ReasonUserNotLogin: a member without passwordSecretRef names a role that cannot log
+	// in (a group role: every member of it would inherit the role); it is not given the
+	// role.
+	ReasonUserNotLogin = "UserNotLogin"
+	// ReasonUserPrivileged: a member's user holds administrative attributes (superuser,
+	// CREATEROLE, CREATEDB, REPLICATION, BYPASSRLS); the operator neither gives it the role
+	// nor manages its login.
+	ReasonUserPrivileged = "UserPrivileged"
+	// ReasonViewBypassesRowFilter: a grant names a view that reads the row-filtered contacts
+	// table with its owner's rights (not security_invoker, or a materialized view): it would
+	// show every row, so it is not granted.
+	ReasonViewBypassesRowFilter = "ViewBypassesRowFilter"
+	// ReasonPasswordWithheld: a member's password was not sent, because the database server
+	// logs statements and the operator may not switch that off for its own (the verifier
+	// would reach the server log).
+	ReasonPasswordWithheld = "PasswordWithheld"
+	// ReasonLoginsLocked: an AccessRole let go with skip-cleanup: its logins were locked and
+	// their sessions ended; its role and privileges were left in the database.
+	ReasonLoginsLocked = "LoginsLocked"
 )

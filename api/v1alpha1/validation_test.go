@@ -819,6 +819,25 @@ func TestInvalidObjectsAreRejected(t *testing.T) {
 		{"designation without instruction", ar(func(s *v1.AccessRoleSpec) { s.Members[0].Designation.InstructedAt = metav1.Time{} }), "spec.members[0].designation.instructedAt", "Required value"},
 		{"password secret key", ar(func(s *v1.AccessRoleSpec) { s.Members[0].PasswordSecretRef.Key = "a/b" }), "spec.members[0].passwordSecretRef.key", "should match"},
 		{"row filter field", ar(func(s *v1.AccessRoleSpec) { s.RowFilter.MatchExpressions[0].Field = "true) OR (true" }), "spec.rowFilter.matchExpressions[0].field", "should match"},
+		// AccessRole trust boundary (issue 14): reserved role and account names, for the
+		// role and for members, and the operator's own tables.
+		{"role name public", ar(func(s *v1.AccessRoleSpec) { s.RoleName = "public" }), "spec.roleName", "roleName is a reserved role or account name"},
+		{"role name PUBLIC", ar(func(s *v1.AccessRoleSpec) { s.RoleName = "PUBLIC" }), "spec.roleName", "roleName is a reserved role or account name"},
+		{"role name postgres", ar(func(s *v1.AccessRoleSpec) { s.RoleName = "postgres" }), "spec.roleName", "roleName is a reserved role or account name"},
+		{"role name root", ar(func(s *v1.AccessRoleSpec) { s.RoleName = "root" }), "spec.roleName", "roleName is a reserved role or account name"},
+		{"role name current_user", ar(func(s *v1.AccessRoleSpec) { s.RoleName = "current_user" }), "spec.roleName", "roleName is a reserved role or account name"},
+		{"role name pg_read_all_data", ar(func(s *v1.AccessRoleSpec) { s.RoleName = "pg_read_all_data" }), "spec.roleName", "roleName may not start with pg_"},
+		{"role name Pg_monitor", ar(func(s *v1.AccessRoleSpec) { s.RoleName = "Pg_monitor" }), "spec.roleName", "roleName may not start with pg_"},
+		{"role name crm_privacy_", ar(func(s *v1.AccessRoleSpec) { s.RoleName = "crm_privacy_role" }), "spec.roleName", "crm_privacy_ (the operator's own objects)"},
+		{"member root", ar(func(s *v1.AccessRoleSpec) { s.Members[0].User = "root" }), "spec.members[0].user", "user is a reserved role or account name"},
+		{"member postgres", ar(func(s *v1.AccessRoleSpec) { s.Members[0].User = "postgres" }), "spec.members[0].user", "user is a reserved role or account name"},
+		{"member none", ar(func(s *v1.AccessRoleSpec) { s.Members[0].User = "None" }), "spec.members[0].user", "user is a reserved role or account name"},
+		{"member pg_signal_backend", ar(func(s *v1.AccessRoleSpec) { s.Members[0].User = "pg_signal_backend" }), "spec.members[0].user", "user may not start with pg_"},
+		{"member crm_privacy_", ar(func(s *v1.AccessRoleSpec) { s.Members[0].User = "crm_privacy_x" }), "spec.members[0].user", "crm_privacy_ (the operator's own objects)"},
+		{"member mysql.sys", ar(func(s *v1.AccessRoleSpec) { s.Members[0].User = "mysql.sys" }), "spec.members[0].user", "should match"},
+		{"member mariadb.sys", ar(func(s *v1.AccessRoleSpec) { s.Members[0].User = "mariadb.sys" }), "spec.members[0].user", "should match"},
+		{"grant on the ledger", ar(func(s *v1.AccessRoleSpec) { s.Grants[1].Table = "crm_privacy_erasure_ledger" }), "spec.grants[1].table", "crm_privacy_* tables are the operator's own objects"},
+		{"grant on a checkpoint", ar(func(s *v1.AccessRoleSpec) { s.Grants[0].Table = "CRM_PRIVACY_sweep_checkpoint" }), "spec.grants[0].table", "crm_privacy_* tables are the operator's own objects"},
 		{"too many members", ar(func(s *v1.AccessRoleSpec) {
 			s.Members = nil
 			for i := range 65 {

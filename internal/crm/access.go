@@ -28,10 +28,13 @@ var columnPrivileges = map[string]bool{PrivSelect: true, PrivInsert: true, PrivU
 // ManagedMarkerPrefix starts the marker the operator records on every database role it
 // manages (PostgreSQL: the role's comment; MySQL/MariaDB: a row of
 // crm_privacy_access_roles). A role without the marker of its AccessRole is never touched.
+// On PostgreSQL the marker also carries a MAC under the operator's marker key (see
+// access_postgres_marker.go), so that nobody who can COMMENT ON ROLE can forge it.
 const ManagedMarkerPrefix = "managed by crm-privacy-operator: "
 
 // managedLoginMarker is the comment of the login roles (members' users) the operator
-// created; only those get their password, LOGIN and NOLOGIN changed.
+// created before logins had owners. On PostgreSQL it is a legacy marker that is no longer
+// trusted on its own (see access_postgres_marker.go); MySQL/MariaDB still use it.
 const managedLoginMarker = "login managed by crm-privacy-operator"
 
 // AccessSpec is the state the operator wants for one managed database role.
@@ -50,6 +53,11 @@ type AccessSpec struct {
 	RowFilter *Selector
 	// Members are the users who should or should not hold the role.
 	Members []AccessMember
+	// AdoptLegacy lets a pass adopt the group role when it carries the marker the operator
+	// wrote before markers were authenticated, naming this Owner (PostgreSQL): the marker
+	// is then rewritten with its MAC. Without it such a role is refused
+	// (RoleNotManagedError), as anybody who can COMMENT ON ROLE can write that text.
+	AdoptLegacy bool
 }
 
 // TableGrant is the privileges of the role on one table, view or partitioned table.
@@ -102,14 +110,42 @@ type AccessResult struct {
 	Remaining []string
 	// Statements counts what the pass sent to the server.
 	Statements StatementCounts
+	// Refused lists the declared grants the pass refused to apply because they would
+	// undo the row filter (a view that reads the filtered table with its owner's rights);
+	// they are not granted, and revoked when held. See ViewBypassesRowFilter.
+	Refused []RefusedGrant
+	// LoginsLocked counts the logins owned by the AccessRole that this pass set to
+	// NOLOGIN (PostgreSQL) or ACCOUNT LOCK (MySQL/MariaDB).
+	LoginsLocked int
+	// SessionsEnded counts the open sessions of locked logins the pass ended.
+	SessionsEnded int
+	// PasswordsWithheld lists the members whose password was not sent because the server
+	// would have written it (its verifier) to its statement log; see docs/accessrole.md.
+	PasswordsWithheld []string
 }
+
+// RefusedGrant is a declared grant a pass did not apply, and why.
+type RefusedGrant struct {
+	// Table is the declared table or view.
+	Table string
+	// Reason is why: ViewBypassesRowFilter.
+	Reason string
+	// Message explains it in a sentence (names of objects only).
+	Message string
+}
+
+// ViewBypassesRowFilter is the Reason of a refused grant on a view (or materialized view)
+// that reads the row-filtered contacts table, directly or through other views, with the
+// rights of its owner rather than of its reader: a SELECT on it would return every row.
+const ViewBypassesRowFilter = "ViewBypassesRowFilter"
 
 // MemberOutcome is the state of one declared member after a pass.
 type MemberOutcome struct {
 	// Holds is true when the member holds the role.
 	Holds bool
-	// Problem says why an active member could not be given the role: MemberUserMissing
-	// or MemberUserNotManaged.
+	// Problem says why an active member could not be given the role: MemberUserMissing,
+	// MemberUserNotManaged, MemberUserOwnedElsewhere, MemberUserNotLogin or
+	// MemberUserPrivileged.
 	Problem string
 }
 
@@ -119,8 +155,21 @@ const (
 	// manage it (no password Secret).
 	MemberUserMissing = "UserNotFound"
 	// MemberUserNotManaged: the spec asks the operator to manage the user's login, but the
-	// user exists and was not created by the operator; it is not touched.
+	// user exists and was not created by the operator (or carries an unauthenticated,
+	// legacy marker); it is not touched.
 	MemberUserNotManaged = "UserNotManaged"
+	// MemberUserOwnedElsewhere: the user is a login the operator created for another
+	// AccessRole; only that AccessRole may change its password or LOGIN, and it is not
+	// given this role.
+	MemberUserOwnedElsewhere = "UserOwnedElsewhere"
+	// MemberUserNotLogin: the member has no password Secret and its user is not a login
+	// role (a NOLOGIN group role): granting the role to it would hand the privileges to
+	// every member of that group. It is not given the role.
+	MemberUserNotLogin = "UserNotLogin"
+	// MemberUserPrivileged: the member's user holds administrative attributes (superuser,
+	// CREATEROLE, CREATEDB, REPLICATION, BYPASSRLS): the operator does not give it roles
+	// or manage its login.
+	MemberUserPrivileged = "UserPrivileged"
 )
 
 // StatementCounts counts the statements a pass sent, by kind.
@@ -149,11 +198,22 @@ func (e *AccessSpecError) Error() string { return e.Message }
 // marker of the AccessRole that declares it: the operator never adopts or changes it.
 type RoleNotManagedError struct {
 	Role string
-	// Marker is the marker found ("" when none).
+	// Marker is the marker found ("" when none), without its MAC.
 	Marker string
+	// Legacy is true when the marker names this AccessRole but has no MAC (written by an
+	// older operator, or forged): it is only adopted with AccessSpec.AdoptLegacy.
+	Legacy bool
+	// Privileged is true when the role holds administrative attributes.
+	Privileged bool
 }
 
 func (e *RoleNotManagedError) Error() string {
+	if e.Legacy {
+		return fmt.Sprintf("role %s carries an unauthenticated marker written before markers had a MAC: it is left alone (to adopt it, see docs/accessrole.md)", e.Role)
+	}
+	if e.Privileged {
+		return fmt.Sprintf("role %s holds administrative attributes (superuser, CREATEROLE, REPLICATION or BYPASSRLS): the operator never manages it", e.Role)
+	}
 	if e.Marker == "" {
 		return fmt.Sprintf("role %s already exists and is not managed by the operator: it is left alone (mark it to adopt it, see docs/accessrole.md)", e.Role)
 	}
@@ -196,8 +256,8 @@ func (db *Database) ApplyAccess(ctx context.Context, m Mapping, spec AccessSpec)
 }
 
 // RemoveAccess undoes an AccessRole: it revokes every privilege and membership of the
-// role, drops its row filter policy, sets the operator-managed users that hold no role any
-// more to NOLOGIN (locked), and, when drop is true, drops the role. Members of the spec are
+// role, drops its row filter policy, sets the logins the AccessRole owns to NOLOGIN
+// (locked; on PostgreSQL their sessions end), and, when drop is true, drops the role. Members of the spec are
 // only used to know which users the operator manages. The error wraps ErrRoleNotFound when
 // the role does not exist.
 func (db *Database) RemoveAccess(ctx context.Context, m Mapping, spec AccessSpec, drop bool) (AccessResult, error) {
@@ -237,10 +297,72 @@ func (db *Database) RemoveAccess(ctx context.Context, m Mapping, spec AccessSpec
 	return res, db.scrub(err)
 }
 
+// reservedRoleNames are names no AccessRole may use for its role or a member's user, on
+// any engine (compared in lower case): PostgreSQL's PUBLIC pseudo-role, bootstrap
+// superuser and special role specifications, MySQL/MariaDB's root account and PUBLIC role.
+// Names starting with pg_ (PostgreSQL's predefined roles), crm_privacy_ (the operator's
+// objects) and the MySQL/MariaDB system accounts (mysql.*, mariadb.sys: already refused by
+// the identifier syntax) are refused too. The API server's schema refuses the same names.
+var reservedRoleNames = map[string]bool{
+	"public": true, "postgres": true, "root": true, "none": true,
+	"current_user": true, "session_user": true, "current_role": true,
+}
+
+// reservedRoleName says why name may not be used as a role or user, or "".
+func reservedRoleName(name string) string {
+	lower := strings.ToLower(name)
+	switch {
+	case reservedRoleNames[lower]:
+		return fmt.Sprintf("%q is a reserved role or account name (PostgreSQL or MySQL/MariaDB)", name)
+	case strings.HasPrefix(lower, "pg_"):
+		return fmt.Sprintf("%q: names starting with pg_ are reserved for PostgreSQL's predefined roles", name)
+	case strings.HasPrefix(lower, OperatorObjectPrefix):
+		return fmt.Sprintf("%q: names starting with %s are reserved for the operator's own objects", name, OperatorObjectPrefix)
+	case strings.HasPrefix(lower, "mysql.") || lower == "mariadb.sys":
+		return fmt.Sprintf("%q is a MySQL/MariaDB system account", name)
+	}
+	return ""
+}
+
+// LockResult is what LockOwnedLogins did.
+type LockResult struct {
+	// Locked counts the logins set to NOLOGIN (locked) by this call.
+	Locked int
+	// Owned counts the logins the AccessRole owns on the server.
+	Owned int
+	// SessionsEnded counts the open sessions ended.
+	SessionsEnded int
+	// Remaining says what could not be done (sessions the operator may not end).
+	Remaining []string
+}
+
+// LockOwnedLogins sets every login the AccessRole owner created (its authenticated
+// marker names owner) to NOLOGIN and ends their open sessions, leaving the role, its
+// privileges and memberships as they are. It is what skip-cleanup still does: an
+// AccessRole let go without cleanup never leaves a working login behind.
+func (db *Database) LockOwnedLogins(ctx context.Context, owner string) (LockResult, error) {
+	if owner == "" || strings.ContainsAny(owner, "'\\\x00\n") {
+		return LockResult{}, &AccessSpecError{Message: "the owner of the logins must be namespace/name"}
+	}
+	ctx, cancel := db.withTimeout(ctx)
+	defer cancel()
+	switch db.Engine() {
+	case EnginePostgres:
+		res, err := db.pgLockOwnedLogins(ctx, owner)
+		return res, db.scrub(err)
+	case EngineMySQL:
+		return LockResult{}, &UnsupportedError{Engine: db.Engine(), What: "locking the logins of an AccessRole let go with skip-cleanup is not implemented for MySQL/MariaDB: lock them by hand (ALTER USER … ACCOUNT LOCK)"}
+	}
+	return LockResult{}, &UnsupportedError{Engine: db.Engine(), What: "SQLite has no logins"}
+}
+
 // validate checks the names and privileges of a spec before anything is sent.
 func (s AccessSpec) validate() error {
 	if _, err := ParseIdent(s.Role); err != nil {
 		return &AccessSpecError{Message: "role name: " + err.Error()}
+	}
+	if why := reservedRoleName(s.Role); why != "" {
+		return &AccessSpecError{Message: "roleName: " + why}
 	}
 	if s.Owner == "" || strings.ContainsAny(s.Owner, "'\\\x00\n") {
 		return &AccessSpecError{Message: "the owner of the role must be namespace/name"}
@@ -254,6 +376,9 @@ func (s AccessSpec) validate() error {
 	for i, mb := range s.Members {
 		if _, err := ParseIdent(mb.User); err != nil {
 			return &AccessSpecError{Message: fmt.Sprintf("members[%d]: %v", i, err)}
+		}
+		if why := reservedRoleName(mb.User); why != "" {
+			return &AccessSpecError{Message: fmt.Sprintf("members[%d].user: %s", i, why)}
 		}
 		if mb.User == s.Role {
 			return &AccessSpecError{Message: fmt.Sprintf("members[%d]: the role cannot be a member of itself", i)}
@@ -269,6 +394,9 @@ func (s AccessSpec) validate() error {
 func (g TableGrant) validate() error {
 	if _, err := ParseIdent(g.Table); err != nil {
 		return err
+	}
+	if strings.HasPrefix(strings.ToLower(g.Table), OperatorObjectPrefix) {
+		return fmt.Errorf("table %s: names starting with %s are the operator's own objects (ledger, checkpoints, markers): no AccessRole may be granted privileges on them", g.Table, OperatorObjectPrefix)
 	}
 	if len(g.Privileges) == 0 {
 		return fmt.Errorf("table %s: no privilege", g.Table)

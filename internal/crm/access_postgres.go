@@ -27,15 +27,24 @@ type pgRole struct {
 	exists                                                  bool
 	oid                                                     int64
 	login, super, createDB, createRole, replication, bypass bool
-	marker                                                  string
+	marker                                                  markerState
 }
 
 // pgUser is what the catalog says of a member's user.
 type pgUser struct {
-	exists, login, super bool
-	marker               string
-	otherRoles           int
-	verifier             sql.NullString
+	exists, login, super                      bool
+	createDB, createRole, replication, bypass bool
+	oid                                       int64
+	marker                                    markerState
+	memberOfThis                              bool // a member of the AccessRole's role
+	otherRoles                                int  // memberships in other roles
+	verifier                                  sql.NullString
+}
+
+// privileged reports administrative attributes: such a user is never given a role or
+// managed by the operator.
+func (u pgUser) privileged() bool {
+	return u.super || u.createRole || u.createDB || u.replication || u.bypass
 }
 
 // pgStep is one statement of a plan.
@@ -43,6 +52,9 @@ type pgStep struct {
 	kind   stepKind
 	sql    string
 	secret bool // holds a password verifier: sent with logging off
+	// markKind and markRole, when set, make the step write the authenticated marker of
+	// markRole once it exists (the SQL is rendered at execution: the MAC covers the OID).
+	markKind, markRole string
 }
 
 type stepKind int
@@ -66,6 +78,14 @@ type pgPlan struct {
 	extraMembers []string
 	missing      []string
 	outcomes     map[string]MemberOutcome
+	refused      []RefusedGrant
+	// locked are the owned logins this plan sets NOLOGIN; mustNotLogIn every owned login
+	// that may not log in after the pass (their sessions are ended after the commit).
+	locked, mustNotLogIn []string
+	withheld             []string
+	// unlockable are owned logins that someone gave SUPERUSER or REPLICATION: the
+	// operator cannot lock them, and says so.
+	unlockable []string
 }
 
 func (p *pgPlan) add(kind stepKind, secret bool, format string, args ...any) {
@@ -81,9 +101,17 @@ type pgAccess struct {
 	spec   AccessSpec
 	remove bool
 	role   string // quoted
+	key    []byte // the operator's marker key
+	// quiet is true when the server will not log this transaction's statements, so that
+	// password verifiers may be sent.
+	quiet bool
 }
 
 func (db *Database) pgApplyAccess(ctx context.Context, m Mapping, spec AccessSpec, remove bool) (res AccessResult, err error) {
+	keys, err := db.operatorKeys()
+	if err != nil {
+		return res, err
+	}
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return res, fmt.Errorf("while starting the access transaction: %w", err)
@@ -93,7 +121,15 @@ func (db *Database) pgApplyAccess(ctx context.Context, m Mapping, spec AccessSpe
 			_ = tx.Rollback()
 		}
 	}()
-	a := &pgAccess{db: db, tx: tx, d: postgresDialect{}, m: m, spec: spec, remove: remove, role: postgresDialect{}.Quote(MustIdent(spec.Role))}
+	a := &pgAccess{db: db, tx: tx, d: postgresDialect{}, m: m, spec: spec, remove: remove, role: postgresDialect{}.Quote(MustIdent(spec.Role)), key: keys.MarkerKey()}
+	for _, mb := range spec.Members {
+		if mb.Password != "" {
+			if a.quiet, err = a.silenceLogging(ctx); err != nil {
+				return res, fmt.Errorf("while turning statement logging off for the password statements: %w", err)
+			}
+			break
+		}
+	}
 	plan, err := a.plan(ctx)
 	if err != nil {
 		return res, err
@@ -120,11 +156,25 @@ func (db *Database) pgApplyAccess(ctx context.Context, m Mapping, spec AccessSpe
 	res.Granted, res.Revoked = plan.granted, plan.revoked
 	res.MembersAdded, res.MembersRemoved = plan.added, plan.removed
 	res.Members = after.outcomes
+	res.Refused = after.refused
+	res.LoginsLocked = len(plan.locked)
+	res.PasswordsWithheld = plan.withheld
 	res.Remaining = describeRemaining(after.grants, after.extraMembers, after.missing)
+	for _, u := range after.locked {
+		res.Remaining = append(res.Remaining, "login "+u+" can still log in")
+	}
+	for _, u := range after.unlockable {
+		res.Remaining = append(res.Remaining, "login "+u+" was given SUPERUSER or REPLICATION by someone else: the operator cannot lock it")
+	}
 	if after.created {
 		res.Remaining = append(res.Remaining, "role "+spec.Role+" does not exist")
 	}
-	return res, nil
+	// The sessions end after the commit: a session ended before it could log in again
+	// while NOLOGIN was not committed.
+	ended, remaining, err := db.pgEndSessions(ctx, after.mustNotLogIn)
+	res.SessionsEnded = ended
+	res.Remaining = append(res.Remaining, remaining...)
+	return res, err
 }
 
 // plan reads the catalogs and lists the statements that bring the role in line.
@@ -134,8 +184,10 @@ func (a *pgAccess) plan(ctx context.Context) (*pgPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	if role.exists && role.marker != ownerMarker(a.spec.Owner) {
-		return nil, &RoleNotManagedError{Role: a.spec.Role, Marker: role.marker}
+	if role.exists {
+		if err := a.checkRoleMarker(p, role); err != nil {
+			return nil, err
+		}
 	}
 	if !role.exists && a.remove {
 		return nil, fmt.Errorf("role %s: %w", a.spec.Role, ErrRoleNotFound)
@@ -143,13 +195,13 @@ func (a *pgAccess) plan(ctx context.Context) (*pgPlan, error) {
 	if !role.exists {
 		p.created = true
 		p.add(stepOther, false, "CREATE ROLE %s NOLOGIN", a.role)
-		p.add(stepOther, false, "COMMENT ON ROLE %s IS %s", a.role, mustLiteral(ownerMarker(a.spec.Owner)))
+		p.steps = append(p.steps, markRoleStep(markerKindRole, a.spec.Role))
 	}
 	a.planAttributes(p, role)
 	if err := a.planMemberOf(ctx, p, role); err != nil {
 		return nil, err
 	}
-	want, err := a.wantedGrants(ctx)
+	want, err := a.wantedGrants(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -174,18 +226,44 @@ func (a *pgAccess) plan(ctx context.Context) (*pgPlan, error) {
 // readRole reads the role's attributes and marker.
 func (a *pgAccess) readRole(ctx context.Context) (pgRole, error) {
 	r := pgRole{exists: true}
+	var comment string
 	err := a.tx.QueryRowContext(ctx, `
 SELECT r.oid::int8, r.rolcanlogin, r.rolsuper, r.rolcreatedb, r.rolcreaterole, r.rolreplication, r.rolbypassrls,
        COALESCE(pg_catalog.shobj_description(r.oid, 'pg_authid'), '')
 FROM pg_catalog.pg_roles r WHERE r.rolname = $1`, a.spec.Role).Scan(
-		&r.oid, &r.login, &r.super, &r.createDB, &r.createRole, &r.replication, &r.bypass, &r.marker)
+		&r.oid, &r.login, &r.super, &r.createDB, &r.createRole, &r.replication, &r.bypass, &comment)
 	if errors.Is(err, sql.ErrNoRows) {
 		return pgRole{}, nil
 	}
 	if err != nil {
 		return pgRole{}, fmt.Errorf("while reading role %s: %w", a.spec.Role, err)
 	}
+	r.marker = readMarker(a.key, markerKindRole, a.spec.Role, r.oid, comment)
 	return r, nil
+}
+
+// checkRoleMarker accepts an existing role only when its authenticated marker names this
+// AccessRole, or when it carries the legacy marker naming it and the spec asks to adopt
+// it (the marker is then rewritten with its MAC). A superuser, CREATEROLE, REPLICATION or
+// BYPASSRLS role is never managed, whatever its marker says.
+func (a *pgAccess) checkRoleMarker(p *pgPlan, r pgRole) error {
+	if r.super || r.createRole || r.replication || r.bypass {
+		return &RoleNotManagedError{Role: a.spec.Role, Privileged: true}
+	}
+	switch {
+	case r.marker.owner == a.spec.Owner:
+		return nil
+	case r.marker.owner == "" && r.marker.legacyOwner == a.spec.Owner && a.spec.AdoptLegacy:
+		p.steps = append(p.steps, markRoleStep(markerKindRole, a.spec.Role))
+		return nil
+	case r.marker.owner == "" && r.marker.legacyOwner == a.spec.Owner:
+		return &RoleNotManagedError{Role: a.spec.Role, Legacy: true}
+	case r.marker.owner != "":
+		return &RoleNotManagedError{Role: a.spec.Role, Marker: ManagedMarkerPrefix + r.marker.owner}
+	}
+	// No marker, or one that does not verify (forged, copied from another role, or left
+	// on a role dropped and created again).
+	return &RoleNotManagedError{Role: a.spec.Role}
 }
 
 // planAttributes strips attributes given out of band: a managed group role never logs in
@@ -228,13 +306,27 @@ WHERE am.member = $1 ORDER BY 1`, r.oid)
 	return nil
 }
 
-// wantedGrants resolves the spec's grants (and USAGE on their schemas).
-func (a *pgAccess) wantedGrants(ctx context.Context) ([]grantKey, error) {
+// wantedGrants resolves the spec's grants (and USAGE on their schemas). A grant on an
+// object of the operator's schema is a spec error; a grant on a view that would bypass the
+// row filter is refused (left out, so revoked when held) and listed in p.refused.
+func (a *pgAccess) wantedGrants(ctx context.Context, p *pgPlan) ([]grantKey, error) {
+	bypass, err := a.filterBypassingViews(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var resolved []resolvedGrant
 	for _, g := range a.spec.Grants {
 		rg, err := resolveGrant(ctx, a.d, a.tx, a.schemaOf, g)
 		if err != nil {
 			return nil, err
+		}
+		if rg.schema == OperatorSchema || strings.HasPrefix(strings.ToLower(rg.table), OperatorObjectPrefix) {
+			return nil, &AccessSpecError{Message: fmt.Sprintf("table %s is in the operator's schema %s: no AccessRole may be granted privileges on the operator's objects", g.Table, OperatorSchema)}
+		}
+		if bypass[[2]string{rg.schema, rg.table}] {
+			p.refused = append(p.refused, RefusedGrant{Table: g.Table, Reason: ViewBypassesRowFilter,
+				Message: fmt.Sprintf("%s reads the filtered table %s through a view that runs with its owner's rights (not security_invoker): it would show every row", g.Table, a.m.Contacts.Table)})
+			continue
 		}
 		resolved = append(resolved, rg)
 	}
@@ -302,8 +394,13 @@ WHERE d.datname = pg_catalog.current_database() AND d.datacl IS NOT NULL AND x.g
 func (a *pgAccess) planGrants(p *pgPlan, want, have []grantKey) error {
 	d := diffGrants(want, have, true)
 	p.grants = d
+	// Held counts what the catalog shows, not what is wanted.
+	haveSet := make(map[grantKey]bool, len(have))
+	for _, k := range have {
+		haveSet[k] = true
+	}
 	for _, k := range want {
-		if k.Kind == objTable || k.Kind == objColumn {
+		if (k.Kind == objTable || k.Kind == objColumn) && haveSet[k] {
 			p.held++
 		}
 	}
@@ -509,8 +606,10 @@ func (a *pgAccess) planCreatePolicy(ctx context.Context, p *pgPlan, qname, schem
 }
 
 // planMembers grants the role to the active members, revokes it from everyone else, and
-// keeps the logins the operator manages: created when missing, password as in the spec,
-// LOGIN only while they hold a role.
+// keeps the logins this AccessRole owns: created when missing, password as in the spec,
+// LOGIN only while declared, active and in good standing; every other owned login —
+// removed from the spec, expired, without its Secret — is NOLOGIN, whatever other roles it
+// holds, and its sessions are ended after the commit.
 func (a *pgAccess) planMembers(ctx context.Context, p *pgPlan, r pgRole) error {
 	var current []string
 	var err error
@@ -527,17 +626,28 @@ WHERE am.roleid = $1 AND u.rolname <> current_user ORDER BY 1`, r.oid)
 	if err != nil {
 		return err
 	}
+	owned, err := ownedLogins(ctx, a.tx, a.key, a.spec.Owner)
+	if err != nil {
+		return err
+	}
 	isMember := map[string]bool{}
 	for _, u := range current {
 		isMember[u] = true
 	}
 	want := map[string]bool{}
+	mayLogIn := map[string]bool{}
 	var afterRevoke []pgStep
 	for _, mb := range a.spec.Members {
-		holds, steps, outcome := a.planMember(p, mb, users[mb.User], isMember[mb.User])
-		p.outcomes[mb.User] = outcome
-		want[mb.User] = holds
-		afterRevoke = append(afterRevoke, steps...)
+		d := a.planMember(p, mb, users[mb.User])
+		want[mb.User] = d.holds
+		mayLogIn[mb.User] = d.mayLogIn
+		afterRevoke = append(afterRevoke, d.steps...)
+		o := MemberOutcome{Problem: d.problem}
+		u := users[mb.User]
+		// What the catalog shows: a member holds the role when it is a member and, for a
+		// login the operator manages, can log in.
+		o.Holds = d.holds && isMember[mb.User] && (!mb.ManageLogin || u.login)
+		p.outcomes[mb.User] = o
 	}
 	for _, u := range current {
 		if !want[u] {
@@ -554,63 +664,114 @@ WHERE am.roleid = $1 AND u.rolname <> current_user ORDER BY 1`, r.oid)
 		}
 	}
 	p.steps = append(p.steps, afterRevoke...)
+	for _, l := range owned {
+		if l.super && !mayLogIn[l.name] {
+			p.unlockable = append(p.unlockable, l.name)
+		}
+		if mayLogIn[l.name] || l.super {
+			continue
+		}
+		p.mustNotLogIn = append(p.mustNotLogIn, l.name)
+		if l.login {
+			p.locked = append(p.locked, l.name)
+			p.revoked++
+			p.add(stepOther, false, "ALTER ROLE %s NOLOGIN", a.d.Quote(MustIdent(l.name)))
+		}
+	}
 	return nil
 }
 
-// planMember decides for one declared member; the login steps it returns run after the
-// memberships changed.
-func (a *pgAccess) planMember(p *pgPlan, mb AccessMember, u pgUser, isMember bool) (bool, []pgStep, MemberOutcome) {
+// pgMemberDecision is what a pass does for one declared member.
+type pgMemberDecision struct {
+	holds    bool // the member should hold the role
+	mayLogIn bool // an owned login that keeps (or gets) LOGIN
+	problem  string
+	steps    []pgStep // run after the memberships changed
+}
+
+// planMember decides for one declared member.
+func (a *pgAccess) planMember(p *pgPlan, mb AccessMember, u pgUser) pgMemberDecision {
 	user := a.d.Quote(MustIdent(mb.User))
-	var steps []pgStep
-	step := func(kind stepKind, secret bool, format string, args ...any) {
-		steps = append(steps, pgStep{kind: kind, secret: secret, sql: fmt.Sprintf(format, args...)})
+	problem := func(pr string) pgMemberDecision {
+		if !mb.Active {
+			return pgMemberDecision{}
+		}
+		return pgMemberDecision{problem: pr}
 	}
+	if !mb.ManageLogin {
+		switch {
+		case !u.exists:
+			return problem(MemberUserMissing)
+		case u.privileged():
+			return problem(MemberUserPrivileged)
+		case !u.login:
+			// A group role: every member of it would inherit the role. (Also a login the
+			// operator locked, for example because its Secret left the spec.)
+			return problem(MemberUserNotLogin)
+		}
+		return pgMemberDecision{holds: mb.Active}
+	}
+	var d pgMemberDecision
 	switch {
-	case !mb.ManageLogin && !u.exists:
-		if mb.Active {
-			return false, nil, MemberOutcome{Problem: MemberUserMissing}
-		}
-		return false, nil, MemberOutcome{}
-	case !mb.ManageLogin:
-		return mb.Active, nil, MemberOutcome{Holds: mb.Active}
-	case u.exists && (u.marker != managedLoginMarker || u.super):
-		if mb.Active {
-			return false, nil, MemberOutcome{Problem: MemberUserNotManaged}
-		}
-		return false, nil, MemberOutcome{}
 	case !u.exists && !mb.Active:
-		return false, nil, MemberOutcome{}
+		return d
 	case !u.exists:
-		verifier := a.verifier(mb, u)
+		verifier := a.verifier(p, mb, u)
 		if verifier == "" {
-			step(stepOther, false, "CREATE ROLE %s LOGIN", user)
+			d.steps = append(d.steps, pgStep{kind: stepOther, sql: fmt.Sprintf("CREATE ROLE %s LOGIN", user)})
 		} else {
-			step(stepOther, true, "CREATE ROLE %s LOGIN PASSWORD '%s'", user, verifier)
+			d.steps = append(d.steps, pgStep{kind: stepOther, secret: true, sql: fmt.Sprintf("CREATE ROLE %s LOGIN PASSWORD '%s'", user, verifier)})
 		}
-		step(stepOther, false, "COMMENT ON ROLE %s IS %s", user, mustLiteral(managedLoginMarker))
+		d.steps = append(d.steps, markRoleStep(markerKindLogin, mb.User))
 		// The membership is granted after the role exists: move the grant after it.
-		p.steps = append(p.steps, steps...)
-		return true, nil, MemberOutcome{Holds: true}
+		p.steps = append(p.steps, d.steps...)
+		return pgMemberDecision{holds: true, mayLogIn: true}
+	case u.marker.owner != "" && u.marker.owner != a.spec.Owner:
+		return problem(MemberUserOwnedElsewhere)
+	case u.privileged():
+		return problem(MemberUserPrivileged)
+	case u.marker.owner == a.spec.Owner:
+	case u.marker.legacyLogin && u.memberOfThis && u.otherRoles == 0:
+		// A login of an older version that only this AccessRole's role was granted to:
+		// it was created for this AccessRole. It is marked as its own.
+		d.steps = append(d.steps, markRoleStep(markerKindLogin, mb.User))
+	default:
+		return problem(MemberUserNotManaged)
 	}
-	if v := a.verifier(mb, u); v != "" {
-		step(stepOther, true, "ALTER ROLE %s PASSWORD '%s'", user, v)
+	if !mb.Active {
+		if len(d.steps) > 0 && u.login {
+			// A legacy login adopted while its member is inactive: locked now (it was
+			// not in the list of owned logins read before its marker was written).
+			p.locked = append(p.locked, mb.User)
+			p.mustNotLogIn = append(p.mustNotLogIn, mb.User)
+			p.revoked++
+			d.steps = append(d.steps, pgStep{kind: stepOther, sql: fmt.Sprintf("ALTER ROLE %s NOLOGIN", user)})
+		}
+		// Owned logins that may not log in are locked in planMembers.
+		return pgMemberDecision{steps: d.steps}
 	}
-	switch {
-	case mb.Active && !u.login:
-		step(stepOther, false, "ALTER ROLE %s LOGIN", user)
-	case !mb.Active && u.login && u.otherRoles == 0:
-		step(stepOther, false, "ALTER ROLE %s NOLOGIN", user)
+	if v := a.verifier(p, mb, u); v != "" {
+		d.steps = append(d.steps, pgStep{kind: stepOther, secret: true, sql: fmt.Sprintf("ALTER ROLE %s PASSWORD '%s'", user, v)})
 	}
-	return mb.Active, steps, MemberOutcome{Holds: mb.Active}
+	if !u.login {
+		d.steps = append(d.steps, pgStep{kind: stepOther, sql: fmt.Sprintf("ALTER ROLE %s LOGIN", user)})
+	}
+	d.holds, d.mayLogIn = true, true
+	return d
 }
 
 // verifier returns the verifier to set for a member, or "" when the password is not
-// declared or already right (when the operator can read pg_authid to tell).
-func (a *pgAccess) verifier(mb AccessMember, u pgUser) string {
+// declared, already right (when the operator can read pg_authid to tell), or withheld
+// because the server would log it.
+func (a *pgAccess) verifier(p *pgPlan, mb AccessMember, u pgUser) string {
 	if mb.Password == "" {
 		return ""
 	}
 	if u.verifier.Valid && ScramVerifierMatches(u.verifier.String, mb.Password) {
+		return ""
+	}
+	if !a.quiet {
+		p.withheld = append(p.withheld, mb.User)
 		return ""
 	}
 	v, err := NewScramVerifier(mb.Password)
@@ -620,8 +781,9 @@ func (a *pgAccess) verifier(mb AccessMember, u pgUser) string {
 	return v
 }
 
-// readUsers reads the declared members' users: existence, login, marker, how many other
-// roles they hold, and (when the operator may read pg_authid) their password verifier.
+// readUsers reads the declared members' users: existence, attributes, marker, whether
+// they are members of the role and how many other roles they hold, and (when the
+// operator may read pg_authid) their password verifier.
 func (a *pgAccess) readUsers(ctx context.Context, r pgRole) (_ map[string]pgUser, err error) {
 	names := make([]string, 0, len(a.spec.Members))
 	for _, mb := range a.spec.Members {
@@ -640,7 +802,9 @@ func (a *pgAccess) readUsers(ctx context.Context, r pgRole) (_ map[string]pgUser
 		verifier = "(SELECT a.rolpassword FROM pg_catalog.pg_authid a WHERE a.oid = u.oid)"
 	}
 	rows, err := a.tx.QueryContext(ctx, `
-SELECT u.rolname, u.rolcanlogin, u.rolsuper, COALESCE(pg_catalog.shobj_description(u.oid, 'pg_authid'), ''),
+SELECT u.rolname, u.oid::int8, u.rolcanlogin, u.rolsuper, u.rolcreatedb, u.rolcreaterole, u.rolreplication, u.rolbypassrls,
+       COALESCE(pg_catalog.shobj_description(u.oid, 'pg_authid'), ''),
+       EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members am WHERE am.member = u.oid AND am.roleid = $2),
        (SELECT count(*) FROM pg_catalog.pg_auth_members am WHERE am.member = u.oid AND am.roleid <> $2), `+verifier+`
 FROM pg_catalog.pg_roles u WHERE u.rolname = ANY ($1)`, names, r.oid)
 	if err != nil {
@@ -648,29 +812,38 @@ FROM pg_catalog.pg_roles u WHERE u.rolname = ANY ($1)`, names, r.oid)
 	}
 	defer closeRows(rows, &err)
 	for rows.Next() {
-		var name string
+		var name, comment string
 		u := pgUser{exists: true}
-		if err := rows.Scan(&name, &u.login, &u.super, &u.marker, &u.otherRoles, &u.verifier); err != nil {
+		if err := rows.Scan(&name, &u.oid, &u.login, &u.super, &u.createDB, &u.createRole, &u.replication, &u.bypass,
+			&comment, &u.memberOfThis, &u.otherRoles, &u.verifier); err != nil {
 			return nil, err
 		}
+		u.marker = readMarker(a.key, markerKindLogin, name, u.oid, comment)
 		out[name] = u
 	}
 	return out, nil
 }
 
 // execute runs the plan's statements in the transaction. Statements carrying a password
-// verifier are sent with statement logging off when the operator may set it.
+// verifier are only planned when statement logging is off for the transaction.
 func (a *pgAccess) execute(ctx context.Context, p *pgPlan) (StatementCounts, error) {
 	var counts StatementCounts
-	quiet := false
 	for _, s := range p.steps {
-		if s.secret && !quiet {
-			quiet = true
-			if err := a.silenceLogging(ctx); err != nil {
+		if s.secret && !a.quiet {
+			return counts, errors.New("a password statement was planned while statement logging is on: nothing was sent")
+		}
+		stmt := s.sql
+		if s.markRole != "" {
+			var err error
+			if stmt, err = a.markSQL(ctx, s); err != nil {
 				return counts, err
 			}
 		}
-		if _, err := a.tx.ExecContext(ctx, s.sql); err != nil {
+		if _, err := a.tx.ExecContext(ctx, stmt); err != nil {
+			if s.secret {
+				// The server's error may quote the statement; it holds a verifier.
+				return counts, fmt.Errorf("while setting a password for role %s: %s", a.spec.Role, pgErrorCode(err))
+			}
 			return counts, fmt.Errorf("while changing the access of role %s: %w", a.spec.Role, describePgError(err))
 		}
 		switch s.kind {
@@ -685,23 +858,51 @@ func (a *pgAccess) execute(ctx context.Context, p *pgPlan) (StatementCounts, err
 	return counts, nil
 }
 
-// silenceLogging sets log_statement and log_min_duration_statement off for the rest of
-// the transaction when the operator is allowed to (a superuser, or a role granted SET on
-// them on PostgreSQL 15+). A savepoint keeps the transaction usable when it is not.
-func (a *pgAccess) silenceLogging(ctx context.Context) error {
-	if _, err := a.tx.ExecContext(ctx, "SAVEPOINT crm_privacy_quiet"); err != nil {
-		return err
+// pgErrorCode renders only the SQLSTATE and message of a server error.
+func pgErrorCode(err error) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code + " " + pgErr.Message
 	}
-	_, err := a.tx.ExecContext(ctx, "SET LOCAL log_statement = 'none'")
-	if err == nil {
-		_, err = a.tx.ExecContext(ctx, "SET LOCAL log_min_duration_statement = -1")
+	return "the statement failed"
+}
+
+// quietSettings are the logging settings that would write a statement (with the password
+// verifier it carries) to the server log, and the values that keep it out.
+var quietSettings = []struct{ name, value string }{
+	{"log_statement", "none"},
+	{"log_min_duration_statement", "-1"},
+	{"log_min_duration_sample", "-1"},
+	{"log_transaction_sample_rate", "0"},
+	{"log_min_error_statement", "panic"},
+}
+
+// silenceLogging turns the statement-logging settings off for the rest of the transaction
+// where the operator may (a superuser, or a role granted SET on them on PostgreSQL 15+; a
+// savepoint keeps the transaction usable when it may not), then reports whether the
+// server would still log the transaction's statements. When it would, no password is
+// sent (see verifier).
+func (a *pgAccess) silenceLogging(ctx context.Context) (bool, error) {
+	for _, st := range quietSettings {
+		if _, err := a.tx.ExecContext(ctx, "SAVEPOINT crm_privacy_quiet"); err != nil {
+			return false, err
+		}
+		if _, err := a.tx.ExecContext(ctx, "SET LOCAL "+st.name+" = '"+st.value+"'"); err != nil {
+			if _, rerr := a.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT crm_privacy_quiet"); rerr != nil {
+				return false, rerr
+			}
+		}
+		if _, err := a.tx.ExecContext(ctx, "RELEASE SAVEPOINT crm_privacy_quiet"); err != nil {
+			return false, err
+		}
 	}
-	if err != nil {
-		_, rerr := a.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT crm_privacy_quiet")
-		return rerr
-	}
-	_, err = a.tx.ExecContext(ctx, "RELEASE SAVEPOINT crm_privacy_quiet")
-	return err
+	var quiet bool
+	err := a.tx.QueryRowContext(ctx, `
+SELECT current_setting('log_statement') = 'none'
+   AND current_setting('log_min_duration_statement') = '-1'
+   AND COALESCE(current_setting('log_min_duration_sample', true), '-1') = '-1'
+   AND COALESCE(current_setting('log_transaction_sample_rate', true), '0')::float8 = 0`).Scan(&quiet)
+	return quiet, err
 }
 
 // pgDropRole drops a managed role (after RemoveAccess revoked everything). A role that
@@ -713,7 +914,11 @@ func (db *Database) pgDropRole(ctx context.Context, spec AccessSpec) error {
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
-	a := &pgAccess{db: db, tx: tx, d: postgresDialect{}, spec: spec}
+	keys, err := db.operatorKeys()
+	if err != nil {
+		return err
+	}
+	a := &pgAccess{db: db, tx: tx, d: postgresDialect{}, spec: spec, key: keys.MarkerKey()}
 	if _, err := tx.ExecContext(ctx, "SELECT pg_catalog.pg_advisory_xact_lock($1)", int64(accessLockKey)); err != nil {
 		return err
 	}
@@ -724,8 +929,8 @@ func (db *Database) pgDropRole(ctx context.Context, spec AccessSpec) error {
 	if !r.exists {
 		return nil
 	}
-	if r.marker != ownerMarker(spec.Owner) {
-		return &RoleNotManagedError{Role: spec.Role, Marker: r.marker}
+	if r.marker.owner != spec.Owner {
+		return &RoleNotManagedError{Role: spec.Role, Marker: r.marker.claimed}
 	}
 	if _, err := tx.ExecContext(ctx, "DROP ROLE "+a.d.Quote(MustIdent(spec.Role))); err != nil {
 		return fmt.Errorf("while dropping role %s: %w", spec.Role, describePgError(err))

@@ -35,11 +35,19 @@ type pgAccessFixture struct {
 	crm   *Database
 	admin *sql.DB
 	m     Mapping
+	// op and opPassword are the operator's login: a CREATEROLE non-superuser that owns
+	// the CRM's tables.
+	op, opPassword string
 }
 
 func newPgAccessFixture(t *testing.T) *pgAccessFixture {
 	t.Helper()
-	tdb := testdb.Postgres(t)
+	return newPgAccessFixtureOn(t, testdb.Postgres(t))
+}
+
+// newPgAccessFixtureOn builds the fixture on a given database.
+func newPgAccessFixtureOn(t *testing.T, tdb *testdb.Database) *pgAccessFixture {
+	t.Helper()
 	admin := tdb.Open(t)
 	loadSample(t, admin, genericSample(EnginePostgres))
 	execAll(t, admin,
@@ -48,7 +56,58 @@ func newPgAccessFixture(t *testing.T) *pgAccessFixture {
 		"CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')",
 		"INSERT INTO contacts (email, contact_type, job_role, birth_date) VALUES ('a@b2b.example', 'B2B', 'board', '1970-01-01'), ('b@b2c.example', 'B2C', NULL, NULL), ('c@b2b.example', 'B2B', 'sales', NULL)",
 	)
-	return &pgAccessFixture{tdb: tdb, crm: openCRM(t, tdb), admin: admin, m: genericMapping()}
+	f := &pgAccessFixture{tdb: tdb, admin: admin, m: genericMapping()}
+	f.op, f.opPassword = uniqueName("crm_operator"), "op-"+uniqueName("pw")
+	dropRoles(t, admin, f.op)
+	t.Cleanup(func() { // runs before dropRoles' cleanup
+		_, _ = admin.Exec(fmt.Sprintf(`ALTER DATABASE %q OWNER TO CURRENT_USER`, tdb.Name))
+		_, _ = admin.Exec(`REASSIGN OWNED BY "` + f.op + `" TO CURRENT_USER`)
+	})
+	// The operator's login as docs/accessrole.md lists it (and as the demo creates it):
+	// CREATEROLE, owner of the database and of the CRM's tables, pg_signal_backend (to end
+	// the sessions of the logins it locks) and SET on the logging parameters (to keep
+	// password verifiers out of the server log). Not a superuser.
+	execAll(t, admin,
+		fmt.Sprintf(`CREATE ROLE %q LOGIN CREATEROLE PASSWORD '%s'`, f.op, f.opPassword),
+		fmt.Sprintf(`ALTER DATABASE %q OWNER TO %q`, tdb.Name, f.op),
+		fmt.Sprintf(`GRANT pg_signal_backend TO %q`, f.op),
+		fmt.Sprintf(`GRANT SET ON PARAMETER log_statement, log_min_duration_statement, log_min_duration_sample, log_transaction_sample_rate, log_min_error_statement TO %q`, f.op),
+	)
+	f.ownTables(t)
+	cfg := connConfig(tdb)
+	cfg.User, cfg.Password = f.op, f.opPassword
+	db, err := Open(cfg)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	db.SetOperatorKeys(testOperatorKeys(t))
+	f.crm = db
+	return f
+}
+
+// ownTables makes the operator's login the owner of every table and view of the public
+// schema (as the demo does).
+func (f *pgAccessFixture) ownTables(t *testing.T) {
+	t.Helper()
+	tables, err := queryStrings(testContext(t), f.admin, `SELECT quote_ident(relname) FROM pg_class
+WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r','v','p','m') ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tb := range tables {
+		execAll(t, f.admin, fmt.Sprintf(`ALTER TABLE %s OWNER TO %q`, tb, f.op))
+	}
+}
+
+// testOperatorKeys are the operator keys of the tests.
+func testOperatorKeys(t testing.TB) OperatorKeys {
+	t.Helper()
+	k, err := NewOperatorKeys([]byte("crm test operator key: 0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
 
 // privileges returns what the server says role may do on the tables of the public schema:
@@ -158,8 +217,8 @@ func TestAccessPostgresGrantsExactlyTheSpecBothWays(t *testing.T) {
 	if err := f.admin.QueryRow("SELECT rolcanlogin, shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = $1", role).Scan(&login, &comment); err != nil {
 		t.Fatal(err)
 	}
-	if login || comment != ManagedMarkerPrefix+"sales/crm-sales" {
-		t.Errorf("role login %v, comment %q; want NOLOGIN and the marker", login, comment)
+	if login || !strings.HasPrefix(comment, ManagedMarkerPrefix+"sales/crm-sales; mac=") {
+		t.Errorf("role login %v, comment %q; want NOLOGIN and the authenticated marker", login, comment)
 	}
 
 	// A second pass with nothing changed sends nothing.
@@ -243,9 +302,17 @@ func TestAccessPostgresMembersLogInOnlyWhileDesignated(t *testing.T) {
 	}
 	_ = db.Close()
 
-	// Same password again: nothing to do (the verifier matches).
-	if res := f.apply(t, spec); res.Statements.Changes() != 0 {
-		t.Errorf("a pass with the same password changed %d statements", res.Statements.Changes())
+	// Same password again: the operator is not a superuser and cannot read pg_authid to
+	// compare, so it sets the verifier again (one statement; the controller avoids it by
+	// remembering the Secret's version). Without a password, nothing is sent.
+	if res := f.apply(t, spec); res.Statements.Changes() != 1 {
+		t.Errorf("a pass with the same password sent %d statements, want the one ALTER ROLE", res.Statements.Changes())
+	}
+	noPassword := spec
+	noPassword.Members = append([]AccessMember(nil), spec.Members...)
+	noPassword.Members[0].Password = ""
+	if res := f.apply(t, noPassword); res.Statements.Changes() != 0 {
+		t.Errorf("a pass with nothing to change sent %d statements", res.Statements.Changes())
 	}
 
 	// Bob appears (managed elsewhere): he is granted the role.
@@ -322,6 +389,7 @@ func TestAccessPostgresRowFilterIsEnforcedForTheMember(t *testing.T) {
 		RowFilter: &Selector{{Field: FieldContactType, Operator: OpIn, Values: []string{"B2B"}}},
 		Members:   []AccessMember{{User: alice, Active: true, ManageLogin: true, Password: "alice-pw"}}}
 	f.apply(t, spec)
+	spec.Members[0].Password = "" // set; the next passes compare the filter only
 
 	emails := func(db *sql.DB) []string {
 		t.Helper()

@@ -1,6 +1,7 @@
 package crm
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -104,6 +105,23 @@ func TestAccessSpecValidation(t *testing.T) {
 		{"member twice", func(s *AccessSpec) { s.Members = []AccessMember{{User: "a"}, {User: "a"}} }, "listed twice"},
 		{"member is the role", func(s *AccessSpec) { s.Members = []AccessMember{{User: "crm_sales"}} }, "member of itself"},
 		{"owner with a quote", func(s *AccessSpec) { s.Owner = "ns/x'y" }, "owner"},
+		// Reserved names (issue 14): PostgreSQL's and MySQL/MariaDB's special roles and
+		// accounts, predefined roles, the operator's own prefix — as the role or a member.
+		{"role public", func(s *AccessSpec) { s.Role = "public" }, "roleName: \"public\" is a reserved"},
+		{"role PUBLIC", func(s *AccessSpec) { s.Role = "PUBLIC" }, "roleName: \"PUBLIC\" is a reserved"},
+		{"role postgres", func(s *AccessSpec) { s.Role = "postgres" }, "roleName: \"postgres\" is a reserved"},
+		{"role root", func(s *AccessSpec) { s.Role = "root" }, "roleName: \"root\" is a reserved"},
+		{"role pg_read_all_data", func(s *AccessSpec) { s.Role = "pg_read_all_data" }, "roleName: \"pg_read_all_data\": names starting with pg_"},
+		{"role Pg_x", func(s *AccessSpec) { s.Role = "Pg_x" }, "names starting with pg_"},
+		{"role crm_privacy_", func(s *AccessSpec) { s.Role = "crm_privacy_ledger" }, "the operator's own objects"},
+		{"role current_user", func(s *AccessSpec) { s.Role = "current_user" }, "reserved"},
+		{"role none", func(s *AccessSpec) { s.Role = "none" }, "reserved"},
+		{"member root", func(s *AccessSpec) { s.Members = []AccessMember{{User: "alice"}, {User: "root"}} }, "members[1].user: \"root\" is a reserved"},
+		{"member postgres", func(s *AccessSpec) { s.Members = []AccessMember{{User: "postgres", ManageLogin: true}} }, "members[0].user"},
+		{"member pg_signal_backend", func(s *AccessSpec) { s.Members = []AccessMember{{User: "pg_signal_backend"}} }, "members[0].user"},
+		{"member session_user", func(s *AccessSpec) { s.Members = []AccessMember{{User: "session_user"}} }, "members[0].user"},
+		{"grant on the ledger", func(s *AccessSpec) { s.Grants[0].Table = "crm_privacy_erasure_ledger" }, "operator's own objects"},
+		{"grant on a checkpoint table", func(s *AccessSpec) { s.Grants[0].Table = "CRM_PRIVACY_sweep_checkpoint" }, "grants[0]"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -304,5 +322,48 @@ func TestMySQLNativePassword(t *testing.T) {
 	// The hash MariaDB's PASSWORD('secret') gives.
 	if got := MySQLNativePassword("secret"); got != "*14E65567ABDB5135D0CFD9A70B3032C179A49EE7" {
 		t.Errorf("MySQLNativePassword(secret) = %s", got)
+	}
+}
+
+func TestPgMarkersVerifyOnlyForTheirRoleAndOwner(t *testing.T) {
+	k1, err := NewOperatorKeys(bytes.Repeat([]byte{1}, MinSecretBytes))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k2, _ := NewOperatorKeys(bytes.Repeat([]byte{2}, MinSecretBytes))
+	key := k1.MarkerKey()
+	m := pgMarker(key, markerKindLogin, "alice", 42, "ns/a")
+	if got := readMarker(key, markerKindLogin, "alice", 42, m); got.owner != "ns/a" {
+		t.Fatalf("own marker does not verify: %+v", got)
+	}
+	for name, c := range map[string]struct {
+		key   []byte
+		kind  string
+		role  string
+		oid   int64
+		text  string
+		owner string
+	}{
+		"other key":          {k2.MarkerKey(), markerKindLogin, "alice", 42, m, ""},
+		"no key":             {nil, markerKindLogin, "alice", 42, m, ""},
+		"other role":         {key, markerKindLogin, "bob", 42, m, ""},
+		"role recreated":     {key, markerKindLogin, "alice", 43, m, ""},
+		"login as group":     {key, markerKindRole, "alice", 42, strings.Replace(m, loginMarkerPrefix, ManagedMarkerPrefix, 1), ""},
+		"owner rewritten":    {key, markerKindLogin, "alice", 42, strings.Replace(m, "ns/a", "ns/b", 1), ""},
+		"legacy login text":  {key, markerKindLogin, "alice", 42, managedLoginMarker, ""},
+		"legacy group text":  {key, markerKindRole, "crm", 42, ManagedMarkerPrefix + "ns/a", ""},
+		"no comment":         {key, markerKindLogin, "alice", 42, "", ""},
+		"truncated mac":      {key, markerKindLogin, "alice", 42, m[:len(m)-2], ""},
+		"group role correct": {key, markerKindRole, "crm", 7, pgMarker(key, markerKindRole, "crm", 7, "ns/a"), "ns/a"},
+	} {
+		if got := readMarker(c.key, c.kind, c.role, c.oid, c.text); got.owner != c.owner {
+			t.Errorf("%s: owner %q, want %q", name, got.owner, c.owner)
+		}
+	}
+	if st := readMarker(key, markerKindRole, "crm", 1, ManagedMarkerPrefix+"ns/a"); st.legacyOwner != "ns/a" || st.owner != "" {
+		t.Errorf("legacy group marker read as %+v", st)
+	}
+	if st := readMarker(key, markerKindLogin, "alice", 1, managedLoginMarker); !st.legacyLogin || st.owner != "" {
+		t.Errorf("legacy login marker read as %+v", st)
 	}
 }

@@ -61,6 +61,10 @@ func (s *Server) Port() int { return s.port }
 // Dir is the server's temporary directory (data directory and logs).
 func (s *Server) Dir() string { return s.dir }
 
+// LogPath is the file the server writes its log (stdout and stderr) to, for tests that
+// check what reaches the server log.
+func (s *Server) LogPath() string { return filepath.Join(s.dir, "server.log") }
+
 // AdminDSN is a DSN for the administrative account on the server's default database.
 func (s *Server) AdminDSN() string { return s.flavor.dsn(s, "") }
 
