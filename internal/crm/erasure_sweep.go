@@ -329,7 +329,12 @@ func (db *Database) nextKeys(ctx context.Context, tx *sql.Tx, p *planner, plan R
 	}
 	rows, err := tx.QueryContext(ctx, s.query(db.dialect), s.args...)
 	if err != nil {
-		err = privilegeError(err, "SELECT (and UPDATE for the row locks on MySQL/MariaDB)", "the mapped tables")
+		privilege := "SELECT"
+		if db.dialect.Engine() == EnginePostgres {
+			// SELECT … FOR UPDATE needs UPDATE on some column of the locked table.
+			privilege = "SELECT, and UPDATE on one column of " + p.m.Contacts.Table + " (the batch locks its rows)"
+		}
+		err = privilegeError(err, privilege, "the mapped tables")
 		return nil, fmt.Errorf("while selecting the contacts of rule %s: %w", plan.Rules[cp.RuleIndex].Name, err)
 	}
 	defer rows.Close()

@@ -327,7 +327,8 @@ func (db *Database) copyOldLedger(ctx context.Context) error {
 	cp := &sqlText{}
 	cp.w("INSERT INTO ", db.operatorTable(LedgerTable), " (crm_database, ", cols, ") SELECT ").arg(scope).w(", ", cols, " FROM ", old)
 	if db.dialect.Engine() == EngineMySQL {
-		cp.w(" ON DUPLICATE KEY UPDATE ledger_id = ledger_id")
+		target := db.operatorTable(LedgerTable) + ".`ledger_id`"
+		cp.w(" ON DUPLICATE KEY UPDATE ", target, " = ", target)
 	} else {
 		cp.w(" ON CONFLICT (crm_database, policy, run_id, subject_hmac) DO NOTHING")
 	}
