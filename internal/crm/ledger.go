@@ -722,3 +722,20 @@ func (db *Database) ledgerDDL() []string {
 		}
 	}
 }
+
+// LedgerRowsSQL returns "<ledger> WHERE <rows of the connection's CRM database>" for
+// people and tools that read the ledger by hand, e.g. "SELECT COUNT(*) FROM " +
+// LedgerRowsSQL(EngineMySQL): on MySQL/MariaDB the operator's database holds the ledgers of
+// every CRM database of the server.
+func LedgerRowsSQL(e Engine) string {
+	scope := "''"
+	if e == EngineMySQL {
+		scope = "DATABASE()"
+	}
+	return operatorTableName(e, LedgerTable) + " WHERE crm_database = " + scope
+}
+
+// CheckpointRowsSQL is LedgerRowsSQL for the sweep checkpoints.
+func CheckpointRowsSQL(e Engine) string {
+	return strings.Replace(LedgerRowsSQL(e), LedgerTable, CheckpointTable, 1)
+}

@@ -42,7 +42,7 @@ func scopeCond(e Engine) string {
 }
 
 // ledgerOf is "ledger WHERE <this database's rows>".
-func ledgerOf(e Engine) string { return ledgerTableOf(e) + " WHERE " + scopeCond(e) }
+func ledgerOf(e Engine) string { return LedgerRowsSQL(e) }
 
 // samplePassword is the password of the logins of config/samples/crm/operator-grants-*.sql.
 const samplePassword = "change-me-example-only"
