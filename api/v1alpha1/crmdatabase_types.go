@@ -416,6 +416,15 @@ type LedgerSpec struct {
 	// connection Secret: whoever holds it can test whether a given key was erased.
 	// +optional
 	HMACKeySecretRef *SecretKeySelector `json:"hmacKeySecretRef,omitempty"`
+
+	// retainFor is how long ledger rows are kept after the erasure they prove, e.g. `10y`
+	// (the limitation period in which an erasure may have to be proven). The ledger is
+	// pseudonymous personal data: whoever holds the HMAC key can tell which contact a row is
+	// about. Rows older than this are deleted at each check of the database. Unset keeps
+	// every row for as long as the database exists: set it to what your retention schedule
+	// says. The register shows the value.
+	// +optional
+	RetainFor RetentionTerm `json:"retainFor,omitempty"`
 }
 
 // CRMDatabaseStatus is what the operator observed about the database.
