@@ -98,7 +98,7 @@ func assertRunOnce(t *testing.T, db *sql.DB, ns string, expired, fresh int) *pri
 	for q, want := range map[string]int{
 		"SELECT COUNT(*) FROM contacts": fresh,
 		"SELECT COUNT(*) FROM contacts WHERE last_contact_at < now() - interval '2 years'": 0,
-		"SELECT COUNT(*) FROM notes":                                          fresh,
+		"SELECT COUNT(*) FROM notes":                                                      fresh,
 		"SELECT COUNT(*) FROM crm_privacy.crm_privacy_erasure_ledger":                     expired,
 		"SELECT COUNT(DISTINCT subject_hmac) FROM crm_privacy.crm_privacy_erasure_ledger": expired,
 		"SELECT COUNT(DISTINCT run_id) FROM crm_privacy.crm_privacy_erasure_ledger":       1,
