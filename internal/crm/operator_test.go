@@ -658,3 +658,15 @@ func TestAnonymizeHandlesDependentsAsMapped(t *testing.T) {
 		}
 	})
 }
+
+// docs/crmdatabase.md shows how to find a contact in the ledger with openssl (HKDF, then
+// HMAC); these are the values that command prints for this secret and key.
+func TestLedgerSubjectKeyMatchesTheDocumentedCommand(t *testing.T) {
+	k := LedgerSubjectKey([]byte("erasure-test-hmac-key-0123456789abcdef"))
+	if got, want := hex.EncodeToString(k), "76dfb539598b6c917c00d9889fe819cae06c1a105cf18c12278f5d35cafa1164"; got != want {
+		t.Errorf("subject key = %s, want %s (openssl kdf … HKDF)", got, want)
+	}
+	if got, want := SubjectHMAC(k, "12345"), "18cab39b4e4073723ae45f9a2db0db6166dff74898cf1d0d01af166717bc1c29"; got != want {
+		t.Errorf("subject HMAC = %s, want %s (openssl dgst -mac HMAC)", got, want)
+	}
+}
