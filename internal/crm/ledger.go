@@ -303,12 +303,21 @@ func (db *Database) copyOldLedger(ctx context.Context) error {
 	if err := db.ensureMigrationsTable(ctx); err != nil {
 		return err
 	}
+	mig := db.operatorTable(migrationsTable)
+	done := &sqlText{}
+	done.w("SELECT COUNT(*) FROM ", mig, " WHERE crm_database = ").arg(scope).w(" AND name = ").arg(migrationLedgerCopy)
+	var n int
+	if err := db.db.QueryRowContext(ctx, done.query(db.dialect), done.args...).Scan(&n); err != nil {
+		return privilegeError(fmt.Errorf("while reading the operator's migrations: %w", err), "SELECT", operatorTableName(db.dialect.Engine(), migrationsTable))
+	}
+	if n > 0 {
+		return nil // copied before: nothing is written at each check
+	}
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
-	mig := db.operatorTable(migrationsTable)
 	mark := &sqlText{}
 	mark.w("INSERT INTO ", mig, " (crm_database, name, done_at) VALUES (").arg(scope).w(", ").arg(migrationLedgerCopy).w(", ").arg(bindTime(db.dialect.Engine(), time.Now())).w(")")
 	if db.dialect.Engine() == EngineMySQL {
