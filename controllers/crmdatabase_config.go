@@ -189,9 +189,9 @@ func (r secretReader) hmacKey(ctx context.Context, db *privacyv1alpha1.CRMDataba
 	if err != nil {
 		return nil, err
 	}
-	if len(k) < minHMACKeyBytes {
-		return nil, condErr(privacyv1alpha1.ReasonLedgerFailed, "the HMAC key in Secret %s key %q has %d bytes: use at least %d random bytes (e.g. openssl rand -base64 48)",
-			db.Spec.Ledger.HMACKeySecretRef.Name, db.Spec.Ledger.HMACKeySecretRef.Key, len(k), minHMACKeyBytes)
+	if err := crm.CheckLedgerSecret(k); err != nil {
+		return nil, condErr(privacyv1alpha1.ReasonLedgerFailed, "the HMAC key in Secret %s key %q is refused: %v",
+			db.Spec.Ledger.HMACKeySecretRef.Name, db.Spec.Ledger.HMACKeySecretRef.Key, err)
 	}
 	return k, nil
 }

@@ -20,6 +20,7 @@ import (
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/metrics"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/retention"
 )
 
 // minRetryDelay is the first retry after a database check fails; later retries back off
@@ -200,11 +201,39 @@ func (r *CRMDatabaseReconciler) checkLedger(ctx context.Context, db *privacyv1al
 		return false
 	}
 	if err := pool.EnsureLedger(ctx); err != nil {
+		var pe *crm.PrivilegeError
+		if errors.As(err, &pe) {
+			// A login that may only read cannot install the ledger: dry runs still work, and
+			// an enforced run stops on the same missing privilege before erasing anything.
+			c.set(privacyv1alpha1.TypeLedgerReady, false, privacyv1alpha1.ReasonLedgerFailed,
+				"cannot install the erasure ledger: %v; dry runs work, enforced runs wait for the grant", err)
+			return true
+		}
 		c.set(privacyv1alpha1.TypeLedgerReady, false, privacyv1alpha1.ReasonLedgerFailed, "cannot install the erasure ledger: %v", err)
 		return false
 	}
+	if err := r.pruneLedger(ctx, db, pool); err != nil {
+		c.set(privacyv1alpha1.TypeLedgerReady, false, privacyv1alpha1.ReasonLedgerFailed, "cannot delete the ledger rows past spec.ledger.retainFor: %v", err)
+		return true
+	}
 	c.set(privacyv1alpha1.TypeLedgerReady, true, privacyv1alpha1.ReasonReconciled, "the erasure ledger table exists and has the expected layout")
 	return true
+}
+
+// pruneLedger deletes the ledger rows older than spec.ledger.retainFor, when it is set.
+func (r *CRMDatabaseReconciler) pruneLedger(ctx context.Context, db *privacyv1alpha1.CRMDatabase, pool *crm.Database) error {
+	if db.Spec.Ledger == nil || db.Spec.Ledger.RetainFor == "" {
+		return nil
+	}
+	term, err := retention.ParseTerm(string(db.Spec.Ledger.RetainFor))
+	if err != nil {
+		return err
+	}
+	n, err := pool.PruneLedger(ctx, term.Cutoff(r.env.Clock.Now()))
+	if n > 0 {
+		ctrl.LoggerFrom(ctx).Info("Deleted ledger rows past their retention", "rows", n, "retainFor", term.String())
+	}
+	return err
 }
 
 // countContacts counts the contacts; a failure is reported but does not make the database

@@ -112,10 +112,12 @@ type CRMDatabaseSpec struct {
 	// +optional
 	Mapping *SchemaMapping `json:"mapping,omitempty"`
 
-	// ledger configures the erasure ledger: the table `crm_privacy_erasure_ledger` that the
-	// operator creates in this database and writes in the same transaction as each erasure,
-	// one row per contact with a keyed hash (HMAC-SHA-256) of its key: proof of erasure that
-	// holds no personal data. Required unless the ledger is disabled.
+	// ledger configures the erasure ledger: the table `crm_privacy.crm_privacy_erasure_ledger`
+	// that the operator creates in its own schema (MySQL/MariaDB: database) `crm_privacy`,
+	// out of reach of CRM users, and writes in the same transaction as each erasure, one row
+	// per contact with a keyed hash (HMAC-SHA-256) of its key: proof of erasure, and
+	// pseudonymous personal data for whoever holds the key. Required unless the ledger is
+	// disabled.
 	// +optional
 	Ledger *LedgerSpec `json:"ledger,omitempty"`
 }
@@ -414,11 +416,22 @@ type LedgerSpec struct {
 	// +kubebuilder:default=true
 	Enabled *bool `json:"enabled,omitempty"`
 
-	// hmacKeySecretRef names the Secret key holding the HMAC-SHA-256 key used to hash
-	// contact keys in the ledger (at least 32 random bytes). Keep it apart from the
-	// connection Secret: whoever holds it can test whether a given key was erased.
+	// hmacKeySecretRef names the Secret key holding the ledger secret (at least 32 random
+	// bytes; the sample key of the documentation is refused). The operator derives from it
+	// one key for the ledger's HMACs of contact keys and another for the `Hash`
+	// anonymisation strategy. Keep it apart from the connection Secret: whoever holds it can
+	// test whether a given key was erased.
 	// +optional
 	HMACKeySecretRef *SecretKeySelector `json:"hmacKeySecretRef,omitempty"`
+
+	// retainFor is how long ledger rows are kept after the erasure they prove, e.g. `10y`
+	// (the limitation period in which an erasure may have to be proven). The ledger is
+	// pseudonymous personal data: whoever holds the HMAC key can tell which contact a row is
+	// about. Rows older than this are deleted at each check of the database. Unset keeps
+	// every row for as long as the database exists: set it to what your retention schedule
+	// says. The register shows the value.
+	// +optional
+	RetainFor RetentionTerm `json:"retainFor,omitempty"`
 }
 
 // CRMDatabaseStatus is what the operator observed about the database.

@@ -705,6 +705,7 @@ func TestInvalidObjectsAreRejected(t *testing.T) {
 		{"ledger key name", crmdb(func(s *v1.CRMDatabaseSpec) { s.Ledger.HMACKeySecretRef.Key = "hmac key" }), "spec.ledger.hmacKeySecretRef.key", "should match"},
 		{"no contacts and no preset", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Contacts = nil }), "spec.mapping.contacts", "no preset"},
 		{"ledger without key", crmdb(func(s *v1.CRMDatabaseSpec) { s.Ledger = nil }), "spec.ledger.hmacKeySecretRef", "ledger is enabled"},
+		{"ledger retention", crmdb(func(s *v1.CRMDatabaseSpec) { s.Ledger.RetainFor = "10Y" }), "spec.ledger.retainFor", "should match"},
 		{"extension field without extension", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Extension = nil }), "spec.mapping.extension", "source Extension"},
 		{"tls on sqlite", crmdb(func(s *v1.CRMDatabaseSpec) { s.Engine = v1.EngineSQLite; s.Connection.Schema = "" }), "spec.connection.tls", "sqlite"},
 		{"schema on mysql", crmdb(func(s *v1.CRMDatabaseSpec) { s.Engine = v1.EngineMySQL }), "spec.connection.schema", "only applies to postgres"},

@@ -260,8 +260,11 @@ func count(t target) error {
 	// The operator creates the ledger table on its first pass: none yet counts as no rows.
 	var ledger bool
 	exists := "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'crm_privacy_erasure_ledger'"
+	ledgerTable := "crm_privacy_erasure_ledger"
 	if t.engine == "postgres" {
-		exists = "SELECT to_regclass('crm_privacy_erasure_ledger') IS NOT NULL"
+		// The operator keeps its ledger in its own schema, crm_privacy.
+		ledgerTable = "crm_privacy.crm_privacy_erasure_ledger"
+		exists = "SELECT to_regclass('crm_privacy.crm_privacy_erasure_ledger') IS NOT NULL"
 	}
 	if err := db.QueryRow(exists).Scan(&ledger); err != nil {
 		return fmt.Errorf("looking for the ledger table in %s: %w", t.name(), err)
@@ -273,7 +276,7 @@ func count(t target) error {
 		{"contacts", "SELECT COUNT(*) FROM contacts", false},
 		{"prospects", "SELECT COUNT(*) FROM contacts WHERE lifecycle_stage = 'prospect'", false},
 		{"interactions", "SELECT COUNT(*) FROM interactions", false},
-		{"ledger rows (proof of erasure)", "SELECT COUNT(*) FROM crm_privacy_erasure_ledger", !ledger},
+		{"ledger rows (proof of erasure)", "SELECT COUNT(*) FROM " + ledgerTable, !ledger},
 	} {
 		var n int64
 		if !q.skip {

@@ -47,7 +47,7 @@ func benchmarkReconcileRoles(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	db.SetOperatorKeys(testOperatorKeys(b))
+	db.SetOperatorKeys(testOperatorKeys)
 	prefix := uniqueName("bench")
 	specs := benchSpecs(prefix)
 	b.Cleanup(func() { dropBenchRoles(admin, specs) })

@@ -81,7 +81,7 @@ func newPgAccessFixtureOn(t *testing.T, tdb *testdb.Database) *pgAccessFixture {
 		t.Fatalf("Open: %v", err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	db.SetOperatorKeys(testOperatorKeys(t))
+	db.SetOperatorKeys(testOperatorKeys)
 	f.crm = db
 	return f
 }
@@ -100,15 +100,6 @@ WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r','v','p','m') ORD
 	}
 }
 
-// testOperatorKeys are the operator keys of the tests.
-func testOperatorKeys(t testing.TB) OperatorKeys {
-	t.Helper()
-	k, err := NewOperatorKeys([]byte("crm test operator key: 0123456789abcdef0123456789abcdef"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
 
 // privileges returns what the server says role may do on the tables of the public schema:
 // "table:PRIV" for a table-level privilege, "table.column:PRIV" for a column privilege

@@ -51,8 +51,6 @@ type Dialect interface {
 	// primary key and every unique constraint or index without a predicate or expression.
 	UniqueKeys(ctx context.Context, q Querier, table string) ([][]string, error)
 
-	// ledgerDDL returns the statements that create the erasure ledger if it is missing.
-	ledgerDDL() []string
 	// insertLedgerSQL returns a statement inserting rows ledger rows, skipping the ones
 	// already recorded for the same (policy, run, subject).
 	insertLedgerSQL(rows int) string

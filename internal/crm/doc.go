@@ -37,10 +37,14 @@
 //     checks a mapping against the real catalog and reports every problem by mapping path;
 //     ProblemsMessage renders them for a status condition.
 //
-//   - Ledger. EnsureLedger creates the erasure ledger table, crm_privacy_erasure_ledger,
-//     idempotently; InsertLedger writes proof-of-erasure rows that hold a keyed hash of the
-//     contact key and no personal data, idempotently per (policy, run, subject), so a run
-//     resumed after a crash never counts a contact twice.
+//   - Ledger and checkpoints. The operator's own tables live in the schema (MySQL/MariaDB:
+//     database) crm_privacy, out of reach of CRM users (operator_schema.go). EnsureLedger
+//     creates the erasure ledger, crm_privacy_erasure_ledger, idempotently, and copies an
+//     old ledger once; InsertLedger writes proof-of-erasure rows that hold a keyed hash of
+//     the contact key, idempotently per (policy, run, subject), so a run resumed after a
+//     crash never counts a contact twice. Ledger and checkpoint rows carry a MAC under the
+//     operator key (keys.go): a row that does not verify is never counted or resumed from
+//     (*UnverifiedRowError). A missing privilege is a *PrivilegeError naming it.
 //
 // Nothing in this package logs or returns row values: errors carry table and column names,
 // counts and identifiers only.

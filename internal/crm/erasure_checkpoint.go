@@ -7,19 +7,43 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// checkpointDDL creates the checkpoint table if it is missing.
-func (db *Database) checkpointDDL() string {
+// checkpointColumns are the columns of the checkpoint table. Every field the sweep acts on
+// is under the row's MAC (see checkpointMAC), so that a row the operator did not write is
+// never acted on.
+var checkpointColumns = []string{"crm_database", "policy", "run_id", "rule_index", "rule", "last_key", "started_at", "acted", "updated_at", "key_id", "row_mac"}
+
+// checkpointDDL creates the checkpoint table in the operator's schema if it is missing.
+func (db *Database) checkpointDDL() []string {
+	t := db.operatorTable(CheckpointTable)
 	switch db.dialect.Engine() {
 	case EnginePostgres:
-		return `CREATE TABLE IF NOT EXISTS "` + CheckpointTable + `" (policy varchar(253) PRIMARY KEY, run_id varchar(64) NOT NULL, rule_index integer NOT NULL, last_key varchar(255) NOT NULL, updated_at timestamptz NOT NULL)`
+		return []string{
+			`CREATE TABLE IF NOT EXISTS ` + t + ` (crm_database varchar(64) NOT NULL, policy varchar(320) NOT NULL, run_id varchar(64) NOT NULL,
+  rule_index integer NOT NULL, rule varchar(253) NOT NULL, last_key varchar(255) NOT NULL, started_at timestamptz NOT NULL,
+  acted bigint NOT NULL, updated_at timestamptz NOT NULL, key_id char(16) NOT NULL, row_mac char(64) NOT NULL,
+  PRIMARY KEY (crm_database, policy))`,
+			`REVOKE ALL ON TABLE ` + t + ` FROM PUBLIC`,
+		}
 	case EngineMySQL:
-		return "CREATE TABLE IF NOT EXISTS `" + CheckpointTable + "` (policy varchar(253) NOT NULL PRIMARY KEY, run_id varchar(64) NOT NULL, rule_index int NOT NULL, last_key varchar(255) NOT NULL, updated_at datetime(6) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+		return []string{"CREATE TABLE IF NOT EXISTS " + t + " (crm_database varchar(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, " +
+			"policy varchar(320) CHARACTER SET ascii COLLATE ascii_bin NOT NULL, run_id varchar(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL, " +
+			"rule_index int NOT NULL, rule varchar(253) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, last_key varchar(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, " +
+			"started_at datetime(6) NOT NULL, acted bigint NOT NULL, updated_at datetime(6) NOT NULL, " +
+			"key_id char(16) CHARACTER SET ascii COLLATE ascii_bin NOT NULL, row_mac char(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL, " +
+			"PRIMARY KEY (crm_database, policy)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"}
 	default:
-		return `CREATE TABLE IF NOT EXISTS "` + CheckpointTable + `" (policy TEXT PRIMARY KEY, run_id TEXT NOT NULL, rule_index INTEGER NOT NULL, last_key TEXT NOT NULL, updated_at TEXT NOT NULL)`
+		return []string{`CREATE TABLE IF NOT EXISTS ` + t + ` (crm_database TEXT NOT NULL, policy TEXT NOT NULL, run_id TEXT NOT NULL,
+  rule_index INTEGER NOT NULL, rule TEXT NOT NULL, last_key TEXT NOT NULL, started_at TIMESTAMP NOT NULL, acted INTEGER NOT NULL,
+  updated_at TIMESTAMP NOT NULL, key_id TEXT NOT NULL, row_mac TEXT NOT NULL, PRIMARY KEY (crm_database, policy))`}
 	}
 }
 
@@ -29,75 +53,174 @@ func (db *Database) checkpointDDL() string {
 // the winner commits. Once it has, the same statement is a no-op, so a short retry settles it.
 const checkpointDDLAttempts = 3
 
+// ensureCheckpointTable creates the operator's schema and the checkpoint table when they
+// are missing. Only an enforced sweep calls it: reading a checkpoint never runs DDL.
 func (db *Database) ensureCheckpointTable(ctx context.Context) error {
 	ctx, cancel := db.withTimeout(ctx)
 	defer cancel()
-	var err error
-	for attempt := 1; attempt <= checkpointDDLAttempts; attempt++ {
-		if _, err = db.db.ExecContext(ctx, db.checkpointDDL()); err == nil {
-			return nil
+	info, err := db.describeOperatorTable(ctx, db.db, CheckpointTable)
+	if err != nil {
+		return db.scrub(err)
+	}
+	if info.exists && db.dialect.Engine() == EngineSQLite && !info.columns["row_mac"] {
+		// The checkpoint of an earlier version, without MACs: its position cannot be
+		// trusted, and it is only a position (the ledger keeps the proofs).
+		if _, err := db.db.ExecContext(ctx, "DROP TABLE "+db.operatorTable(CheckpointTable)); err != nil {
+			return db.scrub(fmt.Errorf("while replacing the sweep checkpoint table of an earlier version: %w", err))
 		}
-		select {
-		case <-ctx.Done():
+		info.exists = false
+	}
+	if !info.exists {
+		if err := db.ensureOperatorSchema(ctx); err != nil {
+			return db.scrub(err)
+		}
+		for attempt := 1; attempt <= checkpointDDLAttempts; attempt++ {
+			if err = db.execAll(ctx, db.checkpointDDL()); err == nil || isPermissionDenied(err) {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return db.scrub(fmt.Errorf("while creating the sweep checkpoint table: %w", err))
+			case <-time.After(time.Duration(attempt) * 50 * time.Millisecond):
+			}
+		}
+		if err != nil {
+			err = privilegeError(err, "CREATE", db.operatorSchemaObject())
 			return db.scrub(fmt.Errorf("while creating the sweep checkpoint table: %w", err))
-		case <-time.After(time.Duration(attempt) * 50 * time.Millisecond):
+		}
+		if info, err = db.describeOperatorTable(ctx, db.db, CheckpointTable); err != nil {
+			return db.scrub(err)
 		}
 	}
-	return db.scrub(fmt.Errorf("while creating the sweep checkpoint table: %w", err))
+	if err := db.checkOperatorTable(info, CheckpointTable, checkpointColumns); err != nil {
+		return db.scrub(fmt.Errorf("the sweep checkpoint table is not usable: %w", err))
+	}
+	return nil
 }
 
+// checkpointMAC authenticates a checkpoint row: every field the sweep acts on.
+func checkpointMAC(key []byte, scope, policy string, cp SweepCheckpoint) string {
+	return RowMAC(key, scope, policy, cp.RunID, strconv.Itoa(cp.RuleIndex), cp.Rule, cp.LastKey,
+		strconv.FormatInt(cp.StartedAt.UTC().UnixMicro(), 10), strconv.FormatInt(cp.Acted, 10))
+}
+
+// isUndefinedTable reports whether err says that a table, schema or column the statement
+// names does not exist (the operator's tables were never created, or are of an earlier
+// version).
+func isUndefinedTable(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		switch pg.Code {
+		case "42P01", "3F000", "42703": // undefined table, schema, column
+			return true
+		}
+	}
+	var my *mysql.MySQLError
+	if errors.As(err, &my) {
+		switch my.Number {
+		case 1146, 1049, 1054: // no such table, unknown database, unknown column
+			return true
+		}
+	}
+	return err != nil && sqliteMissing(err)
+}
+
+// sqliteMissing matches SQLite's messages for a missing table or column.
+func sqliteMissing(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "no such table") || strings.Contains(msg, "no such column")
+}
+
+// readCheckpoint returns the policy's checkpoint. A row whose MAC does not verify under
+// the operator key is an *UnverifiedRowError: the caller must not act on it.
 func (db *Database) readCheckpoint(ctx context.Context, q Querier, policy string) (SweepCheckpoint, bool, error) {
-	t, _ := db.dialect.QuoteIdent(CheckpointTable)
+	scope, err := db.scope(ctx)
+	if err != nil {
+		return SweepCheckpoint{}, false, err
+	}
 	s := &sqlText{}
-	s.w("SELECT run_id, rule_index, last_key FROM ", t, " WHERE policy = ").arg(policy)
-	var cp SweepCheckpoint
-	err := q.QueryRowContext(ctx, s.query(db.dialect), s.args...).Scan(&cp.RunID, &cp.RuleIndex, &cp.LastKey)
+	s.w("SELECT run_id, rule_index, rule, last_key, started_at, acted, key_id, row_mac FROM ", db.operatorTable(CheckpointTable),
+		" WHERE crm_database = ").arg(scope).w(" AND policy = ").arg(policy)
+	var (
+		cp         SweepCheckpoint
+		keyID, mac sql.NullString
+	)
+	err = q.QueryRowContext(ctx, s.query(db.dialect), s.args...).Scan(&cp.RunID, &cp.RuleIndex, &cp.Rule, &cp.LastKey, &cp.StartedAt, &cp.Acted, &keyID, &mac)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return SweepCheckpoint{}, false, nil
 	case err != nil:
+		err = privilegeError(err, "SELECT", operatorTableName(db.dialect.Engine(), CheckpointTable))
 		return SweepCheckpoint{}, false, fmt.Errorf("while reading the sweep checkpoint of %s: %w", policy, err)
+	}
+	cp.StartedAt = cp.StartedAt.UTC()
+	keys, err := db.operatorKeys()
+	if err != nil {
+		return SweepCheckpoint{}, false, err
+	}
+	key := keys.CheckpointKey()
+	if reason := verifyRow(key, keyID, mac, checkpointMAC(key, scope, policy, cp)); reason != "" {
+		return SweepCheckpoint{}, false, &UnverifiedRowError{Table: operatorTableName(db.dialect.Engine(), CheckpointTable), Policy: policy, Reason: reason}
 	}
 	return cp, true, nil
 }
 
 func (db *Database) writeCheckpoint(ctx context.Context, tx *sql.Tx, policy string, cp SweepCheckpoint) error {
-	t, _ := db.dialect.QuoteIdent(CheckpointTable)
+	keys, err := db.operatorKeys()
+	if err != nil {
+		return err
+	}
+	scope, err := db.scope(ctx)
+	if err != nil {
+		return err
+	}
+	cp.StartedAt = cp.StartedAt.UTC().Truncate(time.Microsecond)
+	key := keys.CheckpointKey()
+	t := db.operatorTable(CheckpointTable)
+	e := db.dialect.Engine()
 	del := &sqlText{}
-	del.w("DELETE FROM ", t, " WHERE policy = ").arg(policy)
+	del.w("DELETE FROM ", t, " WHERE crm_database = ").arg(scope).w(" AND policy = ").arg(policy)
 	ins := &sqlText{}
-	ins.w("INSERT INTO ", t, " (policy, run_id, rule_index, last_key, updated_at) VALUES (").
-		arg(policy).w(", ").arg(cp.RunID).w(", ").arg(cp.RuleIndex).w(", ").arg(cp.LastKey).w(", ").arg(bindTime(db.dialect.Engine(), time.Now())).w(")")
-	for _, s := range []*sqlText{del, ins} {
+	ins.w("INSERT INTO ", t, " (crm_database, policy, run_id, rule_index, rule, last_key, started_at, acted, updated_at, key_id, row_mac) VALUES (").
+		arg(scope).w(", ").arg(policy).w(", ").arg(cp.RunID).w(", ").arg(cp.RuleIndex).w(", ").arg(cp.Rule).w(", ").arg(cp.LastKey).w(", ").
+		arg(bindTime(e, cp.StartedAt)).w(", ").arg(cp.Acted).w(", ").arg(bindTime(e, time.Now())).w(", ").
+		arg(KeyID(key)).w(", ").arg(checkpointMAC(key, scope, policy, cp)).w(")")
+	for i, s := range []*sqlText{del, ins} {
 		if _, err := tx.ExecContext(ctx, s.query(db.dialect), s.args...); err != nil {
+			err = privilegeError(err, []string{"DELETE", "INSERT"}[i], operatorTableName(e, CheckpointTable))
 			return fmt.Errorf("while writing the sweep checkpoint of %s: %w", policy, err)
 		}
 	}
 	return nil
 }
 
-// SweepCheckpoint returns the checkpoint of the policy's run in progress, if any.
+// SweepCheckpoint returns the checkpoint of the policy's run in progress, if any. It only
+// reads: with no checkpoint table yet (no enforced run ever started) there is none. A row
+// that does not verify under the operator key is reported as an *UnverifiedRowError (ok
+// false): it was not written by this operator, and no run may resume from it.
 func (db *Database) SweepCheckpoint(ctx context.Context, policy string) (SweepCheckpoint, bool, error) {
-	if err := db.ensureCheckpointTable(ctx); err != nil {
-		return SweepCheckpoint{}, false, err
-	}
 	ctx, cancel := db.withTimeout(ctx)
 	defer cancel()
 	cp, ok, err := db.readCheckpoint(ctx, db.db, policy)
+	if isUndefinedTable(err) {
+		return SweepCheckpoint{}, false, nil
+	}
 	return cp, ok, db.scrub(err)
 }
 
-// FinishSweep removes the checkpoint of a finished (or abandoned) run.
+// FinishSweep removes the checkpoint of a finished (or abandoned) run. Removing a row is
+// never acting on it, so it needs no MAC.
 func (db *Database) FinishSweep(ctx context.Context, policy, runID string) error {
-	if err := db.ensureCheckpointTable(ctx); err != nil {
-		return err
-	}
 	ctx, cancel := db.withTimeout(ctx)
 	defer cancel()
-	t, _ := db.dialect.QuoteIdent(CheckpointTable)
+	scope, err := db.scope(ctx)
+	if err != nil {
+		return db.scrub(err)
+	}
 	s := &sqlText{}
-	s.w("DELETE FROM ", t, " WHERE policy = ").arg(policy).w(" AND run_id = ").arg(runID)
-	if _, err := db.db.ExecContext(ctx, s.query(db.dialect), s.args...); err != nil {
+	s.w("DELETE FROM ", db.operatorTable(CheckpointTable), " WHERE crm_database = ").arg(scope).w(" AND policy = ").arg(policy).w(" AND run_id = ").arg(runID)
+	if _, err := db.db.ExecContext(ctx, s.query(db.dialect), s.args...); err != nil && !isUndefinedTable(err) {
+		err = privilegeError(err, "DELETE", operatorTableName(db.dialect.Engine(), CheckpointTable))
 		return db.scrub(fmt.Errorf("while clearing the sweep checkpoint of %s: %w", policy, err))
 	}
 	return nil

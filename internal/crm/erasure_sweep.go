@@ -13,7 +13,9 @@ import (
 )
 
 // CheckpointTable keeps, per policy, where its run in progress stopped. It is written in
-// the same transaction as each batch, so it is exact whenever the process stops.
+// the same transaction as each batch, so it is exact whenever the process stops. It lives in
+// the operator's schema, and each row carries a MAC under the operator key: a row the
+// operator did not write is never resumed from.
 const CheckpointTable = "crm_privacy_sweep_checkpoint"
 
 // SweepRun identifies a run and how it erases.
@@ -26,21 +28,45 @@ type SweepRun struct {
 	BatchSize int
 	// Ledger writes one ledger row per contact.
 	Ledger bool
-	// HMACKey keys the ledger's subject HMACs and the Hash strategy.
+	// HMACKey is the CRMDatabase's ledger secret. The ledger's subject HMACs and the Hash
+	// strategy each use their own key derived from it (LedgerSubjectKey, PurposeAnonymiseHash).
 	HMACKey []byte
 	// Now is the erasure time recorded in the ledger.
 	Now time.Time
 	// MaxErasures, when positive, caps the contacts the batch erases or anonymises: what is
 	// left of the run's budget. The checkpoint then stops after the last contact handled.
 	MaxErasures int
+	// StartedAt is the time the run's cutoffs are computed from. The first batch records it
+	// in the checkpoint (Now when zero); a resumed run must pass the recorded value
+	// (SweepCheckpoint.StartedAt), and no rule's cutoff may be later than it.
+	StartedAt time.Time
 }
 
 // SweepCheckpoint is where a run stopped: the rule it was on and the last contact key
-// handled in that rule.
+// handled in that rule. Every field is under the row's MAC.
 type SweepCheckpoint struct {
 	RunID     string
 	RuleIndex int
-	LastKey   string
+	// Rule is the name of the rule at RuleIndex when the checkpoint was written ("" past
+	// the last rule): a resumed run whose plan has another rule there is refused.
+	Rule    string
+	LastKey string
+	// StartedAt is the run's recorded start, which its cutoffs are computed from.
+	StartedAt time.Time
+	// Acted is how many contacts the run erased or anonymised so far, in committed batches.
+	Acted int64
+}
+
+// CheckpointMismatchError says that a run cannot resume from its checkpoint with the plan
+// it was given: the policy's rules changed, or the plan's times are not the run's. Nothing
+// is done; abandon the run (FinishSweep) and start a new one.
+type CheckpointMismatchError struct {
+	Policy string
+	Reason string
+}
+
+func (e *CheckpointMismatchError) Error() string {
+	return fmt.Sprintf("the run of %s cannot resume from its checkpoint: %s", e.Policy, e.Reason)
 }
 
 // BatchResult is what one batch did.
@@ -75,26 +101,39 @@ func (db *Database) SweepBatch(ctx context.Context, m Mapping, plan RetentionPla
 	if run.Ledger && len(run.HMACKey) == 0 {
 		return BatchResult{}, errors.New("the ledger is enabled but no HMAC key is set")
 	}
-	if err := db.ensureCheckpointTable(ctx); err != nil {
+	if _, err := db.operatorKeys(); err != nil {
 		return BatchResult{}, err
 	}
+	if err := db.ensureOperatorTables(ctx, run.Ledger); err != nil {
+		return BatchResult{}, err
+	}
+	res, err := db.sweepBatch(ctx, m, plan, run)
+	if err != nil {
+		// The next batch checks the operator's tables again (one may have been dropped).
+		operatorReady.Delete(db)
+		return BatchResult{}, db.scrub(err)
+	}
+	res.Duration = time.Since(start)
+	return res, nil
+}
+
+func (db *Database) sweepBatch(ctx context.Context, m Mapping, plan RetentionPlan, run SweepRun) (BatchResult, error) {
 	p, err := newPlanner(ctx, db, m)
 	if err != nil {
-		return BatchResult{}, db.scrub(err)
+		return BatchResult{}, err
 	}
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
-		return BatchResult{}, db.scrub(fmt.Errorf("while starting a sweep batch of %s: %w", run.Policy, err))
+		return BatchResult{}, fmt.Errorf("while starting a sweep batch of %s: %w", run.Policy, err)
 	}
 	defer func() { _ = tx.Rollback() }()
 	res, err := db.sweepInTx(ctx, tx, p, plan, run)
 	if err != nil {
-		return BatchResult{}, db.scrub(err)
+		return BatchResult{}, err
 	}
 	if err := tx.Commit(); err != nil {
-		return BatchResult{}, db.scrub(fmt.Errorf("while committing a sweep batch of %s: %w", run.Policy, err))
+		return BatchResult{}, fmt.Errorf("while committing a sweep batch of %s: %w", run.Policy, err)
 	}
-	res.Duration = time.Since(start)
 	return res, nil
 }
 
@@ -117,7 +156,17 @@ func (db *Database) sweepInTx(ctx context.Context, tx *sql.Tx, p *planner, plan 
 		return BatchResult{}, fmt.Errorf("%w: run %s", ErrOtherRunInProgress, cp.RunID)
 	}
 	if !found {
-		cp = SweepCheckpoint{RunID: run.RunID}
+		started := run.StartedAt
+		if started.IsZero() {
+			started = run.Now
+		}
+		cp = SweepCheckpoint{RunID: run.RunID, StartedAt: started.UTC().Truncate(time.Microsecond)}
+		if len(plan.Rules) > 0 {
+			cp.Rule = plan.Rules[0].Name
+		}
+	}
+	if err := checkResume(run, plan, cp); err != nil {
+		return BatchResult{}, err
 	}
 	for empty := 0; cp.RuleIndex < len(plan.Rules); {
 		end, ok, err := db.windowEnd(ctx, tx, p, cp.LastKey, run.BatchSize)
@@ -125,7 +174,10 @@ func (db *Database) sweepInTx(ctx context.Context, tx *sql.Tx, p *planner, plan 
 			return BatchResult{}, err
 		}
 		if !ok {
-			cp = SweepCheckpoint{RunID: run.RunID, RuleIndex: cp.RuleIndex + 1}
+			cp.RuleIndex, cp.LastKey, cp.Rule = cp.RuleIndex+1, "", ""
+			if cp.RuleIndex < len(plan.Rules) {
+				cp.Rule = plan.Rules[cp.RuleIndex].Name
+			}
 			continue
 		}
 		keys, err := db.nextKeys(ctx, tx, p, plan, cp, run.BatchSize)
@@ -154,9 +206,37 @@ func (db *Database) sweepInTx(ctx context.Context, tx *sql.Tx, p *planner, plan 
 		} else {
 			res.Erased = n
 		}
+		cp.Acted += n
+		res.Checkpoint = cp
 		return res, db.writeCheckpoint(ctx, tx, run.Policy, cp)
 	}
 	return BatchResult{RuleIndex: cp.RuleIndex, Checkpoint: cp, Done: true}, db.writeCheckpoint(ctx, tx, run.Policy, cp)
+}
+
+// checkResume refuses to go on from a checkpoint the plan does not fit: the rule at the
+// checkpoint's index must be the one recorded, the run's recorded start must be the one
+// the plan was computed from, and no rule may have a cutoff later than that start (a
+// later cutoff would select contacts in touch after the run began).
+func checkResume(run SweepRun, plan RetentionPlan, cp SweepCheckpoint) error {
+	mismatch := func(format string, args ...any) error {
+		return &CheckpointMismatchError{Policy: run.Policy, Reason: fmt.Sprintf(format, args...)}
+	}
+	switch {
+	case cp.RuleIndex < 0 || cp.RuleIndex > len(plan.Rules):
+		return mismatch("the checkpoint is at rule %d, the policy has %d rule(s)", cp.RuleIndex, len(plan.Rules))
+	case cp.RuleIndex < len(plan.Rules) && plan.Rules[cp.RuleIndex].Name != cp.Rule:
+		return mismatch("rule %d of the policy is no longer the rule the run was on", cp.RuleIndex)
+	case cp.RuleIndex == len(plan.Rules) && cp.Rule != "":
+		return mismatch("the policy has fewer rules than when the run started")
+	case !run.StartedAt.IsZero() && !run.StartedAt.UTC().Truncate(time.Microsecond).Equal(cp.StartedAt):
+		return mismatch("the plan was computed for another start than the run's recorded start")
+	}
+	for _, r := range plan.Rules {
+		if r.Cutoff.After(cp.StartedAt) {
+			return mismatch("rule %s has a cutoff later than the run's recorded start", r.Name)
+		}
+	}
+	return nil
 }
 
 // window renders the next window of contact keys after the checkpoint, in key order: each
@@ -256,6 +336,12 @@ func (db *Database) nextKeys(ctx context.Context, tx *sql.Tx, p *planner, plan R
 	}
 	rows, err := tx.QueryContext(ctx, s.query(db.dialect), s.args...)
 	if err != nil {
+		privilege := "SELECT"
+		if db.dialect.Engine() == EnginePostgres {
+			// SELECT … FOR UPDATE needs UPDATE on some column of the locked table.
+			privilege = "SELECT, and UPDATE on one column of " + p.m.Contacts.Table + " (the batch locks its rows)"
+		}
+		err = privilegeError(err, privilege, "the mapped tables")
 		return nil, fmt.Errorf("while selecting the contacts of rule %s: %w", plan.Rules[cp.RuleIndex].Name, err)
 	}
 	defer rows.Close()
@@ -292,7 +378,11 @@ func (db *Database) act(ctx context.Context, tx *sql.Tx, p *planner, rule Retent
 	action := ActionDeleteContact
 	if rule.Action == ActionAnonymizeContact {
 		action = ActionAnonymizeContact
-		n, err = db.anonymise(ctx, tx, p, rule, keys, run.HMACKey)
+		var hashKey []byte
+		if len(run.HMACKey) > 0 {
+			hashKey = DeriveKey(run.HMACKey, PurposeAnonymiseHash)
+		}
+		n, err = db.anonymise(ctx, tx, p, rule, keys, hashKey)
 	} else {
 		n, err = db.deleteContacts(ctx, tx, p.m, keys)
 	}
@@ -305,12 +395,14 @@ func (db *Database) act(ctx context.Context, tx *sql.Tx, p *planner, rule Retent
 	if !run.Ledger {
 		return n, nil
 	}
+	subjectKey := LedgerSubjectKey(run.HMACKey)
+	keyID := KeyID(subjectKey)
 	entries := make([]LedgerEntry, len(keys))
 	for i, k := range keys {
 		entries[i] = LedgerEntry{RunID: run.RunID, Policy: run.Policy, Rule: rule.Name, Action: action,
-			ErasedAt: run.Now, SubjectHMAC: SubjectHMAC(run.HMACKey, keyText(k))}
+			ErasedAt: run.Now, SubjectHMAC: SubjectHMAC(subjectKey, keyText(k)), KeyID: keyID}
 	}
-	if _, err := InsertLedger(ctx, db.dialect, tx, entries); err != nil {
+	if _, err := db.InsertLedger(ctx, tx, entries); err != nil {
 		return 0, err
 	}
 	return n, nil
@@ -328,24 +420,11 @@ func inKeys(s *sqlText, keys []any) {
 	s.w(")")
 }
 
-// deleteContacts handles the dependents, then deletes the contacts.
+// deleteContacts handles the dependents (and the extension row), then deletes the contacts.
 func (db *Database) deleteContacts(ctx context.Context, tx *sql.Tx, m Mapping, keys []any) (int64, error) {
 	d := db.dialect
-	for _, dep := range m.AllDependents() {
-		cols, err := quoteAll(d, dep.Table, dep.Column)
-		if err != nil {
-			return 0, err
-		}
-		s := &sqlText{}
-		if dep.Action == ActionNullify {
-			s.w("UPDATE ", cols[0], " SET ", cols[1], " = NULL WHERE ", cols[1], " IN ")
-		} else {
-			s.w("DELETE FROM ", cols[0], " WHERE ", cols[1], " IN ")
-		}
-		inKeys(s, keys)
-		if _, err := tx.ExecContext(ctx, s.query(d), s.args...); err != nil {
-			return 0, fmt.Errorf("while handling dependent table %s: %w", dep.Table, err)
-		}
+	if err := db.handleDependents(ctx, tx, m.AllDependents(), keys); err != nil {
+		return 0, err
 	}
 	cols, err := quoteAll(d, m.Contacts.Table, m.Contacts.Key)
 	if err != nil {
@@ -356,9 +435,34 @@ func (db *Database) deleteContacts(ctx context.Context, tx *sql.Tx, m Mapping, k
 	inKeys(s, keys)
 	res, err := tx.ExecContext(ctx, s.query(d), s.args...)
 	if err != nil {
-		return 0, fmt.Errorf("while deleting contacts: %w", err)
+		return 0, fmt.Errorf("while deleting contacts: %w", privilegeError(err, "DELETE", "table "+m.Contacts.Table))
 	}
 	return res.RowsAffected()
+}
+
+// handleDependents deletes the rows of Delete dependents of the contacts and sets the
+// contact column of Nullify dependents to NULL.
+func (db *Database) handleDependents(ctx context.Context, tx *sql.Tx, deps []Dependent, keys []any) error {
+	d := db.dialect
+	for _, dep := range deps {
+		cols, err := quoteAll(d, dep.Table, dep.Column)
+		if err != nil {
+			return err
+		}
+		s := &sqlText{}
+		privilege := "DELETE"
+		if dep.Action.Normal() == ActionNullify {
+			s.w("UPDATE ", cols[0], " SET ", cols[1], " = NULL WHERE ", cols[1], " IN ")
+			privilege = "UPDATE (" + dep.Column + ")"
+		} else {
+			s.w("DELETE FROM ", cols[0], " WHERE ", cols[1], " IN ")
+		}
+		inKeys(s, keys)
+		if _, err := tx.ExecContext(ctx, s.query(d), s.args...); err != nil {
+			return fmt.Errorf("while handling dependent table %s: %w", dep.Table, privilegeError(err, privilege, "table "+dep.Table))
+		}
+	}
+	return nil
 }
 
 // anonymise overwrites the rule's fields of the contacts.
@@ -396,6 +500,12 @@ func (db *Database) anonymise(ctx context.Context, tx *sql.Tx, p *planner, rule 
 	if contacts < 0 {
 		// Only extension fields: the contacts themselves are not touched; count the keys.
 		contacts = int64(len(keys))
+	}
+	// The contact's dependents are handled as the mapping says, as for a deletion (the
+	// contact and extension rows stay, anonymised): rows of Delete dependents (notes,
+	// interactions mapped as dependents) are deleted, Nullify dependents are unlinked.
+	if err := db.handleDependents(ctx, tx, p.m.Dependents, keys); err != nil {
+		return 0, err
 	}
 	return contacts, nil
 }
@@ -450,7 +560,7 @@ func (db *Database) anonymiseTable(ctx context.Context, tx *sql.Tx, p *planner, 
 		inKeys(s, keys)
 		res, err := tx.ExecContext(ctx, s.query(d), s.args...)
 		if err != nil {
-			return 0, fmt.Errorf("while anonymising table %s: %w", table, err)
+			return 0, fmt.Errorf("while anonymising table %s: %w", table, privilegeError(err, "UPDATE", "table "+table))
 		}
 		if n, err = res.RowsAffected(); err != nil {
 			return 0, err

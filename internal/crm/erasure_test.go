@@ -90,10 +90,10 @@ func TestSweepResumesExactlyAfterAKill(t *testing.T) {
 		if n := queryInt(t, admin, "SELECT COUNT(*) FROM notes"); n != 1 {
 			t.Errorf("%d notes left, want the fresh contact's", n)
 		}
-		if n := queryInt(t, admin, "SELECT COUNT(DISTINCT subject_hmac) FROM crm_privacy_erasure_ledger WHERE run_id = 'run-1'"); n != 10 {
+		if n := queryInt(t, admin, "SELECT COUNT(DISTINCT subject_hmac) FROM "+ledgerOf(ec.engine)+" AND run_id = 'run-1'"); n != 10 {
 			t.Errorf("ledger has %d distinct subjects, want 10", n)
 		}
-		if n := queryInt(t, admin, "SELECT COUNT(*) FROM crm_privacy_erasure_ledger"); n != 10 {
+		if n := queryInt(t, admin, "SELECT COUNT(*) FROM "+ledgerOf(ec.engine)); n != 10 {
 			t.Errorf("ledger has %d rows, want 10", n)
 		}
 		// Another run cannot start while this one's checkpoint is stored.
@@ -144,7 +144,7 @@ func TestSweepBatchIsAllOrNothing(t *testing.T) {
 			{"SELECT COUNT(*) FROM contacts", 5},
 			{"SELECT COUNT(*) FROM notes", 5},
 			{"SELECT COUNT(*) FROM interactions", 5},
-			{"SELECT COUNT(*) FROM crm_privacy_erasure_ledger", 0},
+			{"SELECT COUNT(*) FROM " + ledgerOf(ec.engine), 0},
 		} {
 			if n := queryInt(t, admin, c.q); n != c.want {
 				t.Errorf("after a failed batch %s = %d, want %d (half-applied)", c.q, n, c.want)
@@ -203,11 +203,16 @@ func TestSelectorNeverWidensOnUnmappedFields(t *testing.T) {
 	})
 }
 
-// Policies of one database that start together all create the checkpoint table at once;
-// every one of them must get it, not a "duplicate key" error from PostgreSQL's catalog.
+// Policies of one database that start together all create the operator's schema and the
+// checkpoint table at once; every one of them must get it, not a "duplicate key" error from
+// PostgreSQL's catalog.
 func TestCheckpointTableSurvivesConcurrentCreation(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, ec engineCase, db *Database, admin *sql.DB) {
-		if _, err := admin.ExecContext(testContext(t), "DROP TABLE IF EXISTS "+CheckpointTable); err != nil {
+		drop := "DROP TABLE IF EXISTS " + checkpointTableOf(ec.engine)
+		if ec.engine == EnginePostgres {
+			drop = "DROP SCHEMA IF EXISTS " + OperatorSchema + " CASCADE"
+		}
+		if _, err := admin.ExecContext(testContext(t), drop); err != nil {
 			t.Fatalf("dropping the checkpoint table: %v", err)
 		}
 		const policies = 8
@@ -223,6 +228,10 @@ func TestCheckpointTableSurvivesConcurrentCreation(t *testing.T) {
 		for i, r := range replicas {
 			go func() {
 				<-start
+				if err := r.ensureCheckpointTable(testContext(t)); err != nil {
+					errs <- err
+					return
+				}
 				_, _, err := r.SweepCheckpoint(testContext(t), fmt.Sprintf("sales/policy-%d", i))
 				errs <- err
 			}()

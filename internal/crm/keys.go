@@ -32,6 +32,8 @@ const (
 	// PurposeMarkerMAC authenticates the markers of the roles and logins the operator
 	// manages (from the operator key).
 	PurposeMarkerMAC KeyPurpose = "marker-row-mac"
+	// PurposeLedgerRowMAC authenticates erasure ledger rows (from the operator key).
+	PurposeLedgerRowMAC KeyPurpose = "ledger-row-mac"
 )
 
 // MinSecretBytes is the shortest secret keys are derived from.
@@ -94,6 +96,7 @@ var ErrNoOperatorKey = errors.New("the operator key is not configured: rows the 
 type OperatorKeys struct {
 	checkpoint []byte
 	marker     []byte
+	ledgerRow  []byte
 }
 
 // NewOperatorKeys derives the operator's keys from its secret, which must have at least
@@ -102,7 +105,8 @@ func NewOperatorKeys(secret []byte) (OperatorKeys, error) {
 	if len(secret) < MinSecretBytes {
 		return OperatorKeys{}, fmt.Errorf("the operator key has %d bytes: it needs at least %d random bytes", len(secret), MinSecretBytes)
 	}
-	return OperatorKeys{checkpoint: DeriveKey(secret, PurposeCheckpointMAC), marker: DeriveKey(secret, PurposeMarkerMAC)}, nil
+	return OperatorKeys{checkpoint: DeriveKey(secret, PurposeCheckpointMAC), marker: DeriveKey(secret, PurposeMarkerMAC),
+		ledgerRow: DeriveKey(secret, PurposeLedgerRowMAC)}, nil
 }
 
 // Configured reports whether the keys were derived from a secret.
@@ -110,6 +114,9 @@ func (k OperatorKeys) Configured() bool { return len(k.checkpoint) > 0 }
 
 // CheckpointKey is the key of sweep checkpoint row MACs.
 func (k OperatorKeys) CheckpointKey() []byte { return k.checkpoint }
+
+// LedgerRowKey is the key of erasure ledger row MACs.
+func (k OperatorKeys) LedgerRowKey() []byte { return k.ledgerRow }
 
 // MarkerKey is the key of the MACs of role and login markers.
 func (k OperatorKeys) MarkerKey() []byte { return k.marker }

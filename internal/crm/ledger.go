@@ -4,44 +4,59 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"regexp"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
 
-// LedgerTable is the erasure ledger the operator creates in each CRM database.
+// LedgerTable is the erasure ledger the operator keeps for each CRM database, in its own
+// schema (PostgreSQL: crm_privacy.crm_privacy_erasure_ledger in the CRM database;
+// MySQL/MariaDB: the database crm_privacy on the CRM's server; SQLite: the main file).
 //
 // One row is proof that one contact was erased (deleted or anonymised) by one run of one
-// retention policy. It holds no personal data: the contact is identified by a keyed hash of
-// its key (SubjectHMAC), which proves an erasure to whoever holds the HMAC key and a
-// contact key, and is meaningless to anyone else.
+// retention policy. It holds no directly identifying data: the contact is identified by a
+// keyed hash of its key (SubjectHMAC), which proves an erasure to whoever holds the HMAC
+// key and a contact key. It is pseudonymous personal data all the same: whoever holds the
+// key can recompute the hash of every contact key (sequential ids are easy to enumerate)
+// and so tell which contact a row is about.
 //
 // Columns:
 //
 //	ledger_id     surrogate key, increasing (insert order)
+//	crm_database  MySQL/MariaDB: the CRM database the row is about; elsewhere ''
 //	run_id        the run that erased the contact (kept across a resume)
 //	policy        the RetentionPolicy, "namespace/name"
 //	rule          the rule of the policy that selected the contact
-//	action        what was done ("delete", "anonymise")
+//	action        what was done ("Delete", "Anonymize")
 //	erased_at     when, in UTC
-//	subject_hmac  hex HMAC-SHA-256 of the contact key (64 lowercase hex digits)
+//	subject_hmac  hex HMAC-SHA-256 of the contact key (64 lowercase hex digits) under the
+//	              ledger subject key derived from the CRMDatabase's secret
+//	key_id        KeyID of that subject key; NULL for rows written before keys were
+//	              derived (keyed with the raw secret) and for rows copied from the old ledger
+//	row_mac       MAC of the row under the operator key; NULL for rows copied from the old
+//	              ledger. Only rows whose MAC verifies are counted.
 //
 // Uniqueness — resuming after a crash: rows are written in the same transaction as the
-// erasure of their batch, and UNIQUE (policy, run_id, subject_hmac) makes recording the
-// same contact twice in the same run impossible. A run killed at any point either
-// committed a batch (contacts erased and ledger rows present) or did not (neither). When
-// it resumes under the same run_id from a checkpoint older than its last committed batch,
-// deleted contacts are simply not found again, and an anonymised contact selected again is
-// skipped by InsertLedger (ON CONFLICT DO NOTHING), which reports only the rows it really
-// inserted — so counts taken from InsertLedger or LedgerCount are never doubled. The run
-// is part of the key on purpose: a later run may legitimately erase a contact that
+// erasure of their batch, and UNIQUE (crm_database, policy, run_id, subject_hmac) makes
+// recording the same contact twice in the same run impossible. A run killed at any point
+// either committed a batch (contacts erased and ledger rows present) or did not (neither).
+// The run is part of the key on purpose: a later run may legitimately erase a contact that
 // reappeared under the same key (SQLite reuses rowids; CRMs re-import contacts), and that
-// is a new erasure. The subject index serves "was this person erased, when, by what?"
-// lookups, and lets a sweep skip subjects it already anonymised in an earlier run.
+// is a new erasure. The subject index serves "was this person erased, when, by what?".
 const LedgerTable = "crm_privacy_erasure_ledger"
+
+// migrationsTable records the one-time migrations the operator made in a database.
+const migrationsTable = "crm_privacy_migrations"
+
+// migrationLedgerCopy names the copy of an old ledger (in the CRM's schema) into the
+// operator's schema.
+const migrationLedgerCopy = "ledger-copied-from-crm-schema"
 
 // Ledger column sizes.
 const (
@@ -49,10 +64,12 @@ const (
 	maxPolicyLength = 320 // namespace (63) + "/" + name (253), rounded up
 	maxRuleLength   = 253
 	maxActionLength = 32
+	maxScopeLength  = 64
+	keyIDLength     = 16
 )
 
 // ledgerColumns are the columns InsertLedger writes, in order.
-var ledgerColumns = []string{"run_id", "policy", "rule", "action", "erased_at", "subject_hmac"}
+var ledgerColumns = []string{"crm_database", "run_id", "policy", "rule", "action", "erased_at", "subject_hmac", "key_id", "row_mac"}
 
 const (
 	ledgerUniqueName  = "crm_privacy_erasure_ledger_once"
@@ -60,7 +77,7 @@ const (
 	ledgerHMACCheck   = "crm_privacy_erasure_ledger_hmac_hex"
 )
 
-// ledgerInsertChunk is how many rows go into one INSERT (6 parameters each, far below the
+// ledgerInsertChunk is how many rows go into one INSERT (9 parameters each, far below the
 // engines' limits of 32766 to 65535 parameters).
 const ledgerInsertChunk = 500
 
@@ -72,23 +89,63 @@ type LedgerEntry struct {
 	Policy string
 	// Rule is the name of the rule that selected the contact.
 	Rule string
-	// Action is what was done, e.g. "delete" or "anonymise".
+	// Action is what was done, e.g. "Delete" or "Anonymize".
 	Action string
-	// ErasedAt is when; stored in UTC.
+	// ErasedAt is when; stored in UTC, to the microsecond.
 	ErasedAt time.Time
 	// SubjectHMAC is SubjectHMAC(key, contactKey).
 	SubjectHMAC string
+	// KeyID is KeyID(key) of the subject key.
+	KeyID string
 }
 
-var hmacHexRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+var (
+	hmacHexRE  = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	keyIDHexRE = regexp.MustCompile(`^[0-9a-f]{16}$`)
+)
 
-// SubjectHMAC returns the hex HMAC-SHA-256 of a contact key under secret: the only trace of
-// the contact the ledger keeps. contactKey is the key's canonical text form: decimal for
-// integers, lowercase 8-4-4-4-12 for UUIDs, the value itself for text keys.
-func SubjectHMAC(secret []byte, contactKey string) string {
-	mac := hmac.New(sha256.New, secret)
+// LedgerSubjectKey derives the key of the ledger's subject HMACs from the CRMDatabase's
+// ledger secret.
+func LedgerSubjectKey(secret []byte) []byte { return DeriveKey(secret, PurposeLedgerSubject) }
+
+// SubjectHMAC returns the hex HMAC-SHA-256 of a contact key under key (LedgerSubjectKey of
+// the CRMDatabase's secret): the only trace of the contact the ledger keeps. contactKey
+// is the key's canonical text form: decimal for integers, lowercase 8-4-4-4-12 for UUIDs,
+// the value itself for text keys.
+func SubjectHMAC(key []byte, contactKey string) string {
+	mac := hmac.New(sha256.New, key)
 	mac.Write([]byte(contactKey))
 	return hex.EncodeToString(mac.Sum(nil))
+}
+
+// sampleLedgerSecrets are the ledger keys printed in the documentation and samples: anyone
+// can read them, so they protect nothing.
+var sampleLedgerSecrets = []string{
+	"3q2+7wExampleOnlyReplaceWithRandomBytesXXXXXXXXXXXXXXXXXXXXXXXX",
+}
+
+// samplePlaceholders are words that only a placeholder key contains.
+var samplePlaceholders = []string{"exampleonly", "replacewith", "change-me", "changeme"}
+
+// CheckLedgerSecret refuses a CRMDatabase ledger secret that cannot protect the ledger:
+// shorter than MinSecretBytes, or a key printed in the documentation or the samples.
+func CheckLedgerSecret(secret []byte) error {
+	if len(secret) < MinSecretBytes {
+		return fmt.Errorf("the ledger key has %d bytes: use at least %d random bytes (e.g. openssl rand -base64 48)", len(secret), MinSecretBytes)
+	}
+	s := strings.TrimSpace(string(secret))
+	for _, sample := range sampleLedgerSecrets {
+		if s == sample {
+			return errors.New("the ledger key is the sample key printed in the documentation: generate your own (e.g. openssl rand -base64 48)")
+		}
+	}
+	lower := strings.ToLower(s)
+	for _, p := range samplePlaceholders {
+		if strings.Contains(lower, p) {
+			return errors.New("the ledger key is a placeholder from a sample: generate your own (e.g. openssl rand -base64 48)")
+		}
+	}
+	return nil
 }
 
 // check validates an entry before it is written; the message names the field, never a value.
@@ -109,45 +166,102 @@ func (e LedgerEntry) check() error {
 	if !hmacHexRE.MatchString(e.SubjectHMAC) {
 		problems = append(problems, "subject HMAC must be 64 lowercase hex digits")
 	}
+	if !keyIDHexRE.MatchString(e.KeyID) {
+		problems = append(problems, "key id must be 16 lowercase hex digits")
+	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "; "))
 	}
 	return nil
 }
 
-// EnsureLedger creates the erasure ledger table and its indexes if they are missing, and
-// checks that an existing table has the expected columns. Running it again changes nothing.
+// ledgerRowMAC authenticates one ledger row under the operator's ledger row key.
+func ledgerRowMAC(key []byte, scope string, e LedgerEntry) string {
+	return RowMAC(key, scope, e.RunID, e.Policy, e.Rule, e.Action,
+		strconv.FormatInt(e.ErasedAt.UTC().UnixMicro(), 10), e.SubjectHMAC, e.KeyID)
+}
+
+// EnsureLedger creates the operator's schema and the erasure ledger in it if they are
+// missing, checks an existing ledger, and copies once the rows of a ledger an earlier
+// version kept in the CRM's own schema. Running it again changes nothing. A missing
+// privilege is a *PrivilegeError naming it.
 func (db *Database) EnsureLedger(ctx context.Context) error {
 	ctx, cancel := db.withTimeout(ctx)
 	defer cancel()
+	return db.scrub(db.ensureLedger(ctx))
+}
+
+func (db *Database) ensureLedger(ctx context.Context) error {
 	// In steady state the table exists: checking the catalog takes no lock, where CREATE
 	// INDEX IF NOT EXISTS would queue behind (and then block) a sweep writing to the ledger.
-	exists, err := db.ledgerExists(ctx)
+	info, err := db.describeOperatorTable(ctx, db.db, LedgerTable)
 	if err != nil {
-		return db.scrub(err)
+		return err
 	}
-	if exists {
-		return db.scrub(db.checkLedgerLayout(ctx))
+	name := operatorTableName(db.dialect.Engine(), LedgerTable)
+	if !info.exists {
+		if err := db.ensureOperatorSchema(ctx); err != nil {
+			return err
+		}
+		if err := db.createLedger(ctx); err != nil {
+			return privilegeError(fmt.Errorf("while creating the erasure ledger %s: %w", name, err), "CREATE", db.operatorSchemaObject())
+		}
+		if info, err = db.describeOperatorTable(ctx, db.db, LedgerTable); err != nil {
+			return err
+		}
+	} else if db.dialect.Engine() == EnginePostgres {
+		// The schema's privileges are checked (and PUBLIC's revoked) on every pass.
+		if err := db.ensureOperatorSchema(ctx); err != nil {
+			return err
+		}
 	}
-	if err := db.createLedger(ctx); err != nil {
-		return db.scrub(fmt.Errorf("while creating the erasure ledger %s: %w", LedgerTable, err))
+	if db.dialect.Engine() == EngineSQLite {
+		if info, err = db.upgradeSQLiteLedger(ctx, info); err != nil {
+			return err
+		}
 	}
-	if err := db.checkLedgerLayout(ctx); err != nil {
-		return db.scrub(err)
+	if err := db.checkOperatorTable(info, LedgerTable, append([]string{"ledger_id"}, ledgerColumns...)); err != nil {
+		return fmt.Errorf("the erasure ledger is not usable: %w", err)
+	}
+	if db.dialect.Engine() != EngineSQLite {
+		return db.copyOldLedger(ctx)
 	}
 	return nil
 }
 
-// ledgerExists reports whether the ledger table exists.
-func (db *Database) ledgerExists(ctx context.Context) (bool, error) {
-	_, err := db.dialect.DescribeTable(ctx, db.db, LedgerTable)
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, ErrTableNotFound):
-		return false, nil
+// operatorSchemaObject names where the operator's tables are created, for privilege errors.
+func (db *Database) operatorSchemaObject() string {
+	switch db.dialect.Engine() {
+	case EnginePostgres:
+		return "schema " + OperatorSchema
+	case EngineMySQL:
+		return OperatorSchema + ".*"
 	}
-	return false, fmt.Errorf("while looking for the erasure ledger %s: %w", LedgerTable, err)
+	return "the database file"
+}
+
+// upgradeSQLiteLedger adds to a ledger of an earlier version (SQLite keeps it in the same
+// file) the columns this one writes; its rows keep NULL key_id and row_mac.
+func (db *Database) upgradeSQLiteLedger(ctx context.Context, info operatorTableInfo) (operatorTableInfo, error) {
+	adds := map[string]string{
+		"crm_database": "crm_database TEXT NOT NULL DEFAULT ''",
+		"key_id":       "key_id TEXT",
+		"row_mac":      "row_mac TEXT",
+	}
+	changed := false
+	for _, c := range []string{"crm_database", "key_id", "row_mac"} {
+		if info.columns[c] {
+			continue
+		}
+		if _, err := db.db.ExecContext(ctx, "ALTER TABLE "+db.operatorTable(LedgerTable)+" ADD COLUMN "+adds[c]); err != nil {
+			return info, fmt.Errorf("while adding column %s to the erasure ledger: %w", c, err)
+		}
+		changed = true
+	}
+	if !changed {
+		return info, nil
+	}
+	return db.describeOperatorTable(ctx, db.db, LedgerTable)
 }
 
 // createLedger runs the DDL; a concurrent creator (another replica) can make a CREATE ... IF
@@ -155,10 +269,7 @@ func (db *Database) ledgerExists(ctx context.Context) (bool, error) {
 func (db *Database) createLedger(ctx context.Context) error {
 	var err error
 	for attempt := 0; attempt < 2; attempt++ {
-		if err = db.execAll(ctx, db.dialect.ledgerDDL()); err == nil {
-			return nil
-		}
-		if ctx.Err() != nil {
+		if err = db.execAll(ctx, db.ledgerDDL()); err == nil || isPermissionDenied(err) || ctx.Err() != nil {
 			return err
 		}
 	}
@@ -174,39 +285,137 @@ func (db *Database) execAll(ctx context.Context, statements []string) error {
 	return nil
 }
 
-// checkLedgerLayout verifies that the ledger table (possibly created by someone else) has
-// the columns the operator writes, with fitting types, and the uniqueness that prevents
-// double counting.
-func (db *Database) checkLedgerLayout(ctx context.Context) error {
-	tbl, err := db.dialect.DescribeTable(ctx, db.db, LedgerTable)
+// copyOldLedger copies, once, the rows of the ledger an earlier version kept in the CRM's
+// own schema (PostgreSQL: the search path; MySQL/MariaDB: the CRM database) into the
+// operator's ledger. The old table is left as it is: nothing is lost, and the operator no
+// longer writes to it. The copied rows have no key id and no MAC: CRM users could write
+// the old table, so they are kept as history and never counted. On PostgreSQL only a
+// table the operator's login owns is copied (any other was not written by the operator).
+func (db *Database) copyOldLedger(ctx context.Context) error {
+	old, ok, err := db.oldLedger(ctx)
+	if err != nil || !ok {
+		return err
+	}
+	scope, err := db.scope(ctx)
 	if err != nil {
-		return fmt.Errorf("while checking the erasure ledger %s: %w", LedgerTable, err)
+		return err
 	}
-	want := map[string]Role{
-		"run_id": RoleText, "policy": RoleText, "rule": RoleText, "action": RoleText,
-		"erased_at": RoleTime, "subject_hmac": RoleText,
+	if err := db.ensureMigrationsTable(ctx); err != nil {
+		return err
 	}
-	var problems []string
-	for _, name := range ledgerColumns {
-		col, ok := tbl.Column(db.dialect, name)
-		switch {
-		case !ok:
-			problems = append(problems, fmt.Sprintf("column %s is missing", name))
-		case !want[name].Accepts(col.Class):
-			problems = append(problems, fmt.Sprintf("column %s has type %s, want %s", name, col.DataType, want[name].Expectation(db.dialect.Engine())))
+	mig := db.operatorTable(migrationsTable)
+	done := &sqlText{}
+	done.w("SELECT COUNT(*) FROM ", mig, " WHERE crm_database = ").arg(scope).w(" AND name = ").arg(migrationLedgerCopy)
+	var n int
+	if err := db.db.QueryRowContext(ctx, done.query(db.dialect), done.args...).Scan(&n); err != nil {
+		return privilegeError(fmt.Errorf("while reading the operator's migrations: %w", err), "SELECT", operatorTableName(db.dialect.Engine(), migrationsTable))
+	}
+	if n > 0 {
+		return nil // copied before: nothing is written at each check
+	}
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	mark := &sqlText{}
+	mark.w("INSERT INTO ", mig, " (crm_database, name, done_at) VALUES (").arg(scope).w(", ").arg(migrationLedgerCopy).w(", ").arg(bindTime(db.dialect.Engine(), time.Now())).w(")")
+	if db.dialect.Engine() == EngineMySQL {
+		mark.w(" ON DUPLICATE KEY UPDATE name = name")
+	} else {
+		mark.w(" ON CONFLICT (crm_database, name) DO NOTHING")
+	}
+	res, err := tx.ExecContext(ctx, mark.query(db.dialect), mark.args...)
+	if err != nil {
+		return privilegeError(fmt.Errorf("while recording the ledger copy: %w", err), "INSERT", operatorTableName(db.dialect.Engine(), migrationsTable))
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return err // copied before
+	}
+	cols := "run_id, policy, rule, action, erased_at, subject_hmac"
+	cp := &sqlText{}
+	cp.w("INSERT INTO ", db.operatorTable(LedgerTable), " (crm_database, ", cols, ") SELECT ").arg(scope).w(", ", cols, " FROM ", old)
+	if db.dialect.Engine() == EngineMySQL {
+		target := db.operatorTable(LedgerTable) + ".`ledger_id`"
+		cp.w(" ON DUPLICATE KEY UPDATE ", target, " = ", target)
+	} else {
+		cp.w(" ON CONFLICT (crm_database, policy, run_id, subject_hmac) DO NOTHING")
+	}
+	if _, err := tx.ExecContext(ctx, cp.query(db.dialect), cp.args...); err != nil {
+		return fmt.Errorf("while copying the old erasure ledger %s into %s (the old table is left as it is): %w", old, operatorTableName(db.dialect.Engine(), LedgerTable), err)
+	}
+	return tx.Commit()
+}
+
+// oldLedger returns the quoted name of a ledger an earlier version kept in the CRM's
+// schema, when there is one with the ledger's columns.
+func (db *Database) oldLedger(ctx context.Context) (string, bool, error) {
+	var schema string
+	switch db.dialect.Engine() {
+	case EnginePostgres:
+		err := db.db.QueryRowContext(ctx, `
+SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.oid = pg_catalog.to_regclass($1) AND n.nspname <> $2 AND c.relkind = 'r'
+  AND c.relowner = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user)`,
+			`"`+LedgerTable+`"`, OperatorSchema).Scan(&schema)
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", false, nil
 		}
-	}
-	if len(problems) == 0 {
-		unique, err := IsUnique(ctx, db.dialect, db.db, LedgerTable, []string{"policy", "run_id", "subject_hmac"})
 		if err != nil {
-			return fmt.Errorf("while checking the erasure ledger %s: %w", LedgerTable, err)
+			return "", false, fmt.Errorf("while looking for an old erasure ledger: %w", err)
 		}
-		if !unique {
-			problems = append(problems, "no unique key on (policy, run_id, subject_hmac)")
+	case EngineMySQL:
+		var n int
+		if err := db.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?", LedgerTable).Scan(&n); err != nil {
+			return "", false, fmt.Errorf("while looking for an old erasure ledger: %w", err)
+		}
+		if n == 0 {
+			return "", false, nil
+		}
+	default:
+		return "", false, nil
+	}
+	tbl := LedgerTable
+	if schema != "" {
+		s, err := db.dialect.QuoteIdent(schema)
+		if err != nil {
+			return "", false, nil // a schema name the operator never used
+		}
+		t, _ := db.dialect.QuoteIdent(LedgerTable)
+		tbl = s + "." + t
+	} else {
+		tbl, _ = db.dialect.QuoteIdent(LedgerTable)
+	}
+	// A table of that name without the ledger's columns is not an old ledger.
+	t, err := db.dialect.DescribeTable(ctx, db.db, LedgerTable)
+	if err != nil {
+		return "", false, nil
+	}
+	for _, c := range []string{"run_id", "policy", "rule", "action", "erased_at", "subject_hmac"} {
+		if _, ok := t.Column(db.dialect, c); !ok {
+			return "", false, nil
 		}
 	}
-	if len(problems) > 0 {
-		return fmt.Errorf("table %s exists but is not an erasure ledger the operator can use (%s): rename or drop it", LedgerTable, strings.Join(problems, "; "))
+	return tbl, true, nil
+}
+
+func (db *Database) ensureMigrationsTable(ctx context.Context) error {
+	t := db.operatorTable(migrationsTable)
+	var ddl string
+	switch db.dialect.Engine() {
+	case EnginePostgres:
+		ddl = "CREATE TABLE IF NOT EXISTS " + t + " (crm_database varchar(64) NOT NULL, name varchar(64) NOT NULL, done_at timestamptz NOT NULL, PRIMARY KEY (crm_database, name))"
+	case EngineMySQL:
+		ddl = "CREATE TABLE IF NOT EXISTS " + t + " (crm_database varchar(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL, name varchar(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL, done_at datetime(6) NOT NULL, PRIMARY KEY (crm_database, name)) ENGINE=InnoDB"
+	default:
+		return nil
+	}
+	info, err := db.describeOperatorTable(ctx, db.db, migrationsTable)
+	if err != nil || info.exists {
+		return err
+	}
+	if _, err := db.db.ExecContext(ctx, ddl); err != nil {
+		return privilegeError(fmt.Errorf("while creating %s: %w", operatorTableName(db.dialect.Engine(), migrationsTable), err), "CREATE", db.operatorSchemaObject())
 	}
 	return nil
 }
@@ -214,17 +423,28 @@ func (db *Database) checkLedgerLayout(ctx context.Context) error {
 // InsertLedger records entries in the ledger through q — normally the transaction that
 // erases the same contacts — and returns how many rows it inserted. Entries already
 // recorded for the same (policy, run, subject) are skipped, not counted, and not an error.
-func InsertLedger(ctx context.Context, d Dialect, q Querier, entries []LedgerEntry) (int64, error) {
-	for i, e := range entries {
-		if err := e.check(); err != nil {
+// Each row carries a MAC under the operator key.
+func (db *Database) InsertLedger(ctx context.Context, q Querier, entries []LedgerEntry) (int64, error) {
+	keys, err := db.operatorKeys()
+	if err != nil {
+		return 0, err
+	}
+	scope, err := db.scope(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for i := range entries {
+		entries[i].ErasedAt = entries[i].ErasedAt.UTC().Truncate(time.Microsecond)
+		if err := entries[i].check(); err != nil {
 			return 0, fmt.Errorf("ledger entry %d: %w", i, err)
 		}
 	}
 	var inserted int64
 	for start := 0; start < len(entries); start += ledgerInsertChunk {
 		end := min(start+ledgerInsertChunk, len(entries))
-		n, err := insertLedgerChunk(ctx, d, q, entries[start:end])
+		n, err := db.insertLedgerChunk(ctx, q, keys.LedgerRowKey(), scope, entries[start:end])
 		if err != nil {
+			err = privilegeError(err, "INSERT", operatorTableName(db.dialect.Engine(), LedgerTable))
 			return inserted, fmt.Errorf("while writing %d rows to the erasure ledger: %w", end-start, err)
 		}
 		inserted += n
@@ -232,10 +452,11 @@ func InsertLedger(ctx context.Context, d Dialect, q Querier, entries []LedgerEnt
 	return inserted, nil
 }
 
-func insertLedgerChunk(ctx context.Context, d Dialect, q Querier, entries []LedgerEntry) (int64, error) {
+func (db *Database) insertLedgerChunk(ctx context.Context, q Querier, key []byte, scope string, entries []LedgerEntry) (int64, error) {
+	d := db.dialect
 	args := make([]any, 0, len(entries)*len(ledgerColumns))
 	for _, e := range entries {
-		args = append(args, e.RunID, e.Policy, e.Rule, e.Action, bindTime(d.Engine(), e.ErasedAt), e.SubjectHMAC)
+		args = append(args, scope, e.RunID, e.Policy, e.Rule, e.Action, bindTime(d.Engine(), e.ErasedAt), e.SubjectHMAC, e.KeyID, ledgerRowMAC(key, scope, e))
 	}
 	res, err := q.ExecContext(ctx, d.insertLedgerSQL(len(entries)), args...)
 	if err != nil {
@@ -244,22 +465,15 @@ func insertLedgerChunk(ctx context.Context, d Dialect, q Querier, entries []Ledg
 	return res.RowsAffected()
 }
 
-// LedgerCount returns how many contacts a run of a policy has recorded in the ledger.
+// LedgerCount returns how many contacts a run of a policy has recorded in the ledger, in
+// rows that verify.
 func (db *Database) LedgerCount(ctx context.Context, policy, runID string) (int64, error) {
-	ctx, cancel := db.withTimeout(ctx)
-	defer cancel()
-	d := db.dialect
-	cols, err := quoteAll(d, LedgerTable, "policy", "run_id")
-	if err != nil {
-		return 0, err
-	}
-	query := fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE %s = %s AND %s = %s",
-		cols[0], cols[1], d.Placeholder(1), cols[2], d.Placeholder(2))
+	counts, err := db.LedgerRunCounts(ctx, policy, runID)
 	var n int64
-	if err := db.db.QueryRowContext(ctx, query, policy, runID).Scan(&n); err != nil {
-		return 0, db.scrub(fmt.Errorf("while counting the ledger rows of a run of %s: %w", policy, err))
+	for _, c := range counts {
+		n += c.Count
 	}
-	return n, nil
+	return n, err
 }
 
 // LedgerRuleCount is how many contacts one rule of a run erased with one action, as the
@@ -267,40 +481,117 @@ func (db *Database) LedgerCount(ctx context.Context, policy, runID string) (int6
 type LedgerRuleCount struct {
 	Rule   string
 	Action string
-	Count  int64
+	// Count is the rows whose MAC verifies under the operator key.
+	Count int64
+	// Unverified is the rows that claim the same run, rule and action but do not verify
+	// (copied from an old ledger, written under another operator key, or forged). They are
+	// not in Count.
+	Unverified int64
 }
 
 // LedgerRunCounts returns the ledger rows of one run of a policy, counted by rule and
 // action (ActionDeleteContact, ActionAnonymizeContact), ordered by rule and action. The
 // ledger is written in the erasure's own transaction, so these are the run's true counts
-// whatever happened to the operator meanwhile.
-func (db *Database) LedgerRunCounts(ctx context.Context, policy, runID string) ([]LedgerRuleCount, error) {
+// whatever happened to the operator meanwhile. Only rows that carry a valid MAC under the
+// operator key are counted; the others are reported in Unverified.
+func (db *Database) LedgerRunCounts(ctx context.Context, policy, runID string) (_ []LedgerRuleCount, err error) {
 	ctx, cancel := db.withTimeout(ctx)
 	defer cancel()
-	d := db.dialect
-	cols, err := quoteAll(d, LedgerTable, "policy", "run_id", "rule", "action")
+	keys, err := db.operatorKeys()
 	if err != nil {
 		return nil, err
 	}
-	query := fmt.Sprintf("SELECT %[4]s, %[5]s, COUNT(*) FROM %[1]s WHERE %[2]s = %[6]s AND %[3]s = %[7]s GROUP BY %[4]s, %[5]s ORDER BY %[4]s, %[5]s",
-		cols[0], cols[1], cols[2], cols[3], cols[4], d.Placeholder(1), d.Placeholder(2))
-	rows, err := db.db.QueryContext(ctx, query, policy, runID)
+	scope, err := db.scope(ctx)
 	if err != nil {
+		return nil, db.scrub(err)
+	}
+	s := &sqlText{}
+	s.w("SELECT rule, action, erased_at, subject_hmac, key_id, row_mac FROM ", db.operatorTable(LedgerTable),
+		" WHERE crm_database = ").arg(scope).w(" AND policy = ").arg(policy).w(" AND run_id = ").arg(runID)
+	rows, err := db.db.QueryContext(ctx, s.query(db.dialect), s.args...)
+	if err != nil {
+		err = privilegeError(err, "SELECT", operatorTableName(db.dialect.Engine(), LedgerTable))
 		return nil, db.scrub(fmt.Errorf("while counting the ledger rows of a run of %s: %w", policy, err))
 	}
-	defer rows.Close()
-	var out []LedgerRuleCount
+	defer closeRows(rows, &err)
+	type group struct{ rule, action string }
+	counts := map[group]*LedgerRuleCount{}
 	for rows.Next() {
-		var c LedgerRuleCount
-		if err := rows.Scan(&c.Rule, &c.Action, &c.Count); err != nil {
+		var (
+			e            = LedgerEntry{RunID: runID, Policy: policy}
+			keyID, mac   sql.NullString
+			erasedAt     time.Time
+			rule, action string
+		)
+		if err := rows.Scan(&rule, &action, &erasedAt, &e.SubjectHMAC, &keyID, &mac); err != nil {
 			return nil, db.scrub(fmt.Errorf("while counting the ledger rows of a run of %s: %w", policy, err))
 		}
-		out = append(out, c)
+		e.Rule, e.Action, e.ErasedAt, e.KeyID = rule, action, erasedAt, keyID.String
+		g := group{e.Rule, e.Action}
+		c := counts[g]
+		if c == nil {
+			c = &LedgerRuleCount{Rule: e.Rule, Action: e.Action}
+			counts[g] = c
+		}
+		if keyID.Valid && mac.Valid && hmac.Equal([]byte(mac.String), []byte(ledgerRowMAC(keys.LedgerRowKey(), scope, e))) {
+			c.Count++
+		} else {
+			c.Unverified++
+		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, db.scrub(fmt.Errorf("while counting the ledger rows of a run of %s: %w", policy, err))
+	out := make([]LedgerRuleCount, 0, len(counts))
+	for _, c := range counts {
+		out = append(out, *c)
 	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Rule != out[j].Rule {
+			return out[i].Rule < out[j].Rule
+		}
+		return out[i].Action < out[j].Action
+	})
 	return out, nil
+}
+
+// PruneLedger deletes the ledger rows of this CRM database erased before cutoff, in
+// short transactions, and returns how many it deleted. It implements the ledger's
+// retention (spec.ledger.retainFor): the ledger is pseudonymous personal data.
+func (db *Database) PruneLedger(ctx context.Context, cutoff time.Time) (int64, error) {
+	ctx, cancel := db.withTimeout(ctx)
+	defer cancel()
+	scope, err := db.scope(ctx)
+	if err != nil {
+		return 0, db.scrub(err)
+	}
+	t := db.operatorTable(LedgerTable)
+	const chunk = 5000
+	var total int64
+	for {
+		s := &sqlText{}
+		if db.dialect.Engine() == EngineMySQL {
+			s.w("DELETE FROM ", t, " WHERE crm_database = ").arg(scope).w(" AND erased_at < ").arg(bindTime(EngineMySQL, cutoff)).w(" ORDER BY ledger_id LIMIT ").arg(chunk)
+		} else {
+			s.w("DELETE FROM ", t, " WHERE ledger_id IN (SELECT ledger_id FROM ", t, " WHERE crm_database = ").arg(scope).w(" AND ")
+			if db.dialect.Engine() == EngineSQLite {
+				s.w("julianday(erased_at) < julianday(").arg(bindTime(EngineSQLite, cutoff)).w(")")
+			} else {
+				s.w("erased_at < ").arg(cutoff.UTC())
+			}
+			s.w(" ORDER BY ledger_id LIMIT ").arg(chunk).w(")")
+		}
+		res, err := db.db.ExecContext(ctx, s.query(db.dialect), s.args...)
+		if err != nil {
+			err = privilegeError(err, "DELETE", operatorTableName(db.dialect.Engine(), LedgerTable))
+			return total, db.scrub(fmt.Errorf("while deleting ledger rows past their retention: %w", err))
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, db.scrub(err)
+		}
+		total += n
+		if n < chunk {
+			return total, nil
+		}
+	}
 }
 
 // bindTime converts a time for a bound parameter: UTC everywhere; on SQLite, which has no
@@ -314,7 +605,7 @@ func bindTime(e Engine, t time.Time) any {
 	return t
 }
 
-// insertLedgerValues returns "(p1, …, p6), (p7, …)" for rows rows.
+// insertLedgerValues returns "(p1, …, p9), (p10, …)" for rows rows.
 func insertLedgerValues(d Dialect, rows int) string {
 	var b strings.Builder
 	n := 0
@@ -335,16 +626,25 @@ func insertLedgerValues(d Dialect, rows int) string {
 	return b.String()
 }
 
-// ledgerInsertHead returns "INSERT INTO ledger (cols) VALUES ".
+// ledgerInsertHead returns "INSERT INTO schema.ledger (cols) VALUES ".
 func ledgerInsertHead(d Dialect) string {
 	cols, _ := quoteAll(d, ledgerColumns...)
 	table, _ := d.QuoteIdent(LedgerTable)
+	if d.Engine() != EngineSQLite {
+		schema, _ := d.QuoteIdent(OperatorSchema)
+		table = schema + "." + table
+	}
 	return fmt.Sprintf("INSERT INTO %s (%s) VALUES ", table, strings.Join(cols, ", "))
 }
 
-// ledgerUniqueColumns returns the quoted columns of the ledger's unique key.
+// ledgerUniqueColumns returns the quoted columns of the ledger's unique key. SQLite keeps
+// the key of earlier versions (its ledger was never moved): crm_database is always ” there.
 func ledgerUniqueColumns(d Dialect) string {
-	cols, _ := quoteAll(d, "policy", "run_id", "subject_hmac")
+	names := []string{"crm_database", "policy", "run_id", "subject_hmac"}
+	if d.Engine() == EngineSQLite {
+		names = names[1:]
+	}
+	cols, _ := quoteAll(d, names...)
 	return strings.Join(cols, ", ")
 }
 
@@ -365,47 +665,56 @@ func (d sqliteDialect) insertLedgerSQL(rows int) string {
 		" ON CONFLICT (" + ledgerUniqueColumns(d) + ") DO NOTHING"
 }
 
-func (postgresDialect) ledgerDDL() []string {
-	return []string{
-		fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %[1]s (
+// ledgerDDL returns the statements that create the ledger in the operator's schema. On
+// PostgreSQL the table belongs to the operator's login, and PUBLIC holds no privilege on it
+// or its identity sequence.
+func (db *Database) ledgerDDL() []string {
+	t := db.operatorTable(LedgerTable)
+	switch db.dialect.Engine() {
+	case EnginePostgres:
+		return []string{
+			fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %[1]s (
   ledger_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  crm_database varchar(%[8]d) NOT NULL,
   run_id varchar(%[2]d) NOT NULL,
   policy varchar(%[3]d) NOT NULL,
   rule varchar(%[4]d) NOT NULL,
   action varchar(%[5]d) NOT NULL,
   erased_at timestamptz NOT NULL,
   subject_hmac char(64) NOT NULL CONSTRAINT %[6]s CHECK (subject_hmac ~ '^[0-9a-f]{64}$'),
-  CONSTRAINT %[7]s UNIQUE (policy, run_id, subject_hmac)
-)`, LedgerTable, maxRunIDLength, maxPolicyLength, maxRuleLength, maxActionLength, ledgerHMACCheck, ledgerUniqueName),
-		fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s ON %s (subject_hmac)`, ledgerSubjectName, LedgerTable),
-		fmt.Sprintf(`COMMENT ON TABLE %s IS 'Erasure ledger of crm-privacy-operator: proof of erasure, no personal data (subject_hmac is a keyed hash of the contact key).'`, LedgerTable),
-	}
-}
-
-// The MySQL ledger keeps its indexes inside CREATE TABLE: MySQL 8 has no CREATE INDEX IF
-// NOT EXISTS. Identifiers and hashes are ASCII with binary collation (exact comparison).
-func (mysqlDialect) ledgerDDL() []string {
-	return []string{fmt.Sprintf("CREATE TABLE IF NOT EXISTS `%[1]s` (\n"+
-		"  `ledger_id` BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,\n"+
-		"  `run_id` VARCHAR(%[2]d) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"+
-		"  `policy` VARCHAR(%[3]d) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"+
-		"  `rule` VARCHAR(%[4]d) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,\n"+
-		"  `action` VARCHAR(%[5]d) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"+
-		"  `erased_at` DATETIME(6) NOT NULL COMMENT 'UTC',\n"+
-		"  `subject_hmac` CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"+
-		"  PRIMARY KEY (`ledger_id`),\n"+
-		"  UNIQUE KEY `%[6]s` (`policy`, `run_id`, `subject_hmac`),\n"+
-		"  KEY `%[7]s` (`subject_hmac`),\n"+
-		"  CONSTRAINT `%[8]s` CHECK (`subject_hmac` REGEXP '^[0-9a-f]{64}$')\n"+
-		") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin\n"+
-		"  COMMENT='Erasure ledger of crm-privacy-operator: proof of erasure, no personal data'",
-		LedgerTable, maxRunIDLength, maxPolicyLength, maxRuleLength, maxActionLength,
-		ledgerUniqueName, ledgerSubjectName, ledgerHMACCheck)}
-}
-
-func (sqliteDialect) ledgerDDL() []string {
-	return []string{
-		fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %[1]s (
+  key_id char(%[9]d),
+  row_mac char(64),
+  CONSTRAINT %[7]s UNIQUE (crm_database, policy, run_id, subject_hmac)
+)`, t, maxRunIDLength, maxPolicyLength, maxRuleLength, maxActionLength, ledgerHMACCheck, ledgerUniqueName, maxScopeLength, keyIDLength),
+			fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s ON %s (subject_hmac)`, ledgerSubjectName, t),
+			fmt.Sprintf(`COMMENT ON TABLE %s IS 'Erasure ledger of crm-privacy-operator: proof of erasure; pseudonymous (subject_hmac is a keyed hash of the contact key).'`, t),
+			fmt.Sprintf(`REVOKE ALL ON TABLE %s FROM PUBLIC`, t),
+		}
+	case EngineMySQL:
+		// The MySQL ledger keeps its indexes inside CREATE TABLE: MySQL 8 has no CREATE
+		// INDEX IF NOT EXISTS. Identifiers and hashes are ASCII with binary collation.
+		return []string{fmt.Sprintf("CREATE TABLE IF NOT EXISTS %[1]s (\n"+
+			"  `ledger_id` BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,\n"+
+			"  `crm_database` VARCHAR(%[9]d) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,\n"+
+			"  `run_id` VARCHAR(%[2]d) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"+
+			"  `policy` VARCHAR(%[3]d) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"+
+			"  `rule` VARCHAR(%[4]d) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,\n"+
+			"  `action` VARCHAR(%[5]d) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"+
+			"  `erased_at` DATETIME(6) NOT NULL COMMENT 'UTC',\n"+
+			"  `subject_hmac` CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,\n"+
+			"  `key_id` CHAR(%[10]d) CHARACTER SET ascii COLLATE ascii_bin NULL,\n"+
+			"  `row_mac` CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL,\n"+
+			"  PRIMARY KEY (`ledger_id`),\n"+
+			"  UNIQUE KEY `%[6]s` (`crm_database`, `policy`, `run_id`, `subject_hmac`),\n"+
+			"  KEY `%[7]s` (`subject_hmac`),\n"+
+			"  CONSTRAINT `%[8]s` CHECK (`subject_hmac` REGEXP '^[0-9a-f]{64}$')\n"+
+			") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin\n"+
+			"  COMMENT='Erasure ledger of crm-privacy-operator: proof of erasure; pseudonymous'",
+			t, maxRunIDLength, maxPolicyLength, maxRuleLength, maxActionLength,
+			ledgerUniqueName, ledgerSubjectName, ledgerHMACCheck, maxScopeLength, keyIDLength)}
+	default:
+		return []string{
+			fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %[1]s (
   ledger_id INTEGER PRIMARY KEY,
   run_id TEXT NOT NULL CHECK (length(run_id) BETWEEN 1 AND %[2]d),
   policy TEXT NOT NULL CHECK (length(policy) BETWEEN 1 AND %[3]d),
@@ -413,8 +722,29 @@ func (sqliteDialect) ledgerDDL() []string {
   action TEXT NOT NULL CHECK (length(action) BETWEEN 1 AND %[5]d),
   erased_at TIMESTAMP NOT NULL,
   subject_hmac TEXT NOT NULL CONSTRAINT %[6]s CHECK (length(subject_hmac) = 64 AND subject_hmac NOT GLOB '*[^0-9a-f]*'),
+  crm_database TEXT NOT NULL DEFAULT '',
+  key_id TEXT,
+  row_mac TEXT,
   CONSTRAINT %[7]s UNIQUE (policy, run_id, subject_hmac)
-)`, LedgerTable, maxRunIDLength, maxPolicyLength, maxRuleLength, maxActionLength, ledgerHMACCheck, ledgerUniqueName),
-		fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s ON %s (subject_hmac)`, ledgerSubjectName, LedgerTable),
+)`, t, maxRunIDLength, maxPolicyLength, maxRuleLength, maxActionLength, ledgerHMACCheck, ledgerUniqueName),
+			fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s ON %s (subject_hmac)`, ledgerSubjectName, t),
+		}
 	}
+}
+
+// LedgerRowsSQL returns "<ledger> WHERE <rows of the connection's CRM database>" for
+// people and tools that read the ledger by hand, e.g. "SELECT COUNT(*) FROM " +
+// LedgerRowsSQL(EngineMySQL): on MySQL/MariaDB the operator's database holds the ledgers of
+// every CRM database of the server.
+func LedgerRowsSQL(e Engine) string {
+	scope := "''"
+	if e == EngineMySQL {
+		scope = "DATABASE()"
+	}
+	return operatorTableName(e, LedgerTable) + " WHERE crm_database = " + scope
+}
+
+// CheckpointRowsSQL is LedgerRowsSQL for the sweep checkpoints.
+func CheckpointRowsSQL(e Engine) string {
+	return strings.Replace(LedgerRowsSQL(e), LedgerTable, CheckpointTable, 1)
 }

@@ -61,6 +61,7 @@ func openCRM(t *testing.T, tdb *testdb.Database) *Database {
 		t.Fatalf("Open: %v", err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
+	db.SetOperatorKeys(testOperatorKeys)
 	openedFrom.Store(db, tdb)
 	if err := db.Ping(testContext(t)); err != nil {
 		t.Fatalf("Ping: %v", err)

@@ -82,7 +82,7 @@ func waitUnderWay(t *testing.T, db *sql.DB, m *manager, expired, fresh int) {
 func assertConsistent(t *testing.T, db *sql.DB, expired, fresh int) int {
 	t.Helper()
 	var left, ledger int
-	if err := db.QueryRow("SELECT (SELECT COUNT(*) FROM contacts), (SELECT COUNT(*) FROM crm_privacy_erasure_ledger)").Scan(&left, &ledger); err != nil {
+	if err := db.QueryRow("SELECT (SELECT COUNT(*) FROM contacts), (SELECT COUNT(*) FROM crm_privacy.crm_privacy_erasure_ledger)").Scan(&left, &ledger); err != nil {
 		t.Fatal(err)
 	}
 	if erased := expired + fresh - left; ledger != erased {
@@ -98,18 +98,18 @@ func assertRunOnce(t *testing.T, db *sql.DB, ns string, expired, fresh int) *pri
 	for q, want := range map[string]int{
 		"SELECT COUNT(*) FROM contacts": fresh,
 		"SELECT COUNT(*) FROM contacts WHERE last_contact_at < now() - interval '2 years'": 0,
-		"SELECT COUNT(*) FROM notes":                                          fresh,
-		"SELECT COUNT(*) FROM crm_privacy_erasure_ledger":                     expired,
-		"SELECT COUNT(DISTINCT subject_hmac) FROM crm_privacy_erasure_ledger": expired,
-		"SELECT COUNT(DISTINCT run_id) FROM crm_privacy_erasure_ledger":       1,
-		"SELECT COUNT(*) FROM crm_privacy_sweep_checkpoint":                   0,
+		"SELECT COUNT(*) FROM notes":                                                      fresh,
+		"SELECT COUNT(*) FROM crm_privacy.crm_privacy_erasure_ledger":                     expired,
+		"SELECT COUNT(DISTINCT subject_hmac) FROM crm_privacy.crm_privacy_erasure_ledger": expired,
+		"SELECT COUNT(DISTINCT run_id) FROM crm_privacy.crm_privacy_erasure_ledger":       1,
+		"SELECT COUNT(*) FROM crm_privacy.crm_privacy_sweep_checkpoint":                   0,
 	} {
 		if n := queryInt(t, db, q); n != want {
 			t.Errorf("%s = %d, want %d", q, n, want)
 		}
 	}
 	// The ledger proves the erasure of exactly the expired contacts, 1..expired.
-	rows, err := db.Query("SELECT subject_hmac FROM crm_privacy_erasure_ledger")
+	rows, err := db.Query("SELECT subject_hmac FROM crm_privacy.crm_privacy_erasure_ledger")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,13 +123,13 @@ func assertRunOnce(t *testing.T, db *sql.DB, ns string, expired, fresh int) *pri
 	}
 	_ = rows.Close()
 	for id := 1; id <= expired; id++ {
-		if !proven[crm.SubjectHMAC([]byte(ledgerKey), strconv.Itoa(id))] {
+		if !proven[crm.SubjectHMAC(crm.LedgerSubjectKey([]byte(ledgerKey)), strconv.Itoa(id))] {
 			t.Errorf("the ledger has no row for erased contact %d", id)
 			break
 		}
 	}
 	var runID string
-	if err := db.QueryRow("SELECT MIN(run_id) FROM crm_privacy_erasure_ledger").Scan(&runID); err != nil {
+	if err := db.QueryRow("SELECT MIN(run_id) FROM crm_privacy.crm_privacy_erasure_ledger").Scan(&runID); err != nil {
 		t.Fatal(err)
 	}
 	p := retentionPolicy(t, ns)
@@ -497,7 +497,7 @@ func TestMissedSchedulesCatchUpOnce(t *testing.T) {
 	if pending := jsonPath(t, ns, "retentionpolicy/prospects", "{.status.pending}"); pending != strconv.Itoa(more) {
 		t.Errorf("status.pending = %s, want the %d new contacts", pending, more)
 	}
-	if n := queryInt(t, db, "SELECT COUNT(DISTINCT run_id) FROM crm_privacy_erasure_ledger"); n != 1 {
+	if n := queryInt(t, db, "SELECT COUNT(DISTINCT run_id) FROM crm_privacy.crm_privacy_erasure_ledger"); n != 1 {
 		t.Errorf("the ledger holds %d runs, want 1", n)
 	}
 	if p := retentionPolicy(t, ns); len(p.Status.History) != 1 {

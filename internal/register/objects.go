@@ -140,6 +140,9 @@ type databaseFacts struct {
 	PersonalFields   []v1alpha1.LogicalFieldName `json:"personalFields,omitempty"`
 	RestrictedFields []v1alpha1.LogicalFieldName `json:"restrictedFields,omitempty"`
 	ErasureLedger    bool                        `json:"erasureLedger"`
+	// LedgerRetainFor is how long the ledger (pseudonymous personal data) keeps its rows;
+	// empty keeps them indefinitely.
+	LedgerRetainFor v1alpha1.RetentionTerm `json:"ledgerRetainFor,omitempty"`
 }
 
 func newDatabaseFacts(s *v1alpha1.CRMDatabaseSpec) databaseFacts {
@@ -147,6 +150,9 @@ func newDatabaseFacts(s *v1alpha1.CRMDatabaseSpec) databaseFacts {
 		Engine:        s.Engine,
 		Preset:        s.Preset,
 		ErasureLedger: s.Ledger == nil || s.Ledger.Enabled == nil || *s.Ledger.Enabled,
+	}
+	if s.Ledger != nil {
+		f.LedgerRetainFor = s.Ledger.RetainFor
 	}
 	if m := s.Mapping; m != nil {
 		for _, fm := range m.Fields {

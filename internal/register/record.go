@@ -832,6 +832,7 @@ func database(e Entry) DatabaseRecord {
 	if v := p.get("erasureLedger"); v != nil {
 		add("Erasure ledger (proof of erasure)", yesNo(v))
 	}
+	add("Erasure ledger kept for (pseudonymous data)", termWords(p.str("ledgerRetainFor")))
 	d.Details = append(d.Details, p.rest()...)
 	return d
 }

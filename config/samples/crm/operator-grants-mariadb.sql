@@ -1,0 +1,27 @@
+-- The privileges of the operator's login on a MariaDB / MySQL CRM database with the
+-- generic schema (generic-mysql.sql), for retention policies (DryRun and Enforce) and the
+-- erasure ledger. No AccessRoles: those need more (docs/accessrole.md).
+--
+-- Run it as an administrator, after replacing the login name, the password and the
+-- database name `crm`; list your own mapped tables and columns. The tests of
+-- internal/crm run this file as written (with another login and database name) and then
+-- run the operator as that login.
+
+-- 1. DryRun: the login reads, and writes nothing.
+CREATE USER 'crm_privacy_operator'@'%' IDENTIFIED BY 'change-me-example-only';
+GRANT SELECT ON `crm`.* TO 'crm_privacy_operator'@'%';
+
+-- @enforce
+-- 2. Enforce: everything above, and the following.
+-- The operator's own database, crm_privacy, on the CRM's server: its ledger and sweep
+-- checkpoints live there, out of reach of every CRM user. MariaDB gives the creator of a
+-- table no right on it: every privilege the operator uses there is granted here.
+GRANT CREATE, SELECT, INSERT, UPDATE, DELETE ON `crm_privacy`.* TO 'crm_privacy_operator'@'%';
+-- Delete rules: the contacts, the extension table and the Delete dependents.
+GRANT DELETE ON `crm`.`contacts` TO 'crm_privacy_operator'@'%';
+GRANT DELETE ON `crm`.`interactions` TO 'crm_privacy_operator'@'%';
+GRANT DELETE ON `crm`.`notes` TO 'crm_privacy_operator'@'%';
+-- Nullify dependents: their contact column.
+GRANT UPDATE (`contact_id`) ON `crm`.`deals` TO 'crm_privacy_operator'@'%';
+-- Anonymize rules: the columns they overwrite.
+GRANT UPDATE (`email`, `first_name`, `last_name`, `phone`) ON `crm`.`contacts` TO 'crm_privacy_operator'@'%';

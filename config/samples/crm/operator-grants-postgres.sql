@@ -1,0 +1,29 @@
+-- The privileges of the operator's login on a PostgreSQL CRM database with the generic
+-- schema (generic-postgres.sql), for retention policies (DryRun and Enforce) and the
+-- erasure ledger. No AccessRoles: those need more (docs/accessrole.md).
+--
+-- Run it as the database owner or a superuser, after replacing the login name, the
+-- password and the database name "crm"; list your own mapped tables and columns. The tests
+-- of internal/crm run this file as written (with another login and database name) and then
+-- run the operator as that login.
+
+-- 1. DryRun: the login reads, and writes nothing.
+CREATE ROLE crm_privacy_operator LOGIN PASSWORD 'change-me-example-only';
+GRANT CONNECT ON DATABASE "crm" TO crm_privacy_operator;
+GRANT USAGE ON SCHEMA public TO crm_privacy_operator;
+-- every mapped table: contacts, extension, interactions and their link tables, dependents
+GRANT SELECT ON contacts, interactions, notes, deals TO crm_privacy_operator;
+
+-- @enforce
+-- 2. Enforce: everything above, and the following.
+-- The operator's own schema, crm_privacy, which it creates and owns: its ledger and
+-- sweep checkpoints live there, out of reach of every CRM user.
+GRANT CREATE ON DATABASE "crm" TO crm_privacy_operator;
+-- Delete rules: the contacts, the extension table and the Delete dependents.
+GRANT DELETE ON contacts, interactions, notes TO crm_privacy_operator;
+-- Nullify dependents: their contact column.
+GRANT UPDATE (contact_id) ON deals TO crm_privacy_operator;
+-- Anonymize rules: the columns they overwrite. A batch also locks its contacts
+-- (SELECT ... FOR UPDATE), which PostgreSQL allows only with UPDATE on some column of
+-- the contacts table: with Delete rules only, grant UPDATE on one column (e.g. email).
+GRANT UPDATE (email, first_name, last_name, phone) ON contacts TO crm_privacy_operator;
