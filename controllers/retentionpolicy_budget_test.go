@@ -102,7 +102,11 @@ func newDrivenDatabase(t *testing.T, newDB func(testing.TB) *testdb.Database, sc
 	waitDatabaseReady(t, db)
 	createSampleActivity(t, ns)
 	dp := &drivenPolicy{t: t, c: directClient(t), clk: &hookClock{FakeClock: clocktesting.NewFakeClock(time.Now())}, events: &eventLog{}, tdb: tdb, sqlDB: tdb.Open(t), ns: ns}
-	dp.d = controllers.NewDrivenRetention(dp.c, dp.clk, dp.events)
+	d, err := controllers.NewDrivenRetention(dp.c, dp.clk, dp.events, testOperatorKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dp.d = d
 	t.Cleanup(func() { _ = dp.d.Close() })
 	if err := dp.d.ConnectDatabase(context.Background(), key(db)); err != nil {
 		t.Fatal(err)
@@ -242,8 +246,15 @@ func TestForgedCheckpointStartsNoRun(t *testing.T) {
 	// three years ahead (cutoff: one year in the future), from the first rule on.
 	uid := strings.ReplaceAll(string(dp.p.UID), "-", "")[:8]
 	forged := time.Now().AddDate(3, 0, 0).UTC().Format("20060102T150405Z") + "-" + uid
-	dp.tdb.Exec(t, fmt.Sprintf("INSERT INTO crm_privacy_sweep_checkpoint (policy, run_id, rule_index, last_key, updated_at) VALUES ('%s/%s', '%s', 0, '', now())",
-		dp.ns, dp.p.Name, forged))
+	// Whoever can write the operator's table (here the database's owner) writes the row in
+	// its current layout; only the MAC, under a key the operator alone holds, is missing.
+	dp.tdb.Exec(t, "CREATE SCHEMA IF NOT EXISTS crm_privacy",
+		`CREATE TABLE IF NOT EXISTS crm_privacy.crm_privacy_sweep_checkpoint (crm_database varchar(64) NOT NULL, policy varchar(320) NOT NULL,
+		  run_id varchar(64) NOT NULL, rule_index integer NOT NULL, rule varchar(253) NOT NULL, last_key varchar(255) NOT NULL,
+		  started_at timestamptz NOT NULL, acted bigint NOT NULL, updated_at timestamptz NOT NULL, key_id char(16) NOT NULL,
+		  row_mac char(64) NOT NULL, PRIMARY KEY (crm_database, policy))`,
+		fmt.Sprintf(`INSERT INTO crm_privacy.crm_privacy_sweep_checkpoint VALUES ('', '%s/%s', '%s', 0, '%s', '', now() + interval '3 years', 0, now(), '0123456789abcdef', repeat('0', 64))`,
+			dp.ns, dp.p.Name, forged, spec.Rules[0].Name))
 	for range 3 {
 		dp.reconcile()
 	}
@@ -251,14 +262,14 @@ func TestForgedCheckpointStartsNoRun(t *testing.T) {
 	if n := dp.count("SELECT COUNT(*) FROM contacts"); n != 10 {
 		t.Errorf("a forged checkpoint row erased contacts: %d of 10 left", n)
 	}
-	if n := dp.count("SELECT COUNT(*) FROM crm_privacy_erasure_ledger"); n != 0 {
+	if n := dp.count("SELECT COUNT(*) FROM crm_privacy.crm_privacy_erasure_ledger"); n != 0 {
 		t.Errorf("a forged checkpoint row started a run: %d ledger rows", n)
 	}
-	if n := dp.count("SELECT COUNT(*) FROM crm_privacy_sweep_checkpoint WHERE run_id = '" + forged + "'"); n != 1 {
+	if n := dp.count("SELECT COUNT(*) FROM crm_privacy.crm_privacy_sweep_checkpoint WHERE run_id = '" + forged + "'"); n != 1 {
 		t.Errorf("the forged row was not left as it is: %d rows", n)
 	}
-	if c := dp.condition(privacyv1alpha1.TypeReady); c.Status != metav1.ConditionFalse || c.Reason != privacyv1alpha1.ReasonCheckpointNotRecorded || !strings.Contains(c.Message, forged) {
-		t.Errorf("Ready = %s %s %q; want False %s naming run %s", c.Status, c.Reason, c.Message, privacyv1alpha1.ReasonCheckpointNotRecorded, forged)
+	if c := dp.condition(privacyv1alpha1.TypeReady); c.Status != metav1.ConditionFalse || c.Reason != privacyv1alpha1.ReasonCheckpointNotRecorded || !strings.Contains(c.Message, "does not verify") {
+		t.Errorf("Ready = %s %s %q; want False %s saying the row does not verify", c.Status, c.Reason, c.Message, privacyv1alpha1.ReasonCheckpointNotRecorded)
 	}
 	if _, ok := dp.events.find("Warning " + privacyv1alpha1.ReasonCheckpointNotRecorded + " "); !ok {
 		t.Errorf("no Warning %s event: %v", privacyv1alpha1.ReasonCheckpointNotRecorded, dp.events.events)
@@ -376,7 +387,7 @@ func TestMaxDeletionsPerRunHoldsForTheWholeRun(t *testing.T) {
 	if n := dp.count("SELECT COUNT(*) FROM contacts WHERE lifecycle_stage = 'prospect'"); n != 4 {
 		t.Errorf("%d of 8 eligible prospects erased, want 4 (maxDeletionsPerRun)", 8-n)
 	}
-	if n := dp.count("SELECT COUNT(*) FROM crm_privacy_erasure_ledger"); n != 4 {
+	if n := dp.count("SELECT COUNT(*) FROM crm_privacy.crm_privacy_erasure_ledger"); n != 4 {
 		t.Errorf("%d ledger rows, want 4", n)
 	}
 	r := dp.p.Status.LastRun
@@ -386,7 +397,7 @@ func TestMaxDeletionsPerRunHoldsForTheWholeRun(t *testing.T) {
 	if _, ok := dp.events.find("Warning " + privacyv1alpha1.ReasonBudgetReached + " "); !ok {
 		t.Errorf("no Warning %s event: %v", privacyv1alpha1.ReasonBudgetReached, dp.events.events)
 	}
-	if dp.p.Status.CurrentRun != nil || dp.count("SELECT COUNT(*) FROM crm_privacy_sweep_checkpoint") != 0 {
+	if dp.p.Status.CurrentRun != nil || dp.count("SELECT COUNT(*) FROM crm_privacy.crm_privacy_sweep_checkpoint") != 0 {
 		t.Errorf("the run that reached its limit is still open: %+v", dp.p.Status.CurrentRun)
 	}
 }

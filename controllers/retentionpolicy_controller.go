@@ -280,19 +280,10 @@ func (r *RetentionPolicyReconciler) check(pp *policyPass, slot runSlot) retentio
 // maybeRun starts, resumes, stops or skips a run, and sets Ready.
 func (r *RetentionPolicyReconciler) maybeRun(ctx context.Context, pp *policyPass, v retention.Verdict) error {
 	p := pp.p
-	cp, found, err := r.storedCheckpoint(ctx, pp)
-	if err != nil {
-		pp.condition(privacyv1alpha1.TypeReady, false, privacyv1alpha1.ReasonRunFailed, "cannot read the sweep checkpoint: %v", err)
-		pp.requeueWithin(r.env.Options.RecheckInterval)
-		return nil
-	}
 	cur := p.Status.CurrentRun
 	active := cur != nil && cur.RunID != ""
-	if found && (!active || cp.RunID != cur.RunID) {
-		r.checkpointNotRecorded(pp, "the CRM database holds a sweep checkpoint for run %s, which is not the run this policy recorded (%s): it is not acted on; nothing is erased until it is removed",
-			cp.RunID, recordedRun(cur))
-		return nil
-	}
+	// A dry run and a suspended policy read nothing of the operator's tables: a login that
+	// may only read the CRM's tables runs them.
 	switch {
 	case isSuspended(p):
 		pp.condition(privacyv1alpha1.TypeReady, true, privacyv1alpha1.ReasonSuspended, "suspended: %d contact(s) pending", *p.Status.Pending)
@@ -303,6 +294,24 @@ func (r *RetentionPolicyReconciler) maybeRun(ctx context.Context, pp *policyPass
 		}
 		r.dryRun(pp)
 		return nil
+	}
+	cp, found, err := r.storedCheckpoint(ctx, pp)
+	var unverified *crm.UnverifiedRowError
+	switch {
+	case errors.As(err, &unverified):
+		r.checkpointNotRecorded(pp, "the CRM database holds a sweep checkpoint for this policy that does not verify (%s): it was not written by this operator and is not acted on; nothing is erased until it is removed",
+			unverified.Reason)
+		return nil
+	case err != nil:
+		pp.condition(privacyv1alpha1.TypeReady, false, privacyv1alpha1.ReasonRunFailed, "cannot read the sweep checkpoint: %v", err)
+		pp.requeueWithin(r.env.Options.RecheckInterval)
+		return nil
+	case found && (!active || cp.RunID != cur.RunID):
+		r.checkpointNotRecorded(pp, "the CRM database holds a sweep checkpoint for run %s, which is not the run this policy recorded (%s): it is not acted on; nothing is erased until it is removed",
+			cp.RunID, recordedRun(cur))
+		return nil
+	}
+	switch {
 	case !r.activityExists(ctx, p):
 		pp.condition(privacyv1alpha1.TypeReady, false, privacyv1alpha1.ReasonActivityNotFound,
 			"ProcessingActivity %s not found: no erasure without the activity whose time limit this policy implements", p.Spec.ProcessingActivityRef.Name)

@@ -26,15 +26,22 @@ type DrivenRetention struct {
 }
 
 // NewDrivenRetention returns a reconciler that reads and writes through c (uncached), tells
-// the time with clk and records events with rec.
-func NewDrivenRetention(c client.Client, clk clock.WithTicker, rec events.EventRecorder) *DrivenRetention {
+// the time with clk, records events with rec and authenticates its rows in CRM databases
+// with keys derived from operatorKey.
+func NewDrivenRetention(c client.Client, clk clock.WithTicker, rec events.EventRecorder, operatorKey []byte) (*DrivenRetention, error) {
+	keys, err := crm.NewOperatorKeys(operatorKey)
+	if err != nil {
+		return nil, err
+	}
+	pools := crm.NewPools()
+	pools.SetOperatorKeys(keys)
 	env := &Env{Options: Options{MaxConcurrentReconciles: 1, RecheckInterval: time.Second}, Clock: clk,
-		Connections: NewConnections(crm.NewPools()), Recorder: rec}
+		Connections: NewConnections(pools), Recorder: rec}
 	return &DrivenRetention{
 		env: env,
 		r:   &RetentionPolicyReconciler{Client: c, live: c, env: env},
 		dbs: &CRMDatabaseReconciler{Client: c, env: env, secrets: secretReader{reader: c}},
-	}
+	}, nil
 }
 
 // ConnectDatabase checks a CRMDatabase as its controller does and makes it usable by the

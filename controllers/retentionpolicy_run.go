@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -166,8 +167,11 @@ func (r *RetentionPolicyReconciler) sweep(ctx context.Context, pp *policyPass, c
 	}
 	limit := runLimit(pp, cur)
 	plan := retentionPlan(p, pp.settings, cur.ScheduledAt.Time)
+	// StartedAt is the time the cutoffs count back from: the run's scheduled time, as the
+	// cluster recorded it. The checkpoint keeps it under the operator's MAC, and the sweep
+	// refuses to resume with another.
 	sweepRun := crm.SweepRun{Policy: policyKey(p), RunID: cur.RunID, BatchSize: batchSize(p),
-		Ledger: pp.conn.LedgerEnabled, HMACKey: pp.conn.HMACKey, Now: pp.now}
+		Ledger: pp.conn.LedgerEnabled, HMACKey: pp.conn.HMACKey, Now: pp.now, StartedAt: cur.ScheduledAt.Time}
 	deadline := r.env.Clock.Now().Add(runSlice)
 	for first := true; ; first = false {
 		if done >= limit {
@@ -191,7 +195,15 @@ func (r *RetentionPolicyReconciler) sweep(ctx context.Context, pp *policyPass, c
 		sweepRun.MaxErasures = int(min(limit-done, math.MaxInt32))
 		sweepRun.Now = r.env.Clock.Now()
 		res, err := pp.conn.DB.SweepBatch(ctx, pp.conn.Mapping, plan, sweepRun)
-		if err != nil {
+		var mismatch *crm.CheckpointMismatchError
+		switch {
+		case errors.As(err, &mismatch):
+			// The checkpoint was written for other rules or another start: the run cannot go
+			// on as it is; what is left needs a new plan and budget check.
+			r.stopRun(ctx, pp, mismatch.Reason)
+			pp.requeueWithin(time.Millisecond)
+			return nil
+		case err != nil:
 			r.pauseRun(pp, cur.RunID, err)
 			return nil
 		}
