@@ -25,3 +25,18 @@ GRANT DELETE ON `crm`.`notes` TO 'crm_privacy_operator'@'%';
 GRANT UPDATE (`contact_id`) ON `crm`.`deals` TO 'crm_privacy_operator'@'%';
 -- Anonymize rules: the columns they overwrite.
 GRANT UPDATE (`email`, `first_name`, `last_name`, `phone`) ON `crm`.`contacts` TO 'crm_privacy_operator'@'%';
+
+-- @access
+-- 3. AccessRoles: everything above, and the following. The operator creates roles and its
+-- members' accounts (CREATE USER), grants what the AccessRoles declare (WITH GRANT
+-- OPTION on the CRM's tables), reads the grant tables to see what is really granted and
+-- sets the members' default role (SELECT, UPDATE on mysql.*: SET DEFAULT ROLE … FOR
+-- another account needs UPDATE there, and MariaDB accepts it on the whole schema only),
+-- ends the sessions of the accounts it locks (CONNECTION ADMIN) and keeps password
+-- verifiers out of the binary log (BINLOG ADMIN, to set sql_log_bin = 0 for that
+-- statement). With the general query log on, it also needs SUPER (sql_log_off), or it
+-- withholds passwords and says so. ed25519 logins need the plugin, installed once by an
+-- administrator: INSTALL SONAME 'auth_ed25519'.
+GRANT SELECT, INSERT, UPDATE, DELETE ON `crm`.* TO 'crm_privacy_operator'@'%' WITH GRANT OPTION;
+GRANT CREATE USER, CONNECTION ADMIN, BINLOG ADMIN ON *.* TO 'crm_privacy_operator'@'%';
+GRANT SELECT, UPDATE ON `mysql`.* TO 'crm_privacy_operator'@'%';

@@ -27,3 +27,20 @@ GRANT UPDATE (contact_id) ON deals TO crm_privacy_operator;
 -- (SELECT ... FOR UPDATE), which PostgreSQL allows only with UPDATE on some column of
 -- the contacts table: with Delete rules only, grant UPDATE on one column (e.g. email).
 GRANT UPDATE (email, first_name, last_name, phone) ON contacts TO crm_privacy_operator;
+
+-- @access
+-- 3. AccessRoles: everything above, and the following. The operator creates the group
+-- roles and its members' logins (CREATEROLE), grants and revokes what the AccessRoles
+-- declare (only an owner can revoke every grant on its tables, and only the owner of
+-- contacts may put a row filter on it), ends the sessions of the logins it locks
+-- (pg_signal_backend) and sends password verifiers with statement logging switched off
+-- for that transaction (SET on the logging parameters). Not a superuser: the operator
+-- refuses to manage roles with SUPERUSER, CREATEROLE, CREATEDB, REPLICATION or BYPASSRLS.
+ALTER ROLE crm_privacy_operator CREATEROLE;
+ALTER TABLE contacts OWNER TO crm_privacy_operator;
+ALTER TABLE interactions OWNER TO crm_privacy_operator;
+ALTER TABLE notes OWNER TO crm_privacy_operator;
+ALTER TABLE deals OWNER TO crm_privacy_operator;
+GRANT pg_signal_backend TO crm_privacy_operator;
+GRANT SET ON PARAMETER log_statement, log_min_duration_statement, log_min_duration_sample,
+  log_transaction_sample_rate, log_min_error_statement TO crm_privacy_operator;
