@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/apimapping"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
 )
 
@@ -196,62 +197,9 @@ func (r secretReader) hmacKey(ctx context.Context, db *privacyv1alpha1.CRMDataba
 	return k, nil
 }
 
-// toMapping converts the API mapping into the CRM layer's.
-func toMapping(sm *privacyv1alpha1.SchemaMapping) crm.Mapping {
-	m := crm.Mapping{Fields: map[string]crm.Field{}}
-	if sm == nil {
-		return m
-	}
-	if c := sm.Contacts; c != nil {
-		m.Contacts = crm.ContactsTable{Table: string(c.Table), Key: string(c.Key), SoftDeleteColumn: string(c.SoftDeleteColumn)}
-	}
-	if e := sm.Extension; e != nil {
-		m.Extension = &crm.ExtensionTable{Table: string(e.Table), Key: string(e.Key)}
-	}
-	for _, f := range sm.Fields {
-		m.Fields[string(f.Name)] = crm.Field{Column: string(f.Column), Source: toSource(f.Source)}
-	}
-	for _, ia := range sm.Interactions {
-		m.Interactions = append(m.Interactions, toInteraction(ia))
-	}
-	for _, d := range sm.Dependents {
-		m.Dependents = append(m.Dependents, crm.Dependent{Table: string(d.Table), Column: string(d.Column), Action: toDependentAction(d.Action)})
-	}
-	for _, p := range sm.PersonalFields {
-		m.PersonalFields = append(m.PersonalFields, string(p))
-	}
-	for _, r := range sm.RestrictedFields {
-		m.RestrictedFields = append(m.RestrictedFields, crm.RestrictedField{Name: string(r.Name), Column: string(r.Column), Source: toSource(r.Source)})
-	}
-	return m
-}
-
-func toInteraction(ia privacyv1alpha1.InteractionSource) crm.Interaction {
-	out := crm.Interaction{
-		Name: string(ia.Name), Table: string(ia.Table), Key: string(ia.Key), ContactKey: string(ia.ContactKey),
-		Time: string(ia.Time), Kind: string(ia.Kind), FixedKind: ia.FixedKind, Direction: string(ia.Direction),
-		SoftDeleteColumn: string(ia.SoftDeleteColumn),
-	}
-	if l := ia.Link; l != nil {
-		out.Link = &crm.InteractionLink{Table: string(l.Table), InteractionKey: string(l.InteractionKey),
-			ContactKey: string(l.ContactKey), SoftDeleteColumn: string(l.SoftDeleteColumn)}
-	}
-	return out
-}
-
-func toSource(s privacyv1alpha1.FieldSource) crm.Source {
-	if s == privacyv1alpha1.SourceExtension {
-		return crm.SourceExtension
-	}
-	return crm.SourceContacts
-}
-
-func toDependentAction(a privacyv1alpha1.DependentAction) crm.DependentAction {
-	if a == privacyv1alpha1.DependentNullify {
-		return crm.ActionNullify
-	}
-	return crm.ActionDelete
-}
+// toMapping converts the API mapping into the CRM layer's (see apimapping.FromAPI, the one
+// conversion the operator and the plugin share).
+func toMapping(sm *privacyv1alpha1.SchemaMapping) crm.Mapping { return apimapping.FromAPI(sm) }
 
 // problemsToStatus converts mapping problems for the status, sorted by field.
 func problemsToStatus(ps []crm.Problem) []privacyv1alpha1.SchemaProblem {

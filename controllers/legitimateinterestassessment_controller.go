@@ -21,65 +21,15 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/gdpr"
 )
-
-// LIAReviewWarning is how long before its review date an approved LIA is reported as due
-// for review (condition reason ReviewDue and a Warning event).
-const LIAReviewWarning = 30 * 24 * time.Hour
 
 // maxUsedBy is the most activity names status.usedBy holds (its schema bound).
 const maxUsedBy = 256
 
-// LIAState is where a legitimate interests assessment stands at a given time.
-type LIAState struct {
-	// Phase is Draft, Approved, Rejected or Expired.
-	Phase privacyv1alpha1.LIAPhase
-	// Reason is the reason of the Approved condition: Draft, Rejected, Expired, ReviewDue
-	// (approved, review date within LIAReviewWarning) or Approved.
-	Reason string
-	// Message says the same for people, with the dates.
-	Message string
-	// NextChange is when the state changes next without any edit (the start of the review
-	// window, the review date); zero when it never does.
-	NextChange time.Time
-}
-
-// Usable reports whether activities can rely on the assessment.
-func (s LIAState) Usable() bool { return s.Phase == privacyv1alpha1.PhaseApproved }
-
-// LIAStateAt computes an assessment's state from its decision and the time: Draft without a
-// decision, Rejected, Expired once the review date is reached, Approved before (reason
-// ReviewDue within LIAReviewWarning of it).
-func LIAStateAt(spec *privacyv1alpha1.LegitimateInterestAssessmentSpec, now time.Time) LIAState {
-	d := spec.Decision
-	switch {
-	case d == nil:
-		return LIAState{Phase: privacyv1alpha1.PhaseDraft, Reason: privacyv1alpha1.ReasonDraft,
-			Message: "no decision is recorded: the assessment is a draft and no activity can rely on it; record spec.decision"}
-	case d.Outcome == privacyv1alpha1.OutcomeRejected:
-		return LIAState{Phase: privacyv1alpha1.PhaseRejected, Reason: privacyv1alpha1.ReasonRejected,
-			Message: fmt.Sprintf("rejected on %s: activities cannot rely on legitimate interests for this processing; use another basis (usually consent)", calendarDay(d.DecidedAt.Time))}
-	}
-	reviewBy := d.ReviewBy.Time
-	if !now.Before(reviewBy) {
-		return LIAState{Phase: privacyv1alpha1.PhaseExpired, Reason: privacyv1alpha1.ReasonExpired,
-			Message: fmt.Sprintf("approved on %s, but the review date %s has passed: review the assessment and record a new decision with a later reviewBy", calendarDay(d.DecidedAt.Time), calendarDay(reviewBy))}
-	}
-	warnFrom := reviewBy.Add(-LIAReviewWarning)
-	if !now.Before(warnFrom) {
-		days := int(reviewBy.Sub(now).Hours()/24) + 1
-		return LIAState{Phase: privacyv1alpha1.PhaseApproved, Reason: privacyv1alpha1.ReasonReviewDue, NextChange: reviewBy,
-			Message: fmt.Sprintf("approved on %s; the review is due by %s (within %d days): review it before activities relying on it lose their legal basis", calendarDay(d.DecidedAt.Time), calendarDay(reviewBy), days)}
-	}
-	return LIAState{Phase: privacyv1alpha1.PhaseApproved, Reason: privacyv1alpha1.ReasonApproved, NextChange: warnFrom,
-		Message: fmt.Sprintf("approved on %s; review by %s", calendarDay(d.DecidedAt.Time), calendarDay(reviewBy))}
-}
-
-// calendarDay formats a time as a calendar date (UTC).
-func calendarDay(t time.Time) string { return t.UTC().Format(time.DateOnly) }
-
 // LegitimateInterestAssessmentReconciler keeps an LIA's phase, conditions and list of
-// activities relying on it, and warns before and when its review date passes.
+// activities relying on it, and warns before and when its review date passes. The state
+// itself is gdpr.LIAStateAt's.
 type LegitimateInterestAssessmentReconciler struct {
 	client.Client
 	env *Env
@@ -122,7 +72,7 @@ func (r *LegitimateInterestAssessmentReconciler) Reconcile(ctx context.Context, 
 		return ctrl.Result{}, nil
 	}
 	now := r.env.Clock.Now()
-	state := LIAStateAt(&lia.Spec, now)
+	state := gdpr.LIAStateAt(&lia.Spec, now)
 	usedBy, err := r.usedBy(ctx, lia)
 	if err != nil {
 		return ctrl.Result{}, err
@@ -168,7 +118,7 @@ func (r *LegitimateInterestAssessmentReconciler) usedBy(ctx context.Context, lia
 }
 
 // applyLIAStatus writes the state into the status.
-func applyLIAStatus(lia *privacyv1alpha1.LegitimateInterestAssessment, s LIAState, usedBy []string) {
+func applyLIAStatus(lia *privacyv1alpha1.LegitimateInterestAssessment, s gdpr.LIAState, usedBy []string) {
 	st := &lia.Status
 	approved := metav1.ConditionFalse
 	if s.Usable() {
@@ -189,7 +139,7 @@ func applyLIAStatus(lia *privacyv1alpha1.LegitimateInterestAssessment, s LIAStat
 
 // emitEvents reports a change of phase, and the entry into the review window, once each:
 // they are read from the status before the update.
-func (r *LegitimateInterestAssessmentReconciler) emitEvents(before, after *privacyv1alpha1.LegitimateInterestAssessment, s LIAState) {
+func (r *LegitimateInterestAssessmentReconciler) emitEvents(before, after *privacyv1alpha1.LegitimateInterestAssessment, s gdpr.LIAState) {
 	was := meta.FindStatusCondition(before.Status.Conditions, privacyv1alpha1.TypeApproved)
 	if was != nil && was.Reason == s.Reason && before.Status.Phase == s.Phase {
 		return
@@ -201,7 +151,7 @@ func (r *LegitimateInterestAssessmentReconciler) emitEvents(before, after *priva
 			"The review date has passed: %d activities relying on this assessment lose their legal basis until it is reviewed", users)
 	case privacyv1alpha1.ReasonReviewDue:
 		r.env.Recorder.Eventf(after, nil, corev1.EventTypeWarning, s.Reason, "Review",
-			"The review is due by %s; %d activities rely on this assessment", calendarDay(after.Spec.Decision.ReviewBy.Time), users)
+			"The review is due by %s; %d activities rely on this assessment", gdpr.CalendarDay(after.Spec.Decision.ReviewBy.Time), users)
 	default:
 		r.env.Recorder.Eventf(after, nil, corev1.EventTypeNormal, s.Reason, "Review", "The assessment is %s", s.Phase)
 	}

@@ -3,7 +3,6 @@ package controllers_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,7 +13,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
-	"github.com/crm-privacy-operator/crm-privacy-operator/controllers"
 )
 
 // liaSpec is a complete assessment of B2B prospecting, with the given decision.
@@ -64,51 +62,6 @@ func setDecision(t *testing.T, lia *privacyv1alpha1.LegitimateInterestAssessment
 	})
 }
 
-func TestLIAStateAt(t *testing.T) {
-	now := time.Date(2026, 6, 15, 12, 0, 0, 0, time.UTC)
-	decided := now.AddDate(-1, 0, 0)
-	tests := []struct {
-		name     string
-		decision *privacyv1alpha1.LIADecision
-		want     controllers.LIAState
-		inMsg    string
-	}{
-		{"no decision is a draft", nil,
-			controllers.LIAState{Phase: privacyv1alpha1.PhaseDraft, Reason: privacyv1alpha1.ReasonDraft}, "draft"},
-		{"rejected", decision(privacyv1alpha1.OutcomeRejected, decided, now.AddDate(1, 0, 0)),
-			controllers.LIAState{Phase: privacyv1alpha1.PhaseRejected, Reason: privacyv1alpha1.ReasonRejected}, "2025-06-15"},
-		{"approved, review far ahead: wakes at the start of the review window", decision(privacyv1alpha1.OutcomeApproved, decided, now.AddDate(0, 6, 0)),
-			controllers.LIAState{Phase: privacyv1alpha1.PhaseApproved, Reason: privacyv1alpha1.ReasonApproved,
-				NextChange: now.AddDate(0, 6, 0).Add(-controllers.LIAReviewWarning)}, "review by 2026-12-15"},
-		{"approved, review in 10 days: review due, wakes at the review date", decision(privacyv1alpha1.OutcomeApproved, decided, now.Add(10*24*time.Hour)),
-			controllers.LIAState{Phase: privacyv1alpha1.PhaseApproved, Reason: privacyv1alpha1.ReasonReviewDue, NextChange: now.Add(10 * 24 * time.Hour)}, "2026-06-25"},
-		{"approved, review window starts now", decision(privacyv1alpha1.OutcomeApproved, decided, now.Add(controllers.LIAReviewWarning)),
-			controllers.LIAState{Phase: privacyv1alpha1.PhaseApproved, Reason: privacyv1alpha1.ReasonReviewDue, NextChange: now.Add(controllers.LIAReviewWarning)}, "due by"},
-		{"approved, review date is now: expired", decision(privacyv1alpha1.OutcomeApproved, decided, now),
-			controllers.LIAState{Phase: privacyv1alpha1.PhaseExpired, Reason: privacyv1alpha1.ReasonExpired}, "has passed"},
-		{"approved, review date passed", decision(privacyv1alpha1.OutcomeApproved, decided, now.Add(-time.Second)),
-			controllers.LIAState{Phase: privacyv1alpha1.PhaseExpired, Reason: privacyv1alpha1.ReasonExpired}, "has passed"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			spec := liaSpec(tt.decision)
-			got := controllers.LIAStateAt(&spec, now)
-			msg := got.Message
-			got.Message = ""
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("LIAStateAt (-want +got):\n%s", diff)
-			}
-			if !strings.Contains(msg, tt.inMsg) {
-				t.Errorf("message %q does not say %q", msg, tt.inMsg)
-			}
-			if got.Usable() != (tt.want.Phase == privacyv1alpha1.PhaseApproved) {
-				t.Errorf("Usable() = %v for phase %s", got.Usable(), got.Phase)
-			}
-		})
-	}
-}
-
-// waitLIA waits for an LIA's phase and Approved condition reason.
 func waitLIA(t *testing.T, lia *privacyv1alpha1.LegitimateInterestAssessment, phase privacyv1alpha1.LIAPhase, reason string, usedBy []string) {
 	t.Helper()
 	eventually(t, 30*time.Second, fmt.Sprintf("LIA %s to be %s (%s), used by %v", lia.Name, phase, reason, usedBy), func() (bool, error) {

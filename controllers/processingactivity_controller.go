@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -25,6 +24,7 @@ import (
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/gdpr"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/metrics"
 )
 
@@ -33,10 +33,6 @@ import (
 // change of the activity, its LIA or the database (mapping, readiness), and otherwise at
 // this interval or the recheck interval, whichever is longer.
 const ComplianceScanInterval = 10 * time.Minute
-
-// ContractExpiryWarning is how long before a processor's contract expires a Warning finding
-// says so.
-const ContractExpiryWarning = 30 * 24 * time.Hour
 
 // maxFindings is the most findings status.findings holds (its schema bound).
 const maxFindings = 32
@@ -91,11 +87,14 @@ func (r *ProcessingActivityReconciler) Reconcile(ctx context.Context, req ctrl.R
 	if err := r.checkLegalBasis(ctx, pa, c); err != nil {
 		return ctrl.Result{}, err
 	}
-	checkDPIA(pa, c)
+	c.outcome(privacyv1alpha1.TypeDPIAInPlace, gdpr.CheckDPIA(&pa.Spec))
 	if err := r.checkRetention(ctx, pa, c); err != nil {
 		return ctrl.Result{}, err
 	}
-	checkProcessors(pa, c)
+	c.outcome(privacyv1alpha1.TypeProcessorsCovered, gdpr.CheckProcessors(&pa.Spec, c.now))
+	if f := gdpr.MarketingHint(&pa.Spec); f != nil {
+		c.find(f.Code, f.Severity, f.Field, "%s", f.Message)
+	}
 	compliance, err := r.scanCompliance(ctx, pa, c)
 	if err != nil {
 		return ctrl.Result{}, err
@@ -131,9 +130,8 @@ type activityCheck struct {
 	next time.Time
 	// rescanIn is when the compliance scan is due next; zero without databases.
 	rescanIn time.Duration
-	// liaScope is the scope the scan checks legitimate-interest contacts against, for an
-	// activity on legitimate interests (empty when its LIA is missing or not usable).
-	liaScope *crm.LIAScope
+	// rules are the rules the compliance scan holds the contacts in scope to.
+	rules gdpr.ContactRules
 }
 
 func (c *activityCheck) set(condType string, status metav1.ConditionStatus, reason, format string, args ...any) {
@@ -142,6 +140,18 @@ func (c *activityCheck) set(condType string, status metav1.ConditionStatus, reas
 
 func (c *activityCheck) find(code string, severity privacyv1alpha1.FindingSeverity, field, format string, args ...any) {
 	c.findings = append(c.findings, privacyv1alpha1.Finding{Code: code, Severity: severity, Field: field, Message: truncateText(fmt.Sprintf(format, args...), 1024)})
+}
+
+// outcome records what a rule of package gdpr decided: the condition, its findings and
+// when it changes next.
+func (c *activityCheck) outcome(condType string, o gdpr.Outcome) {
+	c.set(condType, o.Status, o.Reason, "%s", o.Message)
+	for _, f := range o.Findings {
+		c.find(f.Code, f.Severity, f.Field, "%s", f.Message)
+	}
+	if !o.Next.IsZero() {
+		c.wakeAt(o.Next)
+	}
 }
 
 // wakeAt records a future moment at which the outcome changes.
@@ -204,220 +214,71 @@ func (r *ProcessingActivityReconciler) readyDatabase(ctx context.Context, ns str
 	return conn, nil, nil
 }
 
-// checkLegalBasis sets LegalBasisValid.
+// checkLegalBasis sets LegalBasisValid (the rules are gdpr.CheckLegitimateInterests,
+// gdpr.CheckConsentEvidence and gdpr.CheckOtherBasis), and the rules the compliance scan
+// holds the contacts to (gdpr.ContactRulesFor).
 func (r *ProcessingActivityReconciler) checkLegalBasis(ctx context.Context, pa *privacyv1alpha1.ProcessingActivity, c *activityCheck) error {
+	var liaSpec *privacyv1alpha1.LegitimateInterestAssessmentSpec
 	switch pa.Spec.LegalBasis.Basis {
 	case privacyv1alpha1.BasisLegitimateInterests:
-		return r.checkLIA(ctx, pa, c)
-	case privacyv1alpha1.BasisConsent:
-		return r.checkConsentEvidence(ctx, pa, c)
-	}
-	c.set(privacyv1alpha1.TypeLegalBasisValid, metav1.ConditionTrue, privacyv1alpha1.ReasonReconciled,
-		"the %s basis needs no assessment; say which contract or law in spec.legalBasis.details", pa.Spec.LegalBasis.Basis)
-	return nil
-}
-
-const liaRefField = "spec.legalBasis.legitimateInterestAssessmentRef"
-
-// checkLIA checks that the activity's LIA exists, is approved, current, and covers it.
-func (r *ProcessingActivityReconciler) checkLIA(ctx context.Context, pa *privacyv1alpha1.ProcessingActivity, c *activityCheck) error {
-	c.liaScope = &crm.LIAScope{}
-	ref := pa.Spec.LegalBasis.LegitimateInterestAssessmentRef
-	if ref == nil {
-		c.set(privacyv1alpha1.TypeLegalBasisValid, metav1.ConditionFalse, privacyv1alpha1.ReasonLIANotFound,
-			"legitimate interests needs an approved LegitimateInterestAssessment: set %s", liaRefField)
-		return nil
-	}
-	lia := &privacyv1alpha1.LegitimateInterestAssessment{}
-	if err := r.Get(ctx, types.NamespacedName{Namespace: pa.Namespace, Name: string(ref.Name)}, lia); err != nil {
-		if !apierrors.IsNotFound(err) {
-			return fmt.Errorf("while reading LegitimateInterestAssessment %s: %w", ref.Name, err)
-		}
-		msg := fmt.Sprintf("LegitimateInterestAssessment %s does not exist in namespace %s: create it, or rely on another legal basis (usually consent)", ref.Name, pa.Namespace)
-		c.set(privacyv1alpha1.TypeLegalBasisValid, metav1.ConditionFalse, privacyv1alpha1.ReasonLIANotFound, "%s", msg)
-		c.find(privacyv1alpha1.ReasonLIANotFound, privacyv1alpha1.SeverityViolation, liaRefField, "%s", msg)
-		return nil
-	}
-	state := LIAStateAt(&lia.Spec, c.now)
-	if !state.Usable() {
-		reason := privacyv1alpha1.ReasonLIANotApproved
-		if state.Phase == privacyv1alpha1.PhaseExpired {
-			reason = privacyv1alpha1.ReasonExpired
-		}
-		msg := fmt.Sprintf("LegitimateInterestAssessment %s is %s: %s", lia.Name, state.Phase, state.Message)
-		c.set(privacyv1alpha1.TypeLegalBasisValid, metav1.ConditionFalse, reason, "%s", msg)
-		c.find(reason, privacyv1alpha1.SeverityViolation, liaRefField, "%s", msg)
-		return nil
-	}
-	c.wakeAt(lia.Spec.Decision.ReviewBy.Add(-LIAReviewWarning))
-	c.wakeAt(lia.Spec.Decision.ReviewBy.Time)
-	c.liaScope = &crm.LIAScope{ContactTypes: contactTypeStrings(lia.Spec.Scope.ContactTypes), JobRoles: lia.Spec.Scope.JobRoles}
-	if problems := liaScopeProblems(pa, lia); len(problems) > 0 {
-		for _, p := range problems {
-			c.find(privacyv1alpha1.ReasonLIAOutOfScope, privacyv1alpha1.SeverityViolation, p.field, "%s", p.message)
-		}
-		c.set(privacyv1alpha1.TypeLegalBasisValid, metav1.ConditionFalse, privacyv1alpha1.ReasonLIAOutOfScope,
-			"LegitimateInterestAssessment %s does not cover the activity: %s; narrow the activity or widen the LIA's scope (B2C contacts and other job roles need consent)", lia.Name, joinMessages(problems))
-		return nil
-	}
-	if state.Reason == privacyv1alpha1.ReasonReviewDue {
-		c.find(privacyv1alpha1.ReasonReviewDue, privacyv1alpha1.SeverityWarning, liaRefField, "LegitimateInterestAssessment %s: %s", lia.Name, state.Message)
-	}
-	c.set(privacyv1alpha1.TypeLegalBasisValid, metav1.ConditionTrue, privacyv1alpha1.ReasonReconciled,
-		"LegitimateInterestAssessment %s is approved until %s and covers the activity (contact types %s, %d job roles)",
-		lia.Name, calendarDay(lia.Spec.Decision.ReviewBy.Time), strings.Join(c.liaScope.ContactTypes, ", "), len(lia.Spec.Scope.JobRoles))
-	return nil
-}
-
-func contactTypeStrings(ts []privacyv1alpha1.ContactType) []string {
-	out := make([]string, len(ts))
-	for i, t := range ts {
-		out[i] = string(t)
-	}
-	return out
-}
-
-type fieldProblem struct{ field, message string }
-
-func joinMessages(ps []fieldProblem) string {
-	ms := make([]string, len(ps))
-	for i, p := range ps {
-		ms[i] = p.message
-	}
-	return strings.Join(ms, "; ")
-}
-
-// consumerWords are words of a data-subject category that name consumers, whom legitimate
-// interests cannot cover.
-var consumerWords = regexp.MustCompile(`(?i)\b(b2c|consumers?|private (individuals?|persons?|customers?))\b`)
-
-// liaScopeProblems lists where the activity reaches beyond its LIA's scope: contact types
-// or job roles its contactSelector selects (with In) that the LIA does not list, and
-// data-subject categories that name consumers.
-func liaScopeProblems(pa *privacyv1alpha1.ProcessingActivity, lia *privacyv1alpha1.LegitimateInterestAssessment) []fieldProblem {
-	var out []fieldProblem
-	allowed := map[privacyv1alpha1.LogicalFieldName][]string{
-		privacyv1alpha1.FieldContactType: contactTypeStrings(lia.Spec.Scope.ContactTypes),
-		privacyv1alpha1.FieldJobRole:     lia.Spec.Scope.JobRoles,
-	}
-	if sel := pa.Spec.ContactSelector; sel != nil {
-		for i, req := range sel.MatchExpressions {
-			scope, ok := allowed[req.Field]
-			if !ok || req.Operator != privacyv1alpha1.SelectorOpIn {
-				continue
-			}
-			for _, v := range req.Values {
-				if !containsFold(scope, v) {
-					out = append(out, fieldProblem{fmt.Sprintf("spec.contactSelector.matchExpressions[%d]", i),
-						fmt.Sprintf("the contactSelector selects %s %q, which the LIA's scope does not list", req.Field, v)})
-				}
-			}
-		}
-	}
-	for i, cat := range pa.Spec.DataSubjectCategories {
-		if consumerWords.MatchString(cat) {
-			out = append(out, fieldProblem{fmt.Sprintf("spec.dataSubjectCategories[%d]", i),
-				fmt.Sprintf("the data-subject category %q names consumers", cat)})
-		}
-	}
-	return out
-}
-
-func containsFold(list []string, s string) bool {
-	for _, x := range list {
-		if strings.EqualFold(strings.TrimSpace(x), strings.TrimSpace(s)) {
-			return true
-		}
-	}
-	return false
-}
-
-// checkConsentEvidence checks that every covered database maps consentAt and
-// consentMethod. A database that is not ready leaves the condition Unknown.
-func (r *ProcessingActivityReconciler) checkConsentEvidence(ctx context.Context, pa *privacyv1alpha1.ProcessingActivity, c *activityCheck) error {
-	if len(pa.Spec.DatabaseRefs) == 0 {
-		c.set(privacyv1alpha1.TypeLegalBasisValid, metav1.ConditionTrue, privacyv1alpha1.ReasonReconciled,
-			"consent: no database is covered (spec.databaseRefs), so there is no consent evidence to check")
-		return nil
-	}
-	var missing, unknown []string
-	for i, ref := range pa.Spec.DatabaseRefs {
-		conn, unavailable, err := r.readyDatabase(ctx, pa.Namespace, ref.Name)
+		lia, err := r.activityLIA(ctx, pa)
 		if err != nil {
 			return err
 		}
-		if unavailable != nil {
-			unknown = append(unknown, unavailable.Message)
-			continue
+		if lia != nil {
+			liaSpec = &lia.Spec
 		}
-		var lacks []string
-		for _, f := range []string{crm.FieldConsentAt, crm.FieldConsentMethod} {
-			if _, ok := conn.Mapping.Fields[f]; !ok {
-				lacks = append(lacks, f)
-			}
+		c.outcome(privacyv1alpha1.TypeLegalBasisValid, gdpr.CheckLegitimateInterests(pa, lia, c.now))
+	case privacyv1alpha1.BasisConsent:
+		dbs, err := r.databaseFields(ctx, pa)
+		if err != nil {
+			return err
 		}
-		if len(lacks) > 0 {
-			msg := fmt.Sprintf("CRMDatabase %s does not map %s", ref.Name, strings.Join(lacks, " nor "))
-			missing = append(missing, msg)
-			c.find(privacyv1alpha1.ReasonConsentEvidenceMissing, privacyv1alpha1.SeverityViolation, fmt.Sprintf("spec.databaseRefs[%d]", i),
-				"%s: consent cannot be shown without when and how it was given; map the fields in the CRMDatabase's spec.mapping.fields", msg)
-		}
-	}
-	switch {
-	case len(missing) > 0:
-		c.set(privacyv1alpha1.TypeLegalBasisValid, metav1.ConditionFalse, privacyv1alpha1.ReasonConsentEvidenceMissing,
-			"consent needs its evidence (consentAt and consentMethod) on every covered database: %s; map them in the CRMDatabase's spec.mapping.fields", strings.Join(missing, "; "))
-	case len(unknown) > 0:
-		c.set(privacyv1alpha1.TypeLegalBasisValid, metav1.ConditionUnknown, privacyv1alpha1.ReasonDatabaseNotReady,
-			"the consent evidence could not be checked: %s", strings.Join(unknown, "; "))
+		c.outcome(privacyv1alpha1.TypeLegalBasisValid, gdpr.CheckConsentEvidence(dbs))
 	default:
-		c.set(privacyv1alpha1.TypeLegalBasisValid, metav1.ConditionTrue, privacyv1alpha1.ReasonReconciled,
-			"consent: every covered database maps the consent evidence (consentAt, consentMethod)")
+		c.outcome(privacyv1alpha1.TypeLegalBasisValid, gdpr.CheckOtherBasis(pa.Spec.LegalBasis.Basis))
 	}
+	c.rules = gdpr.ContactRulesFor(&pa.Spec, liaSpec, c.now)
 	return nil
 }
 
-// checkDPIA sets DPIAInPlace: a DPIA is needed when it is declared required, when the
-// activity profiles people, or when it meets two or more WP248 criteria (special
-// categories count as the SensitiveData criterion); it is in place when completed.
-func checkDPIA(pa *privacyv1alpha1.ProcessingActivity, c *activityCheck) {
-	d := pa.Spec.DPIA
-	criteria := map[privacyv1alpha1.WP248Criterion]bool{}
-	if d != nil {
-		for _, cr := range d.CriteriaMet {
-			criteria[cr] = true
+// activityLIA reads the LIA an activity names; nil when it names none or it does not exist.
+func (r *ProcessingActivityReconciler) activityLIA(ctx context.Context, pa *privacyv1alpha1.ProcessingActivity) (*privacyv1alpha1.LegitimateInterestAssessment, error) {
+	ref := pa.Spec.LegalBasis.LegitimateInterestAssessmentRef
+	if ref == nil {
+		return nil, nil
+	}
+	lia := &privacyv1alpha1.LegitimateInterestAssessment{}
+	if err := r.Get(ctx, types.NamespacedName{Namespace: pa.Namespace, Name: string(ref.Name)}, lia); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, nil
 		}
+		return nil, fmt.Errorf("while reading LegitimateInterestAssessment %s: %w", ref.Name, err)
 	}
-	if len(pa.Spec.SpecialCategories) > 0 {
-		criteria[privacyv1alpha1.CriterionSensitiveData] = true
-	}
-	var why []string
-	if d != nil && d.Required {
-		why = append(why, "it is declared required")
-	}
-	if pa.Spec.Profiling {
-		why = append(why, "the activity profiles people")
-	}
-	if len(criteria) >= 2 {
-		names := make([]string, 0, len(criteria))
-		for cr := range criteria {
-			names = append(names, string(cr))
+	return lia, nil
+}
+
+// databaseFields reads which logical fields each covered database maps, in the order of
+// spec.databaseRefs, or why it cannot be read.
+func (r *ProcessingActivityReconciler) databaseFields(ctx context.Context, pa *privacyv1alpha1.ProcessingActivity) ([]gdpr.DatabaseFields, error) {
+	var out []gdpr.DatabaseFields
+	for _, ref := range pa.Spec.DatabaseRefs {
+		conn, unavailable, err := r.readyDatabase(ctx, pa.Namespace, ref.Name)
+		if err != nil {
+			return nil, err
 		}
-		sort.Strings(names)
-		why = append(why, fmt.Sprintf("it meets %d WP248 criteria (%s)", len(names), strings.Join(names, ", ")))
+		db := gdpr.DatabaseFields{Name: string(ref.Name)}
+		if unavailable != nil {
+			db.Unavailable = unavailable.Message
+		} else {
+			db.Mapped = map[string]bool{}
+			for name := range conn.Mapping.Fields {
+				db.Mapped[name] = true
+			}
+		}
+		out = append(out, db)
 	}
-	switch {
-	case len(why) == 0:
-		c.set(privacyv1alpha1.TypeDPIAInPlace, metav1.ConditionTrue, privacyv1alpha1.ReasonNotRequired,
-			"no DPIA is needed: %d WP248 criteria met, no profiling", len(criteria))
-	case d != nil && d.CompletedAt != nil && d.Reference != "":
-		c.set(privacyv1alpha1.TypeDPIAInPlace, metav1.ConditionTrue, privacyv1alpha1.ReasonReconciled,
-			"a DPIA is needed (%s) and %s was completed on %s", strings.Join(why, "; "), d.Reference, calendarDay(d.CompletedAt.Time))
-	default:
-		msg := fmt.Sprintf("a DPIA is required (%s) and none is recorded as completed: carry it out with the DPO and record spec.dpia.reference and spec.dpia.completedAt", strings.Join(why, "; "))
-		c.set(privacyv1alpha1.TypeDPIAInPlace, metav1.ConditionFalse, privacyv1alpha1.ReasonDPIARequired, "%s", msg)
-		c.find(privacyv1alpha1.ReasonDPIARequired, privacyv1alpha1.SeverityViolation, "spec.dpia", "%s", msg)
-	}
+	return out, nil
 }
 
 // checkRetention sets RetentionDefined: every referenced RetentionPolicy exists, or the
@@ -462,95 +323,11 @@ func (r *ProcessingActivityReconciler) checkRetention(ctx context.Context, pa *p
 	return nil
 }
 
-// eeaCountries are the countries of the European Economic Area (EU and Iceland,
-// Liechtenstein, Norway): processing there is no transfer to a third country.
-var eeaCountries = map[string]bool{
-	"AT": true, "BE": true, "BG": true, "HR": true, "CY": true, "CZ": true, "DK": true, "EE": true,
-	"FI": true, "FR": true, "DE": true, "GR": true, "HU": true, "IE": true, "IT": true, "LV": true,
-	"LT": true, "LU": true, "MT": true, "NL": true, "PL": true, "PT": true, "RO": true, "SK": true,
-	"SI": true, "ES": true, "SE": true, "IS": true, "LI": true, "NO": true,
-}
-
-// checkProcessors sets ProcessorsCovered: every processor has a current Art. 28 contract,
-// and every processor outside the EEA has a transfer to its country recorded (the schema
-// requires a safeguard on each transfer).
-func checkProcessors(pa *privacyv1alpha1.ProcessingActivity, c *activityCheck) {
-	if len(pa.Spec.Processors) == 0 {
-		c.set(privacyv1alpha1.TypeProcessorsCovered, metav1.ConditionTrue, privacyv1alpha1.ReasonNotRequired, "no processor is declared")
-		return
-	}
-	transferred := map[string]bool{}
-	for _, t := range pa.Spec.Transfers {
-		transferred[t.Country] = true
-	}
-	var firstReason string
-	var problems []string
-	violation := func(reason, field, format string, args ...any) {
-		msg := fmt.Sprintf(format, args...)
-		if firstReason == "" {
-			firstReason = reason
-		}
-		problems = append(problems, msg)
-		c.find(reason, privacyv1alpha1.SeverityViolation, field, "%s", msg)
-	}
-	for i, p := range pa.Spec.Processors {
-		field := fmt.Sprintf("spec.processors[%d]", i)
-		switch k := p.Contract; {
-		case k == nil:
-			violation(privacyv1alpha1.ReasonContractMissing, field+".contract", "processor %s has no Art. 28 contract recorded: sign a data processing agreement and record it in spec.processors[%d].contract", p.Name, i)
-		case k.ExpiresAt != nil && !c.now.Before(k.ExpiresAt.Time):
-			violation(privacyv1alpha1.ReasonContractExpired, field+".contract.expiresAt", "the Art. 28 contract of processor %s expired on %s: renew it and record the new one", p.Name, calendarDay(k.ExpiresAt.Time))
-		case k.ExpiresAt != nil:
-			warnFrom := k.ExpiresAt.Add(-ContractExpiryWarning)
-			if !c.now.Before(warnFrom) {
-				c.find(privacyv1alpha1.ReasonContractExpiring, privacyv1alpha1.SeverityWarning, field+".contract.expiresAt",
-					"the Art. 28 contract of processor %s expires on %s: renew it", p.Name, calendarDay(k.ExpiresAt.Time))
-			} else {
-				c.wakeAt(warnFrom)
-			}
-			c.wakeAt(k.ExpiresAt.Time)
-		}
-		if p.Country != "" && !eeaCountries[p.Country] && !transferred[p.Country] {
-			violation(privacyv1alpha1.ReasonTransferWithoutSafeguard, field+".country", "processor %s processes the data in %s, outside the EEA, and no transfer to %s is recorded with its safeguard: add it to spec.transfers", p.Name, p.Country, p.Country)
-		}
-	}
-	if len(problems) > 0 {
-		c.set(privacyv1alpha1.TypeProcessorsCovered, metav1.ConditionFalse, firstReason, "%s", strings.Join(problems, "; "))
-		return
-	}
-	c.set(privacyv1alpha1.TypeProcessorsCovered, metav1.ConditionTrue, privacyv1alpha1.ReasonReconciled,
-		"every processor (%d) has a current Art. 28 contract and every transfer a safeguard", len(pa.Spec.Processors))
-}
-
-// marketingWords are words of a purpose that make an activity direct marketing.
-var marketingWords = regexp.MustCompile(`(?i)(marketing|newsletter|prospect|campaign|advertis|promotion|mailing)`)
-
-// IsMarketing reports whether opted-out contacts break the activity's rules: an opt-out
-// (withdrawal of consent, Art. 7(3); objection, Art. 21) stops an activity on consent or
-// legitimate interests, and any activity whose purposes are direct marketing (a purpose
-// mentions marketing, a newsletter, prospecting, a campaign, advertising, a promotion or a
-// mailing).
-func IsMarketing(spec *privacyv1alpha1.ProcessingActivitySpec) bool {
-	switch spec.LegalBasis.Basis {
-	case privacyv1alpha1.BasisConsent, privacyv1alpha1.BasisLegitimateInterests:
-		return true
-	}
-	for _, p := range spec.Purposes {
-		if marketingWords.MatchString(p) {
-			return true
-		}
-	}
-	return false
-}
-
-// scanSpecFor is the compliance scan of an activity.
-func scanSpecFor(pa *privacyv1alpha1.ProcessingActivity, liaScope *crm.LIAScope) crm.ScanSpec {
-	spec := crm.ScanSpec{Marketing: IsMarketing(&pa.Spec)}
-	if pa.Spec.LegalBasis.Basis == privacyv1alpha1.BasisLegitimateInterests {
-		spec.LegitimateInterest = liaScope
-		if spec.LegitimateInterest == nil {
-			spec.LegitimateInterest = &crm.LIAScope{}
-		}
+// scanSpecFor is the compliance scan of an activity under its contact rules.
+func scanSpecFor(pa *privacyv1alpha1.ProcessingActivity, rules gdpr.ContactRules) crm.ScanSpec {
+	spec := crm.ScanSpec{Marketing: rules.OptOut}
+	if s := rules.LegitimateInterest; s != nil {
+		spec.LegitimateInterest = &crm.LIAScope{ContactTypes: s.ContactTypes, JobRoles: s.JobRoles}
 	}
 	if sel := pa.Spec.ContactSelector; sel != nil {
 		for _, e := range sel.MatchExpressions {
@@ -657,12 +434,11 @@ func (r *ProcessingActivityReconciler) scanDatabase(ctx context.Context, pa *pri
 	}
 	if unavailable != nil {
 		s.problem = unavailable
-		s.entry = previousCompliance(pa, name)
-		s.entry.Message = truncateText(unavailable.Message+staleNote(s.entry), 1024)
+		s.entry = staleCompliance(pa, name, unavailable)
 		c.rescanAfter(r.env.Options.RecheckInterval)
 		return s, nil
 	}
-	spec := scanSpecFor(pa, c.liaScope)
+	spec := scanSpecFor(pa, c.rules)
 	fp, _ := json.Marshal(struct {
 		Generation, DatabaseGeneration int64
 		Spec                           crm.ScanSpec
@@ -674,8 +450,7 @@ func (r *ProcessingActivityReconciler) scanDatabase(ctx context.Context, pa *pri
 		res, err := conn.DB.ScanCompliance(ctx, conn.Mapping, spec)
 		if err != nil {
 			s.problem = scanProblem(name, err)
-			s.entry = previousCompliance(pa, name)
-			s.entry.Message = truncateText(s.problem.Message+staleNote(s.entry), 1024)
+			s.entry = staleCompliance(pa, name, s.problem)
 			c.rescanAfter(r.env.Options.RecheckInterval)
 			ctrl.LoggerFrom(ctx).Info("Compliance scan failed", "database", name, "reason", s.problem.Code)
 			return s, nil
@@ -686,7 +461,7 @@ func (r *ProcessingActivityReconciler) scanDatabase(ctx context.Context, pa *pri
 	}
 	c.rescanAfter(memo.at.Add(interval).Sub(c.now))
 	s.result = &memo.result
-	s.entry = complianceEntry(name, memo)
+	s.entry = complianceEntry(name, memo, c.rules)
 	return s, nil
 }
 
@@ -702,38 +477,52 @@ func scanProblem(name privacyv1alpha1.ObjectName, err error) *privacyv1alpha1.Fi
 		Message: fmt.Sprintf("the compliance scan of CRMDatabase %s failed: %v", name, err)}
 }
 
-func previousCompliance(pa *privacyv1alpha1.ProcessingActivity, name privacyv1alpha1.ObjectName) privacyv1alpha1.DatabaseCompliance {
-	for _, e := range pa.Status.Compliance {
-		if e.Database == name {
-			e.Message = ""
-			return e
+// staleCompliance is the status entry of a database that could not be scanned now: the
+// counts of its last scan, if any, with the reason and message of the problem. A database
+// never scanned lists every check as NotScanned.
+func staleCompliance(pa *privacyv1alpha1.ProcessingActivity, name privacyv1alpha1.ObjectName, problem *privacyv1alpha1.Finding) privacyv1alpha1.DatabaseCompliance {
+	e := privacyv1alpha1.DatabaseCompliance{Database: name}
+	for _, prev := range pa.Status.Compliance {
+		if prev.Database == name {
+			e = *prev.DeepCopy()
 		}
 	}
-	return privacyv1alpha1.DatabaseCompliance{Database: name}
-}
-
-func staleNote(e privacyv1alpha1.DatabaseCompliance) string {
+	e.Reason = problem.Code
 	if e.ScannedAt == nil {
-		return "; not scanned yet"
+		e.Unchecked = nil
+		for _, check := range privacyv1alpha1.ComplianceChecks() {
+			e.SetCount(check, nil)
+			e.Unchecked = append(e.Unchecked, privacyv1alpha1.UncheckedCheck{Check: check, Reason: privacyv1alpha1.UncheckedNotScanned,
+				Message: "the database has not been scanned yet"})
+		}
+		e.ContactsInScope = nil
+		e.Message = truncateText(problem.Message+"; not scanned yet", 1024)
+		return e
 	}
-	return "; the counts are from the scan of " + e.ScannedAt.UTC().Format(time.RFC3339)
+	e.Message = truncateText(problem.Message+"; the counts are from the scan of "+e.ScannedAt.UTC().Format(time.RFC3339), 1024)
+	return e
 }
 
-// complianceEntry is the status entry of a scan.
-func complianceEntry(name privacyv1alpha1.ObjectName, m scanMemoEntry) privacyv1alpha1.DatabaseCompliance {
+// complianceEntry is the status entry of a scan: a count for each check that ran, and
+// for each other one why it did not (its fields are not mapped, or the rule does not apply
+// to the activity).
+func complianceEntry(name privacyv1alpha1.ObjectName, m scanMemoEntry, rules gdpr.ContactRules) privacyv1alpha1.DatabaseCompliance {
 	at := metav1.NewTime(m.at)
 	res := m.result
-	return privacyv1alpha1.DatabaseCompliance{
-		Database:                     name,
-		ScannedAt:                    &at,
-		ContactsInScope:              res.InScope,
-		NoLegalBasis:                 res.Counts[crm.CheckNoLegalBasis],
-		ConsentWithoutEvidence:       res.Counts[crm.CheckConsentWithoutEvidence],
-		LegitimateInterestOutOfScope: res.Counts[crm.CheckLegitimateInterestOutOfScope],
-		OptedOutInScope:              res.Counts[crm.CheckOptedOutInScope],
-		RestrictedFieldsFilled:       res.Counts[crm.CheckRestrictedFieldsFilled],
-		Message:                      truncateText(res.NotCheckableSummary(), 1024),
+	inScope := res.InScope
+	e := privacyv1alpha1.DatabaseCompliance{Database: name, ScannedAt: &at, ContactsInScope: &inScope}
+	for _, check := range privacyv1alpha1.ComplianceChecks() {
+		if n, ok := res.Counts[string(check)]; ok {
+			e.SetCount(check, &n)
+			continue
+		}
+		u := privacyv1alpha1.UncheckedCheck{Check: check, Reason: privacyv1alpha1.UncheckedNotApplicable, Message: rules.NotApplicableReason(check)}
+		if why, ok := res.NotCheckable[string(check)]; ok {
+			u.Reason, u.Message = privacyv1alpha1.UncheckedNotMapped, truncateText(why, 256)
+		}
+		e.Unchecked = append(e.Unchecked, u)
 	}
+	return e
 }
 
 // recordScanMetrics publishes a scan: the count of each check that ran, 0 in

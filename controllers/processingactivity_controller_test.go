@@ -3,6 +3,7 @@ package controllers_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -236,7 +237,8 @@ func TestProcessingActivityScansContacts(t *testing.T) {
 		t.Errorf("Compliant message: %s", c.Message)
 	}
 	got := scanCounts(pa)
-	want := scanRow{InScope: 5, NoLegalBasis: 1, ConsentWithoutEvidence: 1, OptedOut: 1, Restricted: 1}
+	// On consent, the LIA scope check does not apply: no count, not 0.
+	want := scanRow{InScope: n(5), NoLegalBasis: n(1), ConsentWithoutEvidence: n(1), OptedOut: n(1), Restricted: n(1)}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("status.compliance (-want +got):\n%s", diff)
 	}
@@ -257,7 +259,7 @@ func TestProcessingActivityScansContacts(t *testing.T) {
 		}}
 	})
 	waitActivityCondition(t, pa, privacyv1alpha1.TypeReady, metav1.ConditionTrue, privacyv1alpha1.ReasonReconciled)
-	if diff := cmp.Diff(scanRow{InScope: 2}, scanCounts(pa)); diff != "" {
+	if diff := cmp.Diff(scanRow{InScope: n(2), NoLegalBasis: n(0), ConsentWithoutEvidence: n(0), OptedOut: n(0), Restricted: n(0)}, scanCounts(pa)); diff != "" {
 		t.Errorf("status.compliance after the fix (-want +got):\n%s", diff)
 	}
 
@@ -302,12 +304,20 @@ func TestProcessingActivityNotCheckable(t *testing.T) {
 	if len(pa.Status.Compliance) != 1 {
 		t.Fatalf("status.compliance = %+v", pa.Status.Compliance)
 	}
-	const msg = "not checkable: consentWithoutEvidence (the mapping has no consentAt, consentMethod field); restrictedFieldsFilled (the mapping declares no restricted fields)"
-	if got := pa.Status.Compliance[0].Message; got != msg {
-		t.Errorf("compliance message = %q, want %q", got, msg)
+	entry := pa.Status.Compliance[0]
+	wantUnchecked := []privacyv1alpha1.UncheckedCheck{
+		{Check: privacyv1alpha1.CheckConsentWithoutEvidence, Reason: privacyv1alpha1.UncheckedNotMapped, Message: "the mapping has no consentAt, consentMethod field"},
+		{Check: privacyv1alpha1.CheckLegitimateInterestOutOfScope, Reason: privacyv1alpha1.UncheckedNotApplicable, Message: "the activity is not on legitimate interests"},
+		{Check: privacyv1alpha1.CheckRestrictedFieldsFilled, Reason: privacyv1alpha1.UncheckedNotMapped, Message: "the mapping declares no restricted fields"},
 	}
-	if got := pa.Status.Compliance[0].ContactsInScope; got != 2 {
-		t.Errorf("contactsInScope = %d, want 2", got)
+	if diff := cmp.Diff(wantUnchecked, entry.Unchecked); diff != "" {
+		t.Errorf("status.compliance[0].unchecked (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(scanRow{InScope: n(2), NoLegalBasis: n(0), OptedOut: n(0)}, scanCounts(pa)); diff != "" {
+		t.Errorf("status.compliance counts (-want +got):\n%s", diff)
+	}
+	if entry.Message != "" || entry.Reason != "" {
+		t.Errorf("the scan ran, yet reason %q, message %q", entry.Reason, entry.Message)
 	}
 	if v := gaugeValue(t, "crm_privacy_compliance_check_checkable", ns, pa.Name, "consentWithoutEvidence"); v != 0 {
 		t.Errorf("compliance_check_checkable{finding=consentWithoutEvidence} = %v, want 0", v)
@@ -321,13 +331,16 @@ func TestProcessingActivityNotCheckable(t *testing.T) {
 	}
 }
 
+// scanRow holds the counts of status.compliance[0]; nil is a check that did not run.
 type scanRow struct {
-	InScope, NoLegalBasis, ConsentWithoutEvidence, LIOutOfScope, OptedOut, Restricted int64
+	InScope, NoLegalBasis, ConsentWithoutEvidence, LIOutOfScope, OptedOut, Restricted *int64
 }
+
+func n(v int64) *int64 { return &v }
 
 func scanCounts(pa *privacyv1alpha1.ProcessingActivity) scanRow {
 	if len(pa.Status.Compliance) != 1 {
-		return scanRow{InScope: -1}
+		return scanRow{InScope: n(-1)}
 	}
 	c := pa.Status.Compliance[0]
 	return scanRow{c.ContactsInScope, c.NoLegalBasis, c.ConsentWithoutEvidence, c.LegitimateInterestOutOfScope, c.OptedOutInScope, c.RestrictedFieldsFilled}
@@ -360,4 +373,43 @@ func gaugeValue(t *testing.T, name, ns, activity, finding string) float64 {
 		}
 	}
 	return -1
+}
+
+// TestProcessingActivityDirectMarketing: the opted-out check follows spec.directMarketing,
+// not the purposes' wording. A "mailing" purpose on the contract basis with the field unset
+// gets a Warning asking to declare it and no opted-out count (NotApplicable, not 0); once
+// directMarketing is true, opted-out contacts are counted and break the rules.
+func TestProcessingActivityDirectMarketing(t *testing.T) {
+	tdb := testdb.SQLite(t)
+	tdb.LoadFile(t, sampleSchema("generic-sqlite.sql"))
+	tdb.Exec(t, `INSERT INTO contacts (contact_type, job_role, legal_basis, opt_out) VALUES ('B2B', 'sales', 'Contract', 0), ('B2B', 'sales', 'Contract', 1)`)
+	ns := newNamespace(t)
+	db := newCRMDatabase(t, ns, tdb, crmDatabaseOptions{preset: privacyv1alpha1.PresetGeneric})
+	waitDatabaseReady(t, db)
+	pa := newActivity(t, ns, "customer-mailing", func(s *privacyv1alpha1.ProcessingActivitySpec) {
+		s.Purposes = []string{"Quarterly product mailing to existing customers"}
+		s.DatabaseRefs = []privacyv1alpha1.LocalObjectReference{{Name: "crm"}}
+	})
+	waitActivityCondition(t, pa, privacyv1alpha1.TypeCompliant, metav1.ConditionTrue, privacyv1alpha1.ReasonReconciled)
+	if got := scanCounts(pa).OptedOut; got != nil {
+		t.Errorf("optedOutInScope = %d with directMarketing unset, want no count", *got)
+	}
+	wantUnchecked := privacyv1alpha1.UncheckedCheck{Check: privacyv1alpha1.CheckOptedOutInScope, Reason: privacyv1alpha1.UncheckedNotApplicable,
+		Message: "the activity is neither on consent or legitimate interests nor direct marketing (spec.directMarketing)"}
+	if !slices.Contains(pa.Status.Compliance[0].Unchecked, wantUnchecked) {
+		t.Errorf("unchecked = %+v, want %+v among them", pa.Status.Compliance[0].Unchecked, wantUnchecked)
+	}
+	hint := findingKey{privacyv1alpha1.ReasonDirectMarketingUndeclared, "Warning", "spec.directMarketing"}
+	if !slices.Contains(findingKeys(pa.Status.Findings), hint) {
+		t.Errorf("findings %+v lack %+v", findingKeys(pa.Status.Findings), hint)
+	}
+
+	updateActivity(t, pa, func(s *privacyv1alpha1.ProcessingActivitySpec) { s.DirectMarketing = ptr(true) })
+	waitActivityCondition(t, pa, privacyv1alpha1.TypeCompliant, metav1.ConditionFalse, privacyv1alpha1.ReasonNonCompliantContacts)
+	if got := scanCounts(pa).OptedOut; got == nil || *got != 1 {
+		t.Errorf("optedOutInScope = %v with directMarketing true, want 1", got)
+	}
+	if slices.Contains(findingKeys(pa.Status.Findings), hint) {
+		t.Errorf("the DirectMarketingUndeclared warning stays once the field is set: %+v", pa.Status.Findings)
+	}
 }

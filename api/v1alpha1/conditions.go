@@ -241,7 +241,8 @@ const (
 	// ReasonContractExpiring: a processor's Art. 28 contract expires within 30 days.
 	ReasonContractExpiring = "ContractExpiring"
 	// ReasonTransferWithoutSafeguard: a processor processes the data outside the EEA and no
-	// transfer to its country is recorded with a safeguard.
+	// transfer to its country is recorded with a safeguard, or a transfer relies on an
+	// adequacy decision the country does not have.
 	ReasonTransferWithoutSafeguard = "TransferWithoutSafeguard"
 	// ReasonPolicyForOtherActivity: a referenced RetentionPolicy implements the erasure time
 	// limits of another activity (its processingActivityRef names another one).
@@ -249,6 +250,14 @@ const (
 	// ReasonNotCheckable: a compliance check could not run on a database because its mapping
 	// lacks a logical field the check needs; its count is unknown, not zero.
 	ReasonNotCheckable = "NotCheckable"
+	// ReasonDirectMarketingUndeclared: spec.directMarketing is not set and a purpose reads
+	// like direct marketing; set it to true or false (a Warning finding, no check changes).
+	ReasonDirectMarketingUndeclared = "DirectMarketingUndeclared"
+	// ReasonPartialAdequacy: a transfer relies on an adequacy decision that covers only some
+	// recipients in the country (United States: organisations certified under the EU-US
+	// Data Privacy Framework; Canada: organisations subject to PIPEDA); say in its details
+	// why the recipient is covered.
+	ReasonPartialAdequacy = "PartialAdequacy"
 	// ReasonRevisionCreated: the register's content changed and a new RegisterRevision was
 	// written.
 	ReasonRevisionCreated = "RevisionCreated"

@@ -267,6 +267,18 @@ type ProcessingActivitySpec struct {
 	// +optional
 	Profiling bool `json:"profiling,omitempty"`
 
+	// directMarketing is true when the activity is direct marketing: prospecting, newsletters,
+	// campaigns, promotions sent to the people concerned. Anyone may object to direct
+	// marketing at any time and the objection stops it whatever the legal basis
+	// (Art. 21(2) and (3)), so the compliance scan then counts opted-out contacts in scope
+	// (status.compliance[].optedOutInScope). On `Consent` and `LegitimateInterests` an
+	// opt-out stops the activity anyway and they are counted whatever this says. When
+	// omitted, the operator does not guess from the purposes' wording: it adds a Warning
+	// finding (DirectMarketingUndeclared) when a purpose reads like marketing, asking to set
+	// it to true or false.
+	// +optional
+	DirectMarketing *bool `json:"directMarketing,omitempty"`
+
 	// privacyNoticeURI is where the people concerned are informed (Art. 13 and 14).
 	// +optional
 	PrivacyNoticeURI URI `json:"privacyNoticeURI,omitempty"`
@@ -572,54 +584,170 @@ type Finding struct {
 	Message string `json:"message"`
 }
 
-// DatabaseCompliance is the result of a compliance scan of one database.
+// ComplianceCheck names a check of the compliance scan, as the status.compliance field
+// holding its count.
+// +kubebuilder:validation:Enum=noLegalBasis;consentWithoutEvidence;legitimateInterestOutOfScope;optedOutInScope;restrictedFieldsFilled
+type ComplianceCheck string
+
+const (
+	// CheckNoLegalBasis counts contacts in scope whose legalBasis records none of the six
+	// bases. It applies to every activity.
+	CheckNoLegalBasis ComplianceCheck = "noLegalBasis"
+	// CheckConsentWithoutEvidence counts contacts on consent whose consentAt or
+	// consentMethod is empty. It applies to every activity.
+	CheckConsentWithoutEvidence ComplianceCheck = "consentWithoutEvidence"
+	// CheckLegitimateInterestOutOfScope counts contacts on legitimate interests outside
+	// the LIA's scope. It applies to activities on legitimate interests.
+	CheckLegitimateInterestOutOfScope ComplianceCheck = "legitimateInterestOutOfScope"
+	// CheckOptedOutInScope counts contacts in scope who opted out. It applies to activities
+	// on consent or legitimate interests, and to direct marketing (spec.directMarketing).
+	CheckOptedOutInScope ComplianceCheck = "optedOutInScope"
+	// CheckRestrictedFieldsFilled counts contacts with a restricted field filled in. It
+	// applies to every activity.
+	CheckRestrictedFieldsFilled ComplianceCheck = "restrictedFieldsFilled"
+)
+
+// ComplianceChecks returns the checks of the compliance scan, in the order they are
+// reported.
+func ComplianceChecks() []ComplianceCheck {
+	return []ComplianceCheck{CheckNoLegalBasis, CheckConsentWithoutEvidence, CheckLegitimateInterestOutOfScope,
+		CheckOptedOutInScope, CheckRestrictedFieldsFilled}
+}
+
+// UncheckedReason says why a check of the compliance scan has no count.
+// +kubebuilder:validation:Enum=NotApplicable;NotMapped;NotScanned
+type UncheckedReason string
+
+const (
+	// UncheckedNotApplicable: the rule does not apply to the activity (an opt-out check on
+	// an activity that is neither on consent or legitimate interests nor direct marketing;
+	// the LIA scope check on an activity on another basis).
+	UncheckedNotApplicable UncheckedReason = "NotApplicable"
+	// UncheckedNotMapped: the rule applies but the database's mapping lacks a logical field
+	// it needs; map the field to run it. The count is unknown, not zero.
+	UncheckedNotMapped UncheckedReason = "NotMapped"
+	// UncheckedNotScanned: the database has not been scanned yet (it is not ready, or the
+	// scan failed); reason and message of the entry say why.
+	UncheckedNotScanned UncheckedReason = "NotScanned"
+)
+
+// UncheckedCheck is a check of the compliance scan that has no count, and why.
+type UncheckedCheck struct {
+	// check is the check, named as the field that would hold its count.
+	// +required
+	Check ComplianceCheck `json:"check"`
+
+	// reason is `NotApplicable`, `NotMapped` or `NotScanned`.
+	// +required
+	Reason UncheckedReason `json:"reason"`
+
+	// message says the same for people, for example which fields the mapping lacks.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	Message string `json:"message,omitempty"`
+}
+
+// DatabaseCompliance is the result of a compliance scan of one database. Each check has
+// either a count or an entry in unchecked, never both: a count that is absent is unknown,
+// not zero.
 type DatabaseCompliance struct {
 	// database is the name of the scanned CRMDatabase.
 	// +required
 	Database ObjectName `json:"database"`
 
-	// scannedAt is when the scan ran.
+	// scannedAt is when the scan the counts come from ran; absent when the database has
+	// not been scanned yet.
 	// +optional
 	ScannedAt *metav1.Time `json:"scannedAt,omitempty"`
 
-	// contactsInScope is the number of contacts the activity's contactSelector selects.
+	// contactsInScope is the number of contacts the activity's contactSelector selects;
+	// absent when the database has not been scanned yet.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
-	ContactsInScope int64 `json:"contactsInScope,omitempty"`
+	ContactsInScope *int64 `json:"contactsInScope,omitempty"`
 
-	// noLegalBasis is the number of contacts in scope without a recorded legal basis.
+	// noLegalBasis is the number of contacts in scope without a recorded legal basis;
+	// absent when the check did not run (see unchecked).
 	// +optional
 	// +kubebuilder:validation:Minimum=0
-	NoLegalBasis int64 `json:"noLegalBasis,omitempty"`
+	NoLegalBasis *int64 `json:"noLegalBasis,omitempty"`
 
 	// consentWithoutEvidence is the number of contacts whose basis is consent but whose
-	// consentAt or consentMethod is empty.
+	// consentAt or consentMethod is empty; absent when the check did not run.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
-	ConsentWithoutEvidence int64 `json:"consentWithoutEvidence,omitempty"`
+	ConsentWithoutEvidence *int64 `json:"consentWithoutEvidence,omitempty"`
 
 	// legitimateInterestOutOfScope is the number of contacts whose basis is legitimate
 	// interest but who fall outside the LIA's scope (a B2C contact, a job role the LIA does
-	// not allow).
+	// not allow, any such contact while the LIA is not approved); absent when the check did
+	// not run.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
-	LegitimateInterestOutOfScope int64 `json:"legitimateInterestOutOfScope,omitempty"`
+	LegitimateInterestOutOfScope *int64 `json:"legitimateInterestOutOfScope,omitempty"`
 
-	// optedOutInScope is the number of contacts in scope who opted out (optOut true).
+	// optedOutInScope is the number of contacts in scope who opted out (optOut true);
+	// absent when the check did not run.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
-	OptedOutInScope int64 `json:"optedOutInScope,omitempty"`
+	OptedOutInScope *int64 `json:"optedOutInScope,omitempty"`
 
 	// restrictedFieldsFilled is the number of contacts with at least one restricted field
-	// filled in.
+	// filled in; absent when the check did not run.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
-	RestrictedFieldsFilled int64 `json:"restrictedFieldsFilled,omitempty"`
+	RestrictedFieldsFilled *int64 `json:"restrictedFieldsFilled,omitempty"`
 
-	// message says why the scan could not run, when it could not.
+	// unchecked lists the checks without a count, each with why.
+	// +optional
+	// +listType=map
+	// +listMapKey=check
+	// +kubebuilder:validation:MaxItems=5
+	Unchecked []UncheckedCheck `json:"unchecked,omitempty"`
+
+	// reason is set when the latest attempt to scan the database did not run: the
+	// condition reason (`DatabaseNotFound`, `DatabaseNotReady`, `InvalidSpec`,
+	// `ScanFailed`). The counts, if any, are then those of scannedAt.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:Pattern=`^[A-Z][A-Za-z0-9]*$`
+	Reason string `json:"reason,omitempty"`
+
+	// message says why the scan could not run, when it could not, for people.
 	// +optional
 	// +kubebuilder:validation:MaxLength=1024
 	Message string `json:"message,omitempty"`
+}
+
+// Count returns the count of a check: nil when the check did not run (see Unchecked).
+func (c *DatabaseCompliance) Count(check ComplianceCheck) *int64 {
+	if p := c.countField(check); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// SetCount sets the count of a check (nil: the check did not run).
+func (c *DatabaseCompliance) SetCount(check ComplianceCheck, n *int64) {
+	if p := c.countField(check); p != nil {
+		*p = n
+	}
+}
+
+func (c *DatabaseCompliance) countField(check ComplianceCheck) **int64 {
+	switch check {
+	case CheckNoLegalBasis:
+		return &c.NoLegalBasis
+	case CheckConsentWithoutEvidence:
+		return &c.ConsentWithoutEvidence
+	case CheckLegitimateInterestOutOfScope:
+		return &c.LegitimateInterestOutOfScope
+	case CheckOptedOutInScope:
+		return &c.OptedOutInScope
+	case CheckRestrictedFieldsFilled:
+		return &c.RestrictedFieldsFilled
+	}
+	return nil
 }
 
 // ProcessingActivity is one entry of the record of processing activities (GDPR Art. 30(1)):

@@ -15,7 +15,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
-	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/apimapping"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/mapping"
 )
 
 func init() { subcommands = append(subcommands, newAuditCommand) }
@@ -121,17 +122,17 @@ type personalColumn struct {
 // personalColumns resolves the CRMDatabase's mapping (preset and overrides) into the
 // personal and restricted columns.
 func personalColumns(db *privacyv1alpha1.CRMDatabase) ([]personalColumn, error) {
-	m, err := crm.Resolve(string(db.Spec.Preset), auditMapping(db.Spec.Mapping))
+	m, err := mapping.Resolve(string(db.Spec.Preset), apimapping.FromAPI(db.Spec.Mapping))
 	if err != nil {
 		return nil, fmt.Errorf("while resolving the mapping of CRMDatabase %s: %w", db.Name, err)
 	}
-	restricted := map[string]crm.RestrictedField{}
+	restricted := map[string]mapping.RestrictedField{}
 	for _, r := range m.RestrictedFields {
 		restricted[r.Name] = r
 	}
 	var out []personalColumn
 	seen := map[string]bool{}
-	add := func(field string, f crm.Field, isRestricted bool) {
+	add := func(field string, f mapping.Field, isRestricted bool) {
 		if f.Column == "" || seen[field] {
 			return
 		}
@@ -140,46 +141,15 @@ func personalColumns(db *privacyv1alpha1.CRMDatabase) ([]personalColumn, error) 
 	}
 	for _, name := range m.PersonalFields {
 		if r, ok := restricted[name]; ok {
-			add(name, crm.Field{Column: r.Column, Source: r.Source}, true)
+			add(name, mapping.Field{Column: r.Column, Source: r.Source}, true)
 		} else {
 			add(name, m.Fields[name], false)
 		}
 	}
 	for _, r := range m.RestrictedFields {
-		add(r.Name, crm.Field{Column: r.Column, Source: r.Source}, true)
+		add(r.Name, mapping.Field{Column: r.Column, Source: r.Source}, true)
 	}
 	return out, nil
-}
-
-// auditMapping converts the parts of a CRMDatabase mapping that say where personal data
-// lives (tables, fields, personal and restricted fields).
-func auditMapping(sm *privacyv1alpha1.SchemaMapping) crm.Mapping {
-	m := crm.Mapping{Fields: map[string]crm.Field{}}
-	if sm == nil {
-		return m
-	}
-	if sm.Contacts != nil {
-		m.Contacts = crm.ContactsTable{Table: string(sm.Contacts.Table), Key: string(sm.Contacts.Key)}
-	}
-	if sm.Extension != nil {
-		m.Extension = &crm.ExtensionTable{Table: string(sm.Extension.Table), Key: string(sm.Extension.Key)}
-	}
-	source := func(s privacyv1alpha1.FieldSource) crm.Source {
-		if s == privacyv1alpha1.SourceExtension {
-			return crm.SourceExtension
-		}
-		return crm.SourceContacts
-	}
-	for _, f := range sm.Fields {
-		m.Fields[string(f.Name)] = crm.Field{Column: string(f.Column), Source: source(f.Source)}
-	}
-	for _, p := range sm.PersonalFields {
-		m.PersonalFields = append(m.PersonalFields, string(p))
-	}
-	for _, r := range sm.RestrictedFields {
-		m.RestrictedFields = append(m.RestrictedFields, crm.RestrictedField{Name: string(r.Name), Column: string(r.Column), Source: source(r.Source)})
-	}
-	return m
 }
 
 // accessRowOf lists the personal columns an AccessRole's grants let its role SELECT. An

@@ -14,7 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
-	"github.com/crm-privacy-operator/crm-privacy-operator/controllers"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/gdpr"
 )
 
 func init() { subcommands = append(subcommands, newLIACommand) }
@@ -105,7 +105,7 @@ errors. An assessment merely due for review exits 0.`,
 	cmd.Flags().StringVarP(&output, "output", "o", outputTable, "output format: table, json or yaml")
 	cmd.Flags().BoolVarP(&allNamespaces, "all-namespaces", "A", false, "show the assessments of every namespace")
 	cmd.Flags().Bool("due", false, "list only the assessments expired, due for review within --within, or draft or rejected while relied on")
-	cmd.Flags().Var(&windowFlag{d: controllers.LIAReviewWarning}, "within", "the review window of --due, in days (30d) or as a Go duration (720h); implies --due")
+	cmd.Flags().Var(&windowFlag{d: gdpr.LIAReviewWarning}, "within", "the review window of --due, in days (30d) or as a Go duration (720h); implies --due")
 	return cmd
 }
 
@@ -181,7 +181,7 @@ func liaRows(lias []privacyv1alpha1.LegitimateInterestAssessment, filter liaFilt
 }
 
 func liaRowOf(lia *privacyv1alpha1.LegitimateInterestAssessment, now time.Time) liaRow {
-	state := controllers.LIAStateAt(&lia.Spec, now)
+	state := gdpr.LIAStateAt(&lia.Spec, now)
 	row := liaRow{Namespace: lia.Namespace, Name: lia.Name, Phase: string(state.Phase), Reason: state.Reason,
 		UsedBy: append([]string{}, lia.Status.UsedBy...), Message: state.Message}
 	if d := lia.Spec.Decision; d != nil {
@@ -197,18 +197,9 @@ func liaRowOf(lia *privacyv1alpha1.LegitimateInterestAssessment, now time.Time) 
 	return row
 }
 
-// daysLeft counts the calendar days (UTC) from now to reviewBy, as the table shows them:
-// 0 when the review is due today, negative once it is overdue. An assessment expired
-// earlier today counts -1, so that daysLeft is negative exactly when the operator considers
-// it Expired. For a review date at midnight (UTC), it is the number of days of the
-// operator's ReviewDue message ("within N days").
-func daysLeft(reviewBy, now time.Time) int {
-	n := int(utcDate(reviewBy).Sub(utcDate(now)) / day)
-	if n == 0 && !now.Before(reviewBy) {
-		return -1
-	}
-	return n
-}
+// daysLeft counts the calendar days (UTC) from now to reviewBy, as the table shows them
+// and the operator's ReviewDue message counts them (gdpr.DaysLeft).
+func daysLeft(reviewBy, now time.Time) int { return gdpr.DaysLeft(now, reviewBy) }
 
 // utcDate is the midnight (UTC) that starts t's day.
 func utcDate(t time.Time) time.Time {

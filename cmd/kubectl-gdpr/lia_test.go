@@ -15,7 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
-	"github.com/crm-privacy-operator/crm-privacy-operator/controllers"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/gdpr"
 )
 
 // liaNow is the fixed clock of the lia tests.
@@ -110,7 +110,7 @@ func TestLIARowsAreSortedByReviewDate(t *testing.T) {
 	got := rows[1]
 	wantRow := liaRow{Namespace: "sales", Name: "prospecting", Outcome: "Approved", Phase: "Approved", Reason: privacyv1alpha1.ReasonReviewDue,
 		DecidedBy: "Head of Sales", DecidedAt: "2025-04-11T00:00:00Z", ReviewBy: "2026-04-11T00:00:00Z", DaysLeft: got.DaysLeft,
-		UsedBy: []string{"prospecting-b2b", "partners"}, Message: controllers.LIAStateAt(&reviewLIA("prospecting", privacyv1alpha1.OutcomeApproved, inDays(10)).Spec, liaNow).Message}
+		UsedBy: []string{"prospecting-b2b", "partners"}, Message: gdpr.LIAStateAt(&reviewLIA("prospecting", privacyv1alpha1.OutcomeApproved, inDays(10)).Spec, liaNow).Message}
 	if diff := cmp.Diff(wantRow, got); diff != "" {
 		t.Errorf("row of prospecting (-want +got):\n%s", diff)
 	}
@@ -150,7 +150,7 @@ func TestLIADaysLeft(t *testing.T) {
 				t.Errorf("daysLeft = %d, want %d", got, tt.want)
 			}
 			lia := reviewLIA("x", privacyv1alpha1.OutcomeApproved, reviewBy)
-			expired := controllers.LIAStateAt(&lia.Spec, liaNow).Phase == privacyv1alpha1.PhaseExpired
+			expired := gdpr.LIAStateAt(&lia.Spec, liaNow).Phase == privacyv1alpha1.PhaseExpired
 			if (got < 0) != expired {
 				t.Errorf("daysLeft = %d but the operator's phase Expired is %v", got, expired)
 			}
@@ -162,17 +162,24 @@ func TestLIADaysLeft(t *testing.T) {
 }
 
 // For a review date at midnight, the listing counts the days as the operator's ReviewDue
-// message does, at any time of the day but midnight itself (where the operator's message,
-// which rounds up, counts one day more).
+// message does, at any time of the day, midnight itself included (the operator once said
+// "within 31 days" exactly 30 days out).
 func TestLIADaysLeftAgreesWithTheOperatorsMessage(t *testing.T) {
-	for _, now := range []time.Time{liaNow, utcDate(liaNow).Add(time.Second), utcDate(liaNow).Add(day - time.Second)} {
+	for _, now := range []time.Time{liaNow, utcDate(liaNow), utcDate(liaNow).Add(time.Second), utcDate(liaNow).Add(day - time.Second)} {
 		for n := 1; n <= 30; n++ {
 			lia := reviewLIA("x", privacyv1alpha1.OutcomeApproved, utcDate(now).AddDate(0, 0, n))
-			state := controllers.LIAStateAt(&lia.Spec, now)
+			state := gdpr.LIAStateAt(&lia.Spec, now)
 			if state.Reason != privacyv1alpha1.ReasonReviewDue {
 				t.Fatalf("at %s, review in %d days: reason %s, want ReviewDue", now, n, state.Reason)
 			}
-			if want := fmt.Sprintf("(within %d days)", daysLeft(lia.Spec.Decision.ReviewBy.Time, now)); !strings.Contains(state.Message, want) {
+			want := fmt.Sprintf("(within %d days)", daysLeft(lia.Spec.Decision.ReviewBy.Time, now))
+			if n == 1 {
+				want = "(within 1 day)"
+			}
+			if daysLeft(lia.Spec.Decision.ReviewBy.Time, now) != n {
+				t.Errorf("at %s, review in %d days: the listing counts %d", now.Format(time.RFC3339), n, daysLeft(lia.Spec.Decision.ReviewBy.Time, now))
+			}
+			if !strings.Contains(state.Message, want) {
 				t.Errorf("at %s, review in %d days: the operator says %q, the listing %s", now.Format(time.RFC3339), n, state.Message, want)
 			}
 		}
@@ -186,7 +193,7 @@ func TestLIAWindowFilter(t *testing.T) {
 		want   []string
 	}{
 		{"all by default", liaFilter{window: 30 * day}, []string{"old-partners", "prospecting", "renewals", "quarterly", "webinars", "cold-calls", "events", "new-segment", "upsell"}},
-		{"due within the operator's 30 days", liaFilter{due: true, window: controllers.LIAReviewWarning}, []string{"old-partners", "prospecting", "renewals", "cold-calls", "upsell"}},
+		{"due within the operator's 30 days", liaFilter{due: true, window: gdpr.LIAReviewWarning}, []string{"old-partners", "prospecting", "renewals", "cold-calls", "upsell"}},
 		{"due within 60 days", liaFilter{due: true, window: 60 * day}, []string{"old-partners", "prospecting", "renewals", "quarterly", "cold-calls", "upsell"}},
 		{"due within 10 days, the review date included", liaFilter{due: true, window: 10 * day}, []string{"old-partners", "prospecting", "renewals", "cold-calls", "upsell"}},
 		{"due now", liaFilter{due: true}, []string{"old-partners", "cold-calls", "upsell"}},
@@ -211,9 +218,9 @@ func TestLIADueFilterMatchesTheOperatorsReviewWindow(t *testing.T) {
 		reviewIn time.Duration
 		listed   bool
 	}{
-		{controllers.LIAReviewWarning + time.Second, false},
-		{controllers.LIAReviewWarning, true},
-		{controllers.LIAReviewWarning - time.Second, true},
+		{gdpr.LIAReviewWarning + time.Second, false},
+		{gdpr.LIAReviewWarning, true},
+		{gdpr.LIAReviewWarning - time.Second, true},
 		{time.Second, true},
 		{0, true},
 		{-time.Second, true},
@@ -221,11 +228,11 @@ func TestLIADueFilterMatchesTheOperatorsReviewWindow(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.reviewIn.String(), func(t *testing.T) {
 			lia := reviewLIA("x", privacyv1alpha1.OutcomeApproved, after(tt.reviewIn))
-			rows := liaRows([]privacyv1alpha1.LegitimateInterestAssessment{*lia}, liaFilter{due: true, window: controllers.LIAReviewWarning}, liaNow)
+			rows := liaRows([]privacyv1alpha1.LegitimateInterestAssessment{*lia}, liaFilter{due: true, window: gdpr.LIAReviewWarning}, liaNow)
 			if got := len(rows) == 1; got != tt.listed {
 				t.Errorf("listed = %v, want %v", got, tt.listed)
 			}
-			reason := controllers.LIAStateAt(&lia.Spec, liaNow).Reason
+			reason := gdpr.LIAStateAt(&lia.Spec, liaNow).Reason
 			operatorWarns := reason == privacyv1alpha1.ReasonReviewDue || reason == privacyv1alpha1.ReasonExpired
 			if operatorWarns != tt.listed {
 				t.Errorf("the operator's reason is %s, but the listing says listed=%v", reason, tt.listed)
@@ -368,8 +375,8 @@ func TestLIACommandFlags(t *testing.T) {
 		args []string
 		want liaFilter
 	}{
-		{nil, liaFilter{window: controllers.LIAReviewWarning}},
-		{[]string{"--due"}, liaFilter{due: true, window: controllers.LIAReviewWarning}},
+		{nil, liaFilter{window: gdpr.LIAReviewWarning}},
+		{[]string{"--due"}, liaFilter{due: true, window: gdpr.LIAReviewWarning}},
 		{[]string{"--within", "90d"}, liaFilter{due: true, window: 90 * day}},
 		{[]string{"--due", "--within=72h"}, liaFilter{due: true, window: 72 * time.Hour}},
 	}

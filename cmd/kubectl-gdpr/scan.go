@@ -16,28 +16,24 @@ import (
 
 func init() { subcommands = append(subcommands, newScanCommand) }
 
-// The checks of the compliance scan, as the status and the operator name them.
-var scanCheckNames = []string{"noLegalBasis", "consentWithoutEvidence", "legitimateInterestOutOfScope", "optedOutInScope", "restrictedFieldsFilled"}
-
-// notCheckablePrefix starts the status.compliance[].message of a scan that could not run
-// some checks: "not checkable: consentWithoutEvidence (…); restrictedFieldsFilled (…)".
-const notCheckablePrefix = "not checkable: "
-
 // scanRow is the last compliance scan of one activity on one database. A count is null
-// (JSON) or "-" (table) when the check could not run on that database.
+// (JSON) or "-" (table) when the check did not run; unchecked says why (the status's own
+// list: the plugin reads fields, never messages).
 type scanRow struct {
-	Namespace                    string   `json:"namespace"`
-	Activity                     string   `json:"activity"`
-	Database                     string   `json:"database"`
-	ScannedAt                    string   `json:"scannedAt,omitempty"`
-	ContactsInScope              int64    `json:"contactsInScope"`
-	NoLegalBasis                 *int64   `json:"noLegalBasis"`
-	ConsentWithoutEvidence       *int64   `json:"consentWithoutEvidence"`
-	LegitimateInterestOutOfScope *int64   `json:"legitimateInterestOutOfScope"`
-	OptedOutInScope              *int64   `json:"optedOutInScope"`
-	RestrictedFieldsFilled       *int64   `json:"restrictedFieldsFilled"`
-	NotCheckable                 []string `json:"notCheckable,omitempty"`
-	Message                      string   `json:"message,omitempty"`
+	Namespace                    string                           `json:"namespace"`
+	Activity                     string                           `json:"activity"`
+	Database                     string                           `json:"database"`
+	ScannedAt                    string                           `json:"scannedAt,omitempty"`
+	ContactsInScope              *int64                           `json:"contactsInScope"`
+	NoLegalBasis                 *int64                           `json:"noLegalBasis"`
+	ConsentWithoutEvidence       *int64                           `json:"consentWithoutEvidence"`
+	LegitimateInterestOutOfScope *int64                           `json:"legitimateInterestOutOfScope"`
+	OptedOutInScope              *int64                           `json:"optedOutInScope"`
+	RestrictedFieldsFilled       *int64                           `json:"restrictedFieldsFilled"`
+	Unchecked                    []privacyv1alpha1.UncheckedCheck `json:"unchecked,omitempty"`
+	// Reason is set when the latest scan attempt did not run (DatabaseNotReady, ScanFailed…).
+	Reason  string `json:"reason,omitempty"`
+	Message string `json:"message,omitempty"`
 }
 
 func newScanCommand(opts *globalOptions) *cobra.Command {
@@ -49,9 +45,11 @@ func newScanCommand(opts *globalOptions) *cobra.Command {
 		Long: `scan prints, for each ProcessingActivity (or the one named) and each CRM database it
 covers, the counts of its last compliance scan (status.compliance): contacts in scope, and
 among them contacts without a legal basis, on consent without evidence, on legitimate
-interests outside the LIA's scope, opted out (for marketing activities), and with
-restricted private fields filled in. The operator counts them in the database; no contact
-data leaves it. A check the database's mapping cannot run is shown as "-", not 0.
+interests outside the LIA's scope, opted out (on consent, legitimate interests or direct
+marketing), and with restricted private fields filled in. The operator counts them in the
+database; no contact data leaves it. A check that did not run (it does not apply to the
+activity, or the database's mapping lacks its fields) is shown as "-", not 0; with -o json
+its count is null and "unchecked" says why.
 
 Exit codes: 0 when no contact breaks a rule, 2 when some do, 1 on errors.`,
 		Example: `  kubectl gdpr scan -n sales
@@ -119,7 +117,8 @@ func scanRows(pa *privacyv1alpha1.ProcessingActivity) []scanRow {
 	for _, ref := range pa.Spec.DatabaseRefs {
 		e, ok := byDB[string(ref.Name)]
 		if !ok {
-			rows = append(rows, scanRow{Namespace: pa.Namespace, Activity: pa.Name, Database: string(ref.Name), Message: "not scanned yet"})
+			rows = append(rows, scanRow{Namespace: pa.Namespace, Activity: pa.Name, Database: string(ref.Name), Message: "not scanned yet",
+				Unchecked: notScanned()})
 			continue
 		}
 		rows = append(rows, scanRowOf(pa, e))
@@ -128,38 +127,25 @@ func scanRows(pa *privacyv1alpha1.ProcessingActivity) []scanRow {
 }
 
 func scanRowOf(pa *privacyv1alpha1.ProcessingActivity, e privacyv1alpha1.DatabaseCompliance) scanRow {
-	row := scanRow{Namespace: pa.Namespace, Activity: pa.Name, Database: string(e.Database), ContactsInScope: e.ContactsInScope, Message: e.Message}
+	row := scanRow{Namespace: pa.Namespace, Activity: pa.Name, Database: string(e.Database), ContactsInScope: e.ContactsInScope,
+		Unchecked: e.Unchecked, Reason: e.Reason, Message: e.Message,
+		NoLegalBasis:                 e.Count(privacyv1alpha1.CheckNoLegalBasis),
+		ConsentWithoutEvidence:       e.Count(privacyv1alpha1.CheckConsentWithoutEvidence),
+		LegitimateInterestOutOfScope: e.Count(privacyv1alpha1.CheckLegitimateInterestOutOfScope),
+		OptedOutInScope:              e.Count(privacyv1alpha1.CheckOptedOutInScope),
+		RestrictedFieldsFilled:       e.Count(privacyv1alpha1.CheckRestrictedFieldsFilled),
+	}
 	if e.ScannedAt != nil {
 		row.ScannedAt = e.ScannedAt.UTC().Format(time.RFC3339)
-	} else {
-		return row // never scanned: every count unknown
 	}
-	row.NotCheckable = notCheckable(e.Message)
-	count := func(check string, n int64) *int64 {
-		if regContains(row.NotCheckable, check) {
-			return nil
-		}
-		return &n
-	}
-	row.NoLegalBasis = count("noLegalBasis", e.NoLegalBasis)
-	row.ConsentWithoutEvidence = count("consentWithoutEvidence", e.ConsentWithoutEvidence)
-	row.LegitimateInterestOutOfScope = count("legitimateInterestOutOfScope", e.LegitimateInterestOutOfScope)
-	row.OptedOutInScope = count("optedOutInScope", e.OptedOutInScope)
-	row.RestrictedFieldsFilled = count("restrictedFieldsFilled", e.RestrictedFieldsFilled)
 	return row
 }
 
-// notCheckable reads the checks named in a "not checkable: a (why); b (why)" message.
-func notCheckable(msg string) []string {
-	if !strings.HasPrefix(msg, notCheckablePrefix) {
-		return nil
-	}
-	var out []string
-	for _, part := range strings.Split(strings.TrimPrefix(msg, notCheckablePrefix), "; ") {
-		name, _, _ := strings.Cut(part, " (")
-		if regContains(scanCheckNames, name) {
-			out = append(out, name)
-		}
+// notScanned lists every check as not scanned, for a database the status has no entry for.
+func notScanned() []privacyv1alpha1.UncheckedCheck {
+	var out []privacyv1alpha1.UncheckedCheck
+	for _, c := range privacyv1alpha1.ComplianceChecks() {
+		out = append(out, privacyv1alpha1.UncheckedCheck{Check: c, Reason: privacyv1alpha1.UncheckedNotScanned})
 	}
 	return out
 }
@@ -181,10 +167,7 @@ func printScanTable(w io.Writer, rows []scanRow, allNamespaces bool) error {
 	fmt.Fprintln(tw, header)
 	var notes []string
 	for _, r := range rows {
-		cols := []string{r.Activity, r.Database, fmt.Sprint(r.ContactsInScope)}
-		if r.ScannedAt == "" {
-			cols[2] = "-"
-		}
+		cols := []string{r.Activity, r.Database, countText(r.ContactsInScope)}
 		for _, n := range r.counts() {
 			cols = append(cols, countText(n))
 		}
@@ -196,6 +179,9 @@ func printScanTable(w io.Writer, rows []scanRow, allNamespaces bool) error {
 		if r.Message != "" {
 			notes = append(notes, fmt.Sprintf("%s/%s on %s: %s", r.Namespace, r.Activity, r.Database, r.Message))
 		}
+		if mapped := uncheckedNames(r.Unchecked, privacyv1alpha1.UncheckedNotMapped); len(mapped) > 0 {
+			notes = append(notes, fmt.Sprintf("%s/%s on %s: not checkable, the mapping lacks their fields: %s", r.Namespace, r.Activity, r.Database, strings.Join(mapped, ", ")))
+		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -206,6 +192,17 @@ func printScanTable(w io.Writer, rows []scanRow, allNamespaces bool) error {
 		}
 	}
 	return nil
+}
+
+// uncheckedNames lists the checks unchecked for the reason.
+func uncheckedNames(us []privacyv1alpha1.UncheckedCheck, reason privacyv1alpha1.UncheckedReason) []string {
+	var out []string
+	for _, u := range us {
+		if u.Reason == reason {
+			out = append(out, string(u.Check))
+		}
+	}
+	return out
 }
 
 func countText(n *int64) string {

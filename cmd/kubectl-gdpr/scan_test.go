@@ -27,15 +27,29 @@ func scannedActivity(name string, compliance ...privacyv1alpha1.DatabaseComplian
 
 var scannedAt = metav1.NewTime(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC))
 
+func n(v int64) *int64 { return &v }
+
+func unchecked(reason privacyv1alpha1.UncheckedReason, checks ...privacyv1alpha1.ComplianceCheck) []privacyv1alpha1.UncheckedCheck {
+	var out []privacyv1alpha1.UncheckedCheck
+	for _, c := range checks {
+		out = append(out, privacyv1alpha1.UncheckedCheck{Check: c, Reason: reason})
+	}
+	return out
+}
+
 func TestScanTableAndExitCode(t *testing.T) {
+	legacyUnchecked := append(unchecked(privacyv1alpha1.UncheckedNotMapped, privacyv1alpha1.CheckConsentWithoutEvidence, privacyv1alpha1.CheckRestrictedFieldsFilled),
+		unchecked(privacyv1alpha1.UncheckedNotApplicable, privacyv1alpha1.CheckLegitimateInterestOutOfScope)...)
 	c := fakePluginClient(t,
 		scannedActivity("newsletter",
-			privacyv1alpha1.DatabaseCompliance{Database: "crm", ScannedAt: &scannedAt, ContactsInScope: 120, NoLegalBasis: 3, ConsentWithoutEvidence: 2, OptedOutInScope: 1},
-			privacyv1alpha1.DatabaseCompliance{Database: "legacy", ScannedAt: &scannedAt, ContactsInScope: 40,
-				Message: "not checkable: consentWithoutEvidence (the mapping has no consentAt field); restrictedFieldsFilled (the mapping declares no restricted fields)"},
+			privacyv1alpha1.DatabaseCompliance{Database: "crm", ScannedAt: &scannedAt, ContactsInScope: n(120), NoLegalBasis: n(3), ConsentWithoutEvidence: n(2),
+				LegitimateInterestOutOfScope: n(0), OptedOutInScope: n(1), RestrictedFieldsFilled: n(0)},
+			privacyv1alpha1.DatabaseCompliance{Database: "legacy", ScannedAt: &scannedAt, ContactsInScope: n(40), NoLegalBasis: n(0), OptedOutInScope: n(0),
+				Unchecked: legacyUnchecked},
 			privacyv1alpha1.DatabaseCompliance{Database: "new"}),
 		scannedActivity("accounts",
-			privacyv1alpha1.DatabaseCompliance{Database: "crm", ScannedAt: &scannedAt, ContactsInScope: 300}),
+			privacyv1alpha1.DatabaseCompliance{Database: "crm", ScannedAt: &scannedAt, ContactsInScope: n(300), NoLegalBasis: n(0), ConsentWithoutEvidence: n(0),
+				RestrictedFieldsFilled: n(0), Unchecked: unchecked(privacyv1alpha1.UncheckedNotApplicable, privacyv1alpha1.CheckLegitimateInterestOutOfScope, privacyv1alpha1.CheckOptedOutInScope)}),
 	)
 	ctx := context.Background()
 	var out bytes.Buffer
@@ -46,7 +60,7 @@ func TestScanTableAndExitCode(t *testing.T) {
 		t.Errorf("scan with findings: %v, want a findings error (exit code 2)", err)
 	}
 
-	// JSON shows a check that could not run as null, not 0.
+	// JSON shows a check that did not run as null, not 0, and says why.
 	out.Reset()
 	_ = runScan(ctx, c, &out, "sales", []string{"newsletter"}, outputJSON, false)
 	golden(t, "scan-newsletter.json.golden", out.String())
@@ -61,31 +75,52 @@ func TestScanTableAndExitCode(t *testing.T) {
 	}
 }
 
-func TestNotCheckable(t *testing.T) {
-	tests := map[string][]string{
-		"": nil,
-		"not checkable: consentWithoutEvidence (the mapping has no consentAt, consentMethod field); restrictedFieldsFilled (the mapping declares no restricted fields)": {"consentWithoutEvidence", "restrictedFieldsFilled"},
-		"CRMDatabase crm is not ready (ConnectionFailed): refused; the counts are from the scan of 2026-03-04T05:06:07Z":                                                nil,
+// The plugin reads the counts and the unchecked list, never the message: a message that
+// reads like the old "not checkable: …" prose changes nothing, and a count the status
+// leaves out is unknown even when no message mentions it.
+func TestScanReadsFieldsNotMessages(t *testing.T) {
+	pa := scannedActivity("a")
+	tests := []struct {
+		name  string
+		entry privacyv1alpha1.DatabaseCompliance
+		want  scanRow
+	}{
+		{
+			name: "a message naming checks does not hide their counts",
+			entry: privacyv1alpha1.DatabaseCompliance{Database: "crm", ScannedAt: &scannedAt, ContactsInScope: n(5), NoLegalBasis: n(2), ConsentWithoutEvidence: n(0),
+				Message: "not checkable: noLegalBasis (x); consentWithoutEvidence (y)"},
+			want: scanRow{Namespace: "sales", Activity: "a", Database: "crm", ScannedAt: "2026-03-04T05:06:07Z", ContactsInScope: n(5), NoLegalBasis: n(2), ConsentWithoutEvidence: n(0),
+				Message: "not checkable: noLegalBasis (x); consentWithoutEvidence (y)"},
+		},
+		{
+			name: "a missing count is unknown without any message",
+			entry: privacyv1alpha1.DatabaseCompliance{Database: "crm", ScannedAt: &scannedAt, ContactsInScope: n(5), RestrictedFieldsFilled: n(1),
+				Unchecked: unchecked(privacyv1alpha1.UncheckedNotMapped, privacyv1alpha1.CheckOptedOutInScope)},
+			want: scanRow{Namespace: "sales", Activity: "a", Database: "crm", ScannedAt: "2026-03-04T05:06:07Z", ContactsInScope: n(5), RestrictedFieldsFilled: n(1),
+				Unchecked: unchecked(privacyv1alpha1.UncheckedNotMapped, privacyv1alpha1.CheckOptedOutInScope)},
+		},
+		{
+			name:  "a database that could not be scanned keeps its reason",
+			entry: privacyv1alpha1.DatabaseCompliance{Database: "crm", Reason: privacyv1alpha1.ReasonDatabaseNotReady, Message: "CRMDatabase crm is not ready", Unchecked: notScanned()},
+			want:  scanRow{Namespace: "sales", Activity: "a", Database: "crm", Reason: privacyv1alpha1.ReasonDatabaseNotReady, Message: "CRMDatabase crm is not ready", Unchecked: notScanned()},
+		},
 	}
-	for msg, want := range tests {
-		if diff := cmp.Diff(want, notCheckable(msg)); diff != "" {
-			t.Errorf("notCheckable(%q) (-want +got):\n%s", msg, diff)
-		}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, scanRowOf(pa, tc.entry)); diff != "" {
+				t.Errorf("scanRowOf (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 
-// The plugin reads what the operator writes: the same check names, and the summary format
-// of internal/crm.
-func TestScanSpeaksTheOperatorsFormat(t *testing.T) {
-	if diff := cmp.Diff(crm.ScanChecks(), scanCheckNames); diff != "" {
-		t.Errorf("check names (-operator +plugin):\n%s", diff)
+// The plugin and the operator name the checks alike: the API's list is the scan's.
+func TestScanSpeaksTheOperatorsChecks(t *testing.T) {
+	var api []string
+	for _, c := range privacyv1alpha1.ComplianceChecks() {
+		api = append(api, string(c))
 	}
-	res := crm.ScanResult{NotCheckable: map[string]string{
-		crm.CheckOptedOutInScope:              "the mapping has no optOut field",
-		crm.CheckLegitimateInterestOutOfScope: "the mapping has no contactType, jobRole field",
-	}}
-	want := []string{crm.CheckLegitimateInterestOutOfScope, crm.CheckOptedOutInScope}
-	if diff := cmp.Diff(want, notCheckable(res.NotCheckableSummary())); diff != "" {
-		t.Errorf("notCheckable(%q) (-want +got):\n%s", res.NotCheckableSummary(), diff)
+	if diff := cmp.Diff(crm.ScanChecks(), api); diff != "" {
+		t.Errorf("check names (-scan +API):\n%s", diff)
 	}
 }

@@ -47,28 +47,28 @@ func (ps *problemList) source(field string, s Source, m Mapping) {
 	}
 }
 
-// Check reports what is wrong with the mapping itself, without looking at a database:
+// Check reports what is wrong with mapping m itself, without looking at a database:
 // missing or invalid names, unknown sources and actions, inconsistent interactions,
 // duplicates. Validate runs it first.
-func (m Mapping) Check() []Problem {
+func Check(m Mapping) []Problem {
 	var ps problemList
-	m.checkContacts(&ps)
-	m.checkExtension(&ps)
-	m.checkFields(&ps)
-	m.checkInteractions(&ps)
-	m.checkDependents(&ps)
-	m.checkRestricted(&ps)
-	m.checkPersonal(&ps)
+	checkContacts(m, &ps)
+	checkExtension(m, &ps)
+	checkFields(m, &ps)
+	checkInteractions(m, &ps)
+	checkDependents(m, &ps)
+	checkRestricted(m, &ps)
+	checkPersonal(m, &ps)
 	return ps
 }
 
-func (m Mapping) checkContacts(ps *problemList) {
+func checkContacts(m Mapping, ps *problemList) {
 	ps.ident(pathContacts("table"), m.Contacts.Table, true)
 	ps.ident(pathContacts("key"), m.Contacts.Key, true)
 	ps.ident(pathContacts("softDeleteColumn"), m.Contacts.SoftDeleteColumn, false)
 }
 
-func (m Mapping) checkExtension(ps *problemList) {
+func checkExtension(m Mapping, ps *problemList) {
 	if m.Extension == nil {
 		return
 	}
@@ -78,7 +78,7 @@ func (m Mapping) checkExtension(ps *problemList) {
 	ps.ident(pathExtension("key"), m.Extension.Key, true)
 }
 
-func (m Mapping) checkFields(ps *problemList) {
+func checkFields(m Mapping, ps *problemList) {
 	for _, name := range m.FieldNames() {
 		f := m.Fields[name]
 		if !fieldNameRE.MatchString(name) {
@@ -90,7 +90,7 @@ func (m Mapping) checkFields(ps *problemList) {
 	}
 }
 
-func (m Mapping) checkInteractions(ps *problemList) {
+func checkInteractions(m Mapping, ps *problemList) {
 	seen := map[string]bool{}
 	for i, ia := range m.Interactions {
 		path := func(leaf string) string { return pathInteraction(i, ia, leaf) }
@@ -115,11 +115,11 @@ func (m Mapping) checkInteractions(ps *problemList) {
 		if ia.FixedKind != "" && !interactionNameRE.MatchString(ia.FixedKind) {
 			ps.add(path("fixedKind"), "%s must match %s", printableName(ia.FixedKind), InteractionNamePattern)
 		}
-		m.checkInteractionLink(ps, i, ia)
+		checkInteractionLink(m, ps, i, ia)
 	}
 }
 
-func (m Mapping) checkInteractionLink(ps *problemList, i int, ia Interaction) {
+func checkInteractionLink(m Mapping, ps *problemList, i int, ia Interaction) {
 	path := func(leaf string) string { return pathInteraction(i, ia, leaf) }
 	if ia.Link == nil {
 		ps.ident(path("contactKey"), ia.ContactKey, true)
@@ -134,7 +134,7 @@ func (m Mapping) checkInteractionLink(ps *problemList, i int, ia Interaction) {
 	ps.ident(path("link.softDeleteColumn"), ia.Link.SoftDeleteColumn, false)
 }
 
-func (m Mapping) checkDependents(ps *problemList) {
+func checkDependents(m Mapping, ps *problemList) {
 	type ref struct{ table, column string }
 	seen := map[ref]bool{}
 	for i, d := range m.Dependents {
@@ -161,7 +161,7 @@ func (m Mapping) checkDependents(ps *problemList) {
 	}
 }
 
-func (m Mapping) checkRestricted(ps *problemList) {
+func checkRestricted(m Mapping, ps *problemList) {
 	seen := map[string]bool{}
 	for i, r := range m.RestrictedFields {
 		path := func(leaf string) string { return pathRestricted(i, r, leaf) }
@@ -180,7 +180,7 @@ func (m Mapping) checkRestricted(ps *problemList) {
 	}
 }
 
-func (m Mapping) checkPersonal(ps *problemList) {
+func checkPersonal(m Mapping, ps *problemList) {
 	known := map[string]bool{}
 	for n := range m.Fields {
 		known[n] = true

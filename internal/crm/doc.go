@@ -25,7 +25,10 @@
 //     failure (Unreachable, AuthenticationFailed, UnsupportedOption, HostNotAllowed,
 //     TLSError, …) by the errors' types, for a condition reason.
 //
-//   - Mapping. Mapping describes, in plain Go types independent of the Kubernetes API,
+//   - Mapping. The types, presets and Resolve live in the driver-free sub-package
+//     internal/crm/mapping (aliased here), so that the kubectl plugin can read mappings
+//     without linking a driver. Mapping describes, in plain Go types independent of the
+//     Kubernetes API,
 //     where the logical fields (email, contactType, legalBasis, lastContactAt, …) of a
 //     contact live: the contacts table, an optional 1:1 extension table (SuiteCRM
 //     contacts_cstm), interaction tables (optionally through a link table), dependent tables

@@ -23,7 +23,7 @@ func TestPresetsPassCheck(t *testing.T) {
 		if !ok {
 			t.Fatalf("Preset(%s) not found", name)
 		}
-		if ps := m.Check(); len(ps) > 0 {
+		if ps := Check(m); len(ps) > 0 {
 			t.Errorf("preset %s has problems: %v", name, ps)
 		}
 	}
@@ -164,7 +164,7 @@ func TestCheck(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			m := valid()
 			tc.mutate(&m)
-			ps := m.Check()
+			ps := Check(m)
 			if diff := cmp.Diff(tc.want, fieldsOf(ps), cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("problem fields (-want +got):\n%s\nproblems: %v", diff, ps)
 			}

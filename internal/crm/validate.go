@@ -16,7 +16,7 @@ import (
 func Validate(ctx context.Context, db *Database, m Mapping) ([]Problem, error) {
 	ctx, cancel := db.withTimeout(ctx)
 	defer cancel()
-	v := &validator{db: db, cat: newCatalog(db), m: m, ps: problemList(m.Check())}
+	v := &validator{db: db, cat: newCatalog(db), m: m, ps: problemList(Check(m))}
 	steps := []func(context.Context) error{
 		v.checkContacts, v.checkExtension, v.checkFields, v.checkInteractions, v.checkDependents, v.checkRestricted,
 	}
