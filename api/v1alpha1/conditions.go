@@ -310,7 +310,7 @@ const (
 	// ReasonMarkerNotVerified: the marker on the database role, or on a member's login,
 	// names an AccessRole but its MAC does not verify under the operator's key (written by
 	// someone else, copied from another role, or altered); the role or login is left alone.
-	// See docs/accessrole.md#markers.
+	// See docs/accessrole.md#which-roles-the-operator-touches.
 	ReasonMarkerNotVerified = "MarkerNotVerified"
 	// ReasonPasswordUnavailable: a member's login had to be created but the pass had no
 	// password for it (its Secret was already sent once, and the login has since been

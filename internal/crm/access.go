@@ -213,7 +213,7 @@ type MarkerNotVerifiedError struct {
 }
 
 func (e *MarkerNotVerifiedError) Error() string {
-	return fmt.Sprintf("the marker of %s %s does not verify under the operator's key (written by someone else, or altered): the %s is left alone, see docs/accessrole.md#markers",
+	return fmt.Sprintf("the marker of %s %s does not verify under the operator's key (written by someone else, or altered): the %s is left alone, see docs/accessrole.md#which-roles-the-operator-touches",
 		e.Kind, e.Name, e.Kind)
 }
 
