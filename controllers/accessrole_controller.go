@@ -133,6 +133,9 @@ func (r *AccessRoleReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		}
 	}
 	before := ar.DeepCopy()
+	// Only the deletion writes status.deletion: a value found on a live object was written
+	// by someone else, and would make a later deletion skip its cleanup.
+	ar.Status.Deletion = nil
 	ap := &accessPass{ar: ar, now: r.env.Clock.Now()}
 	err := r.reconcileAccess(ctx, ap)
 	ar.Status.ObservedGeneration = ar.Generation
