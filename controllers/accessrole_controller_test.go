@@ -459,3 +459,70 @@ func registeredDeletion(t *testing.T, ns, name string) (*privacyv1alpha1.Registe
 	}
 	return nil, nil
 }
+
+// Issue 14 point 6 on MariaDB: an AccessRole let go with skip-cleanup leaves its role and
+// grants, but its member's login is locked and her open session ended, and the register
+// records the deletion.
+func TestAccessRoleMariaDBSkipCleanupLocksLogins(t *testing.T) {
+	tdb := testdb.MariaDB(t)
+	tdb.LoadFile(t, sampleSchema("generic-mysql.sql"))
+	admin := tdb.Open(t)
+	ns := newNamespace(t)
+	db := newCRMDatabase(t, ns, tdb, crmDatabaseOptions{preset: privacyv1alpha1.PresetGeneric})
+	waitDatabaseReady(t, db)
+	role, dave := uniqueRole("crm_support"), uniqueRole("dave")
+	t.Cleanup(func() {
+		_, _ = admin.Exec("DROP ROLE IF EXISTS `" + role + "`")
+		_, _ = admin.Exec("DROP USER IF EXISTS `" + dave + "`@'%'")
+	})
+	ar := &privacyv1alpha1.AccessRole{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "support"},
+		Spec: privacyv1alpha1.AccessRoleSpec{
+			DatabaseRef:           privacyv1alpha1.LocalObjectReference{Name: privacyv1alpha1.ObjectName(db.Name)},
+			RoleName:              privacyv1alpha1.SQLIdentifier(role),
+			ProcessingActivityRef: privacyv1alpha1.LocalObjectReference{Name: "support"},
+			Grants:                []privacyv1alpha1.TableGrant{{Table: "notes", Privileges: []privacyv1alpha1.Privilege{privacyv1alpha1.PrivilegeSelect}}},
+			Members: []privacyv1alpha1.RoleMember{{User: privacyv1alpha1.SQLIdentifier(dave),
+				PasswordSecretRef: createPasswordSecret(t, ns, "dave-pw", "dave-pw"), Designation: designation(time.Now().Add(-time.Hour), nil)}},
+		},
+	}
+	if err := k8s.Create(context.Background(), ar); err != nil {
+		t.Fatal(err)
+	}
+	waitAccessRole(t, ar, privacyv1alpha1.TypeReady, metav1.ConditionTrue, "")
+	session, err := mariaLogin(t, tdb, dave, "dave-pw")
+	if err != nil {
+		t.Fatalf("dave cannot log in: %v", err)
+	}
+	session.SetMaxOpenConns(1)
+	var n int
+	if err := session.QueryRow("SELECT COUNT(*) FROM notes").Scan(&n); err != nil {
+		t.Fatalf("dave cannot read notes: %v", err)
+	}
+
+	patch := client.MergeFrom(ar.DeepCopy())
+	metav1.SetMetaDataAnnotation(&ar.ObjectMeta, controllers.AnnotationSkipCleanup, "true")
+	if err := k8s.Patch(context.Background(), ar, patch); err != nil {
+		t.Fatal(err)
+	}
+	if err := k8s.Delete(context.Background(), ar); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "the AccessRole to go with skip-cleanup", func() (bool, error) {
+		return apierrors.IsNotFound(k8s.Get(context.Background(), key(ar), ar)), nil
+	})
+	if err := session.QueryRow("SELECT COUNT(*) FROM notes").Scan(&n); err == nil {
+		t.Error("dave's open session survived skip-cleanup")
+	}
+	if _, err := mariaLogin(t, tdb, dave, "dave-pw"); err == nil {
+		t.Error("dave still logs in after skip-cleanup")
+	}
+	if grants, err := queryStrings(t, admin, "SHOW GRANTS FOR `"+role+"`"); err != nil || len(grants) < 2 {
+		t.Errorf("skip-cleanup revoked the role's grants: %v (%v)", grants, err)
+	}
+	if rev, d := registeredDeletion(t, ns, ar.Name); d == nil {
+		t.Error("no register revision records the deletion")
+	} else if d["cleanup"] != string(privacyv1alpha1.CleanupSkipped) || fmt.Sprint(d["loginsLocked"]) != "1" || fmt.Sprint(d["sessionsEnded"]) != "1" {
+		t.Errorf("revision %d records the deletion as %v; want Skipped, 1 login locked, 1 session ended", rev.Spec.Revision, d)
+	}
+}
