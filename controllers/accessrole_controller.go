@@ -23,6 +23,7 @@ import (
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/metrics"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/register"
 )
 
 const (
@@ -46,6 +47,8 @@ type AccessRoleReconciler struct {
 	client.Client
 	env     *Env
 	secrets secretReader
+	// apiReader reads the RegisterRevisions from the API server (awaitRegister).
+	apiReader client.Reader
 	// passwords remembers, per member, the Secret version whose password was last set, so
 	// that a password is sent again only when it changes.
 	passwords sync.Map // passwordKey → string
@@ -55,11 +58,12 @@ type AccessRoleReconciler struct {
 // +kubebuilder:rbac:groups=privacy.crmoperator.io,resources=accessroles/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=privacy.crmoperator.io,resources=accessroles/finalizers,verbs=update
 // +kubebuilder:rbac:groups=privacy.crmoperator.io,resources=crmdatabases,verbs=get;list;watch
+// +kubebuilder:rbac:groups=privacy.crmoperator.io,resources=registerrevisions,verbs=get;list
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
 
 func setupAccessRole(env *Env) error {
 	mgr := env.Manager
-	r := &AccessRoleReconciler{Client: mgr.GetClient(), env: env, secrets: secretReader{reader: mgr.GetAPIReader()}}
+	r := &AccessRoleReconciler{Client: mgr.GetClient(), env: env, secrets: secretReader{reader: mgr.GetAPIReader()}, apiReader: mgr.GetAPIReader()}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("accessrole").
 		For(&privacyv1alpha1.AccessRole{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
@@ -129,6 +133,9 @@ func (r *AccessRoleReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		}
 	}
 	before := ar.DeepCopy()
+	// Only the deletion writes status.deletion: a value found on a live object was written
+	// by someone else, and would make a later deletion skip its cleanup.
+	ar.Status.Deletion = nil
 	ap := &accessPass{ar: ar, now: r.env.Clock.Now()}
 	err := r.reconcileAccess(ctx, ap)
 	ar.Status.ObservedGeneration = ar.Generation
@@ -159,13 +166,54 @@ func (r *AccessRoleReconciler) reconcileAccess(ctx context.Context, ap *accessPa
 		ap.withheld[u] = true
 	}
 	for _, m := range ap.ar.Spec.Members {
-		if ap.withheld[string(m.User)] {
-			// Not sent: send it again at the next pass.
-			delete(ap.versions, passwordKey(ap.ar, m))
+		if m.PasswordSecretRef == nil || !passwordNotSet(res, string(m.User)) {
+			continue
+		}
+		// Not set (withheld, not given, or refused): forget the version so that the next
+		// pass sends the password again, and make that pass come soon when the login is
+		// waiting for it.
+		delete(ap.versions, passwordKey(ap.ar, m))
+		r.passwords.Delete(passwordKey(ap.ar, m))
+		if res.Members[string(m.User)].Problem == crm.MemberPasswordUnavailable {
+			ap.requeueWithin(time.Second)
 		}
 	}
 	r.recordResult(ap, res)
 	return nil
+}
+
+// passwordNotSet reports whether a pass left a member's password unset: the CRM layer says
+// it was not sent (withheld because the server would log it, or not given), or Remaining
+// names the member's password (a rotation the server refused, a login with no password
+// yet). The password is then sent again at the next pass.
+func passwordNotSet(res crm.AccessResult, user string) bool {
+	if res.PasswordNotSent(user) {
+		return true
+	}
+	for _, rem := range res.Remaining {
+		if strings.Contains(rem, "password") && containsWord(rem, user) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsWord reports whether s holds word delimited by non-identifier characters.
+func containsWord(s, word string) bool {
+	isIdent := func(b byte) bool {
+		return b == '_' || b == '$' || (b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z')
+	}
+	for i := 0; ; {
+		j := strings.Index(s[i:], word)
+		if j < 0 || word == "" {
+			return false
+		}
+		start, end := i+j, i+j+len(word)
+		if (start == 0 || !isIdent(s[start-1])) && (end == len(s) || !isIdent(s[end])) {
+			return true
+		}
+		i = start + 1
+	}
 }
 
 // database gets the connection of the role's CRMDatabase, when it is ready.
@@ -337,6 +385,7 @@ func accessOwner(ar *privacyv1alpha1.AccessRole) string { return ar.Namespace + 
 func (r *AccessRoleReconciler) applyFailed(ap *accessPass, err error) error {
 	var se *crm.AccessSpecError
 	var nm *crm.RoleNotManagedError
+	var nv *crm.MarkerNotVerifiedError
 	var ue *crm.UnsupportedError
 	reason, retry := privacyv1alpha1.ReasonGrantFailed, true
 	switch {
@@ -344,6 +393,8 @@ func (r *AccessRoleReconciler) applyFailed(ap *accessPass, err error) error {
 		reason, retry = privacyv1alpha1.ReasonInvalidSpec, false
 	case errors.As(err, &nm):
 		reason, retry = privacyv1alpha1.ReasonRoleNotManaged, false
+	case errors.As(err, &nv):
+		reason, retry = privacyv1alpha1.ReasonMarkerNotVerified, false
 	case errors.As(err, &ue):
 		reason, retry = privacyv1alpha1.ReasonUnsupported, false
 	}
@@ -503,6 +554,14 @@ func (r *AccessRoleReconciler) setMemberStatuses(ap *accessPass, outcomes map[st
 			ms.Reason, ms.Message = privacyv1alpha1.ReasonUserNotLogin, "the database user cannot log in (a group role, or a login the operator locked): the role is only granted to logins"
 		case answered && o.Problem == crm.MemberUserPrivileged:
 			ms.Reason, ms.Message = privacyv1alpha1.ReasonUserPrivileged, "the database user holds administrative attributes (superuser, CREATEROLE, CREATEDB, REPLICATION or BYPASSRLS): it is left alone"
+		case answered && o.Problem == crm.MemberMarkerNotVerified:
+			ms.Reason, ms.Message = privacyv1alpha1.ReasonMarkerNotVerified, "a marker names the database user as a login of the operator, but it does not verify under the operator's key (written by someone else, or altered): the login is left alone"
+		case answered && o.Problem == crm.MemberPasswordUnavailable:
+			ms.Reason, ms.Message = privacyv1alpha1.ReasonPasswordUnavailable, "the login does not exist and the pass had no password for it: it is created with its password at the next pass"
+		case answered && o.Problem == crm.MemberPasswordWithheld:
+			ms.Reason, ms.Message = privacyv1alpha1.ReasonPasswordWithheld, "the login was not created: the database server would log its password and the operator may not switch that off for its own session (see docs/accessrole.md)"
+		case answered && o.Problem != "":
+			ms.Reason, ms.Message = privacyv1alpha1.ReasonProgressing, "the role could not be granted: "+o.Problem
 		case st.active:
 			ms.Reason, ms.Message = privacyv1alpha1.ReasonProgressing, "the role could not be granted yet"
 		}
@@ -529,28 +588,137 @@ func (r *AccessRoleReconciler) setMemberStatuses(ap *accessPass, outcomes map[st
 // trustProblem are the member reasons that an event reports when they appear: a spec that
 // names a login it may not have, or a password that could not be sent safely.
 var trustProblem = map[string]bool{
-	privacyv1alpha1.ReasonUserNotManaged:     true,
-	privacyv1alpha1.ReasonUserOwnedElsewhere: true,
-	privacyv1alpha1.ReasonUserNotLogin:       true,
-	privacyv1alpha1.ReasonUserPrivileged:     true,
-	privacyv1alpha1.ReasonPasswordWithheld:   true,
+	privacyv1alpha1.ReasonUserNotManaged:      true,
+	privacyv1alpha1.ReasonUserOwnedElsewhere:  true,
+	privacyv1alpha1.ReasonUserNotLogin:        true,
+	privacyv1alpha1.ReasonUserPrivileged:      true,
+	privacyv1alpha1.ReasonPasswordWithheld:    true,
+	privacyv1alpha1.ReasonMarkerNotVerified:   true,
+	privacyv1alpha1.ReasonPasswordUnavailable: true,
 }
 
-// reconcileDelete strips (Retain) or drops (Delete) the role, then lets the object go. A
-// database that cannot be used keeps the finalizer, with the reason in Ready, unless the
-// skip-cleanup annotation says to let go.
+// reconcileDelete strips (Retain) or drops (Delete) the role, or with skip-cleanup only
+// locks the AccessRole's logins; records what it did in status.deletion; and, when the
+// deletion leaves the role (or logins the operator could not lock) in the database, lets
+// the object go only once the register records that (awaitRegister). A database that
+// cannot be used keeps the finalizer, with the reason in Ready, unless the skip-cleanup
+// annotation says to let go.
 func (r *AccessRoleReconciler) reconcileDelete(ctx context.Context, ar *privacyv1alpha1.AccessRole) (ctrl.Result, error) {
 	if !controllerutil.ContainsFinalizer(ar, AccessRoleFinalizer) {
 		return ctrl.Result{}, nil
 	}
-	if ar.Annotations[AnnotationSkipCleanup] == "true" {
-		return r.skipCleanup(ctx, ar)
+	if ar.Status.Deletion == nil {
+		var d *privacyv1alpha1.AccessRoleDeletion
+		var err error
+		if ar.Annotations[AnnotationSkipCleanup] == "true" {
+			d, err = r.skipCleanup(ctx, ar)
+		} else {
+			d, err = r.cleanupOrWait(ctx, ar)
+		}
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		for _, m := range ar.Spec.Members {
+			r.passwords.Delete(passwordKey(ar, m))
+		}
+		before := ar.DeepCopy()
+		ar.Status.Deletion = d
+		meta.SetStatusCondition(&ar.Status.Conditions, metav1.Condition{Type: privacyv1alpha1.TypeReady, Status: metav1.ConditionFalse,
+			Reason: privacyv1alpha1.ReasonDeletionRecorded, Message: "deleted (" + deletionSummary(d) + "); the object goes once the register records it",
+			ObservedGeneration: ar.Generation})
+		if err := r.Status().Patch(ctx, ar, client.MergeFrom(before)); err != nil {
+			return ctrl.Result{}, client.IgnoreNotFound(fmt.Errorf("while recording the deletion of AccessRole %s: %w", ar.Name, err))
+		}
 	}
-	before := ar.DeepCopy()
-	err := r.cleanup(ctx, ar)
-	if err == nil {
+	if !leavesSomething(ar.Status.Deletion) {
 		return ctrl.Result{}, r.removeFinalizer(ctx, ar)
 	}
+	return r.awaitRegister(ctx, ar)
+}
+
+// leavesSomething reports whether a deletion left the AccessRole's role, or logins the
+// operator could not lock, in the database: the register must record it before the object
+// goes.
+func leavesSomething(d *privacyv1alpha1.AccessRoleDeletion) bool {
+	switch {
+	case d.LoginsNotLocked != "":
+		return true
+	case d.Cleanup == privacyv1alpha1.CleanupDropped, d.Cleanup == privacyv1alpha1.CleanupNoRole:
+		return false
+	}
+	return true
+}
+
+// deletionSummary says in a phrase what a deletion did and left.
+func deletionSummary(d *privacyv1alpha1.AccessRoleDeletion) string {
+	s := fmt.Sprintf("cleanup %s, %d login(s) locked, %d session(s) ended", d.Cleanup, d.LoginsLocked, d.SessionsEnded)
+	if d.LoginsNotLocked != "" {
+		s += "; logins not locked: " + d.LoginsNotLocked
+	}
+	return s
+}
+
+// RegisterRecordTimeout is how long an AccessRole being deleted waits for a RegisterRevision
+// that records its deletion. After it the object goes anyway, with a DeletionNotRecorded
+// Warning event: a register that cannot write (its revisions refused by the API server, the
+// register controller not running) must not keep AccessRoles forever.
+const RegisterRecordTimeout = 10 * time.Minute
+
+// awaitRegister removes the finalizer once the latest RegisterRevision records the
+// deletion as status.deletion says, or once RegisterRecordTimeout has passed; until then
+// it polls, less often as the wait grows (the register writes a revision RegisterDebounce
+// after a change).
+func (r *AccessRoleReconciler) awaitRegister(ctx context.Context, ar *privacyv1alpha1.AccessRole) (ctrl.Result, error) {
+	d := ar.Status.Deletion
+	revision, err := r.deletionRecordedIn(ctx, ar)
+	if err != nil {
+		return ctrl.Result{}, fmt.Errorf("while checking that the register records the deletion of AccessRole %s: %w", ar.Name, err)
+	}
+	if revision > 0 {
+		r.env.Recorder.Eventf(ar, nil, corev1.EventTypeNormal, privacyv1alpha1.ReasonDeletionRecorded, "Delete",
+			"Register revision %d records the deletion of role %s: %s", revision, ar.Spec.RoleName, deletionSummary(d))
+		return ctrl.Result{}, r.removeFinalizer(ctx, ar)
+	}
+	waited := r.env.Clock.Since(d.At.Time)
+	if waited >= RegisterRecordTimeout {
+		r.env.Recorder.Eventf(ar, nil, corev1.EventTypeWarning, privacyv1alpha1.ReasonDeletionNotRecorded, "Delete",
+			"No register revision recorded the deletion of role %s within %s (%s): the object goes without it", ar.Spec.RoleName, RegisterRecordTimeout, deletionSummary(d))
+		return ctrl.Result{}, r.removeFinalizer(ctx, ar)
+	}
+	return ctrl.Result{RequeueAfter: min(max(waited/2, RegisterDebounce), time.Minute)}, nil
+}
+
+// deletionRecordedIn returns the number of the latest RegisterRevision when its snapshot
+// records the AccessRole's deletion, or 0. It reads the revisions from the API server.
+func (r *AccessRoleReconciler) deletionRecordedIn(ctx context.Context, ar *privacyv1alpha1.AccessRole) (int64, error) {
+	b := &RegisterBuilder{Reader: r.apiReader}
+	numbers, err := b.revisionNumbers(ctx)
+	if err != nil || len(numbers) == 0 {
+		return 0, err
+	}
+	latest, err := b.revision(ctx, numbers[len(numbers)-1])
+	if err != nil {
+		return 0, err
+	}
+	doc, err := register.Decode(latest.Encoding, latest.Data)
+	if err != nil {
+		return 0, fmt.Errorf("while reading register revision %d: %w", latest.Number, err)
+	}
+	ok, err := register.AccessRoleDeletionRecorded(doc, ar)
+	if err != nil || !ok {
+		return 0, err
+	}
+	return latest.Number, nil
+}
+
+// cleanupOrWait runs cleanup; when it fails, Ready says why the deletion waits and the
+// error makes the reconcile retry with backoff.
+func (r *AccessRoleReconciler) cleanupOrWait(ctx context.Context, ar *privacyv1alpha1.AccessRole) (*privacyv1alpha1.AccessRoleDeletion, error) {
+	d, err := r.cleanup(ctx, ar)
+	if err == nil {
+		return d, nil
+	}
+	before := ar.DeepCopy()
 	msg := fmt.Sprintf("deletion waits: %v (set the annotation %s=\"true\" to let the object go and leave the role as it is)", err, AnnotationSkipCleanup)
 	meta.SetStatusCondition(&ar.Status.Conditions, metav1.Condition{Type: privacyv1alpha1.TypeReady, Status: metav1.ConditionFalse,
 		Reason: privacyv1alpha1.ReasonCleanupFailed, Message: truncateMessage(msg), ObservedGeneration: ar.Generation})
@@ -558,21 +726,22 @@ func (r *AccessRoleReconciler) reconcileDelete(ctx context.Context, ar *privacyv
 	if perr := r.Status().Patch(ctx, ar, client.MergeFrom(before)); perr != nil && !apierrors.IsNotFound(perr) {
 		err = errors.Join(err, perr)
 	}
-	return ctrl.Result{}, fmt.Errorf("while cleaning up AccessRole %s: %w", ar.Name, err)
+	return nil, fmt.Errorf("while cleaning up AccessRole %s: %w", ar.Name, err)
 }
 
 // skipCleanup lets an AccessRole go without stripping its role, but never leaves a working
 // login behind: the logins it owns are locked and their sessions ended first. While the
 // CRMDatabase exists but cannot be used, the deletion waits (the logins could still work);
-// when the CRMDatabase is gone the operator can no longer reach them, and the Warning
-// event names the logins to lock by hand.
-func (r *AccessRoleReconciler) skipCleanup(ctx context.Context, ar *privacyv1alpha1.AccessRole) (ctrl.Result, error) {
+// when the CRMDatabase is gone the operator can no longer reach them: the deletion record
+// and the Warning event name the logins to lock by hand.
+func (r *AccessRoleReconciler) skipCleanup(ctx context.Context, ar *privacyv1alpha1.AccessRole) (*privacyv1alpha1.AccessRoleDeletion, error) {
+	d := &privacyv1alpha1.AccessRoleDeletion{Cleanup: privacyv1alpha1.CleanupSkipped, At: metav1.NewTime(r.env.Clock.Now())}
 	conn, reason, msg := r.connection(ctx, ar)
 	if reason == privacyv1alpha1.ReasonDatabaseNotFound {
+		d.LoginsNotLocked = truncateMessage(fmt.Sprintf("the CRMDatabase is gone: lock the logins of members with a password Secret (%s) by hand if the server still exists", managedLogins(ar)))
 		r.env.Recorder.Eventf(ar, nil, corev1.EventTypeWarning, privacyv1alpha1.ReasonCleanupFailed, "Delete",
-			"Annotation %s=true: role %s is left in the database as it is; the CRMDatabase is gone, so the logins of members with a password Secret (%s) could not be locked: lock them by hand if the server still exists",
-			AnnotationSkipCleanup, ar.Spec.RoleName, managedLogins(ar))
-		return ctrl.Result{}, r.removeFinalizer(ctx, ar)
+			"Annotation %s=true: role %s is left in the database as it is; %s", AnnotationSkipCleanup, ar.Spec.RoleName, d.LoginsNotLocked)
+		return d, nil
 	}
 	var err error
 	var res crm.LockResult
@@ -584,9 +753,10 @@ func (r *AccessRoleReconciler) skipCleanup(ctx context.Context, ar *privacyv1alp
 	var ue *crm.UnsupportedError
 	switch {
 	case errors.As(err, &ue):
+		d.LoginsNotLocked = truncateMessage(fmt.Sprintf("%v; members with a password Secret: %s", err, managedLogins(ar)))
 		r.env.Recorder.Eventf(ar, nil, corev1.EventTypeWarning, privacyv1alpha1.ReasonCleanupFailed, "Delete",
-			"Annotation %s=true: role %s is left in the database as it is; its logins (%s) were not locked: %v", AnnotationSkipCleanup, ar.Spec.RoleName, managedLogins(ar), err)
-		return ctrl.Result{}, r.removeFinalizer(ctx, ar)
+			"Annotation %s=true: role %s is left in the database as it is; its logins were not locked: %s", AnnotationSkipCleanup, ar.Spec.RoleName, d.LoginsNotLocked)
+		return d, nil
 	case err == nil && len(res.Remaining) > 0:
 		err = errors.New(strings.Join(res.Remaining, "; "))
 	}
@@ -599,15 +769,13 @@ func (r *AccessRoleReconciler) skipCleanup(ctx context.Context, ar *privacyv1alp
 		if perr := r.Status().Patch(ctx, ar, client.MergeFrom(before)); perr != nil && !apierrors.IsNotFound(perr) {
 			err = errors.Join(err, perr)
 		}
-		return ctrl.Result{}, fmt.Errorf("while locking the logins of AccessRole %s: %w", ar.Name, err)
+		return nil, fmt.Errorf("while locking the logins of AccessRole %s: %w", ar.Name, err)
 	}
+	d.LoginsLocked, d.SessionsEnded = int32(res.Locked), int32(res.SessionsEnded)
 	r.env.Recorder.Eventf(ar, nil, corev1.EventTypeWarning, privacyv1alpha1.ReasonLoginsLocked, "Delete",
 		"Annotation %s=true: role %s is left in the database with its privileges; %d login(s) of the AccessRole locked now (%d owned), %d session(s) ended",
 		AnnotationSkipCleanup, ar.Spec.RoleName, res.Locked, res.Owned, res.SessionsEnded)
-	for _, m := range ar.Spec.Members {
-		r.passwords.Delete(passwordKey(ar, m))
-	}
-	return ctrl.Result{}, r.removeFinalizer(ctx, ar)
+	return d, nil
 }
 
 // managedLogins names the members whose login the AccessRole manages.
@@ -624,46 +792,53 @@ func managedLogins(ar *privacyv1alpha1.AccessRole) string {
 	return strings.Join(names, ", ")
 }
 
-// cleanup revokes everything the role holds and, with reclaimPolicy Delete, drops it.
-func (r *AccessRoleReconciler) cleanup(ctx context.Context, ar *privacyv1alpha1.AccessRole) error {
+// cleanup revokes everything the role holds and, with reclaimPolicy Delete, drops it; the
+// logins the AccessRole owns are locked either way. It returns what it did.
+func (r *AccessRoleReconciler) cleanup(ctx context.Context, ar *privacyv1alpha1.AccessRole) (*privacyv1alpha1.AccessRoleDeletion, error) {
 	conn, reason, msg := r.connection(ctx, ar)
 	if reason != "" {
-		return errors.New(msg)
+		return nil, errors.New(msg)
 	}
 	ap := &accessPass{ar: ar, now: r.env.Clock.Now()}
 	for _, m := range ar.Spec.Members {
 		ap.members = append(ap.members, crm.AccessMember{User: string(m.User), ManageLogin: m.PasswordSecretRef != nil})
 	}
 	drop := ar.Spec.ReclaimPolicy == privacyv1alpha1.ReclaimDelete
-	_, err := conn.DB.RemoveAccess(ctx, conn.Mapping, r.accessSpec(ap), drop)
+	d := &privacyv1alpha1.AccessRoleDeletion{Cleanup: privacyv1alpha1.CleanupRoleRetained, At: metav1.NewTime(ap.now)}
+	if drop {
+		d.Cleanup = privacyv1alpha1.CleanupDropped
+	}
+	res, err := conn.DB.RemoveAccess(ctx, conn.Mapping, r.accessSpec(ap), drop)
 	var nm *crm.RoleNotManagedError
+	var nv *crm.MarkerNotVerifiedError
 	var ue *crm.UnsupportedError
 	switch {
 	case err == nil:
+		d.LoginsLocked, d.SessionsEnded = int32(res.LoginsLocked), int32(res.SessionsEnded)
 	case errors.As(err, &ue):
 		// The operator cannot manage access on this engine: nothing to undo.
 		ctrl.LoggerFrom(ctx).Info("Nothing to clean up in the database", "role", ar.Spec.RoleName, "why", err.Error())
-	case errors.Is(err, crm.ErrRoleNotFound), errors.As(err, &nm):
+		d.Cleanup = privacyv1alpha1.CleanupNoRole
+	case errors.Is(err, crm.ErrRoleNotFound), errors.As(err, &nm), errors.As(err, &nv):
 		// The role is gone or not the operator's, but logins the AccessRole owns may still
 		// exist (the role was dropped by hand, or still carries a legacy marker): lock them.
 		ctrl.LoggerFrom(ctx).Info("No role to clean up in the database; locking the AccessRole's logins", "role", ar.Spec.RoleName, "why", err.Error())
-		res, lerr := conn.DB.LockOwnedLogins(ctx, accessOwner(ar))
+		d.Cleanup = privacyv1alpha1.CleanupNoRole
+		lres, lerr := conn.DB.LockOwnedLogins(ctx, accessOwner(ar))
 		switch {
 		case errors.As(lerr, &ue):
 		case lerr != nil:
-			return lerr
-		case len(res.Remaining) > 0:
-			return errors.New(strings.Join(res.Remaining, "; "))
+			return nil, lerr
+		case len(lres.Remaining) > 0:
+			return nil, errors.New(strings.Join(lres.Remaining, "; "))
 		}
+		d.LoginsLocked, d.SessionsEnded = int32(lres.Locked), int32(lres.SessionsEnded)
 	default:
-		return err
+		return nil, err
 	}
 	r.env.Recorder.Eventf(ar, nil, corev1.EventTypeNormal, privacyv1alpha1.ReasonReconciled, "Delete",
 		"Role %s stripped of its privileges and members (reclaimPolicy %s)", ar.Spec.RoleName, reclaimPolicy(ar))
-	for _, m := range ar.Spec.Members {
-		r.passwords.Delete(passwordKey(ar, m))
-	}
-	return nil
+	return d, nil
 }
 
 func reclaimPolicy(ar *privacyv1alpha1.AccessRole) privacyv1alpha1.ReclaimPolicy {

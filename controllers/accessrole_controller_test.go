@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ import (
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/controllers"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/register"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
 )
 
@@ -286,6 +288,12 @@ func TestAccessRoleMariaDBRowFilterUnsupportedAndRetain(t *testing.T) {
 	if _, err := mariaLogin(t, tdb, carol, "carol-pw"); err == nil {
 		t.Error("carol still logs in after the AccessRole was deleted")
 	}
+	// The register records that the role was left in the database, and carol's login locked.
+	if rev, d := registeredDeletion(t, ns, ar.Name); d == nil {
+		t.Error("no register revision records the deletion of the AccessRole")
+	} else if d["cleanup"] != string(privacyv1alpha1.CleanupRoleRetained) || fmt.Sprint(d["loginsLocked"]) != "1" {
+		t.Errorf("revision %d records the deletion as %v; want RoleRetained, 1 login locked", rev.Spec.Revision, d)
+	}
 }
 
 func TestAccessRoleDeletionWaitsForItsDatabase(t *testing.T) {
@@ -399,11 +407,122 @@ func TestAccessRoleLoginsBelongToOneAccessRole(t *testing.T) {
 	if len(findEvents(t, nsA, arA.Name, privacyv1alpha1.ReasonLoginsLocked)) == 0 {
 		t.Error("no LoginsLocked event")
 	}
+	// The register says so: a revision records the deletion and what it left, and the
+	// object went only once that revision existed.
+	rev, deletion := registeredDeletion(t, nsA, arA.Name)
+	if deletion == nil {
+		t.Fatal("no register revision records the deletion of A")
+	}
+	if deletion["cleanup"] != string(privacyv1alpha1.CleanupSkipped) || fmt.Sprint(deletion["loginsLocked"]) != "1" {
+		t.Errorf("revision %d records the deletion as %v; want cleanup Skipped, 1 login locked", rev.Spec.Revision, deletion)
+	}
+	var listed bool
+	for _, c := range rev.Spec.Changes {
+		// Modified (spec.deletion), or Added when the register's debounce folded the
+		// creation and the deletion into one revision.
+		if c.Kind == "AccessRole" && c.Namespace == nsA && c.Name == arA.Name &&
+			(c.Type == privacyv1alpha1.ChangeAdded || strings.Join(c.Fields, ",") == "spec.deletion") {
+			listed = true
+		}
+	}
+	if !listed {
+		t.Errorf("revision %d's changes do not list the deletion: %+v", rev.Spec.Revision, rev.Spec.Changes)
+	}
 	if _, err := pgLogin(t, tdb, alice, "alice's pw"); err == nil {
 		t.Error("A's login still works after A was let go with skip-cleanup")
 	}
 	var has bool
 	if err := admin.QueryRow("SELECT has_table_privilege($1, 'notes', 'SELECT')", roleA).Scan(&has); err != nil || !has {
 		t.Errorf("skip-cleanup revoked the role's privileges (%v)", err)
+	}
+}
+
+// registeredDeletion returns the first RegisterRevision whose snapshot records the deletion
+// of the AccessRole ns/name, and the deletion member of its entry; nil when none does.
+func registeredDeletion(t *testing.T, ns, name string) (*privacyv1alpha1.RegisterRevision, map[string]any) {
+	t.Helper()
+	var list privacyv1alpha1.RegisterRevisionList
+	if err := k8s.List(context.Background(), &list); err != nil {
+		t.Fatal(err)
+	}
+	sort.Slice(list.Items, func(i, j int) bool { return list.Items[i].Spec.Revision < list.Items[j].Spec.Revision })
+	for i := range list.Items {
+		rev := &list.Items[i]
+		doc, err := register.Decode(string(rev.Spec.Snapshot.Encoding), rev.Spec.Snapshot.Data)
+		if err != nil {
+			t.Fatalf("revision %d: %v", rev.Spec.Revision, err)
+		}
+		e, ok := doc.Lookup(register.Key{Kind: register.KindAccessRole, Namespace: ns, Name: name})
+		if d, _ := e.Spec["deletion"].(map[string]any); ok && d != nil {
+			return rev, d
+		}
+	}
+	return nil, nil
+}
+
+// Issue 14 point 6 on MariaDB: an AccessRole let go with skip-cleanup leaves its role and
+// grants, but its member's login is locked and her open session ended, and the register
+// records the deletion.
+func TestAccessRoleMariaDBSkipCleanupLocksLogins(t *testing.T) {
+	tdb := testdb.MariaDB(t)
+	tdb.LoadFile(t, sampleSchema("generic-mysql.sql"))
+	admin := tdb.Open(t)
+	ns := newNamespace(t)
+	db := newCRMDatabase(t, ns, tdb, crmDatabaseOptions{preset: privacyv1alpha1.PresetGeneric})
+	waitDatabaseReady(t, db)
+	role, dave := uniqueRole("crm_support"), uniqueRole("dave")
+	t.Cleanup(func() {
+		_, _ = admin.Exec("DROP ROLE IF EXISTS `" + role + "`")
+		_, _ = admin.Exec("DROP USER IF EXISTS `" + dave + "`@'%'")
+	})
+	ar := &privacyv1alpha1.AccessRole{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "support"},
+		Spec: privacyv1alpha1.AccessRoleSpec{
+			DatabaseRef:           privacyv1alpha1.LocalObjectReference{Name: privacyv1alpha1.ObjectName(db.Name)},
+			RoleName:              privacyv1alpha1.SQLIdentifier(role),
+			ProcessingActivityRef: privacyv1alpha1.LocalObjectReference{Name: "support"},
+			Grants:                []privacyv1alpha1.TableGrant{{Table: "notes", Privileges: []privacyv1alpha1.Privilege{privacyv1alpha1.PrivilegeSelect}}},
+			Members: []privacyv1alpha1.RoleMember{{User: privacyv1alpha1.SQLIdentifier(dave),
+				PasswordSecretRef: createPasswordSecret(t, ns, "dave-pw", "dave-pw"), Designation: designation(time.Now().Add(-time.Hour), nil)}},
+		},
+	}
+	if err := k8s.Create(context.Background(), ar); err != nil {
+		t.Fatal(err)
+	}
+	waitAccessRole(t, ar, privacyv1alpha1.TypeReady, metav1.ConditionTrue, "")
+	session, err := mariaLogin(t, tdb, dave, "dave-pw")
+	if err != nil {
+		t.Fatalf("dave cannot log in: %v", err)
+	}
+	session.SetMaxOpenConns(1)
+	var n int
+	if err := session.QueryRow("SELECT COUNT(*) FROM notes").Scan(&n); err != nil {
+		t.Fatalf("dave cannot read notes: %v", err)
+	}
+
+	patch := client.MergeFrom(ar.DeepCopy())
+	metav1.SetMetaDataAnnotation(&ar.ObjectMeta, controllers.AnnotationSkipCleanup, "true")
+	if err := k8s.Patch(context.Background(), ar, patch); err != nil {
+		t.Fatal(err)
+	}
+	if err := k8s.Delete(context.Background(), ar); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "the AccessRole to go with skip-cleanup", func() (bool, error) {
+		return apierrors.IsNotFound(k8s.Get(context.Background(), key(ar), ar)), nil
+	})
+	if err := session.QueryRow("SELECT COUNT(*) FROM notes").Scan(&n); err == nil {
+		t.Error("dave's open session survived skip-cleanup")
+	}
+	if _, err := mariaLogin(t, tdb, dave, "dave-pw"); err == nil {
+		t.Error("dave still logs in after skip-cleanup")
+	}
+	if grants, err := queryStrings(t, admin, "SHOW GRANTS FOR `"+role+"`"); err != nil || len(grants) < 2 {
+		t.Errorf("skip-cleanup revoked the role's grants: %v (%v)", grants, err)
+	}
+	if rev, d := registeredDeletion(t, ns, ar.Name); d == nil {
+		t.Error("no register revision records the deletion")
+	} else if d["cleanup"] != string(privacyv1alpha1.CleanupSkipped) || fmt.Sprint(d["loginsLocked"]) != "1" || fmt.Sprint(d["sessionsEnded"]) != "1" {
+		t.Errorf("revision %d records the deletion as %v; want Skipped, 1 login locked, 1 session ended", rev.Spec.Revision, d)
 	}
 }

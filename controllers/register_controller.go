@@ -8,6 +8,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -87,11 +88,28 @@ func setupRegister(env *Env) error {
 	bld := ctrl.NewControllerManagedBy(mgr).Named("register")
 	for _, obj := range []client.Object{
 		&privacyv1alpha1.ProcessingActivity{}, &privacyv1alpha1.LegitimateInterestAssessment{},
-		&privacyv1alpha1.RetentionPolicy{}, &privacyv1alpha1.AccessRole{}, &privacyv1alpha1.CRMDatabase{},
+		&privacyv1alpha1.RetentionPolicy{}, &privacyv1alpha1.CRMDatabase{},
 	} {
 		bld = bld.Watches(obj, debouncedRegisterHandler(), specChanged)
 	}
+	// An AccessRole's status.deletion is part of the register (what its deletion left in
+	// the database), and the AccessRole waits for a revision that records it.
+	bld = bld.Watches(&privacyv1alpha1.AccessRole{}, debouncedRegisterHandler(),
+		builder.WithPredicates(predicate.Or[client.Object](predicate.GenerationChangedPredicate{}, accessRoleDeletionChanged)))
 	return bld.Complete(&registerReconciler{builder: b})
+}
+
+// accessRoleDeletionChanged passes the updates of an AccessRole whose status.deletion
+// changed.
+var accessRoleDeletionChanged = predicate.Funcs{
+	UpdateFunc: func(e event.UpdateEvent) bool {
+		o, ok := e.ObjectOld.(*privacyv1alpha1.AccessRole)
+		n, ok2 := e.ObjectNew.(*privacyv1alpha1.AccessRole)
+		return ok && ok2 && !equality.Semantic.DeepEqual(o.Status.Deletion, n.Status.Deletion)
+	},
+	CreateFunc:  func(event.CreateEvent) bool { return false },
+	DeleteFunc:  func(event.DeleteEvent) bool { return false },
+	GenericFunc: func(event.GenericEvent) bool { return false },
 }
 
 // debouncedRegisterHandler queues the register key RegisterDebounce after any event; the

@@ -225,6 +225,63 @@ type AccessRoleStatus struct {
 	// lastAuditAt is when the privileges were last compared with the database's catalog.
 	// +optional
 	LastAuditAt *metav1.Time `json:"lastAuditAt,omitempty"`
+
+	// deletion is set once the AccessRole is being deleted and its cleanup ran: what the
+	// deletion did in the database and what it left there. The register records it (the
+	// AccessRole's entry gains a `deletion` member), and the object goes only once a
+	// RegisterRevision records it (see docs/accessrole.md#deletion).
+	// +optional
+	Deletion *AccessRoleDeletion `json:"deletion,omitempty"`
+}
+
+// DeletionCleanup says what the deletion of an AccessRole did to its database role.
+// +kubebuilder:validation:Enum=Dropped;RoleRetained;Skipped;NoRole
+type DeletionCleanup string
+
+const (
+	// CleanupDropped: the role was stripped and dropped (reclaimPolicy Delete); nothing of
+	// the AccessRole is left in the database but locked logins.
+	CleanupDropped DeletionCleanup = "Dropped"
+	// CleanupRoleRetained: the role was stripped of every privilege and member and left in
+	// the database (reclaimPolicy Retain).
+	CleanupRoleRetained DeletionCleanup = "RoleRetained"
+	// CleanupSkipped: the skip-cleanup annotation let the AccessRole go without touching
+	// its role: the role, its privileges and its memberships are left in the database as
+	// they were. The logins the AccessRole owns were locked (loginsLocked), unless
+	// loginsNotLocked says why not.
+	CleanupSkipped DeletionCleanup = "Skipped"
+	// CleanupNoRole: the role did not exist, or was not the operator's: nothing was
+	// stripped; the AccessRole's logins were locked.
+	CleanupNoRole DeletionCleanup = "NoRole"
+)
+
+// AccessRoleDeletion is what the deletion of an AccessRole did in the database.
+type AccessRoleDeletion struct {
+	// cleanup says what happened to the database role: Dropped, RoleRetained, Skipped or
+	// NoRole.
+	// +required
+	Cleanup DeletionCleanup `json:"cleanup"`
+
+	// loginsLocked is the number of logins of the AccessRole that the deletion locked
+	// (NOLOGIN, ACCOUNT LOCK) when it ran.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	LoginsLocked int32 `json:"loginsLocked,omitempty"`
+
+	// sessionsEnded is the number of open sessions of those logins the deletion ended.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	SessionsEnded int32 `json:"sessionsEnded,omitempty"`
+
+	// loginsNotLocked, when set, says why the AccessRole's logins could not be locked (the
+	// CRMDatabase is gone, or the engine cannot); they must be locked by hand.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	LoginsNotLocked string `json:"loginsNotLocked,omitempty"`
+
+	// at is when the cleanup ran.
+	// +required
+	At metav1.Time `json:"at"`
 }
 
 // MemberStatus is the state of one member.

@@ -316,4 +316,21 @@ const (
 	// ReasonLoginsLocked: an AccessRole let go with skip-cleanup: its logins were locked and
 	// their sessions ended; its role and privileges were left in the database.
 	ReasonLoginsLocked = "LoginsLocked"
+	// ReasonMarkerNotVerified: the marker on the database role, or on a member's login,
+	// names an AccessRole but its MAC does not verify under the operator's key (written by
+	// someone else, copied from another role, or altered); the role or login is left alone.
+	// See docs/accessrole.md#which-roles-the-operator-touches.
+	ReasonMarkerNotVerified = "MarkerNotVerified"
+	// ReasonPasswordUnavailable: a member's login had to be created but the pass had no
+	// password for it (its Secret was already sent once, and the login has since been
+	// dropped); no login is created without its password, and the operator sends the
+	// password again at the next pass.
+	ReasonPasswordUnavailable = "PasswordUnavailable"
+	// ReasonDeletionNotRecorded: an AccessRole being deleted left its role (or its logins)
+	// in the database, and the register did not record that deletion within the time the
+	// operator waits for it (status.deletion says what was left); the object was let go.
+	ReasonDeletionNotRecorded = "DeletionNotRecorded"
+	// ReasonDeletionRecorded: an AccessRole being deleted waits until a RegisterRevision
+	// records what its deletion left in the database (status.deletion).
+	ReasonDeletionRecorded = "DeletionRecorded"
 )

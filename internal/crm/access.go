@@ -143,9 +143,8 @@ const ViewBypassesRowFilter = "ViewBypassesRowFilter"
 type MemberOutcome struct {
 	// Holds is true when the member holds the role.
 	Holds bool
-	// Problem says why an active member could not be given the role: MemberUserMissing,
-	// MemberUserNotManaged, MemberUserOwnedElsewhere, MemberUserNotLogin or
-	// MemberUserPrivileged.
+	// Problem says why an active member could not be given the role: one of the Member*
+	// constants below. Both engines use the same names for the same causes.
 	Problem string
 }
 
@@ -170,7 +169,53 @@ const (
 	// CREATEROLE, CREATEDB, REPLICATION, BYPASSRLS): the operator does not give it roles
 	// or manage its login.
 	MemberUserPrivileged = "UserPrivileged"
+	// MemberMarkerNotVerified: a marker names the member's login as the operator's, but
+	// its MAC does not verify under the operator's key (written by someone else, copied
+	// from another login, or altered): the login is left alone and not given the role.
+	MemberMarkerNotVerified = "MarkerNotVerified"
+	// MemberPasswordUnavailable: the login must be created, but the pass was given no
+	// password for it (the controller sends a password only when its Secret changed, and
+	// must send it again): no login without a password is ever created.
+	MemberPasswordUnavailable = "PasswordUnavailable"
+	// MemberPasswordWithheld: the login must be created, but the server would write the
+	// password's verifier to a log (statement log, general query log, binary log) that the
+	// operator may not switch off for its own session: nothing is created. An existing
+	// login whose password could not be changed for the same reason keeps its old one and
+	// is listed in AccessResult.PasswordsWithheld instead.
+	MemberPasswordWithheld = "PasswordWithheld"
 )
+
+// PasswordNotSent reports whether a pass did not set the member's password it was given
+// (or needed): the member is in PasswordsWithheld, or its problem is
+// MemberPasswordWithheld or MemberPasswordUnavailable. The caller must send the password
+// again at the next pass rather than take it as set.
+func (r AccessResult) PasswordNotSent(user string) bool {
+	for _, u := range r.PasswordsWithheld {
+		if u == user {
+			return true
+		}
+	}
+	switch r.Members[user].Problem {
+	case MemberPasswordWithheld, MemberPasswordUnavailable:
+		return true
+	}
+	return false
+}
+
+// MarkerNotVerifiedError is returned for a group role whose marker names an AccessRole but
+// does not verify under the operator's key (the marker was written by someone else, or
+// altered): the role is left alone.
+type MarkerNotVerifiedError struct {
+	// Kind is "role" or "login".
+	Kind string
+	// Name is the role or login the marker names.
+	Name string
+}
+
+func (e *MarkerNotVerifiedError) Error() string {
+	return fmt.Sprintf("the marker of %s %s does not verify under the operator's key (written by someone else, or altered): the %s is left alone, see docs/accessrole.md#which-roles-the-operator-touches",
+		e.Kind, e.Name, e.Kind)
+}
 
 // StatementCounts counts the statements a pass sent, by kind.
 type StatementCounts struct {
@@ -256,8 +301,8 @@ func (db *Database) ApplyAccess(ctx context.Context, m Mapping, spec AccessSpec)
 }
 
 // RemoveAccess undoes an AccessRole: it revokes every privilege and membership of the
-// role, drops its row filter policy, sets the logins the AccessRole owns to NOLOGIN
-// (locked; on PostgreSQL their sessions end), and, when drop is true, drops the role. Members of the spec are
+// role, drops its row filter policy, locks the logins the AccessRole owns (NOLOGIN,
+// ACCOUNT LOCK) and ends their sessions, and, when drop is true, drops the role. Members of the spec are
 // only used to know which users the operator manages. The error wraps ErrRoleNotFound when
 // the role does not exist.
 func (db *Database) RemoveAccess(ctx context.Context, m Mapping, spec AccessSpec, drop bool) (AccessResult, error) {
@@ -326,7 +371,8 @@ func reservedRoleName(name string) string {
 
 // LockResult is what LockOwnedLogins did.
 type LockResult struct {
-	// Locked counts the logins set to NOLOGIN (locked) by this call.
+	// Locked counts the logins set to NOLOGIN (PostgreSQL) or ACCOUNT LOCK (MySQL/MariaDB)
+	// by this call.
 	Locked int
 	// Owned counts the logins the AccessRole owns on the server.
 	Owned int
@@ -337,7 +383,8 @@ type LockResult struct {
 }
 
 // LockOwnedLogins sets every login the AccessRole owner created (its authenticated
-// marker names owner) to NOLOGIN and ends their open sessions, leaving the role, its
+// marker names owner) to NOLOGIN (PostgreSQL) or ACCOUNT LOCK (MySQL/MariaDB) and ends
+// their open sessions, leaving the role, its
 // privileges and memberships as they are. It is what skip-cleanup still does: an
 // AccessRole let go without cleanup never leaves a working login behind.
 func (db *Database) LockOwnedLogins(ctx context.Context, owner string) (LockResult, error) {
@@ -351,7 +398,8 @@ func (db *Database) LockOwnedLogins(ctx context.Context, owner string) (LockResu
 		res, err := db.pgLockOwnedLogins(ctx, owner)
 		return res, db.scrub(err)
 	case EngineMySQL:
-		return LockResult{}, &UnsupportedError{Engine: db.Engine(), What: "locking the logins of an AccessRole let go with skip-cleanup is not implemented for MySQL/MariaDB: lock them by hand (ALTER USER … ACCOUNT LOCK)"}
+		res, err := db.myLockOwnedLogins(ctx, owner)
+		return res, db.scrub(err)
 	}
 	return LockResult{}, &UnsupportedError{Engine: db.Engine(), What: "SQLite has no logins"}
 }

@@ -50,6 +50,10 @@ type myAccess struct {
 	defaultRoleDenied bool
 	// remaining collects what the pass could not do, for AccessResult.Remaining.
 	remaining []string
+	// withheld are the members whose password was not sent (AccessResult.PasswordsWithheld).
+	withheld []string
+	// locked counts the logins locked, ended the sessions ended.
+	locked, ended int
 }
 
 func (db *Database) myApplyAccess(ctx context.Context, m Mapping, spec AccessSpec, remove bool) (res AccessResult, err error) {
@@ -92,6 +96,8 @@ func (db *Database) myApplyAccess(ctx context.Context, m Mapping, spec AccessSpe
 		return res, err
 	}
 	res.Statements = a.counts
+	res.PasswordsWithheld = a.withheld
+	res.LoginsLocked, res.SessionsEnded = a.locked, a.ended
 	return res, nil
 }
 
@@ -426,9 +432,9 @@ FROM mysql.user u WHERE u.User = ? AND u.Host = '%'`
 func (a *myAccess) loginProblem(u myUser) string {
 	switch {
 	case u.marker.found && !u.marker.verified:
-		return MemberLoginMarkerNotVerified
+		return MemberMarkerNotVerified
 	case u.marker.found && u.marker.owner != a.spec.Owner:
-		return MemberLoginOwnedByOther
+		return MemberUserOwnedElsewhere
 	case !u.marker.found && u.exists:
 		return MemberUserNotManaged
 	}
@@ -461,7 +467,7 @@ func (a *myAccess) syncMembers(ctx context.Context, res *AccessResult) error {
 			return err
 		}
 		users[mb.User] = u
-		holds, outcome := memberDecision(mb, u.exists, a.loginProblem(u))
+		holds, outcome := memberDecision(mb, u.exists, u.locked, a.loginProblem(u))
 		res.Members[mb.User] = outcome
 		if holds {
 			want[myAccount{user: mb.User, host: "%"}] = true
@@ -493,8 +499,11 @@ func (a *myAccess) syncMembers(ctx context.Context, res *AccessResult) error {
 }
 
 // memberDecision says whether a declared member holds the role, and why not. problem is
-// the reason the operator may not manage the member's login ("" when it may).
-func memberDecision(mb AccessMember, exists bool, problem string) (bool, MemberOutcome) {
+// the reason the operator may not manage the member's login ("" when it may). A member
+// without a password Secret must be an account that can log in: a locked account (on
+// MySQL also what CREATE ROLE makes, a role whose members would all inherit the grant, or a
+// login the operator locked) is not given the role.
+func memberDecision(mb AccessMember, exists, locked bool, problem string) (bool, MemberOutcome) {
 	switch {
 	case !mb.Active:
 		return false, MemberOutcome{}
@@ -502,6 +511,8 @@ func memberDecision(mb AccessMember, exists bool, problem string) (bool, MemberO
 		return false, MemberOutcome{Problem: problem}
 	case !exists && !mb.ManageLogin:
 		return false, MemberOutcome{Problem: MemberUserMissing}
+	case !mb.ManageLogin && locked:
+		return false, MemberOutcome{Problem: MemberUserNotLogin}
 	}
 	return true, MemberOutcome{Holds: true}
 }
@@ -572,14 +583,15 @@ func (a *myAccess) syncLogin(ctx context.Context, mb AccessMember, u myUser) (cr
 	acct := a.account(myAccount{user: mb.User, host: "%"})
 	if !u.exists {
 		if mb.Password == "" {
-			return false, MemberLoginPasswordUnavailable, nil
+			return false, MemberPasswordUnavailable, nil
 		}
 		// Nothing is created when the verifier could not be set without being logged.
 		if _, _, logProblem, err := a.secretLogs(ctx); err != nil {
 			return false, "", err
 		} else if logProblem != "" {
 			a.remaining = append(a.remaining, fmt.Sprintf("login %s not created: %s", mb.User, logProblem))
-			return false, MemberPasswordWouldBeLogged, nil
+			a.withheld = append(a.withheld, mb.User)
+			return false, MemberPasswordWithheld, nil
 		}
 		unusable := mariadbUnusableAuth
 		if !a.mariadb {
@@ -613,6 +625,7 @@ func (a *myAccess) syncLogin(ctx context.Context, mb AccessMember, u myUser) (cr
 			}
 			if logProblem != "" {
 				a.remaining = append(a.remaining, fmt.Sprintf("the password of login %s was not changed: %s", mb.User, logProblem))
+				a.withheld = append(a.withheld, mb.User)
 			} else {
 				u.auth, u.plugin = cred.auth, cred.plugin
 			}
@@ -650,30 +663,85 @@ func (a *myAccess) lockLogins(ctx context.Context) error {
 		if active[name] {
 			continue
 		}
-		u, err := a.readUser(ctx, name)
-		if err != nil {
+		if err := a.lockLogin(ctx, name); err != nil {
 			return err
-		}
-		if !u.exists {
-			continue
-		}
-		if !u.locked {
-			if err := a.exec(ctx, stepOther, "ALTER USER "+a.account(myAccount{user: name, host: "%"})+" ACCOUNT LOCK"); err != nil {
-				return err
-			}
-		}
-		ended, problem, err := a.endSessions(ctx, name)
-		if err != nil {
-			return err
-		}
-		if problem != "" {
-			a.remaining = append(a.remaining, problem)
-		}
-		if ended > 0 {
-			a.counts.Other++
 		}
 	}
 	return nil
+}
+
+// lockLogin locks one owned login (ACCOUNT LOCK: it can no longer log in, whatever roles
+// it holds) and ends its open sessions, counting both; what it may not do goes to
+// a.remaining.
+func (a *myAccess) lockLogin(ctx context.Context, name string) error {
+	u, err := a.readUser(ctx, name)
+	if err != nil || !u.exists {
+		return err
+	}
+	if !u.locked {
+		if err := a.exec(ctx, stepOther, "ALTER USER "+a.account(myAccount{user: name, host: "%"})+" ACCOUNT LOCK"); err != nil {
+			return err
+		}
+		a.locked++
+	}
+	ended, problem, err := a.endSessions(ctx, name)
+	if err != nil {
+		return err
+	}
+	if problem != "" {
+		a.remaining = append(a.remaining, problem)
+	}
+	if ended > 0 {
+		a.counts.Other++
+		a.ended += int(ended)
+	}
+	return nil
+}
+
+// myLockOwnedLogins is LockOwnedLogins on MySQL/MariaDB: under the access lock, every
+// login whose verified marker names owner is locked (ACCOUNT LOCK) and its sessions ended
+// (KILL CONNECTION USER, which needs CONNECTION ADMIN or SUPER: without it the open
+// sessions are reported in Remaining). Markers that claim owner but do not verify are
+// reported and left alone.
+func (db *Database) myLockOwnedLogins(ctx context.Context, owner string) (res LockResult, err error) {
+	conn, err := db.db.Conn(ctx)
+	if err != nil {
+		return res, fmt.Errorf("while getting a connection: %w", err)
+	}
+	defer func() { _ = conn.Close() }()
+	keys, err := db.operatorKeys()
+	if err != nil {
+		return res, err
+	}
+	a := &myAccess{db: db, conn: conn, spec: AccessSpec{Owner: owner}, remove: true, keys: keys}
+	var version string
+	if err := conn.QueryRowContext(ctx, "SELECT VERSION()").Scan(&version); err != nil {
+		return res, fmt.Errorf("while reading the server version: %w", err)
+	}
+	a.mariadb = strings.Contains(strings.ToLower(version), "mariadb")
+	if err := a.ensureMarkerTable(ctx); err != nil {
+		return res, err
+	}
+	unlock, err := a.lock(ctx)
+	if err != nil {
+		return res, err
+	}
+	defer unlock()
+	owned, unverified, err := a.ownedLogins(ctx)
+	if err != nil {
+		return res, err
+	}
+	res.Owned = len(owned)
+	for _, name := range unverified {
+		a.remaining = append(a.remaining, fmt.Sprintf("a marker of login %s names the AccessRole but does not verify under the operator's key: the login is left alone", name))
+	}
+	for _, name := range owned {
+		if err := a.lockLogin(ctx, name); err != nil {
+			return res, err
+		}
+	}
+	res.Locked, res.SessionsEnded, res.Remaining = a.locked, a.ended, a.remaining
+	return res, nil
 }
 
 // defaultRoles lists the active members holding the role whose sessions do not start with

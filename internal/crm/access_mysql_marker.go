@@ -33,48 +33,6 @@ const (
 // markerMACLabel versions the fields a marker MAC covers.
 const markerMACLabel = "mysql-access-marker/v1"
 
-// Problems of members, besides MemberUserMissing and MemberUserNotManaged.
-//
-// TODO(lead): engine-neutral; move next to MemberUserMissing in access.go, and give each a
-// Reason, a member status message and a Warning event in the controller.
-const (
-	// MemberLoginOwnedByOther: the spec asks the operator to manage the login, but it was
-	// created for another AccessRole (possibly in another namespace, on a shared server):
-	// its password, lock and sessions are left alone, and the role is not granted.
-	MemberLoginOwnedByOther = "LoginOwnedByAnotherAccessRole"
-	// MemberLoginMarkerNotVerified: a marker names the login, but its MAC does not verify
-	// under the operator's key (written by someone else, or altered): the login is left
-	// alone.
-	MemberLoginMarkerNotVerified = "LoginMarkerNotVerified"
-	// MemberLoginPasswordUnavailable: the login must be created, but the pass has no
-	// password for it (the controller sends a password only when its Secret changed): no
-	// account without a password is ever created.
-	MemberLoginPasswordUnavailable = "LoginPasswordUnavailable"
-	// MemberPasswordWouldBeLogged: the login must be created, but the server writes
-	// statements to a log (general query log, binary log) that the operator's account
-	// cannot switch off for its session; the password verifier is not sent. An existing
-	// login keeps its old password and the pass lists the rotation in Remaining.
-	MemberPasswordWouldBeLogged = "PasswordWouldBeLogged"
-)
-
-// MarkerNotVerifiedError is returned for a role whose marker does not verify under the
-// operator's key: the row was not written by this operator (or was altered), so the role
-// is left alone.
-//
-// TODO(lead): engine-neutral; move to access.go and map it to a condition and a Warning
-// event as RoleNotManagedError is.
-type MarkerNotVerifiedError struct {
-	// Kind is "role" or "login".
-	Kind string
-	// Name is the role or login the marker names.
-	Name string
-}
-
-func (e *MarkerNotVerifiedError) Error() string {
-	return fmt.Sprintf("the marker of %s %s does not verify under the operator's key (written by someone else, or altered): the %s is left alone, see docs/accessrole.md#markers",
-		e.Kind, e.Name, e.Kind)
-}
-
 // myMarker is one marker row as read.
 type myMarker struct {
 	found    bool

@@ -243,7 +243,11 @@ func TestAccessMariaDBForgedMarkersAreNotActedOn(t *testing.T) {
 	if _, err := app.Exec("INSERT INTO crm_privacy.crm_privacy_access_roles (kind, name, owner, mac) VALUES ('login', ?, ?, ?)", victim2, owner, strings.Repeat("0", 64)); err == nil {
 		t.Error("a CRM user can write the operator's marker table")
 	}
-	// Someone who can write there (an administrator) forges a marker without the key.
+	// Someone who can write there (an administrator) forges a marker without the key. (Any
+	// call of the operator creates the table; the test may be the first on the server.)
+	if _, err := f.crm.LockOwnedLogins(testContext(t), "nobody/"+uniqueName("ar")); err != nil {
+		t.Fatal(err)
+	}
 	execAll(t, f.admin, "INSERT INTO crm_privacy.crm_privacy_access_roles (kind, name, owner, mac) VALUES ('login', '"+victim2+"', '"+owner+"', '"+strings.Repeat("0", 64)+"')")
 
 	spec := AccessSpec{Role: role, Owner: owner,
@@ -259,8 +263,8 @@ func TestAccessMariaDBForgedMarkersAreNotActedOn(t *testing.T) {
 	if got := res.Members[victim]; got.Holds || got.Problem != MemberUserNotManaged {
 		t.Errorf("member claimed through the CRM database: %+v, want problem %s", got, MemberUserNotManaged)
 	}
-	if got := res.Members[victim2]; got.Holds || got.Problem != MemberLoginMarkerNotVerified {
-		t.Errorf("member claimed through a forged marker: %+v, want problem %s", got, MemberLoginMarkerNotVerified)
+	if got := res.Members[victim2]; got.Holds || got.Problem != MemberMarkerNotVerified {
+		t.Errorf("member claimed through a forged marker: %+v, want problem %s", got, MemberMarkerNotVerified)
 	}
 	for _, v := range []string{victim, victim2} {
 		if _, err := f.loginAs(t, v, "dba-Pw"); err != nil {
@@ -320,8 +324,8 @@ func TestAccessMariaDBLoginBelongsToOneAccessRole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := res.Members[alice]; got.Holds || got.Problem != MemberLoginOwnedByOther {
-		t.Errorf("B's member: %+v, want problem %s", got, MemberLoginOwnedByOther)
+	if got := res.Members[alice]; got.Holds || got.Problem != MemberUserOwnedElsewhere {
+		t.Errorf("B's member: %+v, want problem %s", got, MemberUserOwnedElsewhere)
 	}
 	if _, err := f.connect(t, alice, "b-Pw"); err == nil {
 		t.Error("AccessRole B reset the password of AccessRole A's member")
@@ -450,11 +454,31 @@ func TestAccessMariaDBPasswordsNeverReachTheLogs(t *testing.T) {
 	if res.InSync() || !strings.Contains(remaining, "general query log") || !strings.Contains(remaining, "SUPER") {
 		t.Errorf("remaining %q; want the general query log and SUPER named", remaining)
 	}
-	if got := res.Members[bob]; got.Holds || got.Problem != MemberPasswordWouldBeLogged {
-		t.Errorf("bob: %+v, want problem %s", got, MemberPasswordWouldBeLogged)
+	if got := res.Members[bob]; got.Holds || got.Problem != MemberPasswordWithheld {
+		t.Errorf("bob: %+v, want problem %s", got, MemberPasswordWithheld)
 	}
 	if _, err := f.loginAs(t, alice, passwords[2]); err != nil {
 		t.Errorf("alice's password changed although it could not be hidden: %v", err)
+	}
+	if diff := cmp.Diff([]string{alice, bob}, sortedCopy(res.PasswordsWithheld)); diff != "" || !res.PasswordNotSent(alice) || !res.PasswordNotSent(bob) {
+		t.Errorf("passwords withheld (-want +got):\n%s", diff)
+	}
+	var bobs int
+	if err := admin.QueryRow("SELECT COUNT(*) FROM mysql.user WHERE User = ?", bob).Scan(&bobs); err != nil || bobs != 0 {
+		t.Errorf("bob's login was created without its password (%d, %v)", bobs, err)
+	}
+
+	// Once the operator may switch the log off again, the next pass (the controller sends
+	// a withheld password again) sets both.
+	execAll(t, admin, "GRANT SUPER ON *.* TO `"+opUser+"`@'%'")
+	op = openMyOperator(t, tdb, opUser, opPassword)
+	if res, err = op.ApplyAccess(testContext(t), f.m, spec); err != nil || len(res.PasswordsWithheld) > 0 || !res.Members[bob].Holds {
+		t.Fatalf("ApplyAccess with SUPER again: %v, withheld %v, bob %+v", err, res.PasswordsWithheld, res.Members[bob])
+	}
+	for _, u := range []string{alice, bob} {
+		if got := f.currentRole(t, u, passwords[3]); got != role {
+			t.Errorf("%s's session with the once withheld password starts with %q", u, got)
+		}
 	}
 
 	var secrets []string
@@ -479,5 +503,91 @@ func TestAccessMariaDBPasswordsNeverReachTheLogs(t *testing.T) {
 				t.Errorf("%s holds a password or its verifier", file)
 			}
 		}
+	}
+}
+
+// Attack: an AccessRole let go with skip-cleanup (its role and grants left in place) must
+// not leave a working login behind: LockOwnedLogins locks every login it owns, ends their
+// open sessions, leaves the role's grants, and touches no login of another AccessRole nor
+// one whose marker does not verify. Without CONNECTION ADMIN the open session is reported.
+func TestAccessMariaDBLockOwnedLoginsForSkipCleanup(t *testing.T) {
+	f := newMyAccessFixture(t)
+	role, roleB, alice, bob, carol := uniqueName("crm_sales"), uniqueName("crm_b"), uniqueName("alice"), uniqueName("bob"), uniqueName("carol")
+	dropMyAccounts(t, f.admin, []string{role, roleB}, []string{alice, bob, carol})
+	grants := []TableGrant{{Table: "notes", Privileges: []string{PrivSelect}}}
+	owner := "sales/" + uniqueName("ar")
+	spec := AccessSpec{Role: role, Owner: owner, Grants: grants,
+		Members: []AccessMember{{User: alice, Active: true, ManageLogin: true, Password: "alice-Pw"}}}
+	f.apply(t, spec)
+	f.apply(t, AccessSpec{Role: roleB, Owner: "other/b", Grants: grants,
+		Members: []AccessMember{{User: bob, Active: true, ManageLogin: true, Password: "bob-Pw"}}})
+	// carol's account carries a forged marker naming the AccessRole.
+	execAll(t, f.admin, "CREATE USER `"+carol+"`@'%' IDENTIFIED BY 'carol-Pw'",
+		fmt.Sprintf("INSERT INTO crm_privacy.crm_privacy_access_roles (kind, name, owner, mac) VALUES ('login', '%s', '%s', '%s')", carol, owner, strings.Repeat("ab", 32)))
+	session, err := f.loginAs(t, alice, "alice-Pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := f.grants(t, role)
+
+	res, err := f.crm.LockOwnedLogins(testContext(t), owner)
+	if err != nil {
+		t.Fatalf("LockOwnedLogins: %v", err)
+	}
+	if res.Owned != 1 || res.Locked != 1 || res.SessionsEnded != 1 {
+		t.Errorf("owned %d, locked %d, sessions ended %d; want 1, 1, 1", res.Owned, res.Locked, res.SessionsEnded)
+	}
+	if remaining := strings.Join(res.Remaining, "; "); !strings.Contains(remaining, carol) {
+		t.Errorf("remaining %q; want the unverified marker of %s reported", remaining, carol)
+	}
+	var n int
+	if err := session.QueryRow("SELECT 1").Scan(&n); err == nil {
+		t.Error("alice's open session survived skip-cleanup")
+	}
+	f.assertLocked(t, alice, "alice-Pw")
+	if diff := cmp.Diff(before, f.grants(t, role)); diff != "" {
+		t.Errorf("skip-cleanup changed the role's grants (-before +after):\n%s", diff)
+	}
+	if got := f.currentRole(t, bob, "bob-Pw"); got != roleB {
+		t.Errorf("another AccessRole's login: session role %q, want %s", got, roleB)
+	}
+	if _, err := f.connect(t, carol, "carol-Pw"); err != nil {
+		t.Errorf("a login with a forged marker was locked: %v", err)
+	}
+
+	// Without CONNECTION ADMIN the login is still locked, and the open session reported.
+	if _, err := f.crm.ApplyAccess(testContext(t), f.m, spec); err != nil { // unlocks alice again
+		t.Fatal(err)
+	}
+	_, opUser, opPassword := myOperatorAccount(t, f.tdb, f.admin, "CONNECTION ADMIN")
+	execAll(t, f.admin, "GRANT CREATE USER, BINLOG ADMIN ON *.* TO `"+opUser+"`@'%'")
+	op := openMyOperator(t, f.tdb, opUser, opPassword)
+	if session, err = f.loginAs(t, alice, "alice-Pw"); err != nil {
+		t.Fatal(err)
+	}
+	res, err = op.LockOwnedLogins(testContext(t), owner)
+	if err != nil {
+		t.Fatalf("LockOwnedLogins without CONNECTION ADMIN: %v", err)
+	}
+	if res.Locked != 1 || res.SessionsEnded != 0 || !strings.Contains(strings.Join(res.Remaining, "; "), "CONNECTION ADMIN") {
+		t.Errorf("locked %d, ended %d, remaining %v; want the login locked and the session reported", res.Locked, res.SessionsEnded, res.Remaining)
+	}
+	f.assertLocked(t, alice, "alice-Pw")
+}
+
+// Attack: a member without a password Secret names a locked account (what MySQL's CREATE
+// ROLE makes, or a login the operator locked): it is not given the role.
+func TestAccessMariaDBMemberMustBeALogin(t *testing.T) {
+	f := newMyAccessFixture(t)
+	role, group := uniqueName("crm_sales"), uniqueName("grp")
+	dropMyAccounts(t, f.admin, []string{role}, []string{group})
+	execAll(t, f.admin, "CREATE USER `"+group+"`@'%' ACCOUNT LOCK")
+	res := f.apply(t, AccessSpec{Role: role, Owner: "sales/crm-sales", Grants: []TableGrant{{Table: "notes", Privileges: []string{PrivSelect}}},
+		Members: []AccessMember{{User: group, Active: true}}})
+	if got := res.Members[group]; got.Holds || got.Problem != MemberUserNotLogin {
+		t.Errorf("locked account: %+v, want problem %s", got, MemberUserNotLogin)
+	}
+	if got := f.members(t, role); len(got) != 0 {
+		t.Errorf("the role was granted to %v", got)
 	}
 }

@@ -260,9 +260,12 @@ func (a *pgAccess) checkRoleMarker(p *pgPlan, r pgRole) error {
 		return &RoleNotManagedError{Role: a.spec.Role, Legacy: true}
 	case r.marker.owner != "":
 		return &RoleNotManagedError{Role: a.spec.Role, Marker: ManagedMarkerPrefix + r.marker.owner}
+	case r.marker.claimed != "" && r.marker.legacyOwner == "":
+		// A marker with a MAC that does not verify: forged, copied from another role, or
+		// left on a role dropped and created again.
+		return &MarkerNotVerifiedError{Kind: "role", Name: a.spec.Role}
 	}
-	// No marker, or one that does not verify (forged, copied from another role, or left
-	// on a role dropped and created again).
+	// No marker.
 	return &RoleNotManagedError{Role: a.spec.Role}
 }
 
@@ -715,13 +718,16 @@ func (a *pgAccess) planMember(p *pgPlan, mb AccessMember, u pgUser) pgMemberDeci
 	switch {
 	case !u.exists && !mb.Active:
 		return d
+	case !u.exists && mb.Password == "":
+		// No login without a password is ever created: the caller sends it again.
+		return problem(MemberPasswordUnavailable)
 	case !u.exists:
 		verifier := a.verifier(p, mb, u)
 		if verifier == "" {
-			d.steps = append(d.steps, pgStep{kind: stepOther, sql: fmt.Sprintf("CREATE ROLE %s LOGIN", user)})
-		} else {
-			d.steps = append(d.steps, pgStep{kind: stepOther, secret: true, sql: fmt.Sprintf("CREATE ROLE %s LOGIN PASSWORD '%s'", user, verifier)})
+			// Withheld (the server would log it): nothing is created.
+			return problem(MemberPasswordWithheld)
 		}
+		d.steps = append(d.steps, pgStep{kind: stepOther, secret: true, sql: fmt.Sprintf("CREATE ROLE %s LOGIN PASSWORD '%s'", user, verifier)})
 		d.steps = append(d.steps, markRoleStep(markerKindLogin, mb.User))
 		// The membership is granted after the role exists: move the grant after it.
 		p.steps = append(p.steps, d.steps...)
@@ -735,6 +741,9 @@ func (a *pgAccess) planMember(p *pgPlan, mb AccessMember, u pgUser) pgMemberDeci
 		// A login of an older version that only this AccessRole's role was granted to:
 		// it was created for this AccessRole. It is marked as its own.
 		d.steps = append(d.steps, markRoleStep(markerKindLogin, mb.User))
+	case u.marker.claimed != "":
+		// A login marker whose MAC does not verify (forged, or copied from another login).
+		return problem(MemberMarkerNotVerified)
 	default:
 		return problem(MemberUserNotManaged)
 	}

@@ -193,8 +193,12 @@ func TestAccessPostgresForgedMarkersAreNotTrusted(t *testing.T) {
 		takeover := spec
 		takeover.Members = []AccessMember{member(alice, ""), member(app, fmt.Sprintf("hijack-%d", i))}
 		res := f.applyRaw(t, takeover)
-		if res.Members[app].Problem != MemberUserNotManaged {
-			t.Errorf("forged marker %d: outcome %+v, want %s", i, res.Members[app], MemberUserNotManaged)
+		want := MemberMarkerNotVerified // a marker with a MAC that does not verify
+		if forged == managedLoginMarker {
+			want = MemberUserNotManaged // the legacy text of a login this role never held
+		}
+		if res.Members[app].Problem != want {
+			t.Errorf("forged marker %d: outcome %+v, want %s", i, res.Members[app], want)
 		}
 		if _, err := f.loginAs(t, app, "payroll-pw"); err != nil {
 			t.Fatalf("forged marker %d: the application's password was changed: %v", i, err)
@@ -215,8 +219,12 @@ func TestAccessPostgresForgedMarkersAreNotTrusted(t *testing.T) {
 		}
 		_, err := f.crm.ApplyAccess(testContext(t), f.m, s)
 		var nm *RoleNotManagedError
-		if !errors.As(err, &nm) {
-			t.Errorf("forged group marker %d: %v, want RoleNotManagedError", i, err)
+		var nv *MarkerNotVerifiedError
+		if i == 0 && !errors.As(err, &nm) {
+			t.Errorf("forged legacy group marker: %v, want RoleNotManagedError", err)
+		}
+		if i == 1 && !errors.As(err, &nv) {
+			t.Errorf("copied group marker: %v, want MarkerNotVerifiedError", err)
 		}
 		if got := f.privileges(t, theirs); len(got) != 0 {
 			t.Errorf("forged group marker %d: mallory's role was granted %v", i, got)
@@ -510,6 +518,14 @@ func TestAccessPostgresPasswordsStayOutOfTheServerLog(t *testing.T) {
 	res := f.applyRaw(t, spec)
 	if diff := cmp.Diff([]string{alice, bob}, sortedCopy(res.PasswordsWithheld)); diff != "" {
 		t.Errorf("passwords withheld (-want +got):\n%s", diff)
+	}
+	// No login without its password: bob is not created, and says why.
+	if got := res.Members[bob]; got.Holds || got.Problem != MemberPasswordWithheld || !res.PasswordNotSent(bob) || !res.PasswordNotSent(alice) {
+		t.Errorf("bob: %+v, want problem %s and both passwords to be sent again", got, MemberPasswordWithheld)
+	}
+	var bobs int
+	if err := f.admin.QueryRow("SELECT count(*) FROM pg_roles WHERE rolname = $1", bob).Scan(&bobs); err != nil || bobs != 0 {
+		t.Errorf("bob's login was created without its password (%d, %v)", bobs, err)
 	}
 	if _, err := f.loginAs(t, alice, third); err == nil {
 		t.Error("the password was set while the server logs statements")

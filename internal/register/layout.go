@@ -97,6 +97,9 @@ func accessRoleRows(r AccessRoleRecord) []row {
 		many("Members (designation)", r.Members),
 		one("Valid until", r.ValidUntil),
 	}
+	if r.Deletion != "" {
+		rows = append(rows, one("Deletion", r.Deletion))
+	}
 	return append(rows, detailRows(r.Other)...)
 }
 

@@ -56,7 +56,7 @@ func FromObjects(objs Objects) (*Document, error) {
 	}
 	for i := range objs.AccessRoles {
 		o := &objs.AccessRoles[i]
-		if err := add(KindAccessRole, o.ObjectMeta, newAccessGrant(&o.Spec)); err != nil {
+		if err := add(KindAccessRole, o.ObjectMeta, newAccessGrant(o)); err != nil {
 			return nil, err
 		}
 	}
@@ -97,8 +97,9 @@ func newRetentionTerms(s *v1alpha1.RetentionPolicySpec) retentionTerms {
 }
 
 // accessGrant is what the register records of an AccessRole: who may access which data for
-// which purpose, with each member's designation. Left out: members' password Secrets and the
-// reclaim policy.
+// which purpose, with each member's designation, and, once it is being deleted, what its
+// deletion did and left in the database (status.deletion). Left out: members' password
+// Secrets and the reclaim policy.
 type accessGrant struct {
 	DatabaseRef           v1alpha1.LocalObjectReference `json:"databaseRef"`
 	RoleName              v1alpha1.SQLIdentifier        `json:"roleName"`
@@ -107,6 +108,18 @@ type accessGrant struct {
 	RowFilter             *v1alpha1.ContactSelector     `json:"rowFilter,omitempty"`
 	Members               []accessMember                `json:"members,omitempty"`
 	ValidUntil            *metav1.Time                  `json:"validUntil,omitempty"`
+	Deletion              *accessDeletion               `json:"deletion,omitempty"`
+}
+
+// accessDeletion is what the register records of an AccessRole's deletion: what happened to
+// its role, how many of its logins were locked, and when. The counts are always written,
+// zero included.
+type accessDeletion struct {
+	Cleanup         v1alpha1.DeletionCleanup `json:"cleanup"`
+	LoginsLocked    int32                    `json:"loginsLocked"`
+	SessionsEnded   int32                    `json:"sessionsEnded"`
+	LoginsNotLocked string                   `json:"loginsNotLocked,omitempty"`
+	At              metav1.Time              `json:"at"`
 }
 
 type accessMember struct {
@@ -114,7 +127,8 @@ type accessMember struct {
 	Designation *v1alpha1.Designation  `json:"designation,omitempty"`
 }
 
-func newAccessGrant(s *v1alpha1.AccessRoleSpec) accessGrant {
+func newAccessGrant(ar *v1alpha1.AccessRole) accessGrant {
+	s := &ar.Spec
 	g := accessGrant{
 		DatabaseRef:           s.DatabaseRef,
 		RoleName:              s.RoleName,
@@ -126,7 +140,38 @@ func newAccessGrant(s *v1alpha1.AccessRoleSpec) accessGrant {
 	for _, m := range s.Members {
 		g.Members = append(g.Members, accessMember{User: m.User, Designation: m.Designation})
 	}
+	if d := ar.Status.Deletion; d != nil {
+		g.Deletion = &accessDeletion{Cleanup: d.Cleanup, LoginsLocked: d.LoginsLocked, SessionsEnded: d.SessionsEnded,
+			LoginsNotLocked: d.LoginsNotLocked, At: d.At}
+	}
 	return g
+}
+
+// AccessRoleDeletionRecorded reports whether doc records the deletion of ar as its
+// status.deletion says: the AccessRole's entry carries that deletion, or the entry is a
+// placeholder (the spec was too large for the register) whose spec hash is the hash of the
+// entry that carries it. False when ar has no status.deletion.
+func AccessRoleDeletionRecorded(doc *Document, ar *v1alpha1.AccessRole) (bool, error) {
+	if ar.Status.Deletion == nil {
+		return false, nil
+	}
+	got, ok := doc.Lookup(Key{Kind: KindAccessRole, Namespace: ar.Namespace, Name: ar.Name})
+	if !ok {
+		return false, nil
+	}
+	want, err := NewEntry(KindAccessRole, ar.Namespace, ar.Name, newAccessGrant(ar))
+	if err != nil {
+		return false, err
+	}
+	if got.IsPlaceholder() {
+		b, err := CanonicalValue(want.Spec)
+		if err != nil {
+			return false, err
+		}
+		x, _ := got.Spec[ExcludedMember].(map[string]any)
+		return x["specHash"] == HashBytes(b), nil
+	}
+	return sameValue(got.Spec["deletion"], want.Spec["deletion"]), nil
 }
 
 // databaseFacts is what the register records of a CRMDatabase: the engine and schema preset,

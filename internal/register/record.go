@@ -4,6 +4,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 )
 
 // Record is a register laid out for people: the GDPR Art. 30(1) record of processing
@@ -111,7 +113,10 @@ type AccessRoleRecord struct {
 	RowFilter       string
 	Members         []string
 	ValidUntil      string
-	Other           []Detail
+	// Deletion says, for an AccessRole being deleted, what its deletion did and left in
+	// the database; empty otherwise.
+	Deletion string
+	Other    []Detail
 }
 
 // DatabaseRecord is one CRM database, as far as the register is concerned.
@@ -787,8 +792,35 @@ func (b *recordBuilder) accessRole(e Entry) AccessRoleRecord {
 		r.Members = append(r.Members, b.member(newPicker(object(m))))
 	}
 	r.ValidUntil = day(p.str("validUntil"))
+	if p.has("deletion") {
+		r.Deletion = deletionText(p.sub("deletion"))
+	} else {
+		p.skip("deletion")
+	}
 	r.Other = p.rest()
 	return r
+}
+
+// deletionText renders what an AccessRole's deletion did in the database.
+func deletionText(d *picker) string {
+	var what string
+	switch c := d.str("cleanup"); c {
+	case string(v1alpha1.CleanupDropped):
+		what = "role dropped"
+	case string(v1alpha1.CleanupRoleRetained):
+		what = "role left in the database without privileges or members (reclaimPolicy Retain)"
+	case string(v1alpha1.CleanupSkipped):
+		what = "role and grants left in the database as they were (cleanup skipped)"
+	case string(v1alpha1.CleanupNoRole):
+		what = "no role of the operator's to strip"
+	default:
+		what = "cleanup " + c
+	}
+	s := "deleted on " + day(d.str("at")) + "; " + what + "; " + d.str("loginsLocked") + " login(s) locked, " + d.str("sessionsEnded") + " session(s) ended"
+	if v := d.str("loginsNotLocked"); v != "" {
+		s += "; LOGINS NOT LOCKED: " + v
+	}
+	return d.restText(s)
 }
 
 // member renders a role member and its designation record.
