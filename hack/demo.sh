@@ -158,14 +158,17 @@ if [ "$CRM" = postgres ]; then
 	echo "PostgreSQL listens on 127.0.0.1:$PGPORT; data directory $PGDIR/data (removed on exit)"
 	# The operator's own login: it owns the database and the CRM tables (it grants on them
 	# and puts the AccessRole's row filter on contacts), has CREATEROLE (it creates the
-	# AccessRole's group role and the members' logins), and may switch statement logging off
-	# while it sends a password verifier. Not a superuser.
+	# AccessRole's group role and the members' logins), may switch statement logging off
+	# while it sends a password verifier, and may end the sessions of the logins it locks
+	# (pg_signal_backend). Not a superuser: config/samples/crm/operator-grants-postgres.sql.
 	OPERATOR_USER=crm_privacy_operator
 	OPERATOR_PASSWORD="$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
 	psql_admin -d postgres <<SQL
 CREATE ROLE $OPERATOR_USER LOGIN CREATEROLE PASSWORD '$OPERATOR_PASSWORD';
 CREATE DATABASE crm OWNER $OPERATOR_USER;
-GRANT SET ON PARAMETER log_statement, log_min_duration_statement TO $OPERATOR_USER;
+GRANT SET ON PARAMETER log_statement, log_min_duration_statement, log_min_duration_sample,
+  log_transaction_sample_rate, log_min_error_statement TO $OPERATOR_USER;
+GRANT pg_signal_backend TO $OPERATOR_USER;
 SQL
 	echo "created database crm and the operator's login $OPERATOR_USER (LOGIN CREATEROLE, owner of crm)"
 	step "Seeding the demo CRM (PostgreSQL, fictitious contacts; the tables are owned by $OPERATOR_USER)"
