@@ -193,31 +193,12 @@ stringData: {host: %q, port: %q, user: %q, password: %q, database: %q}
 `, tdb.Host, strconv.Itoa(tdb.Port), tdb.User, tdb.Password, tdb.Name)
 }
 
-// applyCRM creates namespace ns with the Secrets and CRMDatabase for a test database, and
-// the samples' LIA and activity, and waits for the CRMDatabase to be Ready.
+// applyCRM creates namespace ns with the Secrets and CRMDatabase for a PostgreSQL test
+// database, and the samples' LIA and activity, and waits for the CRMDatabase to be Ready.
 func applyCRM(t *testing.T, ns string, tdb *testdb.Database) {
 	t.Helper()
 	mustKubectl(t, "", "create", "namespace", ns)
-	mustKubectl(t, credentialsSecret(tdb)+fmt.Sprintf(`---
-apiVersion: v1
-kind: Secret
-metadata: {name: crm-db-ledger-key}
-stringData: {hmac-key: %s}
----
-apiVersion: privacy.crmoperator.io/v1alpha1
-kind: CRMDatabase
-metadata: {name: crm-db}
-spec:
-  engine: postgres
-  connection: {secretRef: {name: crm-db-credentials}, tls: {mode: disable}}
-  preset: generic
-  ledger: {hmacKeySecretRef: {name: crm-db-ledger-key, key: hmac-key}}
-`, ledgerKey), "apply", "-n", ns, "-f", "-")
-	samples := filepath.Join(cluster.root, "config", "samples")
-	mustKubectl(t, "", "apply", "-n", ns,
-		"-f", filepath.Join(samples, "privacy_v1alpha1_legitimateinterestassessment.yaml"),
-		"-f", filepath.Join(samples, "privacy_v1alpha1_processingactivity.yaml"))
-	mustKubectl(t, "", "wait", "-n", ns, "--for=condition=Ready", "crmdatabase/crm-db", "--timeout=120s")
+	applyDatabase(t, ns, "postgres", tdb)
 }
 
 // seed loads the generic schema with expired prospects 1..expired and fresh ones after.
