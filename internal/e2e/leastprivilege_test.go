@@ -119,7 +119,7 @@ func testWithDocumentedGrants(t *testing.T, e leastPrivilegeEngine, ns string) {
 	mustKubectl(t, "", "create", "namespace", ns)
 	applyDatabase(t, ns, e.engine, op)
 	mustKubectl(t, policyInMode("Enforce"), "apply", "-n", ns, "-f", "-")
-	mustKubectl(t, "", "wait", "-n", ns, "--for=jsonpath={.status.lastRun.result}=Succeeded", "retentionpolicy/prospects", "--timeout=150s")
+	waitOrShow(t, ns, "retentionpolicy/prospects", "--for=jsonpath={.status.lastRun.result}=Succeeded")
 	for q, want := range map[string]int{
 		"SELECT COUNT(*) FROM contacts": fresh,
 		"SELECT COUNT(*) FROM notes":    fresh,
@@ -134,7 +134,7 @@ func testWithDocumentedGrants(t *testing.T, e leastPrivilegeEngine, ns string) {
 	passwords := map[string]string{alice: "Alice-" + randomHex(8), bob: "Bob-" + randomHex(8)}
 	role := "crm_sales_" + randomHex(4)
 	mustKubectl(t, accessRole(role, e.rowFilter, passwords, alice, bob), "apply", "-n", ns, "-f", "-")
-	mustKubectl(t, "", "wait", "-n", ns, "--for=condition=Ready", "accessrole/sales", "--timeout=120s")
+	waitOrShow(t, ns, "accessrole/sales", "--for=condition=Ready")
 	// Fresh contacts are 31..40: 5 B2B and 5 B2C.
 	wantRows := fresh
 	if e.rowFilter {
@@ -164,6 +164,16 @@ func testWithDocumentedGrants(t *testing.T, e leastPrivilegeEngine, ns string) {
 	}
 }
 
+// waitOrShow waits up to 150 s for the condition of an object, and shows its status when
+// it does not come.
+func waitOrShow(t *testing.T, ns, object, condition string) {
+	t.Helper()
+	if out, err := kubectl(t, "", "wait", "-n", ns, condition, object, "--timeout=150s"); err != nil {
+		status, _ := kubectl(t, "", "get", "-n", ns, object, "-o", "jsonpath={.status}")
+		t.Fatalf("kubectl wait %s %s: %v\n%s\nstatus: %s", object, condition, err, out, status)
+	}
+}
+
 // documentedLogin creates a login with the privileges of a grant file, as written up to
 // part, for tdb's database, and returns tdb with that login's credentials.
 func documentedLogin(t *testing.T, e leastPrivilegeEngine, tdb *testdb.Database, prefix string, part grantPart) *testdb.Database {
@@ -173,12 +183,16 @@ func documentedLogin(t *testing.T, e leastPrivilegeEngine, tdb *testdb.Database,
 		t.Fatal(err)
 	}
 	text := string(b)
-	for marker, from := range map[string]grantPart{"-- @access": grantsAccess, "-- @enforce": grantsEnforce} {
-		if part < from {
-			i := strings.Index(text, marker)
-			if i < 0 {
-				t.Fatalf("%s has no %q part", e.grants, marker)
-			}
+	// The parts in the file's order, the last first: each cut keeps what comes before.
+	for _, cut := range []struct {
+		marker string
+		from   grantPart
+	}{{"-- @access", grantsAccess}, {"-- @enforce", grantsEnforce}} {
+		i := strings.Index(text, cut.marker)
+		if i < 0 {
+			t.Fatalf("%s has no %q part", e.grants, cut.marker)
+		}
+		if part < cut.from {
 			text = text[:i]
 		}
 	}

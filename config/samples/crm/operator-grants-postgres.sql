@@ -37,6 +37,8 @@ GRANT UPDATE (email, first_name, last_name, phone) ON contacts TO crm_privacy_op
 -- for that transaction (SET on the logging parameters). Not a superuser: the operator
 -- refuses to manage roles with SUPERUSER, CREATEROLE, CREATEDB, REPLICATION or BYPASSRLS.
 ALTER ROLE crm_privacy_operator CREATEROLE;
+-- A role needs USAGE on the tables' schema to reach them: the operator grants it.
+GRANT USAGE ON SCHEMA public TO crm_privacy_operator WITH GRANT OPTION;
 ALTER TABLE contacts OWNER TO crm_privacy_operator;
 ALTER TABLE interactions OWNER TO crm_privacy_operator;
 ALTER TABLE notes OWNER TO crm_privacy_operator;
