@@ -255,10 +255,10 @@ func TestEnforcedRunWithRealKubectlAndPlugin(t *testing.T) {
 
 	db := tdb.Open(t)
 	for q, want := range map[string]int{
-		"SELECT COUNT(*) FROM contacts":                                       20,
-		"SELECT COUNT(*) FROM notes":                                          20,
-		"SELECT COUNT(*) FROM crm_privacy_erasure_ledger":                     300,
-		"SELECT COUNT(DISTINCT subject_hmac) FROM crm_privacy_erasure_ledger": 300,
+		"SELECT COUNT(*) FROM contacts":                                                   20,
+		"SELECT COUNT(*) FROM notes":                                                      20,
+		"SELECT COUNT(*) FROM crm_privacy.crm_privacy_erasure_ledger":                     300,
+		"SELECT COUNT(DISTINCT subject_hmac) FROM crm_privacy.crm_privacy_erasure_ledger": 300,
 	} {
 		if n := queryInt(t, db, q); n != want {
 			t.Errorf("%s = %d, want %d", q, n, want)
@@ -299,7 +299,7 @@ func TestManagerKilledMidSweepResumesExactly(t *testing.T) {
 	}
 	m.kill()
 	left := queryInt(t, db, "SELECT COUNT(*) FROM contacts")
-	ledger := queryInt(t, db, "SELECT COUNT(*) FROM crm_privacy_erasure_ledger")
+	ledger := queryInt(t, db, "SELECT COUNT(*) FROM crm_privacy.crm_privacy_erasure_ledger")
 	if erased := expired + fresh - left; ledger != erased {
 		t.Fatalf("right after SIGKILL: %d erased but %d ledger rows", erased, ledger)
 	}
@@ -337,9 +337,9 @@ func TestTwoManagersNeverSweepOnePolicyAtOnce(t *testing.T) {
 	}
 	mustKubectl(t, "", "wait", "-n", "e2e-two", "--for=jsonpath={.status.lastRun.result}=Succeeded", "retentionpolicy/prospects", "--timeout=120s")
 	for q, want := range map[string]int{
-		"SELECT COUNT(*) FROM crm_privacy_erasure_ledger":                     expired,
-		"SELECT COUNT(DISTINCT subject_hmac) FROM crm_privacy_erasure_ledger": expired,
-		"SELECT COUNT(*) FROM notes":                                          fresh,
+		"SELECT COUNT(*) FROM crm_privacy.crm_privacy_erasure_ledger":                     expired,
+		"SELECT COUNT(DISTINCT subject_hmac) FROM crm_privacy.crm_privacy_erasure_ledger": expired,
+		"SELECT COUNT(*) FROM notes": fresh,
 	} {
 		if n := queryInt(t, db, q); n != want {
 			t.Errorf("%s = %d, want %d", q, n, want)

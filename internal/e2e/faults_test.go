@@ -222,7 +222,9 @@ func appRole(t *testing.T, tdb *testdb.Database, admin *sql.DB, password string)
 	t.Helper()
 	role := "crm_app_" + randomPassword(t)[2:10]
 	tdb.Exec(t, fmt.Sprintf(`CREATE ROLE %q LOGIN PASSWORD '%s'`, role, password),
-		fmt.Sprintf(`GRANT USAGE, CREATE ON SCHEMA public TO %q`, role))
+		fmt.Sprintf(`GRANT USAGE, CREATE ON SCHEMA public TO %q`, role),
+		// The operator's own schema, crm_privacy, is created by the login it acts as.
+		fmt.Sprintf(`GRANT CREATE ON DATABASE %q TO %q`, tdb.Name, role))
 	rows, err := admin.Query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
 	if err != nil {
 		t.Fatal(err)

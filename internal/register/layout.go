@@ -52,6 +52,7 @@ func art30Rows(a ActivityRecord) []row {
 		many("Security measures (Art. 32)", a.SecurityMeasures),
 		one("DPIA (Art. 35)", a.DPIA),
 		one("Profiling", a.Profiling),
+		one("Direct marketing (an opt-out stops it)", a.DirectMarketing),
 		one("Privacy notice", a.PrivacyNotice),
 		many("CRM databases", a.Databases),
 		one("Contacts in scope", a.ContactScope),

@@ -56,10 +56,13 @@ type ActivityRecord struct {
 	SecurityMeasures  []string
 	DPIA              string
 	Profiling         string
-	PrivacyNotice     string
-	Databases         []string
-	ContactScope      string
-	Other             []Detail
+	// DirectMarketing says whether the activity sends direct marketing, which an opt-out
+	// stops (Art. 21(2)-(3)); empty when the activity does not say.
+	DirectMarketing string
+	PrivacyNotice   string
+	Databases       []string
+	ContactScope    string
+	Other           []Detail
 }
 
 // AssessmentRecord is one legitimate interests assessment in the register of assessments.
@@ -249,6 +252,9 @@ func (b *recordBuilder) activity(e Entry) ActivityRecord {
 	a.SecurityMeasures = p.strs("securityMeasures")
 	a.DPIA = b.activityDPIA(e, p.sub("dpia"))
 	a.Profiling = yesNo(p.get("profiling"))
+	if v := p.get("directMarketing"); v != nil {
+		a.DirectMarketing = yesNo(v)
+	}
 	a.PrivacyNotice = p.str("privacyNoticeURI")
 	for _, ref := range list(p.get("databaseRefs")) {
 		a.Databases = append(a.Databases, refName(ref))
