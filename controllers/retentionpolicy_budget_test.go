@@ -101,7 +101,14 @@ func newDrivenDatabase(t *testing.T, newDB func(testing.TB) *testdb.Database, sc
 	db := newCRMDatabase(t, ns, tdb, crmDatabaseOptions{preset: privacyv1alpha1.PresetGeneric})
 	waitDatabaseReady(t, db)
 	createSampleActivity(t, ns)
-	dp := &drivenPolicy{t: t, c: directClient(t), clk: &hookClock{FakeClock: clocktesting.NewFakeClock(time.Now())}, events: &eventLog{}, tdb: tdb, sqlDB: tdb.Open(t), ns: ns}
+	return driveDatabase(t, tdb, db)
+}
+
+// driveDatabase connects a driven reconciler, on a fake clock set to now, to a ready
+// CRMDatabase of tdb.
+func driveDatabase(t *testing.T, tdb *testdb.Database, db *privacyv1alpha1.CRMDatabase) *drivenPolicy {
+	t.Helper()
+	dp := &drivenPolicy{t: t, c: directClient(t), clk: &hookClock{FakeClock: clocktesting.NewFakeClock(time.Now())}, events: &eventLog{}, tdb: tdb, sqlDB: tdb.Open(t), ns: db.Namespace}
 	d, err := controllers.NewDrivenRetention(dp.c, dp.clk, dp.events, testOperatorKey)
 	if err != nil {
 		t.Fatal(err)
@@ -112,6 +119,14 @@ func newDrivenDatabase(t *testing.T, newDB func(testing.TB) *testdb.Database, sc
 		t.Fatal(err)
 	}
 	return dp
+}
+
+// another is a driven reconciler sharing dp's clock, events and database, for a second
+// policy of the namespace.
+func (dp *drivenPolicy) another() *drivenPolicy {
+	other := *dp
+	other.p = nil
+	return &other
 }
 
 // directClient reads and writes the API server without a cache.
@@ -161,7 +176,13 @@ func drivenSpec() privacyv1alpha1.RetentionPolicySpec {
 // after its creation: one run is due.
 func (dp *drivenPolicy) create(spec privacyv1alpha1.RetentionPolicySpec) {
 	dp.t.Helper()
-	dp.p = &privacyv1alpha1.RetentionPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: dp.ns, Name: "prospects",
+	dp.createNamed("prospects", spec)
+}
+
+// createNamed is create with another name than "prospects".
+func (dp *drivenPolicy) createNamed(name string, spec privacyv1alpha1.RetentionPolicySpec) {
+	dp.t.Helper()
+	dp.p = &privacyv1alpha1.RetentionPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: dp.ns, Name: name,
 		Labels: map[string]string{drivenLabel: "true"}}, Spec: spec}
 	if err := dp.c.Create(context.Background(), dp.p); err != nil {
 		dp.t.Fatalf("creating the RetentionPolicy: %v", err)
@@ -172,11 +193,42 @@ func (dp *drivenPolicy) create(spec privacyv1alpha1.RetentionPolicySpec) {
 // reconcile reconciles the policy once and reads it back.
 func (dp *drivenPolicy) reconcile() {
 	dp.t.Helper()
-	if _, err := dp.d.Reconcile(context.Background(), key(dp.p)); err != nil {
+	if err := dp.tryReconcile(); err != nil {
 		dp.t.Fatalf("reconcile: %v", err)
 	}
-	if err := dp.c.Get(context.Background(), key(dp.p), dp.p); err != nil {
-		dp.t.Fatal(err)
+}
+
+// tryReconcile reconciles the policy once, reads it back and returns the reconcile's error.
+func (dp *drivenPolicy) tryReconcile() error {
+	dp.t.Helper()
+	_, err := dp.d.Reconcile(context.Background(), key(dp.p))
+	if gerr := dp.c.Get(context.Background(), key(dp.p), dp.p); gerr != nil {
+		dp.t.Fatal(gerr)
+	}
+	return err
+}
+
+// reconcileUntil reconciles the policy until cond holds of it, at most n times.
+func (dp *drivenPolicy) reconcileUntil(n int, what string, cond func(*privacyv1alpha1.RetentionPolicy) bool) {
+	dp.t.Helper()
+	for range n {
+		dp.reconcile()
+		if cond(dp.p) {
+			return
+		}
+	}
+	dp.t.Fatalf("after %d reconciles, still not %s: pending %v, lastRun %+v, conditions %+v", n, what, deref(dp.p.Status.Pending), dp.p.Status.LastRun, dp.p.Status.Conditions)
+}
+
+// assertNoLeak checks that no event of the driven reconciler quotes s.
+func (l *eventLog) assertNoLeak(t *testing.T, s string) {
+	t.Helper()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, e := range l.events {
+		if strings.Contains(e, s) {
+			t.Errorf("an event quotes %q: %s", s, e)
+		}
 	}
 }
 
