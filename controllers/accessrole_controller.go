@@ -9,7 +9,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -156,7 +155,7 @@ func (r *AccessRoleReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	}
 	// lastAuditAt moves only with a change the audit found: a recheck that finds the role
 	// as it was writes nothing (the access_last_audit metric has every audit).
-	if ap.audited && !equality.Semantic.DeepEqual(withoutAuditTime(before.Status), withoutAuditTime(ar.Status)) {
+	if ap.audited && !sameJSON(withoutAuditTime(before.Status), withoutAuditTime(ar.Status)) {
 		now := metav1.NewTime(ap.now)
 		ar.Status.LastAuditAt = &now
 	}

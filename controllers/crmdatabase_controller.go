@@ -7,7 +7,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -290,7 +289,7 @@ func (r *CRMDatabaseReconciler) applyStatus(db *privacyv1alpha1.CRMDatabase, c *
 		st.Contacts = c.contacts
 	}
 	st.SchemaProblems = problemsToStatus(c.problems)
-	if st.LastCheckedAt == nil || !equality.Semantic.DeepEqual(before, st) {
+	if st.LastCheckedAt == nil || !sameJSON(before, st) {
 		now := metav1.NewTime(r.env.Clock.Now())
 		st.LastCheckedAt = &now
 	}

@@ -1,11 +1,12 @@
 package controllers
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -26,13 +27,13 @@ const (
 // was not written, and the reconcile must run again from the newer object.
 var errStatusConflict = errors.New("the object changed since it was read; its status was not written")
 
-// writeStatus patches the status of obj from before, when it differs (statusOf returns the
+// writeStatus patches the status of obj from before, when it differs once serialised (statusOf returns the
 // status of an object), with before's resourceVersion as a precondition: a status computed
 // from an object older than the one stored never overwrites the newer one — the API server
 // refuses the write and writeStatus returns errStatusConflict. The write outlives a
 // cancelled ctx by statusWriteGrace. It returns whether it wrote.
 func writeStatus[T client.Object](ctx context.Context, c client.Client, obj, before T, statusOf func(T) any) (bool, error) {
-	if equality.Semantic.DeepEqual(statusOf(before), statusOf(obj)) {
+	if sameJSON(statusOf(before), statusOf(obj)) {
 		return false, nil
 	}
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), statusWriteGrace)
@@ -43,6 +44,14 @@ func writeStatus[T client.Object](ctx context.Context, c client.Client, obj, bef
 		return false, errStatusConflict
 	}
 	return err == nil, err
+}
+
+// sameJSON says whether a and b serialise alike: whether writing b over a would change
+// what the API server stores (times are stored to the second, and an empty list as none).
+func sameJSON(a, b any) bool {
+	ja, erra := json.Marshal(a)
+	jb, errb := json.Marshal(b)
+	return erra == nil && errb == nil && bytes.Equal(ja, jb)
 }
 
 // conflictResult turns errStatusConflict into a prompt requeue, which is not a failure;
