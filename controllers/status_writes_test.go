@@ -83,8 +83,11 @@ func (w *statusWrites) snapshot() map[string]int {
 // ProcessingActivity, LegitimateInterestAssessment and AccessRole again and again, the
 // recheck interval passing between two passes, through a client that counts status
 // writes: once their status says what is, a recheck writes nothing.
-func TestSteadyObjectsCostNoStatusWrites(t *testing.T) {
-	t.Parallel()
+// steadyObjects creates a ready CRMDatabase "crm" on PostgreSQL with an LIA, an activity, a
+// dry-run RetentionPolicy and an AccessRole using it, and waits until the shared manager
+// made the AccessRole ready. It returns them in that order.
+func steadyObjects(t *testing.T) []client.Object {
+	t.Helper()
 	ctx := context.Background()
 	tdb := testdb.Postgres(t)
 	tdb.LoadFile(t, sampleSchema("generic-postgres.sql"))
@@ -131,6 +134,15 @@ func TestSteadyObjectsCostNoStatusWrites(t *testing.T) {
 	}
 	waitAccessRole(t, ar, privacyv1alpha1.TypeReady, metav1.ConditionTrue, "")
 
+	return []client.Object{db, lia, pa, rp, ar}
+}
+
+func TestSteadyObjectsCostNoStatusWrites(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	objects := steadyObjects(t)
+	rp := objects[3].(*privacyv1alpha1.RetentionPolicy)
+	now := time.Now()
 	writes := &statusWrites{n: map[string]int{}, last: map[string]string{}}
 	live := directClient(t)
 	clk := clocktesting.NewFakeClock(now)
@@ -140,7 +152,6 @@ func TestSteadyObjectsCostNoStatusWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = rs.Close() })
-	objects := []client.Object{db, lia, pa, rp, ar}
 	pass := func() {
 		t.Helper()
 		clk.Step(recheck)
@@ -196,4 +207,101 @@ func sumOf(m map[string]int) int {
 		n += v
 	}
 	return n
+}
+
+// TestNewLeaderNeitherFlapsNorWaits plays a failover: a new process, whose registry of
+// connections is empty, reconciles the dependents of a ready database before it has checked
+// the database. They keep their status (no Ready=False flap, no write), and the first check
+// of the database wakes them at once (Connections.Subscribe), instead of at the next change
+// of the database's Ready, which a failover does not change.
+func TestNewLeaderNeitherFlapsNorWaits(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	objects := steadyObjects(t)
+	db, dependents := objects[0], []client.Object{objects[2], objects[3], objects[4]}
+	live := directClient(t)
+	readyOf := func(obj client.Object) string {
+		t.Helper()
+		fresh := obj.DeepCopyObject().(client.Object)
+		if err := live.Get(ctx, key(obj), fresh); err != nil {
+			t.Fatal(err)
+		}
+		var conds []metav1.Condition
+		switch o := fresh.(type) {
+		case *privacyv1alpha1.ProcessingActivity:
+			conds = o.Status.Conditions
+		case *privacyv1alpha1.RetentionPolicy:
+			conds = o.Status.Conditions
+		case *privacyv1alpha1.AccessRole:
+			conds = o.Status.Conditions
+		}
+		c := meta.FindStatusCondition(conds, privacyv1alpha1.TypeReady)
+		if c == nil {
+			return "none"
+		}
+		return string(c.Status) + " " + c.Reason
+	}
+	// The shared manager has checked everything once.
+	waitCondition(t, objects[3], func() []metav1.Condition { return objects[3].(*privacyv1alpha1.RetentionPolicy).Status.Conditions },
+		privacyv1alpha1.TypeReady, metav1.ConditionTrue, privacyv1alpha1.ReasonDryRun, 30*time.Second)
+	before := map[string]string{}
+	for _, obj := range dependents {
+		before[obj.GetName()] = readyOf(obj)
+	}
+
+	writes := &statusWrites{n: map[string]int{}, last: map[string]string{}}
+	rs, err := controllers.NewReconcilers(writes.client(noWatch{k8s}), live, clocktesting.NewFakeClock(time.Now()), &eventLog{}, testOperatorKey, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rs.Close() })
+	woken := rs.Subscribe()
+	for _, obj := range dependents {
+		if _, err := rs.Reconcile(ctx, obj); err != nil {
+			t.Fatalf("reconciling %s before the database is checked: %v", obj.GetName(), err)
+		}
+	}
+	if n := writes.total(); n != 0 {
+		t.Errorf("the new process wrote %d statuses before checking the database: %v", n, writes.last)
+	}
+	for _, obj := range dependents {
+		if got := readyOf(obj); got != before[obj.GetName()] {
+			t.Errorf("Ready of %s went from %s to %s in the new process before it checked the database", obj.GetName(), before[obj.GetName()], got)
+		}
+	}
+	select {
+	case ev := <-woken:
+		t.Fatalf("a wake-up before any check: %s", ev.Object.GetName())
+	default:
+	}
+
+	// The first check of the database wakes its dependents.
+	if _, err := rs.Reconcile(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ev := <-woken:
+		if ev.Object.GetName() != db.GetName() || ev.Object.GetNamespace() != db.GetNamespace() {
+			t.Errorf("woken for %s/%s, want %s/%s", ev.Object.GetNamespace(), ev.Object.GetName(), db.GetNamespace(), db.GetName())
+		}
+	default:
+		t.Fatal("the first check of the database woke nothing")
+	}
+	for _, obj := range dependents {
+		if _, err := rs.Reconcile(ctx, obj); err != nil {
+			t.Fatalf("reconciling %s after the database check: %v", obj.GetName(), err)
+		}
+		if got := readyOf(obj); got != before[obj.GetName()] {
+			t.Errorf("Ready of %s is %s after the check, want %s", obj.GetName(), got, before[obj.GetName()])
+		}
+	}
+	// A recheck that finds the same wakes nobody.
+	if _, err := rs.Reconcile(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ev := <-woken:
+		t.Errorf("a recheck that found the same woke the dependents of %s", ev.Object.GetName())
+	default:
+	}
 }
