@@ -17,6 +17,7 @@ import (
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/controllers"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
 )
 
@@ -526,5 +527,53 @@ func TestDryRunMidRunStopsErasure(t *testing.T) {
 	}
 	if dp.p.Status.CurrentRun != nil {
 		t.Errorf("a run is still recorded in progress: %+v", dp.p.Status.CurrentRun)
+	}
+}
+
+// TestStopMidRunRecordsTheProgress plays a SIGTERM during a run: the reconcile's context is
+// cancelled between two batches. The progress of the slice is still written to the status
+// (the status write outlives the cancelled context), so the status agrees with the ledger,
+// and the run resumes from it to the end.
+func TestStopMidRunRecordsTheProgress(t *testing.T) {
+	t.Parallel()
+	dp := newDrivenDatabase(t, testdb.Postgres, "generic-postgres.sql")
+	dp.addContacts(1, 20, "prospect", time.Now().AddDate(-3, 0, 0))
+	dp.create(drivenSpec())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	asks := 0
+	// The reconciler asks the time three times per batch: the stop comes after a few batches.
+	dp.clk.onceWhen(func() bool { asks++; return asks > 12 }, cancel)
+	if _, err := dp.d.Reconcile(ctx, key(dp.p)); err != nil {
+		t.Fatalf("the reconcile stopped by the operator's shutdown returned %v, want no error (nothing failed)", err)
+	}
+	if err := dp.c.Get(context.Background(), key(dp.p), dp.p); err != nil {
+		t.Fatal(err)
+	}
+	ledger := dp.count("SELECT COUNT(*) FROM " + crm.LedgerRowsSQL(crm.Engine(dp.tdb.Engine)))
+	run := dp.p.Status.LastRun
+	switch {
+	case ledger == 0 || ledger == 20:
+		t.Fatalf("the stop did not come mid-run: %d erasures in the ledger", ledger)
+	case run == nil || run.Erased != int64(ledger):
+		t.Fatalf("after the stop the status records %+v, the ledger %d erasures: the last progress update was lost", run, ledger)
+	case dp.p.Status.Checkpoint == nil || dp.p.Status.CurrentRun == nil:
+		t.Fatalf("after the stop the status has no checkpoint or current run: %+v", dp.p.Status)
+	}
+	if c := dp.condition(privacyv1alpha1.TypeReady); c.Reason != privacyv1alpha1.ReasonProgressing {
+		t.Errorf("Ready after the stop = %s %s (%s), want Progressing", c.Status, c.Reason, c.Message)
+	}
+	if e, ok := dp.events.find("Warning"); ok {
+		t.Errorf("a Warning event for a shutdown: %s", e)
+	}
+	startedAt := run.StartedAt
+	dp.reconcileUntil(3, "the run to finish", func(p *privacyv1alpha1.RetentionPolicy) bool {
+		return p.Status.LastRun != nil && p.Status.LastRun.Result == privacyv1alpha1.RunSucceeded
+	})
+	if run := dp.p.Status.LastRun; run.Erased != 20 || !run.StartedAt.Equal(startedAt) {
+		t.Errorf("the resumed run: erased %d, started %v; want 20, started %v as first recorded", run.Erased, run.StartedAt, startedAt)
+	}
+	if n := strings.Count(strings.Join(dp.events.events, "\n"), "started"); n != 1 {
+		t.Errorf("%d \"started\" events, want 1: %v", n, dp.events.events)
 	}
 }
