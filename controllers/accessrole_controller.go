@@ -680,8 +680,8 @@ func (r *AccessRoleReconciler) reconcileDelete(ctx context.Context, ar *privacyv
 		meta.SetStatusCondition(&ar.Status.Conditions, metav1.Condition{Type: privacyv1alpha1.TypeReady, Status: metav1.ConditionFalse,
 			Reason: privacyv1alpha1.ReasonDeletionRecorded, Message: "deleted (" + deletionSummary(d) + "); the object goes once the register records it",
 			ObservedGeneration: ar.Generation})
-		if err := r.Status().Patch(ctx, ar, client.MergeFrom(before)); err != nil {
-			return ctrl.Result{}, client.IgnoreNotFound(fmt.Errorf("while recording the deletion of AccessRole %s: %w", ar.Name, err))
+		if _, err := writeStatus(ctx, r.Client, ar, before, accessRoleStatus); err != nil {
+			return conflictResult(client.IgnoreNotFound(fmt.Errorf("while recording the deletion of AccessRole %s: %w", ar.Name, err)))
 		}
 	}
 	if !leavesSomething(ar.Status.Deletion) {
@@ -774,13 +774,23 @@ func (r *AccessRoleReconciler) cleanupOrWait(ctx context.Context, ar *privacyv1a
 	}
 	before := ar.DeepCopy()
 	msg := fmt.Sprintf("deletion waits: %v (set the annotation %s=\"true\" to let the object go and leave the role as it is)", err, AnnotationSkipCleanup)
-	meta.SetStatusCondition(&ar.Status.Conditions, metav1.Condition{Type: privacyv1alpha1.TypeReady, Status: metav1.ConditionFalse,
-		Reason: privacyv1alpha1.ReasonCleanupFailed, Message: truncateMessage(msg), ObservedGeneration: ar.Generation})
-	r.env.Recorder.Eventf(ar, nil, corev1.EventTypeWarning, privacyv1alpha1.ReasonCleanupFailed, "Delete", "%s", truncateMessage(msg))
-	if perr := r.Status().Patch(ctx, ar, client.MergeFrom(before)); perr != nil && !apierrors.IsNotFound(perr) {
+	r.cleanupFailed(ar, msg)
+	if _, perr := writeStatus(ctx, r.Client, ar, before, accessRoleStatus); perr != nil && !apierrors.IsNotFound(perr) {
 		err = errors.Join(err, perr)
 	}
 	return nil, fmt.Errorf("while cleaning up AccessRole %s: %w", ar.Name, err)
+}
+
+// cleanupFailed sets Ready to say why the deletion waits, with a Warning event when that
+// is new: a deletion retried with backoff is one event per failure, not one per retry.
+func (r *AccessRoleReconciler) cleanupFailed(ar *privacyv1alpha1.AccessRole, msg string) {
+	msg = truncateMessage(msg)
+	prev := meta.FindStatusCondition(ar.Status.Conditions, privacyv1alpha1.TypeReady)
+	if prev == nil || prev.Reason != privacyv1alpha1.ReasonCleanupFailed || prev.Message != msg {
+		r.env.Recorder.Eventf(ar, nil, corev1.EventTypeWarning, privacyv1alpha1.ReasonCleanupFailed, "Delete", "%s", msg)
+	}
+	meta.SetStatusCondition(&ar.Status.Conditions, metav1.Condition{Type: privacyv1alpha1.TypeReady, Status: metav1.ConditionFalse,
+		Reason: privacyv1alpha1.ReasonCleanupFailed, Message: msg, ObservedGeneration: ar.Generation})
 }
 
 // skipCleanup lets an AccessRole go without stripping its role, but never leaves a working
@@ -817,10 +827,8 @@ func (r *AccessRoleReconciler) skipCleanup(ctx context.Context, ar *privacyv1alp
 	if err != nil {
 		before := ar.DeepCopy()
 		msg := fmt.Sprintf("deletion with %s waits until the AccessRole's logins are locked: %v (delete the CRMDatabase if the database is gone for good)", AnnotationSkipCleanup, err)
-		meta.SetStatusCondition(&ar.Status.Conditions, metav1.Condition{Type: privacyv1alpha1.TypeReady, Status: metav1.ConditionFalse,
-			Reason: privacyv1alpha1.ReasonCleanupFailed, Message: truncateMessage(msg), ObservedGeneration: ar.Generation})
-		r.env.Recorder.Eventf(ar, nil, corev1.EventTypeWarning, privacyv1alpha1.ReasonCleanupFailed, "Delete", "%s", truncateMessage(msg))
-		if perr := r.Status().Patch(ctx, ar, client.MergeFrom(before)); perr != nil && !apierrors.IsNotFound(perr) {
+		r.cleanupFailed(ar, msg)
+		if _, perr := writeStatus(ctx, r.Client, ar, before, accessRoleStatus); perr != nil && !apierrors.IsNotFound(perr) {
 			err = errors.Join(err, perr)
 		}
 		return nil, fmt.Errorf("while locking the logins of AccessRole %s: %w", ar.Name, err)
