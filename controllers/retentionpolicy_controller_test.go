@@ -420,7 +420,7 @@ func TestRetentionPolicyRunPausesWhileTheDatabaseIsDownAndFinishes(t *testing.T)
 	srv := testdb.StartPostgres(t)
 	tdb := srv.NewDatabase(t)
 	tdb.LoadFile(t, sampleSchema("generic-postgres.sql"))
-	const expired, fresh = 3000, 10
+	const expired, fresh = 400, 10
 	tdb.Exec(t,
 		fmt.Sprintf(`INSERT INTO contacts (id, email, contact_type, lifecycle_stage, created_at, last_contact_at)
 			SELECT g, 'p' || g || '@example.test', 'B2B', 'prospect', now() - interval '4 years',
