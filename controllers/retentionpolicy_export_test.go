@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -123,3 +124,13 @@ func (d *Reconcilers) Subscribe() <-chan event.GenericEvent { return d.env.Conne
 
 // Close closes the database pools.
 func (d *Reconcilers) Close() error { return d.env.Connections.CloseAll() }
+
+// WriteRetentionStatus writes p's status over before's as every reconciler does, and says
+// whether the API server refused it because the policy changed since before was read.
+func WriteRetentionStatus(ctx context.Context, c client.Client, p, before *privacyv1alpha1.RetentionPolicy) (conflict bool, err error) {
+	_, err = writeStatus(ctx, c, p, before, retentionStatus)
+	if errors.Is(err, errStatusConflict) {
+		return true, nil
+	}
+	return false, err
+}

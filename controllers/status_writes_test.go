@@ -305,3 +305,41 @@ func TestNewLeaderNeitherFlapsNorWaits(t *testing.T) {
 	default:
 	}
 }
+
+// TestStaleStatusNeverOverwritesANewerOne reproduces the fault run's finding: a status
+// computed from an older copy of a policy (here: a run still in progress, with its
+// checkpoint) written after a newer one (the run finished, checkpoint cleared) brought the
+// checkpoint back. The write is now conditional on the version read: it is refused, and the
+// newer status stays.
+func TestStaleStatusNeverOverwritesANewerOne(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := directClient(t)
+	ns := newNamespace(t)
+	p := &privacyv1alpha1.RetentionPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "stale",
+		Labels: map[string]string{drivenLabel: "true"}}, Spec: drivenSpec()}
+	if err := c.Create(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	// The copy a slow pass read, then the newer status another pass wrote.
+	stale := p.DeepCopy()
+	newer := p.DeepCopy()
+	newer.Status.LastRun = &privacyv1alpha1.RetentionRun{RunRecord: privacyv1alpha1.RunRecord{RunID: "run-1", Result: privacyv1alpha1.RunSucceeded, Erased: 5}}
+	if conflict, err := controllers.WriteRetentionStatus(ctx, c, newer, p); err != nil || conflict {
+		t.Fatalf("the first write: conflict %v, %v", conflict, err)
+	}
+	// The slow pass writes what it computed from its stale copy.
+	late := stale.DeepCopy()
+	late.Status.LastRun = &privacyv1alpha1.RetentionRun{RunRecord: privacyv1alpha1.RunRecord{RunID: "run-1", Erased: 2}}
+	late.Status.Checkpoint = &privacyv1alpha1.SweepCheckpoint{RunID: "run-1", Rule: "prospects", LastKey: "42"}
+	conflict, err := controllers.WriteRetentionStatus(ctx, c, late, stale)
+	if err != nil || !conflict {
+		t.Fatalf("the write from a stale copy: conflict %v, %v; want refused as a conflict", conflict, err)
+	}
+	if err := c.Get(ctx, key(p), p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Status.Checkpoint != nil || p.Status.LastRun == nil || p.Status.LastRun.Result != privacyv1alpha1.RunSucceeded || p.Status.LastRun.Erased != 5 {
+		t.Errorf("the stale write changed the stored status: lastRun %+v, checkpoint %+v", p.Status.LastRun, p.Status.Checkpoint)
+	}
+}
