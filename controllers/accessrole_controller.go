@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
@@ -70,6 +71,9 @@ func setupAccessRole(env *Env) error {
 		Watches(&privacyv1alpha1.CRMDatabase{}, enqueueReferrers(mgr.GetClient(), &privacyv1alpha1.AccessRoleList{}, IndexDatabaseRef),
 			builder.WithPredicates(readyChanged{})).
 		WatchesMetadata(&corev1.Secret{}, enqueueReferrers(mgr.GetClient(), &privacyv1alpha1.AccessRoleList{}, IndexSecretRef)).
+		// The first check of a database in this process (after a start or a failover) and
+		// each change of its connection wake the objects that use it at once.
+		WatchesRawSource(source.Channel(env.Connections.Subscribe(), enqueueReferrers(mgr.GetClient(), &privacyv1alpha1.AccessRoleList{}, IndexDatabaseRef))).
 		WithOptions(controller.Options{MaxConcurrentReconciles: env.Options.MaxConcurrentReconciles}).
 		Complete(r)
 }
@@ -86,6 +90,11 @@ type accessPass struct {
 	result   ctrl.Result
 	// withheld are the members whose password the database pass did not send.
 	withheld map[string]bool
+	// audited is set when the database answered the pass.
+	audited bool
+	// unchecked is set when this process has not checked the role's database yet: the pass
+	// writes nothing, and the check wakes the AccessRole (Connections.Subscribe).
+	unchecked bool
 }
 
 // memberState is a member's state before the database is asked.
@@ -138,14 +147,39 @@ func (r *AccessRoleReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	ar.Status.Deletion = nil
 	ap := &accessPass{ar: ar, now: r.env.Clock.Now()}
 	err := r.reconcileAccess(ctx, ap)
-	ar.Status.ObservedGeneration = ar.Generation
-	if perr := r.Status().Patch(ctx, ar, client.MergeFrom(before)); perr != nil {
-		return ctrl.Result{}, errors.Join(err, fmt.Errorf("while updating the status of AccessRole %s: %w", ar.Name, perr))
+	if ap.unchecked {
+		return ctrl.Result{}, nil
 	}
 	if err == nil {
-		r.rememberPasswords(ap)
+		ar.Status.ObservedGeneration = ar.Generation
 	}
-	return ap.result, err
+	// lastAuditAt moves only with a change the audit found: a recheck that finds the role
+	// as it was writes nothing (the access_last_audit metric has every audit).
+	if ap.audited && !sameJSON(withoutAuditTime(before.Status), withoutAuditTime(ar.Status)) {
+		now := metav1.NewTime(ap.now)
+		ar.Status.LastAuditAt = &now
+	}
+	if _, werr := writeStatus(ctx, r.Client, ar, before, accessRoleStatus); werr != nil {
+		werr = fmt.Errorf("while updating the status of AccessRole %s: %w", ar.Name, werr)
+		if err != nil {
+			return ctrl.Result{}, errors.Join(err, werr)
+		}
+		return conflictResult(werr)
+	}
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	r.rememberPasswords(ap)
+	return ap.result, nil
+}
+
+func accessRoleStatus(ar *privacyv1alpha1.AccessRole) any { return &ar.Status }
+
+// withoutAuditTime is the status but its lastAuditAt.
+func withoutAuditTime(st privacyv1alpha1.AccessRoleStatus) privacyv1alpha1.AccessRoleStatus {
+	st = *st.DeepCopy()
+	st.LastAuditAt = nil
+	return st
 }
 
 // reconcileAccess runs the phases in order: database, members, apply, status.
@@ -219,8 +253,13 @@ func containsWord(s, word string) bool {
 // database gets the connection of the role's CRMDatabase, when it is ready.
 func (r *AccessRoleReconciler) database(ctx context.Context, ap *accessPass) bool {
 	conn, reason, msg := r.connection(ctx, ap.ar)
+	if reason == reasonUnchecked {
+		ap.unchecked = true
+		return false
+	}
 	if reason != "" {
-		ap.condition(privacyv1alpha1.TypeInSync, false, reason, "the privileges cannot be checked: %s", msg)
+		meta.SetStatusCondition(&ap.ar.Status.Conditions, metav1.Condition{Type: privacyv1alpha1.TypeInSync, Status: metav1.ConditionUnknown,
+			Reason: reason, Message: truncateMessage("the privileges cannot be checked: " + msg), ObservedGeneration: ap.ar.Generation})
 		ap.condition(privacyv1alpha1.TypeReady, false, reason, "nothing is granted or revoked while the database cannot be used: %s", msg)
 		return false
 	}
@@ -228,18 +267,29 @@ func (r *AccessRoleReconciler) database(ctx context.Context, ap *accessPass) boo
 	return true
 }
 
+// reasonUnchecked is what connection returns for a database this process has not checked
+// yet (never a condition reason).
+const reasonUnchecked = "-unchecked-"
+
 // connection returns the ready connection of the AccessRole's database, or a reason and
-// a message saying why there is none.
+// a message saying why there is none: reasonUnchecked for a database that exists and this
+// process has not checked yet.
 func (r *AccessRoleReconciler) connection(ctx context.Context, ar *privacyv1alpha1.AccessRole) (Connection, string, string) {
 	key := types.NamespacedName{Namespace: ar.Namespace, Name: string(ar.Spec.DatabaseRef.Name)}
 	conn, err := r.env.Connections.Ready(key)
 	if err == nil {
 		return conn, "", ""
 	}
-	if apierrors.IsNotFound(r.Get(ctx, key, &privacyv1alpha1.CRMDatabase{})) {
+	switch gerr := r.Get(ctx, key, &privacyv1alpha1.CRMDatabase{}); {
+	case apierrors.IsNotFound(gerr):
 		return Connection{}, privacyv1alpha1.ReasonDatabaseNotFound, fmt.Sprintf("CRMDatabase %s not found in namespace %s", key.Name, key.Namespace)
+	case gerr != nil:
+		return Connection{}, privacyv1alpha1.ReasonDatabaseNotReady, fmt.Sprintf("CRMDatabase %s cannot be read: %v", key.Name, gerr)
 	}
 	var nr *NotReadyError
+	if errors.As(err, &nr) && nr.Unchecked {
+		return Connection{}, reasonUnchecked, nr.Error()
+	}
 	if errors.As(err, &nr) && nr.Reason != "" {
 		return Connection{}, privacyv1alpha1.ReasonDatabaseNotReady, nr.Error()
 	}
@@ -399,7 +449,8 @@ func (r *AccessRoleReconciler) applyFailed(ap *accessPass, err error) error {
 		reason, retry = privacyv1alpha1.ReasonUnsupported, false
 	}
 	prev := meta.FindStatusCondition(ap.ar.Status.Conditions, privacyv1alpha1.TypeReady)
-	if retry || prev == nil || prev.Reason != reason || prev.Message != truncateMessage(err.Error()) {
+	// One Warning per failure, not one per retry of it (the retries back off).
+	if prev == nil || prev.Reason != reason || prev.Message != truncateMessage(err.Error()) {
 		r.env.Recorder.Eventf(ap.ar, nil, corev1.EventTypeWarning, reason, "Sync", "Cannot bring role %s in line: %v", ap.ar.Spec.RoleName, err)
 	}
 	ap.condition(privacyv1alpha1.TypeInSync, false, reason, "%v", err)
@@ -415,10 +466,13 @@ func (r *AccessRoleReconciler) applyFailed(ap *accessPass, err error) error {
 func (r *AccessRoleReconciler) recordResult(ap *accessPass, res crm.AccessResult) {
 	ar := ap.ar
 	wasInSync := meta.IsStatusConditionTrue(ar.Status.Conditions, privacyv1alpha1.TypeInSync) && ar.Status.ObservedGeneration == ar.Generation
-	now := metav1.NewTime(ap.now)
+	ap.audited = true
 	ar.Status.Granted = int32(res.Held)
 	ar.Status.Revoked = int32(res.Revoked)
-	ar.Status.LastAuditAt = &now
+	if ar.Status.LastAuditAt == nil {
+		now := metav1.NewTime(ap.now)
+		ar.Status.LastAuditAt = &now
+	}
 	r.setMemberStatuses(ap, res.Members)
 	r.recordMetrics(ar, res, wasInSync)
 	r.recordEvents(ap, res, wasInSync)
@@ -434,7 +488,7 @@ func (r *AccessRoleReconciler) recordMetrics(ar *privacyv1alpha1.AccessRole, res
 	metrics.AccessPrivileges.WithLabelValues(ar.Namespace, ar.Name).Set(float64(res.Held))
 	metrics.AccessMembers.WithLabelValues(ar.Namespace, ar.Name, string(privacyv1alpha1.MemberActive)).Set(float64(ar.Status.ActiveMembers))
 	metrics.AccessMembers.WithLabelValues(ar.Namespace, ar.Name, string(privacyv1alpha1.MemberSuspended)).Set(float64(len(ar.Status.Members) - int(ar.Status.ActiveMembers)))
-	metrics.AccessLastAudit.WithLabelValues(ar.Namespace, ar.Name).Set(float64(ar.Status.LastAuditAt.Unix()))
+	metrics.AccessLastAudit.WithLabelValues(ar.Namespace, ar.Name).Set(float64(r.env.Clock.Now().Unix()))
 }
 
 // outOfBand counts the revocations of a pass that no spec change explains: privileges
@@ -626,8 +680,8 @@ func (r *AccessRoleReconciler) reconcileDelete(ctx context.Context, ar *privacyv
 		meta.SetStatusCondition(&ar.Status.Conditions, metav1.Condition{Type: privacyv1alpha1.TypeReady, Status: metav1.ConditionFalse,
 			Reason: privacyv1alpha1.ReasonDeletionRecorded, Message: "deleted (" + deletionSummary(d) + "); the object goes once the register records it",
 			ObservedGeneration: ar.Generation})
-		if err := r.Status().Patch(ctx, ar, client.MergeFrom(before)); err != nil {
-			return ctrl.Result{}, client.IgnoreNotFound(fmt.Errorf("while recording the deletion of AccessRole %s: %w", ar.Name, err))
+		if _, err := writeStatus(ctx, r.Client, ar, before, accessRoleStatus); err != nil {
+			return conflictResult(client.IgnoreNotFound(fmt.Errorf("while recording the deletion of AccessRole %s: %w", ar.Name, err)))
 		}
 	}
 	if !leavesSomething(ar.Status.Deletion) {
@@ -720,13 +774,23 @@ func (r *AccessRoleReconciler) cleanupOrWait(ctx context.Context, ar *privacyv1a
 	}
 	before := ar.DeepCopy()
 	msg := fmt.Sprintf("deletion waits: %v (set the annotation %s=\"true\" to let the object go and leave the role as it is)", err, AnnotationSkipCleanup)
-	meta.SetStatusCondition(&ar.Status.Conditions, metav1.Condition{Type: privacyv1alpha1.TypeReady, Status: metav1.ConditionFalse,
-		Reason: privacyv1alpha1.ReasonCleanupFailed, Message: truncateMessage(msg), ObservedGeneration: ar.Generation})
-	r.env.Recorder.Eventf(ar, nil, corev1.EventTypeWarning, privacyv1alpha1.ReasonCleanupFailed, "Delete", "%s", truncateMessage(msg))
-	if perr := r.Status().Patch(ctx, ar, client.MergeFrom(before)); perr != nil && !apierrors.IsNotFound(perr) {
+	r.cleanupFailed(ar, msg)
+	if _, perr := writeStatus(ctx, r.Client, ar, before, accessRoleStatus); perr != nil && !apierrors.IsNotFound(perr) {
 		err = errors.Join(err, perr)
 	}
 	return nil, fmt.Errorf("while cleaning up AccessRole %s: %w", ar.Name, err)
+}
+
+// cleanupFailed sets Ready to say why the deletion waits, with a Warning event when that
+// is new: a deletion retried with backoff is one event per failure, not one per retry.
+func (r *AccessRoleReconciler) cleanupFailed(ar *privacyv1alpha1.AccessRole, msg string) {
+	msg = truncateMessage(msg)
+	prev := meta.FindStatusCondition(ar.Status.Conditions, privacyv1alpha1.TypeReady)
+	if prev == nil || prev.Reason != privacyv1alpha1.ReasonCleanupFailed || prev.Message != msg {
+		r.env.Recorder.Eventf(ar, nil, corev1.EventTypeWarning, privacyv1alpha1.ReasonCleanupFailed, "Delete", "%s", msg)
+	}
+	meta.SetStatusCondition(&ar.Status.Conditions, metav1.Condition{Type: privacyv1alpha1.TypeReady, Status: metav1.ConditionFalse,
+		Reason: privacyv1alpha1.ReasonCleanupFailed, Message: msg, ObservedGeneration: ar.Generation})
 }
 
 // skipCleanup lets an AccessRole go without stripping its role, but never leaves a working
@@ -763,10 +827,8 @@ func (r *AccessRoleReconciler) skipCleanup(ctx context.Context, ar *privacyv1alp
 	if err != nil {
 		before := ar.DeepCopy()
 		msg := fmt.Sprintf("deletion with %s waits until the AccessRole's logins are locked: %v (delete the CRMDatabase if the database is gone for good)", AnnotationSkipCleanup, err)
-		meta.SetStatusCondition(&ar.Status.Conditions, metav1.Condition{Type: privacyv1alpha1.TypeReady, Status: metav1.ConditionFalse,
-			Reason: privacyv1alpha1.ReasonCleanupFailed, Message: truncateMessage(msg), ObservedGeneration: ar.Generation})
-		r.env.Recorder.Eventf(ar, nil, corev1.EventTypeWarning, privacyv1alpha1.ReasonCleanupFailed, "Delete", "%s", truncateMessage(msg))
-		if perr := r.Status().Patch(ctx, ar, client.MergeFrom(before)); perr != nil && !apierrors.IsNotFound(perr) {
+		r.cleanupFailed(ar, msg)
+		if _, perr := writeStatus(ctx, r.Client, ar, before, accessRoleStatus); perr != nil && !apierrors.IsNotFound(perr) {
 			err = errors.Join(err, perr)
 		}
 		return nil, fmt.Errorf("while locking the logins of AccessRole %s: %w", ar.Name, err)

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"sync"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
@@ -37,6 +39,10 @@ type NotReadyError struct {
 	Database types.NamespacedName
 	Reason   string
 	Message  string
+	// Unchecked is true when this process has not checked the database yet (just after a
+	// start or a failover): its state is not known, and a dependent leaves its status as
+	// it is until the check, which wakes it (Connections.Subscribe).
+	Unchecked bool
 }
 
 func (e *NotReadyError) Error() string {
@@ -49,6 +55,41 @@ type Connections struct {
 	pools *crm.Pools
 	mu    sync.RWMutex
 	conns map[types.NamespacedName]Connection
+	// subscribers are woken with the CRMDatabase's key whenever what Ready returns for it
+	// changes: the first check after a start, a change of readiness or of generation, a
+	// deletion.
+	subscribers []chan event.GenericEvent
+}
+
+// Subscribe returns a channel on which the registry sends a CRMDatabase (namespace and name
+// only) each time what Ready returns for it changes. Dependent controllers watch it
+// (source.Channel) so that they act on the first check after a start or a failover at
+// once, instead of waiting for the database's Ready condition to change, which it does
+// not when the new process finds what the old one found.
+func (c *Connections) Subscribe() <-chan event.GenericEvent {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan event.GenericEvent, 1024)
+	c.subscribers = append(c.subscribers, ch)
+	return ch
+}
+
+// notifyLocked wakes the subscribers about key; c.mu is held. A full channel (a manager
+// that stopped reading) does not block the CRMDatabase controller.
+func (c *Connections) notifyLocked(key types.NamespacedName) {
+	for _, ch := range c.subscribers {
+		ev := event.GenericEvent{Object: &privacyv1alpha1.CRMDatabase{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}}}
+		select {
+		case ch <- ev:
+		default:
+			go func(ch chan event.GenericEvent) { ch <- ev }(ch)
+		}
+	}
+}
+
+// changed says whether a dependent may see a difference between two states of an entry.
+func changed(old Connection, wasKnown bool, now Connection) bool {
+	return !wasKnown || old.Ready != now.Ready || old.Generation != now.Generation || old.Reason != now.Reason || old.DB != now.DB
 }
 
 // NewConnections returns an empty registry using pools.
@@ -63,7 +104,11 @@ func (c *Connections) Pools() *crm.Pools { return c.pools }
 func (c *Connections) Set(key types.NamespacedName, conn Connection) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	old, known := c.conns[key]
 	c.conns[key] = conn
+	if changed(old, known, conn) {
+		c.notifyLocked(key)
+	}
 }
 
 // MarkNotReady keeps the last known connection but marks it not ready, so that no other
@@ -71,15 +116,22 @@ func (c *Connections) Set(key types.NamespacedName, conn Connection) {
 func (c *Connections) MarkNotReady(key types.NamespacedName, reason, message string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	conn := c.conns[key]
+	old, known := c.conns[key]
+	conn := old
 	conn.Ready, conn.Reason, conn.Message = false, reason, message
 	c.conns[key] = conn
+	if changed(old, known, conn) {
+		c.notifyLocked(key)
+	}
 }
 
 // Forget closes the pool of a deleted CRMDatabase and drops its entry.
 func (c *Connections) Forget(key types.NamespacedName) error {
 	c.mu.Lock()
-	delete(c.conns, key)
+	if _, known := c.conns[key]; known {
+		delete(c.conns, key)
+		c.notifyLocked(key)
+	}
 	c.mu.Unlock()
 	return c.pools.Close(key.String())
 }
@@ -101,7 +153,7 @@ func (c *Connections) Ready(key types.NamespacedName) (Connection, error) {
 	switch {
 	case !ok:
 		return Connection{}, &NotReadyError{Database: key, Reason: privacyv1alpha1.ReasonDatabaseNotReady,
-			Message: "the operator has not checked this database yet"}
+			Message: "the operator has not checked this database yet", Unchecked: true}
 	case !conn.Ready || conn.DB == nil:
 		return Connection{}, &NotReadyError{Database: key, Reason: conn.Reason, Message: conn.Message}
 	}

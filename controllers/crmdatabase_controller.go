@@ -68,6 +68,10 @@ func (c *databaseCheck) set(condType string, ok bool, reason, format string, arg
 	if ok {
 		status = metav1.ConditionTrue
 	}
+	c.setStatus(condType, status, reason, format, args...)
+}
+
+func (c *databaseCheck) setStatus(condType string, status metav1.ConditionStatus, reason, format string, args ...any) {
 	c.conditions = append(c.conditions, metav1.Condition{Type: condType, Status: status, Reason: reason, Message: fmt.Sprintf(format, args...)})
 }
 
@@ -97,12 +101,14 @@ func (r *CRMDatabaseReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	recordDatabaseMetrics(db, check)
 	before := db.DeepCopy()
 	r.applyStatus(db, check)
-	if err := r.Status().Patch(ctx, db, client.MergeFrom(before)); err != nil {
-		return ctrl.Result{}, fmt.Errorf("while updating the status of CRMDatabase %s: %w", req.Name, err)
+	if _, err := writeStatus(ctx, r.Client, db, before, crmDatabaseStatus); err != nil {
+		return conflictResult(fmt.Errorf("while updating the status of CRMDatabase %s: %w", req.Name, err))
 	}
 	r.emitTransitionEvents(before, db)
 	return ctrl.Result{RequeueAfter: r.nextCheck(db, check.conn.Ready)}, nil
 }
+
+func crmDatabaseStatus(db *privacyv1alpha1.CRMDatabase) any { return &db.Status }
 
 // forget closes the pool of a deleted CRMDatabase.
 func (r *CRMDatabaseReconciler) forget(ctx context.Context, key types.NamespacedName) error {
@@ -111,15 +117,15 @@ func (r *CRMDatabaseReconciler) forget(ctx context.Context, key types.Namespaced
 	return r.env.Connections.Forget(key)
 }
 
-// check runs the phases in order; a failed phase marks the later ones Unknown-equivalent
-// (False with reason DatabaseNotReady) so no stale True survives.
+// check runs the phases in order; a failed phase marks the later ones Unknown (reason
+// DatabaseNotReady: not checked) so no stale True survives.
 func (r *CRMDatabaseReconciler) check(ctx context.Context, db *privacyv1alpha1.CRMDatabase) *databaseCheck {
 	c := &databaseCheck{conn: Connection{Generation: db.Generation, LedgerEnabled: ledgerEnabled(db)}}
 	pool, ok := r.connect(ctx, db, c)
 	if ok {
 		ok = r.checkSchema(ctx, db, pool, c)
 	} else {
-		c.set(privacyv1alpha1.TypeSchemaValid, false, privacyv1alpha1.ReasonDatabaseNotReady, "not checked: the database is not connected")
+		c.setStatus(privacyv1alpha1.TypeSchemaValid, metav1.ConditionUnknown, privacyv1alpha1.ReasonDatabaseNotReady, "not checked: the database is not connected")
 	}
 	ledgerOK := r.checkLedger(ctx, db, pool, c, ok)
 	if ok {
@@ -197,7 +203,7 @@ func (r *CRMDatabaseReconciler) checkLedger(ctx context.Context, db *privacyv1al
 			"the ledger is enabled but spec.ledger.hmacKeySecretRef is not set: point it at a Secret key of at least %d random bytes, or disable the ledger", minHMACKeyBytes)
 		return false
 	case !schemaOK || pool == nil:
-		c.set(privacyv1alpha1.TypeLedgerReady, false, privacyv1alpha1.ReasonDatabaseNotReady, "not installed: the database is not connected or its mapping is invalid")
+		c.setStatus(privacyv1alpha1.TypeLedgerReady, metav1.ConditionUnknown, privacyv1alpha1.ReasonDatabaseNotReady, "not checked: the database is not connected or its mapping is invalid")
 		return false
 	}
 	if err := pool.EnsureLedger(ctx); err != nil {
@@ -254,7 +260,7 @@ func (r *CRMDatabaseReconciler) setReady(c *databaseCheck) {
 		return
 	}
 	for _, cond := range c.conditions {
-		if cond.Status == metav1.ConditionFalse && cond.Reason != privacyv1alpha1.ReasonDatabaseNotReady && cond.Reason != privacyv1alpha1.ReasonLedgerDisabled {
+		if cond.Status == metav1.ConditionFalse && cond.Reason != privacyv1alpha1.ReasonLedgerDisabled {
 			c.conn.Reason, c.conn.Message = cond.Reason, cond.Type+": "+cond.Message
 			c.set(privacyv1alpha1.TypeReady, false, cond.Reason, "%s: %s", cond.Type, cond.Message)
 			return
@@ -264,9 +270,11 @@ func (r *CRMDatabaseReconciler) setReady(c *databaseCheck) {
 	c.set(privacyv1alpha1.TypeReady, false, privacyv1alpha1.ReasonDatabaseNotReady, "not ready")
 }
 
-// applyStatus writes the check into the status.
+// applyStatus writes the check into the status. lastCheckedAt moves only when the check
+// found something different: a recheck that finds the database as it was writes nothing
+// (the database_up metric follows every check).
 func (r *CRMDatabaseReconciler) applyStatus(db *privacyv1alpha1.CRMDatabase, c *databaseCheck) {
-	now := metav1.NewTime(r.env.Clock.Now())
+	before := db.Status.DeepCopy()
 	st := &db.Status
 	for _, cond := range c.conditions {
 		cond.ObservedGeneration = db.Generation
@@ -274,7 +282,6 @@ func (r *CRMDatabaseReconciler) applyStatus(db *privacyv1alpha1.CRMDatabase, c *
 	}
 	st.ObservedGeneration = db.Generation
 	st.Engine = db.Spec.Engine
-	st.LastCheckedAt = &now
 	if c.version != "" {
 		st.ServerVersion = c.version
 	}
@@ -282,6 +289,10 @@ func (r *CRMDatabaseReconciler) applyStatus(db *privacyv1alpha1.CRMDatabase, c *
 		st.Contacts = c.contacts
 	}
 	st.SchemaProblems = problemsToStatus(c.problems)
+	if st.LastCheckedAt == nil || !sameJSON(before, st) {
+		now := metav1.NewTime(r.env.Clock.Now())
+		st.LastCheckedAt = &now
+	}
 }
 
 // emitTransitionEvents emits an event when Ready changes, or its reason does.

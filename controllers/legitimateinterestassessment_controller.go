@@ -7,7 +7,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -79,17 +78,19 @@ func (r *LegitimateInterestAssessmentReconciler) Reconcile(ctx context.Context, 
 	}
 	before := lia.DeepCopy()
 	applyLIAStatus(lia, state, usedBy)
-	if !equality.Semantic.DeepEqual(before.Status, lia.Status) {
-		if err := r.Status().Patch(ctx, lia, client.MergeFrom(before)); err != nil {
-			if apierrors.IsNotFound(err) {
-				return ctrl.Result{}, nil
-			}
-			return ctrl.Result{}, fmt.Errorf("while updating the status of LegitimateInterestAssessment %s: %w", req.Name, err)
-		}
+	wrote, err := writeStatus(ctx, r.Client, lia, before, liaStatus)
+	switch {
+	case apierrors.IsNotFound(err):
+		return ctrl.Result{}, nil
+	case err != nil:
+		return conflictResult(fmt.Errorf("while updating the status of LegitimateInterestAssessment %s: %w", req.Name, err))
+	case wrote:
 		r.emitEvents(before, lia, state)
 	}
 	return ctrl.Result{RequeueAfter: untilChange(now, state.NextChange)}, nil
 }
+
+func liaStatus(lia *privacyv1alpha1.LegitimateInterestAssessment) any { return &lia.Status }
 
 // untilChange is the RequeueAfter that wakes the controller just after next (zero: never).
 func untilChange(now, next time.Time) time.Duration {

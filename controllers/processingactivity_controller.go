@@ -11,7 +11,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -21,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
@@ -65,6 +65,9 @@ func setupProcessingActivity(env *Env) error {
 		// A database becoming ready or not, or changing its mapping, re-checks the activity.
 		Watches(&privacyv1alpha1.CRMDatabase{}, enqueueReferrers(c, &privacyv1alpha1.ProcessingActivityList{}, IndexDatabaseRef),
 			builder.WithPredicates(readyChanged{})).
+		// The first check of a database in this process (after a start or a failover) and
+		// each change of its connection wake the objects that use it at once.
+		WatchesRawSource(source.Channel(env.Connections.Subscribe(), enqueueReferrers(mgr.GetClient(), &privacyv1alpha1.ProcessingActivityList{}, IndexDatabaseRef))).
 		WithOptions(controller.Options{MaxConcurrentReconciles: env.Options.MaxConcurrentReconciles}).
 		Complete(r)
 }
@@ -89,7 +92,7 @@ func (r *ProcessingActivityReconciler) Reconcile(ctx context.Context, req ctrl.R
 	}
 	c.outcome(privacyv1alpha1.TypeDPIAInPlace, gdpr.CheckDPIA(&pa.Spec))
 	if err := r.checkRetention(ctx, pa, c); err != nil {
-		return ctrl.Result{}, err
+		return uncheckedResult(err)
 	}
 	c.outcome(privacyv1alpha1.TypeProcessorsCovered, gdpr.CheckProcessors(&pa.Spec, c.now))
 	if f := gdpr.MarketingHint(&pa.Spec); f != nil {
@@ -97,21 +100,37 @@ func (r *ProcessingActivityReconciler) Reconcile(ctx context.Context, req ctrl.R
 	}
 	compliance, err := r.scanCompliance(ctx, pa, c)
 	if err != nil {
-		return ctrl.Result{}, err
+		return uncheckedResult(err)
 	}
 	c.setReady()
 	before := pa.DeepCopy()
 	c.apply(pa, compliance)
-	if !equality.Semantic.DeepEqual(before.Status, pa.Status) {
-		if err := r.Status().Patch(ctx, pa, client.MergeFrom(before)); err != nil {
-			if apierrors.IsNotFound(err) {
-				return ctrl.Result{}, nil
-			}
-			return ctrl.Result{}, fmt.Errorf("while updating the status of ProcessingActivity %s: %w", req.Name, err)
-		}
+	wrote, err := writeStatus(ctx, r.Client, pa, before, activityStatus)
+	switch {
+	case apierrors.IsNotFound(err):
+		return ctrl.Result{}, nil
+	case err != nil:
+		return conflictResult(fmt.Errorf("while updating the status of ProcessingActivity %s: %w", req.Name, err))
+	case wrote:
 		r.emitTransitionEvents(before, pa)
 	}
 	return ctrl.Result{RequeueAfter: c.requeueAfter()}, nil
+}
+
+func activityStatus(pa *privacyv1alpha1.ProcessingActivity) any { return &pa.Status }
+
+// errDatabaseUnchecked says that a covered database exists and this process has not
+// checked it yet (after a start or a failover): the activity's status is left as it is
+// until the check, which wakes the activity (Connections.Subscribe).
+var errDatabaseUnchecked = errors.New("a covered database has not been checked yet")
+
+// uncheckedResult ends a pass that met errDatabaseUnchecked without an error; other
+// errors go to the error backoff.
+func uncheckedResult(err error) (ctrl.Result, error) {
+	if errors.Is(err, errDatabaseUnchecked) {
+		return ctrl.Result{}, nil
+	}
+	return ctrl.Result{}, err
 }
 
 // forget drops what the controller keeps of a deleted activity.
@@ -205,6 +224,9 @@ func (r *ProcessingActivityReconciler) readyDatabase(ctx context.Context, ns str
 	conn, err := r.env.Connections.Ready(types.NamespacedName{Namespace: ns, Name: string(name)})
 	if err != nil {
 		var nre *NotReadyError
+		if errors.As(err, &nre) && nre.Unchecked {
+			return Connection{}, nil, errDatabaseUnchecked
+		}
 		if errors.As(err, &nre) {
 			return Connection{}, &privacyv1alpha1.Finding{Code: privacyv1alpha1.ReasonDatabaseNotReady,
 				Message: fmt.Sprintf("CRMDatabase %s is not ready (%s): %s", name, nre.Reason, nre.Message)}, nil

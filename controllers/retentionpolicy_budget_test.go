@@ -17,6 +17,7 @@ import (
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/controllers"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
 )
 
@@ -101,7 +102,14 @@ func newDrivenDatabase(t *testing.T, newDB func(testing.TB) *testdb.Database, sc
 	db := newCRMDatabase(t, ns, tdb, crmDatabaseOptions{preset: privacyv1alpha1.PresetGeneric})
 	waitDatabaseReady(t, db)
 	createSampleActivity(t, ns)
-	dp := &drivenPolicy{t: t, c: directClient(t), clk: &hookClock{FakeClock: clocktesting.NewFakeClock(time.Now())}, events: &eventLog{}, tdb: tdb, sqlDB: tdb.Open(t), ns: ns}
+	return driveDatabase(t, tdb, db)
+}
+
+// driveDatabase connects a driven reconciler, on a fake clock set to now, to a ready
+// CRMDatabase of tdb.
+func driveDatabase(t *testing.T, tdb *testdb.Database, db *privacyv1alpha1.CRMDatabase) *drivenPolicy {
+	t.Helper()
+	dp := &drivenPolicy{t: t, c: directClient(t), clk: &hookClock{FakeClock: clocktesting.NewFakeClock(time.Now())}, events: &eventLog{}, tdb: tdb, sqlDB: tdb.Open(t), ns: db.Namespace}
 	d, err := controllers.NewDrivenRetention(dp.c, dp.clk, dp.events, testOperatorKey)
 	if err != nil {
 		t.Fatal(err)
@@ -112,6 +120,14 @@ func newDrivenDatabase(t *testing.T, newDB func(testing.TB) *testdb.Database, sc
 		t.Fatal(err)
 	}
 	return dp
+}
+
+// another is a driven reconciler sharing dp's clock, events and database, for a second
+// policy of the namespace.
+func (dp *drivenPolicy) another() *drivenPolicy {
+	other := *dp
+	other.p = nil
+	return &other
 }
 
 // directClient reads and writes the API server without a cache.
@@ -161,7 +177,13 @@ func drivenSpec() privacyv1alpha1.RetentionPolicySpec {
 // after its creation: one run is due.
 func (dp *drivenPolicy) create(spec privacyv1alpha1.RetentionPolicySpec) {
 	dp.t.Helper()
-	dp.p = &privacyv1alpha1.RetentionPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: dp.ns, Name: "prospects",
+	dp.createNamed("prospects", spec)
+}
+
+// createNamed is create with another name than "prospects".
+func (dp *drivenPolicy) createNamed(name string, spec privacyv1alpha1.RetentionPolicySpec) {
+	dp.t.Helper()
+	dp.p = &privacyv1alpha1.RetentionPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: dp.ns, Name: name,
 		Labels: map[string]string{drivenLabel: "true"}}, Spec: spec}
 	if err := dp.c.Create(context.Background(), dp.p); err != nil {
 		dp.t.Fatalf("creating the RetentionPolicy: %v", err)
@@ -172,11 +194,42 @@ func (dp *drivenPolicy) create(spec privacyv1alpha1.RetentionPolicySpec) {
 // reconcile reconciles the policy once and reads it back.
 func (dp *drivenPolicy) reconcile() {
 	dp.t.Helper()
-	if _, err := dp.d.Reconcile(context.Background(), key(dp.p)); err != nil {
+	if err := dp.tryReconcile(); err != nil {
 		dp.t.Fatalf("reconcile: %v", err)
 	}
-	if err := dp.c.Get(context.Background(), key(dp.p), dp.p); err != nil {
-		dp.t.Fatal(err)
+}
+
+// tryReconcile reconciles the policy once, reads it back and returns the reconcile's error.
+func (dp *drivenPolicy) tryReconcile() error {
+	dp.t.Helper()
+	_, err := dp.d.Reconcile(context.Background(), key(dp.p))
+	if gerr := dp.c.Get(context.Background(), key(dp.p), dp.p); gerr != nil {
+		dp.t.Fatal(gerr)
+	}
+	return err
+}
+
+// reconcileUntil reconciles the policy until cond holds of it, at most n times.
+func (dp *drivenPolicy) reconcileUntil(n int, what string, cond func(*privacyv1alpha1.RetentionPolicy) bool) {
+	dp.t.Helper()
+	for range n {
+		dp.reconcile()
+		if cond(dp.p) {
+			return
+		}
+	}
+	dp.t.Fatalf("after %d reconciles, still not %s: pending %v, lastRun %+v, conditions %+v", n, what, deref(dp.p.Status.Pending), dp.p.Status.LastRun, dp.p.Status.Conditions)
+}
+
+// assertNoLeak checks that no event of the driven reconciler quotes s.
+func (l *eventLog) assertNoLeak(t *testing.T, s string) {
+	t.Helper()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, e := range l.events {
+		if strings.Contains(e, s) {
+			t.Errorf("an event quotes %q: %s", s, e)
+		}
 	}
 }
 
@@ -474,5 +527,53 @@ func TestDryRunMidRunStopsErasure(t *testing.T) {
 	}
 	if dp.p.Status.CurrentRun != nil {
 		t.Errorf("a run is still recorded in progress: %+v", dp.p.Status.CurrentRun)
+	}
+}
+
+// TestStopMidRunRecordsTheProgress plays a SIGTERM during a run: the reconcile's context is
+// cancelled between two batches. The progress of the slice is still written to the status
+// (the status write outlives the cancelled context), so the status agrees with the ledger,
+// and the run resumes from it to the end.
+func TestStopMidRunRecordsTheProgress(t *testing.T) {
+	t.Parallel()
+	dp := newDrivenDatabase(t, testdb.Postgres, "generic-postgres.sql")
+	dp.addContacts(1, 20, "prospect", time.Now().AddDate(-3, 0, 0))
+	dp.create(drivenSpec())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	asks := 0
+	// The reconciler asks the time three times per batch: the stop comes after a few batches.
+	dp.clk.onceWhen(func() bool { asks++; return asks > 12 }, cancel)
+	if _, err := dp.d.Reconcile(ctx, key(dp.p)); err != nil {
+		t.Fatalf("the reconcile stopped by the operator's shutdown returned %v, want no error (nothing failed)", err)
+	}
+	if err := dp.c.Get(context.Background(), key(dp.p), dp.p); err != nil {
+		t.Fatal(err)
+	}
+	ledger := dp.count("SELECT COUNT(*) FROM " + crm.LedgerRowsSQL(crm.Engine(dp.tdb.Engine)))
+	run := dp.p.Status.LastRun
+	switch {
+	case ledger == 0 || ledger == 20:
+		t.Fatalf("the stop did not come mid-run: %d erasures in the ledger", ledger)
+	case run == nil || run.Erased != int64(ledger):
+		t.Fatalf("after the stop the status records %+v, the ledger %d erasures: the last progress update was lost", run, ledger)
+	case dp.p.Status.Checkpoint == nil || dp.p.Status.CurrentRun == nil:
+		t.Fatalf("after the stop the status has no checkpoint or current run: %+v", dp.p.Status)
+	}
+	if c := dp.condition(privacyv1alpha1.TypeReady); c.Reason != privacyv1alpha1.ReasonProgressing {
+		t.Errorf("Ready after the stop = %s %s (%s), want Progressing", c.Status, c.Reason, c.Message)
+	}
+	if e, ok := dp.events.find("Warning"); ok {
+		t.Errorf("a Warning event for a shutdown: %s", e)
+	}
+	startedAt := run.StartedAt
+	dp.reconcileUntil(3, "the run to finish", func(p *privacyv1alpha1.RetentionPolicy) bool {
+		return p.Status.LastRun != nil && p.Status.LastRun.Result == privacyv1alpha1.RunSucceeded
+	})
+	if run := dp.p.Status.LastRun; run.Erased != 20 || !run.StartedAt.Equal(startedAt) {
+		t.Errorf("the resumed run: erased %d, started %v; want 20, started %v as first recorded", run.Erased, run.StartedAt, startedAt)
+	}
+	if n := strings.Count(strings.Join(dp.events.events, "\n"), "started"); n != 1 {
+		t.Errorf("%d \"started\" events, want 1: %v", n, dp.events.events)
 	}
 }

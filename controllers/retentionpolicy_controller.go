@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
@@ -65,6 +66,9 @@ func setupRetentionPolicy(env *Env) error {
 			builder.WithPredicates(readyChanged{})).
 		Watches(&privacyv1alpha1.ProcessingActivity{}, enqueueReferrers(mgr.GetClient(), &privacyv1alpha1.RetentionPolicyList{}, IndexActivityRef),
 			builder.WithPredicates(existenceChanged{})).
+		// The first check of a database in this process (after a start or a failover) and
+		// each change of its connection wake the objects that use it at once.
+		WatchesRawSource(source.Channel(env.Connections.Subscribe(), enqueueReferrers(mgr.GetClient(), &privacyv1alpha1.RetentionPolicyList{}, IndexDatabaseRef))).
 		WithOptions(controller.Options{MaxConcurrentReconciles: env.Options.MaxConcurrentReconciles}).
 		Complete(r)
 }
@@ -81,6 +85,9 @@ type policyPass struct {
 	conn     Connection
 	counts   []crm.RuleCount
 	result   ctrl.Result
+	// unchecked is set when this process has not checked the policy's database yet: the
+	// pass writes nothing, and the check wakes the policy (Connections.Subscribe).
+	unchecked bool
 }
 
 func (pp *policyPass) requeueWithin(d time.Duration) {
@@ -97,9 +104,26 @@ func (pp *policyPass) condition(condType string, ok bool, reason, format string,
 	if ok {
 		status = metav1.ConditionTrue
 	}
+	pp.setCondition(condType, status, reason, format, args...)
+}
+
+func (pp *policyPass) setCondition(condType string, status metav1.ConditionStatus, reason, format string, args ...any) {
 	meta.SetStatusCondition(&pp.p.Status.Conditions, metav1.Condition{Type: condType, Status: status, Reason: reason,
 		Message: fmt.Sprintf(format, args...), ObservedGeneration: pp.p.Generation})
 }
+
+// warn emits a Warning event for a failure that Ready reports with reason, unless the status
+// as last written already reported it: a failure retried with backoff is one event, not
+// one per attempt.
+func (r *RetentionPolicyReconciler) warn(pp *policyPass, reason, action, format string, args ...any) {
+	if prev := meta.FindStatusCondition(pp.before.Status.Conditions, privacyv1alpha1.TypeReady); prev != nil &&
+		prev.Status != metav1.ConditionTrue && prev.Reason == reason {
+		return
+	}
+	r.env.Recorder.Eventf(pp.p, nil, corev1.EventTypeWarning, reason, action, format, args...)
+}
+
+func retentionStatus(p *privacyv1alpha1.RetentionPolicy) any { return &p.Status }
 
 // Reconcile handles one RetentionPolicy.
 func (r *RetentionPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
@@ -116,24 +140,42 @@ func (r *RetentionPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	}
 	pp := &policyPass{p: p, before: p.DeepCopy(), now: r.env.Clock.Now()}
 	err := r.reconcilePolicy(ctx, pp)
-	p.Status.ObservedGeneration = p.Generation
-	if perr := r.Status().Patch(ctx, p, client.MergeFrom(pp.before)); perr != nil {
-		return ctrl.Result{}, errors.Join(err, fmt.Errorf("while updating the status of RetentionPolicy %s: %w", p.Name, perr))
+	if pp.unchecked {
+		return ctrl.Result{}, nil
 	}
-	return pp.result, err
+	if err == nil {
+		p.Status.ObservedGeneration = p.Generation
+	}
+	if _, werr := writeStatus(ctx, r.Client, p, pp.before, retentionStatus); werr != nil {
+		werr = fmt.Errorf("while updating the status of RetentionPolicy %s: %w", p.Name, werr)
+		if err != nil {
+			return ctrl.Result{}, errors.Join(err, werr)
+		}
+		return conflictResult(werr)
+	}
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	return pp.result, nil
 }
 
 // persist writes the status now, in the middle of a reconcile: a run is recorded in the
 // cluster before its first erasure. A copy is patched so that the spec this pass works
 // with stays the one it read.
+//
+// The write is conditional on the resourceVersion the pass read: a pass working from an
+// older object than the one stored records nothing and erases nothing. The observed
+// generation is left as it was: the pass has not succeeded yet.
 func (r *RetentionPolicyReconciler) persist(ctx context.Context, pp *policyPass) error {
 	obj := pp.p.DeepCopy()
-	obj.Status.ObservedGeneration = obj.Generation
-	if err := r.Status().Patch(ctx, obj, client.MergeFrom(pp.before)); err != nil {
+	obj.Status.ObservedGeneration = pp.before.Status.ObservedGeneration
+	if _, err := writeStatus(ctx, r.Client, obj, pp.before, retentionStatus); err != nil {
 		return fmt.Errorf("while recording the run in the status of RetentionPolicy %s: %w", pp.p.Name, err)
 	}
+	// The status as stored (its times to the second) is the base of the next write.
+	pp.p.ResourceVersion = obj.ResourceVersion
+	pp.p.Status = *obj.Status.DeepCopy()
 	pp.before = pp.p.DeepCopy()
-	pp.before.Status.ObservedGeneration = obj.Generation
 	return nil
 }
 
@@ -144,11 +186,11 @@ func (r *RetentionPolicyReconciler) reconcilePolicy(ctx context.Context, pp *pol
 	}
 	forgetClosedRuns(pp.p)
 	r.schedule(pp)
-	if !r.database(pp) {
-		return nil
+	if ok, err := r.database(ctx, pp); !ok || err != nil {
+		return err
 	}
-	if !r.plan(ctx, pp) {
-		return nil
+	if ok, err := r.plan(ctx, pp); !ok || err != nil {
+		return err
 	}
 	verdict := r.budget(pp)
 	return r.maybeRun(ctx, pp, verdict)
@@ -163,7 +205,7 @@ func (r *RetentionPolicyReconciler) parse(pp *policyPass) bool {
 		errors.As(err, &ce)
 		pp.condition(privacyv1alpha1.TypeScheduled, false, ce.reason, "%s", ce.message)
 		pp.condition(privacyv1alpha1.TypeReady, false, ce.reason, "%s", ce.message)
-		r.env.Recorder.Eventf(pp.p, nil, corev1.EventTypeWarning, ce.reason, "Validate", "%s", ce.message)
+		r.warn(pp, ce.reason, "Validate", "%s", ce.message)
 		return false
 	}
 	pp.settings = s
@@ -192,35 +234,46 @@ func (r *RetentionPolicyReconciler) schedule(pp *policyPass) {
 	}
 }
 
-// database gets the connection of the policy's CRMDatabase, when it is ready.
-func (r *RetentionPolicyReconciler) database(pp *policyPass) bool {
+// database gets the connection of the policy's CRMDatabase, when it is ready. A database
+// this process has not checked yet (after a start or a failover) leaves the status as it
+// is: the check wakes the policy. Otherwise the policy waits for its database's Ready to
+// change, which wakes it too.
+func (r *RetentionPolicyReconciler) database(ctx context.Context, pp *policyPass) (bool, error) {
 	key := types.NamespacedName{Namespace: pp.p.Namespace, Name: string(pp.p.Spec.DatabaseRef.Name)}
 	conn, err := r.env.Connections.Ready(key)
-	if err != nil {
-		reason, msg := privacyv1alpha1.ReasonDatabaseNotReady, err.Error()
-		if apierrors.IsNotFound(r.Get(context.Background(), key, &privacyv1alpha1.CRMDatabase{})) {
-			reason, msg = privacyv1alpha1.ReasonDatabaseNotFound, fmt.Sprintf("CRMDatabase %s not found in namespace %s", key.Name, key.Namespace)
-		}
-		pp.condition(privacyv1alpha1.TypeReady, false, reason, "no erasure while the database cannot be used: %s", msg)
-		pp.requeueWithin(r.env.Options.RecheckInterval)
-		return false
+	if err == nil {
+		pp.conn = conn
+		return true, nil
 	}
-	pp.conn = conn
-	return true
+	reason, msg := privacyv1alpha1.ReasonDatabaseNotReady, err.Error()
+	switch gerr := r.Get(ctx, key, &privacyv1alpha1.CRMDatabase{}); {
+	case apierrors.IsNotFound(gerr):
+		reason, msg = privacyv1alpha1.ReasonDatabaseNotFound, fmt.Sprintf("CRMDatabase %s not found in namespace %s", key.Name, key.Namespace)
+	case gerr != nil:
+		return false, fmt.Errorf("while reading CRMDatabase %s: %w", key.Name, gerr)
+	default:
+		var nr *NotReadyError
+		if errors.As(err, &nr) && nr.Unchecked {
+			pp.unchecked = true
+			return false, nil
+		}
+	}
+	pp.condition(privacyv1alpha1.TypeReady, false, reason, "no erasure while the database cannot be used: %s", msg)
+	pp.setCondition(privacyv1alpha1.TypeApproved, metav1.ConditionUnknown, reason, "not checked: the plan cannot be counted while the database cannot be used")
+	return false, nil
 }
 
-// plan counts what each rule would erase now.
-func (r *RetentionPolicyReconciler) plan(ctx context.Context, pp *policyPass) bool {
+// plan counts what each rule would erase now. A database error is returned, for the
+// error backoff.
+func (r *RetentionPolicyReconciler) plan(ctx context.Context, pp *policyPass) (bool, error) {
 	p := pp.p
 	counts, err := pp.conn.DB.CountPlan(ctx, pp.conn.Mapping, retentionPlan(p, pp.settings, pp.now))
 	if err != nil {
-		r.planFailed(pp, err)
-		return false
+		return false, r.planFailed(pp, err)
 	}
 	total, err := pp.conn.DB.CountContacts(ctx, pp.conn.Mapping)
 	if err != nil {
-		r.planFailed(pp, err)
-		return false
+		return false, r.planFailed(pp, err)
 	}
 	pp.counts = counts
 	var pending int64
@@ -231,20 +284,26 @@ func (r *RetentionPolicyReconciler) plan(ctx context.Context, pp *policyPass) bo
 		metrics.Pending.WithLabelValues(p.Namespace, p.Name, c.Rule).Set(float64(c.Pending))
 	}
 	p.Status.Pending, p.Status.TotalContacts = &pending, &total
-	return true
+	return true, nil
 }
 
 // planFailed reports a plan that could not be counted: an invalid selector (an unmapped
-// field) is a spec error; anything else a database error retried with backoff.
-func (r *RetentionPolicyReconciler) planFailed(pp *policyPass, err error) {
+// field) is a spec error, which waits for a spec change; anything else a database error,
+// returned for the error backoff.
+func (r *RetentionPolicyReconciler) planFailed(pp *policyPass, err error) error {
 	reason := privacyv1alpha1.ReasonRunFailed
 	var se *crm.SelectorError
-	if errors.As(err, &se) {
+	spec := errors.As(err, &se)
+	if spec {
 		reason = privacyv1alpha1.ReasonInvalidSpec
 	}
 	pp.condition(privacyv1alpha1.TypeReady, false, reason, "cannot count the plan, nothing is erased: %v", err)
-	r.env.Recorder.Eventf(pp.p, nil, corev1.EventTypeWarning, reason, "Plan", "Cannot count the plan: %v", err)
-	pp.requeueWithin(r.env.Options.RecheckInterval)
+	pp.setCondition(privacyv1alpha1.TypeApproved, metav1.ConditionUnknown, reason, "not checked: the plan cannot be counted")
+	r.warn(pp, reason, "Plan", "Cannot count the plan: %v", err)
+	if spec {
+		return nil
+	}
+	return fmt.Errorf("while counting the plan of RetentionPolicy %s: %w", pp.p.Name, err)
 }
 
 // budget checks the plan of the next run against the safety budget and the approval.
@@ -290,7 +349,9 @@ func (r *RetentionPolicyReconciler) maybeRun(ctx context.Context, pp *policyPass
 		return nil
 	case p.Spec.Mode != privacyv1alpha1.ModeEnforce:
 		if active {
-			r.stopRun(ctx, pp, "the mode was set to DryRun")
+			if err := r.stopRun(ctx, pp, "the mode was set to DryRun"); err != nil {
+				return err
+			}
 		}
 		r.dryRun(pp)
 		return nil
@@ -304,15 +365,17 @@ func (r *RetentionPolicyReconciler) maybeRun(ctx context.Context, pp *policyPass
 		return nil
 	case err != nil:
 		pp.condition(privacyv1alpha1.TypeReady, false, privacyv1alpha1.ReasonRunFailed, "cannot read the sweep checkpoint: %v", err)
-		pp.requeueWithin(r.env.Options.RecheckInterval)
-		return nil
+		return fmt.Errorf("while reading the sweep checkpoint of RetentionPolicy %s: %w", p.Name, err)
 	case found && (!active || cp.RunID != cur.RunID):
 		r.checkpointNotRecorded(pp, "the CRM database holds a sweep checkpoint for run %s, which is not the run this policy recorded (%s): it is not acted on; nothing is erased until it is removed",
 			cp.RunID, recordedRun(cur))
 		return nil
 	}
+	exists, err := r.activityExists(ctx, p)
 	switch {
-	case !r.activityExists(ctx, p):
+	case err != nil:
+		return err
+	case !exists:
 		pp.condition(privacyv1alpha1.TypeReady, false, privacyv1alpha1.ReasonActivityNotFound,
 			"ProcessingActivity %s not found: no erasure without the activity whose time limit this policy implements", p.Spec.ProcessingActivityRef.Name)
 		return nil
@@ -372,7 +435,7 @@ func (r *RetentionPolicyReconciler) storedCheckpoint(ctx context.Context, pp *po
 func (r *RetentionPolicyReconciler) checkpointNotRecorded(pp *policyPass, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	pp.condition(privacyv1alpha1.TypeReady, false, privacyv1alpha1.ReasonCheckpointNotRecorded, "%s", msg)
-	r.env.Recorder.Eventf(pp.p, nil, corev1.EventTypeWarning, privacyv1alpha1.ReasonCheckpointNotRecorded, "Run", "%s", msg)
+	r.warn(pp, privacyv1alpha1.ReasonCheckpointNotRecorded, "Run", "%s", msg)
 	pp.requeueWithin(r.env.Options.RecheckInterval)
 }
 
@@ -449,9 +512,15 @@ func (r *RetentionPolicyReconciler) blockRun(pp *policyPass, v retention.Verdict
 	pp.condition(privacyv1alpha1.TypeReady, false, privacyv1alpha1.ReasonBudgetExceeded, "the due run waits for an approval: %s", v.Reason)
 }
 
-func (r *RetentionPolicyReconciler) activityExists(ctx context.Context, p *privacyv1alpha1.RetentionPolicy) bool {
+func (r *RetentionPolicyReconciler) activityExists(ctx context.Context, p *privacyv1alpha1.RetentionPolicy) (bool, error) {
 	err := r.Get(ctx, types.NamespacedName{Namespace: p.Namespace, Name: string(p.Spec.ProcessingActivityRef.Name)}, &privacyv1alpha1.ProcessingActivity{})
-	return err == nil
+	switch {
+	case apierrors.IsNotFound(err):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("while reading ProcessingActivity %s: %w", p.Spec.ProcessingActivityRef.Name, err)
+	}
+	return true, nil
 }
 
 func isSuspended(p *privacyv1alpha1.RetentionPolicy) bool {

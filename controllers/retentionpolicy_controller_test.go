@@ -13,7 +13,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/yaml"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
@@ -211,20 +210,34 @@ func count(t *testing.T, db *sql.DB, query string) int {
 	return n
 }
 
+// drive connects a driven reconciler to the fixture's database: the policies of these tests
+// run on a fake clock the test sets, so a scheduled time passes without waiting for it.
+func (f *retentionFixture) drive(t *testing.T) *drivenPolicy {
+	t.Helper()
+	return driveDatabase(t, f.tdb, f.db)
+}
+
 func TestRetentionPolicyDryRunCountsAndNeverWrites(t *testing.T) {
 	t.Parallel()
 	f := newRetentionFixture(t, testdb.Postgres, "generic-postgres.sql")
-	p := f.createPolicy(t, retentionPolicySpec(privacyv1alpha1.ModeDryRun, 100))
-	waitPolicy(t, p, 30*time.Second, "the plan to be counted", func(p *privacyv1alpha1.RetentionPolicy) bool {
-		return p.Status.Pending != nil
-	})
-	if *p.Status.Pending != 4 || len(p.Status.Rules) != 3 || p.Status.Rules[0].Pending != 3 || p.Status.Rules[1].Pending != 1 || p.Status.Rules[2].Pending != 0 {
-		t.Fatalf("plan = %d, rules %+v; want 4 = prospects 3 + leads 1 + customers 0", *p.Status.Pending, p.Status.Rules)
+	dp := f.drive(t)
+	dp.create(retentionPolicySpec(privacyv1alpha1.ModeDryRun, 100))
+	// At its creation no scheduled time has passed: the plan is counted, nothing runs.
+	dp.clk.SetTime(dp.p.CreationTimestamp.Time)
+	dp.reconcile()
+	p := dp.p
+	if p.Status.Pending == nil || *p.Status.Pending != 4 || len(p.Status.Rules) != 3 || p.Status.Rules[0].Pending != 3 || p.Status.Rules[1].Pending != 1 || p.Status.Rules[2].Pending != 0 {
+		t.Fatalf("plan = %d, rules %+v; want 4 = prospects 3 + leads 1 + customers 0", deref(p.Status.Pending), p.Status.Rules)
 	}
 	if p.Status.TotalContacts == nil || *p.Status.TotalContacts != 8 {
 		t.Errorf("totalContacts = %v, want 8", p.Status.TotalContacts)
 	}
-	waitPolicy(t, p, 90*time.Second, "a scheduled dry run", func(p *privacyv1alpha1.RetentionPolicy) bool {
+	if p.Status.LastRun != nil {
+		t.Fatalf("a run before any scheduled time: %+v", p.Status.LastRun)
+	}
+	// A scheduled time passes.
+	dp.clk.SetTime(p.CreationTimestamp.Add(time.Minute + time.Second))
+	dp.reconcileUntil(3, "a scheduled dry run", func(p *privacyv1alpha1.RetentionPolicy) bool {
 		return p.Status.LastRun != nil && p.Status.LastRun.Result == privacyv1alpha1.RunDryRun
 	})
 	if got := f.ids(t); fmt.Sprint(got) != "[1 2 3 4 5 6 7 8]" {
@@ -253,11 +266,13 @@ func TestRetentionPolicyEnforcesOnEveryEngine(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f := newRetentionFixture(t, tc.db, tc.schema)
-			p := f.createPolicy(t, retentionPolicySpec(privacyv1alpha1.ModeEnforce, 100))
-			waitPolicy(t, p, 100*time.Second, "an enforced run to succeed", func(p *privacyv1alpha1.RetentionPolicy) bool {
+			dp := f.drive(t)
+			dp.create(retentionPolicySpec(privacyv1alpha1.ModeEnforce, 100))
+			dp.reconcileUntil(5, "an enforced run to succeed", func(p *privacyv1alpha1.RetentionPolicy) bool {
 				return p.Status.LastRun != nil && p.Status.LastRun.Result == privacyv1alpha1.RunSucceeded
 			})
-			f.assertEnforced(t, p)
+			f.assertEnforced(t, dp.p)
+			dp.events.assertNoLeak(t, "example.test")
 		})
 	}
 }
@@ -307,11 +322,15 @@ func (f *retentionFixture) assertEnforced(t *testing.T, p *privacyv1alpha1.Reten
 func TestRetentionPolicyBudgetBlocksUntilApproved(t *testing.T) {
 	t.Parallel()
 	f := newRetentionFixture(t, testdb.SQLite, "generic-sqlite.sql")
-	p := f.createPolicy(t, retentionPolicySpec(privacyv1alpha1.ModeEnforce, 10)) // 10% of 8 contacts: 0
-	waitPolicy(t, p, 100*time.Second, "the due run to be blocked by the budget", func(p *privacyv1alpha1.RetentionPolicy) bool {
+	dp := f.drive(t)
+	dp.create(retentionPolicySpec(privacyv1alpha1.ModeEnforce, 10)) // 10% of 8 contacts: 0
+	dp.reconcileUntil(3, "the due run to be blocked by the budget", func(p *privacyv1alpha1.RetentionPolicy) bool {
 		return p.Status.LastRun != nil && p.Status.LastRun.Result == privacyv1alpha1.RunBudgetExceeded
 	})
-	waitCondition(t, p, func() []metav1.Condition { return p.Status.Conditions }, privacyv1alpha1.TypeApproved, metav1.ConditionFalse, privacyv1alpha1.ReasonBudgetExceeded, 10*time.Second)
+	p := dp.p
+	if c := dp.condition(privacyv1alpha1.TypeApproved); c.Status != metav1.ConditionFalse || c.Reason != privacyv1alpha1.ReasonBudgetExceeded {
+		t.Fatalf("Approved = %s %s, want False %s", c.Status, c.Reason, privacyv1alpha1.ReasonBudgetExceeded)
+	}
 	if got := f.ids(t); len(got) != 8 {
 		t.Fatalf("a blocked run erased contacts: %v left", got)
 	}
@@ -321,49 +340,54 @@ func TestRetentionPolicyBudgetBlocksUntilApproved(t *testing.T) {
 	if waiting == nil || waiting.RunID != p.Status.LastRun.RunID || waiting.SpecHash != p.Status.SpecHash || waiting.Planned != 4 {
 		t.Fatalf("awaitingApproval = %+v; want the blocked run %s, its plan of 4 and spec hash %s", waiting, p.Status.LastRun.RunID, p.Status.SpecHash)
 	}
-	patch := client.MergeFrom(p.DeepCopy())
-	p.Spec.Approval = &privacyv1alpha1.RetentionApproval{ApprovedBy: "Data Protection Officer", ApprovedAt: metav1.Now(),
-		RunID: waiting.RunID, SpecHash: waiting.SpecHash, MaxDeletions: 3}
-	if err := k8s.Patch(context.Background(), p, patch); err != nil {
-		t.Fatal(err)
-	}
-	waitPolicy(t, p, 20*time.Second, "the Approved condition to say the approval is too small", func(p *privacyv1alpha1.RetentionPolicy) bool {
+	dp.approveAwaiting(3)
+	dp.reconcileUntil(3, "the Approved condition to say the approval is too small", func(p *privacyv1alpha1.RetentionPolicy) bool {
 		c := meta.FindStatusCondition(p.Status.Conditions, privacyv1alpha1.TypeApproved)
 		return c != nil && c.Status == metav1.ConditionFalse && c.Reason == privacyv1alpha1.ReasonBudgetExceeded && strings.Contains(c.Message, "covers only 3")
 	})
-	time.Sleep(3 * time.Second)
+	// Later passes, a minute on, erase nothing either.
+	dp.clk.Step(time.Minute)
+	dp.reconcile()
+	dp.reconcile()
 	if got := f.ids(t); len(got) != 8 {
 		t.Fatalf("an insufficient approval let the run erase: %v left", got)
 	}
 
 	// An approval covering the plan lets the waiting run go at once.
-	patch = client.MergeFrom(p.DeepCopy())
-	p.Spec.Approval.MaxDeletions = 4
-	if err := k8s.Patch(context.Background(), p, patch); err != nil {
-		t.Fatal(err)
-	}
-	waitPolicy(t, p, 30*time.Second, "the approved run to succeed", func(p *privacyv1alpha1.RetentionPolicy) bool {
+	dp.edit(func(s *privacyv1alpha1.RetentionPolicySpec) { s.Approval.MaxDeletions = 4 })
+	dp.reconcileUntil(3, "the approved run to succeed", func(p *privacyv1alpha1.RetentionPolicy) bool {
 		return p.Status.LastRun != nil && p.Status.LastRun.Result == privacyv1alpha1.RunSucceeded
 	})
-	f.assertEnforced(t, p)
+	f.assertEnforced(t, dp.p)
+	dp.events.assertNoLeak(t, "example.test")
 }
 
 func TestRetentionPolicyNeverErasesWithoutItsActivityOrDatabase(t *testing.T) {
 	t.Parallel()
 	f := newRetentionFixture(t, testdb.SQLite, "generic-sqlite.sql")
+	dp := f.drive(t)
 	spec := retentionPolicySpec(privacyv1alpha1.ModeEnforce, 100)
 	spec.ProcessingActivityRef.Name = "no-such-activity"
-	p := f.createPolicy(t, spec)
-	waitCondition(t, p, func() []metav1.Condition { return p.Status.Conditions }, privacyv1alpha1.TypeReady, metav1.ConditionFalse, privacyv1alpha1.ReasonActivityNotFound, 30*time.Second)
-
-	other := &privacyv1alpha1.RetentionPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: "other-db"}, Spec: retentionPolicySpec(privacyv1alpha1.ModeEnforce, 100)}
-	other.Spec.DatabaseRef.Name = "no-such-db"
-	if err := k8s.Create(context.Background(), other); err != nil {
-		t.Fatal(err)
+	dp.create(spec) // a run is due
+	dp.reconcile()
+	if c := dp.condition(privacyv1alpha1.TypeReady); c.Status != metav1.ConditionFalse || c.Reason != privacyv1alpha1.ReasonActivityNotFound {
+		t.Fatalf("Ready = %s %s, want False %s", c.Status, c.Reason, privacyv1alpha1.ReasonActivityNotFound)
 	}
-	waitCondition(t, other, func() []metav1.Condition { return other.Status.Conditions }, privacyv1alpha1.TypeReady, metav1.ConditionFalse, privacyv1alpha1.ReasonDatabaseNotFound, 30*time.Second)
 
-	time.Sleep(65 * time.Second) // a scheduled time passes
+	other := dp.another()
+	spec = retentionPolicySpec(privacyv1alpha1.ModeEnforce, 100)
+	spec.DatabaseRef.Name = "no-such-db"
+	other.createNamed("other-db", spec)
+	other.clk.SetTime(dp.clk.FakeClock.Now())
+	other.reconcile()
+	if c := other.condition(privacyv1alpha1.TypeReady); c.Status != metav1.ConditionFalse || c.Reason != privacyv1alpha1.ReasonDatabaseNotFound {
+		t.Fatalf("Ready of other-db = %s %s, want False %s", c.Status, c.Reason, privacyv1alpha1.ReasonDatabaseNotFound)
+	}
+
+	// Another scheduled time passes.
+	dp.clk.Step(65 * time.Second)
+	dp.reconcile()
+	other.reconcile()
 	if got := f.ids(t); len(got) != 8 {
 		t.Fatalf("contacts erased without the activity or the database: %v left", got)
 	}
@@ -372,14 +396,20 @@ func TestRetentionPolicyNeverErasesWithoutItsActivityOrDatabase(t *testing.T) {
 func TestRetentionPolicyUnmappedSelectorFieldStopsErasure(t *testing.T) {
 	t.Parallel()
 	f := newRetentionFixture(t, testdb.SQLite, "generic-sqlite.sql")
+	dp := f.drive(t)
 	spec := retentionPolicySpec(privacyv1alpha1.ModeEnforce, 100)
 	spec.Rules[0].Selector = selector("favouriteColour", "blue")
-	p := f.createPolicy(t, spec)
-	cond := waitCondition(t, p, func() []metav1.Condition { return p.Status.Conditions }, privacyv1alpha1.TypeReady, metav1.ConditionFalse, privacyv1alpha1.ReasonInvalidSpec, 30*time.Second)
+	dp.create(spec) // a run is due
+	dp.reconcile()
+	cond := dp.condition(privacyv1alpha1.TypeReady)
+	if cond.Status != metav1.ConditionFalse || cond.Reason != privacyv1alpha1.ReasonInvalidSpec {
+		t.Fatalf("Ready = %s %s, want False %s", cond.Status, cond.Reason, privacyv1alpha1.ReasonInvalidSpec)
+	}
 	if !strings.Contains(cond.Message, "favouriteColour") {
 		t.Errorf("the message does not name the unmapped field: %s", cond.Message)
 	}
-	time.Sleep(65 * time.Second)
+	dp.clk.Step(65 * time.Second)
+	dp.reconcile()
 	if got := f.ids(t); len(got) != 8 {
 		t.Fatalf("an invalid selector erased contacts: %v left", got)
 	}
@@ -390,7 +420,7 @@ func TestRetentionPolicyRunPausesWhileTheDatabaseIsDownAndFinishes(t *testing.T)
 	srv := testdb.StartPostgres(t)
 	tdb := srv.NewDatabase(t)
 	tdb.LoadFile(t, sampleSchema("generic-postgres.sql"))
-	const expired, fresh = 3000, 10
+	const expired, fresh = 400, 10
 	tdb.Exec(t,
 		fmt.Sprintf(`INSERT INTO contacts (id, email, contact_type, lifecycle_stage, created_at, last_contact_at)
 			SELECT g, 'p' || g || '@example.test', 'B2B', 'prospect', now() - interval '4 years',
@@ -401,29 +431,37 @@ func TestRetentionPolicyRunPausesWhileTheDatabaseIsDownAndFinishes(t *testing.T)
 	db := newCRMDatabase(t, ns, tdb, crmDatabaseOptions{preset: privacyv1alpha1.PresetGeneric})
 	waitDatabaseReady(t, db)
 	createSampleActivity(t, ns)
+	dp := driveDatabase(t, tdb, db)
 	spec := retentionPolicySpec(privacyv1alpha1.ModeEnforce, 100)
 	spec.BatchSize = ptr[int32](1)
 	spec.LegalHolds = nil
-	p := &privacyv1alpha1.RetentionPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "prospects"}, Spec: spec}
-	if err := k8s.Create(context.Background(), p); err != nil {
-		t.Fatal(err)
-	}
+	dp.create(spec)
 
-	// Stop the server once the run has erased some contacts, and not all.
-	admin := tdb.Open(t)
-	eventually(t, 100*time.Second, "the run to be under way", func() (bool, error) {
-		var n int
-		err := admin.QueryRow("SELECT COUNT(*) FROM contacts").Scan(&n)
-		return err == nil && n < expired+fresh-20 && n > fresh+200, err
-	})
-	_ = admin.Close()
-	srv.Stop(t)
-	waitCondition(t, p, func() []metav1.Condition { return p.Status.Conditions }, privacyv1alpha1.TypeReady, metav1.ConditionFalse, "", 60*time.Second)
+	// Stop the server once the run is under way: the reconciler asks the time around each
+	// batch, so after 300 asks some contacts are erased, and not all.
+	asks := 0
+	dp.clk.onceWhen(func() bool { asks++; return asks > 300 }, func() { _ = dp.sqlDB.Close(); srv.Stop(t) })
+	if err := dp.tryReconcile(); err == nil {
+		t.Fatalf("the reconcile that lost its database returned no error (for the backoff); status %+v", dp.p.Status)
+	}
+	if c := dp.condition(privacyv1alpha1.TypeReady); c.Status != metav1.ConditionFalse {
+		t.Fatalf("Ready = %s %s while the database is down, want False", c.Status, c.Reason)
+	}
 	srv.Start(t)
-	waitPolicy(t, p, 120*time.Second, "the paused run to finish", func(p *privacyv1alpha1.RetentionPolicy) bool {
-		return p.Status.LastRun != nil && p.Status.LastRun.Result == privacyv1alpha1.RunSucceeded
-	})
-	admin = tdb.Open(t)
+	dp.sqlDB = tdb.Open(t)
+	if n := dp.count("SELECT COUNT(*) FROM contacts"); n >= expired+fresh || n <= fresh {
+		t.Fatalf("%d contacts left when the server stopped: the run was not under way", n)
+	}
+	for i := 0; ; i++ {
+		err := dp.tryReconcile()
+		if run := dp.p.Status.LastRun; err == nil && run != nil && run.Result == privacyv1alpha1.RunSucceeded {
+			break
+		}
+		if i == 10 {
+			t.Fatalf("the paused run did not finish: %v; lastRun %+v, conditions %+v", err, dp.p.Status.LastRun, dp.p.Status.Conditions)
+		}
+	}
+	admin := tdb.Open(t)
 	for _, c := range []struct {
 		query string
 		want  int

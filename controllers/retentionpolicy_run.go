@@ -51,7 +51,9 @@ func (r *RetentionPolicyReconciler) startRun(ctx context.Context, pp *policyPass
 func (r *RetentionPolicyReconciler) resume(ctx context.Context, pp *policyPass, cp crm.SweepCheckpoint, found bool) error {
 	p, cur := pp.p, pp.p.Status.CurrentRun
 	if why := runChanged(pp, cur); why != "" {
-		r.stopRun(ctx, pp, why)
+		if err := r.stopRun(ctx, pp, why); err != nil {
+			return err
+		}
 		pp.requeueWithin(time.Millisecond)
 		return nil
 	}
@@ -151,8 +153,7 @@ func (r *RetentionPolicyReconciler) sweep(ctx context.Context, pp *policyPass, c
 	p := pp.p
 	unlock, ok, err := pp.conn.DB.LockSweep(ctx, policyKey(p))
 	if err != nil {
-		r.pauseRun(pp, cur.RunID, fmt.Errorf("cannot take the sweep lock: %w", err))
-		return nil
+		return r.pauseRun(pp, cur.RunID, fmt.Errorf("cannot take the sweep lock: %w", err))
 	}
 	if !ok {
 		pp.condition(privacyv1alpha1.TypeReady, true, privacyv1alpha1.ReasonProgressing, "another operator replica is sweeping this policy; waiting for it")
@@ -162,8 +163,7 @@ func (r *RetentionPolicyReconciler) sweep(ctx context.Context, pp *policyPass, c
 	defer unlock()
 	done, err := r.runCount(ctx, pp, cur)
 	if err != nil {
-		r.pauseRun(pp, cur.RunID, err)
-		return nil
+		return r.pauseRun(pp, cur.RunID, err)
 	}
 	limit := runLimit(pp, cur)
 	plan := retentionPlan(p, pp.settings, cur.ScheduledAt.Time)
@@ -179,9 +179,9 @@ func (r *RetentionPolicyReconciler) sweep(ctx context.Context, pp *policyPass, c
 		}
 		if !first {
 			if ctx.Err() != nil || !r.env.Clock.Now().Before(deadline) {
-				pp.condition(privacyv1alpha1.TypeReady, true, privacyv1alpha1.ReasonProgressing, "run %s in progress: %d erased, %d anonymised so far",
-					cur.RunID, p.Status.LastRun.Erased, p.Status.LastRun.Anonymized)
-				pp.requeueWithin(time.Millisecond)
+				// The end of a slice, or the operator stopping: the progress is recorded
+				// (the status write outlives a cancelled context, see writeStatus).
+				r.sliceEnded(pp, cur)
 				return nil
 			}
 			// The policy is read again before each further batch: a change (rules, mode,
@@ -200,12 +200,17 @@ func (r *RetentionPolicyReconciler) sweep(ctx context.Context, pp *policyPass, c
 		case errors.As(err, &mismatch):
 			// The checkpoint was written for other rules or another start: the run cannot go
 			// on as it is; what is left needs a new plan and budget check.
-			r.stopRun(ctx, pp, mismatch.Reason)
+			if err := r.stopRun(ctx, pp, mismatch.Reason); err != nil {
+				return err
+			}
 			pp.requeueWithin(time.Millisecond)
 			return nil
-		case err != nil:
-			r.pauseRun(pp, cur.RunID, err)
+		case err != nil && ctx.Err() != nil:
+			// The operator is stopping: the batch was rolled back; nothing failed.
+			r.sliceEnded(pp, cur)
 			return nil
+		case err != nil:
+			return r.pauseRun(pp, cur.RunID, err)
 		}
 		r.recordBatch(pp, res)
 		done += res.Erased + res.Anonymized
@@ -213,6 +218,14 @@ func (r *RetentionPolicyReconciler) sweep(ctx context.Context, pp *policyPass, c
 			return r.finishRun(ctx, pp, cur)
 		}
 	}
+}
+
+// sliceEnded records a run that goes on in the next reconcile.
+func (r *RetentionPolicyReconciler) sliceEnded(pp *policyPass, cur *privacyv1alpha1.CurrentRun) {
+	run := pp.p.Status.LastRun
+	pp.condition(privacyv1alpha1.TypeReady, true, privacyv1alpha1.ReasonProgressing, "run %s in progress: %d erased, %d anonymised so far",
+		cur.RunID, run.Erased, run.Anonymized)
+	pp.requeueWithin(time.Millisecond)
 }
 
 // specMoved says whether the policy changed (or is being deleted) since this pass read it:
@@ -263,13 +276,12 @@ func ruleCounts(run *privacyv1alpha1.RetentionRun, rule string) *privacyv1alpha1
 }
 
 // closeRun ends the recorded run: clears its checkpoint, takes its counts from the ledger
-// and records it in the history with its result. False when the checkpoint could not be
-// cleared (the run is paused and tried again).
-func (r *RetentionPolicyReconciler) closeRun(ctx context.Context, pp *policyPass, cur *privacyv1alpha1.CurrentRun, result privacyv1alpha1.RunResult, message func(run *privacyv1alpha1.RetentionRun) string) bool {
+// and records it in the history with its result. An error when the checkpoint could not be
+// cleared (the run is paused and tried again with backoff).
+func (r *RetentionPolicyReconciler) closeRun(ctx context.Context, pp *policyPass, cur *privacyv1alpha1.CurrentRun, result privacyv1alpha1.RunResult, message func(run *privacyv1alpha1.RetentionRun) string) error {
 	p := pp.p
 	if err := pp.conn.DB.FinishSweep(ctx, policyKey(p), cur.RunID); err != nil {
-		r.pauseRun(pp, cur.RunID, fmt.Errorf("cannot clear the sweep checkpoint: %w", err))
-		return false
+		return r.pauseRun(pp, cur.RunID, fmt.Errorf("cannot clear the sweep checkpoint: %w", err))
 	}
 	if p.Status.LastRun == nil || p.Status.LastRun.RunID != cur.RunID {
 		p.Status.LastRun = &privacyv1alpha1.RetentionRun{RunRecord: privacyv1alpha1.RunRecord{
@@ -289,17 +301,17 @@ func (r *RetentionPolicyReconciler) closeRun(ctx context.Context, pp *policyPass
 	if run.StartedAt != nil {
 		metrics.RunDuration.WithLabelValues(p.Namespace, p.Name).Observe(finished.Sub(run.StartedAt.Time).Seconds())
 	}
-	return true
+	return nil
 }
 
 // finishRun closes a run that processed every selected contact, moves the schedule past its
 // scheduled time and counts the plan again.
 func (r *RetentionPolicyReconciler) finishRun(ctx context.Context, pp *policyPass, cur *privacyv1alpha1.CurrentRun) error {
 	p := pp.p
-	if !r.closeRun(ctx, pp, cur, privacyv1alpha1.RunSucceeded, func(run *privacyv1alpha1.RetentionRun) string {
+	if err := r.closeRun(ctx, pp, cur, privacyv1alpha1.RunSucceeded, func(run *privacyv1alpha1.RetentionRun) string {
 		return fmt.Sprintf("%d erased, %d anonymised, %d held", run.Erased, run.Anonymized, run.Held)
-	}) {
-		return nil
+	}); err != nil {
+		return err
 	}
 	run := p.Status.LastRun
 	r.endSlot(pp, cur)
@@ -307,11 +319,12 @@ func (r *RetentionPolicyReconciler) finishRun(ctx context.Context, pp *policyPas
 	r.env.Recorder.Eventf(p, nil, corev1.EventTypeNormal, privacyv1alpha1.ReasonRunSucceeded, "Run",
 		"Run %s finished: %d erased, %d anonymised, %d held", cur.RunID, run.Erased, run.Anonymized, run.Held)
 	r.schedule(pp)
-	if r.plan(ctx, pp) {
+	ok, err := r.plan(ctx, pp)
+	if ok {
 		pp.condition(privacyv1alpha1.TypeReady, true, privacyv1alpha1.ReasonRunSucceeded, "last run %s: %d erased, %d anonymised; %d contact(s) pending",
 			cur.RunID, run.Erased, run.Anonymized, *p.Status.Pending)
 	}
-	return nil
+	return err
 }
 
 // limitReached ends a run that erased as much as it may. When its rules still select
@@ -321,8 +334,7 @@ func (r *RetentionPolicyReconciler) limitReached(ctx context.Context, pp *policy
 	p := pp.p
 	counts, err := pp.conn.DB.CountPlan(ctx, pp.conn.Mapping, plan)
 	if err != nil {
-		r.pauseRun(pp, cur.RunID, fmt.Errorf("cannot count what is left after the run's limit: %w", err))
-		return nil
+		return r.pauseRun(pp, cur.RunID, fmt.Errorf("cannot count what is left after the run's limit: %w", err))
 	}
 	var left int64
 	for _, c := range counts {
@@ -331,22 +343,23 @@ func (r *RetentionPolicyReconciler) limitReached(ctx context.Context, pp *policy
 	if left == 0 {
 		return r.finishRun(ctx, pp, cur)
 	}
-	if !r.closeRun(ctx, pp, cur, privacyv1alpha1.RunLimitReached, func(run *privacyv1alpha1.RetentionRun) string {
+	if err := r.closeRun(ctx, pp, cur, privacyv1alpha1.RunLimitReached, func(run *privacyv1alpha1.RetentionRun) string {
 		return fmt.Sprintf("stopped at its limit of %d: %d erased, %d anonymised, %d held; %d contact(s) still selected wait for the next run",
 			limit, run.Erased, run.Anonymized, run.Held, left)
-	}) {
-		return nil
+	}); err != nil {
+		return err
 	}
 	run := p.Status.LastRun
 	r.endSlot(pp, cur)
 	r.env.Recorder.Eventf(p, nil, corev1.EventTypeWarning, privacyv1alpha1.ReasonBudgetReached, "Run",
 		"Run %s stopped at its limit of %d: %d erased, %d anonymised; %d contact(s) still selected wait for the next run", cur.RunID, limit, run.Erased, run.Anonymized, left)
 	r.schedule(pp)
-	if r.plan(ctx, pp) {
+	ok, err := r.plan(ctx, pp)
+	if ok {
 		pp.condition(privacyv1alpha1.TypeReady, false, privacyv1alpha1.ReasonBudgetReached, "run %s stopped at its limit of %d; %d contact(s) pending for the next run",
 			cur.RunID, limit, *p.Status.Pending)
 	}
-	return nil
+	return err
 }
 
 // endSlot marks the run's scheduled time as run: the schedule moves past it.
@@ -360,12 +373,12 @@ func (r *RetentionPolicyReconciler) endSlot(pp *policyPass, cur *privacyv1alpha1
 // stopRun stops the recorded run before its end because what it was started with changed.
 // Its scheduled time stays due: a new run takes it over once a new plan passes the budget
 // check, with what this one erased counted against the budget.
-func (r *RetentionPolicyReconciler) stopRun(ctx context.Context, pp *policyPass, why string) {
+func (r *RetentionPolicyReconciler) stopRun(ctx context.Context, pp *policyPass, why string) error {
 	p, cur := pp.p, pp.p.Status.CurrentRun
-	if !r.closeRun(ctx, pp, cur, privacyv1alpha1.RunStopped, func(run *privacyv1alpha1.RetentionRun) string {
+	if err := r.closeRun(ctx, pp, cur, privacyv1alpha1.RunStopped, func(run *privacyv1alpha1.RetentionRun) string {
 		return fmt.Sprintf("stopped: %s; %d erased, %d anonymised before the stop", why, run.Erased, run.Anonymized)
-	}) {
-		return
+	}); err != nil {
+		return err
 	}
 	run := p.Status.LastRun
 	cur.Spent += run.Erased + run.Anonymized
@@ -374,6 +387,7 @@ func (r *RetentionPolicyReconciler) stopRun(ctx context.Context, pp *policyPass,
 		"Run %s stopped: %s; %d erased, %d anonymised. The rest needs a new plan and budget check", run.RunID, why, run.Erased, run.Anonymized)
 	pp.condition(privacyv1alpha1.TypeReady, false, privacyv1alpha1.ReasonRunStopped, "run %s stopped: %s; the rest of its scheduled time needs a new plan and budget check",
 		run.RunID, why)
+	return nil
 }
 
 // countFromLedger makes the counts of a finished run those of the ledger. The ledger is the
@@ -409,16 +423,17 @@ func (r *RetentionPolicyReconciler) countFromLedger(ctx context.Context, pp *pol
 	}
 }
 
-// pauseRun reports a run stopped by an error. Its checkpoint stays in the database, and the
-// next reconcile resumes it once the database works again.
-func (r *RetentionPolicyReconciler) pauseRun(pp *policyPass, runID string, err error) {
+// pauseRun reports a run stopped by an error and returns it for the error backoff. Its
+// checkpoint stays in the database, and a later reconcile resumes it once the database
+// works again. One Warning event reports the pause, not one per retry.
+func (r *RetentionPolicyReconciler) pauseRun(pp *policyPass, runID string, err error) error {
 	p := pp.p
 	if p.Status.LastRun != nil && p.Status.LastRun.RunID == runID {
 		p.Status.LastRun.Message = fmt.Sprintf("paused: %v", err)
 	}
 	pp.condition(privacyv1alpha1.TypeReady, false, privacyv1alpha1.ReasonRunFailed, "run %s paused, it resumes from its checkpoint: %v", runID, err)
-	r.env.Recorder.Eventf(p, nil, corev1.EventTypeWarning, privacyv1alpha1.ReasonRunFailed, "Run", "Run %s paused: %v", runID, err)
-	pp.requeueWithin(minRetryDelay)
+	r.warn(pp, privacyv1alpha1.ReasonRunFailed, "Run", "Run %s paused: %v", runID, err)
+	return fmt.Errorf("run %s of RetentionPolicy %s paused: %w", runID, p.Name, err)
 }
 
 func batchSize(p *privacyv1alpha1.RetentionPolicy) int {

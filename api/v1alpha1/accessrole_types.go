@@ -222,7 +222,9 @@ type AccessRoleStatus struct {
 	// +kubebuilder:validation:MaxItems=64
 	Members []MemberStatus `json:"members,omitempty"`
 
-	// lastAuditAt is when the privileges were last compared with the database's catalog.
+	// lastAuditAt is when a comparison of the privileges with the database's catalog last
+	// found something different. A recheck that finds the role as it was does not write the
+	// status; the crm_privacy_access_last_audit_timestamp_seconds metric follows every audit.
 	// +optional
 	LastAuditAt *metav1.Time `json:"lastAuditAt,omitempty"`
 

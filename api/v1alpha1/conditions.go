@@ -151,8 +151,6 @@ const (
 	ReasonBudgetExceeded = "BudgetExceeded"
 	// ReasonApprovalCovers: the plan exceeds the budget and spec.approval covers it.
 	ReasonApprovalCovers = "ApprovalCovers"
-	// ReasonNoApproval: no approval is recorded, and none is needed.
-	ReasonNoApproval = "NoApproval"
 	// ReasonRunSucceeded: the last run processed every selected contact.
 	ReasonRunSucceeded = "RunSucceeded"
 	// ReasonRunFailed: the last run stopped on an error; the next run resumes from the
@@ -225,9 +223,6 @@ const (
 	// ReasonChainVerified: the revision's hashes check out against its snapshot and its
 	// predecessor.
 	ReasonChainVerified = "ChainVerified"
-	// ReasonChainBroken: the content hash does not match the snapshot, or the previous hash
-	// does not match the revision before it: the register was altered out of band.
-	ReasonChainBroken = "ChainBroken"
 
 	// Reasons of the LIA, ProcessingActivity and register controllers (issue 6).
 

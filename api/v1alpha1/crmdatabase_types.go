@@ -464,7 +464,9 @@ type CRMDatabaseStatus struct {
 	// +kubebuilder:validation:Minimum=0
 	Contacts *int64 `json:"contacts,omitempty"`
 
-	// lastCheckedAt is when the connection, schema and ledger were last checked.
+	// lastCheckedAt is when a check of the connection, schema and ledger last found
+	// something different. A recheck that finds the database as it was does not write the
+	// status; the crm_privacy_database_ready metric follows every check.
 	// +optional
 	LastCheckedAt *metav1.Time `json:"lastCheckedAt,omitempty"`
 
