@@ -355,6 +355,16 @@ func agreeOn(t *testing.T, env agreeEnv, optColumn string) {
 		if diff := cmp.Diff(wantPending, sweepCandidates(t, env.crm, m, plan)); diff != "" {
 			t.Errorf("%s: the sweep's candidates (-reference +sql):\n%s", name, diff)
 		}
+		// A later rule gets every contact the selector does not select: a contact whose
+		// field is NULL is not selected by the first rule, so it is the second rule's
+		// (a condition that could be NULL would hide it from both).
+		plan.Rules = append(plan.Rules, RetentionRule{Name: "rest", Cutoff: time.Now().Add(time.Hour), SinceCreated: true, Action: ActionDeleteContact})
+		if counts, err = env.crm.CountPlan(ctx, m, plan); err != nil {
+			t.Fatalf("%s: CountPlan: %v", name, err)
+		}
+		if got, want := counts[1].Pending+counts[1].Held, int64(len(rows)-len(want)); got != want {
+			t.Errorf("%s: the next rule counts %d contacts, want the %d the selector does not select", name, got, want)
+		}
 
 		// The compliance scan, with the opt-out check.
 		res, err := env.crm.ScanCompliance(ctx, m, ScanSpec{Selector: sel, Marketing: true})
