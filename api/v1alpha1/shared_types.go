@@ -143,8 +143,8 @@ const (
 	// SelectorOpIn selects contacts whose field equals one of the values.
 	SelectorOpIn SelectorOperator = "In"
 	// SelectorOpNotIn selects contacts whose field holds a value that is none of the values.
-	// A contact whose field is empty (NULL) is not selected: combine with DoesNotExist in a
-	// separate rule to reach those.
+	// A contact whose field is empty (NULL) is not selected, flags included: combine with
+	// DoesNotExist in a separate rule to reach those.
 	SelectorOpNotIn SelectorOperator = "NotIn"
 	// SelectorOpExists selects contacts whose field holds a value (is not NULL).
 	SelectorOpExists SelectorOperator = "Exists"
@@ -165,11 +165,17 @@ type FieldRequirement struct {
 	// +required
 	Operator SelectorOperator `json:"operator"`
 
-	// values are the values compared with `In` and `NotIn`, as text: `B2B`, `prospect`,
-	// `true`/`false` for yes/no fields. They are compared as the database compares text
-	// (case-sensitive on PostgreSQL and SQLite, usually not on MySQL/MariaDB). They must be
-	// empty for `Exists` and `DoesNotExist`. Values are always passed to the database as
-	// bound parameters, never as SQL.
+	// values are the values compared with `In` and `NotIn`; they must be empty for `Exists`
+	// and `DoesNotExist`. How they compare depends on the field's kind, the same way on
+	// every engine: text fields exactly (`B2B`, `prospect`: case and spaces count, also on
+	// MySQL/MariaDB); yes/no flags (`optOut`, `legalHold`, custom fields on a boolean
+	// column) only with `"true"` or `"false"`; number fields (custom fields and categories
+	// on an integer or decimal column) numerically, with whole numbers such as `"3"`; time
+	// fields take no values (use `Exists`/`DoesNotExist`). A value that does not fit its
+	// field's kind stops the resource with `InvalidSpec`. The full grammar, with the truth
+	// of a flag, is in docs/concepts.md ("Selectors"). Values are passed to the database as
+	// bound parameters (as escaped constants in PostgreSQL row-level security policies),
+	// never as SQL.
 	// +optional
 	// +listType=set
 	// +kubebuilder:validation:MaxItems=32
@@ -178,7 +184,10 @@ type FieldRequirement struct {
 }
 
 // ContactSelector selects contacts by their logical fields. All requirements must hold
-// (logical AND). An empty selector selects every contact.
+// (logical AND). An empty selector selects every contact. A field that is empty (NULL)
+// matches neither `In` nor `NotIn`. Retention rules, legal holds, activity scopes and row
+// filters are all compiled by one compiler: the same selector selects the same contacts
+// in a plan, a compliance scan and a row filter (docs/concepts.md, "Selectors").
 type ContactSelector struct {
 	// matchExpressions are the conditions a contact must all meet to be selected.
 	// +optional

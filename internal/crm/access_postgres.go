@@ -499,7 +499,7 @@ func (a *pgAccess) planPolicy(ctx context.Context, p *pgPlan) error {
 	var want *rowFilterPolicy
 	var wantSchema, wantTable string
 	if a.spec.RowFilter != nil {
-		pol, err := compileRowFilter(a.d, a.m, *a.spec.RowFilter, a.spec.Owner)
+		pol, err := a.rowFilter(ctx)
 		if err != nil {
 			return err
 		}

@@ -4,16 +4,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"strconv"
-	"strings"
-	"unicode/utf8"
+
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/selector"
 )
 
 // Row filters become PostgreSQL row-level security policies. A policy's expression is part
-// of the DDL and cannot take bind parameters, so the selector's values are rendered as
-// string constants by PostgresLiteral, the only place that turns a value into SQL text.
+// of the DDL and cannot take bind parameters, so the selector compiler renders the values
+// as constants (selector.Literals mode; text through selector.Literal).
 //
 // The design keeps other users of the table unaffected: when the operator enables RLS on
 // a table it also creates one permissive policy for PUBLIC that lets every row through
@@ -33,35 +31,12 @@ const rolePolicyPrefix = "crm_privacy_role_"
 const basePolicyComment = "managed by crm-privacy-operator: lets every row through for roles without a row filter"
 
 // ErrInvalidLiteral is wrapped by PostgresLiteral's errors.
-var ErrInvalidLiteral = errors.New("value cannot be used in a row filter")
+var ErrInvalidLiteral = selector.ErrInvalidLiteral
 
 // PostgresLiteral renders s as a PostgreSQL escape string constant, E'…', that denotes
-// exactly s whatever the server's standard_conforming_strings setting: a quote is doubled
-// and a backslash is written \\. Values that PostgreSQL text cannot hold (NUL bytes) or
-// that are not valid UTF-8 are rejected.
-func PostgresLiteral(s string) (string, error) {
-	if !utf8.ValidString(s) {
-		return "", fmt.Errorf("%w: it is not valid UTF-8", ErrInvalidLiteral)
-	}
-	if strings.IndexByte(s, 0) >= 0 {
-		return "", fmt.Errorf("%w: it contains a NUL character", ErrInvalidLiteral)
-	}
-	var b strings.Builder
-	b.Grow(len(s) + 3)
-	b.WriteString("E'")
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '\'':
-			b.WriteString("''")
-		case '\\':
-			b.WriteString(`\\`)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('\'')
-	return b.String(), nil
-}
+// exactly s whatever the server's standard_conforming_strings setting (see
+// selector.Literal, the only place that turns a value into SQL text).
+func PostgresLiteral(s string) (string, error) { return selector.Literal(s) }
 
 // rolePolicyName is the name of a role's restrictive policy: the prefix and the role, or,
 // when that exceeds 63 characters, a shortened role and a hash of it.
@@ -81,96 +56,63 @@ type rowFilterPolicy struct {
 	comment string
 }
 
-// compileRowFilter turns a selector over logical fields into a policy expression on the
-// contacts table. Every field must be mapped to a column of the contacts table itself (a
-// policy expression sees the row of its table only).
-//
-// Semantics: In matches a field equal to one of the values (compared as text, case
-// included); NotIn matches a field that holds a value none of the values — a NULL field is
-// not matched, so that a filter never widens on missing data; Exists and DoesNotExist test
-// for NULL; optOut and legalHold compare by truth ("true"/"false"). An empty selector lets
-// every row through.
-func compileRowFilter(d Dialect, m Mapping, sel Selector, owner string) (rowFilterPolicy, error) {
-	parts := make([]string, 0, len(sel))
-	for i, r := range sel {
-		expr, err := rowFilterRequirement(d, m, r)
-		if err != nil {
-			return rowFilterPolicy{}, &AccessSpecError{Message: fmt.Sprintf("rowFilter.matchExpressions[%d]: %v", i, err)}
-		}
-		parts = append(parts, "("+expr+")")
+// rowFilter compiles the spec's row filter against the contacts table as the catalog
+// describes it (in the pass's transaction).
+func (a *pgAccess) rowFilter(ctx context.Context) (rowFilterPolicy, error) {
+	t, err := a.d.DescribeTable(ctx, a.tx, a.m.Contacts.Table)
+	if err != nil {
+		return rowFilterPolicy{}, &AccessSpecError{Message: fmt.Sprintf("the contacts table %s of the mapping was not found: the row filter cannot be applied", a.m.Contacts.Table)}
 	}
-	expr := "true"
-	if len(parts) > 0 {
-		expr = strings.Join(parts, " AND ")
+	return compileRowFilter(a.d, a.m, t, *a.spec.RowFilter, a.spec.Owner)
+}
+
+// compileRowFilter turns a selector over logical fields into a policy expression on the
+// contacts table, described by contacts. The selector compiles in internal/crm/selector
+// exactly as for retention rules and the compliance scan, with its values rendered as
+// constants (a policy cannot take parameters). Every field must be mapped to a column of
+// the contacts table itself: a policy expression sees the row of its table only. An empty
+// selector lets every row through.
+func compileRowFilter(d Dialect, m Mapping, contacts *Table, sel Selector, owner string) (rowFilterPolicy, error) {
+	const path = "spec.rowFilter"
+	for i, r := range sel {
+		if f, ok := m.Lookup(r.Field); ok && f.Source.Normal() != SourceContacts {
+			return rowFilterPolicy{}, &AccessSpecError{Message: fmt.Sprintf("%s.matchExpressions[%d].field: field %q lives in the extension table: a row filter can only use fields of the contacts table", path, i, r.Field)}
+		}
+	}
+	var colErr error
+	cols := func(name string) (selector.Column, bool) {
+		f, ok := m.Lookup(name)
+		if !ok || f.Source.Normal() != SourceContacts {
+			return selector.Column{}, false
+		}
+		info, ok := contacts.Column(d, f.Column)
+		if !ok {
+			if colErr == nil {
+				colErr = fmt.Errorf("field %s: column %s does not exist in table %s", name, f.Column, m.Contacts.Table)
+			}
+			return selector.Column{}, false
+		}
+		quoted, err := d.QuoteIdent(f.Column)
+		if err != nil {
+			if colErr == nil {
+				colErr = fmt.Errorf("field %s: %w", name, err)
+			}
+			return selector.Column{}, false
+		}
+		st := selector.Storage(info.Class)
+		return selector.Column{SQL: quoted, Kind: selector.KindFor(name, st), Storage: st}, true
+	}
+	c := selector.Compiler{Engine: selector.Engine(d.Engine()), Mode: selector.Literals, Columns: cols}
+	expr, _, err := c.Compile(path, sel)
+	if colErr != nil {
+		err = colErr
+	}
+	if err != nil {
+		return rowFilterPolicy{}, &AccessSpecError{Message: err.Error()}
 	}
 	sum := sha256.Sum256([]byte(expr))
 	comment := ownerMarker(owner) + "; row filter " + hex.EncodeToString(sum[:8])
 	return rowFilterPolicy{expr: expr, comment: comment}, nil
-}
-
-func rowFilterRequirement(d Dialect, m Mapping, r Requirement) (string, error) {
-	f, ok := m.Fields[r.Field]
-	if !ok || f.Column == "" {
-		return "", fmt.Errorf("field %q is not mapped on the CRMDatabase: map it or change the filter", r.Field)
-	}
-	if f.Source.Normal() != SourceContacts {
-		return "", fmt.Errorf("field %q lives in the extension table: a row filter can only use fields of the contacts table", r.Field)
-	}
-	col, err := d.QuoteIdent(f.Column)
-	if err != nil {
-		return "", err
-	}
-	switch r.Operator {
-	case OpExists:
-		return col + " IS NOT NULL", nil
-	case OpDoesNotExist:
-		return col + " IS NULL", nil
-	case OpIn, OpNotIn:
-	default:
-		return "", fmt.Errorf("unknown operator %q: use In, NotIn, Exists or DoesNotExist", r.Operator)
-	}
-	if len(r.Values) == 0 {
-		return "", fmt.Errorf("%s needs at least one value", r.Operator)
-	}
-	if booleanFields[r.Field] {
-		return flagFilter(col, r)
-	}
-	lits := make([]string, len(r.Values))
-	for i, v := range r.Values {
-		if lits[i], err = PostgresLiteral(v); err != nil {
-			return "", fmt.Errorf("values[%d]: %w", i, err)
-		}
-	}
-	op := " IN ("
-	if r.Operator == OpNotIn {
-		op = " NOT IN ("
-	}
-	return "(" + col + ")::text" + op + strings.Join(lits, ", ") + ")", nil
-}
-
-// flagFilter renders In/NotIn over a yes/no field.
-func flagFilter(col string, r Requirement) (string, error) {
-	wantTrue, wantFalse := false, false
-	for _, v := range r.Values {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return "", fmt.Errorf("field %s is a flag: use the values \"true\" or \"false\", not %q", r.Field, v)
-		}
-		wantTrue, wantFalse = wantTrue || b, wantFalse || !b
-	}
-	if r.Operator == OpNotIn {
-		wantTrue, wantFalse = !wantTrue, !wantFalse
-	}
-	truthy := "lower((" + col + ")::text) IN ('1', 't', 'true', 'y', 'yes')"
-	switch {
-	case wantTrue && wantFalse:
-		return col + " IS NOT NULL", nil
-	case wantTrue:
-		return truthy, nil
-	case wantFalse:
-		return col + " IS NOT NULL AND NOT (" + truthy + ")", nil
-	}
-	return "false", nil
 }
 
 // filterBypassingViews lists, when the spec has a row filter, the views and materialized

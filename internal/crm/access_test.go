@@ -147,28 +147,39 @@ func TestCompileRowFilter(t *testing.T) {
 	m := genericMapping()
 	m.Extension = &ExtensionTable{Table: "contacts_cstm", Key: "id_c"}
 	m.Fields["region"] = Field{Column: "region_c", Source: SourceExtension}
+	m.Fields["score"] = Field{Column: "score"}
+	m.RestrictedFields = append(m.RestrictedFields, RestrictedField{Name: "hobbies", Column: "hobbies"})
+	contacts := &Table{Name: "contacts", Columns: []Column{
+		{Name: "contact_type", Class: ClassText}, {Name: "job_role", Class: ClassText}, {Name: "email", Class: ClassText},
+		{Name: "opt_out", Class: ClassBoolean}, {Name: "legal_hold", Class: ClassInteger}, {Name: "score", Class: ClassInteger},
+		{Name: "hobbies", Class: ClassText},
+	}}
 	cases := []struct {
 		name string
 		sel  Selector
 		want string
 		err  string
 	}{
-		{"empty lets everything through", nil, "true", ""},
-		{"in", Selector{{Field: FieldContactType, Operator: OpIn, Values: []string{"B2B"}}}, `(("contact_type")::text IN (E'B2B'))`, ""},
+		{"empty lets everything through", nil, "(1=1)", ""},
+		{"in", Selector{{Field: FieldContactType, Operator: OpIn, Values: []string{"B2B"}}}, `("contact_type" IS NOT NULL AND "contact_type" IN (E'B2B'))`, ""},
 		{"not in and exists", Selector{
 			{Field: FieldJobRole, Operator: OpNotIn, Values: []string{"board", "o'hara\\"}},
 			{Field: FieldEmail, Operator: OpExists},
-		}, `(("job_role")::text NOT IN (E'board', E'o''hara\\')) AND ("email" IS NOT NULL)`, ""},
-		{"flag", Selector{{Field: FieldOptOut, Operator: OpIn, Values: []string{"false"}}},
-			`("opt_out" IS NOT NULL AND NOT (lower(("opt_out")::text) IN ('1', 't', 'true', 'y', 'yes')))`, ""},
+		}, `("job_role" IS NOT NULL AND "job_role" NOT IN (E'board', E'o''hara\\')) AND ("email" IS NOT NULL)`, ""},
+		{"boolean flag false", Selector{{Field: FieldOptOut, Operator: OpIn, Values: []string{"false"}}}, `("opt_out" IS FALSE)`, ""},
+		{"integer flag true", Selector{{Field: FieldLegalHold, Operator: OpIn, Values: []string{"true"}}}, `("legal_hold" IS NOT NULL AND "legal_hold" <> 0)`, ""},
+		{"number", Selector{{Field: "score", Operator: OpIn, Values: []string{"007", "-1"}}}, `("score" IS NOT NULL AND "score" IN (CAST(7 AS bigint), CAST(-1 AS bigint)))`, ""},
+		{"restricted field", Selector{{Field: "hobbies", Operator: OpDoesNotExist}}, `("hobbies" IS NULL)`, ""},
 		{"unmapped", Selector{{Field: "shoeSize", Operator: OpExists}}, "", "not mapped"},
 		{"extension field", Selector{{Field: "region", Operator: OpExists}}, "", "extension table"},
 		{"NUL value", Selector{{Field: FieldJobRole, Operator: OpIn, Values: []string{"a\x00"}}}, "", "NUL"},
 		{"bad flag", Selector{{Field: FieldLegalHold, Operator: OpIn, Values: []string{"maybe"}}}, "", "flag"},
+		{"yes is no flag value", Selector{{Field: FieldOptOut, Operator: OpIn, Values: []string{"yes"}}}, "", "spec.rowFilter.matchExpressions[0].values[0]"},
+		{"text is no number", Selector{{Field: "score", Operator: OpIn, Values: []string{"true"}}}, "", "is a number"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := compileRowFilter(postgresDialect{}, m, tc.sel, "ns/sales")
+			p, err := compileRowFilter(postgresDialect{}, m, contacts, tc.sel, "ns/sales")
 			if tc.err != "" {
 				var se *AccessSpecError
 				if !errors.As(err, &se) || !strings.Contains(err.Error(), tc.err) {

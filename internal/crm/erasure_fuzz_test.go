@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/selector"
 )
 
 // FuzzQuoteIdent: any name is either rejected or quoted as exactly itself between the
@@ -35,8 +37,8 @@ func FuzzQuoteIdent(f *testing.F) {
 	})
 }
 
-// fuzzPlanner is a planner over the generic mapping that needs no database: selectors
-// compile from the mapping alone.
+// fuzzPlanner is a planner over the generic mapping that needs no database: its fields
+// are resolved from fixed column types (flags integer, times timestamp, the rest text).
 func fuzzPlanner(t *testing.T, e Engine) *planner {
 	d, err := DialectFor(e)
 	if err != nil {
@@ -46,12 +48,27 @@ func fuzzPlanner(t *testing.T, e Engine) *planner {
 	p.c, _ = d.QuoteIdent(aliasContacts)
 	p.x, _ = d.QuoteIdent(aliasExtension)
 	p.key, _ = p.column(aliasContacts, p.m.Contacts.Key)
+	p.fields = newFieldResolver(d, nil, p.m, p.c, p.x)
+	p.fields.cols, p.fields.errs = map[string]selector.Column{}, map[string]error{}
+	for name, f := range p.m.Fields {
+		class := ClassText
+		switch FieldRole(name) {
+		case RoleFlag:
+			class = ClassInteger
+		case RoleTime:
+			class = ClassTimestamp
+		}
+		col, _ := p.column(aliasContacts, f.Column)
+		st := selector.Storage(class)
+		p.fields.cols[name] = selector.Column{SQL: col, Kind: selector.KindFor(name, st), Storage: st}
+	}
 	return p
 }
 
 // FuzzSelectorCompile: a selector compiles to SQL whose only variable parts are bound
-// parameters: every value is an argument, never text; unmapped fields and unknown
-// operators are errors, never a condition that selects more.
+// parameters: every text value is an argument, never text; unmapped fields, unknown
+// operators and values that do not fit their field are SelectorErrors, never a condition
+// that selects more.
 func FuzzSelectorCompile(f *testing.F) {
 	f.Add("lifecycleStage", "In", "prospect", "lead")
 	f.Add("optOut", "NotIn", "true", "false")
@@ -63,7 +80,11 @@ func FuzzSelectorCompile(f *testing.F) {
 		for _, e := range Engines() {
 			p := fuzzPlanner(t, e)
 			s := &sqlText{}
-			err := p.selector(s, "rule", Selector{{Field: field, Operator: op, Values: []string{v1, v2}}})
+			values := []string{v1, v2}
+			if op == OpExists || op == OpDoesNotExist {
+				values = nil
+			}
+			err := p.selector(s, "rule", Selector{{Field: field, Operator: op, Values: values}})
 			if err != nil {
 				var se *SelectorError
 				if !errors.As(err, &se) {
@@ -71,14 +92,18 @@ func FuzzSelectorCompile(f *testing.F) {
 				}
 				continue
 			}
-			if _, mapped := p.m.Fields[field]; !mapped {
+			col, mapped := p.fields.cols[field]
+			if !mapped {
 				t.Fatalf("%s: unmapped field %q compiled to %q", e, field, s.b.String())
 			}
 			if got := strings.Count(s.b.String(), "?"); got != len(s.args) {
 				t.Fatalf("%s: %d markers for %d arguments in %q", e, got, len(s.args), s.b.String())
 			}
-			if (op == OpIn || op == OpNotIn) && !booleanFields[field] && len(s.args) != 2 {
+			if (op == OpIn || op == OpNotIn) && col.Kind == selector.KindText && len(s.args) != 2 {
 				t.Fatalf("%s: values not bound as arguments: %q %v", e, s.b.String(), s.args)
+			}
+			if col.Kind == selector.KindFlag && (op == OpIn || op == OpNotIn) && (v1 != "true" && v1 != "false" || v2 != "true" && v2 != "false") {
+				t.Fatalf("%s: flag values %q, %q accepted", e, v1, v2)
 			}
 			if strings.Contains(s.b.String(), ";") || strings.Contains(s.b.String(), "--") {
 				t.Fatalf("%s: statement separator or comment in %q", e, s.b.String())

@@ -3,34 +3,9 @@ package crm
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 )
-
-// Selector operators, as in the RetentionPolicy API.
-const (
-	OpIn           = "In"
-	OpNotIn        = "NotIn"
-	OpExists       = "Exists"
-	OpDoesNotExist = "DoesNotExist"
-)
-
-// Requirement is one condition on a logical field of a contact.
-type Requirement struct {
-	Field    string
-	Operator string
-	Values   []string
-}
-
-// Selector is a conjunction of requirements; an empty selector matches every contact.
-//
-// Semantics: In matches a contact whose field equals one of the values (as the database
-// compares text); NotIn matches a contact whose field holds a value that is none of the
-// values — an empty (NULL) field matches neither In nor NotIn, so missing data never widens
-// a rule; Exists matches a field that is not NULL; DoesNotExist a NULL field. The boolean fields optOut and legalHold compare by
-// truth: the values "true" and "false" (a flag stored as 1/0, t/f, yes/no or a boolean).
-type Selector []Requirement
 
 // Strategy is how an anonymised field is overwritten.
 type Strategy string
@@ -99,15 +74,6 @@ type RuleCount struct {
 	Held int64
 }
 
-// SelectorError is a rule or hold that cannot be turned into SQL: an unmapped field, an
-// unknown operator, a reference time that cannot be known. Nothing is erased.
-type SelectorError struct {
-	Where   string
-	Message string
-}
-
-func (e *SelectorError) Error() string { return e.Where + ": " + e.Message }
-
 // sqlText builds a statement with "?" markers and the matching arguments, in order.
 type sqlText struct {
 	b    strings.Builder
@@ -154,9 +120,10 @@ type planner struct {
 	db      *Database
 	m       Mapping
 	tables  map[string]*Table
-	c, x    string // quoted aliases
-	key     string // c.key
-	keyText bool   // the key is not an integer
+	fields  *fieldResolver // the logical fields, for selectors
+	c, x    string         // quoted aliases
+	key     string         // c.key
+	keyText bool           // the key is not an integer
 }
 
 const (
@@ -183,6 +150,11 @@ func newPlanner(ctx context.Context, db *Database, m Mapping) (*planner, error) 
 		return nil, err
 	}
 	p.keyText = col.Class != ClassInteger
+	p.fields = newFieldResolver(db.dialect, db.db, m, p.c, p.x)
+	p.fields.tables = p.tables
+	if err := p.fields.resolveAll(ctx); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -256,30 +228,14 @@ func (p *planner) extensionJoin() (string, error) {
 	return " LEFT JOIN " + et + " " + p.x + " ON " + ek + " = " + p.key, nil
 }
 
-// field returns the quoted column of a logical field, or false when it is not mapped.
+// field returns the quoted column of a logical field (mapped, or restricted), or false
+// when the mapping names it nowhere.
 func (p *planner) field(name string) (string, bool, error) {
-	f, ok := p.m.Fields[name]
-	if !ok || f.Column == "" {
-		return "", false, nil
-	}
-	alias := aliasContacts
-	if f.Source.Normal() == SourceExtension {
-		alias = aliasExtension
-	}
-	col, err := p.column(alias, f.Column)
-	return col, true, err
+	col, ok, err := p.fields.field(name)
+	return col.SQL, ok, err
 }
 
-// truthy is the condition "the flag column is set", whatever its type.
-func (p *planner) truthy(col string) string {
-	textType := "text"
-	if p.db.dialect.Engine() == EngineMySQL {
-		textType = "CHAR"
-	}
-	return "LOWER(CAST(" + col + " AS " + textType + ")) IN ('1', 't', 'true', 'y', 'yes')"
-}
-
-// timeBefore is "col < ?" (or >=) with the right time comparison for the engine.
+// timeCompare is "col < ?" (or >=) with the right time comparison for the engine.
 func (p *planner) timeCompare(s *sqlText, col, op string, t time.Time) {
 	if p.db.dialect.Engine() == EngineSQLite {
 		s.w("julianday(", col, ") ", op, " julianday(").arg(bindTime(EngineSQLite, t)).w(")")
@@ -288,103 +244,23 @@ func (p *planner) timeCompare(s *sqlText, col, op string, t time.Time) {
 	s.w(col, " ", op, " ").arg(t.UTC())
 }
 
-var booleanFields = map[string]bool{FieldOptOut: true, FieldLegalHold: true}
-
-// selector renders a selector as a condition ("1=1" when empty).
-func (p *planner) selector(s *sqlText, where string, sel Selector) error {
-	if len(sel) == 0 {
-		s.w("1=1")
-		return nil
-	}
-	for i, r := range sel {
-		if i > 0 {
-			s.w(" AND ")
-		}
-		if err := p.requirement(s, fmt.Sprintf("%s.selector[%d]", where, i), r); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (p *planner) requirement(s *sqlText, where string, r Requirement) error {
-	col, ok, err := p.field(r.Field)
-	if err != nil {
-		return &SelectorError{Where: where, Message: err.Error()}
-	}
-	if !ok {
-		return &SelectorError{Where: where, Message: fmt.Sprintf("field %q is not mapped on the CRMDatabase: map it (spec.mapping.fields) or change the selector; nothing is erased until then", r.Field)}
-	}
-	switch r.Operator {
-	case OpExists:
-		s.w(col, " IS NOT NULL")
-	case OpDoesNotExist:
-		s.w(col, " IS NULL")
-	case OpIn, OpNotIn:
-		if len(r.Values) == 0 {
-			return &SelectorError{Where: where, Message: r.Operator + " needs at least one value"}
-		}
-		if booleanFields[r.Field] {
-			return p.booleanRequirement(s, where, col, r)
-		}
-		if r.Operator == OpNotIn {
-			s.w("(", col, " IS NOT NULL AND ", col, " NOT IN (")
-		} else {
-			s.w(col, " IN (")
-		}
-		for i, v := range r.Values {
-			if i > 0 {
-				s.w(", ")
-			}
-			s.arg(v)
-		}
-		s.w(")")
-		if r.Operator == OpNotIn {
-			s.w(")")
-		}
-	default:
-		return &SelectorError{Where: where, Message: fmt.Sprintf("unknown operator %q: use In, NotIn, Exists or DoesNotExist", r.Operator)}
-	}
-	return nil
-}
-
-// booleanRequirement renders In/NotIn over a flag with the values "true"/"false".
-func (p *planner) booleanRequirement(s *sqlText, where, col string, r Requirement) error {
-	wantTrue, wantFalse := false, false
-	for _, v := range r.Values {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return &SelectorError{Where: where, Message: fmt.Sprintf("field %s is a flag: use the values \"true\" or \"false\", not %q", r.Field, v)}
-		}
-		wantTrue, wantFalse = wantTrue || b, wantFalse || !b
-	}
-	if r.Operator == OpNotIn {
-		wantTrue, wantFalse = !wantTrue, !wantFalse
-	}
-	switch {
-	case wantTrue && wantFalse:
-		s.w("1=1")
-	case wantTrue:
-		s.w(p.truthy(col))
-	case wantFalse:
-		s.w("NOT (", p.truthy(col), ")")
-	default:
-		s.w("1=0")
-	}
-	return nil
+// selector renders a selector (see internal/crm/selector) as a condition that is never
+// NULL ("(1=1)" when empty). path names it in the spec.
+func (p *planner) selector(s *sqlText, path string, sel Selector) error {
+	return p.fields.compile(s, path, sel)
 }
 
 // held renders "a legal hold keeps the contact".
 func (p *planner) held(s *sqlText, holds []Selector) error {
 	s.w("(1=0")
-	if col, ok, err := p.field(FieldLegalHold); err != nil {
+	if cond, ok, err := p.fields.truthy(FieldLegalHold); err != nil {
 		return err
 	} else if ok {
-		s.w(" OR (", p.truthy(col), ")")
+		s.w(" OR ", cond)
 	}
 	for i, h := range holds {
 		s.w(" OR (")
-		if err := p.selector(s, fmt.Sprintf("legalHolds[%d]", i), h); err != nil {
+		if err := p.selector(s, fmt.Sprintf("spec.legalHolds[%d].selector", i), h); err != nil {
 			return err
 		}
 		s.w(")")
@@ -402,7 +278,7 @@ func (p *planner) expired(ctx context.Context, s *sqlText, where string, r Reten
 	}
 	if r.SinceCreated {
 		if !hasCreated {
-			return &SelectorError{Where: where, Message: "the term counts since creation but createdAt is not mapped"}
+			return &SelectorError{Field: where, Message: "the term counts since creation but createdAt is not mapped"}
 		}
 		s.w("(", created, " IS NOT NULL AND ")
 		p.timeCompare(s, created, "<", r.Cutoff)
@@ -415,7 +291,7 @@ func (p *planner) expired(ctx context.Context, s *sqlText, where string, r Reten
 	}
 	sources := p.renewingSources(r)
 	if !hasLast && !hasCreated && len(sources) == 0 {
-		return &SelectorError{Where: where, Message: "no last-contact time can be known: map lastContactAt, createdAt or an interaction source"}
+		return &SelectorError{Field: where, Message: "no last-contact time can be known: map lastContactAt, createdAt or an interaction source"}
 	}
 	// No renewing interaction at or after the cutoff…
 	s.w("(")
@@ -616,9 +492,9 @@ func (p *planner) notDeleted(ctx context.Context, s *sqlText, table, alias, colu
 // run out. Holds are not considered here.
 func (p *planner) selected(ctx context.Context, s *sqlText, plan RetentionPlan, i int) error {
 	r := plan.Rules[i]
-	where := fmt.Sprintf("rules[%d] (%s)", i, r.Name)
+	where := fmt.Sprintf("spec.rules[%d]", i)
 	s.w("((")
-	if err := p.selector(s, where, r.Selector); err != nil {
+	if err := p.selector(s, where+".selector", r.Selector); err != nil {
 		return err
 	}
 	s.w(") AND ")
@@ -651,7 +527,7 @@ func (p *planner) actedOn(ctx context.Context, s *sqlText, plan RetentionPlan, i
 // leftToAnonymise renders "some field of the rule still holds its original value".
 func (p *planner) leftToAnonymise(s *sqlText, r RetentionRule) error {
 	if len(r.Anonymize) == 0 {
-		return &SelectorError{Where: "rule " + r.Name, Message: "action Anonymize needs fields to anonymise"}
+		return &SelectorError{Field: "rule " + r.Name, Message: "action Anonymize needs fields to anonymise"}
 	}
 	s.w("(")
 	for i, f := range r.Anonymize {
@@ -660,7 +536,7 @@ func (p *planner) leftToAnonymise(s *sqlText, r RetentionRule) error {
 			return err
 		}
 		if !ok {
-			return &SelectorError{Where: "rule " + r.Name, Message: fmt.Sprintf("field %q to anonymise is not mapped on the CRMDatabase", f.Field)}
+			return &SelectorError{Field: "rule " + r.Name, Message: fmt.Sprintf("field %q to anonymise is not mapped on the CRMDatabase", f.Field)}
 		}
 		if i > 0 {
 			s.w(" OR ")
@@ -673,7 +549,7 @@ func (p *planner) leftToAnonymise(s *sqlText, r RetentionRule) error {
 		case StrategyHash:
 			s.w("(", col, " IS NOT NULL AND ", col, " NOT LIKE '"+HashedPrefix+"%')")
 		default:
-			return &SelectorError{Where: "rule " + r.Name, Message: fmt.Sprintf("unknown strategy %q: use Null, Redact or Hash", f.Strategy)}
+			return &SelectorError{Field: "rule " + r.Name, Message: fmt.Sprintf("unknown strategy %q: use Null, Redact or Hash", f.Strategy)}
 		}
 	}
 	s.w(")")

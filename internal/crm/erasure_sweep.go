@@ -469,9 +469,9 @@ func (db *Database) handleDependents(ctx context.Context, tx *sql.Tx, deps []Dep
 func (db *Database) anonymise(ctx context.Context, tx *sql.Tx, p *planner, rule RetentionRule, keys []any, hmacKey []byte) (int64, error) {
 	byTable := map[Source][]AnonymizeField{}
 	for _, f := range rule.Anonymize {
-		fm, ok := p.m.Fields[f.Field]
+		fm, ok := p.m.Lookup(f.Field)
 		if !ok {
-			return 0, &SelectorError{Where: "rule " + rule.Name, Message: fmt.Sprintf("field %q to anonymise is not mapped", f.Field)}
+			return 0, &SelectorError{Field: "rule " + rule.Name, Message: fmt.Sprintf("field %q to anonymise is not mapped", f.Field)}
 		}
 		if f.Strategy != StrategyNull {
 			if err := p.requireText(ctx, fm, f); err != nil {
@@ -539,7 +539,8 @@ func (db *Database) anonymiseTable(ctx context.Context, tx *sql.Tx, p *planner, 
 	s.w("UPDATE ", cols[0], " SET ")
 	set := 0
 	for _, f := range fields {
-		col, err := d.QuoteIdent(p.m.Fields[f.Field].Column)
+		fm, _ := p.m.Lookup(f.Field)
+		col, err := d.QuoteIdent(fm.Column)
 		if err != nil {
 			return 0, err
 		}

@@ -88,14 +88,6 @@ func LegalBasisOf(value string) []string {
 	return out
 }
 
-// ScanRequirement is one condition on a logical field, as in a ContactSelector: Operator is
-// In, NotIn, Exists or DoesNotExist.
-type ScanRequirement struct {
-	Field    string
-	Operator string
-	Values   []string
-}
-
 // LIAScope is what a legitimate interests assessment covers.
 type LIAScope struct {
 	// ContactTypes are the contactType values allowed (B2B).
@@ -106,9 +98,10 @@ type LIAScope struct {
 
 // ScanSpec is what a compliance scan looks at.
 type ScanSpec struct {
-	// Selector picks the contacts in scope; every requirement must hold. Empty: every
-	// (not soft-deleted) contact.
-	Selector []ScanRequirement
+	// Selector picks the contacts in scope (the activity's spec.contactSelector), compiled
+	// by internal/crm/selector as for retention rules and row filters. Empty: every (not
+	// soft-deleted) contact.
+	Selector Selector
 	// LegitimateInterest, when not nil, runs CheckLegitimateInterestOutOfScope against this
 	// scope. An empty scope (the LIA is missing or not approved) puts every contact on
 	// legitimate interests out of scope.
@@ -128,23 +121,11 @@ type ScanResult struct {
 	NotCheckable map[string]string
 }
 
-// UnmappedFieldError says that a selector names a logical field the mapping does not map.
-type UnmappedFieldError struct{ Field string }
-
-func (e *UnmappedFieldError) Error() string {
-	return fmt.Sprintf("the contact selector names the field %s, which the database's mapping does not map", e.Field)
-}
-
-// InvalidSelectorError says that a selector requirement cannot be used as written.
-type InvalidSelectorError struct{ Message string }
-
-func (e *InvalidSelectorError) Error() string { return e.Message }
-
 // ScanCompliance counts, in one query, the contacts in scope and the contacts in scope that
 // break each applicable rule. Nothing but counts leaves the database. A check whose fields
 // the mapping lacks is reported in NotCheckable and not run. The selector's values are
-// bound parameters and every identifier is quoted; a selector naming an unmapped field
-// fails with *UnmappedFieldError.
+// bound parameters and every identifier is quoted; a selector that cannot be compiled (an
+// unmapped field, a value that does not fit its field) fails with *SelectorError.
 func (db *Database) ScanCompliance(ctx context.Context, m Mapping, spec ScanSpec) (ScanResult, error) {
 	ctx, cancel := db.withTimeout(ctx)
 	defer cancel()
@@ -161,13 +142,14 @@ func (db *Database) ScanCompliance(ctx context.Context, m Mapping, spec ScanSpec
 	if err != nil {
 		return ScanResult{}, db.scrub(err)
 	}
-	query := "SELECT " + strings.Join(selects, ", ") + " FROM " + q.from() + where
+	query := &sqlText{args: q.args}
+	query.w("SELECT "+strings.Join(selects, ", ")+" FROM "+q.from(), where)
 	counts := make([]int64, len(selects))
 	dest := make([]any, len(selects))
 	for i := range counts {
 		dest[i] = &counts[i]
 	}
-	if err := db.db.QueryRowContext(ctx, query, q.args...).Scan(dest...); err != nil {
+	if err := db.db.QueryRowContext(ctx, query.query(db.dialect), query.args...).Scan(dest...); err != nil {
 		return ScanResult{}, db.scrub(fmt.Errorf("while scanning the contacts of table %s: %w", m.Contacts.Table, err))
 	}
 	res := ScanResult{InScope: counts[0], Counts: map[string]int64{}, NotCheckable: notCheckable}
@@ -183,13 +165,14 @@ type scanColumn struct {
 	class TypeClass
 }
 
-// scanQuery builds the scan's SQL: quoted columns, bound arguments in order.
+// scanQuery builds the scan's SQL: quoted columns, "?" markers and their arguments in
+// order (renumbered for the dialect when the statement is run).
 type scanQuery struct {
 	db       *Database
 	m        Mapping
+	fields   *fieldResolver
 	cols     map[string]scanColumn // mapped fields
 	restrict []scanColumn          // restricted fields
-	usesExt  bool
 	args     []any
 }
 
@@ -201,50 +184,26 @@ const (
 // newScanQuery resolves every mapped field and restricted field to its quoted column and
 // type class, reading the catalog of the contacts and extension tables once.
 func (db *Database) newScanQuery(ctx context.Context, m Mapping) (*scanQuery, error) {
-	q := &scanQuery{db: db, m: m, cols: map[string]scanColumn{}}
-	tables := map[Source]*Table{}
-	resolve := func(what, column string, src Source) (scanColumn, error) {
-		src = src.Normal()
-		name := m.SourceTable(src)
-		if name == "" {
-			return scanColumn{}, fmt.Errorf("%s: source %s has no table in the mapping", what, src)
-		}
-		t, ok := tables[src]
-		if !ok {
-			var err error
-			if t, err = db.dialect.DescribeTable(ctx, db.db, name); err != nil {
-				return scanColumn{}, fmt.Errorf("while reading the columns of table %s: %w", name, err)
-			}
-			tables[src] = t
-		}
-		info, ok := t.Column(db.dialect, column)
-		if !ok {
-			return scanColumn{}, fmt.Errorf("%s: column %s does not exist in table %s", what, column, name)
-		}
-		quoted, err := db.dialect.QuoteIdent(column)
-		if err != nil {
-			return scanColumn{}, fmt.Errorf("%s: %w", what, err)
-		}
-		alias := contactsAlias
-		if src == SourceExtension {
-			alias, q.usesExt = extensionAlias, true
-		}
-		return scanColumn{sql: alias + "." + quoted, class: info.Class}, nil
+	q := &scanQuery{db: db, m: m, cols: map[string]scanColumn{},
+		fields: newFieldResolver(db.dialect, db.db, m, contactsAlias, extensionAlias)}
+	if err := q.fields.resolveAll(ctx); err != nil {
+		return nil, err
 	}
 	for _, name := range m.FieldNames() {
-		f := m.Fields[name]
-		c, err := resolve(pathField(name, "column"), f.Column, f.Source)
+		col, ok, err := q.fields.field(name)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", pathField(name, "column"), err)
 		}
-		q.cols[name] = c
+		if ok {
+			q.cols[name] = scanColumn{sql: col.SQL, class: TypeClass(col.Storage)}
+		}
 	}
 	for i, r := range m.RestrictedFields {
-		c, err := resolve(pathRestricted(i, r, "column"), r.Column, r.Source)
+		col, _, err := q.fields.resolve(ctx, r.Name, r.Column, r.Source)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", pathRestricted(i, r, "column"), err)
 		}
-		q.restrict = append(q.restrict, c)
+		q.restrict = append(q.restrict, scanColumn{sql: col.SQL, class: TypeClass(col.Storage)})
 	}
 	return q, nil
 }
@@ -252,7 +211,7 @@ func (db *Database) newScanQuery(ctx context.Context, m Mapping) (*scanQuery, er
 // bind adds an argument and returns its placeholder.
 func (q *scanQuery) bind(v any) string {
 	q.args = append(q.args, v)
-	return q.db.dialect.Placeholder(len(q.args))
+	return "?"
 }
 
 func (q *scanQuery) bindAll(values []string) string {
@@ -268,7 +227,7 @@ func (q *scanQuery) from() string {
 	d := q.db.dialect
 	contacts, _ := d.QuoteIdent(q.m.Contacts.Table)
 	out := contacts + " " + contactsAlias
-	if q.usesExt && q.m.Extension != nil {
+	if q.fields.usesExt && q.m.Extension != nil {
 		ext, _ := d.QuoteIdent(q.m.Extension.Table)
 		extKey, _ := d.QuoteIdent(q.m.Extension.Key)
 		key, _ := d.QuoteIdent(q.m.Contacts.Key)
@@ -278,7 +237,7 @@ func (q *scanQuery) from() string {
 }
 
 // where keeps the contacts the CRM has not soft-deleted and the selector picks.
-func (q *scanQuery) where(ctx context.Context, selector []ScanRequirement) (string, error) {
+func (q *scanQuery) where(ctx context.Context, sel Selector) (string, error) {
 	var conds []string
 	active, err := q.db.activeContactCondition(ctx, q.m.Contacts, contactsAlias)
 	if err != nil {
@@ -287,12 +246,13 @@ func (q *scanQuery) where(ctx context.Context, selector []ScanRequirement) (stri
 	if active != "" {
 		conds = append(conds, active)
 	}
-	for i, r := range selector {
-		c, err := q.requirement(r)
-		if err != nil {
-			return "", fmt.Errorf("contactSelector.matchExpressions[%d]: %w", i, err)
+	if len(sel) > 0 {
+		s := &sqlText{}
+		if err := q.fields.compile(s, "spec.contactSelector", sel); err != nil {
+			return "", err
 		}
-		conds = append(conds, c)
+		conds = append(conds, s.b.String())
+		q.args = append(q.args, s.args...)
 	}
 	if len(conds) == 0 {
 		return "", nil
@@ -300,72 +260,10 @@ func (q *scanQuery) where(ctx context.Context, selector []ScanRequirement) (stri
 	return " WHERE " + strings.Join(conds, " AND "), nil
 }
 
-// requirement renders one selector requirement. Yes/no fields compare true/false (also
-// 1/0, yes/no) as flags, other fields compare as text.
-func (q *scanQuery) requirement(r ScanRequirement) (string, error) {
-	col, ok := q.cols[r.Field]
-	if !ok {
-		return "", &UnmappedFieldError{Field: r.Field}
-	}
-	switch r.Operator {
-	case "Exists":
-		return col.sql + " IS NOT NULL", nil
-	case "DoesNotExist":
-		return col.sql + " IS NULL", nil
-	case "In", "NotIn":
-	default:
-		return "", &InvalidSelectorError{Message: fmt.Sprintf("unknown operator %q", r.Operator)}
-	}
-	if len(r.Values) == 0 {
-		return "", &InvalidSelectorError{Message: fmt.Sprintf("operator %s needs at least one value", r.Operator)}
-	}
-	if q.isFlag(r.Field, col) {
-		return q.flagRequirement(r, col)
-	}
-	op := " IN ("
-	if r.Operator == "NotIn" {
-		op = " NOT IN ("
-	}
-	return "(" + col.sql + " IS NOT NULL AND " + q.text(col) + op + q.bindAll(r.Values) + "))", nil
-}
-
-func (q *scanQuery) isFlag(field string, col scanColumn) bool {
-	return col.class == ClassBoolean || FieldRole(field) == RoleFlag
-}
-
-// flagRequirement renders In/NotIn over true/false values of a yes/no field.
-func (q *scanQuery) flagRequirement(r ScanRequirement, col scanColumn) (string, error) {
-	var wantTrue, wantFalse bool
-	for _, v := range r.Values {
-		switch strings.ToLower(strings.TrimSpace(v)) {
-		case "true", "1", "yes":
-			wantTrue = true
-		case "false", "0", "no":
-			wantFalse = true
-		default:
-			return "", &InvalidSelectorError{Message: fmt.Sprintf("field %s is a yes/no field: compare it with true or false, not %q", r.Field, v)}
-		}
-	}
-	if r.Operator == "NotIn" {
-		wantTrue, wantFalse = !wantTrue, !wantFalse
-	}
-	switch {
-	case wantTrue && wantFalse:
-		return col.sql + " IS NOT NULL", nil
-	case wantTrue:
-		return q.flagTrue(col), nil
-	case wantFalse:
-		return "(" + col.sql + " IS NOT NULL AND NOT " + q.flagTrue(col) + ")", nil
-	}
-	return "1 = 0", nil
-}
-
-// flagTrue is true when a yes/no column says yes (false when NULL).
-func (q *scanQuery) flagTrue(col scanColumn) string {
-	if q.db.Engine() == EnginePostgres && col.class == ClassBoolean {
-		return "(" + col.sql + " IS TRUE)"
-	}
-	return "(" + col.sql + " IS NOT NULL AND " + col.sql + " <> 0)"
+// optedOut is true when the optOut flag is set (see selector.Compiler.Truthy).
+func (q *scanQuery) optedOut() string {
+	cond, _, _ := q.fields.truthy(FieldOptOut)
+	return cond
 }
 
 // text renders a column as text, casting non-text columns.
@@ -461,7 +359,7 @@ func (q *scanQuery) checks(spec ScanSpec) ([]scanCheck, map[string]string) {
 		out = append(out, scanCheck{CheckLegitimateInterestOutOfScope, cond})
 	}
 	if spec.Marketing && need(CheckOptedOutInScope, FieldOptOut) {
-		out = append(out, scanCheck{CheckOptedOutInScope, q.flagTrue(q.cols[FieldOptOut])})
+		out = append(out, scanCheck{CheckOptedOutInScope, q.optedOut()})
 	}
 	if len(q.restrict) == 0 {
 		notCheckable[CheckRestrictedFieldsFilled] = "the mapping declares no restricted fields"

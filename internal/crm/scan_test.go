@@ -124,7 +124,7 @@ func TestScanCompliance(t *testing.T) {
 		}},
 	}, {
 		name: "B2B contacts only",
-		spec: ScanSpec{Selector: []ScanRequirement{{Field: FieldContactType, Operator: "In", Values: []string{"B2B"}}},
+		spec: ScanSpec{Selector: Selector{{Field: FieldContactType, Operator: "In", Values: []string{"B2B"}}},
 			LegitimateInterest: salesLIA, Marketing: true},
 		want: ScanResult{InScope: 11, Counts: map[string]int64{
 			CheckNoLegalBasis: 3, CheckConsentWithoutEvidence: 1, CheckLegitimateInterestOutOfScope: 2,
@@ -132,25 +132,25 @@ func TestScanCompliance(t *testing.T) {
 		}},
 	}, {
 		name: "not opted out, not a marketing activity, no LIA",
-		spec: ScanSpec{Selector: []ScanRequirement{{Field: FieldOptOut, Operator: "In", Values: []string{"false"}}}},
+		spec: ScanSpec{Selector: Selector{{Field: FieldOptOut, Operator: "In", Values: []string{"false"}}}},
 		want: ScanResult{InScope: 12, Counts: map[string]int64{
 			CheckNoLegalBasis: 2, CheckConsentWithoutEvidence: 2, CheckRestrictedFieldsFilled: 2,
 		}},
 	}, {
 		name: "opted out as a NotIn on a flag",
-		spec: ScanSpec{Selector: []ScanRequirement{{Field: FieldOptOut, Operator: "NotIn", Values: []string{"false"}}}, Marketing: true},
+		spec: ScanSpec{Selector: Selector{{Field: FieldOptOut, Operator: "NotIn", Values: []string{"false"}}}, Marketing: true},
 		want: ScanResult{InScope: 2, Counts: map[string]int64{
 			CheckNoLegalBasis: 1, CheckConsentWithoutEvidence: 0, CheckOptedOutInScope: 2, CheckRestrictedFieldsFilled: 0,
 		}},
 	}, {
 		name: "job role NotIn leaves out empty roles",
-		spec: ScanSpec{Selector: []ScanRequirement{{Field: FieldJobRole, Operator: "NotIn", Values: []string{"sales"}}}},
+		spec: ScanSpec{Selector: Selector{{Field: FieldJobRole, Operator: "NotIn", Values: []string{"sales"}}}},
 		want: ScanResult{InScope: 4, Counts: map[string]int64{ // 4, 6, 11, 12
 			CheckNoLegalBasis: 0, CheckConsentWithoutEvidence: 0, CheckRestrictedFieldsFilled: 1,
 		}},
 	}, {
 		name: "job role DoesNotExist",
-		spec: ScanSpec{Selector: []ScanRequirement{{Field: FieldJobRole, Operator: "DoesNotExist"}}},
+		spec: ScanSpec{Selector: Selector{{Field: FieldJobRole, Operator: "DoesNotExist"}}},
 		want: ScanResult{InScope: 3, Counts: map[string]int64{ // 3, 7, 13
 			CheckNoLegalBasis: 0, CheckConsentWithoutEvidence: 1, CheckRestrictedFieldsFilled: 1,
 		}},
@@ -162,7 +162,7 @@ func TestScanCompliance(t *testing.T) {
 		}},
 	}, {
 		name: "values are bound, never SQL",
-		spec: ScanSpec{Selector: []ScanRequirement{{Field: FieldJobRole, Operator: "In", Values: []string{"sales' OR '1'='1"}}}},
+		spec: ScanSpec{Selector: Selector{{Field: FieldJobRole, Operator: "In", Values: []string{"sales' OR '1'='1"}}}},
 		want: ScanResult{InScope: 0, Counts: map[string]int64{
 			CheckNoLegalBasis: 0, CheckConsentWithoutEvidence: 0, CheckRestrictedFieldsFilled: 0,
 		}},
@@ -212,15 +212,15 @@ func TestScanComplianceNotCheckable(t *testing.T) {
 			t.Errorf("NotCheckableSummary = %q, want %q", s, summary)
 		}
 
-		_, err = db.ScanCompliance(testContext(t), m, ScanSpec{Selector: []ScanRequirement{{Field: FieldJobRole, Operator: "Exists"}}})
-		var unmapped *UnmappedFieldError
-		if !errors.As(err, &unmapped) || unmapped.Field != FieldJobRole {
-			t.Errorf("selector on an unmapped field: err = %v, want an UnmappedFieldError for jobRole", err)
+		_, err = db.ScanCompliance(testContext(t), m, ScanSpec{Selector: Selector{{Field: FieldJobRole, Operator: "Exists"}}})
+		var unmapped *SelectorError
+		if !errors.As(err, &unmapped) || unmapped.Field != "spec.contactSelector.matchExpressions[0].field" || !strings.Contains(unmapped.Message, `"jobRole" is not mapped`) {
+			t.Errorf("selector on an unmapped field: err = %v, want a SelectorError naming the field jobRole", err)
 		}
-		_, err = db.ScanCompliance(testContext(t), m, ScanSpec{Selector: []ScanRequirement{{Field: FieldLegalHold, Operator: "In", Values: []string{"maybe"}}}})
-		var invalid *InvalidSelectorError
-		if !errors.As(err, &invalid) {
-			t.Errorf("flag compared with %q: err = %v, want an InvalidSelectorError", "maybe", err)
+		_, err = db.ScanCompliance(testContext(t), m, ScanSpec{Selector: Selector{{Field: FieldLegalHold, Operator: "In", Values: []string{"maybe"}}}})
+		var invalid *SelectorError
+		if !errors.As(err, &invalid) || invalid.Field != "spec.contactSelector.matchExpressions[0].values[0]" {
+			t.Errorf("flag compared with %q: err = %v, want a SelectorError naming the value", "maybe", err)
 		}
 	})
 }

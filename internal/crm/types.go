@@ -159,7 +159,8 @@ const (
 	// RoleCategory is a value a selector compares (contactType, legalBasis, an interaction
 	// kind): text or an integer code.
 	RoleCategory Role = "category"
-	// RoleFlag is a yes/no value (optOut, legalHold): boolean or integer.
+	// RoleFlag is a yes/no value (optOut, legalHold): boolean, integer or text (read as the
+	// selector package's truthiness says: internal/crm/selector.Compiler.Truthy).
 	RoleFlag Role = "flag"
 	// RoleTime is a point in time (consentAt, lastContactAt, an interaction's time): a date,
 	// timestamp or datetime type.
@@ -175,7 +176,7 @@ var roleClasses = map[Role][]TypeClass{
 	RoleKey:        {ClassInteger, ClassText, ClassUUID},
 	RoleText:       {ClassText},
 	RoleCategory:   {ClassText, ClassInteger},
-	RoleFlag:       {ClassBoolean, ClassInteger},
+	RoleFlag:       {ClassBoolean, ClassInteger, ClassText},
 	RoleTime:       {ClassDate, ClassTimestamp},
 	RoleSoftDelete: {ClassBoolean, ClassInteger, ClassDate, ClassTimestamp},
 }
@@ -204,9 +205,9 @@ func (r Role) Expectation(e Engine) string {
 		return "a text or integer column"
 	case RoleFlag:
 		if e == EngineMySQL {
-			return "a boolean column (BOOLEAN/TINYINT(1)) or an integer"
+			return "a boolean column (BOOLEAN/TINYINT(1)), an integer or text"
 		}
-		return "a boolean or integer column"
+		return "a boolean, integer or text column"
 	case RoleTime:
 		switch e {
 		case EngineSQLite:

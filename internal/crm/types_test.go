@@ -85,7 +85,7 @@ func TestRoleAccepts(t *testing.T) {
 		RoleKey:        {ClassText, ClassInteger, ClassUUID},
 		RoleText:       {ClassText},
 		RoleCategory:   {ClassText, ClassInteger},
-		RoleFlag:       {ClassInteger, ClassBoolean},
+		RoleFlag:       {ClassInteger, ClassBoolean, ClassText},
 		RoleTime:       {ClassDate, ClassTimestamp},
 		RoleSoftDelete: {ClassInteger, ClassBoolean, ClassDate, ClassTimestamp},
 		RoleAny:        all,

@@ -134,7 +134,7 @@ func TestValidateReportsEachProblemByField(t *testing.T) {
 			name: "wrong types",
 			mutate: func(m *Mapping) {
 				m.Fields[FieldConsentAt] = Field{Column: "consent_method"}
-				m.Fields[FieldOptOut] = Field{Column: "email"}
+				m.Fields[FieldOptOut] = Field{Column: "created_at"} // a date is no flag (text is: see the selector grammar)
 				m.Fields[FieldContactType] = Field{Column: "birth_date"}
 				m.Fields[FieldEmail] = Field{Column: "created_at"}
 				m.Interactions[0].Kind = "occurred_at"

@@ -277,3 +277,18 @@ func (m Mapping) AllDependents() []Dependent {
 	}
 	return deps
 }
+
+// Lookup returns where a logical field lives: a mapped field, or else a restricted field
+// of that name. A field is mapped everywhere it is named (selectors, anonymisation, the
+// scan) or nowhere.
+func (m Mapping) Lookup(name string) (Field, bool) {
+	if f, ok := m.Fields[name]; ok && f.Column != "" {
+		return f, true
+	}
+	for _, r := range m.RestrictedFields {
+		if r.Name == name && r.Column != "" {
+			return Field{Column: r.Column, Source: r.Source}, true
+		}
+	}
+	return Field{}, false
+}
