@@ -100,7 +100,6 @@ WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r','v','p','m') ORD
 	}
 }
 
-
 // privileges returns what the server says role may do on the tables of the public schema:
 // "table:PRIV" for a table-level privilege, "table.column:PRIV" for a column privilege
 // not implied by a table-level one, "schema:CREATE" when it may create in public.
