@@ -42,6 +42,7 @@ type crmDatabaseOptions struct {
 	name    string
 	preset  privacyv1alpha1.SchemaPreset
 	mapping *privacyv1alpha1.SchemaMapping
+	labels  map[string]string
 }
 
 // newCRMDatabase creates the connection and ledger-key Secrets and a CRMDatabase pointing
@@ -60,7 +61,7 @@ func newCRMDatabase(t testing.TB, ns string, tdb *testdb.Database, o crmDatabase
 		}
 	}
 	db := &privacyv1alpha1.CRMDatabase{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: o.name},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: o.name, Labels: o.labels},
 		Spec: privacyv1alpha1.CRMDatabaseSpec{
 			Engine:     privacyv1alpha1.DatabaseEngine(tdb.Engine),
 			Connection: privacyv1alpha1.ConnectionSpec{SecretRef: privacyv1alpha1.SecretReference{Name: privacyv1alpha1.ObjectName(conn.Name)}},

@@ -134,3 +134,13 @@ func WriteRetentionStatus(ctx context.Context, c client.Client, p, before *priva
 	}
 	return false, err
 }
+
+// IndexFields registers the operator's field indexes with indexer (a test's own cache).
+func IndexFields(ctx context.Context, indexer client.FieldIndexer) error {
+	for _, ix := range fieldIndexes {
+		if err := indexer.IndexField(ctx, ix.obj, ix.field, ix.extract); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -84,8 +84,9 @@ func (w *mainWithTeardown) Run() int {
 }
 
 func startManager(ctx context.Context) (<-chan struct{}, error) {
-	// RetentionPolicies labelled drivenLabel are reconciled by the test itself
-	// (controllers.DrivenRetention), on a clock it sets: the shared manager does not see them.
+	// Objects labelled drivenLabel are reconciled by the test itself (controllers.DrivenRetention,
+	// controllers.Reconcilers), on a clock it sets: the shared manager does not see them, so
+	// two controllers never write one status.
 	notDriven, err := labels.Parse("!" + drivenLabel)
 	if err != nil {
 		return nil, err
@@ -94,7 +95,11 @@ func startManager(ctx context.Context) (<-chan struct{}, error) {
 		Scheme:  testScheme,
 		Metrics: metricsserver.Options{BindAddress: "0"},
 		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
-			&privacyv1alpha1.RetentionPolicy{}: {Label: notDriven},
+			&privacyv1alpha1.RetentionPolicy{}:              {Label: notDriven},
+			&privacyv1alpha1.CRMDatabase{}:                  {Label: notDriven},
+			&privacyv1alpha1.ProcessingActivity{}:           {Label: notDriven},
+			&privacyv1alpha1.LegitimateInterestAssessment{}: {Label: notDriven},
+			&privacyv1alpha1.AccessRole{}:                   {Label: notDriven},
 		}},
 	})
 	if err != nil {
