@@ -33,7 +33,26 @@ func parsePolicy(p *privacyv1alpha1.RetentionPolicy) (policySettings, error) {
 	if s.schedule, err = retention.ParseSchedule(p.Spec.Schedule, p.Spec.TimeZone); err != nil {
 		return s, condErr(privacyv1alpha1.ReasonInvalidSchedule, "spec.schedule/spec.timeZone: %v", err)
 	}
+	minimize := -1 // the first minimize rule
 	for i, r := range p.Spec.Rules {
+		if isMinimize(r) {
+			// The API server refuses these too; a policy stored by hand or through an older
+			// CRD must not turn into "anonymise everyone now".
+			switch {
+			case r.RetainFor != "":
+				return s, condErr(privacyv1alpha1.ReasonInvalidSpec, "spec.rules[%d] (%s): a minimize rule has no retainFor", i, r.Name)
+			case r.Action != privacyv1alpha1.ActionAnonymize:
+				return s, condErr(privacyv1alpha1.ReasonInvalidSpec, "spec.rules[%d] (%s): a minimize rule needs action Anonymize", i, r.Name)
+			}
+			if minimize < 0 {
+				minimize = i
+			}
+			s.terms = append(s.terms, retention.Term{})
+			continue
+		}
+		if minimize >= 0 {
+			return s, condErr(privacyv1alpha1.ReasonInvalidSpec, "spec.rules[%d] (%s) comes after the minimize rule spec.rules[%d]: put minimize rules last", i, r.Name, minimize)
+		}
 		t, err := retention.ParseTerm(string(r.RetainFor))
 		if err != nil {
 			return s, condErr(privacyv1alpha1.ReasonInvalidSpec, "spec.rules[%d] (%s).retainFor: %v", i, r.Name, err)
@@ -63,9 +82,13 @@ func retentionPlan(p *privacyv1alpha1.RetentionPolicy, s policySettings, now tim
 		rule := crm.RetentionRule{
 			Name:         string(r.Name),
 			Selector:     toSelector(r.Selector),
-			Cutoff:       s.terms[i].Cutoff(now),
 			SinceCreated: r.Since == privacyv1alpha1.SinceCreated,
 			Action:       string(r.Action),
+		}
+		if isMinimize(r) {
+			rule.Minimize = true // no term, no cutoff: every contact the selector matches
+		} else {
+			rule.Cutoff = s.terms[i].Cutoff(now)
 		}
 		if rb := r.RenewedBy; rb != nil {
 			rule.RenewKinds = append([]string(nil), rb.Kinds...)
@@ -81,6 +104,9 @@ func retentionPlan(p *privacyv1alpha1.RetentionPolicy, s policySettings, now tim
 	}
 	return plan
 }
+
+// isMinimize says whether the rule is a data minimisation rule, without a term.
+func isMinimize(r privacyv1alpha1.RetentionRule) bool { return r.Minimize != nil && *r.Minimize }
 
 func toSelector(sel *privacyv1alpha1.ContactSelector) crm.Selector {
 	if sel == nil {

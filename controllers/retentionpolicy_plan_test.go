@@ -53,3 +53,48 @@ func TestRunIDs(t *testing.T) {
 		}
 	}
 }
+
+// TestParsePolicyRefusesMisplacedMinimizeRules: the API server refuses these; a policy
+// stored past it (an older CRD) must not become "anonymise everyone now", nor hide the
+// contacts of a retention rule behind a minimize rule.
+func TestParsePolicyRefusesMisplacedMinimizeRules(t *testing.T) {
+	yes := true
+	minimize := privacyv1alpha1.RetentionRule{Name: "private", Minimize: &yes, Action: privacyv1alpha1.ActionAnonymize,
+		Anonymize: []privacyv1alpha1.AnonymizeField{{Field: privacyv1alpha1.FieldBirthDate, Strategy: privacyv1alpha1.StrategyNull}}}
+	prospects := privacyv1alpha1.RetentionRule{Name: "prospects", RetainFor: "24m", Action: privacyv1alpha1.ActionDelete}
+	withTerm, deleting := minimize, minimize
+	withTerm.RetainFor = "1d"
+	deleting.Action, deleting.Anonymize = privacyv1alpha1.ActionDelete, nil
+	for _, tc := range []struct {
+		name  string
+		rules []privacyv1alpha1.RetentionRule
+		want  string // "" when accepted
+	}{
+		{"minimize last", []privacyv1alpha1.RetentionRule{prospects, minimize}, ""},
+		{"minimize first", []privacyv1alpha1.RetentionRule{minimize, prospects}, "spec.rules[1] (prospects) comes after the minimize rule spec.rules[0]: put minimize rules last"},
+		{"minimize with a term", []privacyv1alpha1.RetentionRule{withTerm}, "spec.rules[0] (private): a minimize rule has no retainFor"},
+		{"minimize deleting", []privacyv1alpha1.RetentionRule{deleting}, "spec.rules[0] (private): a minimize rule needs action Anonymize"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &privacyv1alpha1.RetentionPolicy{Spec: privacyv1alpha1.RetentionPolicySpec{Schedule: "@daily", Rules: tc.rules}}
+			s, err := parsePolicy(p)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("parsePolicy = %v", err)
+				}
+				plan := retentionPlan(p, s, time.Now())
+				if r := plan.Rules[1]; !r.Minimize || !r.Cutoff.IsZero() {
+					t.Errorf("minimize rule compiled to %+v; want Minimize and no cutoff", r)
+				}
+				if r := plan.Rules[0]; r.Minimize || r.Cutoff.IsZero() {
+					t.Errorf("retention rule compiled to %+v; want a cutoff", r)
+				}
+				return
+			}
+			var ce *conditionError
+			if !errors.As(err, &ce) || ce.reason != privacyv1alpha1.ReasonInvalidSpec || ce.message != tc.want {
+				t.Fatalf("parsePolicy = %v; want InvalidSpec %q", err, tc.want)
+			}
+		})
+	}
+}

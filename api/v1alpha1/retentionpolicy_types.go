@@ -101,6 +101,7 @@ const (
 
 // RetentionPolicySpec declares how long contacts are kept and what happens after.
 // +kubebuilder:validation:XValidation:rule="!has(self.mode) || self.mode != 'Enforce' || !has(self.budget) || !has(self.budget.maxDeletionPercent) || self.budget.maxDeletionPercent > 0",message="mode Enforce needs a budget above zero: a zero maxDeletionPercent would block every run; keep DryRun or raise the budget",fieldPath=".budget.maxDeletionPercent",reason=FieldValueInvalid
+// +kubebuilder:validation:XValidation:rule="self.rules.map(r, has(r.minimize) && r.minimize ? 1 : 0).isSorted()",message="minimize rules come after every rule with a retainFor: a contact that a minimize rule selects is never seen by the rules after it",fieldPath=".rules",reason=FieldValueInvalid
 type RetentionPolicySpec struct {
 	// databaseRef names the CRMDatabase, in this namespace, whose contacts the policy
 	// applies to.
@@ -142,9 +143,10 @@ type RetentionPolicySpec struct {
 	Suspend *bool `json:"suspend,omitempty"`
 
 	// rules are the retention rules, evaluated in order. A rule selects the contacts its
-	// selector matches whose term has run out; a contact is acted on by the first rule that
-	// selects it, and the ledger records that rule. Put narrow rules (prospects: 24 months)
-	// before broad ones (everyone else: 10 years).
+	// selector matches whose term has run out (a `minimize` rule: every contact its selector
+	// matches); a contact is acted on by the first rule that selects it, and the ledger
+	// records that rule. Put narrow rules (prospects: 24 months) before broad ones (everyone
+	// else: 10 years), and `minimize` rules last.
 	// +required
 	// +listType=map
 	// +listMapKey=name
@@ -188,6 +190,10 @@ type RetentionPolicySpec struct {
 // +kubebuilder:validation:XValidation:rule="self.action != 'Anonymize' || (has(self.anonymize) && size(self.anonymize) > 0)",message="action Anonymize needs at least one field in anonymize",fieldPath=".anonymize",reason=FieldValueRequired
 // +kubebuilder:validation:XValidation:rule="self.action != 'Delete' || !has(self.anonymize) || size(self.anonymize) == 0",message="anonymize is only used with action Anonymize",fieldPath=".anonymize",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.renewedBy) || !has(self.since) || self.since == 'LastContact'",message="renewedBy only applies to terms counted since LastContact",fieldPath=".renewedBy",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="has(self.retainFor) || (has(self.minimize) && self.minimize)",message="retainFor is required, unless minimize is true (clear the anonymize fields of every contact the selector matches, now)",fieldPath=".retainFor",reason=FieldValueRequired
+// +kubebuilder:validation:XValidation:rule="!has(self.minimize) || !self.minimize || !has(self.retainFor)",message="a minimize rule has no term: it clears the fields of every contact the selector matches, whatever its last contact; remove retainFor or minimize",fieldPath=".retainFor",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="!has(self.minimize) || !self.minimize || self.action == 'Anonymize'",message="minimize clears fields: it needs action Anonymize; deleting contacts needs a retainFor",fieldPath=".action",reason=FieldValueInvalid
+// +kubebuilder:validation:XValidation:rule="!has(self.minimize) || !self.minimize || (!has(self.renewedBy) && (!has(self.since) || self.since == 'LastContact'))",message="since and renewedBy do not apply to a minimize rule, which has no term",fieldPath=".minimize",reason=FieldValueForbidden
 type RetentionRule struct {
 	// name identifies the rule in status, metrics and the erasure ledger, for example
 	// `prospects`.
@@ -200,9 +206,19 @@ type RetentionRule struct {
 	Selector *ContactSelector `json:"selector,omitempty"`
 
 	// retainFor is how long a contact is kept after the `since` moment: a number and a unit,
-	// `d` (days), `m` (months) or `y` (years), for example `24m` or `10y`.
-	// +required
-	RetainFor RetentionTerm `json:"retainFor"`
+	// `d` (days), `m` (months) or `y` (years), for example `24m` or `10y`. Required, except
+	// in a `minimize` rule, which has none.
+	// +optional
+	RetainFor RetentionTerm `json:"retainFor,omitempty"`
+
+	// minimize, when true, makes the rule a data minimisation rule: it clears the fields
+	// listed in `anonymize` on every contact the selector matches, now, whatever its last
+	// contact, and has no `retainFor`. Only with action `Anonymize`; the contact's
+	// dependents are left as they are. Contacts whose listed fields are already cleared are
+	// not selected again. Minimize rules come after every rule with a term: they never hide a
+	// contact from a retention rule.
+	// +optional
+	Minimize *bool `json:"minimize,omitempty"`
 
 	// since is the moment the term counts from: `LastContact` (the default: the last
 	// interaction that renews the term, or the mapped lastContactAt) or `Created`.

@@ -906,7 +906,6 @@ func TestRejectionsSayTheExpectedForm(t *testing.T) {
 		{"retainFor six bytes", rp(func(s *v1.RetentionPolicySpec) { s.Rules[0].RetainFor = "10000d" }), "", ""},
 		{"retainFor in weeks", rp(func(s *v1.RetentionPolicySpec) { s.Rules[0].RetainFor = "24w" }), "spec.rules[0].retainFor", retentionTermMessage},
 		{"retainFor with a space", rp(func(s *v1.RetentionPolicySpec) { s.Rules[0].RetainFor = "24 m" }), "spec.rules[0].retainFor", retentionTermMessage},
-		{"retainFor empty", rp(func(s *v1.RetentionPolicySpec) { s.Rules[0].RetainFor = "" }), "spec.rules[0].retainFor", retentionTermMessage},
 		{"schedule with four fields", rp(func(s *v1.RetentionPolicySpec) { s.Schedule = "0 3 * *" }), "spec.schedule", scheduleMessage},
 		{"schedule descriptor", rp(func(s *v1.RetentionPolicySpec) { s.Schedule = "@every 1h" }), "spec.schedule", scheduleMessage},
 		{"schedule short", rp(func(s *v1.RetentionPolicySpec) { s.Schedule = "@" }), "spec.schedule", scheduleMessage},
@@ -1008,6 +1007,91 @@ func TestImmutableFields(t *testing.T) {
 			t.Errorf("writing the status of a RegisterRevision: %v", err)
 		}
 	})
+}
+
+// minimizeRule clears the private fields of every contact: data minimisation (issue 15,
+// point 8).
+func minimizeRule() v1.RetentionRule {
+	return v1.RetentionRule{Name: "private-fields", Minimize: ptr.To(true), Action: v1.ActionAnonymize,
+		Anonymize: []v1.AnonymizeField{{Field: v1.FieldBirthDate, Strategy: v1.StrategyNull}, {Field: "personalPhone", Strategy: v1.StrategyNull}}}
+}
+
+// TestMinimizeRules checks the direct form of data minimisation: a rule with minimize and
+// no retainFor is accepted after the rules with a term, and every misuse is refused with
+// one message naming the field.
+func TestMinimizeRules(t *testing.T) {
+	ns := createNamespace(t, "minimize")
+	withMinimize := func(mutate func(r *v1.RetentionRule, s *v1.RetentionPolicySpec)) func() client.Object {
+		return rp(func(s *v1.RetentionPolicySpec) {
+			s.Rules = append(s.Rules, minimizeRule())
+			mutate(&s.Rules[len(s.Rules)-1], s)
+		})
+	}
+	const (
+		requiredMessage = "retainFor is required, unless minimize is true (clear the anonymize fields of every contact the selector matches, now)"
+		noTermMessage   = "a minimize rule has no term: it clears the fields of every contact the selector matches, whatever its last contact; remove retainFor or minimize"
+		deleteMessage   = "minimize clears fields: it needs action Anonymize; deleting contacts needs a retainFor"
+		sinceMessage    = "since and renewedBy do not apply to a minimize rule, which has no term"
+		orderMessage    = "minimize rules come after every rule with a retainFor: a contact that a minimize rule selects is never seen by the rules after it"
+	)
+	cases := []struct {
+		name  string
+		obj   func() client.Object
+		field string
+		want  string // the whole message of the field's cause
+	}{
+		{"minimize rule last", withMinimize(func(*v1.RetentionRule, *v1.RetentionPolicySpec) {}), "", ""},
+		{"minimize rule alone, enforced", rp(func(s *v1.RetentionPolicySpec) {
+			s.Mode, s.Rules, s.Approval = v1.ModeEnforce, []v1.RetentionRule{minimizeRule()}, nil
+		}), "", ""},
+		{"no retainFor", rp(func(s *v1.RetentionPolicySpec) { s.Rules[0].RetainFor = "" }), "spec.rules[0].retainFor", "Required value: " + requiredMessage},
+		{"minimize false without retainFor", withMinimize(func(r *v1.RetentionRule, _ *v1.RetentionPolicySpec) { r.Minimize = ptr.To(false) }),
+			"spec.rules[2].retainFor", "Required value: " + requiredMessage},
+		{"minimize with retainFor", withMinimize(func(r *v1.RetentionRule, _ *v1.RetentionPolicySpec) { r.RetainFor = "1d" }),
+			"spec.rules[2].retainFor", "Forbidden: " + noTermMessage},
+		{"minimize with Delete", withMinimize(func(r *v1.RetentionRule, _ *v1.RetentionPolicySpec) { r.Action, r.Anonymize = v1.ActionDelete, nil }),
+			"spec.rules[2].action", "Invalid value: " + deleteMessage},
+		{"minimize with renewedBy", withMinimize(func(r *v1.RetentionRule, _ *v1.RetentionPolicySpec) {
+			r.RenewedBy = &v1.RenewalSpec{Kinds: []string{"call"}}
+		}),
+			"spec.rules[2].minimize", "Forbidden: " + sinceMessage},
+		{"minimize since Created", withMinimize(func(r *v1.RetentionRule, _ *v1.RetentionPolicySpec) { r.Since = v1.SinceCreated }),
+			"spec.rules[2].minimize", "Forbidden: " + sinceMessage},
+		{"minimize before a retention rule", withMinimize(func(_ *v1.RetentionRule, s *v1.RetentionPolicySpec) {
+			s.Rules[1], s.Rules[2] = s.Rules[2], s.Rules[1]
+		}), "spec.rules", "Invalid value: " + orderMessage},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			obj := tc.obj()
+			err := create(t, ns, fmt.Sprintf("minimize-%d", i), obj)
+			if tc.field == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				p := obj.(*v1.RetentionPolicy)
+				last := p.Spec.Rules[len(p.Spec.Rules)-1]
+				if last.Minimize == nil || !*last.Minimize || last.RetainFor != "" {
+					t.Errorf("stored minimize rule = %+v; want minimize true and no retainFor", last)
+				}
+				return
+			}
+			assertRejected(t, err, tc.field, tc.want)
+			var status apierrors.APIStatus
+			if !errors.As(err, &status) || status.Status().Details == nil {
+				t.Fatalf("no details in %v", err)
+			}
+			var messages []string
+			for _, cause := range status.Status().Details.Causes {
+				if cause.Field == tc.field {
+					messages = append(messages, cause.Message)
+				}
+			}
+			if len(messages) != 1 || messages[0] != tc.want {
+				t.Errorf("%s: refused with %q; want exactly %q", tc.field, messages, tc.want)
+			}
+		})
+	}
 }
 
 // TestDefaults checks the defaults the API server fills in: the safe ones only.

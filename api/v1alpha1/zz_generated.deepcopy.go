@@ -1665,6 +1665,11 @@ func (in *RetentionRule) DeepCopyInto(out *RetentionRule) {
 		*out = new(ContactSelector)
 		(*in).DeepCopyInto(*out)
 	}
+	if in.Minimize != nil {
+		in, out := &in.Minimize, &out.Minimize
+		*out = new(bool)
+		**out = **in
+	}
 	if in.RenewedBy != nil {
 		in, out := &in.RenewedBy, &out.RenewedBy
 		*out = new(RenewalSpec)

@@ -47,6 +47,9 @@ type RetentionRule struct {
 	Selector Selector
 	// Cutoff: a contact whose reference time is before it has outlived the term.
 	Cutoff time.Time
+	// Minimize: no term; every contact the selector matches is selected (data
+	// minimisation: an Anonymize rule whose fields are cleared, dependents left alone).
+	Minimize bool
 	// SinceCreated counts the term from the creation time instead of the last contact.
 	SinceCreated bool
 	// RenewKinds are the interaction kinds that renew the term (compared case-insensitively);
@@ -272,6 +275,10 @@ func (p *planner) held(s *sqlText, holds []Selector) error {
 // expired renders "the contact's term under the rule has run out". A contact whose
 // reference time is unknown is never expired.
 func (p *planner) expired(ctx context.Context, s *sqlText, where string, r RetentionRule) error {
+	if r.Minimize {
+		s.w("1=1")
+		return nil
+	}
 	created, hasCreated, err := p.field(FieldCreatedAt)
 	if err != nil {
 		return err

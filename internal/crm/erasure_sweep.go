@@ -503,7 +503,11 @@ func (db *Database) anonymise(ctx context.Context, tx *sql.Tx, p *planner, rule 
 	}
 	// The contact's dependents are handled as the mapping says, as for a deletion (the
 	// contact and extension rows stay, anonymised): rows of Delete dependents (notes,
-	// interactions mapped as dependents) are deleted, Nullify dependents are unlinked.
+	// interactions mapped as dependents) are deleted, Nullify dependents are unlinked. A
+	// minimize rule only clears the fields: the contact stays a contact.
+	if rule.Minimize {
+		return contacts, nil
+	}
 	if err := db.handleDependents(ctx, tx, p.m.Dependents, keys); err != nil {
 		return 0, err
 	}

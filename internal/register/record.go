@@ -471,11 +471,20 @@ func modeSuffix(mode string) string {
 // ruleText renders a retention rule: "prospects: 24 months after last contact, then deleted
 // — contacts where lifecycleStage in (prospect)".
 func ruleText(p *picker) string {
-	s := p.str("name") + ": " + termWords(p.str("retainFor"))
-	switch since := p.str("since"); since {
-	case "", "LastContact":
+	name, term := p.str("name"), termWords(p.str("retainFor"))
+	s := name + ": " + term
+	minimize := p.str("minimize") == "yes" // data minimisation: no term, every contact now
+	if minimize {
+		s = name + ": kept for no time (data minimisation)"
+		if term != "" { // refused by the API; shown rather than dropped
+			s += " [retainFor " + term + "]"
+		}
+	}
+	switch since := p.str("since"); {
+	case minimize && (since == "" || since == "LastContact"):
+	case since == "" || since == "LastContact":
 		s += " after last contact"
-	case "Created":
+	case since == "Created":
 		s += " after creation"
 	default:
 		s += " after " + since

@@ -67,6 +67,16 @@ func (b Budget) Limit(total int64) int64 {
 	return limit
 }
 
+// basis says where the limit comes from: "10% of 20 contacts", and ", cap 5" only when an
+// absolute cap is set (0 means none, not a cap of zero).
+func (b Budget) basis(total int64) string {
+	s := fmt.Sprintf("%d%% of %d contacts", b.MaxDeletionPercent, total)
+	if b.MaxDeletionsPerRun > 0 {
+		s += fmt.Sprintf(", cap %d", b.MaxDeletionsPerRun)
+	}
+	return s
+}
+
 // Check decides whether a plan may run, and how far.
 func Check(b Budget, approval *Approval, plan Plan) Verdict {
 	v := Verdict{Limit: b.Limit(plan.Total)}
@@ -84,8 +94,11 @@ func Check(b Budget, approval *Approval, plan Plan) Verdict {
 	approve := fmt.Sprintf("set spec.approval with runID %s, specHash %s and maxDeletions at least %d to let it run", plan.RunID, plan.SpecHash, plan.Pending)
 	switch {
 	case approval == nil:
-		v.Reason = fmt.Sprintf("plan of %d erasures exceeds the budget of %d%s (%d%% of %d contacts, cap %d); %s",
-			plan.Pending, v.Limit, spent, b.MaxDeletionPercent, plan.Total, b.MaxDeletionsPerRun, approve)
+		basis := b.basis(plan.Total)
+		if plan.Spent > 0 {
+			basis += fmt.Sprintf("; %d of it already used by a stopped run of the same scheduled time", plan.Spent)
+		}
+		v.Reason = fmt.Sprintf("plan of %d erasures exceeds the budget of %d (%s); %s", plan.Pending, v.Limit, basis, approve)
 	case approval.RunID != plan.RunID:
 		v.Reason = fmt.Sprintf("plan of %d erasures exceeds the budget of %d%s, and the approval is for run %s, not for run %s; %s",
 			plan.Pending, v.Limit, spent, approval.RunID, plan.RunID, approve)

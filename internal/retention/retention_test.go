@@ -205,3 +205,32 @@ func TestBudgetCheck(t *testing.T) {
 		})
 	}
 }
+
+// TestBudgetReasonNamesTheCapOnlyWhenSet: with no absolute cap (MaxDeletionsPerRun 0) the
+// reason used to say "cap 0", which reads as a cap of zero (issue 15, point 8).
+func TestBudgetReasonNamesTheCapOnlyWhenSet(t *testing.T) {
+	const run, hash = "20261122T100000Z-abcd1234", "1111111111111111111111111111111111111111111111111111111111111111"
+	const approve = "; set spec.approval with runID " + run + ", specHash " + hash + " and maxDeletions at least 10 to let it run"
+	for _, tc := range []struct {
+		name   string
+		budget Budget
+		spent  int64
+		want   string
+	}{
+		{"no cap", Budget{MaxDeletionPercent: 10},
+			0, "plan of 10 erasures exceeds the budget of 2 (10% of 20 contacts)" + approve},
+		{"a cap above the percentage", Budget{MaxDeletionPercent: 10, MaxDeletionsPerRun: 5},
+			0, "plan of 10 erasures exceeds the budget of 2 (10% of 20 contacts, cap 5)" + approve},
+		{"a cap below the percentage", Budget{MaxDeletionPercent: 50, MaxDeletionsPerRun: 5},
+			0, "plan of 10 erasures exceeds the budget of 5 (50% of 20 contacts, cap 5)" + approve},
+		{"no cap, part spent", Budget{MaxDeletionPercent: 10},
+			1, "plan of 10 erasures exceeds the budget of 2 (10% of 20 contacts; 1 of it already used by a stopped run of the same scheduled time)" + approve},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := Check(tc.budget, nil, Plan{RunID: run, SpecHash: hash, Pending: 10, Total: 20, Spent: tc.spent})
+			if v.Reason != tc.want {
+				t.Errorf("reason\n  %q\nwant\n  %q", v.Reason, tc.want)
+			}
+		})
+	}
+}
