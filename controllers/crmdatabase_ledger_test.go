@@ -24,7 +24,10 @@ func TestCRMDatabaseWithAReadOnlyLoginStaysReadyForDryRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	grants := string(b)[:strings.Index(string(b), "-- @enforce")]
+	grants, _, found := strings.Cut(string(b), "-- @enforce")
+	if !found {
+		t.Fatal("operator-grants-postgres.sql has no -- @enforce marker")
+	}
 	grants = strings.ReplaceAll(grants, `"crm"`, `"`+tdb.Name+`"`)
 	grants = strings.ReplaceAll(grants, "crm_privacy_operator", "ro_"+strings.ToLower(tdb.Name))
 	tdb.Exec(t, testdb.SplitSQL(grants)...)

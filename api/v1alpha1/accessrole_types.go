@@ -275,7 +275,7 @@ type AccessRoleDeletion struct {
 	// +kubebuilder:validation:Minimum=0
 	SessionsEnded int32 `json:"sessionsEnded,omitempty"`
 
-	// loginsNotLocked, when set, says why the AccessRole's logins could not be locked (the
+	// loginsNotLocked says, when set, why the AccessRole's logins could not be locked (the
 	// CRMDatabase is gone, or the engine cannot); they must be locked by hand.
 	// +optional
 	// +kubebuilder:validation:MaxLength=1024

@@ -444,6 +444,7 @@ type Processor struct {
 	// country is where the processor processes the data, as an ISO 3166-1 alpha-2 code
 	// (for example `FR`, `US`).
 	// +optional
+	// +kubebuilder:validation:MaxLength=2
 	// +kubebuilder:validation:Pattern=`^[A-Z]{2}$`
 	Country string `json:"country,omitempty"`
 
@@ -479,6 +480,7 @@ type ProcessorContract struct {
 type Transfer struct {
 	// country is the destination, as an ISO 3166-1 alpha-2 code (for example `US`).
 	// +required
+	// +kubebuilder:validation:MaxLength=2
 	// +kubebuilder:validation:Pattern=`^[A-Z]{2}$`
 	Country string `json:"country"`
 

@@ -780,7 +780,9 @@ func TestInvalidObjectsAreRejected(t *testing.T) {
 		{"dpo email", pa(func(s *v1.ProcessingActivitySpec) { s.DPO.Email = "dpo at example.com" }), "spec.dpo.email", "should match"},
 		{"transfer safeguard", pa(func(s *v1.ProcessingActivitySpec) { s.Transfers[0].Safeguard = "Handshake" }), "spec.transfers[0].safeguard", "Unsupported value"},
 		{"derogation without details", pa(func(s *v1.ProcessingActivitySpec) { s.Transfers[0].Safeguard = v1.SafeguardDerogation }), "spec.transfers[0].details", "Art. 49"},
-		{"transfer country", pa(func(s *v1.ProcessingActivitySpec) { s.Transfers[0].Country = "USA" }), "spec.transfers[0].country", "should match"},
+		{"transfer country", pa(func(s *v1.ProcessingActivitySpec) { s.Transfers[0].Country = "us" }), "spec.transfers[0].country", "should match"},
+		{"transfer country too long", pa(func(s *v1.ProcessingActivitySpec) { s.Transfers[0].Country = "USA" }), "spec.transfers[0].country", "Too long"},
+		{"processor country too long", pa(func(s *v1.ProcessingActivitySpec) { s.Processors[0].Country = "DEU" }), "spec.processors[0].country", "Too long"},
 		{"contract expires before signature", pa(func(s *v1.ProcessingActivitySpec) {
 			s.Processors[0].Contract.ExpiresAt = &metav1.Time{Time: t0.Add(-time.Hour)}
 		}), "spec.processors[0].contract.expiresAt", "after signedAt"},

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -60,7 +61,7 @@ func TestPlanExitsWithFindingsWhenAnEnforcedPolicyIsBlocked(t *testing.T) {
 	if err := blockedPolicies(ok); err != nil {
 		t.Errorf("no enforced policy is blocked, got %v", err)
 	}
-	blocked := append(ok, planPolicy("c", privacyv1alpha1.ModeEnforce, metav1.ConditionFalse, 9))
+	blocked := slices.Concat(ok, []privacyv1alpha1.RetentionPolicy{planPolicy("c", privacyv1alpha1.ModeEnforce, metav1.ConditionFalse, 9)})
 	var fe *findingsError
 	if err := blockedPolicies(blocked); !errors.As(err, &fe) || !strings.Contains(fe.msg, "c") {
 		t.Errorf("want a findings error naming c, got %v", err)

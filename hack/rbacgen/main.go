@@ -58,16 +58,13 @@ func main() {
 	flag.Parse()
 	log.SetFlags(0)
 	if *check != "" {
-		var in io.Reader = os.Stdin
-		if *check != "-" {
-			f, err := os.Open(*check)
-			if err != nil {
-				log.Fatal(err)
-			}
-			defer f.Close()
-			in = f
+		var data []byte
+		var err error
+		if *check == "-" {
+			data, err = io.ReadAll(os.Stdin)
+		} else {
+			data, err = os.ReadFile(*check)
 		}
-		data, err := io.ReadAll(in)
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -234,7 +231,7 @@ func validNamespace(s string) bool {
 		return false
 	}
 	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
 			return false
 		}
 	}

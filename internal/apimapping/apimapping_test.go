@@ -97,7 +97,7 @@ func TestFromAPICarriesEveryField(t *testing.T) {
 // actions) are left alone, as they are converted, not copied.
 func fill(v reflect.Value, path string, values *[]string) {
 	switch v.Kind() {
-	case reflect.Ptr:
+	case reflect.Pointer:
 		v.Set(reflect.New(v.Type().Elem()))
 		fill(v.Elem(), path, values)
 	case reflect.Struct:

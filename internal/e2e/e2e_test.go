@@ -66,7 +66,7 @@ func setUp(assets string) (teardown func(), err error) {
 		cmd := exec.Command("go", "build", "-o", bin, pkg)
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
-			return teardown, fmt.Errorf("building %s: %v\n%s", pkg, err, out)
+			return teardown, fmt.Errorf("building %s: %w\n%s", pkg, err, out)
 		}
 	}
 	env := &envtest.Environment{CRDDirectoryPaths: []string{filepath.Join(root, "config", "crd", "bases")}, ErrorIfCRDPathMissing: true}

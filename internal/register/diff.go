@@ -43,15 +43,15 @@ type Change struct {
 // Key returns the kind, namespace and name of the changed entry.
 func (c Change) Key() Key { return Key{Kind: c.Kind, Namespace: c.Namespace, Name: c.Name} }
 
-// Diff lists what changed from old to new, sorted by kind, namespace and name. A nil
+// Diff lists what changed from older to newer, sorted by kind, namespace and name. A nil
 // document is empty: Diff(nil, doc) lists every entry of doc as Added.
-func Diff(old, new *Document) []Change {
+func Diff(older, newer *Document) []Change {
 	var oldEntries, newEntries []Entry
-	if old != nil {
-		oldEntries = old.Entries
+	if older != nil {
+		oldEntries = older.Entries
 	}
-	if new != nil {
-		newEntries = new.Entries
+	if newer != nil {
+		newEntries = newer.Entries
 	}
 	byKey := make(map[Key]Entry, len(oldEntries))
 	for _, e := range oldEntries {

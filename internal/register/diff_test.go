@@ -25,7 +25,7 @@ func TestDiff(t *testing.T) {
 		mustEntry(t, pa, "sales", "gone", `{}`),
 		mustEntry(t, KindAccessRole, "sales", "reps", `{"labels": {"app.kubernetes.io/name": "a"}, "members": ["a"]}`),
 	)
-	new := mustDocument(t,
+	newer := mustDocument(t,
 		mustEntry(t, pa, "sales", "leads", `{
 			"purposes": ["lead qualification", "upselling"],
 			"legalBasis": "LegitimateInterest",
@@ -41,11 +41,11 @@ func TestDiff(t *testing.T) {
 		mustEntry(t, KindAccessRole, "sales", "reps", `{"labels": {"app.kubernetes.io/name": "b"}, "members": "a"}`),
 	)
 	tests := []struct {
-		name     string
-		old, new *Document
-		want     []Change
+		name         string
+		older, newer *Document
+		want         []Change
 	}{
-		{"changes sorted with field paths", old, new, []Change{
+		{"changes sorted with field paths", old, newer, []Change{
 			{Kind: KindAccessRole, Namespace: "sales", Name: "reps", Type: Modified, Fields: []string{`spec.labels["app.kubernetes.io/name"]`, "spec.members"}},
 			{Kind: pa, Namespace: "marketing", Name: "newsletter", Type: Added},
 			{Kind: pa, Namespace: "sales", Name: "gone", Type: Removed},
@@ -74,7 +74,7 @@ func TestDiff(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, Diff(tt.old, tt.new)); diff != "" {
+			if diff := cmp.Diff(tt.want, Diff(tt.older, tt.newer)); diff != "" {
 				t.Errorf("Diff (-want +got):\n%s", diff)
 			}
 		})

@@ -199,8 +199,7 @@ var metaTimeType = reflect.TypeOf(metav1.Time{})
 
 func (f *filler) fill(v reflect.Value) {
 	f.n++
-	switch {
-	case v.Type() == metaTimeType:
+	if v.Type() == metaTimeType {
 		v.Set(reflect.ValueOf(metav1.NewTime(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, f.n))))
 		return
 	}

@@ -169,13 +169,13 @@ func SourceRevision(doc *Document, changes []Change) string {
 	return truncate(mostCommonSourceRevision(doc), MaxSourceRevisionLength)
 }
 
-// truncate cuts s to at most max bytes on a character boundary, ending with "…" when cut.
-func truncate(s string, max int) string {
-	if len(s) <= max {
+// truncate cuts s to at most limit bytes on a character boundary, ending with "…" when cut.
+func truncate(s string, limit int) string {
+	if len(s) <= limit {
 		return s
 	}
 	const ellipsis = "…"
-	cut := max - len(ellipsis)
+	cut := limit - len(ellipsis)
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
@@ -228,13 +228,13 @@ func ExportRevision(w io.Writer, r Revision, format string) error {
 // DiffRevisions lists what changed from revision a to revision b (in either order of
 // numbers), after checking both snapshots against their content hashes.
 func DiffRevisions(a, b Revision) ([]Change, error) {
-	old, err := a.Document()
+	older, err := a.Document()
 	if err != nil {
 		return nil, err
 	}
-	new, err := b.Document()
+	newer, err := b.Document()
 	if err != nil {
 		return nil, err
 	}
-	return Diff(old, new), nil
+	return Diff(older, newer), nil
 }

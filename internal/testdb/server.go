@@ -191,7 +191,7 @@ func (s *Server) waitReady(exited <-chan struct{}) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s did not accept connections within %s: %v", s.engine, startTimeout, err)
+			return fmt.Errorf("%s did not accept connections within %s: %w", s.engine, startTimeout, err)
 		}
 	}
 }
