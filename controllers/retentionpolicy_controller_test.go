@@ -152,29 +152,6 @@ func retentionPolicySpec(mode privacyv1alpha1.RetentionMode, maxPercent int32) p
 
 func ptr[T any](v T) *T { return &v }
 
-func (f *retentionFixture) createPolicy(t *testing.T, spec privacyv1alpha1.RetentionPolicySpec) *privacyv1alpha1.RetentionPolicy {
-	t.Helper()
-	p := &privacyv1alpha1.RetentionPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: "prospects"}, Spec: spec}
-	if err := k8s.Create(context.Background(), p); err != nil {
-		t.Fatalf("creating the RetentionPolicy: %v", err)
-	}
-	return p
-}
-
-// waitPolicy waits until cond holds for the policy's status.
-func waitPolicy(t *testing.T, p *privacyv1alpha1.RetentionPolicy, timeout time.Duration, what string, cond func(*privacyv1alpha1.RetentionPolicy) bool) {
-	t.Helper()
-	eventually(t, timeout, what, func() (bool, error) {
-		if err := k8s.Get(context.Background(), key(p), p); err != nil {
-			return false, err
-		}
-		if cond(p) {
-			return true, nil
-		}
-		return false, fmt.Errorf("status: pending %v, lastRun %+v, conditions %+v", deref(p.Status.Pending), p.Status.LastRun, p.Status.Conditions)
-	})
-}
-
 func deref(p *int64) int64 {
 	if p == nil {
 		return -1

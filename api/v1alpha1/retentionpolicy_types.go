@@ -211,7 +211,7 @@ type RetentionRule struct {
 	// +optional
 	RetainFor RetentionTerm `json:"retainFor,omitempty"`
 
-	// minimize, when true, makes the rule a data minimisation rule: it clears the fields
+	// minimize makes the rule, when true, a data minimisation rule: it clears the fields
 	// listed in `anonymize` on every contact the selector matches, now, whatever its last
 	// contact, and has no `retainFor`. Only with action `Anonymize`; the contact's
 	// dependents are left as they are. Contacts whose listed fields are already cleared are
