@@ -8,7 +8,7 @@ import (
 // CountContacts returns the number of contacts in the mapped contacts table, leaving out
 // the rows the CRM has soft-deleted when the mapping has a soft-delete column.
 func (db *Database) CountContacts(ctx context.Context, m Mapping) (int64, error) {
-	ctx, cancel := db.withTimeout(ctx)
+	ctx, cancel := db.WithTimeout(ctx)
 	defer cancel()
 	table, err := db.dialect.QuoteIdent(m.Contacts.Table)
 	if err != nil {
@@ -16,7 +16,7 @@ func (db *Database) CountContacts(ctx context.Context, m Mapping) (int64, error)
 	}
 	active, err := db.activeContactCondition(ctx, m.Contacts, "")
 	if err != nil {
-		return 0, db.scrub(err)
+		return 0, db.Scrub(err)
 	}
 	query := "SELECT COUNT(*) FROM " + table
 	if active != "" {
@@ -24,7 +24,7 @@ func (db *Database) CountContacts(ctx context.Context, m Mapping) (int64, error)
 	}
 	var n int64
 	if err := db.db.QueryRowContext(ctx, query).Scan(&n); err != nil {
-		return 0, db.scrub(fmt.Errorf("while counting the contacts of table %s: %w", m.Contacts.Table, err))
+		return 0, db.Scrub(fmt.Errorf("while counting the contacts of table %s: %w", m.Contacts.Table, err))
 	}
 	return n, nil
 }

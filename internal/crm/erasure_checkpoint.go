@@ -23,7 +23,7 @@ var checkpointColumns = []string{"crm_database", "policy", "run_id", "rule_index
 
 // checkpointDDL creates the checkpoint table in the operator's schema if it is missing.
 func (db *Database) checkpointDDL() []string {
-	t := db.operatorTable(CheckpointTable)
+	t := db.OperatorTable(CheckpointTable)
 	switch db.dialect.Engine() {
 	case EnginePostgres:
 		return []string{
@@ -56,23 +56,23 @@ const checkpointDDLAttempts = 3
 // ensureCheckpointTable creates the operator's schema and the checkpoint table when they
 // are missing. Only an enforced sweep calls it: reading a checkpoint never runs DDL.
 func (db *Database) ensureCheckpointTable(ctx context.Context) error {
-	ctx, cancel := db.withTimeout(ctx)
+	ctx, cancel := db.WithTimeout(ctx)
 	defer cancel()
 	info, err := db.describeOperatorTable(ctx, db.db, CheckpointTable)
 	if err != nil {
-		return db.scrub(err)
+		return db.Scrub(err)
 	}
 	if info.exists && db.dialect.Engine() == EngineSQLite && !info.columns["row_mac"] {
 		// The checkpoint of an earlier version, without MACs: its position cannot be
 		// trusted, and it is only a position (the ledger keeps the proofs).
-		if _, err := db.db.ExecContext(ctx, "DROP TABLE "+db.operatorTable(CheckpointTable)); err != nil {
-			return db.scrub(fmt.Errorf("while replacing the sweep checkpoint table of an earlier version: %w", err))
+		if _, err := db.db.ExecContext(ctx, "DROP TABLE "+db.OperatorTable(CheckpointTable)); err != nil {
+			return db.Scrub(fmt.Errorf("while replacing the sweep checkpoint table of an earlier version: %w", err))
 		}
 		info.exists = false
 	}
 	if !info.exists {
 		if err := db.ensureOperatorSchema(ctx); err != nil {
-			return db.scrub(err)
+			return db.Scrub(err)
 		}
 		for attempt := 1; attempt <= checkpointDDLAttempts; attempt++ {
 			if err = db.execAll(ctx, db.checkpointDDL()); err == nil || isPermissionDenied(err) {
@@ -80,20 +80,20 @@ func (db *Database) ensureCheckpointTable(ctx context.Context) error {
 			}
 			select {
 			case <-ctx.Done():
-				return db.scrub(fmt.Errorf("while creating the sweep checkpoint table: %w", err))
+				return db.Scrub(fmt.Errorf("while creating the sweep checkpoint table: %w", err))
 			case <-time.After(time.Duration(attempt) * 50 * time.Millisecond):
 			}
 		}
 		if err != nil {
 			err = privilegeError(err, "CREATE", db.operatorSchemaObject())
-			return db.scrub(fmt.Errorf("while creating the sweep checkpoint table: %w", err))
+			return db.Scrub(fmt.Errorf("while creating the sweep checkpoint table: %w", err))
 		}
 		if info, err = db.describeOperatorTable(ctx, db.db, CheckpointTable); err != nil {
-			return db.scrub(err)
+			return db.Scrub(err)
 		}
 	}
 	if err := db.checkOperatorTable(info, CheckpointTable, checkpointColumns); err != nil {
-		return db.scrub(fmt.Errorf("the sweep checkpoint table is not usable: %w", err))
+		return db.Scrub(fmt.Errorf("the sweep checkpoint table is not usable: %w", err))
 	}
 	return nil
 }
@@ -139,7 +139,7 @@ func (db *Database) readCheckpoint(ctx context.Context, q Querier, policy string
 		return SweepCheckpoint{}, false, err
 	}
 	s := &sqlText{}
-	s.w("SELECT run_id, rule_index, rule, last_key, started_at, acted, key_id, row_mac FROM ", db.operatorTable(CheckpointTable),
+	s.w("SELECT run_id, rule_index, rule, last_key, started_at, acted, key_id, row_mac FROM ", db.OperatorTable(CheckpointTable),
 		" WHERE crm_database = ").arg(scope).w(" AND policy = ").arg(policy)
 	var (
 		cp         SweepCheckpoint
@@ -154,7 +154,7 @@ func (db *Database) readCheckpoint(ctx context.Context, q Querier, policy string
 		return SweepCheckpoint{}, false, fmt.Errorf("while reading the sweep checkpoint of %s: %w", policy, err)
 	}
 	cp.StartedAt = cp.StartedAt.UTC()
-	keys, err := db.operatorKeys()
+	keys, err := db.OperatorKeys()
 	if err != nil {
 		return SweepCheckpoint{}, false, err
 	}
@@ -166,7 +166,7 @@ func (db *Database) readCheckpoint(ctx context.Context, q Querier, policy string
 }
 
 func (db *Database) writeCheckpoint(ctx context.Context, tx *sql.Tx, policy string, cp SweepCheckpoint) error {
-	keys, err := db.operatorKeys()
+	keys, err := db.OperatorKeys()
 	if err != nil {
 		return err
 	}
@@ -176,7 +176,7 @@ func (db *Database) writeCheckpoint(ctx context.Context, tx *sql.Tx, policy stri
 	}
 	cp.StartedAt = cp.StartedAt.UTC().Truncate(time.Microsecond)
 	key := keys.CheckpointKey()
-	t := db.operatorTable(CheckpointTable)
+	t := db.OperatorTable(CheckpointTable)
 	e := db.dialect.Engine()
 	del := &sqlText{}
 	del.w("DELETE FROM ", t, " WHERE crm_database = ").arg(scope).w(" AND policy = ").arg(policy)
@@ -199,29 +199,29 @@ func (db *Database) writeCheckpoint(ctx context.Context, tx *sql.Tx, policy stri
 // that does not verify under the operator key is reported as an *UnverifiedRowError (ok
 // false): it was not written by this operator, and no run may resume from it.
 func (db *Database) SweepCheckpoint(ctx context.Context, policy string) (SweepCheckpoint, bool, error) {
-	ctx, cancel := db.withTimeout(ctx)
+	ctx, cancel := db.WithTimeout(ctx)
 	defer cancel()
 	cp, ok, err := db.readCheckpoint(ctx, db.db, policy)
 	if isUndefinedTable(err) {
 		return SweepCheckpoint{}, false, nil
 	}
-	return cp, ok, db.scrub(err)
+	return cp, ok, db.Scrub(err)
 }
 
 // FinishSweep removes the checkpoint of a finished (or abandoned) run. Removing a row is
 // never acting on it, so it needs no MAC.
 func (db *Database) FinishSweep(ctx context.Context, policy, runID string) error {
-	ctx, cancel := db.withTimeout(ctx)
+	ctx, cancel := db.WithTimeout(ctx)
 	defer cancel()
 	scope, err := db.scope(ctx)
 	if err != nil {
-		return db.scrub(err)
+		return db.Scrub(err)
 	}
 	s := &sqlText{}
-	s.w("DELETE FROM ", db.operatorTable(CheckpointTable), " WHERE crm_database = ").arg(scope).w(" AND policy = ").arg(policy).w(" AND run_id = ").arg(runID)
+	s.w("DELETE FROM ", db.OperatorTable(CheckpointTable), " WHERE crm_database = ").arg(scope).w(" AND policy = ").arg(policy).w(" AND run_id = ").arg(runID)
 	if _, err := db.db.ExecContext(ctx, s.query(db.dialect), s.args...); err != nil && !isUndefinedTable(err) {
 		err = privilegeError(err, "DELETE", operatorTableName(db.dialect.Engine(), CheckpointTable))
-		return db.scrub(fmt.Errorf("while clearing the sweep checkpoint of %s: %w", policy, err))
+		return db.Scrub(fmt.Errorf("while clearing the sweep checkpoint of %s: %w", policy, err))
 	}
 	return nil
 }
@@ -251,7 +251,7 @@ func (db *Database) LockSweep(ctx context.Context, policy string) (unlock func()
 	}
 	conn, err := db.db.Conn(ctx)
 	if err != nil {
-		return nil, false, db.scrub(fmt.Errorf("while opening a connection for the sweep lock: %w", err))
+		return nil, false, db.Scrub(fmt.Errorf("while opening a connection for the sweep lock: %w", err))
 	}
 	lock, release := "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", "SELECT pg_advisory_unlock(hashtextextended($1, 0))"
 	if db.dialect.Engine() == EngineMySQL {
@@ -260,7 +260,7 @@ func (db *Database) LockSweep(ctx context.Context, policy string) (unlock func()
 	var got sql.NullBool
 	if err := conn.QueryRowContext(ctx, lock, name).Scan(&got); err != nil {
 		_ = conn.Close()
-		return nil, false, db.scrub(fmt.Errorf("while taking the sweep lock: %w", err))
+		return nil, false, db.Scrub(fmt.Errorf("while taking the sweep lock: %w", err))
 	}
 	if !got.Valid || !got.Bool {
 		_ = conn.Close()

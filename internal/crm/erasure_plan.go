@@ -559,11 +559,11 @@ func (p *planner) leftToAnonymise(s *sqlText, r RetentionRule) error {
 // CountPlan counts, for each rule in order, the contacts it would erase or anonymise now
 // and the ones a legal hold keeps. Only counts leave the database.
 func (db *Database) CountPlan(ctx context.Context, m Mapping, plan RetentionPlan) ([]RuleCount, error) {
-	ctx, cancel := db.withTimeout(ctx)
+	ctx, cancel := db.WithTimeout(ctx)
 	defer cancel()
 	p, err := newPlanner(ctx, db, m)
 	if err != nil {
-		return nil, db.scrub(err)
+		return nil, db.Scrub(err)
 	}
 	from, err := p.from()
 	if err != nil {
@@ -582,7 +582,7 @@ func (db *Database) CountPlan(ctx context.Context, m Mapping, plan RetentionPlan
 		}
 		var all, held int64
 		if err := db.db.QueryRowContext(ctx, s.query(db.dialect), s.args...).Scan(&all, &held); err != nil {
-			return nil, db.scrub(fmt.Errorf("while counting the contacts rule %s selects: %w", r.Name, err))
+			return nil, db.Scrub(fmt.Errorf("while counting the contacts rule %s selects: %w", r.Name, err))
 		}
 		counts = append(counts, RuleCount{Rule: r.Name, Pending: all - held, Held: held})
 	}

@@ -101,7 +101,7 @@ func (db *Database) SweepBatch(ctx context.Context, m Mapping, plan RetentionPla
 	if run.Ledger && len(run.HMACKey) == 0 {
 		return BatchResult{}, errors.New("the ledger is enabled but no HMAC key is set")
 	}
-	if _, err := db.operatorKeys(); err != nil {
+	if _, err := db.OperatorKeys(); err != nil {
 		return BatchResult{}, err
 	}
 	if err := db.ensureOperatorTables(ctx, run.Ledger); err != nil {
@@ -111,7 +111,7 @@ func (db *Database) SweepBatch(ctx context.Context, m Mapping, plan RetentionPla
 	if err != nil {
 		// The next batch checks the operator's tables again (one may have been dropped).
 		operatorReady.Delete(db)
-		return BatchResult{}, db.scrub(err)
+		return BatchResult{}, db.Scrub(err)
 	}
 	res.Duration = time.Since(start)
 	return res, nil
@@ -426,7 +426,7 @@ func (db *Database) deleteContacts(ctx context.Context, tx *sql.Tx, m Mapping, k
 	if err := db.handleDependents(ctx, tx, m.AllDependents(), keys); err != nil {
 		return 0, err
 	}
-	cols, err := quoteAll(d, m.Contacts.Table, m.Contacts.Key)
+	cols, err := QuoteAll(d, m.Contacts.Table, m.Contacts.Key)
 	if err != nil {
 		return 0, err
 	}
@@ -445,7 +445,7 @@ func (db *Database) deleteContacts(ctx context.Context, tx *sql.Tx, m Mapping, k
 func (db *Database) handleDependents(ctx context.Context, tx *sql.Tx, deps []Dependent, keys []any) error {
 	d := db.dialect
 	for _, dep := range deps {
-		cols, err := quoteAll(d, dep.Table, dep.Column)
+		cols, err := QuoteAll(d, dep.Table, dep.Column)
 		if err != nil {
 			return err
 		}
@@ -530,7 +530,7 @@ func (db *Database) anonymiseTable(ctx context.Context, tx *sql.Tx, p *planner, 
 	if src == SourceExtension {
 		table, keyCol = p.m.Extension.Table, p.m.Extension.Key
 	}
-	cols, err := quoteAll(d, table, keyCol)
+	cols, err := QuoteAll(d, table, keyCol)
 	if err != nil {
 		return 0, err
 	}

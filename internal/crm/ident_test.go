@@ -127,7 +127,7 @@ func TestQuoteWithDoublesQuotes(t *testing.T) {
 		{"``", '`', "``````"},
 		{`a"b`, '`', "`a\"b`"},
 	} {
-		if got := quoteWith(tc.in, tc.quote); got != tc.want {
+		if got := QuoteWith(tc.in, tc.quote); got != tc.want {
 			t.Errorf("quoteWith(%q, %q) = %s, want %s", tc.in, tc.quote, got, tc.want)
 		}
 	}

@@ -186,9 +186,9 @@ func ledgerRowMAC(key []byte, scope string, e LedgerEntry) string {
 // version kept in the CRM's own schema. Running it again changes nothing. A missing
 // privilege is a *PrivilegeError naming it.
 func (db *Database) EnsureLedger(ctx context.Context) error {
-	ctx, cancel := db.withTimeout(ctx)
+	ctx, cancel := db.WithTimeout(ctx)
 	defer cancel()
-	return db.scrub(db.ensureLedger(ctx))
+	return db.Scrub(db.ensureLedger(ctx))
 }
 
 func (db *Database) ensureLedger(ctx context.Context) error {
@@ -253,7 +253,7 @@ func (db *Database) upgradeSQLiteLedger(ctx context.Context, info operatorTableI
 		if info.columns[c] {
 			continue
 		}
-		if _, err := db.db.ExecContext(ctx, "ALTER TABLE "+db.operatorTable(LedgerTable)+" ADD COLUMN "+adds[c]); err != nil {
+		if _, err := db.db.ExecContext(ctx, "ALTER TABLE "+db.OperatorTable(LedgerTable)+" ADD COLUMN "+adds[c]); err != nil {
 			return info, fmt.Errorf("while adding column %s to the erasure ledger: %w", c, err)
 		}
 		changed = true
@@ -303,7 +303,7 @@ func (db *Database) copyOldLedger(ctx context.Context) error {
 	if err := db.ensureMigrationsTable(ctx); err != nil {
 		return err
 	}
-	mig := db.operatorTable(migrationsTable)
+	mig := db.OperatorTable(migrationsTable)
 	done := &sqlText{}
 	done.w("SELECT COUNT(*) FROM ", mig, " WHERE crm_database = ").arg(scope).w(" AND name = ").arg(migrationLedgerCopy)
 	var n int
@@ -334,9 +334,9 @@ func (db *Database) copyOldLedger(ctx context.Context) error {
 	}
 	cols := "run_id, policy, rule, action, erased_at, subject_hmac"
 	cp := &sqlText{}
-	cp.w("INSERT INTO ", db.operatorTable(LedgerTable), " (crm_database, ", cols, ") SELECT ").arg(scope).w(", ", cols, " FROM ", old)
+	cp.w("INSERT INTO ", db.OperatorTable(LedgerTable), " (crm_database, ", cols, ") SELECT ").arg(scope).w(", ", cols, " FROM ", old)
 	if db.dialect.Engine() == EngineMySQL {
-		target := db.operatorTable(LedgerTable) + ".`ledger_id`"
+		target := db.OperatorTable(LedgerTable) + ".`ledger_id`"
 		cp.w(" ON DUPLICATE KEY UPDATE ", target, " = ", target)
 	} else {
 		cp.w(" ON CONFLICT (crm_database, policy, run_id, subject_hmac) DO NOTHING")
@@ -400,7 +400,7 @@ WHERE c.oid = pg_catalog.to_regclass($1) AND n.nspname <> $2 AND c.relkind = 'r'
 }
 
 func (db *Database) ensureMigrationsTable(ctx context.Context) error {
-	t := db.operatorTable(migrationsTable)
+	t := db.OperatorTable(migrationsTable)
 	var ddl string
 	switch db.dialect.Engine() {
 	case EnginePostgres:
@@ -425,7 +425,7 @@ func (db *Database) ensureMigrationsTable(ctx context.Context) error {
 // recorded for the same (policy, run, subject) are skipped, not counted, and not an error.
 // Each row carries a MAC under the operator key.
 func (db *Database) InsertLedger(ctx context.Context, q Querier, entries []LedgerEntry) (int64, error) {
-	keys, err := db.operatorKeys()
+	keys, err := db.OperatorKeys()
 	if err != nil {
 		return 0, err
 	}
@@ -495,25 +495,25 @@ type LedgerRuleCount struct {
 // whatever happened to the operator meanwhile. Only rows that carry a valid MAC under the
 // operator key are counted; the others are reported in Unverified.
 func (db *Database) LedgerRunCounts(ctx context.Context, policy, runID string) (_ []LedgerRuleCount, err error) {
-	ctx, cancel := db.withTimeout(ctx)
+	ctx, cancel := db.WithTimeout(ctx)
 	defer cancel()
-	keys, err := db.operatorKeys()
+	keys, err := db.OperatorKeys()
 	if err != nil {
 		return nil, err
 	}
 	scope, err := db.scope(ctx)
 	if err != nil {
-		return nil, db.scrub(err)
+		return nil, db.Scrub(err)
 	}
 	s := &sqlText{}
-	s.w("SELECT rule, action, erased_at, subject_hmac, key_id, row_mac FROM ", db.operatorTable(LedgerTable),
+	s.w("SELECT rule, action, erased_at, subject_hmac, key_id, row_mac FROM ", db.OperatorTable(LedgerTable),
 		" WHERE crm_database = ").arg(scope).w(" AND policy = ").arg(policy).w(" AND run_id = ").arg(runID)
 	rows, err := db.db.QueryContext(ctx, s.query(db.dialect), s.args...)
 	if err != nil {
 		err = privilegeError(err, "SELECT", operatorTableName(db.dialect.Engine(), LedgerTable))
-		return nil, db.scrub(fmt.Errorf("while counting the ledger rows of a run of %s: %w", policy, err))
+		return nil, db.Scrub(fmt.Errorf("while counting the ledger rows of a run of %s: %w", policy, err))
 	}
-	defer closeRows(rows, &err)
+	defer CloseRows(rows, &err)
 	type group struct{ rule, action string }
 	counts := map[group]*LedgerRuleCount{}
 	for rows.Next() {
@@ -524,7 +524,7 @@ func (db *Database) LedgerRunCounts(ctx context.Context, policy, runID string) (
 			rule, action string
 		)
 		if err := rows.Scan(&rule, &action, &erasedAt, &e.SubjectHMAC, &keyID, &mac); err != nil {
-			return nil, db.scrub(fmt.Errorf("while counting the ledger rows of a run of %s: %w", policy, err))
+			return nil, db.Scrub(fmt.Errorf("while counting the ledger rows of a run of %s: %w", policy, err))
 		}
 		e.Rule, e.Action, e.ErasedAt, e.KeyID = rule, action, erasedAt, keyID.String
 		g := group{e.Rule, e.Action}
@@ -556,13 +556,13 @@ func (db *Database) LedgerRunCounts(ctx context.Context, policy, runID string) (
 // short transactions, and returns how many it deleted. It implements the ledger's
 // retention (spec.ledger.retainFor): the ledger is pseudonymous personal data.
 func (db *Database) PruneLedger(ctx context.Context, cutoff time.Time) (int64, error) {
-	ctx, cancel := db.withTimeout(ctx)
+	ctx, cancel := db.WithTimeout(ctx)
 	defer cancel()
 	scope, err := db.scope(ctx)
 	if err != nil {
-		return 0, db.scrub(err)
+		return 0, db.Scrub(err)
 	}
-	t := db.operatorTable(LedgerTable)
+	t := db.OperatorTable(LedgerTable)
 	const chunk = 5000
 	var total int64
 	for {
@@ -581,11 +581,11 @@ func (db *Database) PruneLedger(ctx context.Context, cutoff time.Time) (int64, e
 		res, err := db.db.ExecContext(ctx, s.query(db.dialect), s.args...)
 		if err != nil {
 			err = privilegeError(err, "DELETE", operatorTableName(db.dialect.Engine(), LedgerTable))
-			return total, db.scrub(fmt.Errorf("while deleting ledger rows past their retention: %w", err))
+			return total, db.Scrub(fmt.Errorf("while deleting ledger rows past their retention: %w", err))
 		}
 		n, err := res.RowsAffected()
 		if err != nil {
-			return total, db.scrub(err)
+			return total, db.Scrub(err)
 		}
 		total += n
 		if n < chunk {
@@ -628,7 +628,7 @@ func insertLedgerValues(d Dialect, rows int) string {
 
 // ledgerInsertHead returns "INSERT INTO schema.ledger (cols) VALUES ".
 func ledgerInsertHead(d Dialect) string {
-	cols, _ := quoteAll(d, ledgerColumns...)
+	cols, _ := QuoteAll(d, ledgerColumns...)
 	table, _ := d.QuoteIdent(LedgerTable)
 	if d.Engine() != EngineSQLite {
 		schema, _ := d.QuoteIdent(OperatorSchema)
@@ -644,18 +644,18 @@ func ledgerUniqueColumns(d Dialect) string {
 	if d.Engine() == EngineSQLite {
 		names = names[1:]
 	}
-	cols, _ := quoteAll(d, names...)
+	cols, _ := QuoteAll(d, names...)
 	return strings.Join(cols, ", ")
 }
 
-func (d postgresDialect) insertLedgerSQL(rows int) string {
+func (d PostgresDialect) insertLedgerSQL(rows int) string {
 	return ledgerInsertHead(d) + insertLedgerValues(d, rows) +
 		" ON CONFLICT (" + ledgerUniqueColumns(d) + ") DO NOTHING"
 }
 
 // On MySQL, INSERT IGNORE would also turn data errors into warnings; a no-op ON DUPLICATE
 // KEY UPDATE skips duplicates only, and counts 0 affected rows for them.
-func (d mysqlDialect) insertLedgerSQL(rows int) string {
+func (d MySQLDialect) insertLedgerSQL(rows int) string {
 	return ledgerInsertHead(d) + insertLedgerValues(d, rows) +
 		" ON DUPLICATE KEY UPDATE `ledger_id` = `ledger_id`"
 }
@@ -669,7 +669,7 @@ func (d sqliteDialect) insertLedgerSQL(rows int) string {
 // PostgreSQL the table belongs to the operator's login, and PUBLIC holds no privilege on it
 // or its identity sequence.
 func (db *Database) ledgerDDL() []string {
-	t := db.operatorTable(LedgerTable)
+	t := db.OperatorTable(LedgerTable)
 	switch db.dialect.Engine() {
 	case EnginePostgres:
 		return []string{

@@ -28,9 +28,9 @@ const OperatorSchema = "crm_privacy"
 // database; AccessRoles may not grant privileges on such objects.
 const OperatorObjectPrefix = "crm_privacy_"
 
-// operatorTable returns the quoted, schema-qualified name of one of the operator's own
+// OperatorTable returns the quoted, schema-qualified name of one of the operator's own
 // tables.
-func (db *Database) operatorTable(table string) string {
+func (db *Database) OperatorTable(table string) string {
 	t, _ := db.dialect.QuoteIdent(table)
 	if db.dialect.Engine() == EngineSQLite {
 		return t
@@ -334,7 +334,7 @@ WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped`
 	if err != nil {
 		return info, fmt.Errorf("while reading the columns of %s: %w", operatorTableName(db.dialect.Engine(), table), err)
 	}
-	defer closeRows(rows, &err)
+	defer CloseRows(rows, &err)
 	for rows.Next() {
 		var c string
 		if err := rows.Scan(&c); err != nil {

@@ -47,7 +47,7 @@ func ResolveFor(ctx context.Context, db *Database, presetName string, overrides 
 	if len(alternatives) == 0 {
 		return m, nil
 	}
-	ctx, cancel := db.withTimeout(ctx)
+	ctx, cancel := db.WithTimeout(ctx)
 	defer cancel()
 	cat := newCatalog(db)
 	for _, name := range sortedKeys(alternatives) {
@@ -60,7 +60,7 @@ func ResolveFor(ctx context.Context, db *Database, presetName string, overrides 
 		}
 		chosen, err := firstExisting(ctx, cat, m, append([]Field{f}, alternatives[name]...))
 		if err != nil {
-			return Mapping{}, db.scrub(fmt.Errorf("while looking for field %s of preset %s in the %s: %w", name, presetName, db.target, err))
+			return Mapping{}, db.Scrub(fmt.Errorf("while looking for field %s of preset %s in the %s: %w", name, presetName, db.target, err))
 		}
 		m.Fields[name] = chosen
 	}

@@ -127,11 +127,11 @@ type ScanResult struct {
 // bound parameters and every identifier is quoted; a selector that cannot be compiled (an
 // unmapped field, a value that does not fit its field) fails with *SelectorError.
 func (db *Database) ScanCompliance(ctx context.Context, m Mapping, spec ScanSpec) (ScanResult, error) {
-	ctx, cancel := db.withTimeout(ctx)
+	ctx, cancel := db.WithTimeout(ctx)
 	defer cancel()
 	q, err := db.newScanQuery(ctx, m)
 	if err != nil {
-		return ScanResult{}, db.scrub(err)
+		return ScanResult{}, db.Scrub(err)
 	}
 	checks, notCheckable := q.checks(spec)
 	selects := []string{"COUNT(*)"}
@@ -140,7 +140,7 @@ func (db *Database) ScanCompliance(ctx context.Context, m Mapping, spec ScanSpec
 	}
 	where, err := q.where(ctx, spec.Selector)
 	if err != nil {
-		return ScanResult{}, db.scrub(err)
+		return ScanResult{}, db.Scrub(err)
 	}
 	query := &sqlText{args: q.args}
 	query.w("SELECT "+strings.Join(selects, ", ")+" FROM "+q.from(), where)
@@ -150,7 +150,7 @@ func (db *Database) ScanCompliance(ctx context.Context, m Mapping, spec ScanSpec
 		dest[i] = &counts[i]
 	}
 	if err := db.db.QueryRowContext(ctx, query.query(db.dialect), query.args...).Scan(dest...); err != nil {
-		return ScanResult{}, db.scrub(fmt.Errorf("while scanning the contacts of table %s: %w", m.Contacts.Table, err))
+		return ScanResult{}, db.Scrub(fmt.Errorf("while scanning the contacts of table %s: %w", m.Contacts.Table, err))
 	}
 	res := ScanResult{InScope: counts[0], Counts: map[string]int64{}, NotCheckable: notCheckable}
 	for i, c := range checks {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/mapping"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
 )
 
@@ -172,4 +173,13 @@ func Q(t *testing.T, e crm.Engine, name string) string {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// GenericMapping is the mapping of the generic preset (the schema of GenericSample).
+func GenericMapping() mapping.Mapping {
+	m, ok := mapping.Preset(mapping.PresetGeneric)
+	if !ok {
+		panic("no generic preset")
+	}
+	return m
 }

@@ -1,4 +1,4 @@
-package crm
+package access
 
 import (
 	"bytes"
@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/crmtest"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -79,7 +82,7 @@ func TestGroupGrantsRendersOneStatementPerTable(t *testing.T) {
 	groups := groupGrants(keys)
 	var got []string
 	for _, g := range groups {
-		list, err := g.privilegeList(postgresDialect{})
+		list, err := g.privilegeList(crm.PostgresDialect{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -92,36 +95,36 @@ func TestGroupGrantsRendersOneStatementPerTable(t *testing.T) {
 }
 
 func TestAccessSpecValidation(t *testing.T) {
-	ok := AccessSpec{Role: "crm_sales", Owner: "ns/sales", Grants: []TableGrant{{Table: "contacts", Privileges: []string{PrivSelect}}}}
+	ok := Spec{Role: "crm_sales", Owner: "ns/sales", Grants: []TableGrant{{Table: "contacts", Privileges: []string{PrivSelect}}}}
 	cases := []struct {
 		name   string
-		change func(*AccessSpec)
+		change func(*Spec)
 		want   string
 	}{
-		{"valid", func(*AccessSpec) {}, ""},
-		{"injected role", func(s *AccessSpec) { s.Role = `x"; DROP ROLE postgres; --` }, "role name"},
-		{"unknown privilege", func(s *AccessSpec) { s.Grants[0].Privileges = []string{"TRUNCATE"} }, "unknown privilege"},
-		{"bad column", func(s *AccessSpec) { s.Grants[0].Columns = []string{"a b"} }, "invalid SQL identifier"},
-		{"member twice", func(s *AccessSpec) { s.Members = []AccessMember{{User: "a"}, {User: "a"}} }, "listed twice"},
-		{"member is the role", func(s *AccessSpec) { s.Members = []AccessMember{{User: "crm_sales"}} }, "member of itself"},
-		{"owner with a quote", func(s *AccessSpec) { s.Owner = "ns/x'y" }, "owner"},
+		{"valid", func(*Spec) {}, ""},
+		{"injected role", func(s *Spec) { s.Role = `x"; DROP ROLE postgres; --` }, "role name"},
+		{"unknown privilege", func(s *Spec) { s.Grants[0].Privileges = []string{"TRUNCATE"} }, "unknown privilege"},
+		{"bad column", func(s *Spec) { s.Grants[0].Columns = []string{"a b"} }, "invalid SQL identifier"},
+		{"member twice", func(s *Spec) { s.Members = []Member{{User: "a"}, {User: "a"}} }, "listed twice"},
+		{"member is the role", func(s *Spec) { s.Members = []Member{{User: "crm_sales"}} }, "member of itself"},
+		{"owner with a quote", func(s *Spec) { s.Owner = "ns/x'y" }, "owner"},
 		// Reserved names (issue 14): PostgreSQL's and MySQL/MariaDB's special roles and
 		// accounts, predefined roles, the operator's own prefix — as the role or a member.
-		{"role public", func(s *AccessSpec) { s.Role = "public" }, "roleName: \"public\" is a reserved"},
-		{"role PUBLIC", func(s *AccessSpec) { s.Role = "PUBLIC" }, "roleName: \"PUBLIC\" is a reserved"},
-		{"role postgres", func(s *AccessSpec) { s.Role = "postgres" }, "roleName: \"postgres\" is a reserved"},
-		{"role root", func(s *AccessSpec) { s.Role = "root" }, "roleName: \"root\" is a reserved"},
-		{"role pg_read_all_data", func(s *AccessSpec) { s.Role = "pg_read_all_data" }, "roleName: \"pg_read_all_data\": names starting with pg_"},
-		{"role Pg_x", func(s *AccessSpec) { s.Role = "Pg_x" }, "names starting with pg_"},
-		{"role crm_privacy_", func(s *AccessSpec) { s.Role = "crm_privacy_ledger" }, "the operator's own objects"},
-		{"role current_user", func(s *AccessSpec) { s.Role = "current_user" }, "reserved"},
-		{"role none", func(s *AccessSpec) { s.Role = "none" }, "reserved"},
-		{"member root", func(s *AccessSpec) { s.Members = []AccessMember{{User: "alice"}, {User: "root"}} }, "members[1].user: \"root\" is a reserved"},
-		{"member postgres", func(s *AccessSpec) { s.Members = []AccessMember{{User: "postgres", ManageLogin: true}} }, "members[0].user"},
-		{"member pg_signal_backend", func(s *AccessSpec) { s.Members = []AccessMember{{User: "pg_signal_backend"}} }, "members[0].user"},
-		{"member session_user", func(s *AccessSpec) { s.Members = []AccessMember{{User: "session_user"}} }, "members[0].user"},
-		{"grant on the ledger", func(s *AccessSpec) { s.Grants[0].Table = "crm_privacy_erasure_ledger" }, "operator's own objects"},
-		{"grant on a checkpoint table", func(s *AccessSpec) { s.Grants[0].Table = "CRM_PRIVACY_sweep_checkpoint" }, "grants[0]"},
+		{"role public", func(s *Spec) { s.Role = "public" }, "roleName: \"public\" is a reserved"},
+		{"role PUBLIC", func(s *Spec) { s.Role = "PUBLIC" }, "roleName: \"PUBLIC\" is a reserved"},
+		{"role postgres", func(s *Spec) { s.Role = "postgres" }, "roleName: \"postgres\" is a reserved"},
+		{"role root", func(s *Spec) { s.Role = "root" }, "roleName: \"root\" is a reserved"},
+		{"role pg_read_all_data", func(s *Spec) { s.Role = "pg_read_all_data" }, "roleName: \"pg_read_all_data\": names starting with pg_"},
+		{"role Pg_x", func(s *Spec) { s.Role = "Pg_x" }, "names starting with pg_"},
+		{"role crm_privacy_", func(s *Spec) { s.Role = "crm_privacy_ledger" }, "the operator's own objects"},
+		{"role current_user", func(s *Spec) { s.Role = "current_user" }, "reserved"},
+		{"role none", func(s *Spec) { s.Role = "none" }, "reserved"},
+		{"member root", func(s *Spec) { s.Members = []Member{{User: "alice"}, {User: "root"}} }, "members[1].user: \"root\" is a reserved"},
+		{"member postgres", func(s *Spec) { s.Members = []Member{{User: "postgres", ManageLogin: true}} }, "members[0].user"},
+		{"member pg_signal_backend", func(s *Spec) { s.Members = []Member{{User: "pg_signal_backend"}} }, "members[0].user"},
+		{"member session_user", func(s *Spec) { s.Members = []Member{{User: "session_user"}} }, "members[0].user"},
+		{"grant on the ledger", func(s *Spec) { s.Grants[0].Table = "crm_privacy_erasure_ledger" }, "operator's own objects"},
+		{"grant on a checkpoint table", func(s *Spec) { s.Grants[0].Table = "CRM_PRIVACY_sweep_checkpoint" }, "grants[0]"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -135,7 +138,7 @@ func TestAccessSpecValidation(t *testing.T) {
 				}
 				return
 			}
-			var se *AccessSpecError
+			var se *SpecError
 			if !errors.As(err, &se) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error = %v, want an AccessSpecError mentioning %q", err, tc.want)
 			}
@@ -144,44 +147,44 @@ func TestAccessSpecValidation(t *testing.T) {
 }
 
 func TestCompileRowFilter(t *testing.T) {
-	m := genericMapping()
-	m.Extension = &ExtensionTable{Table: "contacts_cstm", Key: "id_c"}
-	m.Fields["region"] = Field{Column: "region_c", Source: SourceExtension}
-	m.Fields["score"] = Field{Column: "score"}
-	m.RestrictedFields = append(m.RestrictedFields, RestrictedField{Name: "hobbies", Column: "hobbies"})
-	contacts := &Table{Name: "contacts", Columns: []Column{
-		{Name: "contact_type", Class: ClassText}, {Name: "job_role", Class: ClassText}, {Name: "email", Class: ClassText},
-		{Name: "opt_out", Class: ClassBoolean}, {Name: "legal_hold", Class: ClassInteger}, {Name: "score", Class: ClassInteger},
-		{Name: "hobbies", Class: ClassText},
+	m := crmtest.GenericMapping()
+	m.Extension = &crm.ExtensionTable{Table: "contacts_cstm", Key: "id_c"}
+	m.Fields["region"] = crm.Field{Column: "region_c", Source: crm.SourceExtension}
+	m.Fields["score"] = crm.Field{Column: "score"}
+	m.RestrictedFields = append(m.RestrictedFields, crm.RestrictedField{Name: "hobbies", Column: "hobbies"})
+	contacts := &crm.Table{Name: "contacts", Columns: []crm.Column{
+		{Name: "contact_type", Class: crm.ClassText}, {Name: "job_role", Class: crm.ClassText}, {Name: "email", Class: crm.ClassText},
+		{Name: "opt_out", Class: crm.ClassBoolean}, {Name: "legal_hold", Class: crm.ClassInteger}, {Name: "score", Class: crm.ClassInteger},
+		{Name: "hobbies", Class: crm.ClassText},
 	}}
 	cases := []struct {
 		name string
-		sel  Selector
+		sel  crm.Selector
 		want string
 		err  string
 	}{
 		{"empty lets everything through", nil, "(1=1)", ""},
-		{"in", Selector{{Field: FieldContactType, Operator: OpIn, Values: []string{"B2B"}}}, `("contact_type" IS NOT NULL AND "contact_type" IN (E'B2B'))`, ""},
-		{"not in and exists", Selector{
-			{Field: FieldJobRole, Operator: OpNotIn, Values: []string{"board", "o'hara\\"}},
-			{Field: FieldEmail, Operator: OpExists},
+		{"in", crm.Selector{{Field: crm.FieldContactType, Operator: crm.OpIn, Values: []string{"B2B"}}}, `("contact_type" IS NOT NULL AND "contact_type" IN (E'B2B'))`, ""},
+		{"not in and exists", crm.Selector{
+			{Field: crm.FieldJobRole, Operator: crm.OpNotIn, Values: []string{"board", "o'hara\\"}},
+			{Field: crm.FieldEmail, Operator: crm.OpExists},
 		}, `("job_role" IS NOT NULL AND "job_role" NOT IN (E'board', E'o''hara\\')) AND ("email" IS NOT NULL)`, ""},
-		{"boolean flag false", Selector{{Field: FieldOptOut, Operator: OpIn, Values: []string{"false"}}}, `("opt_out" IS FALSE)`, ""},
-		{"integer flag true", Selector{{Field: FieldLegalHold, Operator: OpIn, Values: []string{"true"}}}, `("legal_hold" IS NOT NULL AND "legal_hold" <> 0)`, ""},
-		{"number", Selector{{Field: "score", Operator: OpIn, Values: []string{"007", "-1"}}}, `("score" IS NOT NULL AND "score" IN (CAST(7 AS bigint), CAST(-1 AS bigint)))`, ""},
-		{"restricted field", Selector{{Field: "hobbies", Operator: OpDoesNotExist}}, `("hobbies" IS NULL)`, ""},
-		{"unmapped", Selector{{Field: "shoeSize", Operator: OpExists}}, "", "not mapped"},
-		{"extension field", Selector{{Field: "region", Operator: OpExists}}, "", "extension table"},
-		{"NUL value", Selector{{Field: FieldJobRole, Operator: OpIn, Values: []string{"a\x00"}}}, "", "NUL"},
-		{"bad flag", Selector{{Field: FieldLegalHold, Operator: OpIn, Values: []string{"maybe"}}}, "", "flag"},
-		{"yes is no flag value", Selector{{Field: FieldOptOut, Operator: OpIn, Values: []string{"yes"}}}, "", "spec.rowFilter.matchExpressions[0].values[0]"},
-		{"text is no number", Selector{{Field: "score", Operator: OpIn, Values: []string{"true"}}}, "", "is a number"},
+		{"boolean flag false", crm.Selector{{Field: crm.FieldOptOut, Operator: crm.OpIn, Values: []string{"false"}}}, `("opt_out" IS FALSE)`, ""},
+		{"integer flag true", crm.Selector{{Field: crm.FieldLegalHold, Operator: crm.OpIn, Values: []string{"true"}}}, `("legal_hold" IS NOT NULL AND "legal_hold" <> 0)`, ""},
+		{"number", crm.Selector{{Field: "score", Operator: crm.OpIn, Values: []string{"007", "-1"}}}, `("score" IS NOT NULL AND "score" IN (CAST(7 AS bigint), CAST(-1 AS bigint)))`, ""},
+		{"restricted field", crm.Selector{{Field: "hobbies", Operator: crm.OpDoesNotExist}}, `("hobbies" IS NULL)`, ""},
+		{"unmapped", crm.Selector{{Field: "shoeSize", Operator: crm.OpExists}}, "", "not mapped"},
+		{"extension field", crm.Selector{{Field: "region", Operator: crm.OpExists}}, "", "extension table"},
+		{"NUL value", crm.Selector{{Field: crm.FieldJobRole, Operator: crm.OpIn, Values: []string{"a\x00"}}}, "", "NUL"},
+		{"bad flag", crm.Selector{{Field: crm.FieldLegalHold, Operator: crm.OpIn, Values: []string{"maybe"}}}, "", "flag"},
+		{"yes is no flag value", crm.Selector{{Field: crm.FieldOptOut, Operator: crm.OpIn, Values: []string{"yes"}}}, "", "spec.rowFilter.matchExpressions[0].values[0]"},
+		{"text is no number", crm.Selector{{Field: "score", Operator: crm.OpIn, Values: []string{"true"}}}, "", "is a number"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := compileRowFilter(postgresDialect{}, m, contacts, tc.sel, "ns/sales")
+			p, err := compileRowFilter(crm.PostgresDialect{}, m, contacts, tc.sel, "ns/sales")
 			if tc.err != "" {
-				var se *AccessSpecError
+				var se *SpecError
 				if !errors.As(err, &se) || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("error = %v, want an AccessSpecError mentioning %q", err, tc.err)
 				}
@@ -203,7 +206,7 @@ func TestCompileRowFilter(t *testing.T) {
 func TestRolePolicyNameFitsAnIdentifier(t *testing.T) {
 	for _, role := range []string{"a", strings.Repeat("r", 46), strings.Repeat("r", 47), strings.Repeat("r", 63)} {
 		name := rolePolicyName(role)
-		if _, err := ParseIdent(name); err != nil {
+		if _, err := crm.ParseIdent(name); err != nil {
 			t.Errorf("policy name of a %d-character role: %v", len(role), err)
 		}
 	}
@@ -337,11 +340,11 @@ func TestMySQLNativePassword(t *testing.T) {
 }
 
 func TestPgMarkersVerifyOnlyForTheirRoleAndOwner(t *testing.T) {
-	k1, err := NewOperatorKeys(bytes.Repeat([]byte{1}, MinSecretBytes))
+	k1, err := crm.NewOperatorKeys(bytes.Repeat([]byte{1}, crm.MinSecretBytes))
 	if err != nil {
 		t.Fatal(err)
 	}
-	k2, _ := NewOperatorKeys(bytes.Repeat([]byte{2}, MinSecretBytes))
+	k2, _ := crm.NewOperatorKeys(bytes.Repeat([]byte{2}, crm.MinSecretBytes))
 	key := k1.MarkerKey()
 	m := pgMarker(key, markerKindLogin, "alice", 42, "ns/a")
 	if got := readMarker(key, markerKindLogin, "alice", 42, m); got.owner != "ns/a" {

@@ -1,10 +1,12 @@
-package crm
+package access
 
 import (
 	"context"
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
 )
 
 // PostgreSQL markers. The operator records on every role it creates a comment that names
@@ -46,7 +48,7 @@ func markerPrefix(kind string) string {
 
 // pgMarker is the marker of role (OID oid), of kind, owned by owner.
 func pgMarker(key []byte, kind, role string, oid int64, owner string) string {
-	return markerPrefix(kind) + owner + markerMACSeparator + RowMAC(key, kind, role, strconv.FormatInt(oid, 10), owner)
+	return markerPrefix(kind) + owner + markerMACSeparator + crm.RowMAC(key, kind, role, strconv.FormatInt(oid, 10), owner)
 }
 
 // markerState is what a role's comment says about who manages it.
@@ -84,7 +86,7 @@ func readMarker(key []byte, kind, role string, oid int64, comment string) marker
 	}
 	owner, mac := rest[:i], rest[i+len(markerMACSeparator):]
 	st.claimed = owner
-	if VerifyRowMAC(key, mac, kind, role, strconv.FormatInt(oid, 10), owner) {
+	if crm.VerifyRowMAC(key, mac, kind, role, strconv.FormatInt(oid, 10), owner) {
 		st.owner = owner
 	}
 	return st
@@ -102,7 +104,7 @@ func (a *pgAccess) markSQL(ctx context.Context, s pgStep) (string, error) {
 	if err := a.tx.QueryRowContext(ctx, "SELECT oid::int8 FROM pg_catalog.pg_roles WHERE rolname = $1", s.markRole).Scan(&oid); err != nil {
 		return "", fmt.Errorf("while reading the OID of role %s to mark it: %w", s.markRole, err)
 	}
-	return fmt.Sprintf("COMMENT ON ROLE %s IS %s", a.d.Quote(MustIdent(s.markRole)),
+	return fmt.Sprintf("COMMENT ON ROLE %s IS %s", a.d.Quote(crm.MustIdent(s.markRole)),
 		mustLiteral(pgMarker(a.key, s.markKind, s.markRole, oid, a.spec.Owner))), nil
 }
 
@@ -116,7 +118,7 @@ type pgOwnedLogin struct {
 }
 
 // ownedLogins lists the logins whose authenticated marker names owner.
-func ownedLogins(ctx context.Context, q Querier, key []byte, owner string) (out []pgOwnedLogin, err error) {
+func ownedLogins(ctx context.Context, q crm.Querier, key []byte, owner string) (out []pgOwnedLogin, err error) {
 	prefix := loginMarkerPrefix + owner + markerMACSeparator
 	rows, err := q.QueryContext(ctx, `
 SELECT u.rolname, u.oid::int8, u.rolcanlogin, u.rolsuper OR u.rolreplication, pg_catalog.shobj_description(u.oid, 'pg_authid')
@@ -125,7 +127,7 @@ WHERE pg_catalog.left(pg_catalog.shobj_description(u.oid, 'pg_authid'), $2) = $1
 	if err != nil {
 		return nil, fmt.Errorf("while listing the logins of %s: %w", owner, err)
 	}
-	defer closeRows(rows, &err)
+	defer crm.CloseRows(rows, &err)
 	for rows.Next() {
 		var l pgOwnedLogin
 		var oid int64
@@ -144,13 +146,13 @@ WHERE pg_catalog.left(pg_catalog.shobj_description(u.oid, 'pg_authid'), $2) = $1
 // or keeps locked), waiting up to 5 s for each backend to exit. It needs superuser or
 // membership in pg_signal_backend; without them the sessions are reported, never claimed
 // ended.
-func (db *Database) pgEndSessions(ctx context.Context, logins []string) (ended int, remaining []string, err error) {
+func pgEndSessions(ctx context.Context, db *crm.Database, logins []string) (ended int, remaining []string, err error) {
 	if len(logins) == 0 {
 		return 0, nil, nil
 	}
 	var open int
 	var canSignal bool
-	err = db.db.QueryRowContext(ctx, `
+	err = db.DB().QueryRowContext(ctx, `
 SELECT (SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE usename = ANY ($1) AND pid <> pg_catalog.pg_backend_pid()),
        (SELECT r.rolsuper OR pg_catalog.pg_has_role(r.oid, 'pg_signal_backend', 'MEMBER') FROM pg_catalog.pg_roles r WHERE r.rolname = current_user)`,
 		logins).Scan(&open, &canSignal)
@@ -163,7 +165,7 @@ SELECT (SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE usename = ANY ($1
 	if !canSignal {
 		return 0, []string{fmt.Sprintf("%d open session(s) of locked login(s) %s not ended: the operator's login needs pg_signal_backend", open, strings.Join(logins, ", "))}, nil
 	}
-	err = db.db.QueryRowContext(ctx, `
+	err = db.DB().QueryRowContext(ctx, `
 SELECT count(*) FILTER (WHERE pg_catalog.pg_terminate_backend(a.pid, 5000))
 FROM pg_catalog.pg_stat_activity a JOIN pg_catalog.pg_roles r ON r.oid = a.usesysid
 WHERE a.usename = ANY ($1) AND a.pid <> pg_catalog.pg_backend_pid() AND NOT r.rolsuper`, logins).Scan(&ended)
@@ -178,12 +180,12 @@ WHERE a.usename = ANY ($1) AND a.pid <> pg_catalog.pg_backend_pid() AND NOT r.ro
 
 // pgLockOwnedLogins is LockOwnedLogins on PostgreSQL: one transaction under the access
 // lock sets the owner's logins NOLOGIN, then their sessions end.
-func (db *Database) pgLockOwnedLogins(ctx context.Context, owner string) (res LockResult, err error) {
-	keys, err := db.operatorKeys()
+func pgLockOwnedLogins(ctx context.Context, db *crm.Database, owner string) (res LockResult, err error) {
+	keys, err := db.OperatorKeys()
 	if err != nil {
 		return res, err
 	}
-	tx, err := db.db.BeginTx(ctx, nil)
+	tx, err := db.DB().BeginTx(ctx, nil)
 	if err != nil {
 		return res, fmt.Errorf("while starting the lock transaction: %w", err)
 	}
@@ -210,7 +212,7 @@ func (db *Database) pgLockOwnedLogins(ctx context.Context, owner string) (res Lo
 		if !l.login {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, "ALTER ROLE "+postgresDialect{}.Quote(MustIdent(l.name))+" NOLOGIN"); err != nil {
+		if _, err := tx.ExecContext(ctx, "ALTER ROLE "+crm.PostgresDialect{}.Quote(crm.MustIdent(l.name))+" NOLOGIN"); err != nil {
 			return res, fmt.Errorf("while locking login %s: %w", l.name, describePgError(err))
 		}
 		res.Locked++
@@ -218,7 +220,7 @@ func (db *Database) pgLockOwnedLogins(ctx context.Context, owner string) (res Lo
 	if err := tx.Commit(); err != nil {
 		return res, fmt.Errorf("while committing the locked logins: %w", err)
 	}
-	ended, remaining, err := db.pgEndSessions(ctx, names)
+	ended, remaining, err := pgEndSessions(ctx, db, names)
 	res.SessionsEnded = ended
 	res.Remaining = append(res.Remaining, remaining...)
 	return res, err

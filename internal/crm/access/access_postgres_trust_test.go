@@ -1,4 +1,4 @@
-package crm
+package access
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/crmtest"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
 )
 
@@ -39,9 +41,9 @@ func (f *pgAccessFixture) canLogin(t *testing.T, role string) bool {
 }
 
 // applyRaw is ApplyAccess without the in-sync assertion.
-func (f *pgAccessFixture) applyRaw(t *testing.T, spec AccessSpec) AccessResult {
+func (f *pgAccessFixture) applyRaw(t *testing.T, spec Spec) Result {
 	t.Helper()
-	res, err := f.crm.ApplyAccess(testContext(t), f.m, spec)
+	res, err := Apply(crmtest.TestContext(t), f.crm, f.m, spec)
 	if err != nil {
 		t.Fatalf("ApplyAccess: %v", err)
 	}
@@ -55,20 +57,20 @@ func (f *pgAccessFixture) session(t *testing.T, user, password string) *sql.Conn
 	if err != nil {
 		t.Fatalf("%s cannot log in: %v", user, err)
 	}
-	conn, err := db.Conn(testContext(t))
+	conn, err := db.Conn(crmtest.TestContext(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = conn.Close() })
 	var one int
-	if err := conn.QueryRowContext(testContext(t), "SELECT 1").Scan(&one); err != nil {
+	if err := conn.QueryRowContext(crmtest.TestContext(t), "SELECT 1").Scan(&one); err != nil {
 		t.Fatalf("%s's session does not answer: %v", user, err)
 	}
 	return conn
 }
 
-func member(user, password string) AccessMember {
-	return AccessMember{User: user, Active: true, ManageLogin: true, Password: password}
+func member(user, password string) Member {
+	return Member{User: user, Active: true, ManageLogin: true, Password: password}
 }
 
 // Attack: tenant B lists tenant A's member with a password Secret of its own, to reset her
@@ -79,12 +81,12 @@ func TestAccessPostgresLoginBelongsToOneAccessRole(t *testing.T) {
 	dropRoles(t, f.admin, roleA, roleB, alice)
 	specA := salesSpec(roleA)
 	specA.Owner = "team-a/sales"
-	specA.Members = []AccessMember{member(alice, "alice-pw")}
+	specA.Members = []Member{member(alice, "alice-pw")}
 	f.apply(t, specA)
 
 	specB := salesSpec(roleB)
 	specB.Owner = "team-b/ops"
-	specB.Members = []AccessMember{member(alice, "taken-over")}
+	specB.Members = []Member{member(alice, "taken-over")}
 	res := f.applyRaw(t, specB)
 	if diff := cmp.Diff(MemberOutcome{Problem: MemberUserOwnedElsewhere}, res.Members[alice]); diff != "" {
 		t.Errorf("B's outcome for A's login (-want +got):\n%s", diff)
@@ -120,13 +122,13 @@ func TestAccessPostgresPreExistingRolesAreNotAltered(t *testing.T) {
 	f := newPgAccessFixture(t)
 	role, app, creator, power := uniqueName("crm_x"), uniqueName("app"), uniqueName("creator"), uniqueName("power")
 	dropRoles(t, f.admin, role, app, creator, power)
-	execAll(t, f.admin,
+	crmtest.ExecAll(t, f.admin,
 		fmt.Sprintf(`CREATE ROLE %q LOGIN PASSWORD 'app-pw'`, app),
 		fmt.Sprintf(`CREATE ROLE %q LOGIN CREATEDB PASSWORD 'creator-pw'`, creator),
 		fmt.Sprintf(`CREATE ROLE %q LOGIN CREATEROLE PASSWORD 'power-pw'`, power),
 	)
 	spec := salesSpec(role)
-	spec.Members = []AccessMember{member(app, "hijack"), member(creator, "hijack"), {User: power, Active: true}}
+	spec.Members = []Member{member(app, "hijack"), member(creator, "hijack"), {User: power, Active: true}}
 	res := f.applyRaw(t, spec)
 	want := map[string]MemberOutcome{
 		app:     {Problem: MemberUserNotManaged},
@@ -169,9 +171,9 @@ func TestAccessPostgresForgedMarkersAreNotTrusted(t *testing.T) {
 	dropRoles(t, f.admin, role, alice, mallory, app, theirs)
 	spec := salesSpec(role)
 	spec.Owner = "team-a/sales"
-	spec.Members = []AccessMember{member(alice, "alice-pw")}
+	spec.Members = []Member{member(alice, "alice-pw")}
 	f.apply(t, spec)
-	execAll(t, f.admin,
+	crmtest.ExecAll(t, f.admin,
 		fmt.Sprintf(`CREATE ROLE %q LOGIN CREATEROLE PASSWORD 'mallory-pw'`, mallory),
 		fmt.Sprintf(`CREATE ROLE %q LOGIN PASSWORD 'payroll-pw'`, app),
 	)
@@ -191,7 +193,7 @@ func TestAccessPostgresForgedMarkersAreNotTrusted(t *testing.T) {
 			t.Fatalf("mallory (CREATEROLE) cannot comment: %v", err)
 		}
 		takeover := spec
-		takeover.Members = []AccessMember{member(alice, ""), member(app, fmt.Sprintf("hijack-%d", i))}
+		takeover.Members = []Member{member(alice, ""), member(app, fmt.Sprintf("hijack-%d", i))}
 		res := f.applyRaw(t, takeover)
 		want := MemberMarkerNotVerified // a marker with a MAC that does not verify
 		if forged == managedLoginMarker {
@@ -207,7 +209,7 @@ func TestAccessPostgresForgedMarkersAreNotTrusted(t *testing.T) {
 
 	// A role of mallory's with a forged group-role marker (legacy text naming the
 	// AccessRole, or the operator's valid marker copied from another role) is refused.
-	execAll(t, f.admin, fmt.Sprintf(`CREATE ROLE %q`, theirs))
+	crmtest.ExecAll(t, f.admin, fmt.Sprintf(`CREATE ROLE %q`, theirs))
 	for i, forged := range []string{ManagedMarkerPrefix + "team-a/theirs", roleMarker} {
 		if _, err := mdb.Exec(fmt.Sprintf(`COMMENT ON ROLE %q IS %s`, theirs, mustLiteral(forged))); err != nil {
 			t.Fatal(err)
@@ -217,7 +219,7 @@ func TestAccessPostgresForgedMarkersAreNotTrusted(t *testing.T) {
 		if i == 1 {
 			s.Owner = spec.Owner
 		}
-		_, err := f.crm.ApplyAccess(testContext(t), f.m, s)
+		_, err := Apply(crmtest.TestContext(t), f.crm, f.m, s)
 		var nm *RoleNotManagedError
 		var nv *MarkerNotVerifiedError
 		if i == 0 && !errors.As(err, &nm) {
@@ -254,18 +256,18 @@ func TestAccessPostgresLegacyLoginIsAdoptedOnlyByItsRole(t *testing.T) {
 	specA.Owner = "team-a/sales"
 	f.apply(t, specA)
 	// As an older operator left it: a member of A's role with the shared marker.
-	execAll(t, f.admin,
+	crmtest.ExecAll(t, f.admin,
 		fmt.Sprintf(`CREATE ROLE %q LOGIN PASSWORD 'old-pw'`, alice),
 		fmt.Sprintf(`COMMENT ON ROLE %q IS %s`, alice, mustLiteral(managedLoginMarker)),
 		fmt.Sprintf(`GRANT %q TO %q`, roleA, alice),
 	)
 	specB := salesSpec(roleB)
 	specB.Owner = "team-b/ops"
-	specB.Members = []AccessMember{member(alice, "b-pw")}
+	specB.Members = []Member{member(alice, "b-pw")}
 	if res := f.applyRaw(t, specB); res.Members[alice].Problem != MemberUserNotManaged {
 		t.Errorf("B's outcome for A's legacy login: %+v", res.Members[alice])
 	}
-	specA.Members = []AccessMember{member(alice, "new-pw")}
+	specA.Members = []Member{member(alice, "new-pw")}
 	res := f.apply(t, specA)
 	if !res.Members[alice].Holds {
 		t.Errorf("A did not adopt its legacy login: %+v", res.Members[alice])
@@ -285,25 +287,25 @@ func TestAccessPostgresRemovedMemberIsLockedAndDisconnected(t *testing.T) {
 	role, other, alice := uniqueName("crm_r"), uniqueName("other_group"), uniqueName("alice")
 	dropRoles(t, f.admin, role, other, alice)
 	spec := salesSpec(role)
-	spec.Members = []AccessMember{member(alice, "alice-pw")}
+	spec.Members = []Member{member(alice, "alice-pw")}
 	f.apply(t, spec)
-	execAll(t, f.admin, fmt.Sprintf(`CREATE ROLE %q`, other), fmt.Sprintf(`GRANT %q TO %q`, other, alice))
+	crmtest.ExecAll(t, f.admin, fmt.Sprintf(`CREATE ROLE %q`, other), fmt.Sprintf(`GRANT %q TO %q`, other, alice))
 
 	for _, step := range []struct {
 		name   string
-		change func(*AccessSpec)
+		change func(*Spec)
 	}{
-		{"designation expired", func(s *AccessSpec) { s.Members[0].Active = false }},
-		{"removed from the spec", func(s *AccessSpec) { s.Members = nil }},
+		{"designation expired", func(s *Spec) { s.Members[0].Active = false }},
+		{"removed from the spec", func(s *Spec) { s.Members = nil }},
 	} {
 		t.Run(step.name, func(t *testing.T) {
 			active := spec
-			active.Members = []AccessMember{member(alice, "alice-pw")}
+			active.Members = []Member{member(alice, "alice-pw")}
 			f.apply(t, active)
 			conn := f.session(t, alice, "alice-pw")
 
 			changed := active
-			changed.Members = append([]AccessMember(nil), active.Members...)
+			changed.Members = append([]Member(nil), active.Members...)
 			step.change(&changed)
 			res := f.apply(t, changed)
 			if res.LoginsLocked != 1 || res.SessionsEnded != 1 {
@@ -329,16 +331,16 @@ func TestAccessPostgresSessionsNotEndedAreReported(t *testing.T) {
 	role, alice := uniqueName("crm_s"), uniqueName("alice")
 	dropRoles(t, f.admin, role, alice)
 	spec := salesSpec(role)
-	spec.Members = []AccessMember{member(alice, "alice-pw")}
+	spec.Members = []Member{member(alice, "alice-pw")}
 	f.apply(t, spec)
-	execAll(t, f.admin, fmt.Sprintf(`REVOKE pg_signal_backend FROM %q`, f.op))
+	crmtest.ExecAll(t, f.admin, fmt.Sprintf(`REVOKE pg_signal_backend FROM %q`, f.op))
 	conn := f.session(t, alice, "alice-pw")
 	spec.Members = nil
 	res := f.applyRaw(t, spec)
 	if res.SessionsEnded != 0 || res.InSync() || !strings.Contains(strings.Join(res.Remaining, "; "), "pg_signal_backend") {
 		t.Errorf("sessions ended %d, remaining %v; want the open session reported", res.SessionsEnded, res.Remaining)
 	}
-	if err := conn.PingContext(testContext(t)); err != nil {
+	if err := conn.PingContext(crmtest.TestContext(t)); err != nil {
 		t.Errorf("the session ended although the operator said it could not end it: %v", err)
 	}
 }
@@ -349,9 +351,9 @@ func TestAccessPostgresMemberWithoutPasswordMustBeALogin(t *testing.T) {
 	f := newPgAccessFixture(t)
 	role, group, bob := uniqueName("crm_g"), uniqueName("all_staff"), uniqueName("bob")
 	dropRoles(t, f.admin, role, group, bob)
-	execAll(t, f.admin, fmt.Sprintf(`CREATE ROLE %q NOLOGIN`, group), fmt.Sprintf(`CREATE ROLE %q LOGIN IN ROLE %q`, bob, group))
+	crmtest.ExecAll(t, f.admin, fmt.Sprintf(`CREATE ROLE %q NOLOGIN`, group), fmt.Sprintf(`CREATE ROLE %q LOGIN IN ROLE %q`, bob, group))
 	spec := salesSpec(role)
-	spec.Members = []AccessMember{{User: group, Active: true}}
+	spec.Members = []Member{{User: group, Active: true}}
 	res := f.applyRaw(t, spec)
 	if diff := cmp.Diff(MemberOutcome{Problem: MemberUserNotLogin}, res.Members[group]); diff != "" {
 		t.Errorf("outcome (-want +got):\n%s", diff)
@@ -367,15 +369,15 @@ func TestAccessPostgresViewBypassingTheRowFilterIsRefused(t *testing.T) {
 	f := newPgAccessFixture(t)
 	role, alice := uniqueName("crm_v"), uniqueName("alice")
 	dropRoles(t, f.admin, role, alice)
-	execAll(t, f.admin, "CREATE VIEW directory_over_view WITH (security_invoker = true) AS SELECT id, contact_type FROM contact_directory")
+	crmtest.ExecAll(t, f.admin, "CREATE VIEW directory_over_view WITH (security_invoker = true) AS SELECT id, contact_type FROM contact_directory")
 	f.ownTables(t)
-	spec := AccessSpec{Role: role, Owner: "sales/b2b", Grants: []TableGrant{
+	spec := Spec{Role: role, Owner: "sales/b2b", Grants: []TableGrant{
 		{Table: "contacts", Privileges: []string{PrivSelect}, Columns: []string{"id", "company", "contact_type"}},
 		{Table: "contact_directory", Privileges: []string{PrivSelect}},
 		{Table: "directory_over_view", Privileges: []string{PrivSelect}},
 	},
-		RowFilter: &Selector{{Field: FieldContactType, Operator: OpIn, Values: []string{"B2B"}}},
-		Members:   []AccessMember{member(alice, "alice-pw")}}
+		RowFilter: &crm.Selector{{Field: crm.FieldContactType, Operator: crm.OpIn, Values: []string{"B2B"}}},
+		Members:   []Member{member(alice, "alice-pw")}}
 	res := f.apply(t, spec)
 	var refused []string
 	for _, r := range res.Refused {
@@ -406,7 +408,7 @@ func TestAccessPostgresViewBypassingTheRowFilterIsRefused(t *testing.T) {
 	}
 
 	// Made security_invoker, the view runs with alice's rights and the filter holds.
-	execAll(t, f.admin, "ALTER VIEW contact_directory SET (security_invoker = true)")
+	crmtest.ExecAll(t, f.admin, "ALTER VIEW contact_directory SET (security_invoker = true)")
 	res = f.apply(t, spec)
 	if len(res.Refused) != 0 {
 		t.Errorf("refused after security_invoker: %+v", res.Refused)
@@ -426,17 +428,17 @@ func TestAccessPostgresLockOwnedLogins(t *testing.T) {
 	dropRoles(t, f.admin, role, alice, bob)
 	spec := salesSpec(role)
 	spec.Owner = "team-a/sales"
-	spec.Members = []AccessMember{member(alice, "alice-pw")}
+	spec.Members = []Member{member(alice, "alice-pw")}
 	f.apply(t, spec)
 	other := salesSpec(uniqueName("crm_o"))
 	dropRoles(t, f.admin, other.Role)
 	other.Owner = "team-b/ops"
-	other.Members = []AccessMember{member(bob, "bob-pw")}
+	other.Members = []Member{member(bob, "bob-pw")}
 	f.apply(t, other)
 	conn := f.session(t, alice, "alice-pw")
 	before := f.privileges(t, role)
 
-	res, err := f.crm.LockOwnedLogins(testContext(t), spec.Owner)
+	res, err := LockOwnedLogins(crmtest.TestContext(t), f.crm, spec.Owner)
 	if err != nil {
 		t.Fatalf("LockOwnedLogins: %v", err)
 	}
@@ -463,7 +465,7 @@ func TestAccessPostgresLockOwnedLogins(t *testing.T) {
 func TestAccessPostgresPasswordsStayOutOfTheServerLog(t *testing.T) {
 	srv := testdb.StartPostgres(t)
 	f := newPgAccessFixtureOn(t, srv.NewDatabase(t))
-	execAll(t, f.admin,
+	crmtest.ExecAll(t, f.admin,
 		"ALTER SYSTEM SET log_statement = 'all'", "SELECT pg_reload_conf()",
 		// New connections of the database log everything, whenever the reload lands.
 		fmt.Sprintf(`ALTER DATABASE %q SET log_statement = 'all'`, f.tdb.Name),
@@ -479,7 +481,7 @@ func TestAccessPostgresPasswordsStayOutOfTheServerLog(t *testing.T) {
 		return string(b)
 	}
 	probe := uniqueName("log_probe")
-	if _, err := f.crm.db.ExecContext(testContext(t), "SELECT '"+probe+"'"); err != nil {
+	if _, err := f.crm.DB().ExecContext(crmtest.TestContext(t), "SELECT '"+probe+"'"); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(readLog(), probe) {
@@ -488,7 +490,7 @@ func TestAccessPostgresPasswordsStayOutOfTheServerLog(t *testing.T) {
 
 	spec := salesSpec(role)
 	first, rotated := "first-"+uniqueName("pw"), "rotated-"+uniqueName("pw")
-	spec.Members = []AccessMember{member(alice, first)}
+	spec.Members = []Member{member(alice, first)}
 	f.apply(t, spec)
 	var v1 string
 	if err := f.admin.QueryRow("SELECT rolpassword FROM pg_authid WHERE rolname = $1", alice).Scan(&v1); err != nil {
@@ -512,9 +514,9 @@ func TestAccessPostgresPasswordsStayOutOfTheServerLog(t *testing.T) {
 
 	// Without SET on the logging parameters the operator cannot switch logging off: the
 	// password is withheld and reported, and still nothing reaches the log.
-	execAll(t, f.admin, fmt.Sprintf(`REVOKE SET ON PARAMETER log_statement, log_min_duration_statement, log_min_duration_sample, log_transaction_sample_rate, log_min_error_statement FROM %q`, f.op))
+	crmtest.ExecAll(t, f.admin, fmt.Sprintf(`REVOKE SET ON PARAMETER log_statement, log_min_duration_statement, log_min_duration_sample, log_transaction_sample_rate, log_min_error_statement FROM %q`, f.op))
 	third := "third-" + uniqueName("pw")
-	spec.Members = []AccessMember{member(alice, third), member(bob, third)}
+	spec.Members = []Member{member(alice, third), member(bob, third)}
 	res := f.applyRaw(t, spec)
 	if diff := cmp.Diff([]string{alice, bob}, sortedCopy(res.PasswordsWithheld)); diff != "" {
 		t.Errorf("passwords withheld (-want +got):\n%s", diff)

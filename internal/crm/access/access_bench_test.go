@@ -1,4 +1,4 @@
-package crm
+package access
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/crmtest"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
 )
 
@@ -39,15 +41,15 @@ func benchmarkReconcileRoles(b *testing.B) {
 	tdb, baseDB := testdb.Postgres(b), testdb.Postgres(b)
 	admin, baseAdmin := tdb.Open(b), baseDB.Open(b)
 	for _, d := range []*testdb.Database{tdb, baseDB} {
-		d.LoadFile(b, "../../config/samples/crm/"+genericSample(EnginePostgres))
+		d.LoadFile(b, "../../config/samples/crm/"+crmtest.GenericSample(crm.EnginePostgres))
 	}
-	db, err := Open(ConnConfig{Engine: EnginePostgres, Host: tdb.Host, Port: tdb.Port, User: tdb.User,
-		Password: tdb.Password, Database: tdb.Name, TLSMode: TLSDisable, MaxOpenConns: benchWorkers})
+	db, err := crm.Open(crm.ConnConfig{Engine: crm.EnginePostgres, Host: tdb.Host, Port: tdb.Port, User: tdb.User,
+		Password: tdb.Password, Database: tdb.Name, TLSMode: crm.TLSDisable, MaxOpenConns: benchWorkers})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	db.SetOperatorKeys(testOperatorKeys)
+	db.SetOperatorKeys(crmtest.TestOperatorKeys)
 	prefix := uniqueName("bench")
 	specs := benchSpecs(prefix)
 	b.Cleanup(func() { dropBenchRoles(admin, specs) })
@@ -82,38 +84,38 @@ func benchmarkReconcileRoles(b *testing.B) {
 	}
 }
 
-func benchSpecs(prefix string) []AccessSpec {
-	specs := make([]AccessSpec, benchRoles)
+func benchSpecs(prefix string) []Spec {
+	specs := make([]Spec, benchRoles)
 	for i := range specs {
 		role := fmt.Sprintf("%s_r%03d", prefix, i)
-		specs[i] = AccessSpec{Role: role, Owner: fmt.Sprintf("bench/role-%d", i), Grants: []TableGrant{
+		specs[i] = Spec{Role: role, Owner: fmt.Sprintf("bench/role-%d", i), Grants: []TableGrant{
 			{Table: "contacts", Privileges: []string{PrivSelect, PrivUpdate}, Columns: []string{"id", "email", "company", "contact_type"}},
 			{Table: "notes", Privileges: []string{PrivSelect, PrivInsert}},
 			{Table: "deals", Privileges: []string{PrivSelect, PrivInsert, PrivUpdate, PrivDelete}},
-		}, Members: []AccessMember{
+		}, Members: []Member{
 			{User: role + "_a", Active: true, ManageLogin: true, Password: "pw-a-" + role},
 			{User: role + "_b", Active: true, ManageLogin: true, Password: "pw-b-" + role},
 		}}
 		if i%10 == 0 {
-			specs[i].RowFilter = &Selector{{Field: FieldContactType, Operator: OpIn, Values: []string{"B2B"}}}
+			specs[i].RowFilter = &crm.Selector{{Field: crm.FieldContactType, Operator: crm.OpIn, Values: []string{"B2B"}}}
 		}
 	}
 	return specs
 }
 
 // applyAll applies every spec, benchWorkers at a time, and sums the statements sent.
-func applyAll(ctx context.Context, b *testing.B, db *Database, specs []AccessSpec) StatementCounts {
-	m := genericMapping()
+func applyAll(ctx context.Context, b *testing.B, db *crm.Database, specs []Spec) StatementCounts {
+	m := crmtest.GenericMapping()
 	var mu sync.Mutex
 	var total StatementCounts
 	var wg sync.WaitGroup
-	next := make(chan AccessSpec)
+	next := make(chan Spec)
 	for range benchWorkers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for spec := range next {
-				res, err := db.ApplyAccess(ctx, m, spec)
+				res, err := Apply(ctx, db, m, spec)
 				if err == nil && !res.InSync() {
 					err = fmt.Errorf("drift left: %v", res.Remaining)
 				}
@@ -169,7 +171,7 @@ func runBaselineScript(b *testing.B, admin *sql.DB, prefix string) time.Duration
 	return elapsed
 }
 
-func dropBenchRoles(admin *sql.DB, specs []AccessSpec) {
+func dropBenchRoles(admin *sql.DB, specs []Spec) {
 	for _, s := range specs {
 		for _, r := range []string{s.Role, s.Members[0].User, s.Members[1].User} {
 			_, _ = admin.Exec(`DROP OWNED BY "` + r + `"`)

@@ -1,4 +1,4 @@
-package crm
+package access
 
 import (
 	"context"
@@ -15,6 +15,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/crmtest"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
 )
 
@@ -32,9 +34,9 @@ func uniqueName(prefix string) string {
 // partitioned table, as the operator (crm) and as the administrator (admin).
 type pgAccessFixture struct {
 	tdb   *testdb.Database
-	crm   *Database
+	crm   *crm.Database
 	admin *sql.DB
-	m     Mapping
+	m     crm.Mapping
 	// op and opPassword are the operator's login: a CREATEROLE non-superuser that owns
 	// the CRM's tables.
 	op, opPassword string
@@ -49,14 +51,14 @@ func newPgAccessFixture(t *testing.T) *pgAccessFixture {
 func newPgAccessFixtureOn(t *testing.T, tdb *testdb.Database) *pgAccessFixture {
 	t.Helper()
 	admin := tdb.Open(t)
-	loadSample(t, admin, genericSample(EnginePostgres))
-	execAll(t, admin,
+	crmtest.LoadSample(t, admin, crmtest.GenericSample(crm.EnginePostgres))
+	crmtest.ExecAll(t, admin,
 		"CREATE VIEW contact_directory AS SELECT id, company, contact_type FROM contacts",
 		"CREATE TABLE events (id bigint, at date NOT NULL, what text) PARTITION BY RANGE (at)",
 		"CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')",
 		"INSERT INTO contacts (email, contact_type, job_role, birth_date) VALUES ('a@b2b.example', 'B2B', 'board', '1970-01-01'), ('b@b2c.example', 'B2C', NULL, NULL), ('c@b2b.example', 'B2B', 'sales', NULL)",
 	)
-	f := &pgAccessFixture{tdb: tdb, admin: admin, m: genericMapping()}
+	f := &pgAccessFixture{tdb: tdb, admin: admin, m: crmtest.GenericMapping()}
 	f.op, f.opPassword = uniqueName("crm_operator"), "op-"+uniqueName("pw")
 	dropRoles(t, admin, f.op)
 	t.Cleanup(func() { // runs before dropRoles' cleanup
@@ -67,21 +69,21 @@ func newPgAccessFixtureOn(t *testing.T, tdb *testdb.Database) *pgAccessFixture {
 	// CREATEROLE, owner of the database and of the CRM's tables, pg_signal_backend (to end
 	// the sessions of the logins it locks) and SET on the logging parameters (to keep
 	// password verifiers out of the server log). Not a superuser.
-	execAll(t, admin,
+	crmtest.ExecAll(t, admin,
 		fmt.Sprintf(`CREATE ROLE %q LOGIN CREATEROLE PASSWORD '%s'`, f.op, f.opPassword),
 		fmt.Sprintf(`ALTER DATABASE %q OWNER TO %q`, tdb.Name, f.op),
 		fmt.Sprintf(`GRANT pg_signal_backend TO %q`, f.op),
 		fmt.Sprintf(`GRANT SET ON PARAMETER log_statement, log_min_duration_statement, log_min_duration_sample, log_transaction_sample_rate, log_min_error_statement TO %q`, f.op),
 	)
 	f.ownTables(t)
-	cfg := connConfig(tdb)
+	cfg := crmtest.ConnConfig(tdb)
 	cfg.User, cfg.Password = f.op, f.opPassword
-	db, err := Open(cfg)
+	db, err := crm.Open(cfg)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	db.SetOperatorKeys(testOperatorKeys)
+	db.SetOperatorKeys(crmtest.TestOperatorKeys)
 	f.crm = db
 	return f
 }
@@ -90,13 +92,13 @@ func newPgAccessFixtureOn(t *testing.T, tdb *testdb.Database) *pgAccessFixture {
 // schema (as the demo does).
 func (f *pgAccessFixture) ownTables(t *testing.T) {
 	t.Helper()
-	tables, err := queryStrings(testContext(t), f.admin, `SELECT quote_ident(relname) FROM pg_class
+	tables, err := queryStrings(crmtest.TestContext(t), f.admin, `SELECT quote_ident(relname) FROM pg_class
 WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r','v','p','m') ORDER BY 1`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tb := range tables {
-		execAll(t, f.admin, fmt.Sprintf(`ALTER TABLE %s OWNER TO %q`, tb, f.op))
+		crmtest.ExecAll(t, f.admin, fmt.Sprintf(`ALTER TABLE %s OWNER TO %q`, tb, f.op))
 	}
 }
 
@@ -105,7 +107,7 @@ WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r','v','p','m') ORD
 // not implied by a table-level one, "schema:CREATE" when it may create in public.
 func (f *pgAccessFixture) privileges(t *testing.T, role string) []string {
 	t.Helper()
-	out, err := queryStrings(testContext(t), f.admin, `
+	out, err := queryStrings(crmtest.TestContext(t), f.admin, `
 SELECT c.relname || ':' || p FROM pg_class c
 CROSS JOIN unnest(ARRAY['SELECT','INSERT','UPDATE','DELETE','TRUNCATE','REFERENCES','TRIGGER']) p
 WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r','v','p') AND NOT c.relispartition
@@ -128,7 +130,7 @@ SELECT 'schema:CREATE' WHERE has_schema_privilege($1, 'public', 'CREATE')`, role
 // members returns the users that are members of role, as the server says.
 func (f *pgAccessFixture) members(t *testing.T, role string) []string {
 	t.Helper()
-	out, err := queryStrings(testContext(t), f.admin, `
+	out, err := queryStrings(crmtest.TestContext(t), f.admin, `
 SELECT u.rolname FROM pg_roles u WHERE pg_has_role(u.oid, (SELECT oid FROM pg_roles WHERE rolname = $1), 'MEMBER')
   AND u.rolname <> $1 AND NOT u.rolsuper ORDER BY 1`, role)
 	if err != nil {
@@ -153,9 +155,9 @@ func (f *pgAccessFixture) loginAs(t *testing.T, user, password string) (*sql.DB,
 	return db, db.PingContext(ctx)
 }
 
-func (f *pgAccessFixture) apply(t *testing.T, spec AccessSpec) AccessResult {
+func (f *pgAccessFixture) apply(t *testing.T, spec Spec) Result {
 	t.Helper()
-	res, err := f.crm.ApplyAccess(testContext(t), f.m, spec)
+	res, err := Apply(crmtest.TestContext(t), f.crm, f.m, spec)
 	if err != nil {
 		t.Fatalf("ApplyAccess: %v", err)
 	}
@@ -174,8 +176,8 @@ func dropRoles(t *testing.T, admin *sql.DB, roles ...string) {
 	})
 }
 
-func salesSpec(role string) AccessSpec {
-	return AccessSpec{Role: role, Owner: "sales/crm-sales", Grants: []TableGrant{
+func salesSpec(role string) Spec {
+	return Spec{Role: role, Owner: "sales/crm-sales", Grants: []TableGrant{
 		{Table: "contacts", Privileges: []string{PrivSelect, PrivUpdate, PrivDelete}, Columns: []string{"id", "email", "company", "contact_type"}},
 		{Table: "notes", Privileges: []string{PrivSelect, PrivInsert}},
 		{Table: "contact_directory", Privileges: []string{PrivSelect}},
@@ -231,7 +233,7 @@ func TestAccessPostgresGrantsExactlyTheSpecBothWays(t *testing.T) {
 
 	// Out of band: a table-level SELECT that undercuts the columns, TRUNCATE, CREATE on the
 	// schema, LOGIN, membership in a powerful role, and a stranger made a member.
-	execAll(t, f.admin,
+	crmtest.ExecAll(t, f.admin,
 		fmt.Sprintf(`GRANT SELECT, TRUNCATE ON contacts TO %q`, role),
 		fmt.Sprintf(`GRANT CREATE ON SCHEMA public TO %q`, role),
 		fmt.Sprintf(`ALTER ROLE %q LOGIN CREATEDB`, role),
@@ -262,7 +264,7 @@ func TestAccessPostgresMembersLogInOnlyWhileDesignated(t *testing.T) {
 	// hashed client-side, so none of it is ever SQL.
 	password := "Pä'ss\\wörd\u00A0" + "x'; DROP ROLE postgres; --"
 	spec := salesSpec(role)
-	spec.Members = []AccessMember{
+	spec.Members = []Member{
 		{User: alice, Active: true, ManageLogin: true, Password: password},
 		{User: bob, Active: true}, // managed elsewhere, does not exist yet
 	}
@@ -299,14 +301,14 @@ func TestAccessPostgresMembersLogInOnlyWhileDesignated(t *testing.T) {
 		t.Errorf("a pass with the same password sent %d statements, want the one ALTER ROLE", res.Statements.Changes())
 	}
 	noPassword := spec
-	noPassword.Members = append([]AccessMember(nil), spec.Members...)
+	noPassword.Members = append([]Member(nil), spec.Members...)
 	noPassword.Members[0].Password = ""
 	if res := f.apply(t, noPassword); res.Statements.Changes() != 0 {
 		t.Errorf("a pass with nothing to change sent %d statements", res.Statements.Changes())
 	}
 
 	// Bob appears (managed elsewhere): he is granted the role.
-	execAll(t, f.admin, fmt.Sprintf(`CREATE ROLE %q LOGIN PASSWORD 'bob-pw'`, bob))
+	crmtest.ExecAll(t, f.admin, fmt.Sprintf(`CREATE ROLE %q LOGIN PASSWORD 'bob-pw'`, bob))
 	f.apply(t, spec)
 	if diff := cmp.Diff([]string{alice, bob}, f.members(t, role), cmp.Transformer("sort", sortedCopy)); diff != "" {
 		t.Errorf("members (-want +got):\n%s", diff)
@@ -337,9 +339,9 @@ func TestAccessPostgresRefusesUsersAndRolesItDoesNotManage(t *testing.T) {
 	f := newPgAccessFixture(t)
 	role, other := uniqueName("crm_pre"), uniqueName("someone")
 	dropRoles(t, f.admin, role, other)
-	execAll(t, f.admin, fmt.Sprintf(`CREATE ROLE %q`, role), fmt.Sprintf(`CREATE ROLE %q LOGIN PASSWORD 'theirs'`, other))
+	crmtest.ExecAll(t, f.admin, fmt.Sprintf(`CREATE ROLE %q`, role), fmt.Sprintf(`CREATE ROLE %q LOGIN PASSWORD 'theirs'`, other))
 
-	_, err := f.crm.ApplyAccess(testContext(t), f.m, salesSpec(role))
+	_, err := Apply(crmtest.TestContext(t), f.crm, f.m, salesSpec(role))
 	var nm *RoleNotManagedError
 	if !errors.As(err, &nm) {
 		t.Fatalf("ApplyAccess on a pre-existing role: %v, want RoleNotManagedError", err)
@@ -353,7 +355,7 @@ func TestAccessPostgresRefusesUsersAndRolesItDoesNotManage(t *testing.T) {
 	role2 := uniqueName("crm_sales")
 	dropRoles(t, f.admin, role2)
 	spec := salesSpec(role2)
-	spec.Members = []AccessMember{{User: other, Active: true, ManageLogin: true, Password: "hijacked"}}
+	spec.Members = []Member{{User: other, Active: true, ManageLogin: true, Password: "hijacked"}}
 	res := f.apply(t, spec)
 	if res.Members[other].Problem != MemberUserNotManaged {
 		t.Errorf("outcome %+v, want %s", res.Members[other], MemberUserNotManaged)
@@ -371,19 +373,19 @@ func TestAccessPostgresRowFilterIsEnforcedForTheMember(t *testing.T) {
 	role, alice, app := uniqueName("crm_b2b"), uniqueName("alice"), uniqueName("other_app")
 	dropRoles(t, f.admin, role, alice, app)
 	tricky := `o'hara\ "x"`
-	execAll(t, f.admin, fmt.Sprintf(`CREATE ROLE %q LOGIN PASSWORD 'app-pw'`, app), fmt.Sprintf(`GRANT SELECT ON contacts TO %q`, app))
+	crmtest.ExecAll(t, f.admin, fmt.Sprintf(`CREATE ROLE %q LOGIN PASSWORD 'app-pw'`, app), fmt.Sprintf(`GRANT SELECT ON contacts TO %q`, app))
 	if _, err := f.admin.Exec("INSERT INTO contacts (email, contact_type, job_role) VALUES ('d@b2c.example', 'B2C', $1)", tricky); err != nil {
 		t.Fatal(err)
 	}
-	spec := AccessSpec{Role: role, Owner: "sales/b2b", Grants: []TableGrant{{Table: "contacts", Privileges: []string{PrivSelect}, Columns: []string{"id", "email", "contact_type", "job_role"}}},
-		RowFilter: &Selector{{Field: FieldContactType, Operator: OpIn, Values: []string{"B2B"}}},
-		Members:   []AccessMember{{User: alice, Active: true, ManageLogin: true, Password: "alice-pw"}}}
+	spec := Spec{Role: role, Owner: "sales/b2b", Grants: []TableGrant{{Table: "contacts", Privileges: []string{PrivSelect}, Columns: []string{"id", "email", "contact_type", "job_role"}}},
+		RowFilter: &crm.Selector{{Field: crm.FieldContactType, Operator: crm.OpIn, Values: []string{"B2B"}}},
+		Members:   []Member{{User: alice, Active: true, ManageLogin: true, Password: "alice-pw"}}}
 	f.apply(t, spec)
 	spec.Members[0].Password = "" // set; the next passes compare the filter only
 
 	emails := func(db *sql.DB) []string {
 		t.Helper()
-		out, err := queryStrings(testContext(t), db, "SELECT email FROM contacts ORDER BY email")
+		out, err := queryStrings(crmtest.TestContext(t), db, "SELECT email FROM contacts ORDER BY email")
 		if err != nil {
 			t.Fatalf("selecting contacts: %v", err)
 		}
@@ -408,7 +410,7 @@ func TestAccessPostgresRowFilterIsEnforcedForTheMember(t *testing.T) {
 	}
 
 	// A value with quotes and a backslash is compared as itself.
-	spec.RowFilter = &Selector{{Field: FieldJobRole, Operator: OpIn, Values: []string{tricky, "board"}}}
+	spec.RowFilter = &crm.Selector{{Field: crm.FieldJobRole, Operator: crm.OpIn, Values: []string{tricky, "board"}}}
 	res := f.apply(t, spec)
 	if res.Statements.Changes() == 0 {
 		t.Error("changing the filter sent nothing")
@@ -441,22 +443,22 @@ func TestAccessPostgresRemoveRetainAndDelete(t *testing.T) {
 	role, alice := uniqueName("crm_tmp"), uniqueName("alice")
 	dropRoles(t, f.admin, role, alice)
 	spec := salesSpec(role)
-	spec.RowFilter = &Selector{{Field: FieldContactType, Operator: OpIn, Values: []string{"B2B"}}}
-	spec.Members = []AccessMember{{User: alice, Active: true, ManageLogin: true, Password: "pw"}}
+	spec.RowFilter = &crm.Selector{{Field: crm.FieldContactType, Operator: crm.OpIn, Values: []string{"B2B"}}}
+	spec.Members = []Member{{User: alice, Active: true, ManageLogin: true, Password: "pw"}}
 	f.apply(t, spec)
 
 	// Retain: the role stays, empty; alice loses it and cannot log in.
-	res, err := f.crm.RemoveAccess(testContext(t), f.m, spec, false)
+	res, err := Remove(crmtest.TestContext(t), f.crm, f.m, spec, false)
 	if err != nil || !res.InSync() {
 		t.Fatalf("RemoveAccess(retain): %v, remaining %v", err, res.Remaining)
 	}
 	if got := f.privileges(t, role); len(got) != 0 {
 		t.Errorf("privileges left after Retain: %v", got)
 	}
-	if n := queryInt(t, f.admin, "SELECT count(*) FROM pg_roles WHERE rolname = $1", role); n != 1 {
+	if n := crmtest.QueryInt(t, f.admin, "SELECT count(*) FROM pg_roles WHERE rolname = $1", role); n != 1 {
 		t.Error("Retain dropped the role")
 	}
-	if n := queryInt(t, f.admin, "SELECT count(*) FROM pg_policy"); n != 0 {
+	if n := crmtest.QueryInt(t, f.admin, "SELECT count(*) FROM pg_policy"); n != 0 {
 		t.Errorf("%d policies left after Retain", n)
 	}
 	if _, err := f.loginAs(t, alice, "pw"); err == nil {
@@ -464,19 +466,19 @@ func TestAccessPostgresRemoveRetainAndDelete(t *testing.T) {
 	}
 
 	// Delete: the role goes. A role that owns an object cannot be dropped: the error says why.
-	execAll(t, f.admin, fmt.Sprintf(`CREATE TABLE owned_by_role (x int)`), fmt.Sprintf(`ALTER TABLE owned_by_role OWNER TO %q`, role))
-	_, err = f.crm.RemoveAccess(testContext(t), f.m, spec, true)
+	crmtest.ExecAll(t, f.admin, fmt.Sprintf(`CREATE TABLE owned_by_role (x int)`), fmt.Sprintf(`ALTER TABLE owned_by_role OWNER TO %q`, role))
+	_, err = Remove(crmtest.TestContext(t), f.crm, f.m, spec, true)
 	if err == nil || !strings.Contains(err.Error(), "owned_by_role") {
 		t.Fatalf("dropping a role that owns a table: %v, want an error naming the table", err)
 	}
-	execAll(t, f.admin, "DROP TABLE owned_by_role")
-	if _, err := f.crm.RemoveAccess(testContext(t), f.m, spec, true); err != nil {
+	crmtest.ExecAll(t, f.admin, "DROP TABLE owned_by_role")
+	if _, err := Remove(crmtest.TestContext(t), f.crm, f.m, spec, true); err != nil {
 		t.Fatalf("RemoveAccess(delete): %v", err)
 	}
-	if n := queryInt(t, f.admin, "SELECT count(*) FROM pg_roles WHERE rolname = $1", role); n != 0 {
+	if n := crmtest.QueryInt(t, f.admin, "SELECT count(*) FROM pg_roles WHERE rolname = $1", role); n != 0 {
 		t.Error("Delete left the role")
 	}
-	if _, err := f.crm.RemoveAccess(testContext(t), f.m, spec, true); !errors.Is(err, ErrRoleNotFound) {
+	if _, err := Remove(crmtest.TestContext(t), f.crm, f.m, spec, true); !errors.Is(err, ErrRoleNotFound) {
 		t.Errorf("removing a role that is gone: %v, want ErrRoleNotFound", err)
 	}
 }
@@ -485,19 +487,19 @@ func TestAccessPostgresSpecErrorsChangeNothing(t *testing.T) {
 	f := newPgAccessFixture(t)
 	role := uniqueName("crm_bad")
 	dropRoles(t, f.admin, role)
-	for _, spec := range []AccessSpec{
+	for _, spec := range []Spec{
 		{Role: role, Owner: "a/b", Grants: []TableGrant{{Table: "invoices", Privileges: []string{PrivSelect}}}},
 		{Role: role, Owner: "a/b", Grants: []TableGrant{{Table: "contacts", Privileges: []string{PrivSelect}, Columns: []string{"shoe_size"}}}},
 		{Role: role, Owner: "a/b", Grants: []TableGrant{{Table: "contacts", Privileges: []string{PrivSelect}}},
-			RowFilter: &Selector{{Field: "shoeSize", Operator: OpExists}}},
+			RowFilter: &crm.Selector{{Field: "shoeSize", Operator: crm.OpExists}}},
 	} {
-		_, err := f.crm.ApplyAccess(testContext(t), f.m, spec)
-		var se *AccessSpecError
+		_, err := Apply(crmtest.TestContext(t), f.crm, f.m, spec)
+		var se *SpecError
 		if !errors.As(err, &se) {
 			t.Errorf("ApplyAccess: %v, want an AccessSpecError", err)
 		}
 	}
-	if n := queryInt(t, f.admin, "SELECT count(*) FROM pg_roles WHERE rolname = $1", role); n != 0 {
+	if n := crmtest.QueryInt(t, f.admin, "SELECT count(*) FROM pg_roles WHERE rolname = $1", role); n != 0 {
 		t.Error("a failed pass left the role behind: the transaction was not rolled back")
 	}
 }
@@ -505,8 +507,8 @@ func TestAccessPostgresSpecErrorsChangeNothing(t *testing.T) {
 func TestAccessSQLiteIsUnsupported(t *testing.T) {
 	tdb := testdb.SQLite(t)
 	tdb.Open(t)
-	db := openCRM(t, tdb)
-	_, err := db.ApplyAccess(testContext(t), genericMapping(), salesSpec("crm_sales"))
+	db := crmtest.OpenCRM(t, tdb)
+	_, err := Apply(crmtest.TestContext(t), db, crmtest.GenericMapping(), salesSpec("crm_sales"))
 	var ue *UnsupportedError
 	if !errors.As(err, &ue) {
 		t.Fatalf("ApplyAccess on SQLite: %v, want UnsupportedError", err)

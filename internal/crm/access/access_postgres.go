@@ -1,4 +1,4 @@
-package crm
+package access
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
 )
 
 // PostgreSQL access management. A pass is one transaction: plan (read the catalogs), and
@@ -94,11 +96,11 @@ func (p *pgPlan) add(kind stepKind, secret bool, format string, args ...any) {
 
 // pgAccess is one pass over one role.
 type pgAccess struct {
-	db     *Database
+	db     *crm.Database
 	tx     *sql.Tx
-	d      postgresDialect
-	m      Mapping
-	spec   AccessSpec
+	d      crm.PostgresDialect
+	m      crm.Mapping
+	spec   Spec
 	remove bool
 	role   string // quoted
 	key    []byte // the operator's marker key
@@ -107,12 +109,12 @@ type pgAccess struct {
 	quiet bool
 }
 
-func (db *Database) pgApplyAccess(ctx context.Context, m Mapping, spec AccessSpec, remove bool) (res AccessResult, err error) {
-	keys, err := db.operatorKeys()
+func pgApplyAccess(ctx context.Context, db *crm.Database, m crm.Mapping, spec Spec, remove bool) (res Result, err error) {
+	keys, err := db.OperatorKeys()
 	if err != nil {
 		return res, err
 	}
-	tx, err := db.db.BeginTx(ctx, nil)
+	tx, err := db.DB().BeginTx(ctx, nil)
 	if err != nil {
 		return res, fmt.Errorf("while starting the access transaction: %w", err)
 	}
@@ -121,7 +123,7 @@ func (db *Database) pgApplyAccess(ctx context.Context, m Mapping, spec AccessSpe
 			_ = tx.Rollback()
 		}
 	}()
-	a := &pgAccess{db: db, tx: tx, d: postgresDialect{}, m: m, spec: spec, remove: remove, role: postgresDialect{}.Quote(MustIdent(spec.Role)), key: keys.MarkerKey()}
+	a := &pgAccess{db: db, tx: tx, d: crm.PostgresDialect{}, m: m, spec: spec, remove: remove, role: crm.PostgresDialect{}.Quote(crm.MustIdent(spec.Role)), key: keys.MarkerKey()}
 	for _, mb := range spec.Members {
 		if mb.Password != "" {
 			if a.quiet, err = a.silenceLogging(ctx); err != nil {
@@ -171,7 +173,7 @@ func (db *Database) pgApplyAccess(ctx context.Context, m Mapping, spec AccessSpe
 	}
 	// The sessions end after the commit: a session ended before it could log in again
 	// while NOLOGIN was not committed.
-	ended, remaining, err := db.pgEndSessions(ctx, after.mustNotLogIn)
+	ended, remaining, err := pgEndSessions(ctx, db, after.mustNotLogIn)
 	res.SessionsEnded = ended
 	res.Remaining = append(res.Remaining, remaining...)
 	return res, err
@@ -323,8 +325,8 @@ func (a *pgAccess) wantedGrants(ctx context.Context, p *pgPlan) ([]grantKey, err
 		if err != nil {
 			return nil, err
 		}
-		if rg.schema == OperatorSchema || strings.HasPrefix(strings.ToLower(rg.table), OperatorObjectPrefix) {
-			return nil, &AccessSpecError{Message: fmt.Sprintf("table %s is in the operator's schema %s: no AccessRole may be granted privileges on the operator's objects", g.Table, OperatorSchema)}
+		if rg.schema == crm.OperatorSchema || strings.HasPrefix(strings.ToLower(rg.table), crm.OperatorObjectPrefix) {
+			return nil, &SpecError{Message: fmt.Sprintf("table %s is in the operator's schema %s: no AccessRole may be granted privileges on the operator's objects", g.Table, crm.OperatorSchema)}
 		}
 		if bypass[[2]string{rg.schema, rg.table}] {
 			p.refused = append(p.refused, RefusedGrant{Table: g.Table, Reason: ViewBypassesRowFilter,
@@ -346,7 +348,7 @@ func (a *pgAccess) wantedGrants(ctx context.Context, p *pgPlan) ([]grantKey, err
 
 // schemaOf returns the schema a table name resolves to through the search_path.
 func (a *pgAccess) schemaOf(ctx context.Context, table string) (string, error) {
-	arg, err := a.d.regclassArg(table)
+	arg, err := a.d.RegclassArg(table)
 	if err != nil {
 		return "", err
 	}
@@ -363,7 +365,7 @@ func (a *pgAccess) heldGrants(ctx context.Context, oid int64) (keys []grantKey, 
 SELECT 'table', n.nspname, c.relname, '', x.privilege_type
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 CROSS JOIN LATERAL pg_catalog.aclexplode(c.relacl) x
-WHERE c.relacl IS NOT NULL AND c.relkind IN (`+pgRelKinds+`) AND x.grantee = $1
+WHERE c.relacl IS NOT NULL AND c.relkind IN (`+crm.PostgresRelKinds+`) AND x.grantee = $1
 UNION ALL
 SELECT 'column', n.nspname, c.relname, att.attname, x.privilege_type
 FROM pg_catalog.pg_attribute att JOIN pg_catalog.pg_class c ON c.oid = att.attrelid
@@ -381,7 +383,7 @@ WHERE d.datname = pg_catalog.current_database() AND d.datacl IS NOT NULL AND x.g
 	if err != nil {
 		return nil, fmt.Errorf("while reading the privileges of role %s: %w", a.spec.Role, err)
 	}
-	defer closeRows(rows, &err)
+	defer crm.CloseRows(rows, &err)
 	for rows.Next() {
 		var k grantKey
 		if err := rows.Scan(&k.Kind, &k.Schema, &k.Table, &k.Column, &k.Privilege); err != nil {
@@ -444,14 +446,14 @@ func (a *pgAccess) grantTarget(g *grantGroup) (obj, list string, err error) {
 // quoteCatalogName quotes a name read from the catalog (a schema or table that holds an
 // out-of-band privilege may have any name): validated names through the dialect, others
 // with the same delimiter doubling.
-func quoteCatalogName(d Dialect, name string) string {
+func quoteCatalogName(d crm.Dialect, name string) string {
 	if q, err := d.QuoteIdent(name); err == nil {
 		return q
 	}
-	if d.Engine() == EngineMySQL {
-		return quoteWith(name, '`')
+	if d.Engine() == crm.EngineMySQL {
+		return crm.QuoteWith(name, '`')
 	}
-	return quoteWith(name, '"')
+	return crm.QuoteWith(name, '"')
 }
 
 // mustLiteral is PostgresLiteral for texts the operator builds itself (markers), which
@@ -465,12 +467,12 @@ func mustLiteral(s string) string {
 }
 
 // queryStrings runs a query returning one text column.
-func queryStrings(ctx context.Context, q Querier, query string, args ...any) (out []string, err error) {
+func queryStrings(ctx context.Context, q crm.Querier, query string, args ...any) (out []string, err error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
-	defer closeRows(rows, &err)
+	defer crm.CloseRows(rows, &err)
 	for rows.Next() {
 		var s string
 		if err := rows.Scan(&s); err != nil {
@@ -491,7 +493,7 @@ type pgPolicy struct {
 // operator's last filter goes.
 func (a *pgAccess) planPolicy(ctx context.Context, p *pgPlan) error {
 	name := rolePolicyName(a.spec.Role)
-	qname := a.d.Quote(MustIdent(name))
+	qname := a.d.Quote(crm.MustIdent(name))
 	existing, err := a.policies(ctx, name)
 	if err != nil {
 		return err
@@ -505,7 +507,7 @@ func (a *pgAccess) planPolicy(ctx context.Context, p *pgPlan) error {
 		}
 		want = &pol
 		if wantSchema, err = a.schemaOf(ctx, a.m.Contacts.Table); err != nil {
-			return &AccessSpecError{Message: fmt.Sprintf("the contacts table %s of the mapping was not found: the row filter cannot be applied", a.m.Contacts.Table)}
+			return &SpecError{Message: fmt.Sprintf("the contacts table %s of the mapping was not found: the row filter cannot be applied", a.m.Contacts.Table)}
 		}
 		wantTable = a.m.Contacts.Table
 	}
@@ -540,7 +542,7 @@ WHERE p.polname = $1`, name)
 	if err != nil {
 		return nil, fmt.Errorf("while reading the row filter policies of role %s: %w", a.spec.Role, err)
 	}
-	defer closeRows(rows, &err)
+	defer crm.CloseRows(rows, &err)
 	for rows.Next() {
 		var pol pgPolicy
 		if err := rows.Scan(&pol.schema, &pol.table, &pol.comment); err != nil {
@@ -583,7 +585,7 @@ func (a *pgAccess) planRLSCleanup(ctx context.Context, p *pgPlan, schema, table,
 		return nil
 	}
 	qt := quoteCatalogName(a.d, schema) + "." + quoteCatalogName(a.d, table)
-	p.add(stepOther, false, "DROP POLICY %s ON %s", a.d.Quote(MustIdent(basePolicyName)), qt)
+	p.add(stepOther, false, "DROP POLICY %s ON %s", a.d.Quote(crm.MustIdent(basePolicyName)), qt)
 	p.add(stepOther, false, "ALTER TABLE %s DISABLE ROW LEVEL SECURITY", qt)
 	return nil
 }
@@ -595,7 +597,7 @@ func (a *pgAccess) planCreatePolicy(ctx context.Context, p *pgPlan, qname, schem
 	}
 	qt := quoteCatalogName(a.d, schema) + "." + quoteCatalogName(a.d, table)
 	if !s.enabled {
-		base := a.d.Quote(MustIdent(basePolicyName))
+		base := a.d.Quote(crm.MustIdent(basePolicyName))
 		if !s.ourBase {
 			p.add(stepOther, false, "CREATE POLICY %s ON %s AS PERMISSIVE FOR ALL TO PUBLIC USING (true) WITH CHECK (true)", base, qt)
 			p.add(stepOther, false, "COMMENT ON POLICY %s ON %s IS %s", base, qt, mustLiteral(basePolicyComment))
@@ -663,7 +665,7 @@ WHERE am.roleid = $1 AND u.rolname <> current_user ORDER BY 1`, r.oid)
 		if want[mb.User] && !isMember[mb.User] {
 			p.added++
 			p.missing = append(p.missing, mb.User)
-			p.add(stepGrant, false, "GRANT %s TO %s", a.role, a.d.Quote(MustIdent(mb.User)))
+			p.add(stepGrant, false, "GRANT %s TO %s", a.role, a.d.Quote(crm.MustIdent(mb.User)))
 		}
 	}
 	p.steps = append(p.steps, afterRevoke...)
@@ -678,7 +680,7 @@ WHERE am.roleid = $1 AND u.rolname <> current_user ORDER BY 1`, r.oid)
 		if l.login {
 			p.locked = append(p.locked, l.name)
 			p.revoked++
-			p.add(stepOther, false, "ALTER ROLE %s NOLOGIN", a.d.Quote(MustIdent(l.name)))
+			p.add(stepOther, false, "ALTER ROLE %s NOLOGIN", a.d.Quote(crm.MustIdent(l.name)))
 		}
 	}
 	return nil
@@ -693,8 +695,8 @@ type pgMemberDecision struct {
 }
 
 // planMember decides for one declared member.
-func (a *pgAccess) planMember(p *pgPlan, mb AccessMember, u pgUser) pgMemberDecision {
-	user := a.d.Quote(MustIdent(mb.User))
+func (a *pgAccess) planMember(p *pgPlan, mb Member, u pgUser) pgMemberDecision {
+	user := a.d.Quote(crm.MustIdent(mb.User))
 	problem := func(pr string) pgMemberDecision {
 		if !mb.Active {
 			return pgMemberDecision{}
@@ -772,7 +774,7 @@ func (a *pgAccess) planMember(p *pgPlan, mb AccessMember, u pgUser) pgMemberDeci
 // verifier returns the verifier to set for a member, or "" when the password is not
 // declared, already right (when the operator can read pg_authid to tell), or withheld
 // because the server would log it.
-func (a *pgAccess) verifier(p *pgPlan, mb AccessMember, u pgUser) string {
+func (a *pgAccess) verifier(p *pgPlan, mb Member, u pgUser) string {
 	if mb.Password == "" {
 		return ""
 	}
@@ -819,7 +821,7 @@ FROM pg_catalog.pg_roles u WHERE u.rolname = ANY ($1)`, names, r.oid)
 	if err != nil {
 		return nil, fmt.Errorf("while reading the members' users of role %s: %w", a.spec.Role, err)
 	}
-	defer closeRows(rows, &err)
+	defer crm.CloseRows(rows, &err)
 	for rows.Next() {
 		var name, comment string
 		u := pgUser{exists: true}
@@ -917,17 +919,17 @@ SELECT current_setting('log_statement') = 'none'
 // pgDropRole drops a managed role (after RemoveAccess revoked everything). A role that
 // still owns objects or holds privileges in other databases cannot be dropped: the error
 // says which dependencies remain.
-func (db *Database) pgDropRole(ctx context.Context, spec AccessSpec) error {
-	tx, err := db.db.BeginTx(ctx, nil)
+func pgDropRole(ctx context.Context, db *crm.Database, spec Spec) error {
+	tx, err := db.DB().BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
-	keys, err := db.operatorKeys()
+	keys, err := db.OperatorKeys()
 	if err != nil {
 		return err
 	}
-	a := &pgAccess{db: db, tx: tx, d: postgresDialect{}, spec: spec, key: keys.MarkerKey()}
+	a := &pgAccess{db: db, tx: tx, d: crm.PostgresDialect{}, spec: spec, key: keys.MarkerKey()}
 	if _, err := tx.ExecContext(ctx, "SELECT pg_catalog.pg_advisory_xact_lock($1)", int64(accessLockKey)); err != nil {
 		return err
 	}
@@ -941,7 +943,7 @@ func (db *Database) pgDropRole(ctx context.Context, spec AccessSpec) error {
 	if r.marker.owner != spec.Owner {
 		return &RoleNotManagedError{Role: spec.Role, Marker: r.marker.claimed}
 	}
-	if _, err := tx.ExecContext(ctx, "DROP ROLE "+a.d.Quote(MustIdent(spec.Role))); err != nil {
+	if _, err := tx.ExecContext(ctx, "DROP ROLE "+a.d.Quote(crm.MustIdent(spec.Role))); err != nil {
 		return fmt.Errorf("while dropping role %s: %w", spec.Role, describePgError(err))
 	}
 	return tx.Commit()

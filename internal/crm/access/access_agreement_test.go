@@ -1,4 +1,4 @@
-package crm
+package access
 
 import (
 	"database/sql"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/crmtest"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/crmtest/agreement"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
 )
@@ -36,10 +37,10 @@ func TestRowFilterAgreesWithReference(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: reference: %v", name, err)
 				}
-				f.apply(t, AccessSpec{Role: role, Owner: "sel/agree",
+				f.apply(t, Spec{Role: role, Owner: "sel/agree",
 					Grants:    []TableGrant{{Table: "sel_contacts", Privileges: []string{PrivSelect}}},
 					RowFilter: &sel,
-					Members:   []AccessMember{{User: member, Active: true, ManageLogin: true, Password: "member-pw"}}})
+					Members:   []Member{{User: member, Active: true, ManageLogin: true, Password: "member-pw"}}})
 				if memberDB == nil || memberT != t {
 					memberT = t
 					if memberDB, err = f.loginAs(t, member, "member-pw"); err != nil {
@@ -51,12 +52,12 @@ func TestRowFilterAgreesWithReference(t *testing.T) {
 					t.Errorf("%s: the member's row-filtered login sees (-reference +sql):\n%s", name, diff)
 				}
 			}
-			contacts, err := f.crm.DescribeTable(testContext(t), "sel_contacts")
+			contacts, err := f.crm.DescribeTable(crmtest.TestContext(t), "sel_contacts")
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, sel := range agreement.Invalid {
-				var ae *AccessSpecError
+				var ae *SpecError
 				if _, err := compileRowFilter(f.crm.Dialect(), m, contacts, sel, "sel/agree"); !errors.As(err, &ae) {
 					t.Errorf("%s: row filter error = %v, want an AccessSpecError", agreement.String(sel), err)
 				}

@@ -1,4 +1,4 @@
-package crm
+package access
 
 import (
 	"bytes"
@@ -13,6 +13,8 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/crmtest"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
 )
 
@@ -37,14 +39,14 @@ GRANT CREATE, SELECT, INSERT, UPDATE, DELETE ON crm_privacy.* TO %[1]s`
 
 // myOperator creates the operator's account with the documented grants, less the lines
 // that contain one of without, and opens a Database as that account.
-func myOperator(t *testing.T, tdb *testdb.Database, admin *sql.DB, without ...string) *Database {
+func myOperator(t *testing.T, tdb *testdb.Database, admin *sql.DB, without ...string) *crm.Database {
 	t.Helper()
 	db, _, _ := myOperatorAccount(t, tdb, admin, without...)
 	return db
 }
 
 // myOperatorAccount is myOperator, returning the account's name and password too.
-func myOperatorAccount(t *testing.T, tdb *testdb.Database, admin *sql.DB, without ...string) (db *Database, user, password string) {
+func myOperatorAccount(t *testing.T, tdb *testdb.Database, admin *sql.DB, without ...string) (db *crm.Database, user, password string) {
 	t.Helper()
 	user, password = uniqueName("crm_op"), uniqueName("pw")
 	acct := "`" + user + "`@'%'"
@@ -57,18 +59,18 @@ next:
 				continue next
 			}
 		}
-		execAll(t, admin, stmt)
+		crmtest.ExecAll(t, admin, stmt)
 	}
 	return openMyOperator(t, tdb, user, password), user, password
 }
 
 // openMyOperator opens a Database as an operator account (new connections: they see the
 // account's global privileges as they are now).
-func openMyOperator(t *testing.T, tdb *testdb.Database, user, password string) *Database {
+func openMyOperator(t *testing.T, tdb *testdb.Database, user, password string) *crm.Database {
 	t.Helper()
-	cfg := connConfig(tdb)
+	cfg := crmtest.ConnConfig(tdb)
 	cfg.User, cfg.Password = user, password
-	db, err := Open(cfg)
+	db, err := crm.Open(cfg)
 	if err != nil {
 		t.Fatalf("Open as the operator: %v", err)
 	}
@@ -87,7 +89,7 @@ func (f *myAccessFixture) connect(t *testing.T, user, password string) (*sql.DB,
 		return nil, err
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	return db, pingEd25519(testContext(t), db)
+	return db, pingEd25519(crmtest.TestContext(t), db)
 }
 
 // assertLocked checks that user's account is locked (and not merely without access to the
@@ -117,7 +119,7 @@ func (f *myAccessFixture) currentRole(t *testing.T, user, password string) strin
 
 func (f *myAccessFixture) userGrants(t *testing.T, user string) []string {
 	t.Helper()
-	all, err := queryStrings(testContext(t), f.admin, "SHOW GRANTS FOR `"+user+"`@'%'")
+	all, err := queryStrings(crmtest.TestContext(t), f.admin, "SHOW GRANTS FOR `"+user+"`@'%'")
 	if err != nil {
 		t.Fatalf("SHOW GRANTS FOR %s: %v", user, err)
 	}
@@ -148,11 +150,11 @@ func TestAccessMariaDBWithTheDocumentedGrants(t *testing.T) {
 	op := myOperator(t, f.tdb, f.admin)
 	role, alice := uniqueName("crm_sales"), uniqueName("alice")
 	dropMyAccounts(t, f.admin, []string{role}, []string{alice})
-	spec := AccessSpec{Role: role, Owner: "sales/crm-sales", Grants: []TableGrant{
+	spec := Spec{Role: role, Owner: "sales/crm-sales", Grants: []TableGrant{
 		{Table: "contacts", Privileges: []string{PrivSelect}, Columns: []string{"id", "email"}},
 		{Table: "notes", Privileges: []string{PrivSelect}},
-	}, Members: []AccessMember{{User: alice, Active: true, ManageLogin: true, Password: "first-Pw"}}}
-	res, err := op.ApplyAccess(testContext(t), f.m, spec)
+	}, Members: []Member{{User: alice, Active: true, ManageLogin: true, Password: "first-Pw"}}}
+	res, err := Apply(crmtest.TestContext(t), op, f.m, spec)
 	if err != nil || !res.InSync() || !res.Members[alice].Holds {
 		t.Fatalf("ApplyAccess as the operator: %v, remaining %v, alice %+v", err, res.Remaining, res.Members[alice])
 	}
@@ -184,7 +186,7 @@ func TestAccessMariaDBWithTheDocumentedGrants(t *testing.T) {
 
 	// Rotation.
 	spec.Members[0].Password = "second-Pw"
-	if res, err := op.ApplyAccess(testContext(t), f.m, spec); err != nil || !res.InSync() {
+	if res, err := Apply(crmtest.TestContext(t), op, f.m, spec); err != nil || !res.InSync() {
 		t.Fatalf("rotation: %v, remaining %v", err, res.Remaining)
 	}
 	if _, err := f.connect(t, alice, "first-Pw"); err == nil {
@@ -194,7 +196,7 @@ func TestAccessMariaDBWithTheDocumentedGrants(t *testing.T) {
 		t.Errorf("after the rotation alice's session starts with role %q, want %s", got, role)
 	}
 	spec.Members[0].Password = ""
-	if res, err := op.ApplyAccess(testContext(t), f.m, spec); err != nil || res.Statements.Changes() != 0 {
+	if res, err := Apply(crmtest.TestContext(t), op, f.m, spec); err != nil || res.Statements.Changes() != 0 {
 		t.Errorf("an unchanged pass: %v, %d statements", err, res.Statements.Changes())
 	}
 
@@ -204,7 +206,7 @@ func TestAccessMariaDBWithTheDocumentedGrants(t *testing.T) {
 		t.Fatal(err)
 	}
 	spec.Members = nil
-	if res, err := op.ApplyAccess(testContext(t), f.m, spec); err != nil || !res.InSync() {
+	if res, err := Apply(crmtest.TestContext(t), op, f.m, spec); err != nil || !res.InSync() {
 		t.Fatalf("removal: %v, remaining %v", err, res.Remaining)
 	}
 	if err := session.QueryRow("SELECT 1").Scan(&n); err == nil {
@@ -226,18 +228,18 @@ func TestAccessMariaDBForgedMarkersAreNotActedOn(t *testing.T) {
 	dropMyAccounts(t, f.admin, []string{role}, []string{victim, victim2, crmUser})
 	owner := "sales/" + uniqueName("ar")
 	for _, v := range []string{victim, victim2} {
-		execAll(t, f.admin,
+		crmtest.ExecAll(t, f.admin,
 			"CREATE USER `"+v+"`@'%' IDENTIFIED BY 'dba-Pw'",
 			"GRANT ALL PRIVILEGES ON *.* TO `"+v+"`@'%' WITH GRANT OPTION")
 	}
-	execAll(t, f.admin,
+	crmtest.ExecAll(t, f.admin,
 		"CREATE USER `"+crmUser+"`@'%' IDENTIFIED BY 'app-Pw'",
 		"GRANT ALL PRIVILEGES ON `"+f.tdb.Name+"`.* TO `"+crmUser+"`@'%'")
 	app, err := f.loginAs(t, crmUser, "app-Pw")
 	if err != nil {
 		t.Fatal(err)
 	}
-	execAll(t, app,
+	crmtest.ExecAll(t, app,
 		"CREATE TABLE IF NOT EXISTS crm_privacy_access_roles (name VARCHAR(64) NOT NULL, kind VARCHAR(8) NOT NULL, owner VARCHAR(512) NOT NULL, PRIMARY KEY (name, kind))",
 		"INSERT INTO crm_privacy_access_roles (name, kind, owner) VALUES ('"+victim+"', 'login', 'login managed by crm-privacy-operator')")
 	if _, err := app.Exec("INSERT INTO crm_privacy.crm_privacy_access_roles (kind, name, owner, mac) VALUES ('login', ?, ?, ?)", victim2, owner, strings.Repeat("0", 64)); err == nil {
@@ -245,18 +247,18 @@ func TestAccessMariaDBForgedMarkersAreNotActedOn(t *testing.T) {
 	}
 	// Someone who can write there (an administrator) forges a marker without the key. (Any
 	// call of the operator creates the table; the test may be the first on the server.)
-	if _, err := f.crm.LockOwnedLogins(testContext(t), "nobody/"+uniqueName("ar")); err != nil {
+	if _, err := LockOwnedLogins(crmtest.TestContext(t), f.crm, "nobody/"+uniqueName("ar")); err != nil {
 		t.Fatal(err)
 	}
-	execAll(t, f.admin, "INSERT INTO crm_privacy.crm_privacy_access_roles (kind, name, owner, mac) VALUES ('login', '"+victim2+"', '"+owner+"', '"+strings.Repeat("0", 64)+"')")
+	crmtest.ExecAll(t, f.admin, "INSERT INTO crm_privacy.crm_privacy_access_roles (kind, name, owner, mac) VALUES ('login', '"+victim2+"', '"+owner+"', '"+strings.Repeat("0", 64)+"')")
 
-	spec := AccessSpec{Role: role, Owner: owner,
+	spec := Spec{Role: role, Owner: owner,
 		Grants: []TableGrant{{Table: "notes", Privileges: []string{PrivSelect}}},
-		Members: []AccessMember{
+		Members: []Member{
 			{User: victim, Active: true, ManageLogin: true, Password: "attacker-Pw"},
 			{User: victim2, Active: true, ManageLogin: true, Password: "attacker-Pw"},
 		}}
-	res, err := f.crm.ApplyAccess(testContext(t), f.m, spec)
+	res, err := Apply(crmtest.TestContext(t), f.crm, f.m, spec)
 	if err != nil {
 		t.Fatalf("ApplyAccess: %v", err)
 	}
@@ -279,7 +281,7 @@ func TestAccessMariaDBForgedMarkersAreNotActedOn(t *testing.T) {
 	}
 	// The forged marker also claims the AccessRole: removing the member does not lock it.
 	spec.Members = nil
-	res, err = f.crm.ApplyAccess(testContext(t), f.m, spec)
+	res, err = Apply(crmtest.TestContext(t), f.crm, f.m, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,16 +295,16 @@ func TestAccessMariaDBForgedMarkersAreNotActedOn(t *testing.T) {
 	// A role: a forged marker is reported, and the role is not created.
 	forged := uniqueName("crm_forged")
 	dropMyAccounts(t, f.admin, []string{forged}, nil)
-	execAll(t, f.admin, "INSERT INTO crm_privacy.crm_privacy_access_roles (kind, name, owner, mac) VALUES ('role', '"+forged+"', '"+owner+"', '"+strings.Repeat("0", 64)+"')")
-	_, err = f.crm.ApplyAccess(testContext(t), f.m, AccessSpec{Role: forged, Owner: owner})
+	crmtest.ExecAll(t, f.admin, "INSERT INTO crm_privacy.crm_privacy_access_roles (kind, name, owner, mac) VALUES ('role', '"+forged+"', '"+owner+"', '"+strings.Repeat("0", 64)+"')")
+	_, err = Apply(crmtest.TestContext(t), f.crm, f.m, Spec{Role: forged, Owner: owner})
 	var nv *MarkerNotVerifiedError
 	if !errors.As(err, &nv) || nv.Name != forged {
 		t.Errorf("ApplyAccess on a role with a forged marker: %v, want MarkerNotVerifiedError", err)
 	}
 	// An operator with another key does not trust this one's markers either.
-	other := openCRM(t, f.tdb)
+	other := crmtest.OpenCRM(t, f.tdb)
 	other.SetOperatorKeys(myTestOperatorKeys(t, 9))
-	_, err = other.ApplyAccess(testContext(t), f.m, AccessSpec{Role: role, Owner: owner})
+	_, err = Apply(crmtest.TestContext(t), other, f.m, Spec{Role: role, Owner: owner})
 	if !errors.As(err, &nv) {
 		t.Errorf("ApplyAccess under another operator key: %v, want MarkerNotVerifiedError", err)
 	}
@@ -315,12 +317,12 @@ func TestAccessMariaDBLoginBelongsToOneAccessRole(t *testing.T) {
 	roleA, roleB, alice := uniqueName("crm_a"), uniqueName("crm_b"), uniqueName("alice")
 	dropMyAccounts(t, f.admin, []string{roleA, roleB}, []string{alice})
 	grants := []TableGrant{{Table: "notes", Privileges: []string{PrivSelect}}}
-	f.apply(t, AccessSpec{Role: roleA, Owner: "sales/a", Grants: grants,
-		Members: []AccessMember{{User: alice, Active: true, ManageLogin: true, Password: "alice-Pw"}}})
+	f.apply(t, Spec{Role: roleA, Owner: "sales/a", Grants: grants,
+		Members: []Member{{User: alice, Active: true, ManageLogin: true, Password: "alice-Pw"}}})
 
-	b := AccessSpec{Role: roleB, Owner: "other/b", Grants: grants,
-		Members: []AccessMember{{User: alice, Active: true, ManageLogin: true, Password: "b-Pw"}}}
-	res, err := f.crm.ApplyAccess(testContext(t), f.m, b)
+	b := Spec{Role: roleB, Owner: "other/b", Grants: grants,
+		Members: []Member{{User: alice, Active: true, ManageLogin: true, Password: "b-Pw"}}}
+	res, err := Apply(crmtest.TestContext(t), f.crm, f.m, b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,11 +332,11 @@ func TestAccessMariaDBLoginBelongsToOneAccessRole(t *testing.T) {
 	if _, err := f.connect(t, alice, "b-Pw"); err == nil {
 		t.Error("AccessRole B reset the password of AccessRole A's member")
 	}
-	b.Members[0] = AccessMember{User: alice, ManageLogin: true}
-	if _, err := f.crm.ApplyAccess(testContext(t), f.m, b); err != nil {
+	b.Members[0] = Member{User: alice, ManageLogin: true}
+	if _, err := Apply(crmtest.TestContext(t), f.crm, f.m, b); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.crm.RemoveAccess(testContext(t), f.m, b, true); err != nil {
+	if _, err := Remove(crmtest.TestContext(t), f.crm, f.m, b, true); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.currentRole(t, alice, "alice-Pw"); got != roleA {
@@ -348,13 +350,13 @@ func TestAccessMariaDBRemovedMemberIsLockedAndDisconnected(t *testing.T) {
 	f := newMyAccessFixture(t)
 	role, other, alice, bob := uniqueName("crm_sales"), uniqueName("crm_other"), uniqueName("alice"), uniqueName("bob")
 	dropMyAccounts(t, f.admin, []string{role, other}, []string{alice, bob})
-	spec := AccessSpec{Role: role, Owner: "sales/crm-sales", Grants: []TableGrant{{Table: "notes", Privileges: []string{PrivSelect}}},
-		Members: []AccessMember{
+	spec := Spec{Role: role, Owner: "sales/crm-sales", Grants: []TableGrant{{Table: "notes", Privileges: []string{PrivSelect}}},
+		Members: []Member{
 			{User: alice, Active: true, ManageLogin: true, Password: "alice-Pw"},
 			{User: bob, Active: true, ManageLogin: true, Password: "bob-Pw"},
 		}}
 	f.apply(t, spec)
-	execAll(t, f.admin, "CREATE ROLE `"+other+"`", "GRANT `"+other+"` TO `"+alice+"`@'%'", "GRANT `"+other+"` TO `"+bob+"`@'%'")
+	crmtest.ExecAll(t, f.admin, "CREATE ROLE `"+other+"`", "GRANT `"+other+"` TO `"+alice+"`@'%'", "GRANT `"+other+"` TO `"+bob+"`@'%'")
 	aliceSession, err := f.loginAs(t, alice, "alice-Pw")
 	if err != nil {
 		t.Fatal(err)
@@ -364,7 +366,7 @@ func TestAccessMariaDBRemovedMemberIsLockedAndDisconnected(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Alice leaves the spec; Bob's designation expires.
-	spec.Members = []AccessMember{{User: bob, ManageLogin: true}}
+	spec.Members = []Member{{User: bob, ManageLogin: true}}
 	f.apply(t, spec)
 	for _, s := range []struct {
 		user, password string
@@ -384,13 +386,13 @@ func TestAccessMariaDBDefaultRoleFailureIsReported(t *testing.T) {
 	f := newMyAccessFixture(t)
 	_, opUser, opPassword := myOperatorAccount(t, f.tdb, f.admin, "ON mysql.*")
 	// Reading the catalog is still allowed; only changing another user's default role is not.
-	execAll(t, f.admin, "GRANT SELECT ON mysql.* TO `"+opUser+"`@'%'")
+	crmtest.ExecAll(t, f.admin, "GRANT SELECT ON mysql.* TO `"+opUser+"`@'%'")
 	op := openMyOperator(t, f.tdb, opUser, opPassword)
 	role, alice := uniqueName("crm_sales"), uniqueName("alice")
 	dropMyAccounts(t, f.admin, []string{role}, []string{alice})
-	spec := AccessSpec{Role: role, Owner: "sales/crm-sales", Grants: []TableGrant{{Table: "notes", Privileges: []string{PrivSelect}}},
-		Members: []AccessMember{{User: alice, Active: true, ManageLogin: true, Password: "alice-Pw"}}}
-	res, err := op.ApplyAccess(testContext(t), f.m, spec)
+	spec := Spec{Role: role, Owner: "sales/crm-sales", Grants: []TableGrant{{Table: "notes", Privileges: []string{PrivSelect}}},
+		Members: []Member{{User: alice, Active: true, ManageLogin: true, Password: "alice-Pw"}}}
+	res, err := Apply(crmtest.TestContext(t), op, f.m, spec)
 	if err != nil {
 		t.Fatalf("ApplyAccess: %v", err)
 	}
@@ -409,16 +411,16 @@ func TestAccessMariaDBPasswordsNeverReachTheLogs(t *testing.T) {
 	srv := testdb.StartMariaDBWithStatementLogs(t)
 	tdb := srv.NewDatabase(t)
 	admin := tdb.Open(t)
-	loadSample(t, admin, genericSample(EngineMySQL))
+	crmtest.LoadSample(t, admin, crmtest.GenericSample(crm.EngineMySQL))
 	// The documented grants, and SUPER: the general query log is on.
 	_, opUser, opPassword := myOperatorAccount(t, tdb, admin)
-	execAll(t, admin, "GRANT SUPER ON *.* TO `"+opUser+"`@'%'")
-	f := &myAccessFixture{tdb: tdb, crm: openMyOperator(t, tdb, opUser, opPassword), admin: admin, m: genericMapping()}
+	crmtest.ExecAll(t, admin, "GRANT SUPER ON *.* TO `"+opUser+"`@'%'")
+	f := &myAccessFixture{tdb: tdb, crm: openMyOperator(t, tdb, opUser, opPassword), admin: admin, m: crmtest.GenericMapping()}
 	role, alice, bob := uniqueName("crm_sales"), uniqueName("alice"), uniqueName("bob")
 	dropMyAccounts(t, admin, []string{role}, []string{alice, bob})
 	passwords := []string{"first-Secret-1", "second-Secret-2", "third-Secret-3", "bob-Secret-4"}
-	spec := AccessSpec{Role: role, Owner: "sales/crm-sales", Grants: []TableGrant{{Table: "notes", Privileges: []string{PrivSelect}}},
-		Members: []AccessMember{{User: alice, Active: true, ManageLogin: true, Password: passwords[0]}}}
+	spec := Spec{Role: role, Owner: "sales/crm-sales", Grants: []TableGrant{{Table: "notes", Privileges: []string{PrivSelect}}},
+		Members: []Member{{User: alice, Active: true, ManageLogin: true, Password: passwords[0]}}}
 
 	// mysql_native_password first (no ed25519 plugin), then a rotation.
 	f.apply(t, spec)
@@ -442,11 +444,11 @@ func TestAccessMariaDBPasswordsNeverReachTheLogs(t *testing.T) {
 	}
 
 	// Without SUPER, with the general log on, the operator sends no verifier and says why.
-	execAll(t, admin, "REVOKE SUPER ON *.* FROM `"+opUser+"`@'%'")
+	crmtest.ExecAll(t, admin, "REVOKE SUPER ON *.* FROM `"+opUser+"`@'%'")
 	op := openMyOperator(t, tdb, opUser, opPassword)
 	spec.Members[0].Password = passwords[3]
-	spec.Members = append(spec.Members, AccessMember{User: bob, Active: true, ManageLogin: true, Password: passwords[3]})
-	res, err := op.ApplyAccess(testContext(t), f.m, spec)
+	spec.Members = append(spec.Members, Member{User: bob, Active: true, ManageLogin: true, Password: passwords[3]})
+	res, err := Apply(crmtest.TestContext(t), op, f.m, spec)
 	if err != nil {
 		t.Fatalf("ApplyAccess as the operator: %v", err)
 	}
@@ -470,9 +472,9 @@ func TestAccessMariaDBPasswordsNeverReachTheLogs(t *testing.T) {
 
 	// Once the operator may switch the log off again, the next pass (the controller sends
 	// a withheld password again) sets both.
-	execAll(t, admin, "GRANT SUPER ON *.* TO `"+opUser+"`@'%'")
+	crmtest.ExecAll(t, admin, "GRANT SUPER ON *.* TO `"+opUser+"`@'%'")
 	op = openMyOperator(t, tdb, opUser, opPassword)
-	if res, err = op.ApplyAccess(testContext(t), f.m, spec); err != nil || len(res.PasswordsWithheld) > 0 || !res.Members[bob].Holds {
+	if res, err = Apply(crmtest.TestContext(t), op, f.m, spec); err != nil || len(res.PasswordsWithheld) > 0 || !res.Members[bob].Holds {
 		t.Fatalf("ApplyAccess with SUPER again: %v, withheld %v, bob %+v", err, res.PasswordsWithheld, res.Members[bob])
 	}
 	for _, u := range []string{alice, bob} {
@@ -516,13 +518,13 @@ func TestAccessMariaDBLockOwnedLoginsForSkipCleanup(t *testing.T) {
 	dropMyAccounts(t, f.admin, []string{role, roleB}, []string{alice, bob, carol})
 	grants := []TableGrant{{Table: "notes", Privileges: []string{PrivSelect}}}
 	owner := "sales/" + uniqueName("ar")
-	spec := AccessSpec{Role: role, Owner: owner, Grants: grants,
-		Members: []AccessMember{{User: alice, Active: true, ManageLogin: true, Password: "alice-Pw"}}}
+	spec := Spec{Role: role, Owner: owner, Grants: grants,
+		Members: []Member{{User: alice, Active: true, ManageLogin: true, Password: "alice-Pw"}}}
 	f.apply(t, spec)
-	f.apply(t, AccessSpec{Role: roleB, Owner: "other/b", Grants: grants,
-		Members: []AccessMember{{User: bob, Active: true, ManageLogin: true, Password: "bob-Pw"}}})
+	f.apply(t, Spec{Role: roleB, Owner: "other/b", Grants: grants,
+		Members: []Member{{User: bob, Active: true, ManageLogin: true, Password: "bob-Pw"}}})
 	// carol's account carries a forged marker naming the AccessRole.
-	execAll(t, f.admin, "CREATE USER `"+carol+"`@'%' IDENTIFIED BY 'carol-Pw'",
+	crmtest.ExecAll(t, f.admin, "CREATE USER `"+carol+"`@'%' IDENTIFIED BY 'carol-Pw'",
 		fmt.Sprintf("INSERT INTO crm_privacy.crm_privacy_access_roles (kind, name, owner, mac) VALUES ('login', '%s', '%s', '%s')", carol, owner, strings.Repeat("ab", 32)))
 	session, err := f.loginAs(t, alice, "alice-Pw")
 	if err != nil {
@@ -530,7 +532,7 @@ func TestAccessMariaDBLockOwnedLoginsForSkipCleanup(t *testing.T) {
 	}
 	before := f.grants(t, role)
 
-	res, err := f.crm.LockOwnedLogins(testContext(t), owner)
+	res, err := LockOwnedLogins(crmtest.TestContext(t), f.crm, owner)
 	if err != nil {
 		t.Fatalf("LockOwnedLogins: %v", err)
 	}
@@ -556,16 +558,16 @@ func TestAccessMariaDBLockOwnedLoginsForSkipCleanup(t *testing.T) {
 	}
 
 	// Without CONNECTION ADMIN the login is still locked, and the open session reported.
-	if _, err := f.crm.ApplyAccess(testContext(t), f.m, spec); err != nil { // unlocks alice again
+	if _, err := Apply(crmtest.TestContext(t), f.crm, f.m, spec); err != nil { // unlocks alice again
 		t.Fatal(err)
 	}
 	_, opUser, opPassword := myOperatorAccount(t, f.tdb, f.admin, "CONNECTION ADMIN")
-	execAll(t, f.admin, "GRANT CREATE USER, BINLOG ADMIN ON *.* TO `"+opUser+"`@'%'")
+	crmtest.ExecAll(t, f.admin, "GRANT CREATE USER, BINLOG ADMIN ON *.* TO `"+opUser+"`@'%'")
 	op := openMyOperator(t, f.tdb, opUser, opPassword)
 	if session, err = f.loginAs(t, alice, "alice-Pw"); err != nil {
 		t.Fatal(err)
 	}
-	res, err = op.LockOwnedLogins(testContext(t), owner)
+	res, err = LockOwnedLogins(crmtest.TestContext(t), op, owner)
 	if err != nil {
 		t.Fatalf("LockOwnedLogins without CONNECTION ADMIN: %v", err)
 	}
@@ -581,9 +583,9 @@ func TestAccessMariaDBMemberMustBeALogin(t *testing.T) {
 	f := newMyAccessFixture(t)
 	role, group := uniqueName("crm_sales"), uniqueName("grp")
 	dropMyAccounts(t, f.admin, []string{role}, []string{group})
-	execAll(t, f.admin, "CREATE USER `"+group+"`@'%' ACCOUNT LOCK")
-	res := f.apply(t, AccessSpec{Role: role, Owner: "sales/crm-sales", Grants: []TableGrant{{Table: "notes", Privileges: []string{PrivSelect}}},
-		Members: []AccessMember{{User: group, Active: true}}})
+	crmtest.ExecAll(t, f.admin, "CREATE USER `"+group+"`@'%' ACCOUNT LOCK")
+	res := f.apply(t, Spec{Role: role, Owner: "sales/crm-sales", Grants: []TableGrant{{Table: "notes", Privileges: []string{PrivSelect}}},
+		Members: []Member{{User: group, Active: true}}})
 	if got := res.Members[group]; got.Holds || got.Problem != MemberUserNotLogin {
 		t.Errorf("locked account: %+v, want problem %s", got, MemberUserNotLogin)
 	}

@@ -1,4 +1,4 @@
-package crm
+package access
 
 import (
 	"bytes"
@@ -14,36 +14,38 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/crmtest"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
 )
 
 type myAccessFixture struct {
 	tdb   *testdb.Database
-	crm   *Database
+	crm   *crm.Database
 	admin *sql.DB
-	m     Mapping
+	m     crm.Mapping
 }
 
 func newMyAccessFixture(t *testing.T) *myAccessFixture {
 	t.Helper()
 	tdb := testdb.MariaDB(t)
 	admin := tdb.Open(t)
-	loadSample(t, admin, genericSample(EngineMySQL))
-	execAll(t, admin,
+	crmtest.LoadSample(t, admin, crmtest.GenericSample(crm.EngineMySQL))
+	crmtest.ExecAll(t, admin,
 		"CREATE VIEW contact_directory AS SELECT id, company, contact_type FROM contacts",
 		"INSERT INTO contacts (email, contact_type, birth_date) VALUES ('a@b2b.example', 'B2B', '1970-01-01'), ('b@b2c.example', 'B2C', NULL)",
 	)
 	installEd25519(t, admin)
-	crm := openCRM(t, tdb)
-	crm.SetOperatorKeys(myTestOperatorKeys(t, 7))
-	return &myAccessFixture{tdb: tdb, crm: crm, admin: admin, m: genericMapping()}
+	db := crmtest.OpenCRM(t, tdb)
+	db.SetOperatorKeys(myTestOperatorKeys(t, 7))
+	return &myAccessFixture{tdb: tdb, crm: db, admin: admin, m: crmtest.GenericMapping()}
 }
 
 // myTestOperatorKeys returns operator keys derived from a fixed secret: seed tells two
 // operators apart.
-func myTestOperatorKeys(t *testing.T, seed byte) OperatorKeys {
+func myTestOperatorKeys(t *testing.T, seed byte) crm.OperatorKeys {
 	t.Helper()
-	k, err := NewOperatorKeys(bytes.Repeat([]byte{seed}, MinSecretBytes))
+	k, err := crm.NewOperatorKeys(bytes.Repeat([]byte{seed}, crm.MinSecretBytes))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,15 +56,15 @@ func myTestOperatorKeys(t *testing.T, seed byte) OperatorKeys {
 // mariadb-server) when it is not active, so that the operator prefers it.
 func installEd25519(t *testing.T, admin *sql.DB) {
 	t.Helper()
-	if queryInt(t, admin, "SELECT COUNT(*) FROM information_schema.PLUGINS WHERE PLUGIN_NAME = 'ed25519' AND PLUGIN_STATUS = 'ACTIVE'") == 0 {
-		execAll(t, admin, "INSTALL SONAME 'auth_ed25519'")
+	if crmtest.QueryInt(t, admin, "SELECT COUNT(*) FROM information_schema.PLUGINS WHERE PLUGIN_NAME = 'ed25519' AND PLUGIN_STATUS = 'ACTIVE'") == 0 {
+		crmtest.ExecAll(t, admin, "INSTALL SONAME 'auth_ed25519'")
 	}
 }
 
 // grants returns SHOW GRANTS FOR the role, without the USAGE line, sorted.
 func (f *myAccessFixture) grants(t *testing.T, role string) []string {
 	t.Helper()
-	all, err := queryStrings(testContext(t), f.admin, "SHOW GRANTS FOR `"+role+"`")
+	all, err := queryStrings(crmtest.TestContext(t), f.admin, "SHOW GRANTS FOR `"+role+"`")
 	if err != nil {
 		t.Fatalf("SHOW GRANTS FOR %s: %v", role, err)
 	}
@@ -78,7 +80,7 @@ func (f *myAccessFixture) grants(t *testing.T, role string) []string {
 
 func (f *myAccessFixture) members(t *testing.T, role string) []string {
 	t.Helper()
-	out, err := queryStrings(testContext(t), f.admin, "SELECT CONCAT(User, '@', Host) FROM mysql.roles_mapping WHERE Role = ? AND User <> 'admin' ORDER BY 1", role)
+	out, err := queryStrings(crmtest.TestContext(t), f.admin, "SELECT CONCAT(User, '@', Host) FROM mysql.roles_mapping WHERE Role = ? AND User <> 'admin' ORDER BY 1", role)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,9 +115,9 @@ func pingEd25519(ctx context.Context, db *sql.DB) error {
 	return err
 }
 
-func (f *myAccessFixture) apply(t *testing.T, spec AccessSpec) AccessResult {
+func (f *myAccessFixture) apply(t *testing.T, spec Spec) Result {
 	t.Helper()
-	res, err := f.crm.ApplyAccess(testContext(t), f.m, spec)
+	res, err := Apply(crmtest.TestContext(t), f.crm, f.m, spec)
 	if err != nil {
 		t.Fatalf("ApplyAccess: %v", err)
 	}
@@ -140,7 +142,7 @@ func TestAccessMariaDBGrantsExactlyTheSpecBothWays(t *testing.T) {
 	f := newMyAccessFixture(t)
 	role := uniqueName("crm_sales")
 	dropMyAccounts(t, f.admin, []string{role}, nil)
-	spec := AccessSpec{Role: role, Owner: "sales/crm-sales", Grants: []TableGrant{
+	spec := Spec{Role: role, Owner: "sales/crm-sales", Grants: []TableGrant{
 		{Table: "contacts", Privileges: []string{PrivSelect, PrivDelete}, Columns: []string{"id", "email"}},
 		{Table: "notes", Privileges: []string{PrivSelect, PrivInsert}},
 		{Table: "contact_directory", Privileges: []string{PrivSelect}},
@@ -163,7 +165,7 @@ func TestAccessMariaDBGrantsExactlyTheSpecBothWays(t *testing.T) {
 
 	// Out of band: table-level SELECT undercutting the columns, CREATE on the database, a
 	// global privilege, GRANT OPTION; and a shrink of the spec at the same time.
-	execAll(t, f.admin,
+	crmtest.ExecAll(t, f.admin,
 		"GRANT SELECT, ALTER ON contacts TO `"+role+"`",
 		"GRANT CREATE ON `"+f.tdb.Name+"`.* TO `"+role+"`",
 		"GRANT PROCESS ON *.* TO `"+role+"`",
@@ -185,10 +187,10 @@ func TestAccessMariaDBMembersAndRowFilter(t *testing.T) {
 	role, alice, stranger := uniqueName("crm_sales"), uniqueName("alice"), uniqueName("stranger")
 	dropMyAccounts(t, f.admin, []string{role}, []string{alice, stranger})
 	password := `Pä'ss\wörd"; DROP USER admin; --`
-	spec := AccessSpec{Role: role, Owner: "sales/crm-sales", Grants: []TableGrant{
+	spec := Spec{Role: role, Owner: "sales/crm-sales", Grants: []TableGrant{
 		{Table: "contacts", Privileges: []string{PrivSelect}, Columns: []string{"id", "email"}},
 		{Table: "notes", Privileges: []string{PrivSelect}},
-	}, Members: []AccessMember{{User: alice, Active: true, ManageLogin: true, Password: password}}}
+	}, Members: []Member{{User: alice, Active: true, ManageLogin: true, Password: password}}}
 	f.apply(t, spec)
 
 	db, err := f.loginAs(t, alice, password)
@@ -208,7 +210,7 @@ func TestAccessMariaDBMembersAndRowFilter(t *testing.T) {
 	}
 
 	// A stranger granted the role out of band loses it.
-	execAll(t, f.admin, "CREATE USER `"+stranger+"`@'%' IDENTIFIED BY 'x'", "GRANT `"+role+"` TO `"+stranger+"`@'%'")
+	crmtest.ExecAll(t, f.admin, "CREATE USER `"+stranger+"`@'%' IDENTIFIED BY 'x'", "GRANT `"+role+"` TO `"+stranger+"`@'%'")
 	if res := f.apply(t, spec); res.MembersRemoved != 1 {
 		t.Errorf("members removed %d, want the stranger", res.MembersRemoved)
 	}
@@ -217,8 +219,8 @@ func TestAccessMariaDBMembersAndRowFilter(t *testing.T) {
 	}
 
 	// A row filter: unsupported, and nothing is granted on the contacts table.
-	spec.RowFilter = &Selector{{Field: FieldContactType, Operator: OpIn, Values: []string{"B2B"}}}
-	res, err := f.crm.ApplyAccess(testContext(t), f.m, spec)
+	spec.RowFilter = &crm.Selector{{Field: crm.FieldContactType, Operator: crm.OpIn, Values: []string{"B2B"}}}
+	res, err := Apply(crmtest.TestContext(t), f.crm, f.m, spec)
 	if err != nil || res.Unsupported == "" {
 		t.Fatalf("ApplyAccess with a row filter: %v, unsupported %q; want an Unsupported message", err, res.Unsupported)
 	}
@@ -237,13 +239,13 @@ func TestAccessMariaDBMembersAndRowFilter(t *testing.T) {
 	}
 
 	// Delete drops the role and its marker.
-	if _, err := f.crm.RemoveAccess(testContext(t), f.m, spec, true); err != nil {
+	if _, err := Remove(crmtest.TestContext(t), f.crm, f.m, spec, true); err != nil {
 		t.Fatalf("RemoveAccess: %v", err)
 	}
-	if n := queryInt(t, f.admin, "SELECT COUNT(*) FROM mysql.user WHERE User = ? AND is_role = 'Y'", role); n != 0 {
+	if n := crmtest.QueryInt(t, f.admin, "SELECT COUNT(*) FROM mysql.user WHERE User = ? AND is_role = 'Y'", role); n != 0 {
 		t.Error("the role is still there")
 	}
-	if n := queryInt(t, f.admin, "SELECT COUNT(*) FROM `crm_privacy`.`"+accessRolesTable+"` WHERE name = ? AND kind = 'role'", role); n != 0 {
+	if n := crmtest.QueryInt(t, f.admin, "SELECT COUNT(*) FROM `crm_privacy`.`"+accessRolesTable+"` WHERE name = ? AND kind = 'role'", role); n != 0 {
 		t.Error("the role's marker is still there")
 	}
 }
@@ -252,8 +254,8 @@ func TestAccessMariaDBRefusesRolesItDoesNotManage(t *testing.T) {
 	f := newMyAccessFixture(t)
 	role := uniqueName("crm_pre")
 	dropMyAccounts(t, f.admin, []string{role}, nil)
-	execAll(t, f.admin, "CREATE ROLE `"+role+"`")
-	_, err := f.crm.ApplyAccess(testContext(t), f.m, AccessSpec{Role: role, Owner: "a/b",
+	crmtest.ExecAll(t, f.admin, "CREATE ROLE `"+role+"`")
+	_, err := Apply(crmtest.TestContext(t), f.crm, f.m, Spec{Role: role, Owner: "a/b",
 		Grants: []TableGrant{{Table: "contacts", Privileges: []string{PrivSelect}}}})
 	var nm *RoleNotManagedError
 	if !errors.As(err, &nm) {

@@ -1,4 +1,4 @@
-package crm
+package access
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
 )
 
 // This file holds the engine-neutral part of access management (AccessRoles): the desired
@@ -38,7 +40,7 @@ const ManagedMarkerPrefix = "managed by crm-privacy-operator: "
 const managedLoginMarker = "login managed by crm-privacy-operator"
 
 // AccessSpec is the state the operator wants for one managed database role.
-type AccessSpec struct {
+type Spec struct {
 	// Role is the group role: a PostgreSQL NOLOGIN role, a MySQL/MariaDB role.
 	Role string
 	// Owner names the AccessRole that manages the role, "namespace/name". It is recorded
@@ -50,9 +52,9 @@ type AccessSpec struct {
 	Grants []TableGrant
 	// RowFilter, when not nil, restricts the rows of the mapping's contacts table the role
 	// sees (PostgreSQL row-level security). An empty selector lets every row through.
-	RowFilter *Selector
+	RowFilter *crm.Selector
 	// Members are the users who should or should not hold the role.
-	Members []AccessMember
+	Members []Member
 	// AdoptLegacy lets a pass adopt the group role when it carries the marker the operator
 	// wrote before markers were authenticated, naming this Owner (PostgreSQL): the marker
 	// is then rewritten with its MAC. Without it such a role is refused
@@ -72,7 +74,7 @@ type TableGrant struct {
 }
 
 // AccessMember is one declared member of the role.
-type AccessMember struct {
+type Member struct {
 	// User is the member's login role (PostgreSQL) or account 'user'@'%' (MySQL/MariaDB).
 	User string
 	// Active says the member holds the role now (designated, instructed, not expired).
@@ -88,7 +90,7 @@ type AccessMember struct {
 }
 
 // AccessResult is what one pass found and did.
-type AccessResult struct {
+type Result struct {
 	// Created is true when the role was created by this pass.
 	Created bool
 	// Held is the number of privileges (table, column, schema) the role holds after the
@@ -189,7 +191,7 @@ const (
 // (or needed): the member is in PasswordsWithheld, or its problem is
 // MemberPasswordWithheld or MemberPasswordUnavailable. The caller must send the password
 // again at the next pass rather than take it as set.
-func (r AccessResult) PasswordNotSent(user string) bool {
+func (r Result) PasswordNotSent(user string) bool {
 	for _, u := range r.PasswordsWithheld {
 		if u == user {
 			return true
@@ -231,13 +233,13 @@ type StatementCounts struct {
 func (s StatementCounts) Changes() int { return s.Grant + s.Revoke + s.Other }
 
 // InSync reports whether the role matched its spec after the pass.
-func (r AccessResult) InSync() bool { return len(r.Remaining) == 0 }
+func (r Result) InSync() bool { return len(r.Remaining) == 0 }
 
 // AccessSpecError is a spec the operator cannot apply as it is (a missing table or column,
 // a row filter naming an unmapped field). Nothing was changed.
-type AccessSpecError struct{ Message string }
+type SpecError struct{ Message string }
 
-func (e *AccessSpecError) Error() string { return e.Message }
+func (e *SpecError) Error() string { return e.Message }
 
 // RoleNotManagedError is returned for a role that exists in the database without the
 // marker of the AccessRole that declares it: the operator never adopts or changes it.
@@ -267,7 +269,7 @@ func (e *RoleNotManagedError) Error() string {
 
 // UnsupportedError says that the engine cannot manage access at all (SQLite).
 type UnsupportedError struct {
-	Engine Engine
+	Engine crm.Engine
 	What   string
 }
 
@@ -281,23 +283,23 @@ var ErrRoleNotFound = errors.New("role not found")
 // granted out of band), and keeps the row filter's policy. On PostgreSQL all of it is one
 // transaction; on MySQL/MariaDB grants commit one by one (the engine's DDL autocommits)
 // and a failed pass is completed by the next one.
-func (db *Database) ApplyAccess(ctx context.Context, m Mapping, spec AccessSpec) (AccessResult, error) {
+func Apply(ctx context.Context, db *crm.Database, m crm.Mapping, spec Spec) (Result, error) {
 	if err := spec.validate(); err != nil {
-		return AccessResult{}, err
+		return Result{}, err
 	}
-	ctx, cancel := db.withTimeout(ctx)
+	ctx, cancel := db.WithTimeout(ctx)
 	defer cancel()
-	var res AccessResult
+	var res Result
 	var err error
 	switch db.Engine() {
-	case EnginePostgres:
-		res, err = db.pgApplyAccess(ctx, m, spec, false)
-	case EngineMySQL:
-		res, err = db.myApplyAccess(ctx, m, spec, false)
+	case crm.EnginePostgres:
+		res, err = pgApplyAccess(ctx, db, m, spec, false)
+	case crm.EngineMySQL:
+		res, err = myApplyAccess(ctx, db, m, spec, false)
 	default:
-		return AccessResult{}, &UnsupportedError{Engine: db.Engine(), What: "SQLite has no users, roles or privileges: AccessRoles cannot be enforced"}
+		return Result{}, &UnsupportedError{Engine: db.Engine(), What: "SQLite has no users, roles or privileges: AccessRoles cannot be enforced"}
 	}
-	return res, db.scrub(err)
+	return res, db.Scrub(err)
 }
 
 // RemoveAccess undoes an AccessRole: it revokes every privilege and membership of the
@@ -305,41 +307,41 @@ func (db *Database) ApplyAccess(ctx context.Context, m Mapping, spec AccessSpec)
 // ACCOUNT LOCK) and ends their sessions, and, when drop is true, drops the role. Members of the spec are
 // only used to know which users the operator manages. The error wraps ErrRoleNotFound when
 // the role does not exist.
-func (db *Database) RemoveAccess(ctx context.Context, m Mapping, spec AccessSpec, drop bool) (AccessResult, error) {
+func Remove(ctx context.Context, db *crm.Database, m crm.Mapping, spec Spec, drop bool) (Result, error) {
 	spec.Grants, spec.RowFilter = nil, nil
-	members := make([]AccessMember, len(spec.Members))
+	members := make([]Member, len(spec.Members))
 	for i, mb := range spec.Members {
-		members[i] = AccessMember{User: mb.User, ManageLogin: mb.ManageLogin}
+		members[i] = Member{User: mb.User, ManageLogin: mb.ManageLogin}
 	}
 	spec.Members = members
 	if err := spec.validate(); err != nil {
-		return AccessResult{}, err
+		return Result{}, err
 	}
-	ctx, cancel := db.withTimeout(ctx)
+	ctx, cancel := db.WithTimeout(ctx)
 	defer cancel()
-	var res AccessResult
+	var res Result
 	var err error
 	switch db.Engine() {
-	case EnginePostgres:
-		res, err = db.pgApplyAccess(ctx, m, spec, true)
-	case EngineMySQL:
-		res, err = db.myApplyAccess(ctx, m, spec, true)
+	case crm.EnginePostgres:
+		res, err = pgApplyAccess(ctx, db, m, spec, true)
+	case crm.EngineMySQL:
+		res, err = myApplyAccess(ctx, db, m, spec, true)
 	default:
-		return AccessResult{}, &UnsupportedError{Engine: db.Engine(), What: "SQLite has no roles"}
+		return Result{}, &UnsupportedError{Engine: db.Engine(), What: "SQLite has no roles"}
 	}
 	if err != nil || !drop {
-		return res, db.scrub(err)
+		return res, db.Scrub(err)
 	}
 	switch db.Engine() {
-	case EnginePostgres:
-		err = db.pgDropRole(ctx, spec)
-	case EngineMySQL:
-		err = db.myDropRole(ctx, spec)
+	case crm.EnginePostgres:
+		err = pgDropRole(ctx, db, spec)
+	case crm.EngineMySQL:
+		err = myDropRole(ctx, db, spec)
 	}
 	if err == nil {
 		res.Statements.Other++
 	}
-	return res, db.scrub(err)
+	return res, db.Scrub(err)
 }
 
 // reservedRoleNames are names no AccessRole may use for its role or a member's user, on
@@ -361,8 +363,8 @@ func reservedRoleName(name string) string {
 		return fmt.Sprintf("%q is a reserved role or account name (PostgreSQL or MySQL/MariaDB)", name)
 	case strings.HasPrefix(lower, "pg_"):
 		return fmt.Sprintf("%q: names starting with pg_ are reserved for PostgreSQL's predefined roles", name)
-	case strings.HasPrefix(lower, OperatorObjectPrefix):
-		return fmt.Sprintf("%q: names starting with %s are reserved for the operator's own objects", name, OperatorObjectPrefix)
+	case strings.HasPrefix(lower, crm.OperatorObjectPrefix):
+		return fmt.Sprintf("%q: names starting with %s are reserved for the operator's own objects", name, crm.OperatorObjectPrefix)
 	case strings.HasPrefix(lower, "mysql.") || lower == "mariadb.sys":
 		return fmt.Sprintf("%q is a MySQL/MariaDB system account", name)
 	}
@@ -387,52 +389,52 @@ type LockResult struct {
 // their open sessions, leaving the role, its
 // privileges and memberships as they are. It is what skip-cleanup still does: an
 // AccessRole let go without cleanup never leaves a working login behind.
-func (db *Database) LockOwnedLogins(ctx context.Context, owner string) (LockResult, error) {
+func LockOwnedLogins(ctx context.Context, db *crm.Database, owner string) (LockResult, error) {
 	if owner == "" || strings.ContainsAny(owner, "'\\\x00\n") {
-		return LockResult{}, &AccessSpecError{Message: "the owner of the logins must be namespace/name"}
+		return LockResult{}, &SpecError{Message: "the owner of the logins must be namespace/name"}
 	}
-	ctx, cancel := db.withTimeout(ctx)
+	ctx, cancel := db.WithTimeout(ctx)
 	defer cancel()
 	switch db.Engine() {
-	case EnginePostgres:
-		res, err := db.pgLockOwnedLogins(ctx, owner)
-		return res, db.scrub(err)
-	case EngineMySQL:
-		res, err := db.myLockOwnedLogins(ctx, owner)
-		return res, db.scrub(err)
+	case crm.EnginePostgres:
+		res, err := pgLockOwnedLogins(ctx, db, owner)
+		return res, db.Scrub(err)
+	case crm.EngineMySQL:
+		res, err := myLockOwnedLogins(ctx, db, owner)
+		return res, db.Scrub(err)
 	}
 	return LockResult{}, &UnsupportedError{Engine: db.Engine(), What: "SQLite has no logins"}
 }
 
 // validate checks the names and privileges of a spec before anything is sent.
-func (s AccessSpec) validate() error {
-	if _, err := ParseIdent(s.Role); err != nil {
-		return &AccessSpecError{Message: "role name: " + err.Error()}
+func (s Spec) validate() error {
+	if _, err := crm.ParseIdent(s.Role); err != nil {
+		return &SpecError{Message: "role name: " + err.Error()}
 	}
 	if why := reservedRoleName(s.Role); why != "" {
-		return &AccessSpecError{Message: "roleName: " + why}
+		return &SpecError{Message: "roleName: " + why}
 	}
 	if s.Owner == "" || strings.ContainsAny(s.Owner, "'\\\x00\n") {
-		return &AccessSpecError{Message: "the owner of the role must be namespace/name"}
+		return &SpecError{Message: "the owner of the role must be namespace/name"}
 	}
 	for i, g := range s.Grants {
 		if err := g.validate(); err != nil {
-			return &AccessSpecError{Message: fmt.Sprintf("grants[%d]: %v", i, err)}
+			return &SpecError{Message: fmt.Sprintf("grants[%d]: %v", i, err)}
 		}
 	}
 	seen := map[string]bool{}
 	for i, mb := range s.Members {
-		if _, err := ParseIdent(mb.User); err != nil {
-			return &AccessSpecError{Message: fmt.Sprintf("members[%d]: %v", i, err)}
+		if _, err := crm.ParseIdent(mb.User); err != nil {
+			return &SpecError{Message: fmt.Sprintf("members[%d]: %v", i, err)}
 		}
 		if why := reservedRoleName(mb.User); why != "" {
-			return &AccessSpecError{Message: fmt.Sprintf("members[%d].user: %s", i, why)}
+			return &SpecError{Message: fmt.Sprintf("members[%d].user: %s", i, why)}
 		}
 		if mb.User == s.Role {
-			return &AccessSpecError{Message: fmt.Sprintf("members[%d]: the role cannot be a member of itself", i)}
+			return &SpecError{Message: fmt.Sprintf("members[%d]: the role cannot be a member of itself", i)}
 		}
 		if seen[mb.User] {
-			return &AccessSpecError{Message: fmt.Sprintf("members[%d]: user %s is listed twice", i, mb.User)}
+			return &SpecError{Message: fmt.Sprintf("members[%d]: user %s is listed twice", i, mb.User)}
 		}
 		seen[mb.User] = true
 	}
@@ -440,11 +442,11 @@ func (s AccessSpec) validate() error {
 }
 
 func (g TableGrant) validate() error {
-	if _, err := ParseIdent(g.Table); err != nil {
+	if _, err := crm.ParseIdent(g.Table); err != nil {
 		return err
 	}
-	if strings.HasPrefix(strings.ToLower(g.Table), OperatorObjectPrefix) {
-		return fmt.Errorf("table %s: names starting with %s are the operator's own objects (ledger, checkpoints, markers): no AccessRole may be granted privileges on them", g.Table, OperatorObjectPrefix)
+	if strings.HasPrefix(strings.ToLower(g.Table), crm.OperatorObjectPrefix) {
+		return fmt.Errorf("table %s: names starting with %s are the operator's own objects (ledger, checkpoints, markers): no AccessRole may be granted privileges on them", g.Table, crm.OperatorObjectPrefix)
 	}
 	if len(g.Privileges) == 0 {
 		return fmt.Errorf("table %s: no privilege", g.Table)
@@ -457,7 +459,7 @@ func (g TableGrant) validate() error {
 		}
 	}
 	for _, c := range g.Columns {
-		if _, err := ParseIdent(c); err != nil {
+		if _, err := crm.ParseIdent(c); err != nil {
 			return fmt.Errorf("table %s: %w", g.Table, err)
 		}
 	}
@@ -592,7 +594,7 @@ func groupGrants(keys []grantKey) []*grantGroup {
 }
 
 // privilegeList renders "SELECT, INSERT, SELECT (a, b)" for a group, quoting columns.
-func (g *grantGroup) privilegeList(d Dialect) (string, error) {
+func (g *grantGroup) privilegeList(d crm.Dialect) (string, error) {
 	parts := append([]string(nil), g.privileges...)
 	privs := make([]string, 0, len(g.columns))
 	for p := range g.columns {
@@ -600,7 +602,7 @@ func (g *grantGroup) privilegeList(d Dialect) (string, error) {
 	}
 	sort.Strings(privs)
 	for _, p := range privs {
-		cols, err := quoteAll(d, g.columns[p]...)
+		cols, err := crm.QuoteAll(d, g.columns[p]...)
 		if err != nil {
 			return "", err
 		}
@@ -645,10 +647,10 @@ type resolvedGrant struct {
 
 // resolveGrant finds a grant's table and columns through DescribeTable, returning an
 // AccessSpecError naming what is missing.
-func resolveGrant(ctx context.Context, d Dialect, q Querier, schemaOf func(context.Context, string) (string, error), g TableGrant) (resolvedGrant, error) {
+func resolveGrant(ctx context.Context, d crm.Dialect, q crm.Querier, schemaOf func(context.Context, string) (string, error), g TableGrant) (resolvedGrant, error) {
 	t, err := d.DescribeTable(ctx, q, g.Table)
-	if errors.Is(err, ErrTableNotFound) {
-		return resolvedGrant{}, &AccessSpecError{Message: fmt.Sprintf("table %s does not exist: nothing is granted until it does or the grant is removed", g.Table)}
+	if errors.Is(err, crm.ErrTableNotFound) {
+		return resolvedGrant{}, &SpecError{Message: fmt.Sprintf("table %s does not exist: nothing is granted until it does or the grant is removed", g.Table)}
 	}
 	if err != nil {
 		return resolvedGrant{}, fmt.Errorf("while describing table %s: %w", g.Table, err)
@@ -661,7 +663,7 @@ func resolveGrant(ctx context.Context, d Dialect, q Querier, schemaOf func(conte
 	for _, c := range g.Columns {
 		col, ok := t.Column(d, c)
 		if !ok {
-			return resolvedGrant{}, &AccessSpecError{Message: fmt.Sprintf("column %s of table %s does not exist: nothing is granted until it does or the column is removed", c, g.Table)}
+			return resolvedGrant{}, &SpecError{Message: fmt.Sprintf("column %s of table %s does not exist: nothing is granted until it does or the column is removed", c, g.Table)}
 		}
 		rg.columns = append(rg.columns, col.Name)
 	}

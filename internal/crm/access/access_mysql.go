@@ -1,4 +1,4 @@
-package crm
+package access
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
 )
 
 // MySQL/MariaDB access management. Roles are MariaDB 10.0.5+ / MySQL 8 roles; members are
@@ -28,18 +30,18 @@ const myAccessLock = "crm-privacy-operator/access"
 
 // myAccess is one pass over one role on MySQL/MariaDB.
 type myAccess struct {
-	db      *Database
+	db      *crm.Database
 	conn    *sql.Conn
-	d       mysqlDialect
-	m       Mapping
-	spec    AccessSpec
+	d       crm.MySQLDialect
+	m       crm.Mapping
+	spec    Spec
 	remove  bool
 	mariadb bool
 	role    string // quoted
 	grantee string // as information_schema writes it
 	schema  string // DATABASE()
 	counts  StatementCounts
-	keys    OperatorKeys
+	keys    crm.OperatorKeys
 
 	ed25519 *bool // the ed25519 plugin is active (read once)
 	kill    *bool // the operator's account may end other sessions (read once)
@@ -56,8 +58,8 @@ type myAccess struct {
 	locked, ended int
 }
 
-func (db *Database) myApplyAccess(ctx context.Context, m Mapping, spec AccessSpec, remove bool) (res AccessResult, err error) {
-	conn, err := db.db.Conn(ctx)
+func myApplyAccess(ctx context.Context, db *crm.Database, m crm.Mapping, spec Spec, remove bool) (res Result, err error) {
+	conn, err := db.DB().Conn(ctx)
 	if err != nil {
 		return res, fmt.Errorf("while getting a connection: %w", err)
 	}
@@ -101,12 +103,12 @@ func (db *Database) myApplyAccess(ctx context.Context, m Mapping, spec AccessSpe
 	return res, nil
 }
 
-func newMyAccess(ctx context.Context, db *Database, conn *sql.Conn, m Mapping, spec AccessSpec, remove bool) (*myAccess, error) {
-	keys, err := db.operatorKeys()
+func newMyAccess(ctx context.Context, db *crm.Database, conn *sql.Conn, m crm.Mapping, spec Spec, remove bool) (*myAccess, error) {
+	keys, err := db.OperatorKeys()
 	if err != nil {
 		return nil, err
 	}
-	a := &myAccess{db: db, conn: conn, m: m, spec: spec, remove: remove, keys: keys, role: mysqlDialect{}.Quote(MustIdent(spec.Role))}
+	a := &myAccess{db: db, conn: conn, m: m, spec: spec, remove: remove, keys: keys, role: crm.MySQLDialect{}.Quote(crm.MustIdent(spec.Role))}
 	var version string
 	if err := conn.QueryRowContext(ctx, "SELECT VERSION(), COALESCE(DATABASE(), '')").Scan(&version, &a.schema); err != nil {
 		return nil, fmt.Errorf("while reading the server version: %w", err)
@@ -120,8 +122,8 @@ func newMyAccess(ctx context.Context, db *Database, conn *sql.Conn, m Mapping, s
 	} else {
 		a.grantee = "'" + spec.Role + "'@'%'"
 	}
-	if strings.EqualFold(a.schema, OperatorSchema) {
-		return nil, &AccessSpecError{Message: fmt.Sprintf("the CRM database may not be the operator's own database %s", OperatorSchema)}
+	if strings.EqualFold(a.schema, crm.OperatorSchema) {
+		return nil, &SpecError{Message: fmt.Sprintf("the CRM database may not be the operator's own database %s", crm.OperatorSchema)}
 	}
 	if err := a.ensureMarkerTable(ctx); err != nil {
 		return nil, err
@@ -254,7 +256,7 @@ SELECT 'column', TABLE_SCHEMA, TABLE_NAME, LOWER(COLUMN_NAME), PRIVILEGE_TYPE, I
 	if err != nil {
 		return nil, fmt.Errorf("while reading the privileges of role %s: %w", a.spec.Role, err)
 	}
-	defer closeRows(rows, &err)
+	defer crm.CloseRows(rows, &err)
 	seen := map[grantKey]bool{}
 	for rows.Next() {
 		var k grantKey
@@ -303,7 +305,7 @@ func (a *myAccess) globalGrants(ctx context.Context) ([]grantKey, error) {
 }
 
 // syncGrants revokes the extra privileges, then grants the missing ones.
-func (a *myAccess) syncGrants(ctx context.Context, res *AccessResult) error {
+func (a *myAccess) syncGrants(ctx context.Context, res *Result) error {
 	want, err := a.wanted(ctx)
 	if err != nil {
 		return err
@@ -361,7 +363,7 @@ func (u myAccount) String() string { return u.user + "@" + u.host }
 
 // account renders an account for a statement: `user`@`host`.
 func (a *myAccess) account(u myAccount) string {
-	return quoteCatalogName(a.d, u.user) + "@" + quoteWith(u.host, '`')
+	return quoteCatalogName(a.d, u.user) + "@" + crm.QuoteWith(u.host, '`')
 }
 
 // members reads the accounts (and roles) that hold the role, except the operator's own
@@ -377,7 +379,7 @@ func (a *myAccess) members(ctx context.Context) (out []myAccount, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("while reading the members of role %s: %w", a.spec.Role, err)
 	}
-	defer closeRows(rows, &err)
+	defer crm.CloseRows(rows, &err)
 	for rows.Next() {
 		var u myAccount
 		if err := rows.Scan(&u.user, &u.host); err != nil {
@@ -444,7 +446,7 @@ func (a *myAccess) loginProblem(u myUser) string {
 // syncMembers revokes the role from undeclared and inactive accounts, grants it to the
 // active members, keeps the logins the operator manages for this AccessRole, and locks
 // those that are no longer active members.
-func (a *myAccess) syncMembers(ctx context.Context, res *AccessResult) error {
+func (a *myAccess) syncMembers(ctx context.Context, res *Result) error {
 	groups, err := a.memberOf(ctx)
 	if err != nil {
 		return fmt.Errorf("while reading the roles granted to role %s: %w", a.spec.Role, err)
@@ -503,7 +505,7 @@ func (a *myAccess) syncMembers(ctx context.Context, res *AccessResult) error {
 // without a password Secret must be an account that can log in: a locked account (on
 // MySQL also what CREATE ROLE makes, a role whose members would all inherit the grant, or a
 // login the operator locked) is not given the role.
-func memberDecision(mb AccessMember, exists, locked bool, problem string) (bool, MemberOutcome) {
+func memberDecision(mb Member, exists, locked bool, problem string) (bool, MemberOutcome) {
 	switch {
 	case !mb.Active:
 		return false, MemberOutcome{}
@@ -534,7 +536,7 @@ func (a *myAccess) revokeMember(ctx context.Context, u myAccount, info myUser) e
 
 // syncMember creates or unlocks an active member's login when the operator manages it,
 // sets its password, grants the role, and sets the role as the member's default role.
-func (a *myAccess) syncMember(ctx context.Context, mb AccessMember, u myUser, isMember, want map[myAccount]bool, res *AccessResult) error {
+func (a *myAccess) syncMember(ctx context.Context, mb Member, u myUser, isMember, want map[myAccount]bool, res *Result) error {
 	acct := myAccount{user: mb.User, host: "%"}
 	if !want[acct] {
 		return nil
@@ -579,7 +581,7 @@ func (a *myAccess) syncMember(ctx context.Context, mb AccessMember, u myUser, is
 // syncLogin keeps an active member's login that the operator manages for this AccessRole:
 // created when missing (then marked), its password as declared, unlocked. It returns a
 // member problem when it may not.
-func (a *myAccess) syncLogin(ctx context.Context, mb AccessMember, u myUser) (created bool, problem string, err error) {
+func (a *myAccess) syncLogin(ctx context.Context, mb Member, u myUser) (created bool, problem string, err error) {
 	acct := a.account(myAccount{user: mb.User, host: "%"})
 	if !u.exists {
 		if mb.Password == "" {
@@ -703,17 +705,17 @@ func (a *myAccess) lockLogin(ctx context.Context, name string) error {
 // (KILL CONNECTION USER, which needs CONNECTION ADMIN or SUPER: without it the open
 // sessions are reported in Remaining). Markers that claim owner but do not verify are
 // reported and left alone.
-func (db *Database) myLockOwnedLogins(ctx context.Context, owner string) (res LockResult, err error) {
-	conn, err := db.db.Conn(ctx)
+func myLockOwnedLogins(ctx context.Context, db *crm.Database, owner string) (res LockResult, err error) {
+	conn, err := db.DB().Conn(ctx)
 	if err != nil {
 		return res, fmt.Errorf("while getting a connection: %w", err)
 	}
 	defer func() { _ = conn.Close() }()
-	keys, err := db.operatorKeys()
+	keys, err := db.OperatorKeys()
 	if err != nil {
 		return res, err
 	}
-	a := &myAccess{db: db, conn: conn, spec: AccessSpec{Owner: owner}, remove: true, keys: keys}
+	a := &myAccess{db: db, conn: conn, spec: Spec{Owner: owner}, remove: true, keys: keys}
 	var version string
 	if err := conn.QueryRowContext(ctx, "SELECT VERSION()").Scan(&version); err != nil {
 		return res, fmt.Errorf("while reading the server version: %w", err)
@@ -747,7 +749,7 @@ func (db *Database) myLockOwnedLogins(ctx context.Context, owner string) (res Lo
 // defaultRoles lists the active members holding the role whose sessions do not start with
 // it: on MariaDB, members with no default role; on MySQL, members whose default roles do not
 // include it.
-func (a *myAccess) defaultRoles(ctx context.Context, res *AccessResult) error {
+func (a *myAccess) defaultRoles(ctx context.Context, res *Result) error {
 	for _, mb := range a.spec.Members {
 		if !res.Members[mb.User].Holds {
 			continue
@@ -776,7 +778,7 @@ func (a *myAccess) defaultRoles(ctx context.Context, res *AccessResult) error {
 }
 
 // verify reads the privileges and members again and lists what still differs.
-func (a *myAccess) verify(ctx context.Context, res *AccessResult) error {
+func (a *myAccess) verify(ctx context.Context, res *Result) error {
 	want, err := a.wanted(ctx)
 	if err != nil {
 		return err
@@ -813,13 +815,13 @@ func (a *myAccess) verify(ctx context.Context, res *AccessResult) error {
 }
 
 // myDropRole drops a managed role and its marker.
-func (db *Database) myDropRole(ctx context.Context, spec AccessSpec) error {
-	conn, err := db.db.Conn(ctx)
+func myDropRole(ctx context.Context, db *crm.Database, spec Spec) error {
+	conn, err := db.DB().Conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = conn.Close() }()
-	a, err := newMyAccess(ctx, db, conn, Mapping{}, spec, true)
+	a, err := newMyAccess(ctx, db, conn, crm.Mapping{}, spec, true)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package crm
+package access
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/selector"
 )
 
@@ -42,11 +43,11 @@ func PostgresLiteral(s string) (string, error) { return selector.Literal(s) }
 // when that exceeds 63 characters, a shortened role and a hash of it.
 func rolePolicyName(role string) string {
 	name := rolePolicyPrefix + role
-	if len(name) <= MaxIdentLength {
+	if len(name) <= crm.MaxIdentLength {
 		return name
 	}
 	sum := sha256.Sum256([]byte(role))
-	keep := MaxIdentLength - len(rolePolicyPrefix) - 9
+	keep := crm.MaxIdentLength - len(rolePolicyPrefix) - 9
 	return rolePolicyPrefix + role[:keep] + "_" + hex.EncodeToString(sum[:4])
 }
 
@@ -61,7 +62,7 @@ type rowFilterPolicy struct {
 func (a *pgAccess) rowFilter(ctx context.Context) (rowFilterPolicy, error) {
 	t, err := a.d.DescribeTable(ctx, a.tx, a.m.Contacts.Table)
 	if err != nil {
-		return rowFilterPolicy{}, &AccessSpecError{Message: fmt.Sprintf("the contacts table %s of the mapping was not found: the row filter cannot be applied", a.m.Contacts.Table)}
+		return rowFilterPolicy{}, &SpecError{Message: fmt.Sprintf("the contacts table %s of the mapping was not found: the row filter cannot be applied", a.m.Contacts.Table)}
 	}
 	return compileRowFilter(a.d, a.m, t, *a.spec.RowFilter, a.spec.Owner)
 }
@@ -72,17 +73,17 @@ func (a *pgAccess) rowFilter(ctx context.Context) (rowFilterPolicy, error) {
 // constants (a policy cannot take parameters). Every field must be mapped to a column of
 // the contacts table itself: a policy expression sees the row of its table only. An empty
 // selector lets every row through.
-func compileRowFilter(d Dialect, m Mapping, contacts *Table, sel Selector, owner string) (rowFilterPolicy, error) {
+func compileRowFilter(d crm.Dialect, m crm.Mapping, contacts *crm.Table, sel crm.Selector, owner string) (rowFilterPolicy, error) {
 	const path = "spec.rowFilter"
 	for i, r := range sel {
-		if f, ok := m.Lookup(r.Field); ok && f.Source.Normal() != SourceContacts {
-			return rowFilterPolicy{}, &AccessSpecError{Message: fmt.Sprintf("%s.matchExpressions[%d].field: field %q lives in the extension table: a row filter can only use fields of the contacts table", path, i, r.Field)}
+		if f, ok := m.Lookup(r.Field); ok && f.Source.Normal() != crm.SourceContacts {
+			return rowFilterPolicy{}, &SpecError{Message: fmt.Sprintf("%s.matchExpressions[%d].field: field %q lives in the extension table: a row filter can only use fields of the contacts table", path, i, r.Field)}
 		}
 	}
 	var colErr error
 	cols := func(name string) (selector.Column, bool) {
 		f, ok := m.Lookup(name)
-		if !ok || f.Source.Normal() != SourceContacts {
+		if !ok || f.Source.Normal() != crm.SourceContacts {
 			return selector.Column{}, false
 		}
 		info, ok := contacts.Column(d, f.Column)
@@ -108,7 +109,7 @@ func compileRowFilter(d Dialect, m Mapping, contacts *Table, sel Selector, owner
 		err = colErr
 	}
 	if err != nil {
-		return rowFilterPolicy{}, &AccessSpecError{Message: err.Error()}
+		return rowFilterPolicy{}, &SpecError{Message: err.Error()}
 	}
 	sum := sha256.Sum256([]byte(expr))
 	comment := ownerMarker(owner) + "; row filter " + hex.EncodeToString(sum[:8])
@@ -126,9 +127,9 @@ func (a *pgAccess) filterBypassingViews(ctx context.Context) (_ map[[2]string]bo
 	if a.spec.RowFilter == nil {
 		return out, nil
 	}
-	arg, err := a.d.regclassArg(a.m.Contacts.Table)
+	arg, err := a.d.RegclassArg(a.m.Contacts.Table)
 	if err != nil {
-		return nil, &AccessSpecError{Message: fmt.Sprintf("contacts table %s: %v", a.m.Contacts.Table, err)}
+		return nil, &SpecError{Message: fmt.Sprintf("contacts table %s: %v", a.m.Contacts.Table, err)}
 	}
 	rows, err := a.tx.QueryContext(ctx, `
 WITH RECURSIVE readers(view, safe) AS (
@@ -151,7 +152,7 @@ GROUP BY n.nspname, c.relname HAVING NOT bool_and(rd.safe)`, arg)
 	if err != nil {
 		return nil, fmt.Errorf("while finding the views that read the filtered table %s: %w", a.m.Contacts.Table, err)
 	}
-	defer closeRows(rows, &err)
+	defer crm.CloseRows(rows, &err)
 	for rows.Next() {
 		var k [2]string
 		if err := rows.Scan(&k[0], &k[1]); err != nil {
