@@ -94,19 +94,19 @@ func FuzzSelectorCompile(f *testing.F) {
 			}
 			col, mapped := p.fields.cols[field]
 			if !mapped {
-				t.Fatalf("%s: unmapped field %q compiled to %q", e, field, s.b.String())
+				t.Fatalf("%s: unmapped field %q compiled to %q", e, field, s.text())
 			}
-			if got := strings.Count(s.b.String(), "?"); got != len(s.args) {
-				t.Fatalf("%s: %d markers for %d arguments in %q", e, got, len(s.args), s.b.String())
+			if got := strings.Count(s.text(), "?"); got != len(s.args) {
+				t.Fatalf("%s: %d markers for %d arguments in %q", e, got, len(s.args), s.text())
 			}
 			if (op == OpIn || op == OpNotIn) && col.Kind == selector.KindText && len(s.args) != 2 {
-				t.Fatalf("%s: values not bound as arguments: %q %v", e, s.b.String(), s.args)
+				t.Fatalf("%s: values not bound as arguments: %q %v", e, s.text(), s.args)
 			}
 			if col.Kind == selector.KindFlag && (op == OpIn || op == OpNotIn) && (v1 != "true" && v1 != "false" || v2 != "true" && v2 != "false") {
 				t.Fatalf("%s: flag values %q, %q accepted", e, v1, v2)
 			}
-			if strings.Contains(s.b.String(), ";") || strings.Contains(s.b.String(), "--") {
-				t.Fatalf("%s: statement separator or comment in %q", e, s.b.String())
+			if strings.Contains(s.text(), ";") || strings.Contains(s.text(), "--") {
+				t.Fatalf("%s: statement separator or comment in %q", e, s.text())
 			}
 		}
 	})
@@ -125,11 +125,11 @@ func FuzzRuleCompile(f *testing.F) {
 			if err := p.expired(t.Context(), s, "rule", r); err != nil {
 				t.Fatalf("%s: %v", e, err)
 			}
-			if got := strings.Count(s.b.String(), "?"); got != len(s.args) {
+			if got := strings.Count(s.text(), "?"); got != len(s.args) {
 				t.Fatalf("%s: %d markers for %d arguments", e, got, len(s.args))
 			}
 			if !sinceCreated && !containsArg(s.args, strings.ToLower(kind)) {
-				t.Fatalf("%s: kind %q is not a bound argument of %q", e, kind, s.b.String())
+				t.Fatalf("%s: kind %q is not a bound argument of %q", e, kind, s.text())
 			}
 		}
 	})

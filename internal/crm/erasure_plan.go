@@ -74,46 +74,6 @@ type RuleCount struct {
 	Held int64
 }
 
-// sqlText builds a statement with "?" markers and the matching arguments, in order.
-type sqlText struct {
-	b    strings.Builder
-	args []any
-}
-
-func (s *sqlText) w(parts ...string) *sqlText {
-	for _, p := range parts {
-		s.b.WriteString(p)
-	}
-	return s
-}
-
-func (s *sqlText) arg(v any) *sqlText {
-	s.args = append(s.args, v)
-	s.b.WriteByte('?')
-	return s
-}
-
-// query renders the statement for the dialect: PostgreSQL numbers its markers. The text
-// holds no "?" other than markers: identifiers cannot contain one and the only literals
-// are the constants of this file.
-func (s *sqlText) query(d Dialect) string {
-	q := s.b.String()
-	if d.Placeholder(1) == "?" {
-		return q
-	}
-	var out strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			out.WriteString(d.Placeholder(n))
-			continue
-		}
-		out.WriteRune(r)
-	}
-	return out.String()
-}
-
 // planner turns a plan into SQL conditions over the contacts table (alias c) and its
 // extension (alias x).
 type planner struct {

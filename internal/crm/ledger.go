@@ -594,17 +594,6 @@ func (db *Database) PruneLedger(ctx context.Context, cutoff time.Time) (int64, e
 	}
 }
 
-// bindTime converts a time for a bound parameter: UTC everywhere; on SQLite, which has no
-// time type, a fixed-width text form that sorts in time order, that SQLite's date functions
-// understand, and that the driver reads back as time.Time from DATETIME/TIMESTAMP columns.
-func bindTime(e Engine, t time.Time) any {
-	t = t.UTC()
-	if e == EngineSQLite {
-		return t.Format("2006-01-02 15:04:05.000000-07:00")
-	}
-	return t
-}
-
 // insertLedgerValues returns "(p1, …, p9), (p10, …)" for rows rows.
 func insertLedgerValues(d Dialect, rows int) string {
 	var b strings.Builder

@@ -251,7 +251,7 @@ func (q *scanQuery) where(ctx context.Context, sel Selector) (string, error) {
 		if err := q.fields.compile(s, "spec.contactSelector", sel); err != nil {
 			return "", err
 		}
-		conds = append(conds, s.b.String())
+		conds = append(conds, s.text())
 		q.args = append(q.args, s.args...)
 	}
 	if len(conds) == 0 {
