@@ -14,7 +14,7 @@ func (db *Database) CountContacts(ctx context.Context, m Mapping) (int64, error)
 	if err != nil {
 		return 0, fmt.Errorf("mapping.contacts.table: %w", err)
 	}
-	active, err := db.activeContactCondition(ctx, m.Contacts, "")
+	active, err := db.ActiveContactCondition(ctx, m.Contacts, "")
 	if err != nil {
 		return 0, db.Scrub(err)
 	}
@@ -29,11 +29,11 @@ func (db *Database) CountContacts(ctx context.Context, m Mapping) (int64, error)
 	return n, nil
 }
 
-// activeContactCondition returns the SQL condition that keeps contacts the CRM has not
+// ActiveContactCondition returns the SQL condition that keeps contacts the CRM has not
 // soft-deleted ("" without a soft-delete column). alias, when set, qualifies the column.
 // The form depends on the column's type, read from the catalog: a flag is active when NULL
 // or false/0, a timestamp when NULL.
-func (db *Database) activeContactCondition(ctx context.Context, c ContactsTable, alias string) (string, error) {
+func (db *Database) ActiveContactCondition(ctx context.Context, c ContactsTable, alias string) (string, error) {
 	if c.SoftDeleteColumn == "" {
 		return "", nil
 	}

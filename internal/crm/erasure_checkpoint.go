@@ -138,14 +138,14 @@ func (db *Database) readCheckpoint(ctx context.Context, q Querier, policy string
 	if err != nil {
 		return SweepCheckpoint{}, false, err
 	}
-	s := &sqlText{}
-	s.w("SELECT run_id, rule_index, rule, last_key, started_at, acted, key_id, row_mac FROM ", db.OperatorTable(CheckpointTable),
-		" WHERE crm_database = ").arg(scope).w(" AND policy = ").arg(policy)
+	s := &SQLText{}
+	s.W("SELECT run_id, rule_index, rule, last_key, started_at, acted, key_id, row_mac FROM ", db.OperatorTable(CheckpointTable),
+		" WHERE crm_database = ").arg(scope).W(" AND policy = ").arg(policy)
 	var (
 		cp         SweepCheckpoint
 		keyID, mac sql.NullString
 	)
-	err = q.QueryRowContext(ctx, s.query(db.dialect), s.args...).Scan(&cp.RunID, &cp.RuleIndex, &cp.Rule, &cp.LastKey, &cp.StartedAt, &cp.Acted, &keyID, &mac)
+	err = q.QueryRowContext(ctx, s.Query(db.dialect), s.Args...).Scan(&cp.RunID, &cp.RuleIndex, &cp.Rule, &cp.LastKey, &cp.StartedAt, &cp.Acted, &keyID, &mac)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return SweepCheckpoint{}, false, nil
@@ -178,15 +178,15 @@ func (db *Database) writeCheckpoint(ctx context.Context, tx *sql.Tx, policy stri
 	key := keys.CheckpointKey()
 	t := db.OperatorTable(CheckpointTable)
 	e := db.dialect.Engine()
-	del := &sqlText{}
-	del.w("DELETE FROM ", t, " WHERE crm_database = ").arg(scope).w(" AND policy = ").arg(policy)
-	ins := &sqlText{}
-	ins.w("INSERT INTO ", t, " (crm_database, policy, run_id, rule_index, rule, last_key, started_at, acted, updated_at, key_id, row_mac) VALUES (").
-		arg(scope).w(", ").arg(policy).w(", ").arg(cp.RunID).w(", ").arg(cp.RuleIndex).w(", ").arg(cp.Rule).w(", ").arg(cp.LastKey).w(", ").
-		arg(bindTime(e, cp.StartedAt)).w(", ").arg(cp.Acted).w(", ").arg(bindTime(e, time.Now())).w(", ").
-		arg(KeyID(key)).w(", ").arg(checkpointMAC(key, scope, policy, cp)).w(")")
-	for i, s := range []*sqlText{del, ins} {
-		if _, err := tx.ExecContext(ctx, s.query(db.dialect), s.args...); err != nil {
+	del := &SQLText{}
+	del.W("DELETE FROM ", t, " WHERE crm_database = ").arg(scope).W(" AND policy = ").arg(policy)
+	ins := &SQLText{}
+	ins.W("INSERT INTO ", t, " (crm_database, policy, run_id, rule_index, rule, last_key, started_at, acted, updated_at, key_id, row_mac) VALUES (").
+		arg(scope).W(", ").arg(policy).W(", ").arg(cp.RunID).W(", ").arg(cp.RuleIndex).W(", ").arg(cp.Rule).W(", ").arg(cp.LastKey).W(", ").
+		arg(BindTime(e, cp.StartedAt)).W(", ").arg(cp.Acted).W(", ").arg(BindTime(e, time.Now())).W(", ").
+		arg(KeyID(key)).W(", ").arg(checkpointMAC(key, scope, policy, cp)).W(")")
+	for i, s := range []*SQLText{del, ins} {
+		if _, err := tx.ExecContext(ctx, s.Query(db.dialect), s.Args...); err != nil {
 			err = privilegeError(err, []string{"DELETE", "INSERT"}[i], operatorTableName(e, CheckpointTable))
 			return fmt.Errorf("while writing the sweep checkpoint of %s: %w", policy, err)
 		}
@@ -217,9 +217,9 @@ func (db *Database) FinishSweep(ctx context.Context, policy, runID string) error
 	if err != nil {
 		return db.Scrub(err)
 	}
-	s := &sqlText{}
-	s.w("DELETE FROM ", db.OperatorTable(CheckpointTable), " WHERE crm_database = ").arg(scope).w(" AND policy = ").arg(policy).w(" AND run_id = ").arg(runID)
-	if _, err := db.db.ExecContext(ctx, s.query(db.dialect), s.args...); err != nil && !isUndefinedTable(err) {
+	s := &SQLText{}
+	s.W("DELETE FROM ", db.OperatorTable(CheckpointTable), " WHERE crm_database = ").arg(scope).W(" AND policy = ").arg(policy).W(" AND run_id = ").arg(runID)
+	if _, err := db.db.ExecContext(ctx, s.Query(db.dialect), s.Args...); err != nil && !isUndefinedTable(err) {
 		err = privilegeError(err, "DELETE", operatorTableName(db.dialect.Engine(), CheckpointTable))
 		return db.Scrub(fmt.Errorf("while clearing the sweep checkpoint of %s: %w", policy, err))
 	}

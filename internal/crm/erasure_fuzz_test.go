@@ -48,7 +48,7 @@ func fuzzPlanner(t *testing.T, e Engine) *planner {
 	p.c, _ = d.QuoteIdent(aliasContacts)
 	p.x, _ = d.QuoteIdent(aliasExtension)
 	p.key, _ = p.column(aliasContacts, p.m.Contacts.Key)
-	p.fields = newFieldResolver(d, nil, p.m, p.c, p.x)
+	p.fields = NewFieldResolver(d, nil, p.m, p.c, p.x)
 	p.fields.cols, p.fields.errs = map[string]selector.Column{}, map[string]error{}
 	for name, f := range p.m.Fields {
 		class := ClassText
@@ -79,7 +79,7 @@ func FuzzSelectorCompile(f *testing.F) {
 	f.Fuzz(func(t *testing.T, field, op, v1, v2 string) {
 		for _, e := range Engines() {
 			p := fuzzPlanner(t, e)
-			s := &sqlText{}
+			s := &SQLText{}
 			values := []string{v1, v2}
 			if op == OpExists || op == OpDoesNotExist {
 				values = nil
@@ -94,19 +94,19 @@ func FuzzSelectorCompile(f *testing.F) {
 			}
 			col, mapped := p.fields.cols[field]
 			if !mapped {
-				t.Fatalf("%s: unmapped field %q compiled to %q", e, field, s.text())
+				t.Fatalf("%s: unmapped field %q compiled to %q", e, field, s.Text())
 			}
-			if got := strings.Count(s.text(), "?"); got != len(s.args) {
-				t.Fatalf("%s: %d markers for %d arguments in %q", e, got, len(s.args), s.text())
+			if got := strings.Count(s.Text(), "?"); got != len(s.Args) {
+				t.Fatalf("%s: %d markers for %d arguments in %q", e, got, len(s.Args), s.Text())
 			}
-			if (op == OpIn || op == OpNotIn) && col.Kind == selector.KindText && len(s.args) != 2 {
-				t.Fatalf("%s: values not bound as arguments: %q %v", e, s.text(), s.args)
+			if (op == OpIn || op == OpNotIn) && col.Kind == selector.KindText && len(s.Args) != 2 {
+				t.Fatalf("%s: values not bound as arguments: %q %v", e, s.Text(), s.Args)
 			}
 			if col.Kind == selector.KindFlag && (op == OpIn || op == OpNotIn) && (v1 != "true" && v1 != "false" || v2 != "true" && v2 != "false") {
 				t.Fatalf("%s: flag values %q, %q accepted", e, v1, v2)
 			}
-			if strings.Contains(s.text(), ";") || strings.Contains(s.text(), "--") {
-				t.Fatalf("%s: statement separator or comment in %q", e, s.text())
+			if strings.Contains(s.Text(), ";") || strings.Contains(s.Text(), "--") {
+				t.Fatalf("%s: statement separator or comment in %q", e, s.Text())
 			}
 		}
 	})
@@ -120,16 +120,16 @@ func FuzzRuleCompile(f *testing.F) {
 	f.Fuzz(func(t *testing.T, kind, direction string, sinceCreated bool) {
 		for _, e := range []Engine{EnginePostgres, EngineMySQL} {
 			p := fuzzPlanner(t, e)
-			s := &sqlText{}
+			s := &SQLText{}
 			r := RetentionRule{Name: "r", Cutoff: time.Unix(0, 0), SinceCreated: sinceCreated, RenewKinds: []string{kind}, RenewDirection: direction}
 			if err := p.expired(t.Context(), s, "rule", r); err != nil {
 				t.Fatalf("%s: %v", e, err)
 			}
-			if got := strings.Count(s.text(), "?"); got != len(s.args) {
-				t.Fatalf("%s: %d markers for %d arguments", e, got, len(s.args))
+			if got := strings.Count(s.Text(), "?"); got != len(s.Args) {
+				t.Fatalf("%s: %d markers for %d arguments", e, got, len(s.Args))
 			}
-			if !sinceCreated && !containsArg(s.args, strings.ToLower(kind)) {
-				t.Fatalf("%s: kind %q is not a bound argument of %q", e, kind, s.text())
+			if !sinceCreated && !containsArg(s.Args, strings.ToLower(kind)) {
+				t.Fatalf("%s: kind %q is not a bound argument of %q", e, kind, s.Text())
 			}
 		}
 	})

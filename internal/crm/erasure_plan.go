@@ -80,7 +80,7 @@ type planner struct {
 	db      *Database
 	m       Mapping
 	tables  map[string]*Table
-	fields  *fieldResolver // the logical fields, for selectors
+	fields  *FieldResolver // the logical fields, for selectors
 	c, x    string         // quoted aliases
 	key     string         // c.key
 	keyText bool           // the key is not an integer
@@ -110,9 +110,9 @@ func newPlanner(ctx context.Context, db *Database, m Mapping) (*planner, error) 
 		return nil, err
 	}
 	p.keyText = col.Class != ClassInteger
-	p.fields = newFieldResolver(db.dialect, db.db, m, p.c, p.x)
+	p.fields = NewFieldResolver(db.dialect, db.db, m, p.c, p.x)
 	p.fields.tables = p.tables
-	if err := p.fields.resolveAll(ctx); err != nil {
+	if err := p.fields.ResolveAll(ctx); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -191,47 +191,47 @@ func (p *planner) extensionJoin() (string, error) {
 // field returns the quoted column of a logical field (mapped, or restricted), or false
 // when the mapping names it nowhere.
 func (p *planner) field(name string) (string, bool, error) {
-	col, ok, err := p.fields.field(name)
+	col, ok, err := p.fields.Field(name)
 	return col.SQL, ok, err
 }
 
 // timeCompare is "col < ?" (or >=) with the right time comparison for the engine.
-func (p *planner) timeCompare(s *sqlText, col, op string, t time.Time) {
+func (p *planner) timeCompare(s *SQLText, col, op string, t time.Time) {
 	if p.db.dialect.Engine() == EngineSQLite {
-		s.w("julianday(", col, ") ", op, " julianday(").arg(bindTime(EngineSQLite, t)).w(")")
+		s.W("julianday(", col, ") ", op, " julianday(").arg(BindTime(EngineSQLite, t)).W(")")
 		return
 	}
-	s.w(col, " ", op, " ").arg(t.UTC())
+	s.W(col, " ", op, " ").arg(t.UTC())
 }
 
 // selector renders a selector (see internal/crm/selector) as a condition that is never
 // NULL ("(1=1)" when empty). path names it in the spec.
-func (p *planner) selector(s *sqlText, path string, sel Selector) error {
-	return p.fields.compile(s, path, sel)
+func (p *planner) selector(s *SQLText, path string, sel Selector) error {
+	return p.fields.Compile(s, path, sel)
 }
 
 // held renders "a legal hold keeps the contact".
-func (p *planner) held(s *sqlText, holds []Selector) error {
-	s.w("(1=0")
-	if cond, ok, err := p.fields.truthy(FieldLegalHold); err != nil {
+func (p *planner) held(s *SQLText, holds []Selector) error {
+	s.W("(1=0")
+	if cond, ok, err := p.fields.Truthy(FieldLegalHold); err != nil {
 		return err
 	} else if ok {
-		s.w(" OR ", cond)
+		s.W(" OR ", cond)
 	}
 	for i, h := range holds {
-		s.w(" OR (")
+		s.W(" OR (")
 		if err := p.selector(s, fmt.Sprintf("spec.legalHolds[%d].selector", i), h); err != nil {
 			return err
 		}
-		s.w(")")
+		s.W(")")
 	}
-	s.w(")")
+	s.W(")")
 	return nil
 }
 
 // expired renders "the contact's term under the rule has run out". A contact whose
 // reference time is unknown is never expired.
-func (p *planner) expired(ctx context.Context, s *sqlText, where string, r RetentionRule) error {
+func (p *planner) expired(ctx context.Context, s *SQLText, where string, r RetentionRule) error {
 	created, hasCreated, err := p.field(FieldCreatedAt)
 	if err != nil {
 		return err
@@ -240,9 +240,9 @@ func (p *planner) expired(ctx context.Context, s *sqlText, where string, r Reten
 		if !hasCreated {
 			return &SelectorError{Field: where, Message: "the term counts since creation but createdAt is not mapped"}
 		}
-		s.w("(", created, " IS NOT NULL AND ")
+		s.W("(", created, " IS NOT NULL AND ")
 		p.timeCompare(s, created, "<", r.Cutoff)
-		s.w(")")
+		s.W(")")
 		return nil
 	}
 	last, hasLast, err := p.field(FieldLastContactAt)
@@ -254,29 +254,29 @@ func (p *planner) expired(ctx context.Context, s *sqlText, where string, r Reten
 		return &SelectorError{Field: where, Message: "no last-contact time can be known: map lastContactAt, createdAt or an interaction source"}
 	}
 	// No renewing interaction at or after the cutoff…
-	s.w("(")
+	s.W("(")
 	if err := p.interactions(ctx, s, sources, r, true, true); err != nil {
 		return err
 	}
-	s.w(" AND (")
+	s.W(" AND (")
 	// …and the last contact is before it, or, with no last contact, an older interaction
 	// or the creation time is.
 	if hasLast {
-		s.w("(", last, " IS NOT NULL AND ")
+		s.W("(", last, " IS NOT NULL AND ")
 		p.timeCompare(s, last, "<", r.Cutoff)
-		s.w(") OR (", last, " IS NULL AND (")
+		s.W(") OR (", last, " IS NULL AND (")
 	} else {
-		s.w("((")
+		s.W("((")
 	}
 	if err := p.interactions(ctx, s, sources, r, false, false); err != nil {
 		return err
 	}
 	if hasCreated {
-		s.w(" OR (", created, " IS NOT NULL AND ")
+		s.W(" OR (", created, " IS NOT NULL AND ")
 		p.timeCompare(s, created, "<", r.Cutoff)
-		s.w(")")
+		s.W(")")
 	}
-	s.w("))))")
+	s.W("))))")
 	return nil
 }
 
@@ -305,40 +305,40 @@ func containsFold(list []string, s string) bool {
 // cutoff" (none=true, recent=true) or "some renewing interaction exists" (none=false,
 // recent=false). The scalar subquery with LIMIT 1 makes every engine probe the
 // (contact, time) index per contact rather than build a hash anti-join over the table.
-func (p *planner) interactions(ctx context.Context, s *sqlText, sources []Interaction, r RetentionRule, none, recent bool) error {
+func (p *planner) interactions(ctx context.Context, s *SQLText, sources []Interaction, r RetentionRule, none, recent bool) error {
 	if len(sources) == 0 {
 		if none {
-			s.w("1=1")
+			s.W("1=1")
 		} else {
-			s.w("1=0")
+			s.W("1=0")
 		}
 		return nil
 	}
-	s.w("(")
+	s.W("(")
 	for i, ia := range sources {
 		if i > 0 {
 			if none {
-				s.w(" AND ")
+				s.W(" AND ")
 			} else {
-				s.w(" OR ")
+				s.W(" OR ")
 			}
 		}
-		s.w("(")
+		s.W("(")
 		if err := p.interactionProbe(ctx, s, ia, r, recent); err != nil {
 			return err
 		}
 		if none {
-			s.w(") IS NULL")
+			s.W(") IS NULL")
 		} else {
-			s.w(") IS NOT NULL")
+			s.W(") IS NOT NULL")
 		}
 	}
-	s.w(")")
+	s.W(")")
 	return nil
 }
 
 // interactionProbe renders "SELECT 1 FROM … LIMIT 1" for one source and one contact.
-func (p *planner) interactionProbe(ctx context.Context, s *sqlText, ia Interaction, r RetentionRule, recent bool) error {
+func (p *planner) interactionProbe(ctx context.Context, s *SQLText, ia Interaction, r RetentionRule, recent bool) error {
 	d := p.db.dialect
 	table, err := d.QuoteIdent(ia.Table)
 	if err != nil {
@@ -352,7 +352,7 @@ func (p *planner) interactionProbe(ctx context.Context, s *sqlText, ia Interacti
 	if err != nil {
 		return err
 	}
-	s.w("SELECT 1 FROM ", table, " ", ia2)
+	s.W("SELECT 1 FROM ", table, " ", ia2)
 	if l := ia.Link; l != nil {
 		lt, err := d.QuoteIdent(l.Table)
 		if err != nil {
@@ -371,7 +371,7 @@ func (p *planner) interactionProbe(ctx context.Context, s *sqlText, ia Interacti
 		if err != nil {
 			return err
 		}
-		s.w(" JOIN ", lt, " ", la, " ON ", lik, " = ", ik, " WHERE ", lck, " = ", p.key)
+		s.W(" JOIN ", lt, " ", la, " ON ", lik, " = ", ik, " WHERE ", lck, " = ", p.key)
 		if err := p.notDeleted(ctx, s, l.Table, aliasLink, l.SoftDeleteColumn); err != nil {
 			return err
 		}
@@ -380,41 +380,41 @@ func (p *planner) interactionProbe(ctx context.Context, s *sqlText, ia Interacti
 		if err != nil {
 			return err
 		}
-		s.w(" WHERE ", ck, " = ", p.key)
+		s.W(" WHERE ", ck, " = ", p.key)
 	}
 	if err := p.notDeleted(ctx, s, ia.Table, aliasInter, ia.SoftDeleteColumn); err != nil {
 		return err
 	}
 	if recent {
-		s.w(" AND ")
+		s.W(" AND ")
 		p.timeCompare(s, timeCol, ">=", r.Cutoff)
 	} else {
-		s.w(" AND ", timeCol, " IS NOT NULL")
+		s.W(" AND ", timeCol, " IS NOT NULL")
 	}
 	if err := p.kindAndDirection(s, ia, r); err != nil {
 		return err
 	}
-	s.w(" LIMIT 1")
+	s.W(" LIMIT 1")
 	return nil
 }
 
 // kindAndDirection restricts interactions to the kinds and direction the rule counts. A
 // source without a direction column renews whatever the rule's direction: when the
 // direction cannot be known, the contact is kept rather than erased.
-func (p *planner) kindAndDirection(s *sqlText, ia Interaction, r RetentionRule) error {
+func (p *planner) kindAndDirection(s *SQLText, ia Interaction, r RetentionRule) error {
 	if len(r.RenewKinds) > 0 && ia.Kind != "" {
 		kind, err := p.column(aliasInter, ia.Kind)
 		if err != nil {
 			return err
 		}
-		s.w(" AND LOWER(", kind, ") IN (")
+		s.W(" AND LOWER(", kind, ") IN (")
 		for i, k := range r.RenewKinds {
 			if i > 0 {
-				s.w(", ")
+				s.W(", ")
 			}
 			s.arg(strings.ToLower(k))
 		}
-		s.w(")")
+		s.W(")")
 	}
 	dir := strings.ToLower(r.RenewDirection)
 	if (dir == "inbound" || dir == "outbound") && ia.Direction != "" {
@@ -422,13 +422,13 @@ func (p *planner) kindAndDirection(s *sqlText, ia Interaction, r RetentionRule) 
 		if err != nil {
 			return err
 		}
-		s.w(" AND LOWER(", col, ") = ").arg(dir)
+		s.W(" AND LOWER(", col, ") = ").arg(dir)
 	}
 	return nil
 }
 
 // notDeleted adds "the row is not soft-deleted" for a soft-delete column.
-func (p *planner) notDeleted(ctx context.Context, s *sqlText, table, alias, column string) error {
+func (p *planner) notDeleted(ctx context.Context, s *SQLText, table, alias, column string) error {
 	if column == "" {
 		return nil
 	}
@@ -444,52 +444,52 @@ func (p *planner) notDeleted(ctx context.Context, s *sqlText, table, alias, colu
 	if err != nil {
 		return err
 	}
-	s.w(" AND ", cond)
+	s.W(" AND ", cond)
 	return nil
 }
 
 // selected renders "rule i selects the contact": its selector matches and its term has
 // run out. Holds are not considered here.
-func (p *planner) selected(ctx context.Context, s *sqlText, plan RetentionPlan, i int) error {
+func (p *planner) selected(ctx context.Context, s *SQLText, plan RetentionPlan, i int) error {
 	r := plan.Rules[i]
 	where := fmt.Sprintf("spec.rules[%d]", i)
-	s.w("((")
+	s.W("((")
 	if err := p.selector(s, where+".selector", r.Selector); err != nil {
 		return err
 	}
-	s.w(") AND ")
+	s.W(") AND ")
 	if err := p.expired(ctx, s, where, r); err != nil {
 		return err
 	}
-	s.w(")")
+	s.W(")")
 	return nil
 }
 
 // actedOn renders "rule i is the first rule that selects the contact", and, for an
 // Anonymize rule, "something is left to anonymise" so that a contact is anonymised once.
-func (p *planner) actedOn(ctx context.Context, s *sqlText, plan RetentionPlan, i int) error {
+func (p *planner) actedOn(ctx context.Context, s *SQLText, plan RetentionPlan, i int) error {
 	if err := p.selected(ctx, s, plan, i); err != nil {
 		return err
 	}
 	for j := 0; j < i; j++ {
-		s.w(" AND NOT ")
+		s.W(" AND NOT ")
 		if err := p.selected(ctx, s, plan, j); err != nil {
 			return err
 		}
 	}
 	if plan.Rules[i].Action == ActionAnonymizeContact {
-		s.w(" AND ")
+		s.W(" AND ")
 		return p.leftToAnonymise(s, plan.Rules[i])
 	}
 	return nil
 }
 
 // leftToAnonymise renders "some field of the rule still holds its original value".
-func (p *planner) leftToAnonymise(s *sqlText, r RetentionRule) error {
+func (p *planner) leftToAnonymise(s *SQLText, r RetentionRule) error {
 	if len(r.Anonymize) == 0 {
 		return &SelectorError{Field: "rule " + r.Name, Message: "action Anonymize needs fields to anonymise"}
 	}
-	s.w("(")
+	s.W("(")
 	for i, f := range r.Anonymize {
 		col, ok, err := p.field(f.Field)
 		if err != nil {
@@ -499,20 +499,20 @@ func (p *planner) leftToAnonymise(s *sqlText, r RetentionRule) error {
 			return &SelectorError{Field: "rule " + r.Name, Message: fmt.Sprintf("field %q to anonymise is not mapped on the CRMDatabase", f.Field)}
 		}
 		if i > 0 {
-			s.w(" OR ")
+			s.W(" OR ")
 		}
 		switch f.Strategy {
 		case StrategyNull:
-			s.w(col, " IS NOT NULL")
+			s.W(col, " IS NOT NULL")
 		case StrategyRedact:
-			s.w("(", col, " IS NOT NULL AND ", col, " <> '"+RedactedValue+"')")
+			s.W("(", col, " IS NOT NULL AND ", col, " <> '"+RedactedValue+"')")
 		case StrategyHash:
-			s.w("(", col, " IS NOT NULL AND ", col, " NOT LIKE '"+HashedPrefix+"%')")
+			s.W("(", col, " IS NOT NULL AND ", col, " NOT LIKE '"+HashedPrefix+"%')")
 		default:
 			return &SelectorError{Field: "rule " + r.Name, Message: fmt.Sprintf("unknown strategy %q: use Null, Redact or Hash", f.Strategy)}
 		}
 	}
-	s.w(")")
+	s.W(")")
 	return nil
 }
 
@@ -531,17 +531,17 @@ func (db *Database) CountPlan(ctx context.Context, m Mapping, plan RetentionPlan
 	}
 	counts := make([]RuleCount, 0, len(plan.Rules))
 	for i, r := range plan.Rules {
-		s := &sqlText{}
-		s.w("SELECT COUNT(*), COALESCE(SUM(CASE WHEN ")
+		s := &SQLText{}
+		s.W("SELECT COUNT(*), COALESCE(SUM(CASE WHEN ")
 		if err := p.held(s, plan.Holds); err != nil {
 			return nil, err
 		}
-		s.w(" THEN 1 ELSE 0 END), 0) FROM ", from, " WHERE ")
+		s.W(" THEN 1 ELSE 0 END), 0) FROM ", from, " WHERE ")
 		if err := p.actedOn(ctx, s, plan, i); err != nil {
 			return nil, err
 		}
 		var all, held int64
-		if err := db.db.QueryRowContext(ctx, s.query(db.dialect), s.args...).Scan(&all, &held); err != nil {
+		if err := db.db.QueryRowContext(ctx, s.Query(db.dialect), s.Args...).Scan(&all, &held); err != nil {
 			return nil, db.Scrub(fmt.Errorf("while counting the contacts rule %s selects: %w", r.Name, err))
 		}
 		counts = append(counts, RuleCount{Rule: r.Name, Pending: all - held, Held: held})

@@ -241,7 +241,7 @@ func checkResume(run SweepRun, plan RetentionPlan, cp SweepCheckpoint) error {
 
 // window renders the next window of contact keys after the checkpoint, in key order: each
 // batch looks at this many contacts, so its cost does not grow with the table.
-func (p *planner) window(s *sqlText, lastKey string, size int) error {
+func (p *planner) window(s *SQLText, lastKey string, size int) error {
 	table, err := p.db.dialect.QuoteIdent(p.m.Contacts.Table)
 	if err != nil {
 		return err
@@ -250,18 +250,18 @@ func (p *planner) window(s *sqlText, lastKey string, size int) error {
 	if err != nil {
 		return err
 	}
-	s.w("(SELECT ", key, " FROM ", table)
+	s.W("(SELECT ", key, " FROM ", table)
 	if lastKey != "" {
-		s.w(" WHERE ", key, " > ")
+		s.W(" WHERE ", key, " > ")
 		if err := p.keyArg(s, lastKey); err != nil {
 			return err
 		}
 	}
-	s.w(" ORDER BY ", key, " LIMIT ").arg(size).w(")")
+	s.W(" ORDER BY ", key, " LIMIT ").arg(size).W(")")
 	return nil
 }
 
-func (p *planner) keyArg(s *sqlText, key string) error {
+func (p *planner) keyArg(s *SQLText, key string) error {
 	if p.keyText {
 		s.arg(key)
 		return nil
@@ -280,14 +280,14 @@ func (db *Database) windowEnd(ctx context.Context, tx *sql.Tx, p *planner, lastK
 	if err != nil {
 		return "", false, err
 	}
-	s := &sqlText{}
-	s.w("SELECT MAX(w.", key, ") FROM ")
+	s := &SQLText{}
+	s.W("SELECT MAX(w.", key, ") FROM ")
 	if err := p.window(s, lastKey, size); err != nil {
 		return "", false, err
 	}
-	s.w(" w")
+	s.W(" w")
 	var end any
-	if err := tx.QueryRowContext(ctx, s.query(db.dialect), s.args...).Scan(&end); err != nil {
+	if err := tx.QueryRowContext(ctx, s.Query(db.dialect), s.Args...).Scan(&end); err != nil {
 		return "", false, fmt.Errorf("while reading the next window of contacts: %w", err)
 	}
 	if end == nil {
@@ -314,27 +314,27 @@ func (db *Database) nextKeys(ctx context.Context, tx *sql.Tx, p *planner, plan R
 	if err != nil {
 		return nil, err
 	}
-	s := &sqlText{}
-	s.w("SELECT ", p.key, " FROM ")
+	s := &SQLText{}
+	s.W("SELECT ", p.key, " FROM ")
 	if err := p.window(s, cp.LastKey, size); err != nil {
 		return nil, err
 	}
-	s.w(" w JOIN ", contacts, " ON ", p.key, " = w.", key, join, " WHERE ")
+	s.W(" w JOIN ", contacts, " ON ", p.key, " = w.", key, join, " WHERE ")
 	if err := p.actedOn(ctx, s, plan, cp.RuleIndex); err != nil {
 		return nil, err
 	}
-	s.w(" AND NOT ")
+	s.W(" AND NOT ")
 	if err := p.held(s, plan.Holds); err != nil {
 		return nil, err
 	}
-	s.w(" ORDER BY ", p.key)
+	s.W(" ORDER BY ", p.key)
 	switch db.dialect.Engine() {
 	case EnginePostgres:
-		s.w(" FOR UPDATE OF ", p.c)
+		s.W(" FOR UPDATE OF ", p.c)
 	case EngineMySQL:
-		s.w(" FOR UPDATE")
+		s.W(" FOR UPDATE")
 	}
-	rows, err := tx.QueryContext(ctx, s.query(db.dialect), s.args...)
+	rows, err := tx.QueryContext(ctx, s.Query(db.dialect), s.Args...)
 	if err != nil {
 		privilege := "SELECT"
 		if db.dialect.Engine() == EnginePostgres {
@@ -409,15 +409,15 @@ func (db *Database) act(ctx context.Context, tx *sql.Tx, p *planner, rule Retent
 }
 
 // inKeys appends "(?, ?, …)".
-func inKeys(s *sqlText, keys []any) {
-	s.w("(")
+func inKeys(s *SQLText, keys []any) {
+	s.W("(")
 	for i, k := range keys {
 		if i > 0 {
-			s.w(", ")
+			s.W(", ")
 		}
 		s.arg(k)
 	}
-	s.w(")")
+	s.W(")")
 }
 
 // deleteContacts handles the dependents (and the extension row), then deletes the contacts.
@@ -430,10 +430,10 @@ func (db *Database) deleteContacts(ctx context.Context, tx *sql.Tx, m Mapping, k
 	if err != nil {
 		return 0, err
 	}
-	s := &sqlText{}
-	s.w("DELETE FROM ", cols[0], " WHERE ", cols[1], " IN ")
+	s := &SQLText{}
+	s.W("DELETE FROM ", cols[0], " WHERE ", cols[1], " IN ")
 	inKeys(s, keys)
-	res, err := tx.ExecContext(ctx, s.query(d), s.args...)
+	res, err := tx.ExecContext(ctx, s.Query(d), s.Args...)
 	if err != nil {
 		return 0, fmt.Errorf("while deleting contacts: %w", privilegeError(err, "DELETE", "table "+m.Contacts.Table))
 	}
@@ -449,16 +449,16 @@ func (db *Database) handleDependents(ctx context.Context, tx *sql.Tx, deps []Dep
 		if err != nil {
 			return err
 		}
-		s := &sqlText{}
+		s := &SQLText{}
 		privilege := "DELETE"
 		if dep.Action.Normal() == ActionNullify {
-			s.w("UPDATE ", cols[0], " SET ", cols[1], " = NULL WHERE ", cols[1], " IN ")
+			s.W("UPDATE ", cols[0], " SET ", cols[1], " = NULL WHERE ", cols[1], " IN ")
 			privilege = "UPDATE (" + dep.Column + ")"
 		} else {
-			s.w("DELETE FROM ", cols[0], " WHERE ", cols[1], " IN ")
+			s.W("DELETE FROM ", cols[0], " WHERE ", cols[1], " IN ")
 		}
 		inKeys(s, keys)
-		if _, err := tx.ExecContext(ctx, s.query(d), s.args...); err != nil {
+		if _, err := tx.ExecContext(ctx, s.Query(d), s.Args...); err != nil {
 			return fmt.Errorf("while handling dependent table %s: %w", dep.Table, privilegeError(err, privilege, "table "+dep.Table))
 		}
 	}
@@ -535,8 +535,8 @@ func (db *Database) anonymiseTable(ctx context.Context, tx *sql.Tx, p *planner, 
 		return 0, err
 	}
 	var hashed []string
-	s := &sqlText{}
-	s.w("UPDATE ", cols[0], " SET ")
+	s := &SQLText{}
+	s.W("UPDATE ", cols[0], " SET ")
 	set := 0
 	for _, f := range fields {
 		fm, _ := p.m.Lookup(f.Field)
@@ -549,17 +549,17 @@ func (db *Database) anonymiseTable(ctx context.Context, tx *sql.Tx, p *planner, 
 			hashed = append(hashed, col)
 			continue
 		case StrategyNull:
-			s.w(sep(set), col, " = NULL")
+			s.W(sep(set), col, " = NULL")
 		case StrategyRedact:
-			s.w(sep(set), col, " = CASE WHEN ", col, " IS NULL THEN NULL ELSE ").arg(RedactedValue).w(" END")
+			s.W(sep(set), col, " = CASE WHEN ", col, " IS NULL THEN NULL ELSE ").arg(RedactedValue).W(" END")
 		}
 		set++
 	}
 	n := int64(len(keys))
 	if set > 0 {
-		s.w(" WHERE ", cols[1], " IN ")
+		s.W(" WHERE ", cols[1], " IN ")
 		inKeys(s, keys)
-		res, err := tx.ExecContext(ctx, s.query(d), s.args...)
+		res, err := tx.ExecContext(ctx, s.Query(d), s.Args...)
 		if err != nil {
 			return 0, fmt.Errorf("while anonymising table %s: %w", table, privilegeError(err, "UPDATE", "table "+table))
 		}
@@ -585,14 +585,14 @@ func sep(i int) string {
 // hashColumns reads the current values of the columns and writes back their keyed hashes.
 func (db *Database) hashColumns(ctx context.Context, tx *sql.Tx, table, keyCol string, cols []string, keys []any, hmacKey []byte) error {
 	d := db.dialect
-	s := &sqlText{}
-	s.w("SELECT ", keyCol)
+	s := &SQLText{}
+	s.W("SELECT ", keyCol)
 	for _, c := range cols {
-		s.w(", ", c)
+		s.W(", ", c)
 	}
-	s.w(" FROM ", table, " WHERE ", keyCol, " IN ")
+	s.W(" FROM ", table, " WHERE ", keyCol, " IN ")
 	inKeys(s, keys)
-	rows, err := tx.QueryContext(ctx, s.query(d), s.args...)
+	rows, err := tx.QueryContext(ctx, s.Query(d), s.Args...)
 	if err != nil {
 		return err
 	}
@@ -627,13 +627,13 @@ func (db *Database) hashColumns(ctx context.Context, tx *sql.Tx, table, keyCol s
 		return err
 	}
 	for _, u := range updates {
-		s := &sqlText{}
-		s.w("UPDATE ", table, " SET ")
+		s := &SQLText{}
+		s.W("UPDATE ", table, " SET ")
 		for i, c := range cols {
-			s.w(sep(i), c, " = ").arg(u.values[i])
+			s.W(sep(i), c, " = ").arg(u.values[i])
 		}
-		s.w(" WHERE ", keyCol, " = ").arg(u.key)
-		if _, err := tx.ExecContext(ctx, s.query(d), s.args...); err != nil {
+		s.W(" WHERE ", keyCol, " = ").arg(u.key)
+		if _, err := tx.ExecContext(ctx, s.Query(d), s.Args...); err != nil {
 			return err
 		}
 	}

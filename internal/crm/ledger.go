@@ -304,10 +304,10 @@ func (db *Database) copyOldLedger(ctx context.Context) error {
 		return err
 	}
 	mig := db.OperatorTable(migrationsTable)
-	done := &sqlText{}
-	done.w("SELECT COUNT(*) FROM ", mig, " WHERE crm_database = ").arg(scope).w(" AND name = ").arg(migrationLedgerCopy)
+	done := &SQLText{}
+	done.W("SELECT COUNT(*) FROM ", mig, " WHERE crm_database = ").arg(scope).W(" AND name = ").arg(migrationLedgerCopy)
 	var n int
-	if err := db.db.QueryRowContext(ctx, done.query(db.dialect), done.args...).Scan(&n); err != nil {
+	if err := db.db.QueryRowContext(ctx, done.Query(db.dialect), done.Args...).Scan(&n); err != nil {
 		return privilegeError(fmt.Errorf("while reading the operator's migrations: %w", err), "SELECT", operatorTableName(db.dialect.Engine(), migrationsTable))
 	}
 	if n > 0 {
@@ -318,14 +318,14 @@ func (db *Database) copyOldLedger(ctx context.Context) error {
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
-	mark := &sqlText{}
-	mark.w("INSERT INTO ", mig, " (crm_database, name, done_at) VALUES (").arg(scope).w(", ").arg(migrationLedgerCopy).w(", ").arg(bindTime(db.dialect.Engine(), time.Now())).w(")")
+	mark := &SQLText{}
+	mark.W("INSERT INTO ", mig, " (crm_database, name, done_at) VALUES (").arg(scope).W(", ").arg(migrationLedgerCopy).W(", ").arg(BindTime(db.dialect.Engine(), time.Now())).W(")")
 	if db.dialect.Engine() == EngineMySQL {
-		mark.w(" ON DUPLICATE KEY UPDATE name = name")
+		mark.W(" ON DUPLICATE KEY UPDATE name = name")
 	} else {
-		mark.w(" ON CONFLICT (crm_database, name) DO NOTHING")
+		mark.W(" ON CONFLICT (crm_database, name) DO NOTHING")
 	}
-	res, err := tx.ExecContext(ctx, mark.query(db.dialect), mark.args...)
+	res, err := tx.ExecContext(ctx, mark.Query(db.dialect), mark.Args...)
 	if err != nil {
 		return privilegeError(fmt.Errorf("while recording the ledger copy: %w", err), "INSERT", operatorTableName(db.dialect.Engine(), migrationsTable))
 	}
@@ -333,15 +333,15 @@ func (db *Database) copyOldLedger(ctx context.Context) error {
 		return err // copied before
 	}
 	cols := "run_id, policy, rule, action, erased_at, subject_hmac"
-	cp := &sqlText{}
-	cp.w("INSERT INTO ", db.OperatorTable(LedgerTable), " (crm_database, ", cols, ") SELECT ").arg(scope).w(", ", cols, " FROM ", old)
+	cp := &SQLText{}
+	cp.W("INSERT INTO ", db.OperatorTable(LedgerTable), " (crm_database, ", cols, ") SELECT ").arg(scope).W(", ", cols, " FROM ", old)
 	if db.dialect.Engine() == EngineMySQL {
 		target := db.OperatorTable(LedgerTable) + ".`ledger_id`"
-		cp.w(" ON DUPLICATE KEY UPDATE ", target, " = ", target)
+		cp.W(" ON DUPLICATE KEY UPDATE ", target, " = ", target)
 	} else {
-		cp.w(" ON CONFLICT (crm_database, policy, run_id, subject_hmac) DO NOTHING")
+		cp.W(" ON CONFLICT (crm_database, policy, run_id, subject_hmac) DO NOTHING")
 	}
-	if _, err := tx.ExecContext(ctx, cp.query(db.dialect), cp.args...); err != nil {
+	if _, err := tx.ExecContext(ctx, cp.Query(db.dialect), cp.Args...); err != nil {
 		return fmt.Errorf("while copying the old erasure ledger %s into %s (the old table is left as it is): %w", old, operatorTableName(db.dialect.Engine(), LedgerTable), err)
 	}
 	return tx.Commit()
@@ -456,7 +456,7 @@ func (db *Database) insertLedgerChunk(ctx context.Context, q Querier, key []byte
 	d := db.dialect
 	args := make([]any, 0, len(entries)*len(ledgerColumns))
 	for _, e := range entries {
-		args = append(args, scope, e.RunID, e.Policy, e.Rule, e.Action, bindTime(d.Engine(), e.ErasedAt), e.SubjectHMAC, e.KeyID, ledgerRowMAC(key, scope, e))
+		args = append(args, scope, e.RunID, e.Policy, e.Rule, e.Action, BindTime(d.Engine(), e.ErasedAt), e.SubjectHMAC, e.KeyID, ledgerRowMAC(key, scope, e))
 	}
 	res, err := q.ExecContext(ctx, d.insertLedgerSQL(len(entries)), args...)
 	if err != nil {
@@ -505,10 +505,10 @@ func (db *Database) LedgerRunCounts(ctx context.Context, policy, runID string) (
 	if err != nil {
 		return nil, db.Scrub(err)
 	}
-	s := &sqlText{}
-	s.w("SELECT rule, action, erased_at, subject_hmac, key_id, row_mac FROM ", db.OperatorTable(LedgerTable),
-		" WHERE crm_database = ").arg(scope).w(" AND policy = ").arg(policy).w(" AND run_id = ").arg(runID)
-	rows, err := db.db.QueryContext(ctx, s.query(db.dialect), s.args...)
+	s := &SQLText{}
+	s.W("SELECT rule, action, erased_at, subject_hmac, key_id, row_mac FROM ", db.OperatorTable(LedgerTable),
+		" WHERE crm_database = ").arg(scope).W(" AND policy = ").arg(policy).W(" AND run_id = ").arg(runID)
+	rows, err := db.db.QueryContext(ctx, s.Query(db.dialect), s.Args...)
 	if err != nil {
 		err = privilegeError(err, "SELECT", operatorTableName(db.dialect.Engine(), LedgerTable))
 		return nil, db.Scrub(fmt.Errorf("while counting the ledger rows of a run of %s: %w", policy, err))
@@ -566,19 +566,19 @@ func (db *Database) PruneLedger(ctx context.Context, cutoff time.Time) (int64, e
 	const chunk = 5000
 	var total int64
 	for {
-		s := &sqlText{}
+		s := &SQLText{}
 		if db.dialect.Engine() == EngineMySQL {
-			s.w("DELETE FROM ", t, " WHERE crm_database = ").arg(scope).w(" AND erased_at < ").arg(bindTime(EngineMySQL, cutoff)).w(" ORDER BY ledger_id LIMIT ").arg(chunk)
+			s.W("DELETE FROM ", t, " WHERE crm_database = ").arg(scope).W(" AND erased_at < ").arg(BindTime(EngineMySQL, cutoff)).W(" ORDER BY ledger_id LIMIT ").arg(chunk)
 		} else {
-			s.w("DELETE FROM ", t, " WHERE ledger_id IN (SELECT ledger_id FROM ", t, " WHERE crm_database = ").arg(scope).w(" AND ")
+			s.W("DELETE FROM ", t, " WHERE ledger_id IN (SELECT ledger_id FROM ", t, " WHERE crm_database = ").arg(scope).W(" AND ")
 			if db.dialect.Engine() == EngineSQLite {
-				s.w("julianday(erased_at) < julianday(").arg(bindTime(EngineSQLite, cutoff)).w(")")
+				s.W("julianday(erased_at) < julianday(").arg(BindTime(EngineSQLite, cutoff)).W(")")
 			} else {
-				s.w("erased_at < ").arg(cutoff.UTC())
+				s.W("erased_at < ").arg(cutoff.UTC())
 			}
-			s.w(" ORDER BY ledger_id LIMIT ").arg(chunk).w(")")
+			s.W(" ORDER BY ledger_id LIMIT ").arg(chunk).W(")")
 		}
-		res, err := db.db.ExecContext(ctx, s.query(db.dialect), s.args...)
+		res, err := db.db.ExecContext(ctx, s.Query(db.dialect), s.Args...)
 		if err != nil {
 			err = privilegeError(err, "DELETE", operatorTableName(db.dialect.Engine(), LedgerTable))
 			return total, db.Scrub(fmt.Errorf("while deleting ledger rows past their retention: %w", err))

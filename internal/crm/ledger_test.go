@@ -175,7 +175,7 @@ func TestInsertLedgerIsIdempotentPerRun(t *testing.T) {
 		// The database itself refuses a subject that is not a hex HMAC.
 		raw := fmt.Sprintf("INSERT INTO %s (crm_database, run_id, policy, rule, action, erased_at, subject_hmac) VALUES ('', %s, %s, %s, %s, %s, %s)",
 			ledgerTableOf(ec.engine), d.Placeholder(1), d.Placeholder(2), d.Placeholder(3), d.Placeholder(4), d.Placeholder(5), d.Placeholder(6))
-		if _, err := db.ExecContext(ctx, raw, "run-9", "p", "r", "delete", bindTime(ec.engine, at), "jane.doe@example.com"); err == nil {
+		if _, err := db.ExecContext(ctx, raw, "run-9", "p", "r", "delete", BindTime(ec.engine, at), "jane.doe@example.com"); err == nil {
 			t.Error("the ledger accepted a subject that is not an HMAC")
 		}
 		// InsertLedger refuses it before writing anything.

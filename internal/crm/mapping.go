@@ -123,7 +123,7 @@ const pathRoot = "mapping"
 
 func pathContacts(leaf string) string  { return pathRoot + ".contacts." + leaf }
 func pathExtension(leaf string) string { return pathRoot + ".extension." + leaf }
-func pathField(name, leaf string) string {
+func PathField(name, leaf string) string {
 	return fmt.Sprintf("%s.fields[%s].%s", pathRoot, name, leaf)
 }
 
@@ -143,7 +143,7 @@ func pathDependent(i int, leaf string) string {
 	return fmt.Sprintf("%s.dependents[%d].%s", pathRoot, i, leaf)
 }
 
-func pathRestricted(i int, r RestrictedField, leaf string) string {
+func PathRestricted(i int, r RestrictedField, leaf string) string {
 	id := r.Name
 	if !fieldNameRE.MatchString(id) {
 		id = fmt.Sprint(i)

@@ -176,7 +176,7 @@ func TestForgedCheckpointIsNeverActedOn(t *testing.T) {
 			execAll(t, admin, "DELETE FROM "+checkpointTableOf(ec.engine)+" WHERE "+scopeCond(ec.engine))
 			_, err := admin.ExecContext(ctx, "INSERT INTO "+checkpointTableOf(ec.engine)+
 				" (crm_database, policy, run_id, rule_index, rule, last_key, started_at, acted, updated_at, key_id, row_mac) VALUES ("+strings.Join(ph, ", ")+")",
-				scope, policy, cp.RunID, cp.RuleIndex, cp.Rule, cp.LastKey, bindTime(ec.engine, cp.StartedAt), cp.Acted, bindTime(ec.engine, time.Now()), keyID, mac)
+				scope, policy, cp.RunID, cp.RuleIndex, cp.Rule, cp.LastKey, BindTime(ec.engine, cp.StartedAt), cp.Acted, BindTime(ec.engine, time.Now()), keyID, mac)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -290,13 +290,13 @@ func TestForgedLedgerRowsAreNotCounted(t *testing.T) {
 			if i%2 == 1 { // a MAC under another operator key
 				mac = sql.NullString{Valid: true, String: ledgerRowMAC(mustOperatorKeys("another-operator-key-0123456789abcdef012345").LedgerRowKey(), scope, e)}
 			}
-			if _, err := admin.ExecContext(ctx, ins, scope, e.RunID, e.Policy, e.Rule, e.Action, bindTime(ec.engine, e.ErasedAt), e.SubjectHMAC, e.KeyID, mac); err != nil {
+			if _, err := admin.ExecContext(ctx, ins, scope, e.RunID, e.Policy, e.Rule, e.Action, BindTime(ec.engine, e.ErasedAt), e.SubjectHMAC, e.KeyID, mac); err != nil {
 				t.Fatal(err)
 			}
 		}
 		// A legitimate row whose erasure time is moved no longer verifies either.
 		if _, err := admin.ExecContext(ctx, "UPDATE "+ledgerTableOf(ec.engine)+" SET erased_at = "+d.Placeholder(1)+" WHERE subject_hmac = "+d.Placeholder(2),
-			bindTime(ec.engine, at.Add(time.Hour)), SubjectHMAC([]byte("ledger-key"), "1")); err != nil {
+			BindTime(ec.engine, at.Add(time.Hour)), SubjectHMAC([]byte("ledger-key"), "1")); err != nil {
 			t.Fatal(err)
 		}
 		got, err := db.LedgerRunCounts(ctx, "sales/b2c-retention", "run-1")

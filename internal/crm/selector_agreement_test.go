@@ -45,8 +45,8 @@ func TestCompiledWhereAgreesWithReference(t *testing.T) {
 				if len(rows) != len(agreement.Rows) {
 					t.Fatalf("read %d rows back, want %d", len(rows), len(agreement.Rows))
 				}
-				r := newFieldResolver(db.dialect, db.db, m, "c", "")
-				if err := r.resolveAll(ctx); err != nil {
+				r := NewFieldResolver(db.dialect, db.db, m, "c", "")
+				if err := r.ResolveAll(ctx); err != nil {
 					t.Fatal(err)
 				}
 				for i, sel := range agreement.Selectors {
@@ -55,11 +55,11 @@ func TestCompiledWhereAgreesWithReference(t *testing.T) {
 					if err != nil {
 						t.Fatalf("%s: reference: %v", name, err)
 					}
-					s := &sqlText{}
-					if err := r.compile(s, "sel", sel); err != nil {
+					s := &SQLText{}
+					if err := r.Compile(s, "sel", sel); err != nil {
 						t.Fatalf("%s: compile: %v", name, err)
 					}
-					got := agreement.QueryKeys(t, db.db, "SELECT c.id FROM sel_contacts c WHERE "+s.query(db.dialect)+" ORDER BY c.id", s.args...)
+					got := agreement.QueryKeys(t, db.db, "SELECT c.id FROM sel_contacts c WHERE "+s.Query(db.dialect)+" ORDER BY c.id", s.Args...)
 					if diff := cmp.Diff(want, got); diff != "" {
 						t.Errorf("%s: compiled WHERE selects (-reference +sql):\n%s", name, diff)
 					}
@@ -69,7 +69,7 @@ func TestCompiledWhereAgreesWithReference(t *testing.T) {
 					if _, err := selector.Evaluate("sel", sel, agreement.Columns, selector.Row{}); !errors.As(err, &se) {
 						t.Errorf("%s: reference error = %v, want a SelectorError", agreement.String(sel), err)
 					}
-					if err := r.compile(&sqlText{}, "sel", sel); !errors.As(err, &se) {
+					if err := r.Compile(&SQLText{}, "sel", sel); !errors.As(err, &se) {
 						t.Errorf("%s: compile error = %v, want a SelectorError", agreement.String(sel), err)
 					}
 				}
@@ -97,8 +97,8 @@ func FuzzSelectorAgreesWithReference(f *testing.F) {
 	ctx := context.Background()
 	agreement.Load(f, testdb.EngineSQLite, admin)
 	m := agreement.Mapping("opt_native")
-	r := newFieldResolver(db.dialect, db.db, m, "c", "")
-	if err := r.resolveAll(ctx); err != nil {
+	r := NewFieldResolver(db.dialect, db.db, m, "c", "")
+	if err := r.ResolveAll(ctx); err != nil {
 		f.Fatal(err)
 	}
 	rows := agreement.ReadRows(f, testdb.EngineSQLite, admin, "opt_native")
@@ -109,8 +109,8 @@ func FuzzSelectorAgreesWithReference(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, raw string) {
 		sel := agreement.FuzzSelector(data, raw)
 		want, _, _, refErr := agreement.Expect(sel, rows)
-		s := &sqlText{}
-		err := r.compile(s, "sel", sel)
+		s := &SQLText{}
+		err := r.Compile(s, "sel", sel)
 		if (err == nil) != (refErr == nil) {
 			t.Fatalf("%s: compile error %v, reference error %v", agreement.String(sel), err, refErr)
 		}
@@ -121,7 +121,7 @@ func FuzzSelectorAgreesWithReference(f *testing.F) {
 			}
 			return
 		}
-		q, err := db.db.QueryContext(ctx, "SELECT c.id FROM sel_contacts c WHERE "+s.query(db.dialect)+" ORDER BY c.id", s.args...)
+		q, err := db.db.QueryContext(ctx, "SELECT c.id FROM sel_contacts c WHERE "+s.Query(db.dialect)+" ORDER BY c.id", s.Args...)
 		if err != nil {
 			t.Fatalf("%s: %v", agreement.String(sel), err)
 		}

@@ -5,14 +5,14 @@ import (
 	"time"
 )
 
-// sqlText builds a statement with "?" markers and the matching arguments, in order.
-type sqlText struct {
+// SQLText builds a statement with "?" markers and the matching arguments, in order.
+type SQLText struct {
 	b    strings.Builder
-	args []any
+	Args []any
 }
 
-// w appends parts to the statement.
-func (s *sqlText) w(parts ...string) *sqlText {
+// W appends parts to the statement.
+func (s *SQLText) W(parts ...string) *SQLText {
 	for _, p := range parts {
 		s.b.WriteString(p)
 	}
@@ -20,19 +20,19 @@ func (s *sqlText) w(parts ...string) *sqlText {
 }
 
 // arg appends a marker and binds v to it.
-func (s *sqlText) arg(v any) *sqlText {
-	s.args = append(s.args, v)
+func (s *SQLText) arg(v any) *SQLText {
+	s.Args = append(s.Args, v)
 	s.b.WriteByte('?')
 	return s
 }
 
-// text is the statement with its "?" markers.
-func (s *sqlText) text() string { return s.b.String() }
+// Text is the statement with its "?" markers.
+func (s *SQLText) Text() string { return s.b.String() }
 
-// query renders the statement for the dialect: PostgreSQL numbers its markers. The text
+// Query renders the statement for the dialect: PostgreSQL numbers its markers. The text
 // holds no "?" other than markers: identifiers cannot contain one and the only literals
 // are constants of the statements' builders.
-func (s *sqlText) query(d Dialect) string {
+func (s *SQLText) Query(d Dialect) string {
 	q := s.b.String()
 	if d.Placeholder(1) == "?" {
 		return q
@@ -50,10 +50,10 @@ func (s *sqlText) query(d Dialect) string {
 	return out.String()
 }
 
-// bindTime converts a time for a bound parameter: UTC everywhere; on SQLite, which has no
+// BindTime converts a time for a bound parameter: UTC everywhere; on SQLite, which has no
 // time type, a fixed-width text form that sorts in time order, that SQLite's date functions
 // understand, and that the driver reads back as time.Time from DATETIME/TIMESTAMP columns.
-func bindTime(e Engine, t time.Time) any {
+func BindTime(e Engine, t time.Time) any {
 	t = t.UTC()
 	if e == EngineSQLite {
 		return t.Format("2006-01-02 15:04:05.000000-07:00")

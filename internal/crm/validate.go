@@ -86,7 +86,7 @@ func (v *validator) checkFields(context.Context) error {
 		if tbl == nil {
 			continue
 		}
-		v.column(pathField(name, "column"), tbl, f.Column, FieldRole(name), "field "+name)
+		v.column(PathField(name, "column"), tbl, f.Column, FieldRole(name), "field "+name)
 	}
 	return nil
 }
@@ -158,7 +158,7 @@ func (v *validator) checkRestricted(context.Context) error {
 		if tbl == nil {
 			continue
 		}
-		v.column(pathRestricted(i, r, "column"), tbl, r.Column, RoleAny, "restricted field "+r.Name)
+		v.column(PathRestricted(i, r, "column"), tbl, r.Column, RoleAny, "restricted field "+r.Name)
 	}
 	return nil
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/crmtest/agreement"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/mapping"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
 )
@@ -182,4 +183,19 @@ func GenericMapping() mapping.Mapping {
 		panic("no generic preset")
 	}
 	return m
+}
+
+// AgreementEngines runs f as a subtest on each engine, on a fresh database holding the
+// selector agreement dataset (package agreement): db is the operator's Database, admin an
+// administrator's connection.
+func AgreementEngines(t *testing.T, f func(t *testing.T, e crm.Engine, db *crm.Database, admin *sql.DB)) {
+	t.Helper()
+	for _, ec := range EngineCases {
+		t.Run(ec.Name, func(t *testing.T) {
+			tdb := ec.Open(t)
+			admin := tdb.Open(t)
+			agreement.Load(t, string(ec.Engine), admin)
+			f(t, ec.Engine, OpenCRM(t, tdb), admin)
+		})
+	}
 }

@@ -1,4 +1,4 @@
-package crm
+package scan
 
 import (
 	"database/sql"
@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/crmtest"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/crmtest/agreement"
 )
 
@@ -13,10 +15,10 @@ import (
 // reference evaluator selects, and its opt-out check counts exactly those of them that
 // opted out, on every engine (see internal/crm/crmtest/agreement).
 func TestScanAgreesWithReference(t *testing.T) {
-	agreementEngines(t, func(t *testing.T, e Engine, db *Database, admin *sql.DB) {
+	crmtest.AgreementEngines(t, func(t *testing.T, e crm.Engine, db *crm.Database, admin *sql.DB) {
 		for _, optColumn := range []string{"opt_native", "opt_int"} {
 			t.Run(optColumn, func(t *testing.T) {
-				ctx := testContext(t)
+				ctx := crmtest.TestContext(t)
 				m := agreement.Mapping(optColumn)
 				rows := agreement.ReadRows(t, string(e), admin, optColumn)
 				for i, sel := range agreement.Selectors {
@@ -25,7 +27,7 @@ func TestScanAgreesWithReference(t *testing.T) {
 					if err != nil {
 						t.Fatalf("%s: reference: %v", name, err)
 					}
-					res, err := db.ScanCompliance(ctx, m, ScanSpec{Selector: sel, Marketing: true})
+					res, err := Compliance(ctx, db, m, Spec{Selector: sel, Marketing: true})
 					if err != nil {
 						t.Fatalf("%s: ScanCompliance: %v", name, err)
 					}
@@ -34,8 +36,8 @@ func TestScanAgreesWithReference(t *testing.T) {
 					}
 				}
 				for _, sel := range agreement.Invalid {
-					var se *SelectorError
-					if _, err := db.ScanCompliance(ctx, m, ScanSpec{Selector: sel}); !errors.As(err, &se) {
+					var se *crm.SelectorError
+					if _, err := Compliance(ctx, db, m, Spec{Selector: sel}); !errors.As(err, &se) {
 						t.Errorf("%s: ScanCompliance error = %v, want a SelectorError", agreement.String(sel), err)
 					}
 				}

@@ -1,4 +1,4 @@
-package crm
+package scan
 
 import (
 	"database/sql"
@@ -10,6 +10,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/crmtest"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
 )
 
@@ -77,9 +79,9 @@ var scanFixture = []scanContact{
 	/* 14 */ {contactType: scanStr("B2B"), jobRole: scanStr("sales"), legalBasis: scanStr("^consent^,^contract^"), consentAt: true, consentMethod: scanStr("email")},
 }
 
-func insertScanFixture(t *testing.T, e Engine, db *sql.DB) {
+func insertScanFixture(t *testing.T, e crm.Engine, db *sql.DB) {
 	t.Helper()
-	d, _ := DialectFor(e)
+	d, _ := crm.DialectFor(e)
 	cols := []string{"contact_type", "job_role", "legal_basis", "consent_at", "consent_method", "opt_out", "birth_date", "personal_phone", "spouse_name"}
 	ph := make([]string, len(cols))
 	for i := range ph {
@@ -90,16 +92,16 @@ func insertScanFixture(t *testing.T, e Engine, db *sql.DB) {
 	for i, c := range scanFixture {
 		var consentAt, birth any
 		if c.consentAt {
-			consentAt = bindTime(e, when)
+			consentAt = crm.BindTime(e, when)
 		}
 		if c.birthDate {
 			birth = "1980-05-17"
 		}
 		optOut := any(c.optOut)
-		if e != EnginePostgres {
+		if e != crm.EnginePostgres {
 			optOut = map[bool]int{false: 0, true: 1}[c.optOut]
 		}
-		if _, err := db.ExecContext(testContext(t), stmt, c.contactType, c.jobRole, c.legalBasis, consentAt, c.consentMethod, optOut, birth, c.personalPhone, c.spouseName); err != nil {
+		if _, err := db.ExecContext(crmtest.TestContext(t), stmt, c.contactType, c.jobRole, c.legalBasis, consentAt, c.consentMethod, optOut, birth, c.personalPhone, c.spouseName); err != nil {
 			t.Fatalf("inserting contact %d: %v", i+1, err)
 		}
 	}
@@ -110,12 +112,12 @@ var salesLIA = &LIAScope{ContactTypes: []string{"B2B"}, JobRoles: []string{"sale
 func TestScanCompliance(t *testing.T) {
 	tests := []struct {
 		name string
-		spec ScanSpec
-		want ScanResult
+		spec Spec
+		want Result
 	}{{
 		name: "every contact, legitimate interests, marketing",
-		spec: ScanSpec{LegitimateInterest: salesLIA, Marketing: true},
-		want: ScanResult{InScope: 14, Counts: map[string]int64{
+		spec: Spec{LegitimateInterest: salesLIA, Marketing: true},
+		want: Result{InScope: 14, Counts: map[string]int64{
 			CheckNoLegalBasis:                 3, // 8, 9, 10
 			CheckConsentWithoutEvidence:       2, // 2, 3
 			CheckLegitimateInterestOutOfScope: 3, // 5, 6, 7
@@ -124,56 +126,56 @@ func TestScanCompliance(t *testing.T) {
 		}},
 	}, {
 		name: "B2B contacts only",
-		spec: ScanSpec{Selector: Selector{{Field: FieldContactType, Operator: "In", Values: []string{"B2B"}}},
+		spec: Spec{Selector: crm.Selector{{Field: crm.FieldContactType, Operator: "In", Values: []string{"B2B"}}},
 			LegitimateInterest: salesLIA, Marketing: true},
-		want: ScanResult{InScope: 11, Counts: map[string]int64{
+		want: Result{InScope: 11, Counts: map[string]int64{
 			CheckNoLegalBasis: 3, CheckConsentWithoutEvidence: 1, CheckLegitimateInterestOutOfScope: 2,
 			CheckOptedOutInScope: 2, CheckRestrictedFieldsFilled: 1,
 		}},
 	}, {
 		name: "not opted out, not a marketing activity, no LIA",
-		spec: ScanSpec{Selector: Selector{{Field: FieldOptOut, Operator: "In", Values: []string{"false"}}}},
-		want: ScanResult{InScope: 12, Counts: map[string]int64{
+		spec: Spec{Selector: crm.Selector{{Field: crm.FieldOptOut, Operator: "In", Values: []string{"false"}}}},
+		want: Result{InScope: 12, Counts: map[string]int64{
 			CheckNoLegalBasis: 2, CheckConsentWithoutEvidence: 2, CheckRestrictedFieldsFilled: 2,
 		}},
 	}, {
 		name: "opted out as a NotIn on a flag",
-		spec: ScanSpec{Selector: Selector{{Field: FieldOptOut, Operator: "NotIn", Values: []string{"false"}}}, Marketing: true},
-		want: ScanResult{InScope: 2, Counts: map[string]int64{
+		spec: Spec{Selector: crm.Selector{{Field: crm.FieldOptOut, Operator: "NotIn", Values: []string{"false"}}}, Marketing: true},
+		want: Result{InScope: 2, Counts: map[string]int64{
 			CheckNoLegalBasis: 1, CheckConsentWithoutEvidence: 0, CheckOptedOutInScope: 2, CheckRestrictedFieldsFilled: 0,
 		}},
 	}, {
 		name: "job role NotIn leaves out empty roles",
-		spec: ScanSpec{Selector: Selector{{Field: FieldJobRole, Operator: "NotIn", Values: []string{"sales"}}}},
-		want: ScanResult{InScope: 4, Counts: map[string]int64{ // 4, 6, 11, 12
+		spec: Spec{Selector: crm.Selector{{Field: crm.FieldJobRole, Operator: "NotIn", Values: []string{"sales"}}}},
+		want: Result{InScope: 4, Counts: map[string]int64{ // 4, 6, 11, 12
 			CheckNoLegalBasis: 0, CheckConsentWithoutEvidence: 0, CheckRestrictedFieldsFilled: 1,
 		}},
 	}, {
 		name: "job role DoesNotExist",
-		spec: ScanSpec{Selector: Selector{{Field: FieldJobRole, Operator: "DoesNotExist"}}},
-		want: ScanResult{InScope: 3, Counts: map[string]int64{ // 3, 7, 13
+		spec: Spec{Selector: crm.Selector{{Field: crm.FieldJobRole, Operator: "DoesNotExist"}}},
+		want: Result{InScope: 3, Counts: map[string]int64{ // 3, 7, 13
 			CheckNoLegalBasis: 0, CheckConsentWithoutEvidence: 1, CheckRestrictedFieldsFilled: 1,
 		}},
 	}, {
 		name: "LIA missing or not approved: every legitimate interest contact is out of scope",
-		spec: ScanSpec{LegitimateInterest: &LIAScope{}},
-		want: ScanResult{InScope: 14, Counts: map[string]int64{
+		spec: Spec{LegitimateInterest: &LIAScope{}},
+		want: Result{InScope: 14, Counts: map[string]int64{
 			CheckNoLegalBasis: 3, CheckConsentWithoutEvidence: 2, CheckLegitimateInterestOutOfScope: 4, CheckRestrictedFieldsFilled: 2,
 		}},
 	}, {
 		name: "values are bound, never SQL",
-		spec: ScanSpec{Selector: Selector{{Field: FieldJobRole, Operator: "In", Values: []string{"sales' OR '1'='1"}}}},
-		want: ScanResult{InScope: 0, Counts: map[string]int64{
+		spec: Spec{Selector: crm.Selector{{Field: crm.FieldJobRole, Operator: "In", Values: []string{"sales' OR '1'='1"}}}},
+		want: Result{InScope: 0, Counts: map[string]int64{
 			CheckNoLegalBasis: 0, CheckConsentWithoutEvidence: 0, CheckRestrictedFieldsFilled: 0,
 		}},
 	}}
-	forEachEngine(t, func(t *testing.T, ec engineCase, db *Database, admin *sql.DB) {
-		loadSample(t, admin, genericSample(ec.engine))
-		insertScanFixture(t, ec.engine, admin)
-		m, _ := Preset(PresetGeneric)
+	crmtest.ForEachEngine(t, func(t *testing.T, ec crmtest.EngineCase, db *crm.Database, admin *sql.DB) {
+		crmtest.LoadSample(t, admin, crmtest.GenericSample(ec.Engine))
+		insertScanFixture(t, ec.Engine, admin)
+		m, _ := crm.Preset(crm.PresetGeneric)
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				got, err := db.ScanCompliance(testContext(t), m, tt.spec)
+				got, err := Compliance(crmtest.TestContext(t), db, m, tt.spec)
 				if err != nil {
 					t.Fatalf("ScanCompliance: %v", err)
 				}
@@ -186,19 +188,19 @@ func TestScanCompliance(t *testing.T) {
 }
 
 func TestScanComplianceNotCheckable(t *testing.T) {
-	forEachEngine(t, func(t *testing.T, ec engineCase, db *Database, admin *sql.DB) {
-		loadSample(t, admin, genericSample(ec.engine))
-		insertScanFixture(t, ec.engine, admin)
-		m, _ := Preset(PresetGeneric)
-		delete(m.Fields, FieldConsentAt)
-		delete(m.Fields, FieldJobRole)
-		delete(m.Fields, FieldOptOut)
+	crmtest.ForEachEngine(t, func(t *testing.T, ec crmtest.EngineCase, db *crm.Database, admin *sql.DB) {
+		crmtest.LoadSample(t, admin, crmtest.GenericSample(ec.Engine))
+		insertScanFixture(t, ec.Engine, admin)
+		m, _ := crm.Preset(crm.PresetGeneric)
+		delete(m.Fields, crm.FieldConsentAt)
+		delete(m.Fields, crm.FieldJobRole)
+		delete(m.Fields, crm.FieldOptOut)
 		m.RestrictedFields = nil
-		got, err := db.ScanCompliance(testContext(t), m, ScanSpec{LegitimateInterest: salesLIA, Marketing: true})
+		got, err := Compliance(crmtest.TestContext(t), db, m, Spec{LegitimateInterest: salesLIA, Marketing: true})
 		if err != nil {
 			t.Fatalf("ScanCompliance: %v", err)
 		}
-		want := ScanResult{InScope: 14, Counts: map[string]int64{CheckNoLegalBasis: 3}, NotCheckable: map[string]string{
+		want := Result{InScope: 14, Counts: map[string]int64{CheckNoLegalBasis: 3}, NotCheckable: map[string]string{
 			CheckConsentWithoutEvidence:       "the mapping has no consentAt field",
 			CheckLegitimateInterestOutOfScope: "the mapping has no jobRole field",
 			CheckOptedOutInScope:              "the mapping has no optOut field",
@@ -212,13 +214,13 @@ func TestScanComplianceNotCheckable(t *testing.T) {
 			t.Errorf("NotCheckableSummary = %q, want %q", s, summary)
 		}
 
-		_, err = db.ScanCompliance(testContext(t), m, ScanSpec{Selector: Selector{{Field: FieldJobRole, Operator: "Exists"}}})
-		var unmapped *SelectorError
+		_, err = Compliance(crmtest.TestContext(t), db, m, Spec{Selector: crm.Selector{{Field: crm.FieldJobRole, Operator: "Exists"}}})
+		var unmapped *crm.SelectorError
 		if !errors.As(err, &unmapped) || unmapped.Field != "spec.contactSelector.matchExpressions[0].field" || !strings.Contains(unmapped.Message, `"jobRole" is not mapped`) {
 			t.Errorf("selector on an unmapped field: err = %v, want a SelectorError naming the field jobRole", err)
 		}
-		_, err = db.ScanCompliance(testContext(t), m, ScanSpec{Selector: Selector{{Field: FieldLegalHold, Operator: "In", Values: []string{"maybe"}}}})
-		var invalid *SelectorError
+		_, err = Compliance(crmtest.TestContext(t), db, m, Spec{Selector: crm.Selector{{Field: crm.FieldLegalHold, Operator: "In", Values: []string{"maybe"}}}})
+		var invalid *crm.SelectorError
 		if !errors.As(err, &invalid) || invalid.Field != "spec.contactSelector.matchExpressions[0].values[0]" {
 			t.Errorf("flag compared with %q: err = %v, want a SelectorError naming the value", "maybe", err)
 		}
@@ -230,8 +232,8 @@ func TestScanComplianceNotCheckable(t *testing.T) {
 func TestScanComplianceSuiteCRM(t *testing.T) {
 	tdb := testdb.MariaDB(t)
 	admin := tdb.Open(t)
-	db := openCRM(t, tdb)
-	loadSample(t, admin, "suitecrm-mysql.sql")
+	db := crmtest.OpenCRM(t, tdb)
+	crmtest.LoadSample(t, admin, "suitecrm-mysql.sql")
 	rows := []struct {
 		id, basis, title, source, contactType string
 		reviewed                              bool
@@ -260,17 +262,17 @@ func TestScanComplianceSuiteCRM(t *testing.T) {
 			r.id, r.deleted, r.title, r.basis, r.source, reviewed, r.doNotCall, birth)
 		scanExec(t, admin, "INSERT INTO contacts_cstm (id_c, contact_type_c) VALUES (?, ?)", r.id, r.contactType)
 	}
-	m, err := Resolve(PresetSuiteCRM, Mapping{Fields: map[string]Field{
-		FieldContactType: {Column: "contact_type_c", Source: SourceExtension},
+	m, err := crm.Resolve(crm.PresetSuiteCRM, crm.Mapping{Fields: map[string]crm.Field{
+		crm.FieldContactType: {Column: "contact_type_c", Source: crm.SourceExtension},
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := db.ScanCompliance(testContext(t), m, ScanSpec{LegitimateInterest: salesLIA, Marketing: true})
+	got, err := Compliance(crmtest.TestContext(t), db, m, Spec{LegitimateInterest: salesLIA, Marketing: true})
 	if err != nil {
 		t.Fatalf("ScanCompliance: %v", err)
 	}
-	want := ScanResult{InScope: 7, Counts: map[string]int64{
+	want := Result{InScope: 7, Counts: map[string]int64{
 		CheckNoLegalBasis:                 1, // c5
 		CheckConsentWithoutEvidence:       1, // c2
 		CheckLegitimateInterestOutOfScope: 2, // c4, c7
@@ -284,7 +286,7 @@ func TestScanComplianceSuiteCRM(t *testing.T) {
 
 func scanExec(t *testing.T, db *sql.DB, stmt string, args ...any) {
 	t.Helper()
-	if _, err := db.ExecContext(testContext(t), stmt, args...); err != nil {
+	if _, err := db.ExecContext(crmtest.TestContext(t), stmt, args...); err != nil {
 		t.Fatalf("%s: %v", stmt, err)
 	}
 }

@@ -1,10 +1,12 @@
-package crm
+package scan
 
 import (
 	"context"
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
 )
 
 // The checks of a compliance scan, named as the fields of a ProcessingActivity's
@@ -27,7 +29,7 @@ const (
 )
 
 // ScanChecks returns the checks in the order they are reported.
-func ScanChecks() []string {
+func Checks() []string {
 	return []string{CheckNoLegalBasis, CheckConsentWithoutEvidence, CheckLegitimateInterestOutOfScope,
 		CheckOptedOutInScope, CheckRestrictedFieldsFilled}
 }
@@ -97,11 +99,11 @@ type LIAScope struct {
 }
 
 // ScanSpec is what a compliance scan looks at.
-type ScanSpec struct {
+type Spec struct {
 	// Selector picks the contacts in scope (the activity's spec.contactSelector), compiled
 	// by internal/crm/selector as for retention rules and row filters. Empty: every (not
 	// soft-deleted) contact.
-	Selector Selector
+	Selector crm.Selector
 	// LegitimateInterest, when not nil, runs CheckLegitimateInterestOutOfScope against this
 	// scope. An empty scope (the LIA is missing or not approved) puts every contact on
 	// legitimate interests out of scope.
@@ -111,7 +113,7 @@ type ScanSpec struct {
 }
 
 // ScanResult is the outcome of a compliance scan: counts only, never contacts.
-type ScanResult struct {
+type Result struct {
 	// InScope is the number of contacts the selector picks.
 	InScope int64
 	// Counts holds the count of each check that ran.
@@ -126,12 +128,12 @@ type ScanResult struct {
 // the mapping lacks is reported in NotCheckable and not run. The selector's values are
 // bound parameters and every identifier is quoted; a selector that cannot be compiled (an
 // unmapped field, a value that does not fit its field) fails with *SelectorError.
-func (db *Database) ScanCompliance(ctx context.Context, m Mapping, spec ScanSpec) (ScanResult, error) {
+func Compliance(ctx context.Context, db *crm.Database, m crm.Mapping, spec Spec) (Result, error) {
 	ctx, cancel := db.WithTimeout(ctx)
 	defer cancel()
-	q, err := db.newScanQuery(ctx, m)
+	q, err := newScanQuery(ctx, db, m)
 	if err != nil {
-		return ScanResult{}, db.Scrub(err)
+		return Result{}, db.Scrub(err)
 	}
 	checks, notCheckable := q.checks(spec)
 	selects := []string{"COUNT(*)"}
@@ -140,19 +142,19 @@ func (db *Database) ScanCompliance(ctx context.Context, m Mapping, spec ScanSpec
 	}
 	where, err := q.where(ctx, spec.Selector)
 	if err != nil {
-		return ScanResult{}, db.Scrub(err)
+		return Result{}, db.Scrub(err)
 	}
-	query := &sqlText{args: q.args}
-	query.w("SELECT "+strings.Join(selects, ", ")+" FROM "+q.from(), where)
+	query := &crm.SQLText{Args: q.args}
+	query.W("SELECT "+strings.Join(selects, ", ")+" FROM "+q.from(), where)
 	counts := make([]int64, len(selects))
 	dest := make([]any, len(selects))
 	for i := range counts {
 		dest[i] = &counts[i]
 	}
-	if err := db.db.QueryRowContext(ctx, query.query(db.dialect), query.args...).Scan(dest...); err != nil {
-		return ScanResult{}, db.Scrub(fmt.Errorf("while scanning the contacts of table %s: %w", m.Contacts.Table, err))
+	if err := db.DB().QueryRowContext(ctx, query.Query(db.Dialect()), query.Args...).Scan(dest...); err != nil {
+		return Result{}, db.Scrub(fmt.Errorf("while scanning the contacts of table %s: %w", m.Contacts.Table, err))
 	}
-	res := ScanResult{InScope: counts[0], Counts: map[string]int64{}, NotCheckable: notCheckable}
+	res := Result{InScope: counts[0], Counts: map[string]int64{}, NotCheckable: notCheckable}
 	for i, c := range checks {
 		res.Counts[c.name] = counts[i+1]
 	}
@@ -162,15 +164,15 @@ func (db *Database) ScanCompliance(ctx context.Context, m Mapping, spec ScanSpec
 // scanColumn is a mapped column as the scan query names it.
 type scanColumn struct {
 	sql   string // alias-qualified, quoted
-	class TypeClass
+	class crm.TypeClass
 }
 
 // scanQuery builds the scan's SQL: quoted columns, "?" markers and their arguments in
 // order (renumbered for the dialect when the statement is run).
 type scanQuery struct {
-	db       *Database
-	m        Mapping
-	fields   *fieldResolver
+	db       *crm.Database
+	m        crm.Mapping
+	fields   *crm.FieldResolver
 	cols     map[string]scanColumn // mapped fields
 	restrict []scanColumn          // restricted fields
 	args     []any
@@ -183,27 +185,27 @@ const (
 
 // newScanQuery resolves every mapped field and restricted field to its quoted column and
 // type class, reading the catalog of the contacts and extension tables once.
-func (db *Database) newScanQuery(ctx context.Context, m Mapping) (*scanQuery, error) {
+func newScanQuery(ctx context.Context, db *crm.Database, m crm.Mapping) (*scanQuery, error) {
 	q := &scanQuery{db: db, m: m, cols: map[string]scanColumn{},
-		fields: newFieldResolver(db.dialect, db.db, m, contactsAlias, extensionAlias)}
-	if err := q.fields.resolveAll(ctx); err != nil {
+		fields: crm.NewFieldResolver(db.Dialect(), db.DB(), m, contactsAlias, extensionAlias)}
+	if err := q.fields.ResolveAll(ctx); err != nil {
 		return nil, err
 	}
 	for _, name := range m.FieldNames() {
-		col, ok, err := q.fields.field(name)
+		col, ok, err := q.fields.Field(name)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", pathField(name, "column"), err)
+			return nil, fmt.Errorf("%s: %w", crm.PathField(name, "column"), err)
 		}
 		if ok {
-			q.cols[name] = scanColumn{sql: col.SQL, class: TypeClass(col.Storage)}
+			q.cols[name] = scanColumn{sql: col.SQL, class: crm.TypeClass(col.Storage)}
 		}
 	}
 	for i, r := range m.RestrictedFields {
-		col, _, err := q.fields.resolve(ctx, r.Name, r.Column, r.Source)
+		col, _, err := q.fields.Resolve(ctx, r.Name, r.Column, r.Source)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", pathRestricted(i, r, "column"), err)
+			return nil, fmt.Errorf("%s: %w", crm.PathRestricted(i, r, "column"), err)
 		}
-		q.restrict = append(q.restrict, scanColumn{sql: col.SQL, class: TypeClass(col.Storage)})
+		q.restrict = append(q.restrict, scanColumn{sql: col.SQL, class: crm.TypeClass(col.Storage)})
 	}
 	return q, nil
 }
@@ -224,10 +226,10 @@ func (q *scanQuery) bindAll(values []string) string {
 
 // from is the contacts table, joined to its extension when a field lives there.
 func (q *scanQuery) from() string {
-	d := q.db.dialect
+	d := q.db.Dialect()
 	contacts, _ := d.QuoteIdent(q.m.Contacts.Table)
 	out := contacts + " " + contactsAlias
-	if q.fields.usesExt && q.m.Extension != nil {
+	if q.fields.UsesExt && q.m.Extension != nil {
 		ext, _ := d.QuoteIdent(q.m.Extension.Table)
 		extKey, _ := d.QuoteIdent(q.m.Extension.Key)
 		key, _ := d.QuoteIdent(q.m.Contacts.Key)
@@ -237,9 +239,9 @@ func (q *scanQuery) from() string {
 }
 
 // where keeps the contacts the CRM has not soft-deleted and the selector picks.
-func (q *scanQuery) where(ctx context.Context, sel Selector) (string, error) {
+func (q *scanQuery) where(ctx context.Context, sel crm.Selector) (string, error) {
 	var conds []string
-	active, err := q.db.activeContactCondition(ctx, q.m.Contacts, contactsAlias)
+	active, err := q.db.ActiveContactCondition(ctx, q.m.Contacts, contactsAlias)
 	if err != nil {
 		return "", err
 	}
@@ -247,12 +249,12 @@ func (q *scanQuery) where(ctx context.Context, sel Selector) (string, error) {
 		conds = append(conds, active)
 	}
 	if len(sel) > 0 {
-		s := &sqlText{}
-		if err := q.fields.compile(s, "spec.contactSelector", sel); err != nil {
+		s := &crm.SQLText{}
+		if err := q.fields.Compile(s, "spec.contactSelector", sel); err != nil {
 			return "", err
 		}
-		conds = append(conds, s.text())
-		q.args = append(q.args, s.args...)
+		conds = append(conds, s.Text())
+		q.args = append(q.args, s.Args...)
 	}
 	if len(conds) == 0 {
 		return "", nil
@@ -262,19 +264,19 @@ func (q *scanQuery) where(ctx context.Context, sel Selector) (string, error) {
 
 // optedOut is true when the optOut flag is set (see selector.Compiler.Truthy).
 func (q *scanQuery) optedOut() string {
-	cond, _, _ := q.fields.truthy(FieldOptOut)
+	cond, _, _ := q.fields.Truthy(crm.FieldOptOut)
 	return cond
 }
 
 // text renders a column as text, casting non-text columns.
 func (q *scanQuery) text(col scanColumn) string {
-	if col.class == ClassText || col.class == ClassUnknown {
+	if col.class == crm.ClassText || col.class == crm.ClassUnknown {
 		return col.sql
 	}
 	switch q.db.Engine() {
-	case EngineMySQL:
+	case crm.EngineMySQL:
 		return "CAST(" + col.sql + " AS CHAR)"
-	case EngineSQLite:
+	case crm.EngineSQLite:
 		return "CAST(" + col.sql + " AS TEXT)"
 	}
 	return "CAST(" + col.sql + " AS text)"
@@ -287,7 +289,7 @@ func (q *scanQuery) normalised(col scanColumn) string {
 
 // filled is true when a column holds a value (not blank, for text).
 func (q *scanQuery) filled(col scanColumn) string {
-	if col.class == ClassText {
+	if col.class == crm.ClassText {
 		return "(" + col.sql + " IS NOT NULL AND TRIM(" + col.sql + ") <> '')"
 	}
 	return col.sql + " IS NOT NULL"
@@ -329,7 +331,7 @@ type scanCheck struct {
 
 // checks renders the applicable checks whose fields are mapped, and says why the others
 // cannot run.
-func (q *scanQuery) checks(spec ScanSpec) ([]scanCheck, map[string]string) {
+func (q *scanQuery) checks(spec Spec) ([]scanCheck, map[string]string) {
 	var out []scanCheck
 	notCheckable := map[string]string{}
 	need := func(check string, fields ...string) bool {
@@ -345,20 +347,20 @@ func (q *scanQuery) checks(spec ScanSpec) ([]scanCheck, map[string]string) {
 		}
 		return true
 	}
-	if need(CheckNoLegalBasis, FieldLegalBasis) {
-		out = append(out, scanCheck{CheckNoLegalBasis, q.noBasis(q.cols[FieldLegalBasis])})
+	if need(CheckNoLegalBasis, crm.FieldLegalBasis) {
+		out = append(out, scanCheck{CheckNoLegalBasis, q.noBasis(q.cols[crm.FieldLegalBasis])})
 	}
-	if need(CheckConsentWithoutEvidence, FieldLegalBasis, FieldConsentAt, FieldConsentMethod) {
-		cond := "(" + q.basis(q.cols[FieldLegalBasis], BasisConsent) + " AND (" + q.cols[FieldConsentAt].sql +
-			" IS NULL OR NOT " + q.filled(q.cols[FieldConsentMethod]) + "))"
+	if need(CheckConsentWithoutEvidence, crm.FieldLegalBasis, crm.FieldConsentAt, crm.FieldConsentMethod) {
+		cond := "(" + q.basis(q.cols[crm.FieldLegalBasis], BasisConsent) + " AND (" + q.cols[crm.FieldConsentAt].sql +
+			" IS NULL OR NOT " + q.filled(q.cols[crm.FieldConsentMethod]) + "))"
 		out = append(out, scanCheck{CheckConsentWithoutEvidence, cond})
 	}
-	if s := spec.LegitimateInterest; s != nil && need(CheckLegitimateInterestOutOfScope, FieldLegalBasis, FieldContactType, FieldJobRole) {
-		cond := "(" + q.basis(q.cols[FieldLegalBasis], BasisLegitimateInterests) + " AND (" +
-			q.notIn(q.cols[FieldContactType], s.ContactTypes) + " OR " + q.notIn(q.cols[FieldJobRole], s.JobRoles) + "))"
+	if s := spec.LegitimateInterest; s != nil && need(CheckLegitimateInterestOutOfScope, crm.FieldLegalBasis, crm.FieldContactType, crm.FieldJobRole) {
+		cond := "(" + q.basis(q.cols[crm.FieldLegalBasis], BasisLegitimateInterests) + " AND (" +
+			q.notIn(q.cols[crm.FieldContactType], s.ContactTypes) + " OR " + q.notIn(q.cols[crm.FieldJobRole], s.JobRoles) + "))"
 		out = append(out, scanCheck{CheckLegitimateInterestOutOfScope, cond})
 	}
-	if spec.Marketing && need(CheckOptedOutInScope, FieldOptOut) {
+	if spec.Marketing && need(CheckOptedOutInScope, crm.FieldOptOut) {
 		out = append(out, scanCheck{CheckOptedOutInScope, q.optedOut()})
 	}
 	if len(q.restrict) == 0 {
@@ -375,7 +377,7 @@ func (q *scanQuery) checks(spec ScanSpec) ([]scanCheck, map[string]string) {
 
 // NotCheckableSummary renders NotCheckable as one line, checks sorted:
 // "not checkable: consentWithoutEvidence (the mapping has no consentAt field); …".
-func (r ScanResult) NotCheckableSummary() string {
+func (r Result) NotCheckableSummary() string {
 	if len(r.NotCheckable) == 0 {
 		return ""
 	}
