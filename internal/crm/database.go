@@ -233,6 +233,16 @@ func (db *Database) IsUnique(ctx context.Context, table string, columns []string
 	return ok, db.Scrub(err)
 }
 
+// execAll runs statements in order on the pool, stopping at the first error.
+func (db *Database) execAll(ctx context.Context, statements []string) error {
+	for _, s := range statements {
+		if _, err := db.db.ExecContext(ctx, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // WithTimeout bounds ctx by the query timeout unless it already has a deadline.
 func (db *Database) WithTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
 	if _, ok := ctx.Deadline(); ok || db.queryTimeout <= 0 {

@@ -51,9 +51,6 @@ type Dialect interface {
 	// primary key and every unique constraint or index without a predicate or expression.
 	UniqueKeys(ctx context.Context, q Querier, table string) ([][]string, error)
 
-	// insertLedgerSQL returns a statement inserting rows ledger rows, skipping the ones
-	// already recorded for the same (policy, run, subject).
-	insertLedgerSQL(rows int) string
 	// classify maps a declared column type to its TypeClass.
 	classify(declared string) TypeClass
 }

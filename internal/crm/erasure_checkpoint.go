@@ -274,3 +274,25 @@ func (db *Database) LockSweep(ctx context.Context, policy string) (unlock func()
 		_ = conn.Close()
 	}, true, nil
 }
+
+// operatorReady remembers the Databases whose operator tables were ensured, so that a
+// sweep does not run DDL for every batch. An error in a batch forgets it.
+var operatorReady sync.Map // *Database → whether the ledger was ensured too
+
+// ensureOperatorTables creates (once per Database and process) the operator schema, the
+// checkpoint table and, with ledger, the erasure ledger.
+func (db *Database) ensureOperatorTables(ctx context.Context, ledger bool) error {
+	if withLedger, ok := operatorReady.Load(db); ok && (withLedger.(bool) || !ledger) {
+		return nil
+	}
+	if err := db.ensureCheckpointTable(ctx); err != nil {
+		return err
+	}
+	if ledger {
+		if err := db.EnsureLedger(ctx); err != nil {
+			return err
+		}
+	}
+	operatorReady.Store(db, ledger)
+	return nil
+}

@@ -276,15 +276,6 @@ func (db *Database) createLedger(ctx context.Context) error {
 	return err
 }
 
-func (db *Database) execAll(ctx context.Context, statements []string) error {
-	for _, s := range statements {
-		if _, err := db.db.ExecContext(ctx, s); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // copyOldLedger copies, once, the rows of the ledger an earlier version kept in the CRM's
 // own schema (PostgreSQL: the search path; MySQL/MariaDB: the CRM database) into the
 // operator's ledger. The old table is left as it is: nothing is lost, and the operator no
@@ -458,7 +449,7 @@ func (db *Database) insertLedgerChunk(ctx context.Context, q Querier, key []byte
 	for _, e := range entries {
 		args = append(args, scope, e.RunID, e.Policy, e.Rule, e.Action, BindTime(d.Engine(), e.ErasedAt), e.SubjectHMAC, e.KeyID, ledgerRowMAC(key, scope, e))
 	}
-	res, err := q.ExecContext(ctx, d.insertLedgerSQL(len(entries)), args...)
+	res, err := q.ExecContext(ctx, insertLedgerSQL(d, len(entries)), args...)
 	if err != nil {
 		return 0, err
 	}
@@ -637,19 +628,15 @@ func ledgerUniqueColumns(d Dialect) string {
 	return strings.Join(cols, ", ")
 }
 
-func (d PostgresDialect) insertLedgerSQL(rows int) string {
-	return ledgerInsertHead(d) + insertLedgerValues(d, rows) +
-		" ON CONFLICT (" + ledgerUniqueColumns(d) + ") DO NOTHING"
-}
-
-// On MySQL, INSERT IGNORE would also turn data errors into warnings; a no-op ON DUPLICATE
-// KEY UPDATE skips duplicates only, and counts 0 affected rows for them.
-func (d MySQLDialect) insertLedgerSQL(rows int) string {
-	return ledgerInsertHead(d) + insertLedgerValues(d, rows) +
-		" ON DUPLICATE KEY UPDATE `ledger_id` = `ledger_id`"
-}
-
-func (d sqliteDialect) insertLedgerSQL(rows int) string {
+// insertLedgerSQL returns a statement inserting rows ledger rows, skipping the ones
+// already recorded for the same (policy, run, subject). On MySQL, INSERT IGNORE would also
+// turn data errors into warnings; a no-op ON DUPLICATE KEY UPDATE skips duplicates only,
+// and counts 0 affected rows for them.
+func insertLedgerSQL(d Dialect, rows int) string {
+	if d.Engine() == EngineMySQL {
+		return ledgerInsertHead(d) + insertLedgerValues(d, rows) +
+			" ON DUPLICATE KEY UPDATE `ledger_id` = `ledger_id`"
+	}
 	return ledgerInsertHead(d) + insertLedgerValues(d, rows) +
 		" ON CONFLICT (" + ledgerUniqueColumns(d) + ") DO NOTHING"
 }

@@ -31,7 +31,7 @@ func TestInsertLedgerSQL(t *testing.T) {
 	}
 	for e, w := range want {
 		d, _ := DialectFor(e)
-		if got := d.insertLedgerSQL(2); got != w {
+		if got := insertLedgerSQL(d, 2); got != w {
 			t.Errorf("%s:\n got %s\nwant %s", e, got, w)
 		}
 	}

@@ -164,28 +164,6 @@ func (db *Database) scope(ctx context.Context) (string, error) {
 	return name.String, nil
 }
 
-// operatorReady remembers the Databases whose operator tables were ensured, so that a
-// sweep does not run DDL for every batch. An error in a batch forgets it.
-var operatorReady sync.Map // *Database → whether the ledger was ensured too
-
-// ensureOperatorTables creates (once per Database and process) the operator schema, the
-// checkpoint table and, with ledger, the erasure ledger.
-func (db *Database) ensureOperatorTables(ctx context.Context, ledger bool) error {
-	if withLedger, ok := operatorReady.Load(db); ok && (withLedger.(bool) || !ledger) {
-		return nil
-	}
-	if err := db.ensureCheckpointTable(ctx); err != nil {
-		return err
-	}
-	if ledger {
-		if err := db.EnsureLedger(ctx); err != nil {
-			return err
-		}
-	}
-	operatorReady.Store(db, ledger)
-	return nil
-}
-
 // ensureOperatorSchema creates the operator's schema (PostgreSQL) or database
 // (MySQL/MariaDB) when it is missing, and makes sure nobody but its owner may use it:
 // on PostgreSQL it must be owned by the operator's login, and PUBLIC holds no privilege on
