@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -118,9 +117,6 @@ func (db *Database) testSource(t *testing.T) *testdb.Database {
 	}
 	return src.(*testdb.Database)
 }
-
-// openedFrom maps each Database opened by openCRM to its test database.
-var openedFrom sync.Map
 
 func TestSweepBatchIsAllOrNothing(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, ec engineCase, db *Database, admin *sql.DB) {

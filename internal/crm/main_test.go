@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -133,3 +134,17 @@ func q(t *testing.T, e Engine, name string) string {
 	}
 	return s
 }
+
+// testOperatorKeys are the operator keys of every Database openCRM opens.
+var testOperatorKeys = mustOperatorKeys("operator-test-key-0123456789abcdef0123456789")
+
+func mustOperatorKeys(secret string) OperatorKeys {
+	k, err := NewOperatorKeys([]byte(secret))
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
+// openedFrom maps each Database opened by openCRM to its test database.
+var openedFrom sync.Map

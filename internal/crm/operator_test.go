@@ -17,17 +17,6 @@ import (
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
 )
 
-// testOperatorKeys are the operator keys of every Database openCRM opens.
-var testOperatorKeys = mustOperatorKeys("operator-test-key-0123456789abcdef0123456789")
-
-func mustOperatorKeys(secret string) OperatorKeys {
-	k, err := NewOperatorKeys([]byte(secret))
-	if err != nil {
-		panic(err)
-	}
-	return k
-}
-
 // ledgerTableOf and checkpointTableOf are the operator's tables as a test names them.
 func ledgerTableOf(e Engine) string     { return operatorTableName(e, LedgerTable) }
 func checkpointTableOf(e Engine) string { return operatorTableName(e, CheckpointTable) }
