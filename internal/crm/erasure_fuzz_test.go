@@ -69,7 +69,7 @@ func FuzzSelectorCompile(f *testing.F) {
 				}
 				continue
 			}
-			col, mapped := p.fields.cols[field]
+			col, mapped, _ := p.fields.Field(field)
 			if !mapped {
 				t.Fatalf("%s: unmapped field %q compiled to %q", e, field, s.Text())
 			}

@@ -111,7 +111,7 @@ func newPlanner(ctx context.Context, db *Database, m Mapping) (*planner, error) 
 	}
 	p.keyText = col.Class != ClassInteger
 	p.fields = NewFieldResolver(db.dialect, db.db, m, p.c, p.x)
-	p.fields.tables = p.tables
+	p.fields.ShareTables(p.tables)
 	if err := p.fields.ResolveAll(ctx); err != nil {
 		return nil, err
 	}

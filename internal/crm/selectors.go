@@ -62,6 +62,10 @@ func (r *FieldResolver) SetColumns(cols map[string]selector.Column) {
 	r.cols, r.errs = cols, map[string]error{}
 }
 
+// ShareTables makes the resolver read and cache table descriptions in tables, a cache the
+// caller keeps too, so that each table is described once.
+func (r *FieldResolver) ShareTables(tables map[string]*Table) { r.tables = tables }
+
 func (r *FieldResolver) table(ctx context.Context, name string) (*Table, error) {
 	if t, ok := r.tables[name]; ok {
 		return t, nil
