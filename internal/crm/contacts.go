@@ -56,11 +56,11 @@ func (db *Database) ActiveContactCondition(ctx context.Context, c ContactsTable,
 	if !ok {
 		return "", fmt.Errorf("soft-delete column %s does not exist in table %s", c.SoftDeleteColumn, c.Table)
 	}
-	return softDeleteCondition(db.dialect.Engine(), col, info.Class)
+	return SoftDeleteCondition(db.dialect.Engine(), col, info.Class)
 }
 
-// softDeleteCondition is the "not soft-deleted" condition for a quoted column of a class.
-func softDeleteCondition(e Engine, col string, class TypeClass) (string, error) {
+// SoftDeleteCondition is the "not soft-deleted" condition for a quoted column of a class.
+func SoftDeleteCondition(e Engine, col string, class TypeClass) (string, error) {
 	switch class {
 	case ClassDate, ClassTimestamp:
 		return col + " IS NULL", nil

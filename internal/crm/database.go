@@ -233,8 +233,8 @@ func (db *Database) IsUnique(ctx context.Context, table string, columns []string
 	return ok, db.Scrub(err)
 }
 
-// execAll runs statements in order on the pool, stopping at the first error.
-func (db *Database) execAll(ctx context.Context, statements []string) error {
+// ExecAll runs statements in order on the pool, stopping at the first error.
+func (db *Database) ExecAll(ctx context.Context, statements []string) error {
 	for _, s := range statements {
 		if _, err := db.db.ExecContext(ctx, s); err != nil {
 			return err

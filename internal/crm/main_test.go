@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -63,7 +62,6 @@ func openCRM(t *testing.T, tdb *testdb.Database) *Database {
 	}
 	t.Cleanup(func() { _ = db.Close() })
 	db.SetOperatorKeys(testOperatorKeys)
-	openedFrom.Store(db, tdb)
 	if err := db.Ping(testContext(t)); err != nil {
 		t.Fatalf("Ping: %v", err)
 	}
@@ -145,6 +143,3 @@ func mustOperatorKeys(secret string) OperatorKeys {
 	}
 	return k
 }
-
-// openedFrom maps each Database opened by openCRM to its test database.
-var openedFrom sync.Map

@@ -27,12 +27,6 @@ func Resolve(presetName string, overrides Mapping) (Mapping, error) {
 	return mapping.Resolve(presetName, overrides)
 }
 
-// genericMapping is the mapping of the generic preset.
-func genericMapping() Mapping {
-	m, _ := mapping.Preset(mapping.PresetGeneric)
-	return m
-}
-
 // ResolveFor is Resolve, then adapts the preset to the database: a preset field that the
 // explicit mapping does not set, and whose column is missing where the preset expects it,
 // is moved to the first alternative place where the column exists (SuiteCRM's GDPR fields

@@ -19,8 +19,8 @@ func (s *SQLText) W(parts ...string) *SQLText {
 	return s
 }
 
-// arg appends a marker and binds v to it.
-func (s *SQLText) arg(v any) *SQLText {
+// Arg appends a marker and binds v to it.
+func (s *SQLText) Arg(v any) *SQLText {
 	s.Args = append(s.Args, v)
 	s.b.WriteByte('?')
 	return s

@@ -39,7 +39,7 @@ const ManagedMarkerPrefix = "managed by crm-privacy-operator: "
 // trusted on its own (see access_postgres_marker.go); MySQL/MariaDB still use it.
 const managedLoginMarker = "login managed by crm-privacy-operator"
 
-// AccessSpec is the state the operator wants for one managed database role.
+// Spec is the state the operator wants for one managed database role.
 type Spec struct {
 	// Role is the group role: a PostgreSQL NOLOGIN role, a MySQL/MariaDB role.
 	Role string
@@ -73,7 +73,7 @@ type TableGrant struct {
 	Columns []string
 }
 
-// AccessMember is one declared member of the role.
+// Member is one declared member of the role.
 type Member struct {
 	// User is the member's login role (PostgreSQL) or account 'user'@'%' (MySQL/MariaDB).
 	User string
@@ -89,7 +89,7 @@ type Member struct {
 	Password string
 }
 
-// AccessResult is what one pass found and did.
+// Result is what one pass found and did.
 type Result struct {
 	// Created is true when the role was created by this pass.
 	Created bool
@@ -183,7 +183,7 @@ const (
 	// password's verifier to a log (statement log, general query log, binary log) that the
 	// operator may not switch off for its own session: nothing is created. An existing
 	// login whose password could not be changed for the same reason keeps its old one and
-	// is listed in AccessResult.PasswordsWithheld instead.
+	// is listed in Result.PasswordsWithheld instead.
 	MemberPasswordWithheld = "PasswordWithheld"
 )
 
@@ -235,7 +235,7 @@ func (s StatementCounts) Changes() int { return s.Grant + s.Revoke + s.Other }
 // InSync reports whether the role matched its spec after the pass.
 func (r Result) InSync() bool { return len(r.Remaining) == 0 }
 
-// AccessSpecError is a spec the operator cannot apply as it is (a missing table or column,
+// SpecError is a spec the operator cannot apply as it is (a missing table or column,
 // a row filter naming an unmapped field). Nothing was changed.
 type SpecError struct{ Message string }
 
@@ -248,7 +248,7 @@ type RoleNotManagedError struct {
 	// Marker is the marker found ("" when none), without its MAC.
 	Marker string
 	// Legacy is true when the marker names this AccessRole but has no MAC (written by an
-	// older operator, or forged): it is only adopted with AccessSpec.AdoptLegacy.
+	// older operator, or forged): it is only adopted with Spec.AdoptLegacy.
 	Legacy bool
 	// Privileged is true when the role holds administrative attributes.
 	Privileged bool
@@ -275,10 +275,10 @@ type UnsupportedError struct {
 
 func (e *UnsupportedError) Error() string { return fmt.Sprintf("%s: %s", e.Engine, e.What) }
 
-// ErrRoleNotFound is wrapped by RemoveAccess when the role does not exist (nothing to do).
+// ErrRoleNotFound is wrapped by Remove when the role does not exist (nothing to do).
 var ErrRoleNotFound = errors.New("role not found")
 
-// ApplyAccess makes the database match spec both ways: it creates the role if missing,
+// Apply makes the database match spec both ways: it creates the role if missing,
 // grants the missing privileges and memberships, revokes the extra ones (also those
 // granted out of band), and keeps the row filter's policy. On PostgreSQL all of it is one
 // transaction; on MySQL/MariaDB grants commit one by one (the engine's DDL autocommits)
@@ -302,7 +302,7 @@ func Apply(ctx context.Context, db *crm.Database, m crm.Mapping, spec Spec) (Res
 	return res, db.Scrub(err)
 }
 
-// RemoveAccess undoes an AccessRole: it revokes every privilege and membership of the
+// Remove undoes an AccessRole: it revokes every privilege and membership of the
 // role, drops its row filter policy, locks the logins the AccessRole owns (NOLOGIN,
 // ACCOUNT LOCK) and ends their sessions, and, when drop is true, drops the role. Members of the spec are
 // only used to know which users the operator manages. The error wraps ErrRoleNotFound when
@@ -646,7 +646,7 @@ type resolvedGrant struct {
 }
 
 // resolveGrant finds a grant's table and columns through DescribeTable, returning an
-// AccessSpecError naming what is missing.
+// SpecError naming what is missing.
 func resolveGrant(ctx context.Context, d crm.Dialect, q crm.Querier, schemaOf func(context.Context, string) (string, error), g TableGrant) (resolvedGrant, error) {
 	t, err := d.DescribeTable(ctx, q, g.Table)
 	if errors.Is(err, crm.ErrTableNotFound) {

@@ -16,7 +16,7 @@ import (
 // TestRowFilterAgreesWithReference: a member whose AccessRole has a row filter sees,
 // through PostgreSQL row-level security, exactly the contacts the reference evaluator
 // selects (see internal/crm/crmtest/agreement); a selector the reference refuses is
-// refused as an AccessSpecError. MySQL and SQLite have no row-level security: there the
+// refused as an SpecError. MySQL and SQLite have no row-level security: there the
 // row filter is the compiled WHERE, which selector_agreement_test.go checks.
 func TestRowFilterAgreesWithReference(t *testing.T) {
 	f := newPgAccessFixture(t)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -20,7 +21,7 @@ const benchRoles = 200
 // MaxConcurrentReconciles in production deployments, over one pool of that many connections.
 const benchWorkers = 4
 
-// BenchmarkReconcile200Roles applies 200 AccessRole specs through ApplyAccess on one
+// BenchmarkReconcile200Roles applies 200 AccessRole specs through Apply on one
 // PostgreSQL database (4 at a time over one pool of 4 connections): each role has column
 // grants on contacts, table grants on notes and deals and two members with managed logins
 // and passwords; one role in ten has a row filter. The baseline is the hand-written
@@ -41,7 +42,7 @@ func benchmarkReconcileRoles(b *testing.B) {
 	tdb, baseDB := testdb.Postgres(b), testdb.Postgres(b)
 	admin, baseAdmin := tdb.Open(b), baseDB.Open(b)
 	for _, d := range []*testdb.Database{tdb, baseDB} {
-		d.LoadFile(b, "../../config/samples/crm/"+crmtest.GenericSample(crm.EnginePostgres))
+		d.LoadFile(b, filepath.Join(crmtest.SamplesDir(), crmtest.GenericSample(crm.EnginePostgres)))
 	}
 	db, err := crm.Open(crm.ConnConfig{Engine: crm.EnginePostgres, Host: tdb.Host, Port: tdb.Port, User: tdb.User,
 		Password: tdb.Password, Database: tdb.Name, TLSMode: crm.TLSDisable, MaxOpenConns: benchWorkers})

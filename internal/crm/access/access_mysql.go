@@ -50,9 +50,9 @@ type myAccess struct {
 	discard bool
 	// defaultRoleDenied is set when SET DEFAULT ROLE … FOR was refused.
 	defaultRoleDenied bool
-	// remaining collects what the pass could not do, for AccessResult.Remaining.
+	// remaining collects what the pass could not do, for Result.Remaining.
 	remaining []string
-	// withheld are the members whose password was not sent (AccessResult.PasswordsWithheld).
+	// withheld are the members whose password was not sent (Result.PasswordsWithheld).
 	withheld []string
 	// locked counts the logins locked, ended the sessions ended.
 	locked, ended int

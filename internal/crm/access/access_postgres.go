@@ -916,7 +916,7 @@ SELECT current_setting('log_statement') = 'none'
 	return quiet, err
 }
 
-// pgDropRole drops a managed role (after RemoveAccess revoked everything). A role that
+// pgDropRole drops a managed role (after Remove revoked everything). A role that
 // still owns objects or holds privileges in other databases cannot be dropped: the error
 // says which dependencies remain.
 func pgDropRole(ctx context.Context, db *crm.Database, spec Spec) error {

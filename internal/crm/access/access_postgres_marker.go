@@ -24,7 +24,7 @@ import (
 //
 // Markers written before they were authenticated (the owner without a MAC; the shared
 // login text) are legacy: a legacy group role is adopted only when the AccessRole asks
-// for it (AccessSpec.AdoptLegacy); a legacy login only when it is a member of this
+// for it (Spec.AdoptLegacy); a legacy login only when it is a member of this
 // AccessRole's role and of no other role. Everything else is reported and left alone.
 
 // loginMarkerPrefix starts the marker of a member login.

@@ -40,7 +40,7 @@ func (f *pgAccessFixture) canLogin(t *testing.T, role string) bool {
 	return login
 }
 
-// applyRaw is ApplyAccess without the in-sync assertion.
+// applyRaw is Apply without the in-sync assertion.
 func (f *pgAccessFixture) applyRaw(t *testing.T, spec Spec) Result {
 	t.Helper()
 	res, err := Apply(crmtest.TestContext(t), f.crm, f.m, spec)

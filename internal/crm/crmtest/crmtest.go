@@ -64,13 +64,16 @@ func ConnConfig(tdb *testdb.Database) crm.ConnConfig {
 }
 
 // TestOperatorKeys are the operator keys of every Database OpenCRM opens.
-var TestOperatorKeys = func() crm.OperatorKeys {
-	k, err := crm.NewOperatorKeys([]byte("operator-test-key-0123456789abcdef0123456789"))
+var TestOperatorKeys = MustOperatorKeys("operator-test-key-0123456789abcdef0123456789")
+
+// MustOperatorKeys derives operator keys from secret, panicking on a short one.
+func MustOperatorKeys(secret string) crm.OperatorKeys {
+	k, err := crm.NewOperatorKeys([]byte(secret))
 	if err != nil {
 		panic(err)
 	}
 	return k
-}()
+}
 
 // openedFrom maps each Database opened by OpenCRM to its test database.
 var openedFrom sync.Map

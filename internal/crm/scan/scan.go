@@ -28,7 +28,7 @@ const (
 	CheckRestrictedFieldsFilled = "restrictedFieldsFilled"
 )
 
-// ScanChecks returns the checks in the order they are reported.
+// Checks returns the checks in the order they are reported.
 func Checks() []string {
 	return []string{CheckNoLegalBasis, CheckConsentWithoutEvidence, CheckLegitimateInterestOutOfScope,
 		CheckOptedOutInScope, CheckRestrictedFieldsFilled}
@@ -98,7 +98,7 @@ type LIAScope struct {
 	JobRoles []string
 }
 
-// ScanSpec is what a compliance scan looks at.
+// Spec is what a compliance scan looks at.
 type Spec struct {
 	// Selector picks the contacts in scope (the activity's spec.contactSelector), compiled
 	// by internal/crm/selector as for retention rules and row filters. Empty: every (not
@@ -112,7 +112,7 @@ type Spec struct {
 	Marketing bool
 }
 
-// ScanResult is the outcome of a compliance scan: counts only, never contacts.
+// Result is the outcome of a compliance scan: counts only, never contacts.
 type Result struct {
 	// InScope is the number of contacts the selector picks.
 	InScope int64
@@ -123,7 +123,7 @@ type Result struct {
 	NotCheckable map[string]string
 }
 
-// ScanCompliance counts, in one query, the contacts in scope and the contacts in scope that
+// Compliance counts, in one query, the contacts in scope and the contacts in scope that
 // break each applicable rule. Nothing but counts leaves the database. A check whose fields
 // the mapping lacks is reported in NotCheckable and not run. The selector's values are
 // bound parameters and every identifier is quoted; a selector that cannot be compiled (an

@@ -1,4 +1,4 @@
-package crm
+package erasure
 
 import (
 	"context"
@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
 )
 
 // LedgerTable is the erasure ledger the operator keeps for each CRM database, in its own
@@ -106,7 +108,7 @@ var (
 
 // LedgerSubjectKey derives the key of the ledger's subject HMACs from the CRMDatabase's
 // ledger secret.
-func LedgerSubjectKey(secret []byte) []byte { return DeriveKey(secret, PurposeLedgerSubject) }
+func LedgerSubjectKey(secret []byte) []byte { return crm.DeriveKey(secret, crm.PurposeLedgerSubject) }
 
 // SubjectHMAC returns the hex HMAC-SHA-256 of a contact key under key (LedgerSubjectKey of
 // the CRMDatabase's secret): the only trace of the contact the ledger keeps. contactKey
@@ -130,8 +132,8 @@ var samplePlaceholders = []string{"exampleonly", "replacewith", "change-me", "ch
 // CheckLedgerSecret refuses a CRMDatabase ledger secret that cannot protect the ledger:
 // shorter than MinSecretBytes, or a key printed in the documentation or the samples.
 func CheckLedgerSecret(secret []byte) error {
-	if len(secret) < MinSecretBytes {
-		return fmt.Errorf("the ledger key has %d bytes: use at least %d random bytes (e.g. openssl rand -base64 48)", len(secret), MinSecretBytes)
+	if len(secret) < crm.MinSecretBytes {
+		return fmt.Errorf("the ledger key has %d bytes: use at least %d random bytes (e.g. openssl rand -base64 48)", len(secret), crm.MinSecretBytes)
 	}
 	s := strings.TrimSpace(string(secret))
 	for _, sample := range sampleLedgerSecrets {
@@ -177,7 +179,7 @@ func (e LedgerEntry) check() error {
 
 // ledgerRowMAC authenticates one ledger row under the operator's ledger row key.
 func ledgerRowMAC(key []byte, scope string, e LedgerEntry) string {
-	return RowMAC(key, scope, e.RunID, e.Policy, e.Rule, e.Action,
+	return crm.RowMAC(key, scope, e.RunID, e.Policy, e.Rule, e.Action,
 		strconv.FormatInt(e.ErasedAt.UTC().UnixMicro(), 10), e.SubjectHMAC, e.KeyID)
 }
 
@@ -185,64 +187,64 @@ func ledgerRowMAC(key []byte, scope string, e LedgerEntry) string {
 // missing, checks an existing ledger, and copies once the rows of a ledger an earlier
 // version kept in the CRM's own schema. Running it again changes nothing. A missing
 // privilege is a *PrivilegeError naming it.
-func (db *Database) EnsureLedger(ctx context.Context) error {
+func EnsureLedger(ctx context.Context, db *crm.Database) error {
 	ctx, cancel := db.WithTimeout(ctx)
 	defer cancel()
-	return db.Scrub(db.ensureLedger(ctx))
+	return db.Scrub(ensureLedger(ctx, db))
 }
 
-func (db *Database) ensureLedger(ctx context.Context) error {
+func ensureLedger(ctx context.Context, db *crm.Database) error {
 	// In steady state the table exists: checking the catalog takes no lock, where CREATE
 	// INDEX IF NOT EXISTS would queue behind (and then block) a sweep writing to the ledger.
-	info, err := db.describeOperatorTable(ctx, db.db, LedgerTable)
+	info, err := db.DescribeOperatorTable(ctx, db.DB(), LedgerTable)
 	if err != nil {
 		return err
 	}
-	name := operatorTableName(db.dialect.Engine(), LedgerTable)
-	if !info.exists {
-		if err := db.ensureOperatorSchema(ctx); err != nil {
+	name := crm.OperatorTableName(db.Dialect().Engine(), LedgerTable)
+	if !info.Exists {
+		if err := db.EnsureOperatorSchema(ctx); err != nil {
 			return err
 		}
-		if err := db.createLedger(ctx); err != nil {
-			return privilegeError(fmt.Errorf("while creating the erasure ledger %s: %w", name, err), "CREATE", db.operatorSchemaObject())
+		if err := createLedger(ctx, db); err != nil {
+			return crm.NewPrivilegeError(fmt.Errorf("while creating the erasure ledger %s: %w", name, err), "CREATE", operatorSchemaObject(db))
 		}
-		if info, err = db.describeOperatorTable(ctx, db.db, LedgerTable); err != nil {
+		if info, err = db.DescribeOperatorTable(ctx, db.DB(), LedgerTable); err != nil {
 			return err
 		}
-	} else if db.dialect.Engine() == EnginePostgres {
+	} else if db.Dialect().Engine() == crm.EnginePostgres {
 		// The schema's privileges are checked (and PUBLIC's revoked) on every pass.
-		if err := db.ensureOperatorSchema(ctx); err != nil {
+		if err := db.EnsureOperatorSchema(ctx); err != nil {
 			return err
 		}
 	}
-	if db.dialect.Engine() == EngineSQLite {
-		if info, err = db.upgradeSQLiteLedger(ctx, info); err != nil {
+	if db.Dialect().Engine() == crm.EngineSQLite {
+		if info, err = upgradeSQLiteLedger(ctx, db, info); err != nil {
 			return err
 		}
 	}
-	if err := db.checkOperatorTable(info, LedgerTable, append([]string{"ledger_id"}, ledgerColumns...)); err != nil {
+	if err := db.CheckOperatorTable(info, LedgerTable, append([]string{"ledger_id"}, ledgerColumns...)); err != nil {
 		return fmt.Errorf("the erasure ledger is not usable: %w", err)
 	}
-	if db.dialect.Engine() != EngineSQLite {
-		return db.copyOldLedger(ctx)
+	if db.Dialect().Engine() != crm.EngineSQLite {
+		return copyOldLedger(ctx, db)
 	}
 	return nil
 }
 
 // operatorSchemaObject names where the operator's tables are created, for privilege errors.
-func (db *Database) operatorSchemaObject() string {
-	switch db.dialect.Engine() {
-	case EnginePostgres:
-		return "schema " + OperatorSchema
-	case EngineMySQL:
-		return OperatorSchema + ".*"
+func operatorSchemaObject(db *crm.Database) string {
+	switch db.Dialect().Engine() {
+	case crm.EnginePostgres:
+		return "schema " + crm.OperatorSchema
+	case crm.EngineMySQL:
+		return crm.OperatorSchema + ".*"
 	}
 	return "the database file"
 }
 
 // upgradeSQLiteLedger adds to a ledger of an earlier version (SQLite keeps it in the same
 // file) the columns this one writes; its rows keep NULL key_id and row_mac.
-func (db *Database) upgradeSQLiteLedger(ctx context.Context, info operatorTableInfo) (operatorTableInfo, error) {
+func upgradeSQLiteLedger(ctx context.Context, db *crm.Database, info crm.OperatorTableInfo) (crm.OperatorTableInfo, error) {
 	adds := map[string]string{
 		"crm_database": "crm_database TEXT NOT NULL DEFAULT ''",
 		"key_id":       "key_id TEXT",
@@ -250,10 +252,10 @@ func (db *Database) upgradeSQLiteLedger(ctx context.Context, info operatorTableI
 	}
 	changed := false
 	for _, c := range []string{"crm_database", "key_id", "row_mac"} {
-		if info.columns[c] {
+		if info.Columns[c] {
 			continue
 		}
-		if _, err := db.db.ExecContext(ctx, "ALTER TABLE "+db.OperatorTable(LedgerTable)+" ADD COLUMN "+adds[c]); err != nil {
+		if _, err := db.DB().ExecContext(ctx, "ALTER TABLE "+db.OperatorTable(LedgerTable)+" ADD COLUMN "+adds[c]); err != nil {
 			return info, fmt.Errorf("while adding column %s to the erasure ledger: %w", c, err)
 		}
 		changed = true
@@ -261,15 +263,15 @@ func (db *Database) upgradeSQLiteLedger(ctx context.Context, info operatorTableI
 	if !changed {
 		return info, nil
 	}
-	return db.describeOperatorTable(ctx, db.db, LedgerTable)
+	return db.DescribeOperatorTable(ctx, db.DB(), LedgerTable)
 }
 
 // createLedger runs the DDL; a concurrent creator (another replica) can make a CREATE ... IF
 // NOT EXISTS fail with a duplicate-object error, so it is tried a second time.
-func (db *Database) createLedger(ctx context.Context) error {
+func createLedger(ctx context.Context, db *crm.Database) error {
 	var err error
 	for attempt := 0; attempt < 2; attempt++ {
-		if err = db.execAll(ctx, db.ledgerDDL()); err == nil || isPermissionDenied(err) || ctx.Err() != nil {
+		if err = db.ExecAll(ctx, ledgerDDL(db)); err == nil || crm.IsPermissionDenied(err) || ctx.Err() != nil {
 			return err
 		}
 	}
@@ -282,82 +284,82 @@ func (db *Database) createLedger(ctx context.Context) error {
 // longer writes to it. The copied rows have no key id and no MAC: CRM users could write
 // the old table, so they are kept as history and never counted. On PostgreSQL only a
 // table the operator's login owns is copied (any other was not written by the operator).
-func (db *Database) copyOldLedger(ctx context.Context) error {
-	old, ok, err := db.oldLedger(ctx)
+func copyOldLedger(ctx context.Context, db *crm.Database) error {
+	old, ok, err := oldLedger(ctx, db)
 	if err != nil || !ok {
 		return err
 	}
-	scope, err := db.scope(ctx)
+	scope, err := db.Scope(ctx)
 	if err != nil {
 		return err
 	}
-	if err := db.ensureMigrationsTable(ctx); err != nil {
+	if err := ensureMigrationsTable(ctx, db); err != nil {
 		return err
 	}
 	mig := db.OperatorTable(migrationsTable)
-	done := &SQLText{}
-	done.W("SELECT COUNT(*) FROM ", mig, " WHERE crm_database = ").arg(scope).W(" AND name = ").arg(migrationLedgerCopy)
+	done := &crm.SQLText{}
+	done.W("SELECT COUNT(*) FROM ", mig, " WHERE crm_database = ").Arg(scope).W(" AND name = ").Arg(migrationLedgerCopy)
 	var n int
-	if err := db.db.QueryRowContext(ctx, done.Query(db.dialect), done.Args...).Scan(&n); err != nil {
-		return privilegeError(fmt.Errorf("while reading the operator's migrations: %w", err), "SELECT", operatorTableName(db.dialect.Engine(), migrationsTable))
+	if err := db.DB().QueryRowContext(ctx, done.Query(db.Dialect()), done.Args...).Scan(&n); err != nil {
+		return crm.NewPrivilegeError(fmt.Errorf("while reading the operator's migrations: %w", err), "SELECT", crm.OperatorTableName(db.Dialect().Engine(), migrationsTable))
 	}
 	if n > 0 {
 		return nil // copied before: nothing is written at each check
 	}
-	tx, err := db.db.BeginTx(ctx, nil)
+	tx, err := db.DB().BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
-	mark := &SQLText{}
-	mark.W("INSERT INTO ", mig, " (crm_database, name, done_at) VALUES (").arg(scope).W(", ").arg(migrationLedgerCopy).W(", ").arg(BindTime(db.dialect.Engine(), time.Now())).W(")")
-	if db.dialect.Engine() == EngineMySQL {
+	mark := &crm.SQLText{}
+	mark.W("INSERT INTO ", mig, " (crm_database, name, done_at) VALUES (").Arg(scope).W(", ").Arg(migrationLedgerCopy).W(", ").Arg(crm.BindTime(db.Dialect().Engine(), time.Now())).W(")")
+	if db.Dialect().Engine() == crm.EngineMySQL {
 		mark.W(" ON DUPLICATE KEY UPDATE name = name")
 	} else {
 		mark.W(" ON CONFLICT (crm_database, name) DO NOTHING")
 	}
-	res, err := tx.ExecContext(ctx, mark.Query(db.dialect), mark.Args...)
+	res, err := tx.ExecContext(ctx, mark.Query(db.Dialect()), mark.Args...)
 	if err != nil {
-		return privilegeError(fmt.Errorf("while recording the ledger copy: %w", err), "INSERT", operatorTableName(db.dialect.Engine(), migrationsTable))
+		return crm.NewPrivilegeError(fmt.Errorf("while recording the ledger copy: %w", err), "INSERT", crm.OperatorTableName(db.Dialect().Engine(), migrationsTable))
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return err // copied before
 	}
 	cols := "run_id, policy, rule, action, erased_at, subject_hmac"
-	cp := &SQLText{}
-	cp.W("INSERT INTO ", db.OperatorTable(LedgerTable), " (crm_database, ", cols, ") SELECT ").arg(scope).W(", ", cols, " FROM ", old)
-	if db.dialect.Engine() == EngineMySQL {
+	cp := &crm.SQLText{}
+	cp.W("INSERT INTO ", db.OperatorTable(LedgerTable), " (crm_database, ", cols, ") SELECT ").Arg(scope).W(", ", cols, " FROM ", old)
+	if db.Dialect().Engine() == crm.EngineMySQL {
 		target := db.OperatorTable(LedgerTable) + ".`ledger_id`"
 		cp.W(" ON DUPLICATE KEY UPDATE ", target, " = ", target)
 	} else {
 		cp.W(" ON CONFLICT (crm_database, policy, run_id, subject_hmac) DO NOTHING")
 	}
-	if _, err := tx.ExecContext(ctx, cp.Query(db.dialect), cp.Args...); err != nil {
-		return fmt.Errorf("while copying the old erasure ledger %s into %s (the old table is left as it is): %w", old, operatorTableName(db.dialect.Engine(), LedgerTable), err)
+	if _, err := tx.ExecContext(ctx, cp.Query(db.Dialect()), cp.Args...); err != nil {
+		return fmt.Errorf("while copying the old erasure ledger %s into %s (the old table is left as it is): %w", old, crm.OperatorTableName(db.Dialect().Engine(), LedgerTable), err)
 	}
 	return tx.Commit()
 }
 
 // oldLedger returns the quoted name of a ledger an earlier version kept in the CRM's
 // schema, when there is one with the ledger's columns.
-func (db *Database) oldLedger(ctx context.Context) (string, bool, error) {
+func oldLedger(ctx context.Context, db *crm.Database) (string, bool, error) {
 	var schema string
-	switch db.dialect.Engine() {
-	case EnginePostgres:
-		err := db.db.QueryRowContext(ctx, `
+	switch db.Dialect().Engine() {
+	case crm.EnginePostgres:
+		err := db.DB().QueryRowContext(ctx, `
 SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.oid = pg_catalog.to_regclass($1) AND n.nspname <> $2 AND c.relkind = 'r'
   AND c.relowner = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user)`,
-			`"`+LedgerTable+`"`, OperatorSchema).Scan(&schema)
+			`"`+LedgerTable+`"`, crm.OperatorSchema).Scan(&schema)
 		if errors.Is(err, sql.ErrNoRows) {
 			return "", false, nil
 		}
 		if err != nil {
 			return "", false, fmt.Errorf("while looking for an old erasure ledger: %w", err)
 		}
-	case EngineMySQL:
+	case crm.EngineMySQL:
 		var n int
-		if err := db.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?", LedgerTable).Scan(&n); err != nil {
+		if err := db.DB().QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?", LedgerTable).Scan(&n); err != nil {
 			return "", false, fmt.Errorf("while looking for an old erasure ledger: %w", err)
 		}
 		if n == 0 {
@@ -368,45 +370,45 @@ WHERE c.oid = pg_catalog.to_regclass($1) AND n.nspname <> $2 AND c.relkind = 'r'
 	}
 	tbl := LedgerTable
 	if schema != "" {
-		s, err := db.dialect.QuoteIdent(schema)
+		s, err := db.Dialect().QuoteIdent(schema)
 		if err != nil {
 			return "", false, nil // a schema name the operator never used
 		}
-		t, _ := db.dialect.QuoteIdent(LedgerTable)
+		t, _ := db.Dialect().QuoteIdent(LedgerTable)
 		tbl = s + "." + t
 	} else {
-		tbl, _ = db.dialect.QuoteIdent(LedgerTable)
+		tbl, _ = db.Dialect().QuoteIdent(LedgerTable)
 	}
 	// A table of that name without the ledger's columns is not an old ledger.
-	t, err := db.dialect.DescribeTable(ctx, db.db, LedgerTable)
+	t, err := db.Dialect().DescribeTable(ctx, db.DB(), LedgerTable)
 	if err != nil {
 		return "", false, nil
 	}
 	for _, c := range []string{"run_id", "policy", "rule", "action", "erased_at", "subject_hmac"} {
-		if _, ok := t.Column(db.dialect, c); !ok {
+		if _, ok := t.Column(db.Dialect(), c); !ok {
 			return "", false, nil
 		}
 	}
 	return tbl, true, nil
 }
 
-func (db *Database) ensureMigrationsTable(ctx context.Context) error {
+func ensureMigrationsTable(ctx context.Context, db *crm.Database) error {
 	t := db.OperatorTable(migrationsTable)
 	var ddl string
-	switch db.dialect.Engine() {
-	case EnginePostgres:
+	switch db.Dialect().Engine() {
+	case crm.EnginePostgres:
 		ddl = "CREATE TABLE IF NOT EXISTS " + t + " (crm_database varchar(64) NOT NULL, name varchar(64) NOT NULL, done_at timestamptz NOT NULL, PRIMARY KEY (crm_database, name))"
-	case EngineMySQL:
+	case crm.EngineMySQL:
 		ddl = "CREATE TABLE IF NOT EXISTS " + t + " (crm_database varchar(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL, name varchar(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL, done_at datetime(6) NOT NULL, PRIMARY KEY (crm_database, name)) ENGINE=InnoDB"
 	default:
 		return nil
 	}
-	info, err := db.describeOperatorTable(ctx, db.db, migrationsTable)
-	if err != nil || info.exists {
+	info, err := db.DescribeOperatorTable(ctx, db.DB(), migrationsTable)
+	if err != nil || info.Exists {
 		return err
 	}
-	if _, err := db.db.ExecContext(ctx, ddl); err != nil {
-		return privilegeError(fmt.Errorf("while creating %s: %w", operatorTableName(db.dialect.Engine(), migrationsTable), err), "CREATE", db.operatorSchemaObject())
+	if _, err := db.DB().ExecContext(ctx, ddl); err != nil {
+		return crm.NewPrivilegeError(fmt.Errorf("while creating %s: %w", crm.OperatorTableName(db.Dialect().Engine(), migrationsTable), err), "CREATE", operatorSchemaObject(db))
 	}
 	return nil
 }
@@ -415,12 +417,12 @@ func (db *Database) ensureMigrationsTable(ctx context.Context) error {
 // erases the same contacts — and returns how many rows it inserted. Entries already
 // recorded for the same (policy, run, subject) are skipped, not counted, and not an error.
 // Each row carries a MAC under the operator key.
-func (db *Database) InsertLedger(ctx context.Context, q Querier, entries []LedgerEntry) (int64, error) {
+func InsertLedger(ctx context.Context, db *crm.Database, q crm.Querier, entries []LedgerEntry) (int64, error) {
 	keys, err := db.OperatorKeys()
 	if err != nil {
 		return 0, err
 	}
-	scope, err := db.scope(ctx)
+	scope, err := db.Scope(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -433,9 +435,9 @@ func (db *Database) InsertLedger(ctx context.Context, q Querier, entries []Ledge
 	var inserted int64
 	for start := 0; start < len(entries); start += ledgerInsertChunk {
 		end := min(start+ledgerInsertChunk, len(entries))
-		n, err := db.insertLedgerChunk(ctx, q, keys.LedgerRowKey(), scope, entries[start:end])
+		n, err := insertLedgerChunk(ctx, db, q, keys.LedgerRowKey(), scope, entries[start:end])
 		if err != nil {
-			err = privilegeError(err, "INSERT", operatorTableName(db.dialect.Engine(), LedgerTable))
+			err = crm.NewPrivilegeError(err, "INSERT", crm.OperatorTableName(db.Dialect().Engine(), LedgerTable))
 			return inserted, fmt.Errorf("while writing %d rows to the erasure ledger: %w", end-start, err)
 		}
 		inserted += n
@@ -443,11 +445,11 @@ func (db *Database) InsertLedger(ctx context.Context, q Querier, entries []Ledge
 	return inserted, nil
 }
 
-func (db *Database) insertLedgerChunk(ctx context.Context, q Querier, key []byte, scope string, entries []LedgerEntry) (int64, error) {
-	d := db.dialect
+func insertLedgerChunk(ctx context.Context, db *crm.Database, q crm.Querier, key []byte, scope string, entries []LedgerEntry) (int64, error) {
+	d := db.Dialect()
 	args := make([]any, 0, len(entries)*len(ledgerColumns))
 	for _, e := range entries {
-		args = append(args, scope, e.RunID, e.Policy, e.Rule, e.Action, BindTime(d.Engine(), e.ErasedAt), e.SubjectHMAC, e.KeyID, ledgerRowMAC(key, scope, e))
+		args = append(args, scope, e.RunID, e.Policy, e.Rule, e.Action, crm.BindTime(d.Engine(), e.ErasedAt), e.SubjectHMAC, e.KeyID, ledgerRowMAC(key, scope, e))
 	}
 	res, err := q.ExecContext(ctx, insertLedgerSQL(d, len(entries)), args...)
 	if err != nil {
@@ -458,8 +460,8 @@ func (db *Database) insertLedgerChunk(ctx context.Context, q Querier, key []byte
 
 // LedgerCount returns how many contacts a run of a policy has recorded in the ledger, in
 // rows that verify.
-func (db *Database) LedgerCount(ctx context.Context, policy, runID string) (int64, error) {
-	counts, err := db.LedgerRunCounts(ctx, policy, runID)
+func LedgerCount(ctx context.Context, db *crm.Database, policy, runID string) (int64, error) {
+	counts, err := LedgerRunCounts(ctx, db, policy, runID)
 	var n int64
 	for _, c := range counts {
 		n += c.Count
@@ -485,26 +487,26 @@ type LedgerRuleCount struct {
 // ledger is written in the erasure's own transaction, so these are the run's true counts
 // whatever happened to the operator meanwhile. Only rows that carry a valid MAC under the
 // operator key are counted; the others are reported in Unverified.
-func (db *Database) LedgerRunCounts(ctx context.Context, policy, runID string) (_ []LedgerRuleCount, err error) {
+func LedgerRunCounts(ctx context.Context, db *crm.Database, policy, runID string) (_ []LedgerRuleCount, err error) {
 	ctx, cancel := db.WithTimeout(ctx)
 	defer cancel()
 	keys, err := db.OperatorKeys()
 	if err != nil {
 		return nil, err
 	}
-	scope, err := db.scope(ctx)
+	scope, err := db.Scope(ctx)
 	if err != nil {
 		return nil, db.Scrub(err)
 	}
-	s := &SQLText{}
+	s := &crm.SQLText{}
 	s.W("SELECT rule, action, erased_at, subject_hmac, key_id, row_mac FROM ", db.OperatorTable(LedgerTable),
-		" WHERE crm_database = ").arg(scope).W(" AND policy = ").arg(policy).W(" AND run_id = ").arg(runID)
-	rows, err := db.db.QueryContext(ctx, s.Query(db.dialect), s.Args...)
+		" WHERE crm_database = ").Arg(scope).W(" AND policy = ").Arg(policy).W(" AND run_id = ").Arg(runID)
+	rows, err := db.DB().QueryContext(ctx, s.Query(db.Dialect()), s.Args...)
 	if err != nil {
-		err = privilegeError(err, "SELECT", operatorTableName(db.dialect.Engine(), LedgerTable))
+		err = crm.NewPrivilegeError(err, "SELECT", crm.OperatorTableName(db.Dialect().Engine(), LedgerTable))
 		return nil, db.Scrub(fmt.Errorf("while counting the ledger rows of a run of %s: %w", policy, err))
 	}
-	defer CloseRows(rows, &err)
+	defer crm.CloseRows(rows, &err)
 	type group struct{ rule, action string }
 	counts := map[group]*LedgerRuleCount{}
 	for rows.Next() {
@@ -546,10 +548,10 @@ func (db *Database) LedgerRunCounts(ctx context.Context, policy, runID string) (
 // PruneLedger deletes the ledger rows of this CRM database erased before cutoff, in
 // short transactions, and returns how many it deleted. It implements the ledger's
 // retention (spec.ledger.retainFor): the ledger is pseudonymous personal data.
-func (db *Database) PruneLedger(ctx context.Context, cutoff time.Time) (int64, error) {
+func PruneLedger(ctx context.Context, db *crm.Database, cutoff time.Time) (int64, error) {
 	ctx, cancel := db.WithTimeout(ctx)
 	defer cancel()
-	scope, err := db.scope(ctx)
+	scope, err := db.Scope(ctx)
 	if err != nil {
 		return 0, db.Scrub(err)
 	}
@@ -557,21 +559,21 @@ func (db *Database) PruneLedger(ctx context.Context, cutoff time.Time) (int64, e
 	const chunk = 5000
 	var total int64
 	for {
-		s := &SQLText{}
-		if db.dialect.Engine() == EngineMySQL {
-			s.W("DELETE FROM ", t, " WHERE crm_database = ").arg(scope).W(" AND erased_at < ").arg(BindTime(EngineMySQL, cutoff)).W(" ORDER BY ledger_id LIMIT ").arg(chunk)
+		s := &crm.SQLText{}
+		if db.Dialect().Engine() == crm.EngineMySQL {
+			s.W("DELETE FROM ", t, " WHERE crm_database = ").Arg(scope).W(" AND erased_at < ").Arg(crm.BindTime(crm.EngineMySQL, cutoff)).W(" ORDER BY ledger_id LIMIT ").Arg(chunk)
 		} else {
-			s.W("DELETE FROM ", t, " WHERE ledger_id IN (SELECT ledger_id FROM ", t, " WHERE crm_database = ").arg(scope).W(" AND ")
-			if db.dialect.Engine() == EngineSQLite {
-				s.W("julianday(erased_at) < julianday(").arg(BindTime(EngineSQLite, cutoff)).W(")")
+			s.W("DELETE FROM ", t, " WHERE ledger_id IN (SELECT ledger_id FROM ", t, " WHERE crm_database = ").Arg(scope).W(" AND ")
+			if db.Dialect().Engine() == crm.EngineSQLite {
+				s.W("julianday(erased_at) < julianday(").Arg(crm.BindTime(crm.EngineSQLite, cutoff)).W(")")
 			} else {
-				s.W("erased_at < ").arg(cutoff.UTC())
+				s.W("erased_at < ").Arg(cutoff.UTC())
 			}
-			s.W(" ORDER BY ledger_id LIMIT ").arg(chunk).W(")")
+			s.W(" ORDER BY ledger_id LIMIT ").Arg(chunk).W(")")
 		}
-		res, err := db.db.ExecContext(ctx, s.Query(db.dialect), s.Args...)
+		res, err := db.DB().ExecContext(ctx, s.Query(db.Dialect()), s.Args...)
 		if err != nil {
-			err = privilegeError(err, "DELETE", operatorTableName(db.dialect.Engine(), LedgerTable))
+			err = crm.NewPrivilegeError(err, "DELETE", crm.OperatorTableName(db.Dialect().Engine(), LedgerTable))
 			return total, db.Scrub(fmt.Errorf("while deleting ledger rows past their retention: %w", err))
 		}
 		n, err := res.RowsAffected()
@@ -586,7 +588,7 @@ func (db *Database) PruneLedger(ctx context.Context, cutoff time.Time) (int64, e
 }
 
 // insertLedgerValues returns "(p1, …, p9), (p10, …)" for rows rows.
-func insertLedgerValues(d Dialect, rows int) string {
+func insertLedgerValues(d crm.Dialect, rows int) string {
 	var b strings.Builder
 	n := 0
 	for r := 0; r < rows; r++ {
@@ -607,11 +609,11 @@ func insertLedgerValues(d Dialect, rows int) string {
 }
 
 // ledgerInsertHead returns "INSERT INTO schema.ledger (cols) VALUES ".
-func ledgerInsertHead(d Dialect) string {
-	cols, _ := QuoteAll(d, ledgerColumns...)
+func ledgerInsertHead(d crm.Dialect) string {
+	cols, _ := crm.QuoteAll(d, ledgerColumns...)
 	table, _ := d.QuoteIdent(LedgerTable)
-	if d.Engine() != EngineSQLite {
-		schema, _ := d.QuoteIdent(OperatorSchema)
+	if d.Engine() != crm.EngineSQLite {
+		schema, _ := d.QuoteIdent(crm.OperatorSchema)
 		table = schema + "." + table
 	}
 	return fmt.Sprintf("INSERT INTO %s (%s) VALUES ", table, strings.Join(cols, ", "))
@@ -619,12 +621,12 @@ func ledgerInsertHead(d Dialect) string {
 
 // ledgerUniqueColumns returns the quoted columns of the ledger's unique key. SQLite keeps
 // the key of earlier versions (its ledger was never moved): crm_database is always ” there.
-func ledgerUniqueColumns(d Dialect) string {
+func ledgerUniqueColumns(d crm.Dialect) string {
 	names := []string{"crm_database", "policy", "run_id", "subject_hmac"}
-	if d.Engine() == EngineSQLite {
+	if d.Engine() == crm.EngineSQLite {
 		names = names[1:]
 	}
-	cols, _ := QuoteAll(d, names...)
+	cols, _ := crm.QuoteAll(d, names...)
 	return strings.Join(cols, ", ")
 }
 
@@ -632,8 +634,8 @@ func ledgerUniqueColumns(d Dialect) string {
 // already recorded for the same (policy, run, subject). On MySQL, INSERT IGNORE would also
 // turn data errors into warnings; a no-op ON DUPLICATE KEY UPDATE skips duplicates only,
 // and counts 0 affected rows for them.
-func insertLedgerSQL(d Dialect, rows int) string {
-	if d.Engine() == EngineMySQL {
+func insertLedgerSQL(d crm.Dialect, rows int) string {
+	if d.Engine() == crm.EngineMySQL {
 		return ledgerInsertHead(d) + insertLedgerValues(d, rows) +
 			" ON DUPLICATE KEY UPDATE `ledger_id` = `ledger_id`"
 	}
@@ -644,10 +646,10 @@ func insertLedgerSQL(d Dialect, rows int) string {
 // ledgerDDL returns the statements that create the ledger in the operator's schema. On
 // PostgreSQL the table belongs to the operator's login, and PUBLIC holds no privilege on it
 // or its identity sequence.
-func (db *Database) ledgerDDL() []string {
+func ledgerDDL(db *crm.Database) []string {
 	t := db.OperatorTable(LedgerTable)
-	switch db.dialect.Engine() {
-	case EnginePostgres:
+	switch db.Dialect().Engine() {
+	case crm.EnginePostgres:
 		return []string{
 			fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %[1]s (
   ledger_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -666,7 +668,7 @@ func (db *Database) ledgerDDL() []string {
 			fmt.Sprintf(`COMMENT ON TABLE %s IS 'Erasure ledger of crm-privacy-operator: proof of erasure; pseudonymous (subject_hmac is a keyed hash of the contact key).'`, t),
 			fmt.Sprintf(`REVOKE ALL ON TABLE %s FROM PUBLIC`, t),
 		}
-	case EngineMySQL:
+	case crm.EngineMySQL:
 		// The MySQL ledger keeps its indexes inside CREATE TABLE: MySQL 8 has no CREATE
 		// INDEX IF NOT EXISTS. Identifiers and hashes are ASCII with binary collation.
 		return []string{fmt.Sprintf("CREATE TABLE IF NOT EXISTS %[1]s (\n"+
@@ -712,15 +714,15 @@ func (db *Database) ledgerDDL() []string {
 // people and tools that read the ledger by hand, e.g. "SELECT COUNT(*) FROM " +
 // LedgerRowsSQL(EngineMySQL): on MySQL/MariaDB the operator's database holds the ledgers of
 // every CRM database of the server.
-func LedgerRowsSQL(e Engine) string {
+func LedgerRowsSQL(e crm.Engine) string {
 	scope := "''"
-	if e == EngineMySQL {
+	if e == crm.EngineMySQL {
 		scope = "DATABASE()"
 	}
-	return operatorTableName(e, LedgerTable) + " WHERE crm_database = " + scope
+	return crm.OperatorTableName(e, LedgerTable) + " WHERE crm_database = " + scope
 }
 
 // CheckpointRowsSQL is LedgerRowsSQL for the sweep checkpoints.
-func CheckpointRowsSQL(e Engine) string {
+func CheckpointRowsSQL(e crm.Engine) string {
 	return strings.Replace(LedgerRowsSQL(e), LedgerTable, CheckpointTable, 1)
 }

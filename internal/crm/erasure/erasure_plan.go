@@ -1,10 +1,12 @@
-package crm
+package erasure
 
 import (
 	"context"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
 )
 
 // Strategy is how an anonymised field is overwritten.
@@ -44,7 +46,7 @@ const (
 // RetentionRule is one rule of a policy, with its cutoff already computed.
 type RetentionRule struct {
 	Name     string
-	Selector Selector
+	Selector crm.Selector
 	// Cutoff: a contact whose reference time is before it has outlived the term.
 	Cutoff time.Time
 	// SinceCreated counts the term from the creation time instead of the last contact.
@@ -62,7 +64,7 @@ type RetentionRule struct {
 // RetentionPlan is the rules of a policy, in order, and its legal holds.
 type RetentionPlan struct {
 	Rules []RetentionRule
-	Holds []Selector
+	Holds []crm.Selector
 }
 
 // RuleCount is what one rule selects now.
@@ -77,13 +79,13 @@ type RuleCount struct {
 // planner turns a plan into SQL conditions over the contacts table (alias c) and its
 // extension (alias x).
 type planner struct {
-	db      *Database
-	m       Mapping
-	tables  map[string]*Table
-	fields  *FieldResolver // the logical fields, for selectors
-	c, x    string         // quoted aliases
-	key     string         // c.key
-	keyText bool           // the key is not an integer
+	db      *crm.Database
+	m       crm.Mapping
+	tables  map[string]*crm.Table
+	fields  *crm.FieldResolver // the logical fields, for selectors
+	c, x    string             // quoted aliases
+	key     string             // c.key
+	keyText bool               // the key is not an integer
 }
 
 const (
@@ -93,13 +95,13 @@ const (
 	aliasLink      = "l"
 )
 
-func newPlanner(ctx context.Context, db *Database, m Mapping) (*planner, error) {
-	p := &planner{db: db, m: m, tables: map[string]*Table{}}
+func newPlanner(ctx context.Context, db *crm.Database, m crm.Mapping) (*planner, error) {
+	p := &planner{db: db, m: m, tables: map[string]*crm.Table{}}
 	var err error
-	if p.c, err = db.dialect.QuoteIdent(aliasContacts); err != nil {
+	if p.c, err = db.Dialect().QuoteIdent(aliasContacts); err != nil {
 		return nil, err
 	}
-	if p.x, err = db.dialect.QuoteIdent(aliasExtension); err != nil {
+	if p.x, err = db.Dialect().QuoteIdent(aliasExtension); err != nil {
 		return nil, err
 	}
 	if p.key, err = p.column(aliasContacts, m.Contacts.Key); err != nil {
@@ -109,8 +111,8 @@ func newPlanner(ctx context.Context, db *Database, m Mapping) (*planner, error) 
 	if err != nil {
 		return nil, err
 	}
-	p.keyText = col.Class != ClassInteger
-	p.fields = NewFieldResolver(db.dialect, db.db, m, p.c, p.x)
+	p.keyText = col.Class != crm.ClassInteger
+	p.fields = crm.NewFieldResolver(db.Dialect(), db.DB(), m, p.c, p.x)
 	p.fields.ShareTables(p.tables)
 	if err := p.fields.ResolveAll(ctx); err != nil {
 		return nil, err
@@ -118,11 +120,11 @@ func newPlanner(ctx context.Context, db *Database, m Mapping) (*planner, error) 
 	return p, nil
 }
 
-func (p *planner) table(ctx context.Context, name string) (*Table, error) {
+func (p *planner) table(ctx context.Context, name string) (*crm.Table, error) {
 	if t, ok := p.tables[name]; ok {
 		return t, nil
 	}
-	t, err := p.db.dialect.DescribeTable(ctx, p.db.db, name)
+	t, err := p.db.Dialect().DescribeTable(ctx, p.db.DB(), name)
 	if err != nil {
 		return nil, fmt.Errorf("while reading table %s: %w", name, err)
 	}
@@ -130,25 +132,25 @@ func (p *planner) table(ctx context.Context, name string) (*Table, error) {
 	return t, nil
 }
 
-func (p *planner) columnInfo(ctx context.Context, table, column string) (Column, error) {
+func (p *planner) columnInfo(ctx context.Context, table, column string) (crm.Column, error) {
 	t, err := p.table(ctx, table)
 	if err != nil {
-		return Column{}, err
+		return crm.Column{}, err
 	}
-	c, ok := t.Column(p.db.dialect, column)
+	c, ok := t.Column(p.db.Dialect(), column)
 	if !ok {
-		return Column{}, fmt.Errorf("column %s does not exist in table %s", column, table)
+		return crm.Column{}, fmt.Errorf("column %s does not exist in table %s", column, table)
 	}
 	return c, nil
 }
 
 // column returns alias.column, quoted.
 func (p *planner) column(alias, column string) (string, error) {
-	a, err := p.db.dialect.QuoteIdent(alias)
+	a, err := p.db.Dialect().QuoteIdent(alias)
 	if err != nil {
 		return "", err
 	}
-	c, err := p.db.dialect.QuoteIdent(column)
+	c, err := p.db.Dialect().QuoteIdent(column)
 	if err != nil {
 		return "", err
 	}
@@ -167,7 +169,7 @@ func (p *planner) from() (string, error) {
 
 // contactsTable renders "contacts c".
 func (p *planner) contactsTable() (string, error) {
-	t, err := p.db.dialect.QuoteIdent(p.m.Contacts.Table)
+	t, err := p.db.Dialect().QuoteIdent(p.m.Contacts.Table)
 	return t + " " + p.c, err
 }
 
@@ -177,7 +179,7 @@ func (p *planner) extensionJoin() (string, error) {
 	if ext == nil {
 		return "", nil
 	}
-	et, err := p.db.dialect.QuoteIdent(ext.Table)
+	et, err := p.db.Dialect().QuoteIdent(ext.Table)
 	if err != nil {
 		return "", err
 	}
@@ -196,24 +198,24 @@ func (p *planner) field(name string) (string, bool, error) {
 }
 
 // timeCompare is "col < ?" (or >=) with the right time comparison for the engine.
-func (p *planner) timeCompare(s *SQLText, col, op string, t time.Time) {
-	if p.db.dialect.Engine() == EngineSQLite {
-		s.W("julianday(", col, ") ", op, " julianday(").arg(BindTime(EngineSQLite, t)).W(")")
+func (p *planner) timeCompare(s *crm.SQLText, col, op string, t time.Time) {
+	if p.db.Dialect().Engine() == crm.EngineSQLite {
+		s.W("julianday(", col, ") ", op, " julianday(").Arg(crm.BindTime(crm.EngineSQLite, t)).W(")")
 		return
 	}
-	s.W(col, " ", op, " ").arg(t.UTC())
+	s.W(col, " ", op, " ").Arg(t.UTC())
 }
 
 // selector renders a selector (see internal/crm/selector) as a condition that is never
 // NULL ("(1=1)" when empty). path names it in the spec.
-func (p *planner) selector(s *SQLText, path string, sel Selector) error {
+func (p *planner) selector(s *crm.SQLText, path string, sel crm.Selector) error {
 	return p.fields.Compile(s, path, sel)
 }
 
 // held renders "a legal hold keeps the contact".
-func (p *planner) held(s *SQLText, holds []Selector) error {
+func (p *planner) held(s *crm.SQLText, holds []crm.Selector) error {
 	s.W("(1=0")
-	if cond, ok, err := p.fields.Truthy(FieldLegalHold); err != nil {
+	if cond, ok, err := p.fields.Truthy(crm.FieldLegalHold); err != nil {
 		return err
 	} else if ok {
 		s.W(" OR ", cond)
@@ -231,27 +233,27 @@ func (p *planner) held(s *SQLText, holds []Selector) error {
 
 // expired renders "the contact's term under the rule has run out". A contact whose
 // reference time is unknown is never expired.
-func (p *planner) expired(ctx context.Context, s *SQLText, where string, r RetentionRule) error {
-	created, hasCreated, err := p.field(FieldCreatedAt)
+func (p *planner) expired(ctx context.Context, s *crm.SQLText, where string, r RetentionRule) error {
+	created, hasCreated, err := p.field(crm.FieldCreatedAt)
 	if err != nil {
 		return err
 	}
 	if r.SinceCreated {
 		if !hasCreated {
-			return &SelectorError{Field: where, Message: "the term counts since creation but createdAt is not mapped"}
+			return &crm.SelectorError{Field: where, Message: "the term counts since creation but createdAt is not mapped"}
 		}
 		s.W("(", created, " IS NOT NULL AND ")
 		p.timeCompare(s, created, "<", r.Cutoff)
 		s.W(")")
 		return nil
 	}
-	last, hasLast, err := p.field(FieldLastContactAt)
+	last, hasLast, err := p.field(crm.FieldLastContactAt)
 	if err != nil {
 		return err
 	}
 	sources := p.renewingSources(r)
 	if !hasLast && !hasCreated && len(sources) == 0 {
-		return &SelectorError{Field: where, Message: "no last-contact time can be known: map lastContactAt, createdAt or an interaction source"}
+		return &crm.SelectorError{Field: where, Message: "no last-contact time can be known: map lastContactAt, createdAt or an interaction source"}
 	}
 	// No renewing interaction at or after the cutoff…
 	s.W("(")
@@ -281,8 +283,8 @@ func (p *planner) expired(ctx context.Context, s *SQLText, where string, r Reten
 }
 
 // renewingSources are the interaction sources that can renew the rule's term.
-func (p *planner) renewingSources(r RetentionRule) []Interaction {
-	var out []Interaction
+func (p *planner) renewingSources(r RetentionRule) []crm.Interaction {
+	var out []crm.Interaction
 	for _, ia := range p.m.Interactions {
 		if ia.Kind == "" && ia.FixedKind != "" && len(r.RenewKinds) > 0 && !containsFold(r.RenewKinds, ia.FixedKind) {
 			continue
@@ -305,7 +307,7 @@ func containsFold(list []string, s string) bool {
 // cutoff" (none=true, recent=true) or "some renewing interaction exists" (none=false,
 // recent=false). The scalar subquery with LIMIT 1 makes every engine probe the
 // (contact, time) index per contact rather than build a hash anti-join over the table.
-func (p *planner) interactions(ctx context.Context, s *SQLText, sources []Interaction, r RetentionRule, none, recent bool) error {
+func (p *planner) interactions(ctx context.Context, s *crm.SQLText, sources []crm.Interaction, r RetentionRule, none, recent bool) error {
 	if len(sources) == 0 {
 		if none {
 			s.W("1=1")
@@ -338,8 +340,8 @@ func (p *planner) interactions(ctx context.Context, s *SQLText, sources []Intera
 }
 
 // interactionProbe renders "SELECT 1 FROM … LIMIT 1" for one source and one contact.
-func (p *planner) interactionProbe(ctx context.Context, s *SQLText, ia Interaction, r RetentionRule, recent bool) error {
-	d := p.db.dialect
+func (p *planner) interactionProbe(ctx context.Context, s *crm.SQLText, ia crm.Interaction, r RetentionRule, recent bool) error {
+	d := p.db.Dialect()
 	table, err := d.QuoteIdent(ia.Table)
 	if err != nil {
 		return err
@@ -401,7 +403,7 @@ func (p *planner) interactionProbe(ctx context.Context, s *SQLText, ia Interacti
 // kindAndDirection restricts interactions to the kinds and direction the rule counts. A
 // source without a direction column renews whatever the rule's direction: when the
 // direction cannot be known, the contact is kept rather than erased.
-func (p *planner) kindAndDirection(s *SQLText, ia Interaction, r RetentionRule) error {
+func (p *planner) kindAndDirection(s *crm.SQLText, ia crm.Interaction, r RetentionRule) error {
 	if len(r.RenewKinds) > 0 && ia.Kind != "" {
 		kind, err := p.column(aliasInter, ia.Kind)
 		if err != nil {
@@ -412,7 +414,7 @@ func (p *planner) kindAndDirection(s *SQLText, ia Interaction, r RetentionRule) 
 			if i > 0 {
 				s.W(", ")
 			}
-			s.arg(strings.ToLower(k))
+			s.Arg(strings.ToLower(k))
 		}
 		s.W(")")
 	}
@@ -422,13 +424,13 @@ func (p *planner) kindAndDirection(s *SQLText, ia Interaction, r RetentionRule) 
 		if err != nil {
 			return err
 		}
-		s.W(" AND LOWER(", col, ") = ").arg(dir)
+		s.W(" AND LOWER(", col, ") = ").Arg(dir)
 	}
 	return nil
 }
 
 // notDeleted adds "the row is not soft-deleted" for a soft-delete column.
-func (p *planner) notDeleted(ctx context.Context, s *SQLText, table, alias, column string) error {
+func (p *planner) notDeleted(ctx context.Context, s *crm.SQLText, table, alias, column string) error {
 	if column == "" {
 		return nil
 	}
@@ -440,7 +442,7 @@ func (p *planner) notDeleted(ctx context.Context, s *SQLText, table, alias, colu
 	if err != nil {
 		return err
 	}
-	cond, err := softDeleteCondition(p.db.dialect.Engine(), col, info.Class)
+	cond, err := crm.SoftDeleteCondition(p.db.Dialect().Engine(), col, info.Class)
 	if err != nil {
 		return err
 	}
@@ -450,7 +452,7 @@ func (p *planner) notDeleted(ctx context.Context, s *SQLText, table, alias, colu
 
 // selected renders "rule i selects the contact": its selector matches and its term has
 // run out. Holds are not considered here.
-func (p *planner) selected(ctx context.Context, s *SQLText, plan RetentionPlan, i int) error {
+func (p *planner) selected(ctx context.Context, s *crm.SQLText, plan RetentionPlan, i int) error {
 	r := plan.Rules[i]
 	where := fmt.Sprintf("spec.rules[%d]", i)
 	s.W("((")
@@ -467,7 +469,7 @@ func (p *planner) selected(ctx context.Context, s *SQLText, plan RetentionPlan, 
 
 // actedOn renders "rule i is the first rule that selects the contact", and, for an
 // Anonymize rule, "something is left to anonymise" so that a contact is anonymised once.
-func (p *planner) actedOn(ctx context.Context, s *SQLText, plan RetentionPlan, i int) error {
+func (p *planner) actedOn(ctx context.Context, s *crm.SQLText, plan RetentionPlan, i int) error {
 	if err := p.selected(ctx, s, plan, i); err != nil {
 		return err
 	}
@@ -485,9 +487,9 @@ func (p *planner) actedOn(ctx context.Context, s *SQLText, plan RetentionPlan, i
 }
 
 // leftToAnonymise renders "some field of the rule still holds its original value".
-func (p *planner) leftToAnonymise(s *SQLText, r RetentionRule) error {
+func (p *planner) leftToAnonymise(s *crm.SQLText, r RetentionRule) error {
 	if len(r.Anonymize) == 0 {
-		return &SelectorError{Field: "rule " + r.Name, Message: "action Anonymize needs fields to anonymise"}
+		return &crm.SelectorError{Field: "rule " + r.Name, Message: "action Anonymize needs fields to anonymise"}
 	}
 	s.W("(")
 	for i, f := range r.Anonymize {
@@ -496,7 +498,7 @@ func (p *planner) leftToAnonymise(s *SQLText, r RetentionRule) error {
 			return err
 		}
 		if !ok {
-			return &SelectorError{Field: "rule " + r.Name, Message: fmt.Sprintf("field %q to anonymise is not mapped on the CRMDatabase", f.Field)}
+			return &crm.SelectorError{Field: "rule " + r.Name, Message: fmt.Sprintf("field %q to anonymise is not mapped on the CRMDatabase", f.Field)}
 		}
 		if i > 0 {
 			s.W(" OR ")
@@ -509,7 +511,7 @@ func (p *planner) leftToAnonymise(s *SQLText, r RetentionRule) error {
 		case StrategyHash:
 			s.W("(", col, " IS NOT NULL AND ", col, " NOT LIKE '"+HashedPrefix+"%')")
 		default:
-			return &SelectorError{Field: "rule " + r.Name, Message: fmt.Sprintf("unknown strategy %q: use Null, Redact or Hash", f.Strategy)}
+			return &crm.SelectorError{Field: "rule " + r.Name, Message: fmt.Sprintf("unknown strategy %q: use Null, Redact or Hash", f.Strategy)}
 		}
 	}
 	s.W(")")
@@ -518,7 +520,7 @@ func (p *planner) leftToAnonymise(s *SQLText, r RetentionRule) error {
 
 // CountPlan counts, for each rule in order, the contacts it would erase or anonymise now
 // and the ones a legal hold keeps. Only counts leave the database.
-func (db *Database) CountPlan(ctx context.Context, m Mapping, plan RetentionPlan) ([]RuleCount, error) {
+func CountPlan(ctx context.Context, db *crm.Database, m crm.Mapping, plan RetentionPlan) ([]RuleCount, error) {
 	ctx, cancel := db.WithTimeout(ctx)
 	defer cancel()
 	p, err := newPlanner(ctx, db, m)
@@ -531,7 +533,7 @@ func (db *Database) CountPlan(ctx context.Context, m Mapping, plan RetentionPlan
 	}
 	counts := make([]RuleCount, 0, len(plan.Rules))
 	for i, r := range plan.Rules {
-		s := &SQLText{}
+		s := &crm.SQLText{}
 		s.W("SELECT COUNT(*), COALESCE(SUM(CASE WHEN ")
 		if err := p.held(s, plan.Holds); err != nil {
 			return nil, err
@@ -541,7 +543,7 @@ func (db *Database) CountPlan(ctx context.Context, m Mapping, plan RetentionPlan
 			return nil, err
 		}
 		var all, held int64
-		if err := db.db.QueryRowContext(ctx, s.Query(db.dialect), s.Args...).Scan(&all, &held); err != nil {
+		if err := db.DB().QueryRowContext(ctx, s.Query(db.Dialect()), s.Args...).Scan(&all, &held); err != nil {
 			return nil, db.Scrub(fmt.Errorf("while counting the contacts rule %s selects: %w", r.Name, err))
 		}
 		counts = append(counts, RuleCount{Rule: r.Name, Pending: all - held, Held: held})

@@ -1,4 +1,4 @@
-package crm
+package erasure
 
 import (
 	"database/sql"
@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/crmtest"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
 )
 
@@ -24,13 +26,13 @@ func TestSubjectHMAC(t *testing.T) {
 }
 
 func TestInsertLedgerSQL(t *testing.T) {
-	want := map[Engine]string{
-		EnginePostgres: `INSERT INTO "crm_privacy"."crm_privacy_erasure_ledger" ("crm_database", "run_id", "policy", "rule", "action", "erased_at", "subject_hmac", "key_id", "row_mac") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9), ($10, $11, $12, $13, $14, $15, $16, $17, $18) ON CONFLICT ("crm_database", "policy", "run_id", "subject_hmac") DO NOTHING`,
-		EngineMySQL:    "INSERT INTO `crm_privacy`.`crm_privacy_erasure_ledger` (`crm_database`, `run_id`, `policy`, `rule`, `action`, `erased_at`, `subject_hmac`, `key_id`, `row_mac`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE `ledger_id` = `ledger_id`",
-		EngineSQLite:   `INSERT INTO "crm_privacy_erasure_ledger" ("crm_database", "run_id", "policy", "rule", "action", "erased_at", "subject_hmac", "key_id", "row_mac") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT ("policy", "run_id", "subject_hmac") DO NOTHING`,
+	want := map[crm.Engine]string{
+		crm.EnginePostgres: `INSERT INTO "crm_privacy"."crm_privacy_erasure_ledger" ("crm_database", "run_id", "policy", "rule", "action", "erased_at", "subject_hmac", "key_id", "row_mac") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9), ($10, $11, $12, $13, $14, $15, $16, $17, $18) ON CONFLICT ("crm_database", "policy", "run_id", "subject_hmac") DO NOTHING`,
+		crm.EngineMySQL:    "INSERT INTO `crm_privacy`.`crm_privacy_erasure_ledger` (`crm_database`, `run_id`, `policy`, `rule`, `action`, `erased_at`, `subject_hmac`, `key_id`, `row_mac`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE `ledger_id` = `ledger_id`",
+		crm.EngineSQLite:   `INSERT INTO "crm_privacy_erasure_ledger" ("crm_database", "run_id", "policy", "rule", "action", "erased_at", "subject_hmac", "key_id", "row_mac") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT ("policy", "run_id", "subject_hmac") DO NOTHING`,
 	}
 	for e, w := range want {
-		d, _ := DialectFor(e)
+		d, _ := crm.DialectFor(e)
 		if got := insertLedgerSQL(d, 2); got != w {
 			t.Errorf("%s:\n got %s\nwant %s", e, got, w)
 		}
@@ -38,7 +40,7 @@ func TestInsertLedgerSQL(t *testing.T) {
 }
 
 func TestLedgerEntryCheck(t *testing.T) {
-	ok := LedgerEntry{RunID: "r1", Policy: "ns/p", Rule: "b2c", Action: "delete", ErasedAt: time.Now(), SubjectHMAC: SubjectHMAC([]byte("k"), "1"), KeyID: KeyID([]byte("k"))}
+	ok := LedgerEntry{RunID: "r1", Policy: "ns/p", Rule: "b2c", Action: "delete", ErasedAt: time.Now(), SubjectHMAC: SubjectHMAC([]byte("k"), "1"), KeyID: crm.KeyID([]byte("k"))}
 	if err := ok.check(); err != nil {
 		t.Fatalf("valid entry: %v", err)
 	}
@@ -60,41 +62,41 @@ func ledgerEntries(run string, first, n int, at time.Time) []LedgerEntry {
 	for i := range out {
 		out[i] = LedgerEntry{
 			RunID: run, Policy: "sales/b2c-retention", Rule: "inactive-3y", Action: "delete",
-			ErasedAt: at, SubjectHMAC: SubjectHMAC([]byte("ledger-key"), fmt.Sprint(first+i)), KeyID: KeyID([]byte("ledger-key")),
+			ErasedAt: at, SubjectHMAC: SubjectHMAC([]byte("ledger-key"), fmt.Sprint(first+i)), KeyID: crm.KeyID([]byte("ledger-key")),
 		}
 	}
 	return out
 }
 
 func TestEnsureLedger(t *testing.T) {
-	forEachEngine(t, func(t *testing.T, ec engineCase, crm *Database, admin *sql.DB) {
-		ctx := testContext(t)
+	crmtest.ForEachEngine(t, func(t *testing.T, ec crmtest.EngineCase, cdb *crm.Database, admin *sql.DB) {
+		ctx := crmtest.TestContext(t)
 		for i := 0; i < 2; i++ {
-			if err := crm.EnsureLedger(ctx); err != nil {
+			if err := EnsureLedger(ctx, cdb); err != nil {
 				t.Fatalf("EnsureLedger #%d: %v", i+1, err)
 			}
 		}
 		// Exactly one ledger table, with the subject index, in the operator's schema (SQLite:
 		// the database file), and none in the CRM's own schema.
 		var tables, indexes int64
-		switch ec.engine {
-		case EnginePostgres:
-			tables = queryInt(t, admin, "SELECT count(*) FROM pg_class WHERE relname = $1 AND relkind = 'r'", LedgerTable)
-			indexes = queryInt(t, admin, "SELECT count(*) FROM pg_indexes WHERE schemaname = $1 AND tablename = $2", OperatorSchema, LedgerTable)
-			if n := queryInt(t, admin, "SELECT count(*) FROM pg_class WHERE oid = to_regclass($1)", "crm_privacy.crm_privacy_erasure_ledger"); n != 1 {
-				t.Errorf("no ledger in schema %s", OperatorSchema)
+		switch ec.Engine {
+		case crm.EnginePostgres:
+			tables = crmtest.QueryInt(t, admin, "SELECT count(*) FROM pg_class WHERE relname = $1 AND relkind = 'r'", LedgerTable)
+			indexes = crmtest.QueryInt(t, admin, "SELECT count(*) FROM pg_indexes WHERE schemaname = $1 AND tablename = $2", crm.OperatorSchema, LedgerTable)
+			if n := crmtest.QueryInt(t, admin, "SELECT count(*) FROM pg_class WHERE oid = to_regclass($1)", "crm_privacy.crm_privacy_erasure_ledger"); n != 1 {
+				t.Errorf("no ledger in schema %s", crm.OperatorSchema)
 			}
-		case EngineMySQL:
-			tables = queryInt(t, admin, "SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (DATABASE(), ?) AND TABLE_NAME = ?", OperatorSchema, LedgerTable)
-			indexes = queryInt(t, admin, "SELECT count(DISTINCT INDEX_NAME) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", OperatorSchema, LedgerTable)
+		case crm.EngineMySQL:
+			tables = crmtest.QueryInt(t, admin, "SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (DATABASE(), ?) AND TABLE_NAME = ?", crm.OperatorSchema, LedgerTable)
+			indexes = crmtest.QueryInt(t, admin, "SELECT count(DISTINCT INDEX_NAME) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", crm.OperatorSchema, LedgerTable)
 		default:
-			tables = queryInt(t, admin, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", LedgerTable)
-			indexes = queryInt(t, admin, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", LedgerTable)
+			tables = crmtest.QueryInt(t, admin, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", LedgerTable)
+			indexes = crmtest.QueryInt(t, admin, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", LedgerTable)
 		}
 		// primary key, unique (policy, run_id, subject_hmac), subject index; SQLite's rowid
 		// primary key has no index of its own.
 		wantIndexes := int64(3)
-		if ec.engine == EngineSQLite {
+		if ec.Engine == crm.EngineSQLite {
 			wantIndexes = 2
 		}
 		if tables != 1 || indexes != wantIndexes {
@@ -106,26 +108,26 @@ func TestEnsureLedger(t *testing.T) {
 // A run resumed after a crash writes again entries it had already committed: they are
 // skipped and not counted, so no contact is counted twice.
 func TestInsertLedgerIsIdempotentPerRun(t *testing.T) {
-	forEachEngine(t, func(t *testing.T, ec engineCase, crm *Database, admin *sql.DB) {
-		ctx := testContext(t)
-		if err := crm.EnsureLedger(ctx); err != nil {
+	crmtest.ForEachEngine(t, func(t *testing.T, ec crmtest.EngineCase, cdb *crm.Database, admin *sql.DB) {
+		ctx := crmtest.TestContext(t)
+		if err := EnsureLedger(ctx, cdb); err != nil {
 			t.Fatal(err)
 		}
 		at := time.Date(2025, 3, 14, 15, 9, 26, 535897000, time.FixedZone("CET", 3600))
-		d, db := crm.Dialect(), crm.DB()
+		d, db := cdb.Dialect(), cdb.DB()
 
 		// A batch rolled back (the run was killed mid-transaction) leaves nothing.
 		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n, err := crm.InsertLedger(ctx, tx, ledgerEntries("run-1", 1, 3, at)); err != nil || n != 3 {
+		if n, err := InsertLedger(ctx, cdb, tx, ledgerEntries("run-1", 1, 3, at)); err != nil || n != 3 {
 			t.Fatalf("InsertLedger in tx = %d, %v", n, err)
 		}
 		if err := tx.Rollback(); err != nil {
 			t.Fatal(err)
 		}
-		if n := queryInt(t, admin, "SELECT count(*) FROM "+ledgerOf(ec.engine)); n != 0 {
+		if n := crmtest.QueryInt(t, admin, "SELECT count(*) FROM "+ledgerOf(ec.Engine)); n != 0 {
 			t.Fatalf("%d ledger rows after rollback, want 0", n)
 		}
 
@@ -141,7 +143,7 @@ func TestInsertLedgerIsIdempotentPerRun(t *testing.T) {
 			{"more than one statement's worth", ledgerEntries("run-3", 1, 1200, at), 1200},
 		}
 		for _, s := range steps {
-			n, err := crm.InsertLedger(ctx, db, s.batch)
+			n, err := InsertLedger(ctx, cdb, db, s.batch)
 			if err != nil {
 				t.Fatalf("%s: %v", s.name, err)
 			}
@@ -151,20 +153,20 @@ func TestInsertLedgerIsIdempotentPerRun(t *testing.T) {
 		}
 		counts := map[string]int64{}
 		for _, run := range []string{"run-1", "run-2", "run-3"} {
-			if counts[run], err = crm.LedgerCount(ctx, "sales/b2c-retention", run); err != nil {
+			if counts[run], err = LedgerCount(ctx, cdb, "sales/b2c-retention", run); err != nil {
 				t.Fatal(err)
 			}
 		}
 		if diff := cmp.Diff(map[string]int64{"run-1": 5, "run-2": 1, "run-3": 1200}, counts); diff != "" {
 			t.Errorf("LedgerCount (-want +got):\n%s", diff)
 		}
-		if n := queryInt(t, admin, "SELECT count(*) FROM "+ledgerOf(ec.engine)); n != 1206 {
+		if n := crmtest.QueryInt(t, admin, "SELECT count(*) FROM "+ledgerOf(ec.Engine)); n != 1206 {
 			t.Errorf("%d ledger rows, want 1206", n)
 		}
 
 		// The time is stored in UTC, to the microsecond.
 		var got time.Time
-		query := "SELECT erased_at FROM " + ledgerOf(ec.engine) + " AND run_id = " + d.Placeholder(1) + " AND subject_hmac = " + d.Placeholder(2)
+		query := "SELECT erased_at FROM " + ledgerOf(ec.Engine) + " AND run_id = " + d.Placeholder(1) + " AND subject_hmac = " + d.Placeholder(2)
 		if err := db.QueryRowContext(ctx, query, "run-2", SubjectHMAC([]byte("ledger-key"), "1")).Scan(&got); err != nil {
 			t.Fatal(err)
 		}
@@ -174,17 +176,17 @@ func TestInsertLedgerIsIdempotentPerRun(t *testing.T) {
 
 		// The database itself refuses a subject that is not a hex HMAC.
 		raw := fmt.Sprintf("INSERT INTO %s (crm_database, run_id, policy, rule, action, erased_at, subject_hmac) VALUES ('', %s, %s, %s, %s, %s, %s)",
-			ledgerTableOf(ec.engine), d.Placeholder(1), d.Placeholder(2), d.Placeholder(3), d.Placeholder(4), d.Placeholder(5), d.Placeholder(6))
-		if _, err := db.ExecContext(ctx, raw, "run-9", "p", "r", "delete", BindTime(ec.engine, at), "jane.doe@example.com"); err == nil {
+			ledgerTableOf(ec.Engine), d.Placeholder(1), d.Placeholder(2), d.Placeholder(3), d.Placeholder(4), d.Placeholder(5), d.Placeholder(6))
+		if _, err := db.ExecContext(ctx, raw, "run-9", "p", "r", "delete", crm.BindTime(ec.Engine, at), "jane.doe@example.com"); err == nil {
 			t.Error("the ledger accepted a subject that is not an HMAC")
 		}
 		// InsertLedger refuses it before writing anything.
 		bad := ledgerEntries("run-9", 1, 2, at)
 		bad[1].SubjectHMAC = "jane.doe@example.com"
-		if _, err := crm.InsertLedger(ctx, db, bad); err == nil || strings.Contains(err.Error(), "jane") {
+		if _, err := InsertLedger(ctx, cdb, db, bad); err == nil || strings.Contains(err.Error(), "jane") {
 			t.Errorf("InsertLedger with a bad subject: %v", err)
 		}
-		if n, _ := crm.LedgerCount(ctx, "sales/b2c-retention", "run-9"); n != 0 {
+		if n, _ := LedgerCount(ctx, cdb, "sales/b2c-retention", "run-9"); n != 0 {
 			t.Errorf("%d rows of a refused batch were written", n)
 		}
 
@@ -193,10 +195,10 @@ func TestInsertLedgerIsIdempotentPerRun(t *testing.T) {
 		for i := 3; i < len(mixed); i++ {
 			mixed[i].Rule, mixed[i].Action = "leads", ActionAnonymizeContact
 		}
-		if _, err := crm.InsertLedger(ctx, db, mixed); err != nil {
+		if _, err := InsertLedger(ctx, cdb, db, mixed); err != nil {
 			t.Fatal(err)
 		}
-		byRule, err := crm.LedgerRunCounts(ctx, "sales/b2c-retention", "run-4")
+		byRule, err := LedgerRunCounts(ctx, cdb, "sales/b2c-retention", "run-4")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -204,7 +206,7 @@ func TestInsertLedgerIsIdempotentPerRun(t *testing.T) {
 		if diff := cmp.Diff(want, byRule); diff != "" {
 			t.Errorf("LedgerRunCounts (-want +got):\n%s", diff)
 		}
-		if none, err := crm.LedgerRunCounts(ctx, "sales/b2c-retention", "run-9"); err != nil || len(none) != 0 {
+		if none, err := LedgerRunCounts(ctx, cdb, "sales/b2c-retention", "run-9"); err != nil || len(none) != 0 {
 			t.Errorf("LedgerRunCounts of a run without rows = %v, %v", none, err)
 		}
 	})
@@ -214,11 +216,11 @@ func TestInsertLedgerIsIdempotentPerRun(t *testing.T) {
 // PostgreSQL and MariaDB it is neither written to nor copied (the ledger lives in the
 // operator's schema); on SQLite, where the ledger lives in the file, it is refused.
 func TestEnsureLedgerIgnoresOrRefusesForeignTable(t *testing.T) {
-	forEachEngine(t, func(t *testing.T, ec engineCase, crm *Database, admin *sql.DB) {
-		execAll(t, admin, "CREATE TABLE "+LedgerTable+" (id INTEGER PRIMARY KEY, policy VARCHAR(20), note TEXT)",
+	crmtest.ForEachEngine(t, func(t *testing.T, ec crmtest.EngineCase, cdb *crm.Database, admin *sql.DB) {
+		crmtest.ExecAll(t, admin, "CREATE TABLE "+LedgerTable+" (id INTEGER PRIMARY KEY, policy VARCHAR(20), note TEXT)",
 			"INSERT INTO "+LedgerTable+" (id, policy, note) VALUES (1, 'p', 'n')")
-		err := crm.EnsureLedger(testContext(t))
-		if ec.engine == EngineSQLite {
+		err := EnsureLedger(crmtest.TestContext(t), cdb)
+		if ec.Engine == crm.EngineSQLite {
 			if err == nil {
 				t.Fatal("EnsureLedger accepted a foreign table")
 			}
@@ -232,10 +234,10 @@ func TestEnsureLedgerIgnoresOrRefusesForeignTable(t *testing.T) {
 		if err != nil {
 			t.Fatalf("EnsureLedger: %v", err)
 		}
-		if n := queryInt(t, admin, "SELECT count(*) FROM "+ledgerOf(ec.engine)); n != 0 {
+		if n := crmtest.QueryInt(t, admin, "SELECT count(*) FROM "+ledgerOf(ec.Engine)); n != 0 {
 			t.Errorf("%d rows copied from a table that is not a ledger", n)
 		}
-		if n := queryInt(t, admin, "SELECT count(*) FROM "+LedgerTable); n != 1 {
+		if n := crmtest.QueryInt(t, admin, "SELECT count(*) FROM "+LedgerTable); n != 1 {
 			t.Errorf("the foreign table has %d rows, want its 1", n)
 		}
 	})
@@ -243,15 +245,15 @@ func TestEnsureLedgerIgnoresOrRefusesForeignTable(t *testing.T) {
 
 func TestCountContacts(t *testing.T) {
 	t.Run("generic", func(t *testing.T) {
-		forEachEngine(t, func(t *testing.T, ec engineCase, crm *Database, admin *sql.DB) {
-			loadSample(t, admin, genericSample(ec.engine))
-			execAll(t, admin,
+		crmtest.ForEachEngine(t, func(t *testing.T, ec crmtest.EngineCase, cdb *crm.Database, admin *sql.DB) {
+			crmtest.LoadSample(t, admin, crmtest.GenericSample(ec.Engine))
+			crmtest.ExecAll(t, admin,
 				"INSERT INTO contacts (id, email, contact_type) VALUES (1, 'a@example.com', 'B2B')",
 				"INSERT INTO contacts (id, email, contact_type) VALUES (2, 'b@example.com', 'B2C')",
 				"INSERT INTO contacts (id, email) VALUES (3, NULL)",
 			)
-			m, _ := Preset(PresetGeneric)
-			if n, err := crm.CountContacts(testContext(t), m); err != nil || n != 3 {
+			m, _ := crm.Preset(crm.PresetGeneric)
+			if n, err := cdb.CountContacts(crmtest.TestContext(t), m); err != nil || n != 3 {
 				t.Errorf("CountContacts = %d, %v; want 3", n, err)
 			}
 		})
@@ -268,28 +270,28 @@ func TestCountContacts(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tdb := tc.open(t)
 			admin := tdb.Open(t)
-			loadSample(t, admin, tc.sample)
+			crmtest.LoadSample(t, admin, tc.sample)
 			for i, flag := range tc.flags {
-				execAll(t, admin, fmt.Sprintf("INSERT INTO contacts (id, last_name, deleted) VALUES ('%036d', 'n', %s)", i, flag))
+				crmtest.ExecAll(t, admin, fmt.Sprintf("INSERT INTO contacts (id, last_name, deleted) VALUES ('%036d', 'n', %s)", i, flag))
 			}
-			crm := openCRM(t, tdb)
-			m, _ := Preset(PresetSuiteCRM)
-			if n, err := crm.CountContacts(testContext(t), m); err != nil || n != 3 {
+			cdb := crmtest.OpenCRM(t, tdb)
+			m, _ := crm.Preset(crm.PresetSuiteCRM)
+			if n, err := cdb.CountContacts(crmtest.TestContext(t), m); err != nil || n != 3 {
 				t.Errorf("CountContacts = %d, %v; want 3 (one soft-deleted)", n, err)
 			}
 		})
 	}
 	t.Run("timestamp soft delete", func(t *testing.T) {
-		forEachEngine(t, func(t *testing.T, ec engineCase, crm *Database, admin *sql.DB) {
-			ts := map[Engine]string{EnginePostgres: "timestamptz", EngineMySQL: "DATETIME", EngineSQLite: "TIMESTAMP"}[ec.engine]
-			execAll(t, admin,
+		crmtest.ForEachEngine(t, func(t *testing.T, ec crmtest.EngineCase, cdb *crm.Database, admin *sql.DB) {
+			ts := map[crm.Engine]string{crm.EnginePostgres: "timestamptz", crm.EngineMySQL: "DATETIME", crm.EngineSQLite: "TIMESTAMP"}[ec.Engine]
+			crmtest.ExecAll(t, admin,
 				"CREATE TABLE people (id INTEGER PRIMARY KEY, deleted_at "+ts+")",
 				"INSERT INTO people VALUES (1, NULL)",
 				"INSERT INTO people VALUES (2, '2024-01-02 03:04:05')",
 				"INSERT INTO people VALUES (3, NULL)",
 			)
-			m := Mapping{Contacts: ContactsTable{Table: "people", Key: "id", SoftDeleteColumn: "deleted_at"}}
-			if n, err := crm.CountContacts(testContext(t), m); err != nil || n != 2 {
+			m := crm.Mapping{Contacts: crm.ContactsTable{Table: "people", Key: "id", SoftDeleteColumn: "deleted_at"}}
+			if n, err := cdb.CountContacts(crmtest.TestContext(t), m); err != nil || n != 2 {
 				t.Errorf("CountContacts = %d, %v; want 2", n, err)
 			}
 		})

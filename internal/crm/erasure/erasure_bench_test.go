@@ -1,15 +1,19 @@
-package crm
+package erasure
 
 import (
 	"context"
 	"database/sql"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/crmtest"
+
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
 )
 
@@ -43,16 +47,16 @@ func benchmarkSweep(b *testing.B, n int) {
 	baseElapsed := time.Since(start)
 
 	// The operator's sweep.
-	db, err := Open(ConnConfig{Engine: EnginePostgres, Host: sweepDB.Host, Port: sweepDB.Port, User: sweepDB.User,
-		Password: sweepDB.Password, Database: sweepDB.Name, TLSMode: TLSDisable})
+	db, err := crm.Open(crm.ConnConfig{Engine: crm.EnginePostgres, Host: sweepDB.Host, Port: sweepDB.Port, User: sweepDB.User,
+		Password: sweepDB.Password, Database: sweepDB.Name, TLSMode: crm.TLSDisable})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	if err := db.EnsureLedger(ctx); err != nil {
+	if err := EnsureLedger(ctx, db); err != nil {
 		b.Fatal(err)
 	}
-	m, _ := Preset(PresetGeneric)
+	m, _ := crm.Preset(crm.PresetGeneric)
 	batch := 2000
 	if s := os.Getenv("SWEEP_BATCH"); s != "" {
 		batch, _ = strconv.Atoi(s)
@@ -63,7 +67,7 @@ func benchmarkSweep(b *testing.B, n int) {
 	var erased int64
 	var longest time.Duration
 	for {
-		res, err := db.SweepBatch(ctx, m, plan, run)
+		res, err := SweepBatch(ctx, db, m, plan, run)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -108,7 +112,7 @@ func benchmarkSweep(b *testing.B, n int) {
 
 func benchPlan() RetentionPlan {
 	return RetentionPlan{Rules: []RetentionRule{{
-		Name: "prospects", Selector: Selector{{Field: FieldLifecycleStage, Operator: OpIn, Values: []string{"prospect"}}},
+		Name: "prospects", Selector: crm.Selector{{Field: crm.FieldLifecycleStage, Operator: crm.OpIn, Values: []string{"prospect"}}},
 		Cutoff: time.Now().AddDate(-2, 0, 0), RenewKinds: []string{"call"}, Action: ActionDeleteContact,
 	}}}
 }
@@ -118,7 +122,7 @@ func benchPlan() RetentionPlan {
 func generateContacts(b testing.TB, tdb *testdb.Database, n int) {
 	b.Helper()
 	b.Logf("generating %d contacts in %s", n, tdb.Name)
-	text, err := os.ReadFile("../../config/samples/crm/generic-postgres.sql")
+	text, err := os.ReadFile(filepath.Join(crmtest.SamplesDir(), "generic-postgres.sql"))
 	if err != nil {
 		b.Fatal(err)
 	}

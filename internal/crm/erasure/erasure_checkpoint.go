@@ -1,4 +1,4 @@
-package crm
+package erasure
 
 import (
 	"context"
@@ -14,6 +14,8 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
 )
 
 // checkpointColumns are the columns of the checkpoint table. Every field the sweep acts on
@@ -22,10 +24,10 @@ import (
 var checkpointColumns = []string{"crm_database", "policy", "run_id", "rule_index", "rule", "last_key", "started_at", "acted", "updated_at", "key_id", "row_mac"}
 
 // checkpointDDL creates the checkpoint table in the operator's schema if it is missing.
-func (db *Database) checkpointDDL() []string {
+func checkpointDDL(db *crm.Database) []string {
 	t := db.OperatorTable(CheckpointTable)
-	switch db.dialect.Engine() {
-	case EnginePostgres:
+	switch db.Dialect().Engine() {
+	case crm.EnginePostgres:
 		return []string{
 			`CREATE TABLE IF NOT EXISTS ` + t + ` (crm_database varchar(64) NOT NULL, policy varchar(320) NOT NULL, run_id varchar(64) NOT NULL,
   rule_index integer NOT NULL, rule varchar(253) NOT NULL, last_key varchar(255) NOT NULL, started_at timestamptz NOT NULL,
@@ -33,7 +35,7 @@ func (db *Database) checkpointDDL() []string {
   PRIMARY KEY (crm_database, policy))`,
 			`REVOKE ALL ON TABLE ` + t + ` FROM PUBLIC`,
 		}
-	case EngineMySQL:
+	case crm.EngineMySQL:
 		return []string{"CREATE TABLE IF NOT EXISTS " + t + " (crm_database varchar(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, " +
 			"policy varchar(320) CHARACTER SET ascii COLLATE ascii_bin NOT NULL, run_id varchar(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL, " +
 			"rule_index int NOT NULL, rule varchar(253) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, last_key varchar(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, " +
@@ -55,27 +57,27 @@ const checkpointDDLAttempts = 3
 
 // ensureCheckpointTable creates the operator's schema and the checkpoint table when they
 // are missing. Only an enforced sweep calls it: reading a checkpoint never runs DDL.
-func (db *Database) ensureCheckpointTable(ctx context.Context) error {
+func ensureCheckpointTable(ctx context.Context, db *crm.Database) error {
 	ctx, cancel := db.WithTimeout(ctx)
 	defer cancel()
-	info, err := db.describeOperatorTable(ctx, db.db, CheckpointTable)
+	info, err := db.DescribeOperatorTable(ctx, db.DB(), CheckpointTable)
 	if err != nil {
 		return db.Scrub(err)
 	}
-	if info.exists && db.dialect.Engine() == EngineSQLite && !info.columns["row_mac"] {
+	if info.Exists && db.Dialect().Engine() == crm.EngineSQLite && !info.Columns["row_mac"] {
 		// The checkpoint of an earlier version, without MACs: its position cannot be
 		// trusted, and it is only a position (the ledger keeps the proofs).
-		if _, err := db.db.ExecContext(ctx, "DROP TABLE "+db.OperatorTable(CheckpointTable)); err != nil {
+		if _, err := db.DB().ExecContext(ctx, "DROP TABLE "+db.OperatorTable(CheckpointTable)); err != nil {
 			return db.Scrub(fmt.Errorf("while replacing the sweep checkpoint table of an earlier version: %w", err))
 		}
-		info.exists = false
+		info.Exists = false
 	}
-	if !info.exists {
-		if err := db.ensureOperatorSchema(ctx); err != nil {
+	if !info.Exists {
+		if err := db.EnsureOperatorSchema(ctx); err != nil {
 			return db.Scrub(err)
 		}
 		for attempt := 1; attempt <= checkpointDDLAttempts; attempt++ {
-			if err = db.execAll(ctx, db.checkpointDDL()); err == nil || isPermissionDenied(err) {
+			if err = db.ExecAll(ctx, checkpointDDL(db)); err == nil || crm.IsPermissionDenied(err) {
 				break
 			}
 			select {
@@ -85,14 +87,14 @@ func (db *Database) ensureCheckpointTable(ctx context.Context) error {
 			}
 		}
 		if err != nil {
-			err = privilegeError(err, "CREATE", db.operatorSchemaObject())
+			err = crm.NewPrivilegeError(err, "CREATE", operatorSchemaObject(db))
 			return db.Scrub(fmt.Errorf("while creating the sweep checkpoint table: %w", err))
 		}
-		if info, err = db.describeOperatorTable(ctx, db.db, CheckpointTable); err != nil {
+		if info, err = db.DescribeOperatorTable(ctx, db.DB(), CheckpointTable); err != nil {
 			return db.Scrub(err)
 		}
 	}
-	if err := db.checkOperatorTable(info, CheckpointTable, checkpointColumns); err != nil {
+	if err := db.CheckOperatorTable(info, CheckpointTable, checkpointColumns); err != nil {
 		return db.Scrub(fmt.Errorf("the sweep checkpoint table is not usable: %w", err))
 	}
 	return nil
@@ -100,7 +102,7 @@ func (db *Database) ensureCheckpointTable(ctx context.Context) error {
 
 // checkpointMAC authenticates a checkpoint row: every field the sweep acts on.
 func checkpointMAC(key []byte, scope, policy string, cp SweepCheckpoint) string {
-	return RowMAC(key, scope, policy, cp.RunID, strconv.Itoa(cp.RuleIndex), cp.Rule, cp.LastKey,
+	return crm.RowMAC(key, scope, policy, cp.RunID, strconv.Itoa(cp.RuleIndex), cp.Rule, cp.LastKey,
 		strconv.FormatInt(cp.StartedAt.UTC().UnixMicro(), 10), strconv.FormatInt(cp.Acted, 10))
 }
 
@@ -133,24 +135,24 @@ func sqliteMissing(err error) bool {
 
 // readCheckpoint returns the policy's checkpoint. A row whose MAC does not verify under
 // the operator key is an *UnverifiedRowError: the caller must not act on it.
-func (db *Database) readCheckpoint(ctx context.Context, q Querier, policy string) (SweepCheckpoint, bool, error) {
-	scope, err := db.scope(ctx)
+func readCheckpoint(ctx context.Context, db *crm.Database, q crm.Querier, policy string) (SweepCheckpoint, bool, error) {
+	scope, err := db.Scope(ctx)
 	if err != nil {
 		return SweepCheckpoint{}, false, err
 	}
-	s := &SQLText{}
+	s := &crm.SQLText{}
 	s.W("SELECT run_id, rule_index, rule, last_key, started_at, acted, key_id, row_mac FROM ", db.OperatorTable(CheckpointTable),
-		" WHERE crm_database = ").arg(scope).W(" AND policy = ").arg(policy)
+		" WHERE crm_database = ").Arg(scope).W(" AND policy = ").Arg(policy)
 	var (
 		cp         SweepCheckpoint
 		keyID, mac sql.NullString
 	)
-	err = q.QueryRowContext(ctx, s.Query(db.dialect), s.Args...).Scan(&cp.RunID, &cp.RuleIndex, &cp.Rule, &cp.LastKey, &cp.StartedAt, &cp.Acted, &keyID, &mac)
+	err = q.QueryRowContext(ctx, s.Query(db.Dialect()), s.Args...).Scan(&cp.RunID, &cp.RuleIndex, &cp.Rule, &cp.LastKey, &cp.StartedAt, &cp.Acted, &keyID, &mac)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return SweepCheckpoint{}, false, nil
 	case err != nil:
-		err = privilegeError(err, "SELECT", operatorTableName(db.dialect.Engine(), CheckpointTable))
+		err = crm.NewPrivilegeError(err, "SELECT", crm.OperatorTableName(db.Dialect().Engine(), CheckpointTable))
 		return SweepCheckpoint{}, false, fmt.Errorf("while reading the sweep checkpoint of %s: %w", policy, err)
 	}
 	cp.StartedAt = cp.StartedAt.UTC()
@@ -159,49 +161,49 @@ func (db *Database) readCheckpoint(ctx context.Context, q Querier, policy string
 		return SweepCheckpoint{}, false, err
 	}
 	key := keys.CheckpointKey()
-	if reason := verifyRow(key, keyID, mac, checkpointMAC(key, scope, policy, cp)); reason != "" {
-		return SweepCheckpoint{}, false, &UnverifiedRowError{Table: operatorTableName(db.dialect.Engine(), CheckpointTable), Policy: policy, Reason: reason}
+	if reason := crm.VerifyRow(key, keyID, mac, checkpointMAC(key, scope, policy, cp)); reason != "" {
+		return SweepCheckpoint{}, false, &crm.UnverifiedRowError{Table: crm.OperatorTableName(db.Dialect().Engine(), CheckpointTable), Policy: policy, Reason: reason}
 	}
 	return cp, true, nil
 }
 
-func (db *Database) writeCheckpoint(ctx context.Context, tx *sql.Tx, policy string, cp SweepCheckpoint) error {
+func writeCheckpoint(ctx context.Context, db *crm.Database, tx *sql.Tx, policy string, cp SweepCheckpoint) error {
 	keys, err := db.OperatorKeys()
 	if err != nil {
 		return err
 	}
-	scope, err := db.scope(ctx)
+	scope, err := db.Scope(ctx)
 	if err != nil {
 		return err
 	}
 	cp.StartedAt = cp.StartedAt.UTC().Truncate(time.Microsecond)
 	key := keys.CheckpointKey()
 	t := db.OperatorTable(CheckpointTable)
-	e := db.dialect.Engine()
-	del := &SQLText{}
-	del.W("DELETE FROM ", t, " WHERE crm_database = ").arg(scope).W(" AND policy = ").arg(policy)
-	ins := &SQLText{}
+	e := db.Dialect().Engine()
+	del := &crm.SQLText{}
+	del.W("DELETE FROM ", t, " WHERE crm_database = ").Arg(scope).W(" AND policy = ").Arg(policy)
+	ins := &crm.SQLText{}
 	ins.W("INSERT INTO ", t, " (crm_database, policy, run_id, rule_index, rule, last_key, started_at, acted, updated_at, key_id, row_mac) VALUES (").
-		arg(scope).W(", ").arg(policy).W(", ").arg(cp.RunID).W(", ").arg(cp.RuleIndex).W(", ").arg(cp.Rule).W(", ").arg(cp.LastKey).W(", ").
-		arg(BindTime(e, cp.StartedAt)).W(", ").arg(cp.Acted).W(", ").arg(BindTime(e, time.Now())).W(", ").
-		arg(KeyID(key)).W(", ").arg(checkpointMAC(key, scope, policy, cp)).W(")")
-	for i, s := range []*SQLText{del, ins} {
-		if _, err := tx.ExecContext(ctx, s.Query(db.dialect), s.Args...); err != nil {
-			err = privilegeError(err, []string{"DELETE", "INSERT"}[i], operatorTableName(e, CheckpointTable))
+		Arg(scope).W(", ").Arg(policy).W(", ").Arg(cp.RunID).W(", ").Arg(cp.RuleIndex).W(", ").Arg(cp.Rule).W(", ").Arg(cp.LastKey).W(", ").
+		Arg(crm.BindTime(e, cp.StartedAt)).W(", ").Arg(cp.Acted).W(", ").Arg(crm.BindTime(e, time.Now())).W(", ").
+		Arg(crm.KeyID(key)).W(", ").Arg(checkpointMAC(key, scope, policy, cp)).W(")")
+	for i, s := range []*crm.SQLText{del, ins} {
+		if _, err := tx.ExecContext(ctx, s.Query(db.Dialect()), s.Args...); err != nil {
+			err = crm.NewPrivilegeError(err, []string{"DELETE", "INSERT"}[i], crm.OperatorTableName(e, CheckpointTable))
 			return fmt.Errorf("while writing the sweep checkpoint of %s: %w", policy, err)
 		}
 	}
 	return nil
 }
 
-// SweepCheckpoint returns the checkpoint of the policy's run in progress, if any. It only
+// StoredCheckpoint returns the checkpoint of the policy's run in progress, if any. It only
 // reads: with no checkpoint table yet (no enforced run ever started) there is none. A row
 // that does not verify under the operator key is reported as an *UnverifiedRowError (ok
 // false): it was not written by this operator, and no run may resume from it.
-func (db *Database) SweepCheckpoint(ctx context.Context, policy string) (SweepCheckpoint, bool, error) {
+func StoredCheckpoint(ctx context.Context, db *crm.Database, policy string) (SweepCheckpoint, bool, error) {
 	ctx, cancel := db.WithTimeout(ctx)
 	defer cancel()
-	cp, ok, err := db.readCheckpoint(ctx, db.db, policy)
+	cp, ok, err := readCheckpoint(ctx, db, db.DB(), policy)
 	if isUndefinedTable(err) {
 		return SweepCheckpoint{}, false, nil
 	}
@@ -210,17 +212,17 @@ func (db *Database) SweepCheckpoint(ctx context.Context, policy string) (SweepCh
 
 // FinishSweep removes the checkpoint of a finished (or abandoned) run. Removing a row is
 // never acting on it, so it needs no MAC.
-func (db *Database) FinishSweep(ctx context.Context, policy, runID string) error {
+func FinishSweep(ctx context.Context, db *crm.Database, policy, runID string) error {
 	ctx, cancel := db.WithTimeout(ctx)
 	defer cancel()
-	scope, err := db.scope(ctx)
+	scope, err := db.Scope(ctx)
 	if err != nil {
 		return db.Scrub(err)
 	}
-	s := &SQLText{}
-	s.W("DELETE FROM ", db.OperatorTable(CheckpointTable), " WHERE crm_database = ").arg(scope).W(" AND policy = ").arg(policy).W(" AND run_id = ").arg(runID)
-	if _, err := db.db.ExecContext(ctx, s.Query(db.dialect), s.Args...); err != nil && !isUndefinedTable(err) {
-		err = privilegeError(err, "DELETE", operatorTableName(db.dialect.Engine(), CheckpointTable))
+	s := &crm.SQLText{}
+	s.W("DELETE FROM ", db.OperatorTable(CheckpointTable), " WHERE crm_database = ").Arg(scope).W(" AND policy = ").Arg(policy).W(" AND run_id = ").Arg(runID)
+	if _, err := db.DB().ExecContext(ctx, s.Query(db.Dialect()), s.Args...); err != nil && !isUndefinedTable(err) {
+		err = crm.NewPrivilegeError(err, "DELETE", crm.OperatorTableName(db.Dialect().Engine(), CheckpointTable))
 		return db.Scrub(fmt.Errorf("while clearing the sweep checkpoint of %s: %w", policy, err))
 	}
 	return nil
@@ -240,21 +242,21 @@ func lockName(policy string) string {
 // session (another operator replica) holds it. PostgreSQL uses an advisory lock and
 // MySQL/MariaDB GET_LOCK, both held by a dedicated connection until unlock, and released
 // by the server if the operator dies.
-func (db *Database) LockSweep(ctx context.Context, policy string) (unlock func(), ok bool, err error) {
+func LockSweep(ctx context.Context, db *crm.Database, policy string) (unlock func(), ok bool, err error) {
 	name := lockName(policy)
-	if db.dialect.Engine() == EngineSQLite {
+	if db.Dialect().Engine() == crm.EngineSQLite {
 		key := fmt.Sprintf("%p/%s", db, name)
 		if _, loaded := sqliteLocks.LoadOrStore(key, true); loaded {
 			return nil, false, nil
 		}
 		return func() { sqliteLocks.Delete(key) }, true, nil
 	}
-	conn, err := db.db.Conn(ctx)
+	conn, err := db.DB().Conn(ctx)
 	if err != nil {
 		return nil, false, db.Scrub(fmt.Errorf("while opening a connection for the sweep lock: %w", err))
 	}
 	lock, release := "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", "SELECT pg_advisory_unlock(hashtextextended($1, 0))"
-	if db.dialect.Engine() == EngineMySQL {
+	if db.Dialect().Engine() == crm.EngineMySQL {
 		lock, release = "SELECT GET_LOCK(?, 0) = 1", "SELECT RELEASE_LOCK(?)"
 	}
 	var got sql.NullBool
@@ -281,15 +283,15 @@ var operatorReady sync.Map // *Database → whether the ledger was ensured too
 
 // ensureOperatorTables creates (once per Database and process) the operator schema, the
 // checkpoint table and, with ledger, the erasure ledger.
-func (db *Database) ensureOperatorTables(ctx context.Context, ledger bool) error {
+func ensureOperatorTables(ctx context.Context, db *crm.Database, ledger bool) error {
 	if withLedger, ok := operatorReady.Load(db); ok && (withLedger.(bool) || !ledger) {
 		return nil
 	}
-	if err := db.ensureCheckpointTable(ctx); err != nil {
+	if err := ensureCheckpointTable(ctx, db); err != nil {
 		return err
 	}
 	if ledger {
-		if err := db.EnsureLedger(ctx); err != nil {
+		if err := EnsureLedger(ctx, db); err != nil {
 			return err
 		}
 	}

@@ -1,4 +1,4 @@
-package crm
+package erasure
 
 import (
 	"errors"
@@ -6,33 +6,36 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/crmtest"
+
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/selector"
 )
 
 // fuzzPlanner is a planner over the generic mapping that needs no database: its fields
 // are resolved from fixed column types (flags integer, times timestamp, the rest text).
-func fuzzPlanner(t *testing.T, e Engine) *planner {
-	d, err := DialectFor(e)
+func fuzzPlanner(t *testing.T, e crm.Engine) *planner {
+	d, err := crm.DialectFor(e)
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := NewDatabase(e, nil)
+	db, err := crm.NewDatabase(e, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &planner{db: db, m: genericMapping(), tables: map[string]*Table{}}
+	p := &planner{db: db, m: crmtest.GenericMapping(), tables: map[string]*crm.Table{}}
 	p.c, _ = d.QuoteIdent(aliasContacts)
 	p.x, _ = d.QuoteIdent(aliasExtension)
 	p.key, _ = p.column(aliasContacts, p.m.Contacts.Key)
-	p.fields = NewFieldResolver(d, nil, p.m, p.c, p.x)
+	p.fields = crm.NewFieldResolver(d, nil, p.m, p.c, p.x)
 	cols := map[string]selector.Column{}
 	for name, f := range p.m.Fields {
-		class := ClassText
-		switch FieldRole(name) {
-		case RoleFlag:
-			class = ClassInteger
-		case RoleTime:
-			class = ClassTimestamp
+		class := crm.ClassText
+		switch crm.FieldRole(name) {
+		case crm.RoleFlag:
+			class = crm.ClassInteger
+		case crm.RoleTime:
+			class = crm.ClassTimestamp
 		}
 		col, _ := p.column(aliasContacts, f.Column)
 		st := selector.Storage(class)
@@ -54,16 +57,16 @@ func FuzzSelectorCompile(f *testing.F) {
 	f.Add("contactType", "Exists", "", "")
 	f.Add("legalHold", "In", "yes", "1")
 	f.Fuzz(func(t *testing.T, field, op, v1, v2 string) {
-		for _, e := range Engines() {
+		for _, e := range crm.Engines() {
 			p := fuzzPlanner(t, e)
-			s := &SQLText{}
+			s := &crm.SQLText{}
 			values := []string{v1, v2}
-			if op == OpExists || op == OpDoesNotExist {
+			if op == crm.OpExists || op == crm.OpDoesNotExist {
 				values = nil
 			}
-			err := p.selector(s, "rule", Selector{{Field: field, Operator: op, Values: values}})
+			err := p.selector(s, "rule", crm.Selector{{Field: field, Operator: op, Values: values}})
 			if err != nil {
-				var se *SelectorError
+				var se *crm.SelectorError
 				if !errors.As(err, &se) {
 					t.Fatalf("%s: error is not a SelectorError: %v", e, err)
 				}
@@ -76,10 +79,10 @@ func FuzzSelectorCompile(f *testing.F) {
 			if got := strings.Count(s.Text(), "?"); got != len(s.Args) {
 				t.Fatalf("%s: %d markers for %d arguments in %q", e, got, len(s.Args), s.Text())
 			}
-			if (op == OpIn || op == OpNotIn) && col.Kind == selector.KindText && len(s.Args) != 2 {
+			if (op == crm.OpIn || op == crm.OpNotIn) && col.Kind == selector.KindText && len(s.Args) != 2 {
 				t.Fatalf("%s: values not bound as arguments: %q %v", e, s.Text(), s.Args)
 			}
-			if col.Kind == selector.KindFlag && (op == OpIn || op == OpNotIn) && (v1 != "true" && v1 != "false" || v2 != "true" && v2 != "false") {
+			if col.Kind == selector.KindFlag && (op == crm.OpIn || op == crm.OpNotIn) && (v1 != "true" && v1 != "false" || v2 != "true" && v2 != "false") {
 				t.Fatalf("%s: flag values %q, %q accepted", e, v1, v2)
 			}
 			if strings.Contains(s.Text(), ";") || strings.Contains(s.Text(), "--") {
@@ -95,9 +98,9 @@ func FuzzRuleCompile(f *testing.F) {
 	f.Add("call", "Inbound", false)
 	f.Add("x'); DELETE FROM contacts; --", "Outbound", true)
 	f.Fuzz(func(t *testing.T, kind, direction string, sinceCreated bool) {
-		for _, e := range []Engine{EnginePostgres, EngineMySQL} {
+		for _, e := range []crm.Engine{crm.EnginePostgres, crm.EngineMySQL} {
 			p := fuzzPlanner(t, e)
-			s := &SQLText{}
+			s := &crm.SQLText{}
 			r := RetentionRule{Name: "r", Cutoff: time.Unix(0, 0), SinceCreated: sinceCreated, RenewKinds: []string{kind}, RenewDirection: direction}
 			if err := p.expired(t.Context(), s, "rule", r); err != nil {
 				t.Fatalf("%s: %v", e, err)

@@ -1,4 +1,4 @@
-package crm
+package erasure
 
 import (
 	"database/sql"
@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/crmtest"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/crmtest/agreement"
 )
 
@@ -16,10 +18,10 @@ import (
 // (the sweep's candidate query) exactly the contacts the reference evaluator selects,
 // legal holds excluded, on every engine (see internal/crm/crmtest/agreement).
 func TestPlanAgreesWithReference(t *testing.T) {
-	agreementEngines(t, func(t *testing.T, e Engine, db *Database, admin *sql.DB) {
+	crmtest.AgreementEngines(t, func(t *testing.T, e crm.Engine, db *crm.Database, admin *sql.DB) {
 		for _, optColumn := range []string{"opt_native", "opt_int"} {
 			t.Run(optColumn, func(t *testing.T) {
-				ctx := testContext(t)
+				ctx := crmtest.TestContext(t)
 				m := agreement.Mapping(optColumn)
 				rows := agreement.ReadRows(t, string(e), admin, optColumn)
 				for i, sel := range agreement.Selectors {
@@ -29,7 +31,7 @@ func TestPlanAgreesWithReference(t *testing.T) {
 						t.Fatalf("%s: reference: %v", name, err)
 					}
 					plan := RetentionPlan{Rules: []RetentionRule{{Name: "r", Selector: sel, Cutoff: time.Now().Add(time.Hour), SinceCreated: true, Action: ActionDeleteContact}}}
-					counts, err := db.CountPlan(ctx, m, plan)
+					counts, err := CountPlan(ctx, db, m, plan)
 					if err != nil {
 						t.Fatalf("%s: CountPlan: %v", name, err)
 					}
@@ -43,7 +45,7 @@ func TestPlanAgreesWithReference(t *testing.T) {
 					// field is NULL is not selected by the first rule, so it is the second rule's
 					// (a condition that could be NULL would hide it from both).
 					plan.Rules = append(plan.Rules, RetentionRule{Name: "rest", Cutoff: time.Now().Add(time.Hour), SinceCreated: true, Action: ActionDeleteContact})
-					if counts, err = db.CountPlan(ctx, m, plan); err != nil {
+					if counts, err = CountPlan(ctx, db, m, plan); err != nil {
 						t.Fatalf("%s: CountPlan: %v", name, err)
 					}
 					if got, want := counts[1].Pending+counts[1].Held, int64(len(rows)-len(want)); got != want {
@@ -51,9 +53,9 @@ func TestPlanAgreesWithReference(t *testing.T) {
 					}
 				}
 				for _, sel := range agreement.Invalid {
-					var se *SelectorError
+					var se *crm.SelectorError
 					plan := RetentionPlan{Rules: []RetentionRule{{Name: "r", Selector: sel, Cutoff: time.Now(), SinceCreated: true, Action: ActionDeleteContact}}}
-					if _, err := db.CountPlan(ctx, m, plan); !errors.As(err, &se) {
+					if _, err := CountPlan(ctx, db, m, plan); !errors.As(err, &se) {
 						t.Errorf("%s: CountPlan error = %v, want a SelectorError", agreement.String(sel), err)
 					}
 				}
@@ -64,19 +66,19 @@ func TestPlanAgreesWithReference(t *testing.T) {
 
 // sweepCandidates returns the keys the sweep would act on in one window over every
 // contact.
-func sweepCandidates(t *testing.T, db *Database, m Mapping, plan RetentionPlan) []int64 {
+func sweepCandidates(t *testing.T, db *crm.Database, m crm.Mapping, plan RetentionPlan) []int64 {
 	t.Helper()
-	ctx := testContext(t)
+	ctx := crmtest.TestContext(t)
 	p, err := newPlanner(ctx, db, m)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tx, err := db.db.BeginTx(ctx, nil)
+	tx, err := db.DB().BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	keys, err := db.nextKeys(ctx, tx, p, plan, SweepCheckpoint{}, 1000)
+	keys, err := nextKeys(ctx, db, tx, p, plan, SweepCheckpoint{}, 1000)
 	if err != nil {
 		t.Fatalf("nextKeys: %v", err)
 	}

@@ -1,4 +1,4 @@
-package crm
+package erasure
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
 )
 
 // CheckpointTable keeps, per policy, where its run in progress stopped. It is written in
@@ -93,7 +95,7 @@ var ErrOtherRunInProgress = errors.New("another run of this policy is in progres
 // key), re-checking the rule inside the transaction, handles their dependents, deletes or
 // anonymises them, writes their ledger rows and moves the checkpoint. On any error the
 // transaction rolls back: nothing of the batch is applied.
-func (db *Database) SweepBatch(ctx context.Context, m Mapping, plan RetentionPlan, run SweepRun) (BatchResult, error) {
+func SweepBatch(ctx context.Context, db *crm.Database, m crm.Mapping, plan RetentionPlan, run SweepRun) (BatchResult, error) {
 	start := time.Now()
 	if run.BatchSize <= 0 {
 		return BatchResult{}, errors.New("batch size must be positive")
@@ -104,10 +106,10 @@ func (db *Database) SweepBatch(ctx context.Context, m Mapping, plan RetentionPla
 	if _, err := db.OperatorKeys(); err != nil {
 		return BatchResult{}, err
 	}
-	if err := db.ensureOperatorTables(ctx, run.Ledger); err != nil {
+	if err := ensureOperatorTables(ctx, db, run.Ledger); err != nil {
 		return BatchResult{}, err
 	}
-	res, err := db.sweepBatch(ctx, m, plan, run)
+	res, err := sweepBatch(ctx, db, m, plan, run)
 	if err != nil {
 		// The next batch checks the operator's tables again (one may have been dropped).
 		operatorReady.Delete(db)
@@ -117,17 +119,17 @@ func (db *Database) SweepBatch(ctx context.Context, m Mapping, plan RetentionPla
 	return res, nil
 }
 
-func (db *Database) sweepBatch(ctx context.Context, m Mapping, plan RetentionPlan, run SweepRun) (BatchResult, error) {
+func sweepBatch(ctx context.Context, db *crm.Database, m crm.Mapping, plan RetentionPlan, run SweepRun) (BatchResult, error) {
 	p, err := newPlanner(ctx, db, m)
 	if err != nil {
 		return BatchResult{}, err
 	}
-	tx, err := db.db.BeginTx(ctx, nil)
+	tx, err := db.DB().BeginTx(ctx, nil)
 	if err != nil {
 		return BatchResult{}, fmt.Errorf("while starting a sweep batch of %s: %w", run.Policy, err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	res, err := db.sweepInTx(ctx, tx, p, plan, run)
+	res, err := sweepInTx(ctx, db, tx, p, plan, run)
 	if err != nil {
 		return BatchResult{}, err
 	}
@@ -141,14 +143,14 @@ func (db *Database) sweepBatch(ctx context.Context, m Mapping, plan RetentionPla
 // scans before it commits its progress, to keep transactions short on sparse plans.
 const emptyWindowsPerBatch = 10
 
-func (db *Database) sweepInTx(ctx context.Context, tx *sql.Tx, p *planner, plan RetentionPlan, run SweepRun) (BatchResult, error) {
-	if db.dialect.Engine() == EnginePostgres {
+func sweepInTx(ctx context.Context, db *crm.Database, tx *sql.Tx, p *planner, plan RetentionPlan, run SweepRun) (BatchResult, error) {
+	if db.Dialect().Engine() == crm.EnginePostgres {
 		// A batch is small: compiling its plan with JIT costs more than running it.
 		if _, err := tx.ExecContext(ctx, "SET LOCAL jit = off"); err != nil {
 			return BatchResult{}, err
 		}
 	}
-	cp, found, err := db.readCheckpoint(ctx, tx, run.Policy)
+	cp, found, err := readCheckpoint(ctx, db, tx, run.Policy)
 	if err != nil {
 		return BatchResult{}, err
 	}
@@ -169,7 +171,7 @@ func (db *Database) sweepInTx(ctx context.Context, tx *sql.Tx, p *planner, plan 
 		return BatchResult{}, err
 	}
 	for empty := 0; cp.RuleIndex < len(plan.Rules); {
-		end, ok, err := db.windowEnd(ctx, tx, p, cp.LastKey, run.BatchSize)
+		end, ok, err := windowEnd(ctx, db, tx, p, cp.LastKey, run.BatchSize)
 		if err != nil {
 			return BatchResult{}, err
 		}
@@ -180,7 +182,7 @@ func (db *Database) sweepInTx(ctx context.Context, tx *sql.Tx, p *planner, plan 
 			}
 			continue
 		}
-		keys, err := db.nextKeys(ctx, tx, p, plan, cp, run.BatchSize)
+		keys, err := nextKeys(ctx, db, tx, p, plan, cp, run.BatchSize)
 		if err != nil {
 			return BatchResult{}, err
 		}
@@ -195,9 +197,9 @@ func (db *Database) sweepInTx(ctx context.Context, tx *sql.Tx, p *planner, plan 
 			if empty++; empty < emptyWindowsPerBatch {
 				continue
 			}
-			return res, db.writeCheckpoint(ctx, tx, run.Policy, cp)
+			return res, writeCheckpoint(ctx, db, tx, run.Policy, cp)
 		}
-		n, err := db.act(ctx, tx, p, rule, keys, run)
+		n, err := act(ctx, db, tx, p, rule, keys, run)
 		if err != nil {
 			return BatchResult{}, fmt.Errorf("while erasing a batch of rule %s: %w", rule.Name, err)
 		}
@@ -208,9 +210,9 @@ func (db *Database) sweepInTx(ctx context.Context, tx *sql.Tx, p *planner, plan 
 		}
 		cp.Acted += n
 		res.Checkpoint = cp
-		return res, db.writeCheckpoint(ctx, tx, run.Policy, cp)
+		return res, writeCheckpoint(ctx, db, tx, run.Policy, cp)
 	}
-	return BatchResult{RuleIndex: cp.RuleIndex, Checkpoint: cp, Done: true}, db.writeCheckpoint(ctx, tx, run.Policy, cp)
+	return BatchResult{RuleIndex: cp.RuleIndex, Checkpoint: cp, Done: true}, writeCheckpoint(ctx, db, tx, run.Policy, cp)
 }
 
 // checkResume refuses to go on from a checkpoint the plan does not fit: the rule at the
@@ -241,12 +243,12 @@ func checkResume(run SweepRun, plan RetentionPlan, cp SweepCheckpoint) error {
 
 // window renders the next window of contact keys after the checkpoint, in key order: each
 // batch looks at this many contacts, so its cost does not grow with the table.
-func (p *planner) window(s *SQLText, lastKey string, size int) error {
-	table, err := p.db.dialect.QuoteIdent(p.m.Contacts.Table)
+func (p *planner) window(s *crm.SQLText, lastKey string, size int) error {
+	table, err := p.db.Dialect().QuoteIdent(p.m.Contacts.Table)
 	if err != nil {
 		return err
 	}
-	key, err := p.db.dialect.QuoteIdent(p.m.Contacts.Key)
+	key, err := p.db.Dialect().QuoteIdent(p.m.Contacts.Key)
 	if err != nil {
 		return err
 	}
@@ -257,37 +259,37 @@ func (p *planner) window(s *SQLText, lastKey string, size int) error {
 			return err
 		}
 	}
-	s.W(" ORDER BY ", key, " LIMIT ").arg(size).W(")")
+	s.W(" ORDER BY ", key, " LIMIT ").Arg(size).W(")")
 	return nil
 }
 
-func (p *planner) keyArg(s *SQLText, key string) error {
+func (p *planner) keyArg(s *crm.SQLText, key string) error {
 	if p.keyText {
-		s.arg(key)
+		s.Arg(key)
 		return nil
 	}
 	n, err := strconv.ParseInt(key, 10, 64)
 	if err != nil {
 		return fmt.Errorf("checkpoint key is not an integer: %w", err)
 	}
-	s.arg(n)
+	s.Arg(n)
 	return nil
 }
 
 // windowEnd returns the last key of the next window, or false when no contact is left.
-func (db *Database) windowEnd(ctx context.Context, tx *sql.Tx, p *planner, lastKey string, size int) (string, bool, error) {
-	key, err := db.dialect.QuoteIdent(p.m.Contacts.Key)
+func windowEnd(ctx context.Context, db *crm.Database, tx *sql.Tx, p *planner, lastKey string, size int) (string, bool, error) {
+	key, err := db.Dialect().QuoteIdent(p.m.Contacts.Key)
 	if err != nil {
 		return "", false, err
 	}
-	s := &SQLText{}
+	s := &crm.SQLText{}
 	s.W("SELECT MAX(w.", key, ") FROM ")
 	if err := p.window(s, lastKey, size); err != nil {
 		return "", false, err
 	}
 	s.W(" w")
 	var end any
-	if err := tx.QueryRowContext(ctx, s.Query(db.dialect), s.Args...).Scan(&end); err != nil {
+	if err := tx.QueryRowContext(ctx, s.Query(db.Dialect()), s.Args...).Scan(&end); err != nil {
 		return "", false, fmt.Errorf("while reading the next window of contacts: %w", err)
 	}
 	if end == nil {
@@ -301,8 +303,8 @@ func (db *Database) windowEnd(ctx context.Context, tx *sql.Tx, p *planner, lastK
 
 // nextKeys selects, and locks where the engine can, the contacts of the next window that
 // the rule acts on.
-func (db *Database) nextKeys(ctx context.Context, tx *sql.Tx, p *planner, plan RetentionPlan, cp SweepCheckpoint, size int) ([]any, error) {
-	key, err := db.dialect.QuoteIdent(p.m.Contacts.Key)
+func nextKeys(ctx context.Context, db *crm.Database, tx *sql.Tx, p *planner, plan RetentionPlan, cp SweepCheckpoint, size int) ([]any, error) {
+	key, err := db.Dialect().QuoteIdent(p.m.Contacts.Key)
 	if err != nil {
 		return nil, err
 	}
@@ -314,7 +316,7 @@ func (db *Database) nextKeys(ctx context.Context, tx *sql.Tx, p *planner, plan R
 	if err != nil {
 		return nil, err
 	}
-	s := &SQLText{}
+	s := &crm.SQLText{}
 	s.W("SELECT ", p.key, " FROM ")
 	if err := p.window(s, cp.LastKey, size); err != nil {
 		return nil, err
@@ -328,20 +330,20 @@ func (db *Database) nextKeys(ctx context.Context, tx *sql.Tx, p *planner, plan R
 		return nil, err
 	}
 	s.W(" ORDER BY ", p.key)
-	switch db.dialect.Engine() {
-	case EnginePostgres:
+	switch db.Dialect().Engine() {
+	case crm.EnginePostgres:
 		s.W(" FOR UPDATE OF ", p.c)
-	case EngineMySQL:
+	case crm.EngineMySQL:
 		s.W(" FOR UPDATE")
 	}
-	rows, err := tx.QueryContext(ctx, s.Query(db.dialect), s.Args...)
+	rows, err := tx.QueryContext(ctx, s.Query(db.Dialect()), s.Args...)
 	if err != nil {
 		privilege := "SELECT"
-		if db.dialect.Engine() == EnginePostgres {
+		if db.Dialect().Engine() == crm.EnginePostgres {
 			// SELECT … FOR UPDATE needs UPDATE on some column of the locked table.
 			privilege = "SELECT, and UPDATE on one column of " + p.m.Contacts.Table + " (the batch locks its rows)"
 		}
-		err = privilegeError(err, privilege, "the mapped tables")
+		err = crm.NewPrivilegeError(err, privilege, "the mapped tables")
 		return nil, fmt.Errorf("while selecting the contacts of rule %s: %w", plan.Rules[cp.RuleIndex].Name, err)
 	}
 	defer rows.Close()
@@ -372,7 +374,7 @@ func keyText(k any) string {
 }
 
 // act deletes or anonymises the contacts of keys and writes their ledger rows.
-func (db *Database) act(ctx context.Context, tx *sql.Tx, p *planner, rule RetentionRule, keys []any, run SweepRun) (int64, error) {
+func act(ctx context.Context, db *crm.Database, tx *sql.Tx, p *planner, rule RetentionRule, keys []any, run SweepRun) (int64, error) {
 	var n int64
 	var err error
 	action := ActionDeleteContact
@@ -380,11 +382,11 @@ func (db *Database) act(ctx context.Context, tx *sql.Tx, p *planner, rule Retent
 		action = ActionAnonymizeContact
 		var hashKey []byte
 		if len(run.HMACKey) > 0 {
-			hashKey = DeriveKey(run.HMACKey, PurposeAnonymiseHash)
+			hashKey = crm.DeriveKey(run.HMACKey, crm.PurposeAnonymiseHash)
 		}
-		n, err = db.anonymise(ctx, tx, p, rule, keys, hashKey)
+		n, err = anonymise(ctx, db, tx, p, rule, keys, hashKey)
 	} else {
-		n, err = db.deleteContacts(ctx, tx, p.m, keys)
+		n, err = deleteContacts(ctx, db, tx, p.m, keys)
 	}
 	if err != nil {
 		return 0, err
@@ -396,62 +398,62 @@ func (db *Database) act(ctx context.Context, tx *sql.Tx, p *planner, rule Retent
 		return n, nil
 	}
 	subjectKey := LedgerSubjectKey(run.HMACKey)
-	keyID := KeyID(subjectKey)
+	keyID := crm.KeyID(subjectKey)
 	entries := make([]LedgerEntry, len(keys))
 	for i, k := range keys {
 		entries[i] = LedgerEntry{RunID: run.RunID, Policy: run.Policy, Rule: rule.Name, Action: action,
 			ErasedAt: run.Now, SubjectHMAC: SubjectHMAC(subjectKey, keyText(k)), KeyID: keyID}
 	}
-	if _, err := db.InsertLedger(ctx, tx, entries); err != nil {
+	if _, err := InsertLedger(ctx, db, tx, entries); err != nil {
 		return 0, err
 	}
 	return n, nil
 }
 
 // inKeys appends "(?, ?, …)".
-func inKeys(s *SQLText, keys []any) {
+func inKeys(s *crm.SQLText, keys []any) {
 	s.W("(")
 	for i, k := range keys {
 		if i > 0 {
 			s.W(", ")
 		}
-		s.arg(k)
+		s.Arg(k)
 	}
 	s.W(")")
 }
 
 // deleteContacts handles the dependents (and the extension row), then deletes the contacts.
-func (db *Database) deleteContacts(ctx context.Context, tx *sql.Tx, m Mapping, keys []any) (int64, error) {
-	d := db.dialect
-	if err := db.handleDependents(ctx, tx, m.AllDependents(), keys); err != nil {
+func deleteContacts(ctx context.Context, db *crm.Database, tx *sql.Tx, m crm.Mapping, keys []any) (int64, error) {
+	d := db.Dialect()
+	if err := handleDependents(ctx, db, tx, m.AllDependents(), keys); err != nil {
 		return 0, err
 	}
-	cols, err := QuoteAll(d, m.Contacts.Table, m.Contacts.Key)
+	cols, err := crm.QuoteAll(d, m.Contacts.Table, m.Contacts.Key)
 	if err != nil {
 		return 0, err
 	}
-	s := &SQLText{}
+	s := &crm.SQLText{}
 	s.W("DELETE FROM ", cols[0], " WHERE ", cols[1], " IN ")
 	inKeys(s, keys)
 	res, err := tx.ExecContext(ctx, s.Query(d), s.Args...)
 	if err != nil {
-		return 0, fmt.Errorf("while deleting contacts: %w", privilegeError(err, "DELETE", "table "+m.Contacts.Table))
+		return 0, fmt.Errorf("while deleting contacts: %w", crm.NewPrivilegeError(err, "DELETE", "table "+m.Contacts.Table))
 	}
 	return res.RowsAffected()
 }
 
 // handleDependents deletes the rows of Delete dependents of the contacts and sets the
 // contact column of Nullify dependents to NULL.
-func (db *Database) handleDependents(ctx context.Context, tx *sql.Tx, deps []Dependent, keys []any) error {
-	d := db.dialect
+func handleDependents(ctx context.Context, db *crm.Database, tx *sql.Tx, deps []crm.Dependent, keys []any) error {
+	d := db.Dialect()
 	for _, dep := range deps {
-		cols, err := QuoteAll(d, dep.Table, dep.Column)
+		cols, err := crm.QuoteAll(d, dep.Table, dep.Column)
 		if err != nil {
 			return err
 		}
-		s := &SQLText{}
+		s := &crm.SQLText{}
 		privilege := "DELETE"
-		if dep.Action.Normal() == ActionNullify {
+		if dep.Action.Normal() == crm.ActionNullify {
 			s.W("UPDATE ", cols[0], " SET ", cols[1], " = NULL WHERE ", cols[1], " IN ")
 			privilege = "UPDATE (" + dep.Column + ")"
 		} else {
@@ -459,19 +461,19 @@ func (db *Database) handleDependents(ctx context.Context, tx *sql.Tx, deps []Dep
 		}
 		inKeys(s, keys)
 		if _, err := tx.ExecContext(ctx, s.Query(d), s.Args...); err != nil {
-			return fmt.Errorf("while handling dependent table %s: %w", dep.Table, privilegeError(err, privilege, "table "+dep.Table))
+			return fmt.Errorf("while handling dependent table %s: %w", dep.Table, crm.NewPrivilegeError(err, privilege, "table "+dep.Table))
 		}
 	}
 	return nil
 }
 
 // anonymise overwrites the rule's fields of the contacts.
-func (db *Database) anonymise(ctx context.Context, tx *sql.Tx, p *planner, rule RetentionRule, keys []any, hmacKey []byte) (int64, error) {
-	byTable := map[Source][]AnonymizeField{}
+func anonymise(ctx context.Context, db *crm.Database, tx *sql.Tx, p *planner, rule RetentionRule, keys []any, hmacKey []byte) (int64, error) {
+	byTable := map[crm.Source][]AnonymizeField{}
 	for _, f := range rule.Anonymize {
 		fm, ok := p.m.Lookup(f.Field)
 		if !ok {
-			return 0, &SelectorError{Field: "rule " + rule.Name, Message: fmt.Sprintf("field %q to anonymise is not mapped", f.Field)}
+			return 0, &crm.SelectorError{Field: "rule " + rule.Name, Message: fmt.Sprintf("field %q to anonymise is not mapped", f.Field)}
 		}
 		if f.Strategy != StrategyNull {
 			if err := p.requireText(ctx, fm, f); err != nil {
@@ -484,16 +486,16 @@ func (db *Database) anonymise(ctx context.Context, tx *sql.Tx, p *planner, rule 
 		byTable[fm.Source.Normal()] = append(byTable[fm.Source.Normal()], f)
 	}
 	var contacts int64 = -1
-	for _, src := range []Source{SourceContacts, SourceExtension} {
+	for _, src := range []crm.Source{crm.SourceContacts, crm.SourceExtension} {
 		fields := byTable[src]
 		if len(fields) == 0 {
 			continue
 		}
-		n, err := db.anonymiseTable(ctx, tx, p, src, fields, keys, hmacKey)
+		n, err := anonymiseTable(ctx, db, tx, p, src, fields, keys, hmacKey)
 		if err != nil {
 			return 0, err
 		}
-		if src == SourceContacts {
+		if src == crm.SourceContacts {
 			contacts = n
 		}
 	}
@@ -504,19 +506,19 @@ func (db *Database) anonymise(ctx context.Context, tx *sql.Tx, p *planner, rule 
 	// The contact's dependents are handled as the mapping says, as for a deletion (the
 	// contact and extension rows stay, anonymised): rows of Delete dependents (notes,
 	// interactions mapped as dependents) are deleted, Nullify dependents are unlinked.
-	if err := db.handleDependents(ctx, tx, p.m.Dependents, keys); err != nil {
+	if err := handleDependents(ctx, db, tx, p.m.Dependents, keys); err != nil {
 		return 0, err
 	}
 	return contacts, nil
 }
 
-func (p *planner) requireText(ctx context.Context, fm Field, f AnonymizeField) error {
+func (p *planner) requireText(ctx context.Context, fm crm.Field, f AnonymizeField) error {
 	table := p.m.SourceTable(fm.Source)
 	col, err := p.columnInfo(ctx, table, fm.Column)
 	if err != nil {
 		return err
 	}
-	if col.Class != ClassText {
+	if col.Class != crm.ClassText {
 		return fmt.Errorf("field %s is a %s column: the %s strategy needs text; use Null", f.Field, col.Class, f.Strategy)
 	}
 	return nil
@@ -524,18 +526,18 @@ func (p *planner) requireText(ctx context.Context, fm Field, f AnonymizeField) e
 
 // anonymiseTable updates one table: Null and Redact in one statement, Hash row by row
 // (the hash of each value is computed here, keyed, so the key never reaches the server).
-func (db *Database) anonymiseTable(ctx context.Context, tx *sql.Tx, p *planner, src Source, fields []AnonymizeField, keys []any, hmacKey []byte) (int64, error) {
-	d := db.dialect
+func anonymiseTable(ctx context.Context, db *crm.Database, tx *sql.Tx, p *planner, src crm.Source, fields []AnonymizeField, keys []any, hmacKey []byte) (int64, error) {
+	d := db.Dialect()
 	table, keyCol := p.m.Contacts.Table, p.m.Contacts.Key
-	if src == SourceExtension {
+	if src == crm.SourceExtension {
 		table, keyCol = p.m.Extension.Table, p.m.Extension.Key
 	}
-	cols, err := QuoteAll(d, table, keyCol)
+	cols, err := crm.QuoteAll(d, table, keyCol)
 	if err != nil {
 		return 0, err
 	}
 	var hashed []string
-	s := &SQLText{}
+	s := &crm.SQLText{}
 	s.W("UPDATE ", cols[0], " SET ")
 	set := 0
 	for _, f := range fields {
@@ -551,7 +553,7 @@ func (db *Database) anonymiseTable(ctx context.Context, tx *sql.Tx, p *planner, 
 		case StrategyNull:
 			s.W(sep(set), col, " = NULL")
 		case StrategyRedact:
-			s.W(sep(set), col, " = CASE WHEN ", col, " IS NULL THEN NULL ELSE ").arg(RedactedValue).W(" END")
+			s.W(sep(set), col, " = CASE WHEN ", col, " IS NULL THEN NULL ELSE ").Arg(RedactedValue).W(" END")
 		}
 		set++
 	}
@@ -561,14 +563,14 @@ func (db *Database) anonymiseTable(ctx context.Context, tx *sql.Tx, p *planner, 
 		inKeys(s, keys)
 		res, err := tx.ExecContext(ctx, s.Query(d), s.Args...)
 		if err != nil {
-			return 0, fmt.Errorf("while anonymising table %s: %w", table, privilegeError(err, "UPDATE", "table "+table))
+			return 0, fmt.Errorf("while anonymising table %s: %w", table, crm.NewPrivilegeError(err, "UPDATE", "table "+table))
 		}
 		if n, err = res.RowsAffected(); err != nil {
 			return 0, err
 		}
 	}
 	if len(hashed) > 0 {
-		if err := db.hashColumns(ctx, tx, cols[0], cols[1], hashed, keys, hmacKey); err != nil {
+		if err := hashColumns(ctx, db, tx, cols[0], cols[1], hashed, keys, hmacKey); err != nil {
 			return 0, fmt.Errorf("while hashing fields of table %s: %w", table, err)
 		}
 	}
@@ -583,9 +585,9 @@ func sep(i int) string {
 }
 
 // hashColumns reads the current values of the columns and writes back their keyed hashes.
-func (db *Database) hashColumns(ctx context.Context, tx *sql.Tx, table, keyCol string, cols []string, keys []any, hmacKey []byte) error {
-	d := db.dialect
-	s := &SQLText{}
+func hashColumns(ctx context.Context, db *crm.Database, tx *sql.Tx, table, keyCol string, cols []string, keys []any, hmacKey []byte) error {
+	d := db.Dialect()
+	s := &crm.SQLText{}
 	s.W("SELECT ", keyCol)
 	for _, c := range cols {
 		s.W(", ", c)
@@ -627,12 +629,12 @@ func (db *Database) hashColumns(ctx context.Context, tx *sql.Tx, table, keyCol s
 		return err
 	}
 	for _, u := range updates {
-		s := &SQLText{}
+		s := &crm.SQLText{}
 		s.W("UPDATE ", table, " SET ")
 		for i, c := range cols {
-			s.W(sep(i), c, " = ").arg(u.values[i])
+			s.W(sep(i), c, " = ").Arg(u.values[i])
 		}
-		s.W(" WHERE ", keyCol, " = ").arg(u.key)
+		s.W(" WHERE ", keyCol, " = ").Arg(u.key)
 		if _, err := tx.ExecContext(ctx, s.Query(d), s.Args...); err != nil {
 			return err
 		}
