@@ -12,8 +12,7 @@ import (
 
 // This file holds the engine-neutral part of access management (AccessRoles): the desired
 // state of one managed role, the result of a pass, the errors, and the two-way diff of
-// privileges. access_postgres.go and access_mysql.go observe and apply; access_rls.go
-// compiles row filters into PostgreSQL policies; access_scram.go hashes passwords.
+// privileges (see doc.go for the other files).
 
 // Table privileges an AccessRole may declare.
 const (
@@ -31,12 +30,12 @@ var columnPrivileges = map[string]bool{PrivSelect: true, PrivInsert: true, PrivU
 // manages (PostgreSQL: the role's comment; MySQL/MariaDB: a row of
 // crm_privacy_access_roles). A role without the marker of its AccessRole is never touched.
 // On PostgreSQL the marker also carries a MAC under the operator's marker key (see
-// access_postgres_marker.go), so that nobody who can COMMENT ON ROLE can forge it.
+// postgres_marker.go), so that nobody who can COMMENT ON ROLE can forge it.
 const ManagedMarkerPrefix = "managed by crm-privacy-operator: "
 
 // managedLoginMarker is the comment of the login roles (members' users) the operator
 // created before logins had owners. On PostgreSQL it is a legacy marker that is no longer
-// trusted on its own (see access_postgres_marker.go); MySQL/MariaDB still use it.
+// trusted on its own (see postgres_marker.go); MySQL/MariaDB still use it.
 const managedLoginMarker = "login managed by crm-privacy-operator"
 
 // Spec is the state the operator wants for one managed database role.

@@ -17,7 +17,7 @@ import (
 // through PostgreSQL row-level security, exactly the contacts the reference evaluator
 // selects (see internal/crm/crmtest/agreement); a selector the reference refuses is
 // refused as an SpecError. MySQL and SQLite have no row-level security: there the
-// row filter is the compiled WHERE, which selector_agreement_test.go checks.
+// row filter is the compiled WHERE, which internal/crm/selector_agreement_test.go checks.
 func TestRowFilterAgreesWithReference(t *testing.T) {
 	f := newPgAccessFixture(t)
 	agreement.Load(t, testdb.EnginePostgres, f.admin)

@@ -21,9 +21,9 @@ import (
 // pass (the controller retries with backoff) completes it.
 //
 // MySQL/MariaDB have no comment on roles: the operator keeps its markers in a table of its
-// own database (access_mysql_marker.go). A role that exists without a verified marker naming
+// own database (mysql_marker.go). A role that exists without a verified marker naming
 // its AccessRole is never touched; neither is a login without a verified marker naming the
-// AccessRole that declares it (access_mysql_login.go for how logins are created and locked).
+// AccessRole that declares it (mysql_login.go for how logins are created and locked).
 
 // myAccessLock is the name of the GET_LOCK lock that serialises access passes.
 const myAccessLock = "crm-privacy-operator/access"
