@@ -86,7 +86,7 @@ test: $(VERIFY) test-deps manifests generate helm-lint ## Run make verify, then 
 	$(MAKE) fuzz
 
 # Fuzz targets, as package:target; `make fuzz FUZZTIME=5m` fuzzes longer.
-FUZZ_TARGETS := internal/crm:FuzzQuoteIdent internal/crm:FuzzSelectorCompile internal/crm:FuzzSelectorAgreesWithReference internal/crm:FuzzRuleCompile \
+FUZZ_TARGETS := internal/crm:FuzzQuoteIdent internal/crm/erasure:FuzzSelectorCompile internal/crm:FuzzSelectorAgreesWithReference internal/crm/erasure:FuzzRuleCompile \
 	internal/retention:FuzzParseTerm internal/retention:FuzzParseSchedule internal/register:FuzzCanonicalValue
 FUZZTIME ?= 5s
 

@@ -23,6 +23,7 @@ import (
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/access"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/metrics"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/register"
 )
@@ -83,7 +84,7 @@ type accessPass struct {
 	ar       *privacyv1alpha1.AccessRole
 	now      time.Time
 	conn     Connection
-	members  []crm.AccessMember
+	members  []access.Member
 	states   map[string]memberState // by user
 	versions map[string]string      // passwordKey → Secret version sent this pass
 	expired  bool
@@ -191,7 +192,7 @@ func (r *AccessRoleReconciler) reconcileAccess(ctx context.Context, ap *accessPa
 	if err := r.designations(ctx, ap); err != nil {
 		return err
 	}
-	res, err := ap.conn.DB.ApplyAccess(ctx, ap.conn.Mapping, r.accessSpec(ap))
+	res, err := access.Apply(ctx, ap.conn.DB, ap.conn.Mapping, r.accessSpec(ap))
 	if err != nil {
 		return r.applyFailed(ap, err)
 	}
@@ -208,7 +209,7 @@ func (r *AccessRoleReconciler) reconcileAccess(ctx context.Context, ap *accessPa
 		// waiting for it.
 		delete(ap.versions, passwordKey(ap.ar, m))
 		r.passwords.Delete(passwordKey(ap.ar, m))
-		if res.Members[string(m.User)].Problem == crm.MemberPasswordUnavailable {
+		if res.Members[string(m.User)].Problem == access.MemberPasswordUnavailable {
 			ap.requeueWithin(time.Second)
 		}
 	}
@@ -220,7 +221,7 @@ func (r *AccessRoleReconciler) reconcileAccess(ctx context.Context, ap *accessPa
 // it was not sent (withheld because the server would log it, or not given), or Remaining
 // names the member's password (a rotation the server refused, a login with no password
 // yet). The password is then sent again at the next pass.
-func passwordNotSet(res crm.AccessResult, user string) bool {
+func passwordNotSet(res access.Result, user string) bool {
 	if res.PasswordNotSent(user) {
 		return true
 	}
@@ -311,7 +312,7 @@ func (r *AccessRoleReconciler) designations(ctx context.Context, ap *accessPass)
 	}
 	for _, m := range ar.Spec.Members {
 		st := r.designation(ap, m)
-		am := crm.AccessMember{User: string(m.User), ManageLogin: m.PasswordSecretRef != nil}
+		am := access.Member{User: string(m.User), ManageLogin: m.PasswordSecretRef != nil}
 		if am.ManageLogin {
 			password, version, err := r.password(ctx, ar, m)
 			switch {
@@ -400,15 +401,15 @@ func (r *AccessRoleReconciler) rememberPasswords(ap *accessPass) {
 
 // accessSpec converts the AccessRole into the CRM layer's spec. An expired role keeps no
 // privilege.
-func (r *AccessRoleReconciler) accessSpec(ap *accessPass) crm.AccessSpec {
+func (r *AccessRoleReconciler) accessSpec(ap *accessPass) access.Spec {
 	ar := ap.ar
-	spec := crm.AccessSpec{Role: string(ar.Spec.RoleName), Owner: accessOwner(ar), Members: ap.members,
+	spec := access.Spec{Role: string(ar.Spec.RoleName), Owner: accessOwner(ar), Members: ap.members,
 		AdoptLegacy: ar.Annotations[AnnotationAdoptLegacyRole] == "true"}
 	if ap.expired {
 		return spec
 	}
 	for _, g := range ar.Spec.Grants {
-		tg := crm.TableGrant{Table: string(g.Table)}
+		tg := access.TableGrant{Table: string(g.Table)}
 		for _, p := range g.Privileges {
 			tg.Privileges = append(tg.Privileges, string(p))
 		}
@@ -433,10 +434,10 @@ func accessOwner(ar *privacyv1alpha1.AccessRole) string { return ar.Namespace + 
 // applyFailed reports a pass that changed nothing (PostgreSQL rolled back) or stopped
 // half-way (MySQL): spec errors wait for a spec change, the rest is retried with backoff.
 func (r *AccessRoleReconciler) applyFailed(ap *accessPass, err error) error {
-	var se *crm.AccessSpecError
-	var nm *crm.RoleNotManagedError
-	var nv *crm.MarkerNotVerifiedError
-	var ue *crm.UnsupportedError
+	var se *access.SpecError
+	var nm *access.RoleNotManagedError
+	var nv *access.MarkerNotVerifiedError
+	var ue *access.UnsupportedError
 	reason, retry := privacyv1alpha1.ReasonGrantFailed, true
 	switch {
 	case errors.As(err, &se):
@@ -463,7 +464,7 @@ func (r *AccessRoleReconciler) applyFailed(ap *accessPass, err error) error {
 }
 
 // recordResult fills the status, the metrics and the events from a successful pass.
-func (r *AccessRoleReconciler) recordResult(ap *accessPass, res crm.AccessResult) {
+func (r *AccessRoleReconciler) recordResult(ap *accessPass, res access.Result) {
 	ar := ap.ar
 	wasInSync := meta.IsStatusConditionTrue(ar.Status.Conditions, privacyv1alpha1.TypeInSync) && ar.Status.ObservedGeneration == ar.Generation
 	ap.audited = true
@@ -479,7 +480,7 @@ func (r *AccessRoleReconciler) recordResult(ap *accessPass, res crm.AccessResult
 	r.setConditions(ap, res)
 }
 
-func (r *AccessRoleReconciler) recordMetrics(ar *privacyv1alpha1.AccessRole, res crm.AccessResult, wasInSync bool) {
+func (r *AccessRoleReconciler) recordMetrics(ar *privacyv1alpha1.AccessRole, res access.Result, wasInSync bool) {
 	metrics.AccessDriftCorrected.WithLabelValues(ar.Namespace, ar.Name, "granted").Add(float64(res.Granted + res.MembersAdded))
 	metrics.AccessDriftCorrected.WithLabelValues(ar.Namespace, ar.Name, "revoked").Add(float64(res.Revoked + res.MembersRemoved))
 	if wasInSync {
@@ -493,7 +494,7 @@ func (r *AccessRoleReconciler) recordMetrics(ar *privacyv1alpha1.AccessRole, res
 
 // outOfBand counts the revocations of a pass that no spec change explains: privileges
 // revoked, and members removed who are not declared members the pass suspended.
-func outOfBand(ar *privacyv1alpha1.AccessRole, res crm.AccessResult) int {
+func outOfBand(ar *privacyv1alpha1.AccessRole, res access.Result) int {
 	declared := 0
 	for _, m := range ar.Spec.Members {
 		if o, ok := res.Members[string(m.User)]; ok && !o.Holds {
@@ -505,7 +506,7 @@ func outOfBand(ar *privacyv1alpha1.AccessRole, res crm.AccessResult) int {
 
 // recordEvents emits a Warning when out-of-band grants were revoked, a Normal event when a
 // spec change or a designation was applied.
-func (r *AccessRoleReconciler) recordEvents(ap *accessPass, res crm.AccessResult, wasInSync bool) {
+func (r *AccessRoleReconciler) recordEvents(ap *accessPass, res access.Result, wasInSync bool) {
 	ar := ap.ar
 	changed := res.Granted + res.Revoked + res.MembersAdded + res.MembersRemoved
 	if changed == 0 && !res.Created {
@@ -522,7 +523,7 @@ func (r *AccessRoleReconciler) recordEvents(ap *accessPass, res crm.AccessResult
 }
 
 // setConditions sets InSync, MembersDesignated and Ready from a pass.
-func (r *AccessRoleReconciler) setConditions(ap *accessPass, res crm.AccessResult) {
+func (r *AccessRoleReconciler) setConditions(ap *accessPass, res access.Result) {
 	ar := ap.ar
 	switch {
 	case len(res.Refused) > 0:
@@ -581,7 +582,7 @@ func firstSuspended(ms []privacyv1alpha1.MemberStatus) privacyv1alpha1.MemberSta
 
 // setMemberStatuses fills status.members from the designations and, when the database
 // answered, what it says about each user. Since is kept while the state does not change.
-func (r *AccessRoleReconciler) setMemberStatuses(ap *accessPass, outcomes map[string]crm.MemberOutcome) {
+func (r *AccessRoleReconciler) setMemberStatuses(ap *accessPass, outcomes map[string]access.MemberOutcome) {
 	ar := ap.ar
 	previous := map[privacyv1alpha1.SQLIdentifier]privacyv1alpha1.MemberStatus{}
 	for _, m := range ar.Status.Members {
@@ -598,21 +599,21 @@ func (r *AccessRoleReconciler) setMemberStatuses(ap *accessPass, outcomes map[st
 			ms.Reason, ms.Message = privacyv1alpha1.ReasonProgressing, "not checked yet"
 		case answered && o.Holds:
 			ms.State, ms.Reason, ms.Message = privacyv1alpha1.MemberActive, "", ""
-		case answered && o.Problem == crm.MemberUserMissing:
+		case answered && o.Problem == access.MemberUserMissing:
 			ms.Reason, ms.Message = privacyv1alpha1.ReasonUserNotFound, "the database user does not exist and is managed elsewhere"
-		case answered && o.Problem == crm.MemberUserNotManaged:
+		case answered && o.Problem == access.MemberUserNotManaged:
 			ms.Reason, ms.Message = privacyv1alpha1.ReasonUserNotManaged, "the database user exists and was not created by the operator (or carries an unauthenticated marker): its login is not touched"
-		case answered && o.Problem == crm.MemberUserOwnedElsewhere:
+		case answered && o.Problem == access.MemberUserOwnedElsewhere:
 			ms.Reason, ms.Message = privacyv1alpha1.ReasonUserOwnedElsewhere, "the database user is a login the operator created for another AccessRole: only that one may change it"
-		case answered && o.Problem == crm.MemberUserNotLogin:
+		case answered && o.Problem == access.MemberUserNotLogin:
 			ms.Reason, ms.Message = privacyv1alpha1.ReasonUserNotLogin, "the database user cannot log in (a group role, or a login the operator locked): the role is only granted to logins"
-		case answered && o.Problem == crm.MemberUserPrivileged:
+		case answered && o.Problem == access.MemberUserPrivileged:
 			ms.Reason, ms.Message = privacyv1alpha1.ReasonUserPrivileged, "the database user holds administrative attributes (superuser, CREATEROLE, CREATEDB, REPLICATION or BYPASSRLS): it is left alone"
-		case answered && o.Problem == crm.MemberMarkerNotVerified:
+		case answered && o.Problem == access.MemberMarkerNotVerified:
 			ms.Reason, ms.Message = privacyv1alpha1.ReasonMarkerNotVerified, "a marker names the database user as a login of the operator, but it does not verify under the operator's key (written by someone else, or altered): the login is left alone"
-		case answered && o.Problem == crm.MemberPasswordUnavailable:
+		case answered && o.Problem == access.MemberPasswordUnavailable:
 			ms.Reason, ms.Message = privacyv1alpha1.ReasonPasswordUnavailable, "the login does not exist and the pass had no password for it: it is created with its password at the next pass"
-		case answered && o.Problem == crm.MemberPasswordWithheld:
+		case answered && o.Problem == access.MemberPasswordWithheld:
 			ms.Reason, ms.Message = privacyv1alpha1.ReasonPasswordWithheld, "the login was not created: the database server would log its password and the operator may not switch that off for its own session (see docs/accessrole.md)"
 		case answered && o.Problem != "":
 			ms.Reason, ms.Message = privacyv1alpha1.ReasonProgressing, "the role could not be granted: "+o.Problem
@@ -808,13 +809,13 @@ func (r *AccessRoleReconciler) skipCleanup(ctx context.Context, ar *privacyv1alp
 		return d, nil
 	}
 	var err error
-	var res crm.LockResult
+	var res access.LockResult
 	if reason != "" {
 		err = fmt.Errorf("the logins of the AccessRole cannot be locked: %s", msg)
 	} else {
-		res, err = conn.DB.LockOwnedLogins(ctx, accessOwner(ar))
+		res, err = access.LockOwnedLogins(ctx, conn.DB, accessOwner(ar))
 	}
-	var ue *crm.UnsupportedError
+	var ue *access.UnsupportedError
 	switch {
 	case errors.As(err, &ue):
 		d.LoginsNotLocked = truncateMessage(fmt.Sprintf("%v; members with a password Secret: %s", err, managedLogins(ar)))
@@ -863,17 +864,17 @@ func (r *AccessRoleReconciler) cleanup(ctx context.Context, ar *privacyv1alpha1.
 	}
 	ap := &accessPass{ar: ar, now: r.env.Clock.Now()}
 	for _, m := range ar.Spec.Members {
-		ap.members = append(ap.members, crm.AccessMember{User: string(m.User), ManageLogin: m.PasswordSecretRef != nil})
+		ap.members = append(ap.members, access.Member{User: string(m.User), ManageLogin: m.PasswordSecretRef != nil})
 	}
 	drop := ar.Spec.ReclaimPolicy == privacyv1alpha1.ReclaimDelete
 	d := &privacyv1alpha1.AccessRoleDeletion{Cleanup: privacyv1alpha1.CleanupRoleRetained, At: metav1.NewTime(ap.now)}
 	if drop {
 		d.Cleanup = privacyv1alpha1.CleanupDropped
 	}
-	res, err := conn.DB.RemoveAccess(ctx, conn.Mapping, r.accessSpec(ap), drop)
-	var nm *crm.RoleNotManagedError
-	var nv *crm.MarkerNotVerifiedError
-	var ue *crm.UnsupportedError
+	res, err := access.Remove(ctx, conn.DB, conn.Mapping, r.accessSpec(ap), drop)
+	var nm *access.RoleNotManagedError
+	var nv *access.MarkerNotVerifiedError
+	var ue *access.UnsupportedError
 	switch {
 	case err == nil:
 		d.LoginsLocked, d.SessionsEnded = int32(res.LoginsLocked), int32(res.SessionsEnded)
@@ -881,12 +882,12 @@ func (r *AccessRoleReconciler) cleanup(ctx context.Context, ar *privacyv1alpha1.
 		// The operator cannot manage access on this engine: nothing to undo.
 		ctrl.LoggerFrom(ctx).Info("Nothing to clean up in the database", "role", ar.Spec.RoleName, "why", err.Error())
 		d.Cleanup = privacyv1alpha1.CleanupNoRole
-	case errors.Is(err, crm.ErrRoleNotFound), errors.As(err, &nm), errors.As(err, &nv):
+	case errors.Is(err, access.ErrRoleNotFound), errors.As(err, &nm), errors.As(err, &nv):
 		// The role is gone or not the operator's, but logins the AccessRole owns may still
 		// exist (the role was dropped by hand, or still carries a legacy marker): lock them.
 		ctrl.LoggerFrom(ctx).Info("No role to clean up in the database; locking the AccessRole's logins", "role", ar.Spec.RoleName, "why", err.Error())
 		d.Cleanup = privacyv1alpha1.CleanupNoRole
-		lres, lerr := conn.DB.LockOwnedLogins(ctx, accessOwner(ar))
+		lres, lerr := access.LockOwnedLogins(ctx, conn.DB, accessOwner(ar))
 		switch {
 		case errors.As(lerr, &ue):
 		case lerr != nil:

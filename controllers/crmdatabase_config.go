@@ -16,6 +16,7 @@ import (
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/apimapping"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/erasure"
 )
 
 // Keys of the connection Secret.
@@ -190,7 +191,7 @@ func (r secretReader) hmacKey(ctx context.Context, db *privacyv1alpha1.CRMDataba
 	if err != nil {
 		return nil, err
 	}
-	if err := crm.CheckLedgerSecret(k); err != nil {
+	if err := erasure.CheckLedgerSecret(k); err != nil {
 		return nil, condErr(privacyv1alpha1.ReasonLedgerFailed, "the HMAC key in Secret %s key %q is refused: %v",
 			db.Spec.Ledger.HMACKeySecretRef.Name, db.Spec.Ledger.HMACKeySecretRef.Key, err)
 	}

@@ -19,6 +19,7 @@ import (
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/erasure"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/metrics"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/retention"
 )
@@ -206,7 +207,7 @@ func (r *CRMDatabaseReconciler) checkLedger(ctx context.Context, db *privacyv1al
 		c.setStatus(privacyv1alpha1.TypeLedgerReady, metav1.ConditionUnknown, privacyv1alpha1.ReasonDatabaseNotReady, "not checked: the database is not connected or its mapping is invalid")
 		return false
 	}
-	if err := pool.EnsureLedger(ctx); err != nil {
+	if err := erasure.EnsureLedger(ctx, pool); err != nil {
 		var pe *crm.PrivilegeError
 		if errors.As(err, &pe) {
 			// A login that may only read cannot install the ledger: dry runs still work, and
@@ -235,7 +236,7 @@ func (r *CRMDatabaseReconciler) pruneLedger(ctx context.Context, db *privacyv1al
 	if err != nil {
 		return err
 	}
-	n, err := pool.PruneLedger(ctx, term.Cutoff(r.env.Clock.Now()))
+	n, err := erasure.PruneLedger(ctx, pool, term.Cutoff(r.env.Clock.Now()))
 	if n > 0 {
 		ctrl.LoggerFrom(ctx).Info("Deleted ledger rows past their retention", "rows", n, "retainFor", term.String())
 	}

@@ -14,6 +14,7 @@ import (
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/erasure"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
 )
 
@@ -48,7 +49,7 @@ func TestCRMDatabaseBecomesReadyOnEveryEngine(t *testing.T) {
 			// The ledger table really exists in the database.
 			sqlDB := tdb.Open(t)
 			var n int
-			if err := sqlDB.QueryRow("SELECT COUNT(*) FROM " + crm.LedgerRowsSQL(crm.Engine(tdb.Engine))).Scan(&n); err != nil {
+			if err := sqlDB.QueryRow("SELECT COUNT(*) FROM " + erasure.LedgerRowsSQL(crm.Engine(tdb.Engine))).Scan(&n); err != nil {
 				t.Errorf("the ledger table is not in the database: %v", err)
 			}
 		})

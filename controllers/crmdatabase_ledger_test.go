@@ -11,6 +11,7 @@ import (
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/erasure"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
 )
 
@@ -52,7 +53,7 @@ func TestCRMDatabaseDeletesLedgerRowsPastTheirRetention(t *testing.T) {
 	admin := tdb.Open(t)
 	for _, at := range []string{"2001-01-01", "2002-01-01", time.Now().UTC().Format("2006-01-02")} {
 		if _, err := admin.Exec("INSERT INTO crm_privacy.crm_privacy_erasure_ledger (crm_database, run_id, policy, rule, action, erased_at, subject_hmac) VALUES ('', $1, 'ns/p', 'r', 'Delete', $2, $3)",
-			"run-"+at, at, crm.SubjectHMAC([]byte("k"), at)); err != nil {
+			"run-"+at, at, erasure.SubjectHMAC([]byte("k"), at)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -62,7 +63,7 @@ func TestCRMDatabaseDeletesLedgerRowsPastTheirRetention(t *testing.T) {
 	}
 	eventually(t, 60*time.Second, "the old ledger rows to be deleted", func() (bool, error) {
 		var n int
-		err := admin.QueryRow("SELECT COUNT(*) FROM " + crm.LedgerRowsSQL(crm.EnginePostgres)).Scan(&n)
+		err := admin.QueryRow("SELECT COUNT(*) FROM " + erasure.LedgerRowsSQL(crm.EnginePostgres)).Scan(&n)
 		return err == nil && n == 1, err
 	})
 }

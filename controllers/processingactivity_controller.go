@@ -24,6 +24,7 @@ import (
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/scan"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/gdpr"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/metrics"
 )
@@ -346,10 +347,10 @@ func (r *ProcessingActivityReconciler) checkRetention(ctx context.Context, pa *p
 }
 
 // scanSpecFor is the compliance scan of an activity under its contact rules.
-func scanSpecFor(pa *privacyv1alpha1.ProcessingActivity, rules gdpr.ContactRules) crm.ScanSpec {
-	spec := crm.ScanSpec{Marketing: rules.OptOut}
+func scanSpecFor(pa *privacyv1alpha1.ProcessingActivity, rules gdpr.ContactRules) scan.Spec {
+	spec := scan.Spec{Marketing: rules.OptOut}
 	if s := rules.LegitimateInterest; s != nil {
-		spec.LegitimateInterest = &crm.LIAScope{ContactTypes: s.ContactTypes, JobRoles: s.JobRoles}
+		spec.LegitimateInterest = &scan.LIAScope{ContactTypes: s.ContactTypes, JobRoles: s.JobRoles}
 	}
 	if sel := pa.Spec.ContactSelector; sel != nil {
 		for _, e := range sel.MatchExpressions {
@@ -369,7 +370,7 @@ type scanMemo struct {
 type scanMemoEntry struct {
 	fingerprint string
 	at          time.Time
-	result      crm.ScanResult
+	result      scan.Result
 }
 
 func (s *scanMemo) get(key types.NamespacedName, db string) (scanMemoEntry, bool) {
@@ -415,7 +416,7 @@ type dbScan struct {
 	entry privacyv1alpha1.DatabaseCompliance
 	// problem is why the scan did not run (Code is the condition reason), nil when it ran.
 	problem *privacyv1alpha1.Finding
-	result  *crm.ScanResult
+	result  *scan.Result
 }
 
 // scanCompliance scans the contacts in scope on each covered database and sets Compliant.
@@ -463,13 +464,13 @@ func (r *ProcessingActivityReconciler) scanDatabase(ctx context.Context, pa *pri
 	spec := scanSpecFor(pa, c.rules)
 	fp, _ := json.Marshal(struct {
 		Generation, DatabaseGeneration int64
-		Spec                           crm.ScanSpec
+		Spec                           scan.Spec
 	}{pa.Generation, conn.Generation, spec})
 	key := client.ObjectKeyFromObject(pa)
 	interval := r.scanInterval()
 	memo, ok := r.scans.get(key, string(name))
 	if !ok || memo.fingerprint != string(fp) || !c.now.Before(memo.at.Add(interval)) {
-		res, err := conn.DB.ScanCompliance(ctx, conn.Mapping, spec)
+		res, err := scan.Compliance(ctx, conn.DB, conn.Mapping, spec)
 		if err != nil {
 			s.problem = scanProblem(name, err)
 			s.entry = staleCompliance(pa, name, s.problem)
@@ -550,11 +551,11 @@ func complianceEntry(name privacyv1alpha1.ObjectName, m scanMemoEntry, rules gdp
 // recordScanMetrics publishes a scan: the count of each check that ran, 0 in
 // compliance_check_checkable for the ones that could not, no series for the ones that do
 // not apply.
-func recordScanMetrics(pa *privacyv1alpha1.ProcessingActivity, db string, spec crm.ScanSpec, res crm.ScanResult, at time.Time) {
+func recordScanMetrics(pa *privacyv1alpha1.ProcessingActivity, db string, spec scan.Spec, res scan.Result, at time.Time) {
 	metrics.ForgetActivityDatabase(pa.Namespace, pa.Name, db)
 	metrics.ComplianceContactsInScope.WithLabelValues(pa.Namespace, pa.Name, db).Set(float64(res.InScope))
 	metrics.ComplianceLastScan.WithLabelValues(pa.Namespace, pa.Name, db).Set(float64(at.Unix()))
-	for _, check := range crm.ScanChecks() {
+	for _, check := range scan.Checks() {
 		if n, ok := res.Counts[check]; ok {
 			metrics.ComplianceFindings.WithLabelValues(pa.Namespace, pa.Name, db, check).Set(float64(n))
 			metrics.ComplianceCheckable.WithLabelValues(pa.Namespace, pa.Name, db, check).Set(1)
@@ -566,17 +567,17 @@ func recordScanMetrics(pa *privacyv1alpha1.ProcessingActivity, db string, spec c
 
 // checkWords name the checks in condition messages.
 var checkWords = map[string]string{
-	crm.CheckNoLegalBasis:                 "without a legal basis",
-	crm.CheckConsentWithoutEvidence:       "on consent without evidence",
-	crm.CheckLegitimateInterestOutOfScope: "on legitimate interests outside the LIA's scope",
-	crm.CheckOptedOutInScope:              "opted out",
-	crm.CheckRestrictedFieldsFilled:       "with restricted fields filled in",
+	scan.CheckNoLegalBasis:                 "without a legal basis",
+	scan.CheckConsentWithoutEvidence:       "on consent without evidence",
+	scan.CheckLegitimateInterestOutOfScope: "on legitimate interests outside the LIA's scope",
+	scan.CheckOptedOutInScope:              "opted out",
+	scan.CheckRestrictedFieldsFilled:       "with restricted fields filled in",
 }
 
 // violations words the non-zero counts of a scan: "3 without a legal basis, 2 opted out".
-func violations(res *crm.ScanResult) string {
+func violations(res *scan.Result) string {
 	var parts []string
-	for _, check := range crm.ScanChecks() {
+	for _, check := range scan.Checks() {
 		if n := res.Counts[check]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, checkWords[check]))
 		}

@@ -18,6 +18,7 @@ import (
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/controllers"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/erasure"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
 )
 
@@ -550,7 +551,7 @@ func TestStopMidRunRecordsTheProgress(t *testing.T) {
 	if err := dp.c.Get(context.Background(), key(dp.p), dp.p); err != nil {
 		t.Fatal(err)
 	}
-	ledger := dp.count("SELECT COUNT(*) FROM " + crm.LedgerRowsSQL(crm.Engine(dp.tdb.Engine)))
+	ledger := dp.count("SELECT COUNT(*) FROM " + erasure.LedgerRowsSQL(crm.Engine(dp.tdb.Engine)))
 	run := dp.p.Status.LastRun
 	switch {
 	case ledger == 0 || ledger == 20:

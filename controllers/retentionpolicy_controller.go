@@ -20,6 +20,7 @@ import (
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/erasure"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/metrics"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/retention"
 )
@@ -83,7 +84,7 @@ type policyPass struct {
 	specHash string
 	decision retention.Decision
 	conn     Connection
-	counts   []crm.RuleCount
+	counts   []erasure.RuleCount
 	result   ctrl.Result
 	// unchecked is set when this process has not checked the policy's database yet: the
 	// pass writes nothing, and the check wakes the policy (Connections.Subscribe).
@@ -267,7 +268,7 @@ func (r *RetentionPolicyReconciler) database(ctx context.Context, pp *policyPass
 // error backoff.
 func (r *RetentionPolicyReconciler) plan(ctx context.Context, pp *policyPass) (bool, error) {
 	p := pp.p
-	counts, err := pp.conn.DB.CountPlan(ctx, pp.conn.Mapping, retentionPlan(p, pp.settings, pp.now))
+	counts, err := erasure.CountPlan(ctx, pp.conn.DB, pp.conn.Mapping, retentionPlan(p, pp.settings, pp.now))
 	if err != nil {
 		return false, r.planFailed(pp, err)
 	}
@@ -418,14 +419,14 @@ func forgetClosedRuns(p *privacyv1alpha1.RetentionPolicy) {
 // storedCheckpoint returns the sweep checkpoint the database keeps for the policy, if any.
 // A checkpoint whose run id names another policy UID was left by an earlier policy of the
 // same name: it is dropped (nothing is erased by dropping it).
-func (r *RetentionPolicyReconciler) storedCheckpoint(ctx context.Context, pp *policyPass) (crm.SweepCheckpoint, bool, error) {
-	cp, ok, err := pp.conn.DB.SweepCheckpoint(ctx, policyKey(pp.p))
+func (r *RetentionPolicyReconciler) storedCheckpoint(ctx context.Context, pp *policyPass) (erasure.SweepCheckpoint, bool, error) {
+	cp, ok, err := erasure.StoredCheckpoint(ctx, pp.conn.DB, policyKey(pp.p))
 	if err != nil || !ok {
 		return cp, false, err
 	}
 	if id, err := parseRunID(cp.RunID); err == nil && id.uid != uidPrefix(pp.p) {
 		ctrl.LoggerFrom(ctx).Info("Dropping a sweep checkpoint left by an earlier policy of the same name", "run", cp.RunID)
-		return cp, false, pp.conn.DB.FinishSweep(ctx, policyKey(pp.p), cp.RunID)
+		return cp, false, erasure.FinishSweep(ctx, pp.conn.DB, policyKey(pp.p), cp.RunID)
 	}
 	return cp, true, nil
 }

@@ -16,6 +16,7 @@ import (
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/erasure"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
 )
 
@@ -221,7 +222,7 @@ func TestRetentionPolicyDryRunCountsAndNeverWrites(t *testing.T) {
 		t.Errorf("a dry run changed the contacts: %v", got)
 	}
 	db := f.tdb.Open(t)
-	if n := count(t, db, "SELECT COUNT(*) FROM "+crm.LedgerRowsSQL(crm.Engine(f.tdb.Engine))); n != 0 {
+	if n := count(t, db, "SELECT COUNT(*) FROM "+erasure.LedgerRowsSQL(crm.Engine(f.tdb.Engine))); n != 0 {
 		t.Errorf("a dry run wrote %d ledger rows", n)
 	}
 	if n := count(t, db, "SELECT COUNT(*) FROM contacts WHERE email LIKE 'anon:%'"); n != 0 {
@@ -275,8 +276,8 @@ func (f *retentionFixture) assertEnforced(t *testing.T, p *privacyv1alpha1.Reten
 		{"SELECT COUNT(*) FROM contacts WHERE id = 7 AND email LIKE 'anon:%'", 1},
 		{"SELECT COUNT(*) FROM contacts WHERE id = 7 AND last_name <> 'Last7'", 1},
 		{"SELECT COUNT(*) FROM contacts WHERE id IN (2, 3, 4, 8) AND email LIKE 'person%'", 4}, // others untouched
-		{"SELECT COUNT(*) FROM " + crm.LedgerRowsSQL(crm.Engine(f.tdb.Engine)), len(wantDeleted) + len(wantAnonymised)},
-		{"SELECT COUNT(DISTINCT subject_hmac) FROM " + crm.LedgerRowsSQL(crm.Engine(f.tdb.Engine)), len(wantDeleted) + len(wantAnonymised)},
+		{"SELECT COUNT(*) FROM " + erasure.LedgerRowsSQL(crm.Engine(f.tdb.Engine)), len(wantDeleted) + len(wantAnonymised)},
+		{"SELECT COUNT(DISTINCT subject_hmac) FROM " + erasure.LedgerRowsSQL(crm.Engine(f.tdb.Engine)), len(wantDeleted) + len(wantAnonymised)},
 	}
 	for _, c := range checks {
 		if n := count(t, db, c.query); n != c.want {
@@ -445,9 +446,9 @@ func TestRetentionPolicyRunPausesWhileTheDatabaseIsDownAndFinishes(t *testing.T)
 	}{
 		{"SELECT COUNT(*) FROM contacts", fresh},
 		{"SELECT COUNT(*) FROM notes", fresh},
-		{"SELECT COUNT(*) FROM " + crm.LedgerRowsSQL(crm.Engine(tdb.Engine)), expired},
-		{"SELECT COUNT(DISTINCT subject_hmac) FROM " + crm.LedgerRowsSQL(crm.Engine(tdb.Engine)), expired},
-		{"SELECT COUNT(DISTINCT run_id) FROM " + crm.LedgerRowsSQL(crm.Engine(tdb.Engine)), 1},
+		{"SELECT COUNT(*) FROM " + erasure.LedgerRowsSQL(crm.Engine(tdb.Engine)), expired},
+		{"SELECT COUNT(DISTINCT subject_hmac) FROM " + erasure.LedgerRowsSQL(crm.Engine(tdb.Engine)), expired},
+		{"SELECT COUNT(DISTINCT run_id) FROM " + erasure.LedgerRowsSQL(crm.Engine(tdb.Engine)), 1},
 	} {
 		if n := count(t, admin, c.query); n != c.want {
 			t.Errorf("%s = %d, want %d", c.query, n, c.want)

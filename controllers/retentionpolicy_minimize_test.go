@@ -7,6 +7,7 @@ import (
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/erasure"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
 )
 
@@ -36,9 +37,9 @@ func TestMinimizeClearsPrivateFieldsOnce(t *testing.T) {
 	}{
 		// The ledger rows of this database: on MariaDB the operator's database holds those of
 		// every database of the server, other tests' included.
-		{"sqlite", testdb.SQLite, "generic-sqlite.sql", crm.LedgerRowsSQL(crm.EngineSQLite)},
-		{"postgres", testdb.Postgres, "generic-postgres.sql", crm.LedgerRowsSQL(crm.EnginePostgres)},
-		{"mariadb", testdb.MariaDB, "generic-mysql.sql", crm.LedgerRowsSQL(crm.EngineMySQL)},
+		{"sqlite", testdb.SQLite, "generic-sqlite.sql", erasure.LedgerRowsSQL(crm.EngineSQLite)},
+		{"postgres", testdb.Postgres, "generic-postgres.sql", erasure.LedgerRowsSQL(crm.EnginePostgres)},
+		{"mariadb", testdb.MariaDB, "generic-mysql.sql", erasure.LedgerRowsSQL(crm.EngineMySQL)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -11,6 +11,7 @@ import (
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/erasure"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/retention"
 )
 
@@ -76,10 +77,10 @@ func parsePolicy(p *privacyv1alpha1.RetentionPolicy) (policySettings, error) {
 
 // retentionPlan converts the rules and holds into the CRM layer's plan, with cutoffs seen
 // from now.
-func retentionPlan(p *privacyv1alpha1.RetentionPolicy, s policySettings, now time.Time) crm.RetentionPlan {
-	plan := crm.RetentionPlan{}
+func retentionPlan(p *privacyv1alpha1.RetentionPolicy, s policySettings, now time.Time) erasure.RetentionPlan {
+	plan := erasure.RetentionPlan{}
 	for i, r := range p.Spec.Rules {
-		rule := crm.RetentionRule{
+		rule := erasure.RetentionRule{
 			Name:         string(r.Name),
 			Selector:     toSelector(r.Selector),
 			SinceCreated: r.Since == privacyv1alpha1.SinceCreated,
@@ -95,7 +96,7 @@ func retentionPlan(p *privacyv1alpha1.RetentionPolicy, s policySettings, now tim
 			rule.RenewDirection = string(rb.Direction)
 		}
 		for _, f := range r.Anonymize {
-			rule.Anonymize = append(rule.Anonymize, crm.AnonymizeField{Field: string(f.Field), Strategy: crm.Strategy(f.Strategy)})
+			rule.Anonymize = append(rule.Anonymize, erasure.AnonymizeField{Field: string(f.Field), Strategy: erasure.Strategy(f.Strategy)})
 		}
 		plan.Rules = append(plan.Rules, rule)
 	}

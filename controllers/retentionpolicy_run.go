@@ -14,7 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
-	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/erasure"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/metrics"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/retention"
 )
@@ -48,7 +48,7 @@ func (r *RetentionPolicyReconciler) startRun(ctx context.Context, pp *policyPass
 
 // resume goes on with the recorded run, after checking that nothing it was started with
 // has changed and that the database's checkpoint is one the run could have written.
-func (r *RetentionPolicyReconciler) resume(ctx context.Context, pp *policyPass, cp crm.SweepCheckpoint, found bool) error {
+func (r *RetentionPolicyReconciler) resume(ctx context.Context, pp *policyPass, cp erasure.SweepCheckpoint, found bool) error {
 	p, cur := pp.p, pp.p.Status.CurrentRun
 	if why := runChanged(pp, cur); why != "" {
 		if err := r.stopRun(ctx, pp, why); err != nil {
@@ -100,7 +100,7 @@ func runChanged(pp *policyPass, cur *privacyv1alpha1.CurrentRun) string {
 // checkpointOutOfPlace says why a checkpoint of the recorded run cannot be one the run
 // wrote, or "": its rule position must be one of the run's rules (or just past the last),
 // and not behind the position the status recorded.
-func checkpointOutOfPlace(p *privacyv1alpha1.RetentionPolicy, cur *privacyv1alpha1.CurrentRun, cp crm.SweepCheckpoint) string {
+func checkpointOutOfPlace(p *privacyv1alpha1.RetentionPolicy, cur *privacyv1alpha1.CurrentRun, cp erasure.SweepCheckpoint) string {
 	if cp.RuleIndex < 0 || cp.RuleIndex > len(cur.Rules) {
 		return fmt.Sprintf("its rule position %d is outside the run's %d rule(s)", cp.RuleIndex, len(cur.Rules))
 	}
@@ -136,7 +136,7 @@ func (r *RetentionPolicyReconciler) runCount(ctx context.Context, pp *policyPass
 		n = run.Erased + run.Anonymized
 	}
 	if pp.conn.LedgerEnabled {
-		ledger, err := pp.conn.DB.LedgerCount(ctx, policyKey(pp.p), cur.RunID)
+		ledger, err := erasure.LedgerCount(ctx, pp.conn.DB, policyKey(pp.p), cur.RunID)
 		if err != nil {
 			return 0, fmt.Errorf("cannot count the run in the ledger, so not check its budget: %w", err)
 		}
@@ -151,7 +151,7 @@ func (r *RetentionPolicyReconciler) runCount(ctx context.Context, pp *policyPass
 // scheduled time, and no batch takes the run past its limit.
 func (r *RetentionPolicyReconciler) sweep(ctx context.Context, pp *policyPass, cur *privacyv1alpha1.CurrentRun) error {
 	p := pp.p
-	unlock, ok, err := pp.conn.DB.LockSweep(ctx, policyKey(p))
+	unlock, ok, err := erasure.LockSweep(ctx, pp.conn.DB, policyKey(p))
 	if err != nil {
 		return r.pauseRun(pp, cur.RunID, fmt.Errorf("cannot take the sweep lock: %w", err))
 	}
@@ -170,7 +170,7 @@ func (r *RetentionPolicyReconciler) sweep(ctx context.Context, pp *policyPass, c
 	// StartedAt is the time the cutoffs count back from: the run's scheduled time, as the
 	// cluster recorded it. The checkpoint keeps it under the operator's MAC, and the sweep
 	// refuses to resume with another.
-	sweepRun := crm.SweepRun{Policy: policyKey(p), RunID: cur.RunID, BatchSize: batchSize(p),
+	sweepRun := erasure.SweepRun{Policy: policyKey(p), RunID: cur.RunID, BatchSize: batchSize(p),
 		Ledger: pp.conn.LedgerEnabled, HMACKey: pp.conn.HMACKey, Now: pp.now, StartedAt: cur.ScheduledAt.Time}
 	deadline := r.env.Clock.Now().Add(runSlice)
 	for first := true; ; first = false {
@@ -194,8 +194,8 @@ func (r *RetentionPolicyReconciler) sweep(ctx context.Context, pp *policyPass, c
 		}
 		sweepRun.MaxErasures = int(min(limit-done, math.MaxInt32))
 		sweepRun.Now = r.env.Clock.Now()
-		res, err := pp.conn.DB.SweepBatch(ctx, pp.conn.Mapping, plan, sweepRun)
-		var mismatch *crm.CheckpointMismatchError
+		res, err := erasure.SweepBatch(ctx, pp.conn.DB, pp.conn.Mapping, plan, sweepRun)
+		var mismatch *erasure.CheckpointMismatchError
 		switch {
 		case errors.As(err, &mismatch):
 			// The checkpoint was written for other rules or another start: the run cannot go
@@ -241,7 +241,7 @@ func (r *RetentionPolicyReconciler) specMoved(ctx context.Context, pp *policyPas
 }
 
 // recordBatch adds a committed batch to the run's counts, checkpoint and metrics.
-func (r *RetentionPolicyReconciler) recordBatch(pp *policyPass, res crm.BatchResult) {
+func (r *RetentionPolicyReconciler) recordBatch(pp *policyPass, res erasure.BatchResult) {
 	p := pp.p
 	run := p.Status.LastRun
 	run.Erased += res.Erased
@@ -280,7 +280,7 @@ func ruleCounts(run *privacyv1alpha1.RetentionRun, rule string) *privacyv1alpha1
 // cleared (the run is paused and tried again with backoff).
 func (r *RetentionPolicyReconciler) closeRun(ctx context.Context, pp *policyPass, cur *privacyv1alpha1.CurrentRun, result privacyv1alpha1.RunResult, message func(run *privacyv1alpha1.RetentionRun) string) error {
 	p := pp.p
-	if err := pp.conn.DB.FinishSweep(ctx, policyKey(p), cur.RunID); err != nil {
+	if err := erasure.FinishSweep(ctx, pp.conn.DB, policyKey(p), cur.RunID); err != nil {
 		return r.pauseRun(pp, cur.RunID, fmt.Errorf("cannot clear the sweep checkpoint: %w", err))
 	}
 	if p.Status.LastRun == nil || p.Status.LastRun.RunID != cur.RunID {
@@ -330,9 +330,9 @@ func (r *RetentionPolicyReconciler) finishRun(ctx context.Context, pp *policyPas
 // limitReached ends a run that erased as much as it may. When its rules still select
 // contacts at its cutoffs, it ends as LimitReached: they wait for the next scheduled run and
 // its budget check. Otherwise it simply finished.
-func (r *RetentionPolicyReconciler) limitReached(ctx context.Context, pp *policyPass, cur *privacyv1alpha1.CurrentRun, plan crm.RetentionPlan, limit int64) error {
+func (r *RetentionPolicyReconciler) limitReached(ctx context.Context, pp *policyPass, cur *privacyv1alpha1.CurrentRun, plan erasure.RetentionPlan, limit int64) error {
 	p := pp.p
-	counts, err := pp.conn.DB.CountPlan(ctx, pp.conn.Mapping, plan)
+	counts, err := erasure.CountPlan(ctx, pp.conn.DB, pp.conn.Mapping, plan)
 	if err != nil {
 		return r.pauseRun(pp, cur.RunID, fmt.Errorf("cannot count what is left after the run's limit: %w", err))
 	}
@@ -398,7 +398,7 @@ func (r *RetentionPolicyReconciler) stopRun(ctx context.Context, pp *policyPass,
 // nothing erased.
 func (r *RetentionPolicyReconciler) countFromLedger(ctx context.Context, pp *policyPass, runID string) {
 	run := pp.p.Status.LastRun
-	counts, err := pp.conn.DB.LedgerRunCounts(ctx, policyKey(pp.p), runID)
+	counts, err := erasure.LedgerRunCounts(ctx, pp.conn.DB, policyKey(pp.p), runID)
 	if err != nil {
 		ctrl.LoggerFrom(ctx).Error(err, "Cannot count the run in the ledger; the run keeps the counts of its status", "run", runID)
 		return
@@ -410,7 +410,7 @@ func (r *RetentionPolicyReconciler) countFromLedger(ctx context.Context, pp *pol
 	}
 	for _, c := range counts {
 		rc := ruleCounts(run, c.Rule)
-		if c.Action == crm.ActionAnonymizeContact {
+		if c.Action == erasure.ActionAnonymizeContact {
 			rc.Anonymized += c.Count
 			run.Anonymized += c.Count
 		} else {

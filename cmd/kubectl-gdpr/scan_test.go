@@ -11,7 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
-	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/scan"
 )
 
 func scannedActivity(name string, compliance ...privacyv1alpha1.DatabaseCompliance) *privacyv1alpha1.ProcessingActivity {
@@ -120,7 +120,7 @@ func TestScanSpeaksTheOperatorsChecks(t *testing.T) {
 	for _, c := range privacyv1alpha1.ComplianceChecks() {
 		api = append(api, string(c))
 	}
-	if diff := cmp.Diff(crm.ScanChecks(), api); diff != "" {
+	if diff := cmp.Diff(scan.Checks(), api); diff != "" {
 		t.Errorf("check names (-scan +API):\n%s", diff)
 	}
 }

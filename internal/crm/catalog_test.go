@@ -68,7 +68,7 @@ func TestQuoteDoublingMatchesServers(t *testing.T) {
 		if ec.engine == EngineMySQL {
 			quote, weird = '`', "we`ird"
 		}
-		execAll(t, admin, "CREATE TABLE "+quoteWith(weird, quote)+" (id INTEGER)")
+		execAll(t, admin, "CREATE TABLE "+QuoteWith(weird, quote)+" (id INTEGER)")
 		var found int64
 		switch ec.engine {
 		case EnginePostgres:

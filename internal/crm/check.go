@@ -85,8 +85,8 @@ func checkFields(m Mapping, ps *problemList) {
 			ps.add(fmt.Sprintf("%s.fields[%q]", pathRoot, name), "field name must match %s", FieldNamePattern)
 			continue
 		}
-		ps.ident(pathField(name, "column"), f.Column, true)
-		ps.source(pathField(name, "source"), f.Source, m)
+		ps.ident(PathField(name, "column"), f.Column, true)
+		ps.source(PathField(name, "source"), f.Source, m)
 	}
 }
 
@@ -164,7 +164,7 @@ func checkDependents(m Mapping, ps *problemList) {
 func checkRestricted(m Mapping, ps *problemList) {
 	seen := map[string]bool{}
 	for i, r := range m.RestrictedFields {
-		path := func(leaf string) string { return pathRestricted(i, r, leaf) }
+		path := func(leaf string) string { return PathRestricted(i, r, leaf) }
 		switch {
 		case !fieldNameRE.MatchString(r.Name):
 			ps.add(path("name"), "%s must match %s", printableName(r.Name), FieldNamePattern)

@@ -269,7 +269,7 @@ func postgresDSN(c ConnConfig) string {
 	q.Set("connect_timeout", strconv.Itoa(max(1, int(c.ConnectTimeout/time.Second))))
 	q.Set("application_name", applicationName)
 	if c.Schema != "" {
-		q.Set("search_path", postgresDialect{}.Quote(MustIdent(c.Schema)))
+		q.Set("search_path", PostgresDialect{}.Quote(MustIdent(c.Schema)))
 	}
 	u := url.URL{
 		Scheme:   "postgres",

@@ -8,15 +8,15 @@ import (
 // CountContacts returns the number of contacts in the mapped contacts table, leaving out
 // the rows the CRM has soft-deleted when the mapping has a soft-delete column.
 func (db *Database) CountContacts(ctx context.Context, m Mapping) (int64, error) {
-	ctx, cancel := db.withTimeout(ctx)
+	ctx, cancel := db.WithTimeout(ctx)
 	defer cancel()
 	table, err := db.dialect.QuoteIdent(m.Contacts.Table)
 	if err != nil {
 		return 0, fmt.Errorf("mapping.contacts.table: %w", err)
 	}
-	active, err := db.activeContactCondition(ctx, m.Contacts, "")
+	active, err := db.ActiveContactCondition(ctx, m.Contacts, "")
 	if err != nil {
-		return 0, db.scrub(err)
+		return 0, db.Scrub(err)
 	}
 	query := "SELECT COUNT(*) FROM " + table
 	if active != "" {
@@ -24,16 +24,16 @@ func (db *Database) CountContacts(ctx context.Context, m Mapping) (int64, error)
 	}
 	var n int64
 	if err := db.db.QueryRowContext(ctx, query).Scan(&n); err != nil {
-		return 0, db.scrub(fmt.Errorf("while counting the contacts of table %s: %w", m.Contacts.Table, err))
+		return 0, db.Scrub(fmt.Errorf("while counting the contacts of table %s: %w", m.Contacts.Table, err))
 	}
 	return n, nil
 }
 
-// activeContactCondition returns the SQL condition that keeps contacts the CRM has not
+// ActiveContactCondition returns the SQL condition that keeps contacts the CRM has not
 // soft-deleted ("" without a soft-delete column). alias, when set, qualifies the column.
 // The form depends on the column's type, read from the catalog: a flag is active when NULL
 // or false/0, a timestamp when NULL.
-func (db *Database) activeContactCondition(ctx context.Context, c ContactsTable, alias string) (string, error) {
+func (db *Database) ActiveContactCondition(ctx context.Context, c ContactsTable, alias string) (string, error) {
 	if c.SoftDeleteColumn == "" {
 		return "", nil
 	}
@@ -56,11 +56,11 @@ func (db *Database) activeContactCondition(ctx context.Context, c ContactsTable,
 	if !ok {
 		return "", fmt.Errorf("soft-delete column %s does not exist in table %s", c.SoftDeleteColumn, c.Table)
 	}
-	return softDeleteCondition(db.dialect.Engine(), col, info.Class)
+	return SoftDeleteCondition(db.dialect.Engine(), col, info.Class)
 }
 
-// softDeleteCondition is the "not soft-deleted" condition for a quoted column of a class.
-func softDeleteCondition(e Engine, col string, class TypeClass) (string, error) {
+// SoftDeleteCondition is the "not soft-deleted" condition for a quoted column of a class.
+func SoftDeleteCondition(e Engine, col string, class TypeClass) (string, error) {
 	switch class {
 	case ClassDate, ClassTimestamp:
 		return col + " IS NULL", nil

@@ -60,7 +60,7 @@ func Open(c ConnConfig) (*Database, error) {
 	db := &Database{dialect: dialect, queryTimeout: n.QueryTimeout, target: describeTarget(n), secrets: secrets}
 	sqlDB, err := openSQLDB(n, dsn)
 	if err != nil {
-		return nil, db.scrub(fmt.Errorf("while opening the %s: %w", db.target, err))
+		return nil, db.Scrub(fmt.Errorf("while opening the %s: %w", db.target, err))
 	}
 	sqlDB.SetMaxOpenConns(n.MaxOpenConns)
 	sqlDB.SetMaxIdleConns(n.MaxIdleConns)
@@ -118,7 +118,7 @@ func postgresConfig(c ConnConfig) (*pgx.ConnConfig, error) {
 	cfg.ConnectTimeout = c.ConnectTimeout
 	cfg.RuntimeParams = map[string]string{"application_name": applicationName}
 	if c.Schema != "" {
-		cfg.RuntimeParams["search_path"] = postgresDialect{}.Quote(MustIdent(c.Schema))
+		cfg.RuntimeParams["search_path"] = PostgresDialect{}.Quote(MustIdent(c.Schema))
 	}
 	// Whatever the environment (PGTARGETSESSIONATTRS, PGREQUIREAUTH, PGSERVICE…) put in,
 	// take out.
@@ -192,10 +192,10 @@ func (db *Database) Close() error { return db.db.Close() }
 // when it is earlier. The error says which database could not be reached and why, without
 // the password; ClassifyError tells the kind of failure.
 func (db *Database) Ping(ctx context.Context) error {
-	ctx, cancel := db.withTimeout(ctx)
+	ctx, cancel := db.WithTimeout(ctx)
 	defer cancel()
 	if err := db.db.PingContext(ctx); err != nil {
-		return db.scrub(fmt.Errorf("cannot connect to the %s: %w", db.target, err))
+		return db.Scrub(fmt.Errorf("cannot connect to the %s: %w", db.target, err))
 	}
 	return nil
 }
@@ -203,46 +203,56 @@ func (db *Database) Ping(ctx context.Context) error {
 // ServerVersion returns the server's version, e.g. "PostgreSQL 15.14 (Debian …)",
 // "10.11.19-MariaDB-0+deb12u1", "SQLite 3.50.4".
 func (db *Database) ServerVersion(ctx context.Context) (string, error) {
-	ctx, cancel := db.withTimeout(ctx)
+	ctx, cancel := db.WithTimeout(ctx)
 	defer cancel()
 	v, err := db.dialect.ServerVersion(ctx, db.db)
-	return v, db.scrub(err)
+	return v, db.Scrub(err)
 }
 
 // Tables lists the tables and views the connection sees without a schema prefix.
 func (db *Database) Tables(ctx context.Context) ([]string, error) {
-	ctx, cancel := db.withTimeout(ctx)
+	ctx, cancel := db.WithTimeout(ctx)
 	defer cancel()
 	t, err := db.dialect.Tables(ctx, db.db)
-	return t, db.scrub(err)
+	return t, db.Scrub(err)
 }
 
 // DescribeTable returns a table's columns; the error wraps ErrTableNotFound when missing.
 func (db *Database) DescribeTable(ctx context.Context, table string) (*Table, error) {
-	ctx, cancel := db.withTimeout(ctx)
+	ctx, cancel := db.WithTimeout(ctx)
 	defer cancel()
 	t, err := db.dialect.DescribeTable(ctx, db.db, table)
-	return t, db.scrub(err)
+	return t, db.Scrub(err)
 }
 
 // IsUnique reports whether the database guarantees the columns of table unique together.
 func (db *Database) IsUnique(ctx context.Context, table string, columns []string) (bool, error) {
-	ctx, cancel := db.withTimeout(ctx)
+	ctx, cancel := db.WithTimeout(ctx)
 	defer cancel()
 	ok, err := IsUnique(ctx, db.dialect, db.db, table, columns)
-	return ok, db.scrub(err)
+	return ok, db.Scrub(err)
 }
 
-// withTimeout bounds ctx by the query timeout unless it already has a deadline.
-func (db *Database) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+// ExecAll runs statements in order on the pool, stopping at the first error.
+func (db *Database) ExecAll(ctx context.Context, statements []string) error {
+	for _, s := range statements {
+		if _, err := db.db.ExecContext(ctx, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WithTimeout bounds ctx by the query timeout unless it already has a deadline.
+func (db *Database) WithTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
 	if _, ok := ctx.Deadline(); ok || db.queryTimeout <= 0 {
 		return context.WithCancel(ctx)
 	}
 	return context.WithTimeout(ctx, db.queryTimeout)
 }
 
-// scrub returns err with every secret of the database replaced in its message; nil stays nil.
-func (db *Database) scrub(err error) error {
+// Scrub returns err with every secret of the database replaced in its message; nil stays nil.
+func (db *Database) Scrub(err error) error {
 	return scrubError(err, db.secrets)
 }
 

@@ -51,9 +51,6 @@ type Dialect interface {
 	// primary key and every unique constraint or index without a predicate or expression.
 	UniqueKeys(ctx context.Context, q Querier, table string) ([][]string, error)
 
-	// insertLedgerSQL returns a statement inserting rows ledger rows, skipping the ones
-	// already recorded for the same (policy, run, subject).
-	insertLedgerSQL(rows int) string
 	// classify maps a declared column type to its TypeClass.
 	classify(declared string) TypeClass
 }
@@ -62,9 +59,9 @@ type Dialect interface {
 func DialectFor(e Engine) (Dialect, error) {
 	switch e {
 	case EnginePostgres:
-		return postgresDialect{}, nil
+		return PostgresDialect{}, nil
 	case EngineMySQL:
-		return mysqlDialect{}, nil
+		return MySQLDialect{}, nil
 	case EngineSQLite:
 		return sqliteDialect{}, nil
 	}
@@ -200,8 +197,8 @@ func (k *keyCollector) keys() [][]string {
 	return out
 }
 
-// quoteAll validates and quotes several names, returning the first error.
-func quoteAll(d Dialect, names ...string) ([]string, error) {
+// QuoteAll validates and quotes several names, returning the first error.
+func QuoteAll(d Dialect, names ...string) ([]string, error) {
 	out := make([]string, len(names))
 	for i, n := range names {
 		q, err := d.QuoteIdent(n)
@@ -213,8 +210,8 @@ func quoteAll(d Dialect, names ...string) ([]string, error) {
 	return out, nil
 }
 
-// closeRows closes rows and joins its error (and the iteration error) into err.
-func closeRows(rows *sql.Rows, err *error) {
+// CloseRows closes rows and joins its error (and the iteration error) into err.
+func CloseRows(rows *sql.Rows, err *error) {
 	if cerr := rows.Err(); cerr != nil && *err == nil {
 		*err = cerr
 	}

@@ -93,10 +93,10 @@ func printableName(name string) string {
 	return fmt.Sprintf("%q", name)
 }
 
-// quoteWith encloses name in quote characters, doubling any quote character inside, which
+// QuoteWith encloses name in quote characters, doubling any quote character inside, which
 // is how both the SQL standard ("x") and MySQL (`x`) escape delimited identifiers.
 // Validated identifiers never contain a quote; the doubling is a second line of defence.
-func quoteWith(name string, quote byte) string {
+func QuoteWith(name string, quote byte) string {
 	q := string(quote)
 	var b strings.Builder
 	b.Grow(len(name) + 2)

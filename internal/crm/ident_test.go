@@ -127,7 +127,7 @@ func TestQuoteWithDoublesQuotes(t *testing.T) {
 		{"``", '`', "``````"},
 		{`a"b`, '`', "`a\"b`"},
 	} {
-		if got := quoteWith(tc.in, tc.quote); got != tc.want {
+		if got := QuoteWith(tc.in, tc.quote); got != tc.want {
 			t.Errorf("quoteWith(%q, %q) = %s, want %s", tc.in, tc.quote, got, tc.want)
 		}
 	}
@@ -159,4 +159,32 @@ func TestDialectFor(t *testing.T) {
 	if _, err := DialectFor("oracle"); err == nil || !strings.Contains(err.Error(), "postgres, mysql") {
 		t.Errorf("DialectFor(oracle) error = %v, want one naming the supported engines", err)
 	}
+}
+
+// FuzzQuoteIdent: any name is either rejected or quoted as exactly itself between the
+// dialect's quotes, with no quote character inside.
+func FuzzQuoteIdent(f *testing.F) {
+	for _, seed := range []string{"contacts", "a\"b", "contacts; DROP TABLE x", "`x`", "x\x00", "Ünïcode", "_a$1", strings.Repeat("a", 64), ""} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		for _, e := range Engines() {
+			d, err := DialectFor(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q, err := d.QuoteIdent(name)
+			if err != nil {
+				var ie *InvalidIdentError
+				if !errors.As(err, &ie) {
+					t.Fatalf("%s: rejection of %q is not an InvalidIdentError: %v", e, name, err)
+				}
+				continue
+			}
+			quote := q[:1]
+			if q != quote+name+quote || strings.ContainsAny(name, "\"`'\x00;") {
+				t.Fatalf("%s: %q quoted as %q", e, name, q)
+			}
+		}
+	})
 }

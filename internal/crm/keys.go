@@ -124,8 +124,8 @@ func (k OperatorKeys) MarkerKey() []byte { return k.marker }
 // SetOperatorKeys sets the keys the Database authenticates its operator rows with.
 func (db *Database) SetOperatorKeys(k OperatorKeys) { db.opKeys = k }
 
-// operatorKeys returns the Database's operator keys, or ErrNoOperatorKey.
-func (db *Database) operatorKeys() (OperatorKeys, error) {
+// OperatorKeys returns the Database's operator keys, or ErrNoOperatorKey.
+func (db *Database) OperatorKeys() (OperatorKeys, error) {
 	if !db.opKeys.Configured() {
 		return OperatorKeys{}, ErrNoOperatorKey
 	}

@@ -68,7 +68,7 @@ func TestNewOperatorKeysRefusesShortSecrets(t *testing.T) {
 		t.Fatalf("NewOperatorKeys: %v, configured %v", err, k.Configured())
 	}
 	var db Database
-	if _, err := db.operatorKeys(); err != ErrNoOperatorKey {
+	if _, err := db.OperatorKeys(); err != ErrNoOperatorKey {
 		t.Fatalf("a Database without keys returned %v, want ErrNoOperatorKey", err)
 	}
 }

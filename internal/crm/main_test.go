@@ -62,7 +62,6 @@ func openCRM(t *testing.T, tdb *testdb.Database) *Database {
 	}
 	t.Cleanup(func() { _ = db.Close() })
 	db.SetOperatorKeys(testOperatorKeys)
-	openedFrom.Store(db, tdb)
 	if err := db.Ping(testContext(t)); err != nil {
 		t.Fatalf("Ping: %v", err)
 	}
@@ -132,4 +131,15 @@ func q(t *testing.T, e Engine, name string) string {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// testOperatorKeys are the operator keys of every Database openCRM opens.
+var testOperatorKeys = mustOperatorKeys("operator-test-key-0123456789abcdef0123456789")
+
+func mustOperatorKeys(secret string) OperatorKeys {
+	k, err := NewOperatorKeys([]byte(secret))
+	if err != nil {
+		panic(err)
+	}
+	return k
 }

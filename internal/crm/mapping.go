@@ -123,7 +123,9 @@ const pathRoot = "mapping"
 
 func pathContacts(leaf string) string  { return pathRoot + ".contacts." + leaf }
 func pathExtension(leaf string) string { return pathRoot + ".extension." + leaf }
-func pathField(name, leaf string) string {
+
+// PathField is the mapping path of a leaf of a field, for Problem.Field.
+func PathField(name, leaf string) string {
 	return fmt.Sprintf("%s.fields[%s].%s", pathRoot, name, leaf)
 }
 
@@ -143,7 +145,8 @@ func pathDependent(i int, leaf string) string {
 	return fmt.Sprintf("%s.dependents[%d].%s", pathRoot, i, leaf)
 }
 
-func pathRestricted(i int, r RestrictedField, leaf string) string {
+// PathRestricted is the mapping path of a leaf of the i-th restricted field.
+func PathRestricted(i int, r RestrictedField, leaf string) string {
 	id := r.Name
 	if !fieldNameRE.MatchString(id) {
 		id = fmt.Sprint(i)

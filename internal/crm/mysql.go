@@ -7,21 +7,21 @@ import (
 	"fmt"
 )
 
-// mysqlDialect speaks to MySQL and MariaDB through go-sql-driver/mysql (driver "mysql").
+// MySQLDialect speaks to MySQL and MariaDB through go-sql-driver/mysql (driver "mysql").
 //
 // The catalog is read from information_schema for the connection's current database
 // (DATABASE()): a DSN without a database name is an error. Column names are
 // case-insensitive; table names follow the server's lower_case_table_names.
-type mysqlDialect struct{}
+type MySQLDialect struct{}
 
-func (mysqlDialect) Engine() Engine              { return EngineMySQL }
-func (mysqlDialect) DriverName() string          { return "mysql" }
-func (mysqlDialect) Quote(id Ident) string       { return quoteWith(id.name, '`') }
-func (mysqlDialect) Placeholder(int) string      { return "?" }
-func (mysqlDialect) IdentsCaseSensitive() bool   { return false }
-func (mysqlDialect) classify(t string) TypeClass { return classifyMySQL(t) }
+func (MySQLDialect) Engine() Engine              { return EngineMySQL }
+func (MySQLDialect) DriverName() string          { return "mysql" }
+func (MySQLDialect) Quote(id Ident) string       { return QuoteWith(id.name, '`') }
+func (MySQLDialect) Placeholder(int) string      { return "?" }
+func (MySQLDialect) IdentsCaseSensitive() bool   { return false }
+func (MySQLDialect) classify(t string) TypeClass { return classifyMySQL(t) }
 
-func (d mysqlDialect) QuoteIdent(name string) (string, error) {
+func (d MySQLDialect) QuoteIdent(name string) (string, error) {
 	id, err := ParseIdent(name)
 	if err != nil {
 		return "", err
@@ -32,7 +32,7 @@ func (d mysqlDialect) QuoteIdent(name string) (string, error) {
 // errNoDatabase is returned when the connection has no current database.
 var errNoDatabase = errors.New("the connection has no current database: put the database name in the DSN or the database setting")
 
-func (mysqlDialect) ServerVersion(ctx context.Context, q Querier) (string, error) {
+func (MySQLDialect) ServerVersion(ctx context.Context, q Querier) (string, error) {
 	var v string
 	if err := q.QueryRowContext(ctx, "SELECT VERSION()").Scan(&v); err != nil {
 		return "", fmt.Errorf("while reading the MySQL server version: %w", err)
@@ -41,7 +41,7 @@ func (mysqlDialect) ServerVersion(ctx context.Context, q Querier) (string, error
 }
 
 // currentDatabase returns DATABASE(), or errNoDatabase.
-func (mysqlDialect) currentDatabase(ctx context.Context, q Querier) (string, error) {
+func (MySQLDialect) currentDatabase(ctx context.Context, q Querier) (string, error) {
 	var name sql.NullString
 	if err := q.QueryRowContext(ctx, "SELECT DATABASE()").Scan(&name); err != nil {
 		return "", fmt.Errorf("while reading the current MySQL database: %w", err)
@@ -52,7 +52,7 @@ func (mysqlDialect) currentDatabase(ctx context.Context, q Querier) (string, err
 	return name.String, nil
 }
 
-func (d mysqlDialect) Tables(ctx context.Context, q Querier) (names []string, err error) {
+func (d MySQLDialect) Tables(ctx context.Context, q Querier) (names []string, err error) {
 	if _, err := d.currentDatabase(ctx, q); err != nil {
 		return nil, err
 	}
@@ -63,7 +63,7 @@ ORDER BY TABLE_NAME`)
 	if err != nil {
 		return nil, fmt.Errorf("while listing MySQL tables: %w", err)
 	}
-	defer closeRows(rows, &err)
+	defer CloseRows(rows, &err)
 	for rows.Next() {
 		var n string
 		if err := rows.Scan(&n); err != nil {
@@ -74,7 +74,7 @@ ORDER BY TABLE_NAME`)
 	return names, nil
 }
 
-func (d mysqlDialect) DescribeTable(ctx context.Context, q Querier, table string) (*Table, error) {
+func (d MySQLDialect) DescribeTable(ctx context.Context, q Querier, table string) (*Table, error) {
 	if _, err := ParseIdent(table); err != nil {
 		return nil, err
 	}
@@ -102,7 +102,7 @@ func (d mysqlDialect) DescribeTable(ctx context.Context, q Querier, table string
 	return tbl, nil
 }
 
-func (d mysqlDialect) describe(ctx context.Context, q Querier, table string) (_ *Table, err error) {
+func (d MySQLDialect) describe(ctx context.Context, q Querier, table string) (_ *Table, err error) {
 	rows, err := q.QueryContext(ctx, `
 SELECT t.TABLE_NAME, t.TABLE_TYPE, c.COLUMN_NAME, c.COLUMN_TYPE, c.IS_NULLABLE
 FROM information_schema.TABLES t
@@ -114,7 +114,7 @@ ORDER BY c.ORDINAL_POSITION`, table)
 	if err != nil {
 		return nil, fmt.Errorf("while describing MySQL table %s: %w", table, err)
 	}
-	defer closeRows(rows, &err)
+	defer CloseRows(rows, &err)
 	var tbl *Table
 	for rows.Next() {
 		var (
@@ -142,7 +142,7 @@ ORDER BY c.ORDINAL_POSITION`, table)
 
 // foldsTableNames reports whether the server compares table names case-insensitively
 // (lower_case_table_names 1 or 2).
-func (mysqlDialect) foldsTableNames(ctx context.Context, q Querier) (bool, error) {
+func (MySQLDialect) foldsTableNames(ctx context.Context, q Querier) (bool, error) {
 	var mode int
 	if err := q.QueryRowContext(ctx, "SELECT @@lower_case_table_names").Scan(&mode); err != nil {
 		return false, fmt.Errorf("while reading lower_case_table_names: %w", err)
@@ -150,7 +150,7 @@ func (mysqlDialect) foldsTableNames(ctx context.Context, q Querier) (bool, error
 	return mode != 0, nil
 }
 
-func (d mysqlDialect) UniqueKeys(ctx context.Context, q Querier, table string) (_ [][]string, err error) {
+func (d MySQLDialect) UniqueKeys(ctx context.Context, q Querier, table string) (_ [][]string, err error) {
 	if _, err := ParseIdent(table); err != nil {
 		return nil, err
 	}
@@ -163,7 +163,7 @@ ORDER BY INDEX_NAME, SEQ_IN_INDEX`, table)
 	if err != nil {
 		return nil, fmt.Errorf("while reading the unique keys of MySQL table %s: %w", table, err)
 	}
-	defer closeRows(rows, &err)
+	defer CloseRows(rows, &err)
 	keys := newKeyCollector()
 	for rows.Next() {
 		var index string

@@ -28,9 +28,9 @@ const OperatorSchema = "crm_privacy"
 // database; AccessRoles may not grant privileges on such objects.
 const OperatorObjectPrefix = "crm_privacy_"
 
-// operatorTable returns the quoted, schema-qualified name of one of the operator's own
+// OperatorTable returns the quoted, schema-qualified name of one of the operator's own
 // tables.
-func (db *Database) operatorTable(table string) string {
+func (db *Database) OperatorTable(table string) string {
 	t, _ := db.dialect.QuoteIdent(table)
 	if db.dialect.Engine() == EngineSQLite {
 		return t
@@ -39,8 +39,8 @@ func (db *Database) operatorTable(table string) string {
 	return s + "." + t
 }
 
-// operatorTableName is the unquoted name of one of the operator's tables, for messages.
-func operatorTableName(e Engine, table string) string {
+// OperatorTableName is the unquoted name of one of the operator's tables, for messages.
+func OperatorTableName(e Engine, table string) string {
 	if e == EngineSQLite {
 		return table
 	}
@@ -65,10 +65,10 @@ func (e *PrivilegeError) Error() string {
 
 func (e *PrivilegeError) Unwrap() error { return e.Err }
 
-// isPermissionDenied reports whether err is the server refusing a statement for a missing
+// IsPermissionDenied reports whether err is the server refusing a statement for a missing
 // privilege: PostgreSQL SQLSTATE 42501; MySQL/MariaDB 1142 (table), 1143 (column), 1044
 // (database), 1227 (global privilege).
-func isPermissionDenied(err error) bool {
+func IsPermissionDenied(err error) bool {
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {
 		return pg.Code == "42501"
@@ -83,10 +83,10 @@ func isPermissionDenied(err error) bool {
 	return false
 }
 
-// privilegeError returns a *PrivilegeError when err is a permission failure of a statement
+// NewPrivilegeError returns a *PrivilegeError when err is a permission failure of a statement
 // that needs privilege on object, and err unchanged otherwise.
-func privilegeError(err error, privilege, object string) error {
-	if err == nil || !isPermissionDenied(err) {
+func NewPrivilegeError(err error, privilege, object string) error {
+	if err == nil || !IsPermissionDenied(err) {
 		return err
 	}
 	var pe *PrivilegeError
@@ -121,9 +121,9 @@ const (
 	UnverifiedBadMAC   = "MAC does not match"
 )
 
-// verifyRow checks a row's key id and MAC against want, the MAC the row should carry under
+// VerifyRow checks a row's key id and MAC against want, the MAC the row should carry under
 // key; it returns "" when the row verifies, else the reason.
-func verifyRow(key []byte, keyID, mac sql.NullString, want string) string {
+func VerifyRow(key []byte, keyID, mac sql.NullString, want string) string {
 	// A CHAR column returns '' padded with blanks.
 	keyID.String, mac.String = strings.TrimSpace(keyID.String), strings.TrimSpace(mac.String)
 	switch {
@@ -140,10 +140,10 @@ func verifyRow(key []byte, keyID, mac sql.NullString, want string) string {
 // operatorScopes caches each Database's scope (see scope).
 var operatorScopes sync.Map // *Database → string
 
-// scope is the value of the crm_database column of the operator's rows: on MySQL/MariaDB
+// Scope is the value of the crm_database column of the operator's rows: on MySQL/MariaDB
 // the CRM database the connection uses (the operator's database is shared by the
 // server's databases), elsewhere "".
-func (db *Database) scope(ctx context.Context) (string, error) {
+func (db *Database) Scope(ctx context.Context) (string, error) {
 	if db.dialect.Engine() != EngineMySQL {
 		return "", nil
 	}
@@ -164,33 +164,11 @@ func (db *Database) scope(ctx context.Context) (string, error) {
 	return name.String, nil
 }
 
-// operatorReady remembers the Databases whose operator tables were ensured, so that a
-// sweep does not run DDL for every batch. An error in a batch forgets it.
-var operatorReady sync.Map // *Database → whether the ledger was ensured too
-
-// ensureOperatorTables creates (once per Database and process) the operator schema, the
-// checkpoint table and, with ledger, the erasure ledger.
-func (db *Database) ensureOperatorTables(ctx context.Context, ledger bool) error {
-	if withLedger, ok := operatorReady.Load(db); ok && (withLedger.(bool) || !ledger) {
-		return nil
-	}
-	if err := db.ensureCheckpointTable(ctx); err != nil {
-		return err
-	}
-	if ledger {
-		if err := db.EnsureLedger(ctx); err != nil {
-			return err
-		}
-	}
-	operatorReady.Store(db, ledger)
-	return nil
-}
-
-// ensureOperatorSchema creates the operator's schema (PostgreSQL) or database
+// EnsureOperatorSchema creates the operator's schema (PostgreSQL) or database
 // (MySQL/MariaDB) when it is missing, and makes sure nobody but its owner may use it:
 // on PostgreSQL it must be owned by the operator's login, and PUBLIC holds no privilege on
 // it. SQLite needs nothing.
-func (db *Database) ensureOperatorSchema(ctx context.Context) error {
+func (db *Database) EnsureOperatorSchema(ctx context.Context) error {
 	switch db.dialect.Engine() {
 	case EnginePostgres:
 		return db.ensurePostgresSchema(ctx)
@@ -204,7 +182,7 @@ func (db *Database) ensureOperatorSchema(ctx context.Context) error {
 		}
 		_, err := db.db.ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS `"+OperatorSchema+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
 		if err != nil {
-			return privilegeError(fmt.Errorf("while creating the operator's database %s: %w", OperatorSchema, err), "CREATE", OperatorSchema+".*")
+			return NewPrivilegeError(fmt.Errorf("while creating the operator's database %s: %w", OperatorSchema, err), "CREATE", OperatorSchema+".*")
 		}
 	}
 	return nil
@@ -223,15 +201,15 @@ func (db *Database) ensurePostgresSchema(ctx context.Context) error {
 		// A concurrent creator (another replica) can make CREATE SCHEMA IF NOT EXISTS fail
 		// with a duplicate-object error: the second attempt sees the schema.
 		for attempt := 0; attempt < 2; attempt++ {
-			if err = db.execAll(ctx, []string{
+			if err = db.ExecAll(ctx, []string{
 				`CREATE SCHEMA IF NOT EXISTS "` + OperatorSchema + `" AUTHORIZATION CURRENT_USER`,
 				`REVOKE ALL ON SCHEMA "` + OperatorSchema + `" FROM PUBLIC`,
-			}); err == nil || isPermissionDenied(err) || ctx.Err() != nil {
+			}); err == nil || IsPermissionDenied(err) || ctx.Err() != nil {
 				break
 			}
 		}
 		if err != nil {
-			return privilegeError(fmt.Errorf("while creating the operator's schema %s: %w", OperatorSchema, err), "CREATE", "database "+dbName)
+			return NewPrivilegeError(fmt.Errorf("while creating the operator's schema %s: %w", OperatorSchema, err), "CREATE", "database "+dbName)
 		}
 		if owned, _, err = db.pgSchemaOwned(ctx); err != nil {
 			return err
@@ -251,7 +229,7 @@ SELECT (SELECT COUNT(*) FROM pg_catalog.pg_namespace n, pg_catalog.aclexplode(n.
 		return fmt.Errorf("while checking the privileges on schema %s: %w", OperatorSchema, err)
 	}
 	if public > 0 {
-		if err := db.execAll(ctx, []string{
+		if err := db.ExecAll(ctx, []string{
 			`REVOKE ALL ON SCHEMA "` + OperatorSchema + `" FROM PUBLIC`,
 			`REVOKE ALL ON ALL TABLES IN SCHEMA "` + OperatorSchema + `" FROM PUBLIC`,
 			`REVOKE ALL ON ALL SEQUENCES IN SCHEMA "` + OperatorSchema + `" FROM PUBLIC`,
@@ -277,17 +255,18 @@ func (db *Database) pgSchemaOwned(ctx context.Context) (owned, found bool, err e
 	return owned, true, nil
 }
 
-// operatorTableInfo describes one of the operator's tables: whether it exists, its
+// OperatorTableInfo describes one of the operator's tables: whether it exists, its
 // columns (lowercase) and, on PostgreSQL, whether the operator's login owns it. It only
 // reads the catalog, so it works for a login without any privilege on the table.
-type operatorTableInfo struct {
-	exists  bool
+type OperatorTableInfo struct {
+	Exists  bool
 	owned   bool
-	columns map[string]bool
+	Columns map[string]bool
 }
 
-func (db *Database) describeOperatorTable(ctx context.Context, q Querier, table string) (operatorTableInfo, error) {
-	info := operatorTableInfo{columns: map[string]bool{}, owned: true}
+// DescribeOperatorTable reads, from the catalog only, what OperatorTableInfo describes.
+func (db *Database) DescribeOperatorTable(ctx context.Context, q Querier, table string) (OperatorTableInfo, error) {
+	info := OperatorTableInfo{Columns: map[string]bool{}, owned: true}
 	var (
 		rows *sql.Rows
 		err  error
@@ -303,9 +282,9 @@ WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`, OperatorSc
 			return info, nil
 		}
 		if err != nil {
-			return info, fmt.Errorf("while looking for %s: %w", operatorTableName(EnginePostgres, table), err)
+			return info, fmt.Errorf("while looking for %s: %w", OperatorTableName(EnginePostgres, table), err)
 		}
-		info.exists, info.owned = true, owned
+		info.Exists, info.owned = true, owned
 		rows, err = q.QueryContext(ctx, `
 SELECT a.attname FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -313,12 +292,12 @@ WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped`
 	case EngineMySQL:
 		var n int
 		if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", OperatorSchema, table).Scan(&n); err != nil {
-			return info, fmt.Errorf("while looking for %s: %w", operatorTableName(EngineMySQL, table), err)
+			return info, fmt.Errorf("while looking for %s: %w", OperatorTableName(EngineMySQL, table), err)
 		}
 		if n == 0 {
 			return info, nil
 		}
-		info.exists = true
+		info.Exists = true
 		rows, err = q.QueryContext(ctx, "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", OperatorSchema, table)
 	default:
 		var n int
@@ -328,38 +307,38 @@ WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped`
 		if n == 0 {
 			return info, nil
 		}
-		info.exists = true
+		info.Exists = true
 		rows, err = q.QueryContext(ctx, "SELECT name FROM pragma_table_info(?)", table)
 	}
 	if err != nil {
-		return info, fmt.Errorf("while reading the columns of %s: %w", operatorTableName(db.dialect.Engine(), table), err)
+		return info, fmt.Errorf("while reading the columns of %s: %w", OperatorTableName(db.dialect.Engine(), table), err)
 	}
-	defer closeRows(rows, &err)
+	defer CloseRows(rows, &err)
 	for rows.Next() {
 		var c string
 		if err := rows.Scan(&c); err != nil {
 			return info, err
 		}
-		info.columns[strings.ToLower(c)] = true
+		info.Columns[strings.ToLower(c)] = true
 	}
 	return info, err
 }
 
-// checkOperatorTable verifies an existing operator table: owned by the operator's login
+// CheckOperatorTable verifies an existing operator table: owned by the operator's login
 // (PostgreSQL), with every column in want. On MySQL/MariaDB the catalog shows only the
-// columns a login may use, so a table without a visible column is a missing privilege,
+// Columns a login may use, so a table without a visible column is a missing privilege,
 // not a foreign table.
-func (db *Database) checkOperatorTable(info operatorTableInfo, table string, want []string) error {
-	name := operatorTableName(db.dialect.Engine(), table)
+func (db *Database) CheckOperatorTable(info OperatorTableInfo, table string, want []string) error {
+	name := OperatorTableName(db.dialect.Engine(), table)
 	if !info.owned {
 		return fmt.Errorf("table %s is not owned by the operator's login: make its login the owner, or drop the table", name)
 	}
-	if len(info.columns) == 0 && db.dialect.Engine() == EngineMySQL {
+	if len(info.Columns) == 0 && db.dialect.Engine() == EngineMySQL {
 		return &PrivilegeError{Privilege: "SELECT", Object: name, Err: errors.New("the catalog shows no column of the table to the operator's login")}
 	}
 	var missing []string
 	for _, c := range want {
-		if !info.columns[c] {
+		if !info.Columns[c] {
 			missing = append(missing, c)
 		}
 	}

@@ -7,21 +7,21 @@ import (
 	"strconv"
 )
 
-// postgresDialect speaks to PostgreSQL through pgx v5 (database/sql driver "pgx").
+// PostgresDialect speaks to PostgreSQL through pgx v5 (database/sql driver "pgx").
 //
 // Tables are looked up with to_regclass, which resolves an unqualified name through the
 // connection's search_path exactly as the statements the operator runs will: ordinary,
 // partitioned and foreign tables, views and materialized views are all found.
-type postgresDialect struct{}
+type PostgresDialect struct{}
 
-func (postgresDialect) Engine() Engine              { return EnginePostgres }
-func (postgresDialect) DriverName() string          { return "pgx" }
-func (postgresDialect) Quote(id Ident) string       { return quoteWith(id.name, '"') }
-func (postgresDialect) Placeholder(n int) string    { return "$" + strconv.Itoa(n) }
-func (postgresDialect) IdentsCaseSensitive() bool   { return true }
-func (postgresDialect) classify(t string) TypeClass { return classifyPostgres(t) }
+func (PostgresDialect) Engine() Engine              { return EnginePostgres }
+func (PostgresDialect) DriverName() string          { return "pgx" }
+func (PostgresDialect) Quote(id Ident) string       { return QuoteWith(id.name, '"') }
+func (PostgresDialect) Placeholder(n int) string    { return "$" + strconv.Itoa(n) }
+func (PostgresDialect) IdentsCaseSensitive() bool   { return true }
+func (PostgresDialect) classify(t string) TypeClass { return classifyPostgres(t) }
 
-func (d postgresDialect) QuoteIdent(name string) (string, error) {
+func (d PostgresDialect) QuoteIdent(name string) (string, error) {
 	id, err := ParseIdent(name)
 	if err != nil {
 		return "", err
@@ -29,7 +29,7 @@ func (d postgresDialect) QuoteIdent(name string) (string, error) {
 	return d.Quote(id), nil
 }
 
-func (postgresDialect) ServerVersion(ctx context.Context, q Querier) (string, error) {
+func (PostgresDialect) ServerVersion(ctx context.Context, q Querier) (string, error) {
 	var v string
 	if err := q.QueryRowContext(ctx, "SELECT pg_catalog.current_setting('server_version')").Scan(&v); err != nil {
 		return "", fmt.Errorf("while reading the PostgreSQL server version: %w", err)
@@ -37,23 +37,23 @@ func (postgresDialect) ServerVersion(ctx context.Context, q Querier) (string, er
 	return "PostgreSQL " + v, nil
 }
 
-// pgRelKinds are the relation kinds a mapping may name: r table, p partitioned table,
+// PostgresRelKinds are the relation kinds a mapping may name: r table, p partitioned table,
 // f foreign table, v view, m materialized view.
-const pgRelKinds = "'r','p','f','v','m'"
+const PostgresRelKinds = "'r','p','f','v','m'"
 
-func (postgresDialect) Tables(ctx context.Context, q Querier) (names []string, err error) {
+func (PostgresDialect) Tables(ctx context.Context, q Querier) (names []string, err error) {
 	rows, err := q.QueryContext(ctx, `
 SELECT DISTINCT c.relname
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = ANY (pg_catalog.current_schemas(false))
-  AND c.relkind IN (`+pgRelKinds+`)
+  AND c.relkind IN (`+PostgresRelKinds+`)
   AND NOT c.relispartition
 ORDER BY c.relname`)
 	if err != nil {
 		return nil, fmt.Errorf("while listing PostgreSQL tables: %w", err)
 	}
-	defer closeRows(rows, &err)
+	defer CloseRows(rows, &err)
 	for rows.Next() {
 		var n string
 		if err := rows.Scan(&n); err != nil {
@@ -64,14 +64,14 @@ ORDER BY c.relname`)
 	return names, nil
 }
 
-// regclassArg is the text to_regclass parses: the quoted identifier, so that case is kept
+// RegclassArg is the text to_regclass parses: the quoted identifier, so that case is kept
 // and the name is never read as a schema-qualified one.
-func (d postgresDialect) regclassArg(table string) (string, error) {
+func (d PostgresDialect) RegclassArg(table string) (string, error) {
 	return d.QuoteIdent(table)
 }
 
-func (d postgresDialect) DescribeTable(ctx context.Context, q Querier, table string) (_ *Table, err error) {
-	arg, err := d.regclassArg(table)
+func (d PostgresDialect) DescribeTable(ctx context.Context, q Querier, table string) (_ *Table, err error) {
+	arg, err := d.RegclassArg(table)
 	if err != nil {
 		return nil, err
 	}
@@ -89,12 +89,12 @@ LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND N
 LEFT JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype
 WHERE c.oid = pg_catalog.to_regclass($1)
-  AND c.relkind IN (`+pgRelKinds+`)
+  AND c.relkind IN (`+PostgresRelKinds+`)
 ORDER BY a.attnum`, arg)
 	if err != nil {
 		return nil, fmt.Errorf("while describing PostgreSQL table %s: %w", table, err)
 	}
-	defer closeRows(rows, &err)
+	defer CloseRows(rows, &err)
 	var tbl *Table
 	for rows.Next() {
 		var (
@@ -126,8 +126,8 @@ ORDER BY a.attnum`, arg)
 	return tbl, nil
 }
 
-func (d postgresDialect) UniqueKeys(ctx context.Context, q Querier, table string) (_ [][]string, err error) {
-	arg, err := d.regclassArg(table)
+func (d PostgresDialect) UniqueKeys(ctx context.Context, q Querier, table string) (_ [][]string, err error) {
+	arg, err := d.RegclassArg(table)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +146,7 @@ ORDER BY i.indexrelid, k.ord`, arg)
 	if err != nil {
 		return nil, fmt.Errorf("while reading the unique keys of PostgreSQL table %s: %w", table, err)
 	}
-	defer closeRows(rows, &err)
+	defer CloseRows(rows, &err)
 	keys := newKeyCollector()
 	for rows.Next() {
 		var index string

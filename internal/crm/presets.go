@@ -27,12 +27,6 @@ func Resolve(presetName string, overrides Mapping) (Mapping, error) {
 	return mapping.Resolve(presetName, overrides)
 }
 
-// genericMapping is the mapping of the generic preset.
-func genericMapping() Mapping {
-	m, _ := mapping.Preset(mapping.PresetGeneric)
-	return m
-}
-
 // ResolveFor is Resolve, then adapts the preset to the database: a preset field that the
 // explicit mapping does not set, and whose column is missing where the preset expects it,
 // is moved to the first alternative place where the column exists (SuiteCRM's GDPR fields
@@ -47,7 +41,7 @@ func ResolveFor(ctx context.Context, db *Database, presetName string, overrides 
 	if len(alternatives) == 0 {
 		return m, nil
 	}
-	ctx, cancel := db.withTimeout(ctx)
+	ctx, cancel := db.WithTimeout(ctx)
 	defer cancel()
 	cat := newCatalog(db)
 	for _, name := range sortedKeys(alternatives) {
@@ -60,7 +54,7 @@ func ResolveFor(ctx context.Context, db *Database, presetName string, overrides 
 		}
 		chosen, err := firstExisting(ctx, cat, m, append([]Field{f}, alternatives[name]...))
 		if err != nil {
-			return Mapping{}, db.scrub(fmt.Errorf("while looking for field %s of preset %s in the %s: %w", name, presetName, db.target, err))
+			return Mapping{}, db.Scrub(fmt.Errorf("while looking for field %s of preset %s in the %s: %w", name, presetName, db.target, err))
 		}
 		m.Fields[name] = chosen
 	}

@@ -34,27 +34,39 @@ const (
 	OpDoesNotExist = selector.OpDoesNotExist
 )
 
-// fieldResolver resolves logical fields to the selector compiler's columns: quoted,
+// FieldResolver resolves logical fields to the selector compiler's columns: quoted,
 // qualified by the alias of their table, with their kind and the type class the catalog
 // gives. Tables are read once.
-type fieldResolver struct {
+type FieldResolver struct {
 	d       Dialect
 	q       Querier
 	m       Mapping
 	aliases map[Source]string // quoted alias of each source's table ("" for none)
 	tables  map[string]*Table
-	// usesExt is set when a column of the extension table has been resolved.
-	usesExt bool
+	// UsesExt is set when a column of the extension table has been resolved.
+	UsesExt bool
 	cols    map[string]selector.Column
 	errs    map[string]error
 }
 
-func newFieldResolver(d Dialect, q Querier, m Mapping, contactsAlias, extensionAlias string) *fieldResolver {
-	return &fieldResolver{d: d, q: q, m: m, tables: map[string]*Table{},
+// NewFieldResolver returns a resolver for m that reads the catalog through q; the contacts
+// and extension tables are referred to by the given (quoted) aliases.
+func NewFieldResolver(d Dialect, q Querier, m Mapping, contactsAlias, extensionAlias string) *FieldResolver {
+	return &FieldResolver{d: d, q: q, m: m, tables: map[string]*Table{},
 		aliases: map[Source]string{SourceContacts: contactsAlias, SourceExtension: extensionAlias}}
 }
 
-func (r *fieldResolver) table(ctx context.Context, name string) (*Table, error) {
+// SetColumns gives the resolver the columns of the fields directly, without reading the
+// catalog: for callers that know them already (the compiler's fuzz tests).
+func (r *FieldResolver) SetColumns(cols map[string]selector.Column) {
+	r.cols, r.errs = cols, map[string]error{}
+}
+
+// ShareTables makes the resolver read and cache table descriptions in tables, a cache the
+// caller keeps too, so that each table is described once.
+func (r *FieldResolver) ShareTables(tables map[string]*Table) { r.tables = tables }
+
+func (r *FieldResolver) table(ctx context.Context, name string) (*Table, error) {
 	if t, ok := r.tables[name]; ok {
 		return t, nil
 	}
@@ -66,8 +78,8 @@ func (r *fieldResolver) table(ctx context.Context, name string) (*Table, error) 
 	return t, nil
 }
 
-// resolve returns the column of a source, quoted, qualified and typed.
-func (r *fieldResolver) resolve(ctx context.Context, field, column string, src Source) (selector.Column, Column, error) {
+// Resolve returns the column of a source, quoted, qualified and typed.
+func (r *FieldResolver) Resolve(ctx context.Context, field, column string, src Source) (selector.Column, Column, error) {
 	src = src.Normal()
 	name := r.m.SourceTable(src)
 	if name == "" {
@@ -89,16 +101,16 @@ func (r *fieldResolver) resolve(ctx context.Context, field, column string, src S
 		quoted = a + "." + quoted
 	}
 	if src == SourceExtension {
-		r.usesExt = true
+		r.UsesExt = true
 	}
 	st := selector.Storage(info.Class)
 	return selector.Column{SQL: quoted, Kind: selector.KindFor(field, st), Storage: st}, info, nil
 }
 
-// resolveAll resolves every logical field the mapping names (mapped fields, then
+// ResolveAll resolves every logical field the mapping names (mapped fields, then
 // restricted fields not also mapped). A field whose column cannot be read keeps its
 // error, returned when the field is used: the rest still compile.
-func (r *fieldResolver) resolveAll(ctx context.Context) error {
+func (r *FieldResolver) ResolveAll(ctx context.Context) error {
 	r.cols, r.errs = map[string]selector.Column{}, map[string]error{}
 	names := r.m.FieldNames()
 	for _, rf := range r.m.RestrictedFields {
@@ -115,7 +127,7 @@ func (r *fieldResolver) resolveAll(ctx context.Context) error {
 		if !ok {
 			continue
 		}
-		col, _, err := r.resolve(ctx, name, f.Column, f.Source)
+		col, _, err := r.Resolve(ctx, name, f.Column, f.Source)
 		if err != nil {
 			if ctx.Err() != nil {
 				return err
@@ -130,7 +142,7 @@ func (r *fieldResolver) resolveAll(ctx context.Context) error {
 
 // field returns a resolved logical field; ok is false when the mapping names it nowhere,
 // err says why a named field's column could not be read.
-func (r *fieldResolver) field(name string) (col selector.Column, ok bool, err error) {
+func (r *FieldResolver) Field(name string) (col selector.Column, ok bool, err error) {
 	if err := r.errs[name]; err != nil {
 		return selector.Column{}, false, err
 	}
@@ -141,10 +153,10 @@ func (r *fieldResolver) field(name string) (col selector.Column, ok bool, err er
 // compiler returns the selector compiler over the resolved fields, and a function that
 // returns the first column error met while compiling (which takes precedence over the
 // compiler's own error: the field is mapped, its column could not be read).
-func (r *fieldResolver) compiler(mode selector.Mode) (selector.Compiler, func() error) {
+func (r *FieldResolver) compiler(mode selector.Mode) (selector.Compiler, func() error) {
 	var first error
 	cols := func(name string) (selector.Column, bool) {
-		col, ok, err := r.field(name)
+		col, ok, err := r.Field(name)
 		if err != nil && first == nil {
 			first = err
 		}
@@ -153,8 +165,8 @@ func (r *fieldResolver) compiler(mode selector.Mode) (selector.Compiler, func() 
 	return selector.Compiler{Engine: selector.Engine(r.d.Engine()), Mode: mode, Columns: cols}, func() error { return first }
 }
 
-// compile renders a selector with bound parameters into s.
-func (r *fieldResolver) compile(s *sqlText, path string, sel Selector) error {
+// Compile renders a selector with bound parameters into s.
+func (r *FieldResolver) Compile(s *SQLText, path string, sel Selector) error {
 	c, columnErr := r.compiler(selector.Bind)
 	text, args, err := c.Compile(path, sel)
 	if cerr := columnErr(); cerr != nil {
@@ -163,15 +175,15 @@ func (r *fieldResolver) compile(s *sqlText, path string, sel Selector) error {
 	if err != nil {
 		return err
 	}
-	s.w(text)
-	s.args = append(s.args, args...)
+	s.W(text)
+	s.Args = append(s.Args, args...)
 	return nil
 }
 
-// truthy renders "the flag field is set" (see selector.Compiler.Truthy); ok is false when
+// Truthy renders "the flag field is set" (see selector.Compiler.Truthy); ok is false when
 // the field is not mapped.
-func (r *fieldResolver) truthy(name string) (string, bool, error) {
-	col, ok, err := r.field(name)
+func (r *FieldResolver) Truthy(name string) (string, bool, error) {
+	col, ok, err := r.Field(name)
 	if err != nil || !ok {
 		return "", false, err
 	}

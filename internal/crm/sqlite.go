@@ -16,7 +16,7 @@ type sqliteDialect struct{}
 
 func (sqliteDialect) Engine() Engine              { return EngineSQLite }
 func (sqliteDialect) DriverName() string          { return "sqlite" }
-func (sqliteDialect) Quote(id Ident) string       { return quoteWith(id.name, '"') }
+func (sqliteDialect) Quote(id Ident) string       { return QuoteWith(id.name, '"') }
 func (sqliteDialect) Placeholder(int) string      { return "?" }
 func (sqliteDialect) IdentsCaseSensitive() bool   { return false }
 func (sqliteDialect) classify(t string) TypeClass { return classifySQLite(t) }
@@ -45,7 +45,7 @@ ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("while listing SQLite tables: %w", err)
 	}
-	defer closeRows(rows, &err)
+	defer CloseRows(rows, &err)
 	for rows.Next() {
 		var n string
 		if err := rows.Scan(&n); err != nil {
@@ -78,7 +78,7 @@ func (d sqliteDialect) DescribeTable(ctx context.Context, q Querier, table strin
 	if err != nil {
 		return nil, fmt.Errorf("while describing SQLite table %s: %w", table, err)
 	}
-	defer closeRows(rows, &err)
+	defer CloseRows(rows, &err)
 	for rows.Next() {
 		var (
 			name, declared string
@@ -129,7 +129,7 @@ func (sqliteDialect) primaryKey(ctx context.Context, q Querier, table string) (c
 	if err != nil {
 		return nil, fmt.Errorf("while reading the primary key of SQLite table %s: %w", table, err)
 	}
-	defer closeRows(rows, &err)
+	defer CloseRows(rows, &err)
 	for rows.Next() {
 		var n string
 		if err := rows.Scan(&n); err != nil {
@@ -151,7 +151,7 @@ ORDER BY il.name, ii.seqno`, table)
 	if err != nil {
 		return nil, fmt.Errorf("while reading the unique indexes of SQLite table %s: %w", table, err)
 	}
-	defer closeRows(rows, &err)
+	defer CloseRows(rows, &err)
 	keys := newKeyCollector()
 	for rows.Next() {
 		var index string

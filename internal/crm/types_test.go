@@ -139,12 +139,12 @@ func TestSoftDeleteCondition(t *testing.T) {
 		{EnginePostgres, ClassTimestamp, `"deleted" IS NULL`},
 		{EngineMySQL, ClassDate, `"deleted" IS NULL`},
 	} {
-		got, err := softDeleteCondition(tc.engine, `"deleted"`, tc.class)
+		got, err := SoftDeleteCondition(tc.engine, `"deleted"`, tc.class)
 		if err != nil || got != tc.want {
 			t.Errorf("%s %s: %q, %v; want %q", tc.engine, tc.class, got, err, tc.want)
 		}
 	}
-	if _, err := softDeleteCondition(EnginePostgres, `"deleted"`, ClassText); err == nil {
+	if _, err := SoftDeleteCondition(EnginePostgres, `"deleted"`, ClassText); err == nil {
 		t.Error("a text soft-delete column was accepted")
 	}
 }

@@ -14,7 +14,7 @@ import (
 // nullify on a NOT NULL column. It never stops at the first problem. The error is for
 // database failures only: a mapping with problems returns them and a nil error.
 func Validate(ctx context.Context, db *Database, m Mapping) ([]Problem, error) {
-	ctx, cancel := db.withTimeout(ctx)
+	ctx, cancel := db.WithTimeout(ctx)
 	defer cancel()
 	v := &validator{db: db, cat: newCatalog(db), m: m, ps: problemList(Check(m))}
 	steps := []func(context.Context) error{
@@ -22,7 +22,7 @@ func Validate(ctx context.Context, db *Database, m Mapping) ([]Problem, error) {
 	}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
-			return nil, db.scrub(fmt.Errorf("while checking the mapping against the %s: %w", db.target, err))
+			return nil, db.Scrub(fmt.Errorf("while checking the mapping against the %s: %w", db.target, err))
 		}
 	}
 	return []Problem(v.ps), nil
@@ -86,7 +86,7 @@ func (v *validator) checkFields(context.Context) error {
 		if tbl == nil {
 			continue
 		}
-		v.column(pathField(name, "column"), tbl, f.Column, FieldRole(name), "field "+name)
+		v.column(PathField(name, "column"), tbl, f.Column, FieldRole(name), "field "+name)
 	}
 	return nil
 }
@@ -158,7 +158,7 @@ func (v *validator) checkRestricted(context.Context) error {
 		if tbl == nil {
 			continue
 		}
-		v.column(pathRestricted(i, r, "column"), tbl, r.Column, RoleAny, "restricted field "+r.Name)
+		v.column(PathRestricted(i, r, "column"), tbl, r.Column, RoleAny, "restricted field "+r.Name)
 	}
 	return nil
 }

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
-	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/erasure"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
 )
 
@@ -123,7 +123,7 @@ func assertRunOnce(t *testing.T, db *sql.DB, ns string, expired, fresh int) *pri
 	}
 	_ = rows.Close()
 	for id := 1; id <= expired; id++ {
-		if !proven[crm.SubjectHMAC(crm.LedgerSubjectKey([]byte(ledgerKey)), strconv.Itoa(id))] {
+		if !proven[erasure.SubjectHMAC(erasure.LedgerSubjectKey([]byte(ledgerKey)), strconv.Itoa(id))] {
 			t.Errorf("the ledger has no row for erased contact %d", id)
 			break
 		}

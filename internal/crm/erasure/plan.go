@@ -1,0 +1,559 @@
+package erasure
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
+)
+
+// Strategy is how an anonymised field is overwritten.
+type Strategy string
+
+const (
+	// StrategyNull sets the field to NULL.
+	StrategyNull Strategy = "Null"
+	// StrategyRedact sets the field to RedactedValue.
+	StrategyRedact Strategy = "Redact"
+	// StrategyHash replaces the field with HashedPrefix and a keyed hash of its value, so
+	// that equal values stay equal (for statistics) without being readable.
+	StrategyHash Strategy = "Hash"
+)
+
+// RedactedValue replaces a field anonymised with the Redact strategy.
+const RedactedValue = "REDACTED"
+
+// HashedPrefix starts every value anonymised with the Hash strategy.
+const HashedPrefix = "anon:"
+
+// hashedHexLength is how many hex digits of the HMAC a hashed value keeps (96 bits).
+const hashedHexLength = 24
+
+// AnonymizeField is one field an Anonymize rule overwrites.
+type AnonymizeField struct {
+	Field    string
+	Strategy Strategy
+}
+
+// Retention rule actions.
+const (
+	ActionDeleteContact    = "Delete"
+	ActionAnonymizeContact = "Anonymize"
+)
+
+// RetentionRule is one rule of a policy, with its cutoff already computed.
+type RetentionRule struct {
+	Name     string
+	Selector crm.Selector
+	// Cutoff: a contact whose reference time is before it has outlived the term.
+	Cutoff time.Time
+	// Minimize: no term; every contact the selector matches is selected (data
+	// minimisation: an Anonymize rule whose fields are cleared, dependents left alone).
+	Minimize bool
+	// SinceCreated counts the term from the creation time instead of the last contact.
+	SinceCreated bool
+	// RenewKinds are the interaction kinds that renew the term (compared case-insensitively);
+	// empty means every kind.
+	RenewKinds []string
+	// RenewDirection is "", "Any", "Inbound" or "Outbound".
+	RenewDirection string
+	// Action is ActionDeleteContact or ActionAnonymizeContact.
+	Action    string
+	Anonymize []AnonymizeField
+}
+
+// RetentionPlan is the rules of a policy, in order, and its legal holds.
+type RetentionPlan struct {
+	Rules []RetentionRule
+	Holds []crm.Selector
+}
+
+// RuleCount is what one rule selects now.
+type RuleCount struct {
+	Rule string
+	// Pending is how many contacts the rule would erase or anonymise now.
+	Pending int64
+	// Held is how many contacts the rule selects that a legal hold keeps.
+	Held int64
+}
+
+// planner turns a plan into SQL conditions over the contacts table (alias c) and its
+// extension (alias x).
+type planner struct {
+	db      *crm.Database
+	m       crm.Mapping
+	tables  map[string]*crm.Table
+	fields  *crm.FieldResolver // the logical fields, for selectors
+	c, x    string             // quoted aliases
+	key     string             // c.key
+	keyText bool               // the key is not an integer
+}
+
+const (
+	aliasContacts  = "c"
+	aliasExtension = "x"
+	aliasInter     = "i"
+	aliasLink      = "l"
+)
+
+func newPlanner(ctx context.Context, db *crm.Database, m crm.Mapping) (*planner, error) {
+	p := &planner{db: db, m: m, tables: map[string]*crm.Table{}}
+	var err error
+	if p.c, err = db.Dialect().QuoteIdent(aliasContacts); err != nil {
+		return nil, err
+	}
+	if p.x, err = db.Dialect().QuoteIdent(aliasExtension); err != nil {
+		return nil, err
+	}
+	if p.key, err = p.column(aliasContacts, m.Contacts.Key); err != nil {
+		return nil, err
+	}
+	col, err := p.columnInfo(ctx, m.Contacts.Table, m.Contacts.Key)
+	if err != nil {
+		return nil, err
+	}
+	p.keyText = col.Class != crm.ClassInteger
+	p.fields = crm.NewFieldResolver(db.Dialect(), db.DB(), m, p.c, p.x)
+	p.fields.ShareTables(p.tables)
+	if err := p.fields.ResolveAll(ctx); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *planner) table(ctx context.Context, name string) (*crm.Table, error) {
+	if t, ok := p.tables[name]; ok {
+		return t, nil
+	}
+	t, err := p.db.Dialect().DescribeTable(ctx, p.db.DB(), name)
+	if err != nil {
+		return nil, fmt.Errorf("while reading table %s: %w", name, err)
+	}
+	p.tables[name] = t
+	return t, nil
+}
+
+func (p *planner) columnInfo(ctx context.Context, table, column string) (crm.Column, error) {
+	t, err := p.table(ctx, table)
+	if err != nil {
+		return crm.Column{}, err
+	}
+	c, ok := t.Column(p.db.Dialect(), column)
+	if !ok {
+		return crm.Column{}, fmt.Errorf("column %s does not exist in table %s", column, table)
+	}
+	return c, nil
+}
+
+// column returns alias.column, quoted.
+func (p *planner) column(alias, column string) (string, error) {
+	a, err := p.db.Dialect().QuoteIdent(alias)
+	if err != nil {
+		return "", err
+	}
+	c, err := p.db.Dialect().QuoteIdent(column)
+	if err != nil {
+		return "", err
+	}
+	return a + "." + c, nil
+}
+
+// from renders the FROM clause: contacts, left-joined with the extension when mapped.
+func (p *planner) from() (string, error) {
+	t, err := p.contactsTable()
+	if err != nil {
+		return "", err
+	}
+	join, err := p.extensionJoin()
+	return t + join, err
+}
+
+// contactsTable renders "contacts c".
+func (p *planner) contactsTable() (string, error) {
+	t, err := p.db.Dialect().QuoteIdent(p.m.Contacts.Table)
+	return t + " " + p.c, err
+}
+
+// extensionJoin renders " LEFT JOIN extension x ON x.key = c.key", or "" without one.
+func (p *planner) extensionJoin() (string, error) {
+	ext := p.m.Extension
+	if ext == nil {
+		return "", nil
+	}
+	et, err := p.db.Dialect().QuoteIdent(ext.Table)
+	if err != nil {
+		return "", err
+	}
+	ek, err := p.column(aliasExtension, ext.Key)
+	if err != nil {
+		return "", err
+	}
+	return " LEFT JOIN " + et + " " + p.x + " ON " + ek + " = " + p.key, nil
+}
+
+// field returns the quoted column of a logical field (mapped, or restricted), or false
+// when the mapping names it nowhere.
+func (p *planner) field(name string) (string, bool, error) {
+	col, ok, err := p.fields.Field(name)
+	return col.SQL, ok, err
+}
+
+// timeCompare is "col < ?" (or >=) with the right time comparison for the engine.
+func (p *planner) timeCompare(s *crm.SQLText, col, op string, t time.Time) {
+	if p.db.Dialect().Engine() == crm.EngineSQLite {
+		s.W("julianday(", col, ") ", op, " julianday(").Arg(crm.BindTime(crm.EngineSQLite, t)).W(")")
+		return
+	}
+	s.W(col, " ", op, " ").Arg(t.UTC())
+}
+
+// selector renders a selector (see internal/crm/selector) as a condition that is never
+// NULL ("(1=1)" when empty). path names it in the spec.
+func (p *planner) selector(s *crm.SQLText, path string, sel crm.Selector) error {
+	return p.fields.Compile(s, path, sel)
+}
+
+// held renders "a legal hold keeps the contact".
+func (p *planner) held(s *crm.SQLText, holds []crm.Selector) error {
+	s.W("(1=0")
+	if cond, ok, err := p.fields.Truthy(crm.FieldLegalHold); err != nil {
+		return err
+	} else if ok {
+		s.W(" OR ", cond)
+	}
+	for i, h := range holds {
+		s.W(" OR (")
+		if err := p.selector(s, fmt.Sprintf("spec.legalHolds[%d].selector", i), h); err != nil {
+			return err
+		}
+		s.W(")")
+	}
+	s.W(")")
+	return nil
+}
+
+// expired renders "the contact's term under the rule has run out". A contact whose
+// reference time is unknown is never expired.
+func (p *planner) expired(ctx context.Context, s *crm.SQLText, where string, r RetentionRule) error {
+	if r.Minimize {
+		s.W("1=1")
+		return nil
+	}
+	created, hasCreated, err := p.field(crm.FieldCreatedAt)
+	if err != nil {
+		return err
+	}
+	if r.SinceCreated {
+		if !hasCreated {
+			return &crm.SelectorError{Field: where, Message: "the term counts since creation but createdAt is not mapped"}
+		}
+		s.W("(", created, " IS NOT NULL AND ")
+		p.timeCompare(s, created, "<", r.Cutoff)
+		s.W(")")
+		return nil
+	}
+	last, hasLast, err := p.field(crm.FieldLastContactAt)
+	if err != nil {
+		return err
+	}
+	sources := p.renewingSources(r)
+	if !hasLast && !hasCreated && len(sources) == 0 {
+		return &crm.SelectorError{Field: where, Message: "no last-contact time can be known: map lastContactAt, createdAt or an interaction source"}
+	}
+	// No renewing interaction at or after the cutoff…
+	s.W("(")
+	if err := p.interactions(ctx, s, sources, r, true, true); err != nil {
+		return err
+	}
+	s.W(" AND (")
+	// …and the last contact is before it, or, with no last contact, an older interaction
+	// or the creation time is.
+	if hasLast {
+		s.W("(", last, " IS NOT NULL AND ")
+		p.timeCompare(s, last, "<", r.Cutoff)
+		s.W(") OR (", last, " IS NULL AND (")
+	} else {
+		s.W("((")
+	}
+	if err := p.interactions(ctx, s, sources, r, false, false); err != nil {
+		return err
+	}
+	if hasCreated {
+		s.W(" OR (", created, " IS NOT NULL AND ")
+		p.timeCompare(s, created, "<", r.Cutoff)
+		s.W(")")
+	}
+	s.W("))))")
+	return nil
+}
+
+// renewingSources are the interaction sources that can renew the rule's term.
+func (p *planner) renewingSources(r RetentionRule) []crm.Interaction {
+	var out []crm.Interaction
+	for _, ia := range p.m.Interactions {
+		if ia.Kind == "" && ia.FixedKind != "" && len(r.RenewKinds) > 0 && !containsFold(r.RenewKinds, ia.FixedKind) {
+			continue
+		}
+		out = append(out, ia)
+	}
+	return out
+}
+
+func containsFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// interactions renders, over the sources, either "no renewing interaction since the
+// cutoff" (none=true, recent=true) or "some renewing interaction exists" (none=false,
+// recent=false). The scalar subquery with LIMIT 1 makes every engine probe the
+// (contact, time) index per contact rather than build a hash anti-join over the table.
+func (p *planner) interactions(ctx context.Context, s *crm.SQLText, sources []crm.Interaction, r RetentionRule, none, recent bool) error {
+	if len(sources) == 0 {
+		if none {
+			s.W("1=1")
+		} else {
+			s.W("1=0")
+		}
+		return nil
+	}
+	s.W("(")
+	for i, ia := range sources {
+		if i > 0 {
+			if none {
+				s.W(" AND ")
+			} else {
+				s.W(" OR ")
+			}
+		}
+		s.W("(")
+		if err := p.interactionProbe(ctx, s, ia, r, recent); err != nil {
+			return err
+		}
+		if none {
+			s.W(") IS NULL")
+		} else {
+			s.W(") IS NOT NULL")
+		}
+	}
+	s.W(")")
+	return nil
+}
+
+// interactionProbe renders "SELECT 1 FROM … LIMIT 1" for one source and one contact.
+func (p *planner) interactionProbe(ctx context.Context, s *crm.SQLText, ia crm.Interaction, r RetentionRule, recent bool) error {
+	d := p.db.Dialect()
+	table, err := d.QuoteIdent(ia.Table)
+	if err != nil {
+		return err
+	}
+	ia2, err := d.QuoteIdent(aliasInter)
+	if err != nil {
+		return err
+	}
+	timeCol, err := p.column(aliasInter, ia.Time)
+	if err != nil {
+		return err
+	}
+	s.W("SELECT 1 FROM ", table, " ", ia2)
+	if l := ia.Link; l != nil {
+		lt, err := d.QuoteIdent(l.Table)
+		if err != nil {
+			return err
+		}
+		la, _ := d.QuoteIdent(aliasLink)
+		lik, err := p.column(aliasLink, l.InteractionKey)
+		if err != nil {
+			return err
+		}
+		ik, err := p.column(aliasInter, ia.Key)
+		if err != nil {
+			return err
+		}
+		lck, err := p.column(aliasLink, l.ContactKey)
+		if err != nil {
+			return err
+		}
+		s.W(" JOIN ", lt, " ", la, " ON ", lik, " = ", ik, " WHERE ", lck, " = ", p.key)
+		if err := p.notDeleted(ctx, s, l.Table, aliasLink, l.SoftDeleteColumn); err != nil {
+			return err
+		}
+	} else {
+		ck, err := p.column(aliasInter, ia.ContactKey)
+		if err != nil {
+			return err
+		}
+		s.W(" WHERE ", ck, " = ", p.key)
+	}
+	if err := p.notDeleted(ctx, s, ia.Table, aliasInter, ia.SoftDeleteColumn); err != nil {
+		return err
+	}
+	if recent {
+		s.W(" AND ")
+		p.timeCompare(s, timeCol, ">=", r.Cutoff)
+	} else {
+		s.W(" AND ", timeCol, " IS NOT NULL")
+	}
+	if err := p.kindAndDirection(s, ia, r); err != nil {
+		return err
+	}
+	s.W(" LIMIT 1")
+	return nil
+}
+
+// kindAndDirection restricts interactions to the kinds and direction the rule counts. A
+// source without a direction column renews whatever the rule's direction: when the
+// direction cannot be known, the contact is kept rather than erased.
+func (p *planner) kindAndDirection(s *crm.SQLText, ia crm.Interaction, r RetentionRule) error {
+	if len(r.RenewKinds) > 0 && ia.Kind != "" {
+		kind, err := p.column(aliasInter, ia.Kind)
+		if err != nil {
+			return err
+		}
+		s.W(" AND LOWER(", kind, ") IN (")
+		for i, k := range r.RenewKinds {
+			if i > 0 {
+				s.W(", ")
+			}
+			s.Arg(strings.ToLower(k))
+		}
+		s.W(")")
+	}
+	dir := strings.ToLower(r.RenewDirection)
+	if (dir == "inbound" || dir == "outbound") && ia.Direction != "" {
+		col, err := p.column(aliasInter, ia.Direction)
+		if err != nil {
+			return err
+		}
+		s.W(" AND LOWER(", col, ") = ").Arg(dir)
+	}
+	return nil
+}
+
+// notDeleted adds "the row is not soft-deleted" for a soft-delete column.
+func (p *planner) notDeleted(ctx context.Context, s *crm.SQLText, table, alias, column string) error {
+	if column == "" {
+		return nil
+	}
+	info, err := p.columnInfo(ctx, table, column)
+	if err != nil {
+		return err
+	}
+	col, err := p.column(alias, column)
+	if err != nil {
+		return err
+	}
+	cond, err := crm.SoftDeleteCondition(p.db.Dialect().Engine(), col, info.Class)
+	if err != nil {
+		return err
+	}
+	s.W(" AND ", cond)
+	return nil
+}
+
+// selected renders "rule i selects the contact": its selector matches and its term has
+// run out. Holds are not considered here.
+func (p *planner) selected(ctx context.Context, s *crm.SQLText, plan RetentionPlan, i int) error {
+	r := plan.Rules[i]
+	where := fmt.Sprintf("spec.rules[%d]", i)
+	s.W("((")
+	if err := p.selector(s, where+".selector", r.Selector); err != nil {
+		return err
+	}
+	s.W(") AND ")
+	if err := p.expired(ctx, s, where, r); err != nil {
+		return err
+	}
+	s.W(")")
+	return nil
+}
+
+// actedOn renders "rule i is the first rule that selects the contact", and, for an
+// Anonymize rule, "something is left to anonymise" so that a contact is anonymised once.
+func (p *planner) actedOn(ctx context.Context, s *crm.SQLText, plan RetentionPlan, i int) error {
+	if err := p.selected(ctx, s, plan, i); err != nil {
+		return err
+	}
+	for j := 0; j < i; j++ {
+		s.W(" AND NOT ")
+		if err := p.selected(ctx, s, plan, j); err != nil {
+			return err
+		}
+	}
+	if plan.Rules[i].Action == ActionAnonymizeContact {
+		s.W(" AND ")
+		return p.leftToAnonymise(s, plan.Rules[i])
+	}
+	return nil
+}
+
+// leftToAnonymise renders "some field of the rule still holds its original value".
+func (p *planner) leftToAnonymise(s *crm.SQLText, r RetentionRule) error {
+	if len(r.Anonymize) == 0 {
+		return &crm.SelectorError{Field: "rule " + r.Name, Message: "action Anonymize needs fields to anonymise"}
+	}
+	s.W("(")
+	for i, f := range r.Anonymize {
+		col, ok, err := p.field(f.Field)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return &crm.SelectorError{Field: "rule " + r.Name, Message: fmt.Sprintf("field %q to anonymise is not mapped on the CRMDatabase", f.Field)}
+		}
+		if i > 0 {
+			s.W(" OR ")
+		}
+		switch f.Strategy {
+		case StrategyNull:
+			s.W(col, " IS NOT NULL")
+		case StrategyRedact:
+			s.W("(", col, " IS NOT NULL AND ", col, " <> '"+RedactedValue+"')")
+		case StrategyHash:
+			s.W("(", col, " IS NOT NULL AND ", col, " NOT LIKE '"+HashedPrefix+"%')")
+		default:
+			return &crm.SelectorError{Field: "rule " + r.Name, Message: fmt.Sprintf("unknown strategy %q: use Null, Redact or Hash", f.Strategy)}
+		}
+	}
+	s.W(")")
+	return nil
+}
+
+// CountPlan counts, for each rule in order, the contacts it would erase or anonymise now
+// and the ones a legal hold keeps. Only counts leave the database.
+func CountPlan(ctx context.Context, db *crm.Database, m crm.Mapping, plan RetentionPlan) ([]RuleCount, error) {
+	ctx, cancel := db.WithTimeout(ctx)
+	defer cancel()
+	p, err := newPlanner(ctx, db, m)
+	if err != nil {
+		return nil, db.Scrub(err)
+	}
+	from, err := p.from()
+	if err != nil {
+		return nil, err
+	}
+	counts := make([]RuleCount, 0, len(plan.Rules))
+	for i, r := range plan.Rules {
+		s := &crm.SQLText{}
+		s.W("SELECT COUNT(*), COALESCE(SUM(CASE WHEN ")
+		if err := p.held(s, plan.Holds); err != nil {
+			return nil, err
+		}
+		s.W(" THEN 1 ELSE 0 END), 0) FROM ", from, " WHERE ")
+		if err := p.actedOn(ctx, s, plan, i); err != nil {
+			return nil, err
+		}
+		var all, held int64
+		if err := db.DB().QueryRowContext(ctx, s.Query(db.Dialect()), s.Args...).Scan(&all, &held); err != nil {
+			return nil, db.Scrub(fmt.Errorf("while counting the contacts rule %s selects: %w", r.Name, err))
+		}
+		counts = append(counts, RuleCount{Rule: r.Name, Pending: all - held, Held: held})
+	}
+	return counts, nil
+}
