@@ -424,12 +424,12 @@ func ClassifyError(err error) FailureReason {
 func classifyServerError(err error) FailureReason {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
-		switch {
-		case pgErr.Code == "28P01" || pgErr.Code == "28000":
+		switch pgErr.Code {
+		case "28P01", "28000":
 			return ReasonAuthenticationFailed
-		case pgErr.Code == "3D000":
+		case "3D000":
 			return ReasonDatabaseNotFound
-		case pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03":
+		case "57P01", "57P02", "57P03":
 			return ReasonServerShuttingDown
 		}
 		return ""

@@ -2,6 +2,7 @@ package crm
 
 import (
 	"bytes"
+	"errors"
 	"testing"
 )
 
@@ -68,7 +69,7 @@ func TestNewOperatorKeysRefusesShortSecrets(t *testing.T) {
 		t.Fatalf("NewOperatorKeys: %v, configured %v", err, k.Configured())
 	}
 	var db Database
-	if _, err := db.OperatorKeys(); err != ErrNoOperatorKey {
+	if _, err := db.OperatorKeys(); !errors.Is(err, ErrNoOperatorKey) {
 		t.Fatalf("a Database without keys returned %v, want ErrNoOperatorKey", err)
 	}
 }

@@ -3,6 +3,7 @@ package crm
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -65,7 +66,7 @@ func (d sqliteDialect) DescribeTable(ctx context.Context, q Querier, table strin
 	err = q.QueryRowContext(ctx,
 		`SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view') AND name = ? COLLATE NOCASE`,
 		table).Scan(&tbl.Name, &kind)
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, tableNotFound(d, table)
 	}
 	if err != nil {
@@ -92,7 +93,7 @@ func (d sqliteDialect) DescribeTable(ctx context.Context, q Querier, table strin
 			DataType: declared,
 			Class:    classifySQLite(declared),
 			// An INTEGER PRIMARY KEY is the rowid and can never be NULL.
-			Nullable: notNull == 0 && !(pk > 0 && isRowidAlias(declared)),
+			Nullable: notNull == 0 && (pk == 0 || !isRowidAlias(declared)),
 		})
 	}
 	return tbl, nil

@@ -117,14 +117,14 @@ func TestValidateReportsEachProblemByField(t *testing.T) {
 			name: "missing columns",
 			mutate: func(m *Mapping) {
 				m.Fields[FieldEmail] = Field{Column: "emial"}
-				m.Interactions[0].Time = "occured_at"
+				m.Interactions[0].Time = "occured_at" //nolint:misspell // a deliberate typo, which validation must catch
 				m.Dependents[2].Column = "contact"
 				m.RestrictedFields[1].Column = "private_phone"
 				m.Contacts.SoftDeleteColumn = "deleted"
 			},
 			want: map[string]string{
 				"mapping.fields[email].column":                   "column emial does not exist in table contacts (did you mean email?)",
-				"mapping.interactions[interactions].time":        "column occured_at does not exist in table interactions (did you mean occurred_at?)",
+				"mapping.interactions[interactions].time":        "column occured_at does not exist in table interactions (did you mean occurred_at?)", //nolint:misspell // the typo above
 				"mapping.dependents[2].column":                   "column contact does not exist in table deals",
 				"mapping.restrictedFields[personalPhone].column": "column private_phone does not exist",
 				"mapping.contacts.softDeleteColumn":              "column deleted does not exist",

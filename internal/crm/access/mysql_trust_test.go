@@ -564,7 +564,8 @@ func TestAccessMariaDBLockOwnedLoginsForSkipCleanup(t *testing.T) {
 	_, opUser, opPassword := myOperatorAccount(t, f.tdb, f.admin, "CONNECTION ADMIN")
 	crmtest.ExecAll(t, f.admin, "GRANT CREATE USER, BINLOG ADMIN ON *.* TO `"+opUser+"`@'%'")
 	op := openMyOperator(t, f.tdb, opUser, opPassword)
-	if session, err = f.loginAs(t, alice, "alice-Pw"); err != nil {
+	// The open session stays open: without CONNECTION ADMIN it cannot be ended.
+	if _, err = f.loginAs(t, alice, "alice-Pw"); err != nil {
 		t.Fatal(err)
 	}
 	res, err = LockOwnedLogins(crmtest.TestContext(t), op, owner)

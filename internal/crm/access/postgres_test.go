@@ -466,7 +466,7 @@ func TestAccessPostgresRemoveRetainAndDelete(t *testing.T) {
 	}
 
 	// Delete: the role goes. A role that owns an object cannot be dropped: the error says why.
-	crmtest.ExecAll(t, f.admin, fmt.Sprintf(`CREATE TABLE owned_by_role (x int)`), fmt.Sprintf(`ALTER TABLE owned_by_role OWNER TO %q`, role))
+	crmtest.ExecAll(t, f.admin, `CREATE TABLE owned_by_role (x int)`, fmt.Sprintf(`ALTER TABLE owned_by_role OWNER TO %q`, role))
 	_, err = Remove(crmtest.TestContext(t), f.crm, f.m, spec, true)
 	if err == nil || !strings.Contains(err.Error(), "owned_by_role") {
 		t.Fatalf("dropping a role that owns a table: %v, want an error naming the table", err)

@@ -153,9 +153,9 @@ func CheckLedgerSecret(secret []byte) error {
 // check validates an entry before it is written; the message names the field, never a value.
 func (e LedgerEntry) check() error {
 	var problems []string
-	checkLen := func(field, v string, max int) {
-		if v == "" || len(v) > max {
-			problems = append(problems, fmt.Sprintf("%s must have 1 to %d bytes", field, max))
+	checkLen := func(field, v string, most int) {
+		if v == "" || len(v) > most {
+			problems = append(problems, fmt.Sprintf("%s must have 1 to %d bytes", field, most))
 		}
 	}
 	checkLen("run id", e.RunID, maxRunIDLength)
@@ -368,7 +368,7 @@ WHERE c.oid = pg_catalog.to_regclass($1) AND n.nspname <> $2 AND c.relkind = 'r'
 	default:
 		return "", false, nil
 	}
-	tbl := LedgerTable
+	var tbl string
 	if schema != "" {
 		s, err := db.Dialect().QuoteIdent(schema)
 		if err != nil {

@@ -56,9 +56,14 @@ func documentedGrants(t *testing.T, e crm.Engine, login, database string, enforc
 	}
 	text := string(b)
 	// The file's last part, for AccessRoles, is not part of what retention needs.
-	text = text[:strings.Index(text, "-- @access")]
-	if !enforce {
-		text = text[:strings.Index(text, "-- @enforce")]
+	for _, marker := range []string{"-- @access", "-- @enforce"} {
+		i := strings.Index(text, marker)
+		if i < 0 {
+			t.Fatalf("%s has no %q part", name, marker)
+		}
+		if marker == "-- @access" || !enforce {
+			text = text[:i]
+		}
 	}
 	text = strings.ReplaceAll(text, "crm_privacy_operator", login)
 	if e == crm.EnginePostgres {
