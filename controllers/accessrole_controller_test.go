@@ -15,7 +15,10 @@ import (
 	"github.com/go-sql-driver/mysql"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clocktesting "k8s.io/utils/clock/testing"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
@@ -122,7 +125,9 @@ func TestAccessRolePostgresEndToEnd(t *testing.T) {
 		}
 	})
 	now := time.Now()
-	expiry := now.Add(12 * time.Second)
+	// Alice's designation ends in an hour: the manager's clock is the real one, so
+	// TestAccessRolePostgresEndToEndDesignationExpiry plays the end on a clock of its own.
+	expiry := now.Add(time.Hour)
 	ar := &privacyv1alpha1.AccessRole{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "sales"},
 		Spec: privacyv1alpha1.AccessRoleSpec{
@@ -187,21 +192,6 @@ func TestAccessRolePostgresEndToEnd(t *testing.T) {
 		return false, nil
 	})
 
-	// At the end of her designation alice loses the role and cannot log in.
-	eventually(t, 40*time.Second, "alice's designation to expire", func() (bool, error) {
-		if err := k8s.Get(context.Background(), key(ar), ar); err != nil {
-			return false, err
-		}
-		return memberStatus(ar, alice).Reason == privacyv1alpha1.ReasonDesignationExpired, nil
-	})
-	if _, err := pgLogin(t, tdb, alice, "alice's pw"); err == nil {
-		t.Error("alice still logs in after her designation expired")
-	}
-	var members int
-	if err := admin.QueryRow("SELECT count(*) FROM pg_auth_members WHERE roleid = (SELECT oid FROM pg_roles WHERE rolname = $1) AND member <> (SELECT oid FROM pg_roles WHERE rolname = current_user)", role).Scan(&members); err != nil || members != 0 {
-		t.Errorf("%d members left after expiry (%v)", members, err)
-	}
-
 	// Deleting with reclaimPolicy Delete drops the role.
 	if err := k8s.Delete(context.Background(), ar); err != nil {
 		t.Fatal(err)
@@ -213,6 +203,115 @@ func TestAccessRolePostgresEndToEnd(t *testing.T) {
 	var roles int
 	if err := admin.QueryRow("SELECT count(*) FROM pg_roles WHERE rolname = $1", role).Scan(&roles); err != nil || roles != 0 {
 		t.Errorf("the role is still there after deletion (%v)", err)
+	}
+}
+
+// roleMembers counts the members of a PostgreSQL role, but the operator's own login.
+func roleMembers(t *testing.T, admin *sql.DB, role string) int {
+	t.Helper()
+	var members int
+	if err := admin.QueryRow("SELECT count(*) FROM pg_auth_members WHERE roleid = (SELECT oid FROM pg_roles WHERE rolname = $1) AND member <> (SELECT oid FROM pg_roles WHERE rolname = current_user)", role).Scan(&members); err != nil {
+		t.Fatalf("counting the members of %s: %v", role, err)
+	}
+	return members
+}
+
+// TestAccessRolePostgresEndToEndDesignationExpiry plays the end of a member's designation on
+// a clock the test moves: the test reconciles the AccessRole and its CRMDatabase itself
+// (drivenLabel). Until her validUntil alice holds the role, and the reconcile asks to come
+// back by then; at her validUntil she loses the role and cannot log in.
+func TestAccessRolePostgresEndToEndDesignationExpiry(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tdb := testdb.Postgres(t)
+	tdb.LoadFile(t, sampleSchema("generic-postgres.sql"))
+	tdb.Exec(t, "INSERT INTO contacts (email, contact_type) VALUES ('a@b2b.example', 'B2B'), ('b@b2c.example', 'B2C')")
+	admin := tdb.Open(t)
+	ns := newNamespace(t)
+	driven := map[string]string{drivenLabel: "true"}
+	db := newCRMDatabase(t, ns, tdb, crmDatabaseOptions{preset: privacyv1alpha1.PresetGeneric, labels: driven})
+	role, alice := uniqueRole("crm_sales"), uniqueRole("alice")
+	t.Cleanup(func() {
+		for _, r := range []string{role, alice} {
+			_, _ = admin.Exec(`DROP OWNED BY "` + r + `"`)
+			_, _ = admin.Exec(`DROP ROLE IF EXISTS "` + r + `"`)
+		}
+	})
+	now := time.Now()
+	expiry := now.Add(time.Hour)
+	ar := &privacyv1alpha1.AccessRole{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "sales", Labels: driven},
+		Spec: privacyv1alpha1.AccessRoleSpec{
+			DatabaseRef:           privacyv1alpha1.LocalObjectReference{Name: privacyv1alpha1.ObjectName(db.Name)},
+			RoleName:              privacyv1alpha1.SQLIdentifier(role),
+			ProcessingActivityRef: privacyv1alpha1.LocalObjectReference{Name: "b2b-prospecting"},
+			Grants: []privacyv1alpha1.TableGrant{
+				{Table: "contacts", Privileges: []privacyv1alpha1.Privilege{privacyv1alpha1.PrivilegeSelect}, Columns: []privacyv1alpha1.SQLIdentifier{"id", "email", "contact_type"}},
+			},
+			Members: []privacyv1alpha1.RoleMember{
+				{User: privacyv1alpha1.SQLIdentifier(alice), PasswordSecretRef: createPasswordSecret(t, ns, "alice-pw", "alice's pw"), Designation: designation(now.Add(-time.Hour), &expiry)},
+			},
+		},
+	}
+	if err := k8s.Create(ctx, ar); err != nil {
+		t.Fatal(err)
+	}
+	reader := drivenCache(t, []client.Object{db, ar})
+	live := directClient(t)
+	clk := clocktesting.NewFakeClock(now)
+	rs, err := controllers.NewReconcilers(reader, live, clk, &eventLog{}, testOperatorKey, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rs.Close() })
+	if _, err := rs.Reconcile(ctx, db); err != nil {
+		t.Fatalf("reconciling the CRMDatabase: %v", err)
+	}
+	// reconcileUntil reconciles the AccessRole (its cache may be a write behind) until its
+	// status, read from the API server, satisfies done.
+	reconcileUntil := func(what string, done func() bool) ctrl.Result {
+		t.Helper()
+		var res ctrl.Result
+		eventually(t, 30*time.Second, what, func() (bool, error) {
+			var err error
+			if res, err = rs.Reconcile(ctx, ar); err != nil {
+				return false, err
+			}
+			if err := live.Get(ctx, key(ar), ar); err != nil {
+				return false, err
+			}
+			return done(), fmt.Errorf("members %+v", ar.Status.Members)
+		})
+		return res
+	}
+
+	res := reconcileUntil("alice to hold the role", func() bool {
+		return memberStatus(ar, alice).State == privacyv1alpha1.MemberActive
+	})
+	if res.RequeueAfter <= 0 || res.RequeueAfter > time.Hour {
+		t.Errorf("the reconcile asks to come back after %v, want by alice's validUntil (1h)", res.RequeueAfter)
+	}
+	if _, err := pgLogin(t, tdb, alice, "alice's pw"); err != nil {
+		t.Fatalf("alice cannot log in before her designation ends: %v", err)
+	}
+	if n := roleMembers(t, admin, role); n != 1 {
+		t.Errorf("%d members before expiry, want alice", n)
+	}
+
+	// A second before her validUntil nothing changes; at it alice loses the role.
+	clk.Step(time.Hour - time.Second)
+	reconcileUntil("alice to still hold the role a second before her validUntil", func() bool {
+		return memberStatus(ar, alice).State == privacyv1alpha1.MemberActive
+	})
+	clk.Step(time.Second)
+	reconcileUntil("alice's designation to expire", func() bool {
+		return memberStatus(ar, alice).Reason == privacyv1alpha1.ReasonDesignationExpired
+	})
+	if _, err := pgLogin(t, tdb, alice, "alice's pw"); err == nil {
+		t.Error("alice still logs in after her designation expired")
+	}
+	if n := roleMembers(t, admin, role); n != 0 {
+		t.Errorf("%d members left after expiry", n)
 	}
 }
 
@@ -296,10 +395,16 @@ func TestAccessRoleMariaDBRowFilterUnsupportedAndRetain(t *testing.T) {
 	}
 }
 
+// TestAccessRoleDeletionWaitsForItsDatabase deletes an AccessRole whose database cannot be
+// reached. The test reconciles it itself (drivenLabel), on a clock it moves: however often
+// the deletion is retried and however much time passes, the object stays. The
+// skip-cleanup annotation then lets it go: the test hands the object to the shared manager
+// (drops drivenLabel) in the same patch, and the manager's reconciler and register do the rest.
 func TestAccessRoleDeletionWaitsForItsDatabase(t *testing.T) {
+	ctx := context.Background()
 	ns := newNamespace(t)
 	ar := &privacyv1alpha1.AccessRole{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "orphan"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "orphan", Labels: map[string]string{drivenLabel: "true"}},
 		Spec: privacyv1alpha1.AccessRoleSpec{
 			DatabaseRef:           privacyv1alpha1.LocalObjectReference{Name: "gone"},
 			RoleName:              "crm_orphan",
@@ -307,31 +412,71 @@ func TestAccessRoleDeletionWaitsForItsDatabase(t *testing.T) {
 			Grants:                []privacyv1alpha1.TableGrant{{Table: "contacts", Privileges: []privacyv1alpha1.Privilege{privacyv1alpha1.PrivilegeSelect}}},
 		},
 	}
-	if err := k8s.Create(context.Background(), ar); err != nil {
+	if err := k8s.Create(ctx, ar); err != nil {
 		t.Fatal(err)
 	}
-	waitAccessRole(t, ar, privacyv1alpha1.TypeReady, metav1.ConditionFalse, privacyv1alpha1.ReasonDatabaseNotFound)
-	if err := k8s.Delete(context.Background(), ar); err != nil {
+	reader := drivenCache(t, []client.Object{ar})
+	live := directClient(t)
+	clk := clocktesting.NewFakeClock(time.Now())
+	rs, err := controllers.NewReconcilers(reader, live, clk, &eventLog{}, testOperatorKey, 2*time.Second)
+	if err != nil {
 		t.Fatal(err)
 	}
-	cond := waitAccessRole(t, ar, privacyv1alpha1.TypeReady, metav1.ConditionFalse, privacyv1alpha1.ReasonCleanupFailed)
-	for _, want := range []string{"gone", controllers.AnnotationSkipCleanup} {
-		if !strings.Contains(cond.Message, want) {
-			t.Errorf("the CleanupFailed message does not mention %q: %s", want, cond.Message)
+	t.Cleanup(func() { _ = rs.Close() })
+	ready := func() *metav1.Condition {
+		t.Helper()
+		if err := live.Get(ctx, key(ar), ar); err != nil {
+			t.Fatalf("the AccessRole went without cleanup: %v", err)
 		}
+		return meta.FindStatusCondition(ar.Status.Conditions, privacyv1alpha1.TypeReady)
 	}
-	// The object stays while the database cannot be reached.
-	time.Sleep(2 * time.Second)
-	if err := k8s.Get(context.Background(), key(ar), ar); err != nil {
-		t.Fatalf("the AccessRole went without cleanup: %v", err)
+
+	if _, err := rs.Reconcile(ctx, ar); err != nil {
+		t.Fatalf("reconciling the AccessRole: %v", err)
 	}
+	if c := ready(); c == nil || c.Status != metav1.ConditionFalse || c.Reason != privacyv1alpha1.ReasonDatabaseNotFound {
+		t.Fatalf("Ready %+v, want False DatabaseNotFound", c)
+	}
+	if len(ar.Finalizers) != 1 {
+		t.Fatalf("finalizers %v, want the cleanup finalizer", ar.Finalizers)
+	}
+	if err := k8s.Delete(ctx, ar); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "the test's cache to see the deletion", func() (bool, error) {
+		seen := &privacyv1alpha1.AccessRole{}
+		err := reader.Get(ctx, key(ar), seen)
+		return err == nil && !seen.DeletionTimestamp.IsZero(), err
+	})
+	// The object stays while the database cannot be reached: every retry fails, an hour
+	// past the register's timeout apart, and Ready says why.
+	for i := range 5 {
+		if _, err := rs.Reconcile(ctx, ar); err == nil {
+			t.Fatalf("retry %d of the deletion succeeded without its database", i)
+		}
+		c := ready()
+		if c == nil || c.Status != metav1.ConditionFalse || c.Reason != privacyv1alpha1.ReasonCleanupFailed {
+			t.Fatalf("retry %d: Ready %+v, want False CleanupFailed", i, c)
+		}
+		for _, want := range []string{"gone", controllers.AnnotationSkipCleanup} {
+			if !strings.Contains(c.Message, want) {
+				t.Errorf("the CleanupFailed message does not mention %q: %s", want, c.Message)
+			}
+		}
+		if len(ar.Finalizers) != 1 || ar.Status.Deletion != nil {
+			t.Fatalf("retry %d: finalizers %v, deletion %+v; want the finalizer kept, no deletion recorded", i, ar.Finalizers, ar.Status.Deletion)
+		}
+		clk.Step(controllers.RegisterRecordTimeout + time.Hour)
+	}
+
 	patch := client.MergeFrom(ar.DeepCopy())
 	metav1.SetMetaDataAnnotation(&ar.ObjectMeta, controllers.AnnotationSkipCleanup, "true")
-	if err := k8s.Patch(context.Background(), ar, patch); err != nil {
+	delete(ar.Labels, drivenLabel)
+	if err := live.Patch(ctx, ar, patch); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, 30*time.Second, "the AccessRole to go with skip-cleanup", func() (bool, error) {
-		return apierrors.IsNotFound(k8s.Get(context.Background(), key(ar), ar)), nil
+		return apierrors.IsNotFound(live.Get(ctx, key(ar), ar)), nil
 	})
 }
 
