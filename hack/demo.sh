@@ -386,7 +386,17 @@ if [ "$CRM" = postgres ]; then
 	bin/kubectl-gdpr register diff "$rev_before" "$(latest_revision)"
 fi
 
-step "Waiting for the enforced run of prospects-retention (at the next minute)"
+step "The DPO approves this one run: runID and specHash come from status.awaitingApproval"
+# The plan is larger than the budget: the due run waits for an approval of exactly that run
+# and that spec (a later run, or a changed rule, needs a new one).
+k wait -n "$NS" --for=jsonpath='{.status.awaitingApproval.runID}' retentionpolicy/prospects-retention --timeout=90s >/dev/null
+read -r run_id spec_hash planned < <(k get retentionpolicy -n "$NS" prospects-retention \
+	-o jsonpath='{.status.awaitingApproval.runID} {.status.awaitingApproval.specHash} {.status.awaitingApproval.planned}{"\n"}')
+echo "run $run_id, spec hash ${spec_hash:0:12}…, $planned contact(s) planned"
+k patch -n "$NS" retentionpolicy prospects-retention --type merge -p "$(printf '{"spec":{"approval":{"approvedBy":"dpo@example.com","approvedAt":"%s","runID":"%s","specHash":"%s","maxDeletions":%d,"reason":"Demo: first clean-up of prospects out of touch for two years"}}}' \
+	"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$run_id" "$spec_hash" "$planned")"
+
+step "Waiting for the enforced run of prospects-retention"
 k wait -n "$NS" --for=jsonpath='{.status.lastRun.result}'=Succeeded retentionpolicy/prospects-retention --timeout=150s
 k get retentionpolicy -n "$NS"
 k get retentionpolicy -n "$NS" prospects-retention -o jsonpath='{.status.lastRun}{"\n"}'
