@@ -773,13 +773,19 @@ func (r *AccessRoleReconciler) cleanupOrWait(ctx context.Context, ar *privacyv1a
 	if err == nil {
 		return d, nil
 	}
-	before := ar.DeepCopy()
 	msg := fmt.Sprintf("deletion waits: %v (set the annotation %s=\"true\" to let the object go and leave the role as it is)", err, AnnotationSkipCleanup)
+	return nil, r.deletionWaits(ctx, ar, msg, fmt.Errorf("while cleaning up AccessRole %s: %w", ar.Name, err))
+}
+
+// deletionWaits records in the status why the deletion waits (msg) and returns err, for
+// the error backoff, joined with the status write's own error if it failed.
+func (r *AccessRoleReconciler) deletionWaits(ctx context.Context, ar *privacyv1alpha1.AccessRole, msg string, err error) error {
+	before := ar.DeepCopy()
 	r.cleanupFailed(ar, msg)
 	if _, perr := writeStatus(ctx, r.Client, ar, before, accessRoleStatus); perr != nil && !apierrors.IsNotFound(perr) {
 		err = errors.Join(err, perr)
 	}
-	return nil, fmt.Errorf("while cleaning up AccessRole %s: %w", ar.Name, err)
+	return err
 }
 
 // cleanupFailed sets Ready to say why the deletion waits, with a Warning event when that
@@ -826,13 +832,8 @@ func (r *AccessRoleReconciler) skipCleanup(ctx context.Context, ar *privacyv1alp
 		err = errors.New(strings.Join(res.Remaining, "; "))
 	}
 	if err != nil {
-		before := ar.DeepCopy()
 		msg := fmt.Sprintf("deletion with %s waits until the AccessRole's logins are locked: %v (delete the CRMDatabase if the database is gone for good)", AnnotationSkipCleanup, err)
-		r.cleanupFailed(ar, msg)
-		if _, perr := writeStatus(ctx, r.Client, ar, before, accessRoleStatus); perr != nil && !apierrors.IsNotFound(perr) {
-			err = errors.Join(err, perr)
-		}
-		return nil, fmt.Errorf("while locking the logins of AccessRole %s: %w", ar.Name, err)
+		return nil, r.deletionWaits(ctx, ar, msg, fmt.Errorf("while locking the logins of AccessRole %s: %w", ar.Name, err))
 	}
 	d.LoginsLocked, d.SessionsEnded = int32(res.Locked), int32(res.SessionsEnded)
 	r.env.Recorder.Eventf(ar, nil, corev1.EventTypeWarning, privacyv1alpha1.ReasonLoginsLocked, "Delete",

@@ -283,22 +283,26 @@ var ErrRoleNotFound = errors.New("role not found")
 // transaction; on MySQL/MariaDB grants commit one by one (the engine's DDL autocommits)
 // and a failed pass is completed by the next one.
 func Apply(ctx context.Context, db *crm.Database, m crm.Mapping, spec Spec) (Result, error) {
+	res, err := applyOnEngine(ctx, db, m, spec, false)
+	return res, db.Scrub(err)
+}
+
+// applyOnEngine validates spec and runs one pass of the engine's access code: applying
+// spec, or (removing) stripping the role of everything spec no longer declares.
+func applyOnEngine(ctx context.Context, db *crm.Database, m crm.Mapping, spec Spec, removing bool) (Result, error) {
 	if err := spec.validate(); err != nil {
 		return Result{}, err
 	}
 	ctx, cancel := db.WithTimeout(ctx)
 	defer cancel()
-	var res Result
-	var err error
 	switch db.Engine() {
 	case crm.EnginePostgres:
-		res, err = pgApplyAccess(ctx, db, m, spec, false)
+		return pgApplyAccess(ctx, db, m, spec, removing)
 	case crm.EngineMySQL:
-		res, err = myApplyAccess(ctx, db, m, spec, false)
+		return myApplyAccess(ctx, db, m, spec, removing)
 	default:
 		return Result{}, &UnsupportedError{Engine: db.Engine(), What: "SQLite has no users, roles or privileges: AccessRoles cannot be enforced"}
 	}
-	return res, db.Scrub(err)
 }
 
 // Remove undoes an AccessRole: it revokes every privilege and membership of the
@@ -313,24 +317,12 @@ func Remove(ctx context.Context, db *crm.Database, m crm.Mapping, spec Spec, dro
 		members[i] = Member{User: mb.User, ManageLogin: mb.ManageLogin}
 	}
 	spec.Members = members
-	if err := spec.validate(); err != nil {
-		return Result{}, err
-	}
-	ctx, cancel := db.WithTimeout(ctx)
-	defer cancel()
-	var res Result
-	var err error
-	switch db.Engine() {
-	case crm.EnginePostgres:
-		res, err = pgApplyAccess(ctx, db, m, spec, true)
-	case crm.EngineMySQL:
-		res, err = myApplyAccess(ctx, db, m, spec, true)
-	default:
-		return Result{}, &UnsupportedError{Engine: db.Engine(), What: "SQLite has no roles"}
-	}
+	res, err := applyOnEngine(ctx, db, m, spec, true)
 	if err != nil || !drop {
 		return res, db.Scrub(err)
 	}
+	ctx, cancel := db.WithTimeout(ctx)
+	defer cancel()
 	switch db.Engine() {
 	case crm.EnginePostgres:
 		err = pgDropRole(ctx, db, spec)
