@@ -580,6 +580,19 @@ func firstSuspended(ms []privacyv1alpha1.MemberStatus) privacyv1alpha1.MemberSta
 	return privacyv1alpha1.MemberStatus{}
 }
 
+// memberProblems says, for each problem the CRM layer reports about a member, the member's
+// status reason and message.
+var memberProblems = map[string]struct{ reason, message string }{
+	access.MemberUserMissing:         {privacyv1alpha1.ReasonUserNotFound, "the database user does not exist and is managed elsewhere"},
+	access.MemberUserNotManaged:      {privacyv1alpha1.ReasonUserNotManaged, "the database user exists and was not created by the operator (or carries an unauthenticated marker): its login is not touched"},
+	access.MemberUserOwnedElsewhere:  {privacyv1alpha1.ReasonUserOwnedElsewhere, "the database user is a login the operator created for another AccessRole: only that one may change it"},
+	access.MemberUserNotLogin:        {privacyv1alpha1.ReasonUserNotLogin, "the database user cannot log in (a group role, or a login the operator locked): the role is only granted to logins"},
+	access.MemberUserPrivileged:      {privacyv1alpha1.ReasonUserPrivileged, "the database user holds administrative attributes (superuser, CREATEROLE, CREATEDB, REPLICATION or BYPASSRLS): it is left alone"},
+	access.MemberMarkerNotVerified:   {privacyv1alpha1.ReasonMarkerNotVerified, "a marker names the database user as a login of the operator, but it does not verify under the operator's key (written by someone else, or altered): the login is left alone"},
+	access.MemberPasswordUnavailable: {privacyv1alpha1.ReasonPasswordUnavailable, "the login does not exist and the pass had no password for it: it is created with its password at the next pass"},
+	access.MemberPasswordWithheld:    {privacyv1alpha1.ReasonPasswordWithheld, "the login was not created: the database server would log its password and the operator may not switch that off for its own session (see docs/accessrole.md)"},
+}
+
 // setMemberStatuses fills status.members from the designations and, when the database
 // answered, what it says about each user. Since is kept while the state does not change.
 func (r *AccessRoleReconciler) setMemberStatuses(ap *accessPass, outcomes map[string]access.MemberOutcome) {
@@ -594,27 +607,14 @@ func (r *AccessRoleReconciler) setMemberStatuses(ap *accessPass, outcomes map[st
 		st, known := ap.states[string(m.User)]
 		ms := privacyv1alpha1.MemberStatus{User: m.User, State: privacyv1alpha1.MemberSuspended, Reason: st.reason, Message: st.message}
 		o, answered := outcomes[string(m.User)]
+		problem, knownProblem := memberProblems[o.Problem]
 		switch {
 		case !known:
 			ms.Reason, ms.Message = privacyv1alpha1.ReasonProgressing, "not checked yet"
 		case answered && o.Holds:
 			ms.State, ms.Reason, ms.Message = privacyv1alpha1.MemberActive, "", ""
-		case answered && o.Problem == access.MemberUserMissing:
-			ms.Reason, ms.Message = privacyv1alpha1.ReasonUserNotFound, "the database user does not exist and is managed elsewhere"
-		case answered && o.Problem == access.MemberUserNotManaged:
-			ms.Reason, ms.Message = privacyv1alpha1.ReasonUserNotManaged, "the database user exists and was not created by the operator (or carries an unauthenticated marker): its login is not touched"
-		case answered && o.Problem == access.MemberUserOwnedElsewhere:
-			ms.Reason, ms.Message = privacyv1alpha1.ReasonUserOwnedElsewhere, "the database user is a login the operator created for another AccessRole: only that one may change it"
-		case answered && o.Problem == access.MemberUserNotLogin:
-			ms.Reason, ms.Message = privacyv1alpha1.ReasonUserNotLogin, "the database user cannot log in (a group role, or a login the operator locked): the role is only granted to logins"
-		case answered && o.Problem == access.MemberUserPrivileged:
-			ms.Reason, ms.Message = privacyv1alpha1.ReasonUserPrivileged, "the database user holds administrative attributes (superuser, CREATEROLE, CREATEDB, REPLICATION or BYPASSRLS): it is left alone"
-		case answered && o.Problem == access.MemberMarkerNotVerified:
-			ms.Reason, ms.Message = privacyv1alpha1.ReasonMarkerNotVerified, "a marker names the database user as a login of the operator, but it does not verify under the operator's key (written by someone else, or altered): the login is left alone"
-		case answered && o.Problem == access.MemberPasswordUnavailable:
-			ms.Reason, ms.Message = privacyv1alpha1.ReasonPasswordUnavailable, "the login does not exist and the pass had no password for it: it is created with its password at the next pass"
-		case answered && o.Problem == access.MemberPasswordWithheld:
-			ms.Reason, ms.Message = privacyv1alpha1.ReasonPasswordWithheld, "the login was not created: the database server would log its password and the operator may not switch that off for its own session (see docs/accessrole.md)"
+		case answered && knownProblem:
+			ms.Reason, ms.Message = problem.reason, problem.message
 		case answered && o.Problem != "":
 			ms.Reason, ms.Message = privacyv1alpha1.ReasonProgressing, "the role could not be granted: "+o.Problem
 		case st.active:
