@@ -102,6 +102,18 @@ func TestFind(t *testing.T) {
 				t.Errorf("%s: keys (-want +got):\n%s", c.name, diff)
 			}
 		}
+		if ec.Engine == crm.EngineMySQL {
+			// Under a case-sensitive collation the lookup still ignores case, without an index.
+			crmtest.ExecAll(t, admin, "ALTER TABLE contacts MODIFY email VARCHAR(320) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+			got, err := Find(ctx, db, m, crm.FieldEmail, "alice@example.com")
+			if err != nil || !cmp.Equal(got.Keys, []string{"1", "5"}) {
+				t.Errorf("Find under utf8mb4_bin = %v, %v; want 1 and 5", got.Keys, err)
+			}
+			li, err := CheckLookupIndex(ctx, db, m, crm.FieldEmail)
+			if err != nil || li.Usable || !strings.Contains(li.Want, "case-insensitive collation") {
+				t.Errorf("CheckLookupIndex under utf8mb4_bin = %+v, %v; want unusable, and why", li, err)
+			}
+		}
 		_, err := Find(ctx, db, m, "shoeSize", "42")
 		var fe *FieldError
 		if !errors.As(err, &fe) || fe.Field != "shoeSize" {

@@ -77,6 +77,11 @@ func TestRequestsOnAnExtensionSchema(t *testing.T) {
 			t.Errorf("Find of a soft-deleted contact = %v, %v", match.Keys, err)
 		}
 
+		// A field of the extension table can be the identity too.
+		if match, err := Find(ctx, db, m, "nickname", "annie"); err != nil || !cmp.Equal(match.Keys, []string{keyAnna}) {
+			t.Errorf("Find by an extension field = %v, %v", match.Keys, err)
+		}
+
 		// Objection: the text flag becomes "1"; the objection date goes to the extension
 		// row, created for Ben who had none.
 		res, err := Object(ctx, db, m, []string{keyAnna, keyBen}, request(TypeObjection))

@@ -250,7 +250,8 @@ func (s *schema) requiredIndex(ctx context.Context, f mapped) (string, error) {
 		return "", err
 	}
 	if !ci {
-		return fmt.Sprintf("ALTER TABLE %s MODIFY %s VARCHAR(255) COLLATE utf8mb4_unicode_ci; CREATE INDEX %s ON %s (%s) (the column's collation is case-sensitive: no index can serve a case-insensitive lookup until it is not)", t, c, name, t, c), nil
+		return fmt.Sprintf("CREATE INDEX %s ON %s (%s), after giving column %s a case-insensitive collation such as utf8mb4_unicode_ci "+
+			"(ALTER TABLE … MODIFY, restating its type and attributes): under its case-sensitive collation no index serves a lookup without regard to case", name, t, c, f.col.Name), nil
 	}
 	return fmt.Sprintf("CREATE INDEX %s ON %s (%s)", name, t, c), nil
 }
