@@ -513,6 +513,21 @@ func tableRows(ts []subject.Table, name string) int {
 	return -1
 }
 
+// cellOf is the value of column in the first row of the named export table.
+func cellOf(ts []subject.Table, name, column string) string {
+	for _, t := range ts {
+		if t.Name != name || len(t.Rows) == 0 {
+			continue
+		}
+		for i, c := range t.Columns {
+			if c == column && t.Rows[0][i] != nil {
+				return *t.Rows[0][i]
+			}
+		}
+	}
+	return "<none>"
+}
+
 func TestExport(t *testing.T) {
 	crmtest.ForEachEngine(t, func(t *testing.T, ec crmtest.EngineCase, db *crm.Database, admin *sql.DB) {
 		crmtest.LoadSample(t, admin, crmtest.GenericSample(ec.Engine))
@@ -582,6 +597,13 @@ func TestExport(t *testing.T) {
 			if got, want := tableRows(r.section, r.name), crmtest.QueryInt(t, admin, r.query); int64(got) != want || want == 0 {
 				t.Errorf("%s: %d rows exported, %d in the database", r.name, got, want)
 			}
+		}
+		// Values as text: a decimal as its digits, a time in RFC 3339 UTC.
+		if v := cellOf(c.Dependents, "deals", "amount"); !strings.HasPrefix(v, "1200.5") {
+			t.Errorf("deal amount exported as %q", v)
+		}
+		if v := cellOf(c.Interactions, "interactions", "occurred_at"); v != "2024-03-01T10:00:00Z" {
+			t.Errorf("first interaction time exported as %q, want 2024-03-01T10:00:00Z", v)
 		}
 		if tableRows(c.Dependents, "interactions") != -1 {
 			t.Error("interactions are listed twice (as a dependent too)")
