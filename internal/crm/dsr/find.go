@@ -258,7 +258,7 @@ func (s *schema) requiredIndex(ctx context.Context, f mapped) (string, error) {
 
 // indexName is a name for a new index on table(column), within 63 characters.
 func indexName(table, column string) string {
-	n := table + "_" + column + "_dsr_idx"
+	n := table + "_" + column + "_idx"
 	if len(n) > 63 {
 		n = n[len(n)-63:]
 		n = strings.TrimLeft(n, "_0123456789$")
