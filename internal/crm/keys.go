@@ -34,6 +34,9 @@ const (
 	PurposeMarkerMAC KeyPurpose = "marker-row-mac"
 	// PurposeLedgerRowMAC authenticates erasure ledger rows (from the operator key).
 	PurposeLedgerRowMAC KeyPurpose = "ledger-row-mac"
+	// PurposeRequestIdentity keys the identity hash a data-subject request's status
+	// carries instead of the identity (internal/crm/dsr/subject.IdentityHash).
+	PurposeRequestIdentity KeyPurpose = "request-identity-hmac"
 )
 
 // MinSecretBytes is the shortest secret keys are derived from.
