@@ -489,6 +489,12 @@ func TestRectify(t *testing.T) {
 				t.Errorf("%s: CheckRectification = %v, want the same refusal", r.name, err)
 			}
 		}
+		// The database's own refusal quotes no value either (MySQL: "Duplicate entry '…'").
+		crmtest.ExecAll(t, admin, "CREATE UNIQUE INDEX contacts_last_name_unique ON contacts (last_name)")
+		_, err = Rectify(ctx, db, m, []string{"2"}, map[string]string{crm.FieldLastName: "Petit"}, request(TypeRectification))
+		if err == nil || strings.Contains(err.Error(), "Petit") {
+			t.Errorf("a rectification a unique index refuses: %v; want an error that quotes no value", err)
+		}
 		// A key column mapped as a field is refused too.
 		m.Fields["contactId"] = crm.Field{Column: "id"}
 		if _, err := Rectify(ctx, db, m, []string{"2"}, map[string]string{"contactId": "7"}, req); err == nil || !strings.Contains(err.Error(), "contactId") {

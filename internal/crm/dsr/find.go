@@ -47,7 +47,7 @@ func find(ctx context.Context, db *crm.Database, m crm.Mapping, field, value str
 	}
 	rows, err := db.DB().QueryContext(ctx, q.Query(s.d), q.Args...)
 	if err != nil {
-		return nil, fmt.Errorf("while looking up contacts by field %s: %w", field, crm.NewPrivilegeError(err, "SELECT", "table "+m.Contacts.Table))
+		return nil, fmt.Errorf("while looking up contacts by field %s: %w", field, crm.NewPrivilegeError(valueFree(err), "SELECT", "table "+m.Contacts.Table))
 	}
 	found, err := erasure.ScanKeys(rows)
 	if err != nil {

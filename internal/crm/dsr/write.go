@@ -368,7 +368,7 @@ func (s *schema) update(ctx context.Context, tx *sql.Tx, table, keyCol string, a
 	q.W(" WHERE ", cols[1], " IN ")
 	inList(q, keys)
 	if _, err := tx.ExecContext(ctx, q.Query(s.d), q.Args...); err != nil {
-		return fmt.Errorf("while updating table %s: %w", table, crm.NewPrivilegeError(err, "UPDATE", "table "+table))
+		return fmt.Errorf("while updating table %s: %w", table, crm.NewPrivilegeError(valueFree(err), "UPDATE", "table "+table))
 	}
 	return nil
 }
@@ -430,7 +430,7 @@ func (s *schema) insertMissingExtension(ctx context.Context, tx *sql.Tx, as []as
 		}
 		ins.W(")")
 		if _, err := tx.ExecContext(ctx, ins.Query(s.d), ins.Args...); err != nil {
-			return fmt.Errorf("while creating the extension row of a contact in %s: %w", ext.Table, crm.NewPrivilegeError(err, "INSERT", "table "+ext.Table))
+			return fmt.Errorf("while creating the extension row of a contact in %s: %w", ext.Table, crm.NewPrivilegeError(valueFree(err), "INSERT", "table "+ext.Table))
 		}
 	}
 	return nil
