@@ -27,6 +27,10 @@ import (
 //   - any other field: column = value, exactly (on MySQL/MariaDB also checked as bytes),
 //     with the value bound for the column's type; the index ON table (column) serves it.
 //
+// The database lowercases the column: SQLite, and PostgreSQL under the C locale, change
+// the case of ASCII letters only, so there an address stored with upper-case accented
+// letters is not found from its lower-case form.
+//
 // CheckLookupIndex tells whether the database has the index. More than MaxMatches
 // contacts is a *TooManyMatchesError. The value and the keys never appear in errors.
 func Find(ctx context.Context, db *crm.Database, m crm.Mapping, field, normalizedValue string) (Match, error) {
