@@ -448,6 +448,13 @@ func TestRectify(t *testing.T) {
 		if bd := timeOf(t, admin, ec.Engine, "SELECT birth_date FROM contacts WHERE id = 1"); !bd.Valid || bd.Time.Format(time.DateOnly) != "1981-06-18" {
 			t.Errorf("birth_date = %v, want 1981-06-18", bd)
 		}
+		// A number is an identity too, bound as the column's type.
+		if got, err := Find(ctx, db, m, "score", "42"); err != nil || !cmp.Equal(got.Keys, []string{"1", "5"}) {
+			t.Errorf("Find by an integer field = %v, %v; want 1 and 5", got.Keys, err)
+		}
+		if _, err := Find(ctx, db, m, "score", "forty-two"); err == nil {
+			t.Error("Find by an integer field accepted a word")
+		}
 		if n := countWhere(t, admin, "contacts", "id NOT IN (1, 5) AND first_name = 'Alicia'"); n != 0 {
 			t.Errorf("%d other contacts rectified", n)
 		}
