@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
@@ -32,8 +33,11 @@ import (
 // its retention.
 type DataBreachReconciler struct {
 	client.Client
-	env    *Env
-	counts *scanMemo
+	// apiReader reads the notify list Secret's metadata straight from the API server: the
+	// operator caches only Secrets' metadata, and never their values.
+	apiReader client.Reader
+	env       *Env
+	counts    *scanMemo
 }
 
 // +kubebuilder:rbac:groups=privacy.crmoperator.io,resources=databreaches,verbs=get;list;watch
@@ -44,12 +48,15 @@ type DataBreachReconciler struct {
 func setupDataBreach(env *Env) error {
 	mgr := env.Manager
 	c := mgr.GetClient()
-	r := &DataBreachReconciler{Client: c, env: env, counts: &scanMemo{m: map[types.NamespacedName]map[string]scanMemoEntry{}}}
+	r := &DataBreachReconciler{Client: c, apiReader: mgr.GetAPIReader(), env: env,
+		counts: &scanMemo{m: map[types.NamespacedName]map[string]scanMemoEntry{}}}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("databreach").
 		For(&privacyv1alpha1.DataBreach{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		// A notify list Secret deleted by someone else is recorded as deleted.
-		Owns(&corev1.Secret{}, builder.WithPredicates(predicate.Funcs{
+		// A notify list Secret deleted by someone else is recorded as deleted. Only the
+		// Secrets' metadata is watched (the informer the other controllers share).
+		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestForOwner(mgr.GetScheme(), mgr.GetRESTMapper(),
+			&privacyv1alpha1.DataBreach{}, handler.OnlyControllerOwner()), builder.WithPredicates(predicate.Funcs{
 			CreateFunc:  func(event.CreateEvent) bool { return false },
 			UpdateFunc:  func(event.UpdateEvent) bool { return false },
 			GenericFunc: func(event.GenericEvent) bool { return false },

@@ -153,7 +153,7 @@ func testBreachLifecycle(t *testing.T, tdb *testdb.Database) {
 	if _, err := rs.Reconcile(ctx, db); err != nil {
 		t.Fatalf("reconciling the CRMDatabase: %v", err)
 	}
-	dbr := controllers.NewDrivenBreach(rs, reader)
+	dbr := controllers.NewDrivenBreach(rs, reader, live)
 	reconcileUntil := func(what string, done func() bool) ctrl.Result {
 		t.Helper()
 		var res ctrl.Result

@@ -12,10 +12,10 @@ import (
 // clock of a Reconcilers.
 type DrivenBreach struct{ r *DataBreachReconciler }
 
-// NewDrivenBreach returns a DataBreach reconciler that reads and writes through c, on the
-// clock and connections of rs.
-func NewDrivenBreach(rs *Reconcilers, c client.Client) *DrivenBreach {
-	return &DrivenBreach{r: &DataBreachReconciler{Client: c, env: rs.env,
+// NewDrivenBreach returns a DataBreach reconciler that reads and writes through c, reads
+// Secrets' metadata through live, on the clock and connections of rs.
+func NewDrivenBreach(rs *Reconcilers, c client.Client, live client.Reader) *DrivenBreach {
+	return &DrivenBreach{r: &DataBreachReconciler{Client: c, apiReader: live, env: rs.env,
 		counts: &scanMemo{m: map[types.NamespacedName]map[string]scanMemoEntry{}}}}
 }
 

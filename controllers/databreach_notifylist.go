@@ -100,8 +100,7 @@ func sameTime(a, b *metav1.Time) bool {
 
 // notifyListGone records a Secret deleted by someone else as deleted.
 func (r *DataBreachReconciler) notifyListGone(ctx context.Context, b *privacyv1alpha1.DataBreach, st *privacyv1alpha1.BreachNotifyListStatus) (bool, error) {
-	var s corev1.Secret
-	err := r.Get(ctx, client.ObjectKey{Namespace: b.Namespace, Name: string(st.SecretName)}, &s)
+	_, err := r.secretMeta(ctx, b.Namespace, string(st.SecretName))
 	switch {
 	case apierrors.IsNotFound(err):
 		now := metav1.NewTime(r.env.Clock.Now())
@@ -115,13 +114,12 @@ func (r *DataBreachReconciler) notifyListGone(ctx context.Context, b *privacyv1a
 
 // deleteNotifyList deletes the Secret (when this breach owns it) and records the deletion.
 func (r *DataBreachReconciler) deleteNotifyList(ctx context.Context, b *privacyv1alpha1.DataBreach, st *privacyv1alpha1.BreachNotifyListStatus, now time.Time) (*privacyv1alpha1.BreachNotifyListStatus, error) {
-	var s corev1.Secret
-	err := r.Get(ctx, client.ObjectKey{Namespace: b.Namespace, Name: string(st.SecretName)}, &s)
+	s, err := r.secretMeta(ctx, b.Namespace, string(st.SecretName))
 	if err != nil && !apierrors.IsNotFound(err) {
 		return nil, fmt.Errorf("while reading the notify list Secret of DataBreach %s: %w", b.Name, err)
 	}
-	if err == nil && metav1.IsControlledBy(&s, b) {
-		if err := r.Delete(ctx, &s, client.Preconditions{UID: &s.UID}); client.IgnoreNotFound(err) != nil {
+	if err == nil && metav1.IsControlledBy(s, b) {
+		if err := r.Delete(ctx, s, client.Preconditions{UID: &s.UID}); client.IgnoreNotFound(err) != nil {
 			return nil, fmt.Errorf("while deleting the notify list Secret of DataBreach %s: %w", b.Name, err)
 		}
 		ctrl.LoggerFrom(ctx).Info("Deleted the notify list Secret", "secret", s.Name)
@@ -194,29 +192,38 @@ func (e *secretNotOursError) Error() string {
 	return fmt.Sprintf("Secret %s exists and is not owned by this DataBreach: the operator does not overwrite it; delete or rename it", e.name)
 }
 
+// secretMeta reads a Secret's metadata (never its data) from the API server.
+func (r *DataBreachReconciler) secretMeta(ctx context.Context, namespace, name string) (*metav1.PartialObjectMetadata, error) {
+	m := &metav1.PartialObjectMetadata{}
+	m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+	if err := r.apiReader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
 // putNotifyListSecret creates the Secret, owned by the breach, or replaces the data of the
-// one it already owns.
+// one it already owns. Only the existing Secret's metadata is read.
 func (r *DataBreachReconciler) putNotifyListSecret(ctx context.Context, b *privacyv1alpha1.DataBreach, name string, data map[string][]byte) error {
-	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: b.Namespace, Name: name}}
-	err := r.Get(ctx, client.ObjectKeyFromObject(s), s)
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: b.Namespace, Name: name,
+		Labels: map[string]string{LabelDataBreach: b.Name, "app.kubernetes.io/managed-by": "crm-privacy-operator"}},
+		Type: corev1.SecretTypeOpaque, Data: data}
+	if err := controllerutil.SetControllerReference(b, s, r.Scheme()); err != nil {
+		return err
+	}
+	existing, err := r.secretMeta(ctx, b.Namespace, name)
 	switch {
 	case apierrors.IsNotFound(err):
-		s.Labels = map[string]string{LabelDataBreach: b.Name, "app.kubernetes.io/managed-by": "crm-privacy-operator"}
-		s.Type = corev1.SecretTypeOpaque
-		s.Data = data
-		if err := controllerutil.SetControllerReference(b, s, r.Scheme()); err != nil {
-			return err
-		}
 		if err := r.Create(ctx, s); err != nil {
 			return fmt.Errorf("while creating the notify list Secret of DataBreach %s: %w", b.Name, err)
 		}
 		return nil
 	case err != nil:
 		return fmt.Errorf("while reading the notify list Secret of DataBreach %s: %w", b.Name, err)
-	case !metav1.IsControlledBy(s, b):
+	case !metav1.IsControlledBy(existing, b):
 		return &secretNotOursError{name: name}
 	}
-	s.Data = data
+	s.ResourceVersion = existing.ResourceVersion
 	if err := r.Update(ctx, s); err != nil {
 		return fmt.Errorf("while updating the notify list Secret of DataBreach %s: %w", b.Name, err)
 	}
