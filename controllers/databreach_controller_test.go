@@ -130,12 +130,12 @@ func testBreachLifecycle(t *testing.T, tdb *testdb.Database) {
 			DataSubjects:       privacyv1alpha1.BreachDataSubjects{Categories: []string{"customers"}},
 			PersonalData:       privacyv1alpha1.BreachPersonalData{Categories: []string{"contact details"}},
 			LikelyConsequences: []string{"phishing"},
-			Measures:           privacyv1alpha1.BreachMeasures{Taken: []string{"link revoked"}},
+			Measures:           &privacyv1alpha1.BreachMeasures{Taken: []string{"link revoked"}},
 			DatabaseRefs:       []privacyv1alpha1.LocalObjectReference{{Name: privacyv1alpha1.ObjectName(db.Name)}},
 			ContactSelector: &privacyv1alpha1.ContactSelector{MatchExpressions: []privacyv1alpha1.FieldRequirement{
 				{Field: privacyv1alpha1.FieldLifecycleStage, Operator: privacyv1alpha1.SelectorOpIn, Values: []string{"customer"}}}},
 			RiskAssessment: privacyv1alpha1.BreachRiskAssessment{Level: privacyv1alpha1.RiskHigh, Reasoning: "identifiable contact details"},
-			NotifyList:     &privacyv1alpha1.BreachNotifyList{Export: true, RetainFor: &metav1.Duration{Duration: 2 * time.Hour}},
+			NotifyList:     &privacyv1alpha1.BreachNotifyList{Export: true, RetainForHours: ptr[int32](2)},
 		},
 	}
 	if err := k8s.Create(ctx, b); err != nil {

@@ -21,7 +21,7 @@ import (
 )
 
 // DefaultNotifyListRetention is how long a notify list Secret is kept when
-// spec.notifyList.retainFor is not set (the CRD defaults it to the same value).
+// spec.notifyList.retainForHours is not set (the CRD defaults it to the same value).
 const DefaultNotifyListRetention = 7 * 24 * time.Hour
 
 // NotifyListMaxBytes is the most CSV a notify list Secret holds over all its databases:
@@ -48,10 +48,10 @@ func wantsNotifyList(b *privacyv1alpha1.DataBreach) bool {
 	return nl != nil && nl.Export && b.Spec.RiskAssessment.Level == privacyv1alpha1.RiskHigh && len(b.Spec.DatabaseRefs) > 0
 }
 
-// notifyListRetention is spec.notifyList.retainFor or its default.
+// notifyListRetention is spec.notifyList.retainForHours or its default.
 func notifyListRetention(b *privacyv1alpha1.DataBreach) time.Duration {
-	if nl := b.Spec.NotifyList; nl != nil && nl.RetainFor != nil && nl.RetainFor.Duration > 0 {
-		return nl.RetainFor.Duration
+	if nl := b.Spec.NotifyList; nl != nil && nl.RetainForHours != nil && *nl.RetainForHours > 0 {
+		return time.Duration(*nl.RetainForHours) * time.Hour
 	}
 	return DefaultNotifyListRetention
 }

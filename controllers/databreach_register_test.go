@@ -28,7 +28,7 @@ func TestDataBreachInTheRegister(t *testing.T) {
 			DataSubjects:       privacyv1alpha1.BreachDataSubjects{Categories: []string{"prospects"}},
 			PersonalData:       privacyv1alpha1.BreachPersonalData{Categories: []string{"business contact details"}},
 			LikelyConsequences: []string{"none: the disk is encrypted"},
-			Measures:           privacyv1alpha1.BreachMeasures{Taken: []string{"certificates revoked"}},
+			Measures:           &privacyv1alpha1.BreachMeasures{Taken: []string{"certificates revoked"}},
 			RiskAssessment:     privacyv1alpha1.BreachRiskAssessment{Level: privacyv1alpha1.RiskRisk, Reasoning: "the key may have been on a sticky note"},
 		},
 	}
@@ -42,7 +42,7 @@ func TestDataBreachInTheRegister(t *testing.T) {
 
 	notified := metav1.NewTime(aware.Add(30 * time.Minute))
 	b.Spec.Notifications = &privacyv1alpha1.BreachNotifications{Authority: &privacyv1alpha1.AuthorityNotification{
-		NotifiedAt: &notified, AuthorityName: "CNIL", Reference: "CNIL-2026-42"}}
+		NotifiedAt: &notified, AuthorityName: "CNIL", CaseNumber: "CNIL-2026-42"}}
 	if err := k8s.Update(ctx, b); err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestDataBreachInTheRegister(t *testing.T) {
 	if !ok {
 		t.Fatalf("the latest snapshot lacks the breach")
 	}
-	if ref, _ := e.Spec["notifications"].(map[string]any)["authority"].(map[string]any)["reference"].(string); ref != "CNIL-2026-42" {
+	if ref, _ := e.Spec["notifications"].(map[string]any)["authority"].(map[string]any)["caseNumber"].(string); ref != "CNIL-2026-42" {
 		t.Errorf("the snapshot's breach lacks the notification: %v", e.Spec["notifications"])
 	}
 }

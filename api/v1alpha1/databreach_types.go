@@ -90,6 +90,7 @@ const (
 // +kubebuilder:validation:XValidation:rule="!has(self.notifications) || !has(self.notifications.authority) || !has(self.notifications.authority.notifiedAt) || self.notifications.authority.notifiedAt >= self.awareAt",message="the authority cannot have been notified before the controller became aware of the breach (awareAt)",fieldPath=".notifications.authority.notifiedAt",reason=FieldValueInvalid
 // +kubebuilder:validation:XValidation:rule="!has(self.notifications) || !has(self.notifications.dataSubjects) || !has(self.notifications.dataSubjects.notifiedAt) || self.notifications.dataSubjects.notifiedAt >= self.awareAt",message="the data subjects cannot have been notified before the controller became aware of the breach (awareAt)",fieldPath=".notifications.dataSubjects.notifiedAt",reason=FieldValueInvalid
 // +kubebuilder:validation:XValidation:rule="!has(self.notifications) || !has(self.notifications.authority) || !has(self.notifications.authority.notifiedAt) || self.notifications.authority.notifiedAt <= self.awareAt + duration('72h') || has(self.notifications.authority.lateNotificationReason)",message="the authority was notified more than 72 hours after awareAt: record the reasons for the delay in lateNotificationReason (Art. 33(1))",fieldPath=".notifications.authority.lateNotificationReason",reason=FieldValueRequired
+// +kubebuilder:validation:XValidation:rule="has(self.measures) && ((has(self.measures.taken) && size(self.measures.taken) > 0) || (has(self.measures.proposed) && size(self.measures.proposed) > 0))",message="record at least one measure taken or proposed (Art. 33(3)(d))",fieldPath=".measures",reason=FieldValueRequired
 // +kubebuilder:validation:XValidation:rule="!has(self.notifyList) || !self.notifyList.export || self.riskAssessment.level == 'HighRisk'",message="a notify list is produced only for a HighRisk breach (Art. 34(1)): set riskAssessment.level to HighRisk or notifyList.export to false",fieldPath=".notifyList.export",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.notifyList) || !self.notifyList.export || (has(self.databaseRefs) && size(self.databaseRefs) > 0)",message="a notify list needs the databases involved: list them in databaseRefs",fieldPath=".databaseRefs",reason=FieldValueRequired
 type DataBreachSpec struct {
@@ -136,9 +137,9 @@ type DataBreachSpec struct {
 	LikelyConsequences []string `json:"likelyConsequences"`
 
 	// measures are the measures taken or proposed to address the breach and mitigate its
-	// effects (Art. 33(3)(d)).
-	// +required
-	Measures BreachMeasures `json:"measures"`
+	// effects (Art. 33(3)(d)); at least one is required.
+	// +optional
+	Measures *BreachMeasures `json:"measures,omitempty"`
 
 	// processingActivityRefs name the ProcessingActivities, in this namespace, whose data
 	// the breach concerns.
@@ -243,7 +244,6 @@ type BreachPersonalData struct {
 }
 
 // BreachMeasures are the measures taken or proposed to address a breach.
-// +kubebuilder:validation:XValidation:rule="(has(self.taken) && size(self.taken) > 0) || (has(self.proposed) && size(self.proposed) > 0)",message="record at least one measure taken or proposed (Art. 33(3)(d))",fieldPath=".taken",reason=FieldValueRequired
 type BreachMeasures struct {
 	// taken are the measures already taken, each in a sentence, for example "the export
 	// link was revoked".
@@ -320,10 +320,12 @@ type AuthorityNotification struct {
 	// +kubebuilder:validation:MaxLength=256
 	AuthorityName string `json:"authorityName,omitempty"`
 
-	// reference is the authority's reference of the notification (case or receipt number).
+	// caseNumber is the authority's number for the notification (its case or receipt
+	// number).
 	// +optional
+	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=256
-	Reference string `json:"reference,omitempty"`
+	CaseNumber string `json:"caseNumber,omitempty"`
 
 	// lateNotificationReason gives the reasons for the delay when the authority was notified
 	// more than 72 hours after awareAt (Art. 33(1)).
@@ -370,22 +372,22 @@ type DataSubjectNotification struct {
 
 // BreachNotifyList asks for the list of contacts to notify of a HighRisk breach.
 type BreachNotifyList struct {
-	// export, when true, makes the operator write the notification channels (the mapped
+	// export makes the operator, when true, write the notification channels (the mapped
 	// `email` and `phone` fields, nothing else) of the affected contacts of each database
 	// into a Secret owned by the breach (status.notifyList.secretName). Only for a
 	// HighRisk breach with databaseRefs.
 	// +required
 	Export bool `json:"export"`
 
-	// retainFor is how long the Secret is kept after it is written, as a Go duration
-	// (`72h`, `168h`); the operator deletes it then. Default 168h (7 days), at most 2160h
-	// (90 days).
+	// retainForHours is how long, in hours, the Secret is kept after it is written; the
+	// operator deletes it then. Default 168 (7 days), at most 2160 (90 days).
 	// +optional
-	// +kubebuilder:default="168h"
-	// +kubebuilder:validation:XValidation:rule="duration(self) > duration('0s') && duration(self) <= duration('2160h')",message="retainFor must be a positive duration of at most 2160h (90 days)",reason=FieldValueInvalid
-	RetainFor *metav1.Duration `json:"retainFor,omitempty"`
+	// +kubebuilder:default=168
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=2160
+	RetainForHours *int32 `json:"retainForHours,omitempty"`
 
-	// requestedAt, when set, identifies the request: setting a later time asks for a fresh
+	// requestedAt identifies the request, when set: setting a later time asks for a fresh
 	// list after the previous one was deleted or when the affected contacts changed.
 	// +optional
 	RequestedAt *metav1.Time `json:"requestedAt,omitempty"`

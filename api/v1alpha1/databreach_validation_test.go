@@ -33,7 +33,7 @@ func baseDataBreach() *v1.DataBreach {
 			DataSubjects:       v1.BreachDataSubjects{Categories: []string{"customer contacts"}, ApproximateNumber: ptr.To[int64](1200)},
 			PersonalData:       v1.BreachPersonalData{Categories: []string{"identity", "business email"}},
 			LikelyConsequences: []string{"phishing"},
-			Measures:           v1.BreachMeasures{Taken: []string{"the link was revoked"}},
+			Measures:           &v1.BreachMeasures{Taken: []string{"the link was revoked"}},
 			DatabaseRefs:       []v1.LocalObjectReference{{Name: "crm"}},
 			RiskAssessment:     v1.BreachRiskAssessment{Level: v1.RiskHigh, Reasoning: "contact details of identifiable people"},
 		},
@@ -76,7 +76,7 @@ func TestDataBreachAccepted(t *testing.T) {
 		{"subjects exempted under Art. 34(3)", breach(subjects(v1.DataSubjectNotification{
 			Exemption: v1.ExemptionDataUnintelligible, NotNotifiedReason: "AES-256, key safe"}))},
 		{"notify list for a HighRisk breach", breach(func(s *v1.DataBreachSpec) {
-			s.NotifyList = &v1.BreachNotifyList{Export: true, RetainFor: &metav1.Duration{Duration: 72 * time.Hour}}
+			s.NotifyList = &v1.BreachNotifyList{Export: true, RetainForHours: ptr.To[int32](72)}
 		})},
 	}
 	for i, tc := range cases {
@@ -112,7 +112,7 @@ func TestDataBreachRejected(t *testing.T) {
 		{"late in local time across DST without a reason", breach(authority(v1.AuthorityNotification{
 			NotifiedAt: timeAt("2026-03-31T11:30:00+02:00"), AuthorityName: "CNIL"})),
 			"spec.notifications.authority.lateNotificationReason", "record the reasons for the delay in lateNotificationReason"},
-		{"authority neither notified nor a reason", breach(authority(v1.AuthorityNotification{Reference: "x"})),
+		{"authority neither notified nor a reason", breach(authority(v1.AuthorityNotification{CaseNumber: "x"})),
 			"spec.notifications.authority.notifiedAt", "give either notifiedAt (the authority was notified) or notNotifiedReason (why it is not), not both"},
 		{"authority notified and a reason", breach(authority(v1.AuthorityNotification{
 			NotifiedAt: timeAt("2026-03-29T10:00:00Z"), AuthorityName: "CNIL", NotNotifiedReason: "x"})),
@@ -134,8 +134,10 @@ func TestDataBreachRejected(t *testing.T) {
 			"spec.riskAssessment.reasoning", ""},
 		{"no breach type", breach(func(s *v1.DataBreachSpec) { s.Nature.Types = nil }),
 			"spec.nature.types", ""},
-		{"no measure", breach(func(s *v1.DataBreachSpec) { s.Measures = v1.BreachMeasures{} }),
-			"spec.measures.taken", "record at least one measure taken or proposed (Art. 33(3)(d))"},
+		{"empty measures", breach(func(s *v1.DataBreachSpec) { s.Measures = &v1.BreachMeasures{} }),
+			"spec.measures", "record at least one measure taken or proposed (Art. 33(3)(d))"},
+		{"no measures", breach(func(s *v1.DataBreachSpec) { s.Measures = nil }),
+			"spec.measures", "record at least one measure taken or proposed (Art. 33(3)(d))"},
 		{"notify list below HighRisk", breach(func(s *v1.DataBreachSpec) {
 			s.RiskAssessment.Level = v1.RiskRisk
 			s.NotifyList = &v1.BreachNotifyList{Export: true}
@@ -145,8 +147,8 @@ func TestDataBreachRejected(t *testing.T) {
 			s.NotifyList = &v1.BreachNotifyList{Export: true}
 		}), "spec.databaseRefs", "a notify list needs the databases involved: list them in databaseRefs"},
 		{"notify list kept too long", breach(func(s *v1.DataBreachSpec) {
-			s.NotifyList = &v1.BreachNotifyList{Export: true, RetainFor: &metav1.Duration{Duration: 91 * 24 * time.Hour}}
-		}), "spec.notifyList.retainFor", "retainFor must be a positive duration of at most 2160h (90 days)"},
+			s.NotifyList = &v1.BreachNotifyList{Export: true, RetainForHours: ptr.To[int32](2161)}
+		}), "spec.notifyList.retainForHours", "should be less than or equal to 2160"},
 		{"selector value for Exists", breach(func(s *v1.DataBreachSpec) {
 			s.ContactSelector = &v1.ContactSelector{MatchExpressions: []v1.FieldRequirement{{Field: "email", Operator: v1.SelectorOpExists, Values: []string{"x"}}}}
 		}), "spec.contactSelector.matchExpressions[0].values", "values must be empty for the Exists and DoesNotExist operators"},
@@ -158,7 +160,7 @@ func TestDataBreachRejected(t *testing.T) {
 	}
 }
 
-// TestDataBreachDefaults: retainFor defaults to 168h; times given with an offset are kept as
+// TestDataBreachDefaults: retainForHours defaults to 168; times given with an offset are kept as
 // the same instant.
 func TestDataBreachDefaults(t *testing.T) {
 	ns := createNamespace(t, "breach-defaults")
@@ -171,8 +173,8 @@ func TestDataBreachDefaults(t *testing.T) {
 	if err := k8sClient.Get(context.Background(), client.ObjectKeyFromObject(b), &got); err != nil {
 		t.Fatal(err)
 	}
-	if rf := got.Spec.NotifyList.RetainFor; rf == nil || rf.Duration != 168*time.Hour {
-		t.Errorf("retainFor = %v, want the 168h default", rf)
+	if rf := got.Spec.NotifyList.RetainForHours; rf == nil || *rf != 168 {
+		t.Errorf("retainForHours = %v, want the default 168", rf)
 	}
 	if want := time.Date(2026, 3, 28, 9, 0, 0, 0, time.UTC); !got.Spec.AwareAt.Time.Equal(want) {
 		t.Errorf("awareAt = %s, want %s", got.Spec.AwareAt.UTC(), want)

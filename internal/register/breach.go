@@ -127,8 +127,8 @@ func joinNonEmpty(sep string, parts ...string) string {
 func authorityText(a *picker, deadline, risk string) string {
 	if at := a.str("notifiedAt"); at != "" {
 		s := "notified " + joinNonEmpty(" ", a.str("authorityName"), "at "+at)
-		if ref := a.str("reference"); ref != "" {
-			s += ", reference " + ref
+		if ref := a.str("caseNumber"); ref != "" {
+			s += ", case number " + ref
 		}
 		if late := a.str("lateNotificationReason"); late != "" {
 			s += "; late (deadline " + deadline + "): " + late
