@@ -19,6 +19,7 @@ import (
 	clocktesting "k8s.io/utils/clock/testing"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/controllers"
@@ -285,4 +286,161 @@ func assertCondition(t *testing.T, b *privacyv1alpha1.DataBreach, condType strin
 	if c.ObservedGeneration != b.Generation {
 		t.Errorf("condition %s observedGeneration %d, want %d", condType, c.ObservedGeneration, b.Generation)
 	}
+}
+
+// TestDataBreachEdgeCases drives a breach on SQLite through what can go wrong: a selector
+// naming a field the mapping lacks (AffectedCounted False, InvalidSpec, nothing written), a
+// Secret of the list's name that the breach does not own (left untouched), and the request
+// withdrawn (the breach's own Secret deleted at once). The overdue gauge follows the state.
+func TestDataBreachEdgeCases(t *testing.T) {
+	ctx := context.Background()
+	tdb := testdb.SQLite(t)
+	tdb.LoadFile(t, sampleSchema("generic-sqlite.sql"))
+	insertBreachContacts(t, tdb)
+	ns := newNamespace(t)
+	driven := map[string]string{drivenLabel: "true"}
+	db := newCRMDatabase(t, ns, tdb, crmDatabaseOptions{preset: privacyv1alpha1.PresetGeneric, labels: driven})
+	aware := metav1.NewTime(time.Date(2026, 10, 24, 8, 0, 0, 0, time.UTC))
+	b := &privacyv1alpha1.DataBreach{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "leak", Labels: driven},
+		Spec: privacyv1alpha1.DataBreachSpec{
+			DetectedAt: aware, AwareAt: aware,
+			Nature:             privacyv1alpha1.BreachNature{Types: []privacyv1alpha1.BreachType{privacyv1alpha1.BreachConfidentiality}, Description: "leak"},
+			DataSubjects:       privacyv1alpha1.BreachDataSubjects{Categories: []string{"customers"}},
+			PersonalData:       privacyv1alpha1.BreachPersonalData{Categories: []string{"contact details"}},
+			LikelyConsequences: []string{"phishing"},
+			Measures:           &privacyv1alpha1.BreachMeasures{Proposed: []string{"rotate exports"}},
+			DatabaseRefs:       []privacyv1alpha1.LocalObjectReference{{Name: privacyv1alpha1.ObjectName(db.Name)}},
+			ContactSelector: &privacyv1alpha1.ContactSelector{MatchExpressions: []privacyv1alpha1.FieldRequirement{
+				{Field: "shoeSize", Operator: privacyv1alpha1.SelectorOpExists}}},
+			RiskAssessment: privacyv1alpha1.BreachRiskAssessment{Level: privacyv1alpha1.RiskHigh, Reasoning: "contact details"},
+			NotifyList:     &privacyv1alpha1.BreachNotifyList{Export: true},
+		},
+	}
+	if err := k8s.Create(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	squatter := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "leak-notify-list"}, StringData: map[string]string{"note": "not the operator's"}}
+	if err := k8s.Create(ctx, squatter); err != nil {
+		t.Fatal(err)
+	}
+	reader := drivenCache(t, []client.Object{db, b})
+	live := directClient(t)
+	clk := clocktesting.NewFakeClock(aware.Add(73 * time.Hour))
+	rs, err := controllers.NewReconcilers(reader, live, clk, &eventLog{}, testOperatorKey, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rs.Close() })
+	if _, err := rs.Reconcile(ctx, db); err != nil {
+		t.Fatalf("reconciling the CRMDatabase: %v", err)
+	}
+	dbr := controllers.NewDrivenBreach(rs, reader, live)
+	reconcileUntil := func(what string, done func() bool) {
+		t.Helper()
+		eventually(t, 30*time.Second, what, func() (bool, error) {
+			if _, err := dbr.Reconcile(ctx, key(b)); err != nil {
+				return false, err
+			}
+			if err := live.Get(ctx, key(b), b); err != nil {
+				return false, err
+			}
+			return done(), fmt.Errorf("status %+v", b.Status)
+		})
+	}
+
+	// An unmapped field: not counted, no list, overdue all the same.
+	reconcileUntil("the selector to be refused", func() bool {
+		c := meta.FindStatusCondition(b.Status.Conditions, privacyv1alpha1.TypeAffectedCounted)
+		return c != nil && c.Reason == privacyv1alpha1.ReasonInvalidSpec
+	})
+	assertCondition(t, b, privacyv1alpha1.TypeAffectedCounted, metav1.ConditionFalse, privacyv1alpha1.ReasonInvalidSpec)
+	assertCondition(t, b, privacyv1alpha1.TypeOverdue, metav1.ConditionTrue, privacyv1alpha1.ReasonDeadlinePassed)
+	if b.Status.AffectedContacts != nil || b.Status.Affected[0].Contacts != nil {
+		t.Errorf("an unmapped selector was counted: %+v", b.Status.Affected)
+	}
+	if nl := b.Status.NotifyList; nl == nil || nl.Reason != privacyv1alpha1.ReasonInvalidSpec || nl.CreatedAt != nil {
+		t.Errorf("notify list status = %+v, want InvalidSpec and nothing written", nl)
+	}
+	if got := breachGauge(t, "crm_privacy_breach_overdue", ns, b.Name); got != 1 {
+		t.Errorf("crm_privacy_breach_overdue = %v, want 1", got)
+	}
+
+	// A valid selector: counted; the Secret's name is taken by one the breach does not own.
+	b.Spec.ContactSelector.MatchExpressions[0] = privacyv1alpha1.FieldRequirement{Field: privacyv1alpha1.FieldLifecycleStage,
+		Operator: privacyv1alpha1.SelectorOpIn, Values: []string{"prospect"}}
+	if err := live.Update(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	reconcileUntil("the prospects to be counted", func() bool {
+		return b.Status.AffectedContacts != nil && b.Status.NotifyList != nil && b.Status.ObservedGeneration == b.Generation
+	})
+	if *b.Status.AffectedContacts != 3 {
+		t.Errorf("affected = %d, want the 3 prospects", *b.Status.AffectedContacts)
+	}
+	if nl := b.Status.NotifyList; nl.Reason != privacyv1alpha1.ReasonInvalidSpec || !strings.Contains(nl.Message, "not owned by this DataBreach") {
+		t.Errorf("notify list status = %+v, want the Secret refused as not owned", nl)
+	}
+	var s corev1.Secret
+	if err := live.Get(ctx, client.ObjectKeyFromObject(squatter), &s); err != nil || string(s.Data["note"]) != "not the operator's" || len(s.Data) != 1 {
+		t.Errorf("the Secret the breach does not own was changed: %v %v", err, s.Data)
+	}
+
+	// The squatter leaves; a fresh request writes the list; withdrawing it deletes it at once.
+	if err := live.Delete(ctx, &s); err != nil {
+		t.Fatal(err)
+	}
+	requested := metav1.NewTime(clk.Now())
+	b.Spec.NotifyList.RequestedAt = &requested
+	if err := live.Update(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	reconcileUntil("the list to be written", func() bool { return b.Status.NotifyList.CreatedAt != nil })
+	if b.Status.NotifyList.Contacts != 3 || b.Status.NotifyList.Reason != "" {
+		t.Errorf("notify list = %+v, want 3 contacts", b.Status.NotifyList)
+	}
+	b.Spec.NotifyList.Export = false
+	if err := live.Update(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	reconcileUntil("the withdrawn list to be deleted", func() bool { return b.Status.NotifyList.DeletedAt != nil })
+	if err := live.Get(ctx, client.ObjectKeyFromObject(squatter), &s); !apierrors.IsNotFound(err) {
+		t.Errorf("the withdrawn list's Secret still exists: %v", err)
+	}
+
+	// Notified: no longer overdue.
+	notified := metav1.NewTime(aware.Add(80 * time.Hour))
+	b.Spec.Notifications = &privacyv1alpha1.BreachNotifications{Authority: &privacyv1alpha1.AuthorityNotification{
+		NotifiedAt: &notified, AuthorityName: "CNIL", LateNotificationReason: "scope"}}
+	if err := live.Update(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	reconcileUntil("the notification to be recorded", func() bool { return b.Status.State == privacyv1alpha1.BreachStateNotifiedLate })
+	if got := breachGauge(t, "crm_privacy_breach_overdue", ns, b.Name); got != 0 {
+		t.Errorf("crm_privacy_breach_overdue = %v, want 0", got)
+	}
+}
+
+// breachGauge reads a breach gauge from the manager's metrics registry (-1 when absent).
+func breachGauge(t *testing.T, name, ns, breach string) float64 {
+	t.Helper()
+	families, err := crmetrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["namespace"] == ns && labels["breach"] == breach {
+				return m.GetGauge().GetValue()
+			}
+		}
+	}
+	return -1
 }
