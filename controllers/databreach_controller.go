@@ -43,7 +43,7 @@ type DataBreachReconciler struct {
 // +kubebuilder:rbac:groups=privacy.crmoperator.io,resources=databreaches,verbs=get;list;watch
 // +kubebuilder:rbac:groups=privacy.crmoperator.io,resources=databreaches/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=privacy.crmoperator.io,resources=crmdatabases,verbs=get;list;watch
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;delete
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;delete
 
 func setupDataBreach(env *Env) error {
 	mgr := env.Manager

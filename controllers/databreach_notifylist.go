@@ -202,8 +202,9 @@ func (r *DataBreachReconciler) secretMeta(ctx context.Context, namespace, name s
 	return m, nil
 }
 
-// putNotifyListSecret creates the Secret, owned by the breach, or replaces the data of the
-// one it already owns. Only the existing Secret's metadata is read.
+// putNotifyListSecret creates the Secret, owned by the breach, replacing one it already
+// owns (deleted, then created: the operator never updates a Secret). Only the existing
+// Secret's metadata is read.
 func (r *DataBreachReconciler) putNotifyListSecret(ctx context.Context, b *privacyv1alpha1.DataBreach, name string, data map[string][]byte) error {
 	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: b.Namespace, Name: name,
 		Labels: map[string]string{LabelDataBreach: b.Name, "app.kubernetes.io/managed-by": "crm-privacy-operator"}},
@@ -214,18 +215,17 @@ func (r *DataBreachReconciler) putNotifyListSecret(ctx context.Context, b *priva
 	existing, err := r.secretMeta(ctx, b.Namespace, name)
 	switch {
 	case apierrors.IsNotFound(err):
-		if err := r.Create(ctx, s); err != nil {
-			return fmt.Errorf("while creating the notify list Secret of DataBreach %s: %w", b.Name, err)
-		}
-		return nil
 	case err != nil:
 		return fmt.Errorf("while reading the notify list Secret of DataBreach %s: %w", b.Name, err)
 	case !metav1.IsControlledBy(existing, b):
 		return &secretNotOursError{name: name}
+	default:
+		if err := r.Delete(ctx, existing, client.Preconditions{UID: &existing.UID}); client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("while replacing the notify list Secret of DataBreach %s: %w", b.Name, err)
+		}
 	}
-	s.ResourceVersion = existing.ResourceVersion
-	if err := r.Update(ctx, s); err != nil {
-		return fmt.Errorf("while updating the notify list Secret of DataBreach %s: %w", b.Name, err)
+	if err := r.Create(ctx, s); err != nil {
+		return fmt.Errorf("while creating the notify list Secret of DataBreach %s: %w", b.Name, err)
 	}
 	return nil
 }
