@@ -444,3 +444,43 @@ func breachGauge(t *testing.T, name, ns, breach string) float64 {
 	}
 	return -1
 }
+
+// TestDataBreachCountedByTheManager: the operator's own manager (its watches, not a driven
+// reconciler) counts a breach's affected contacts once the CRMDatabase is ready, on the
+// real clock.
+func TestDataBreachCountedByTheManager(t *testing.T) {
+	ctx := context.Background()
+	tdb := testdb.Postgres(t)
+	tdb.LoadFile(t, sampleSchema("generic-postgres.sql"))
+	insertBreachContacts(t, tdb)
+	ns := newNamespace(t)
+	aware := metav1.NewTime(time.Now().Add(-2 * time.Hour).Truncate(time.Second))
+	b := &privacyv1alpha1.DataBreach{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "prospects-leak"},
+		Spec: privacyv1alpha1.DataBreachSpec{
+			DetectedAt: aware, AwareAt: aware,
+			Nature:             privacyv1alpha1.BreachNature{Types: []privacyv1alpha1.BreachType{privacyv1alpha1.BreachConfidentiality}, Description: "leak"},
+			DataSubjects:       privacyv1alpha1.BreachDataSubjects{Categories: []string{"prospects"}},
+			PersonalData:       privacyv1alpha1.BreachPersonalData{Categories: []string{"contact details"}},
+			LikelyConsequences: []string{"spam"},
+			Measures:           &privacyv1alpha1.BreachMeasures{Taken: []string{"link revoked"}},
+			DatabaseRefs:       []privacyv1alpha1.LocalObjectReference{{Name: "crm"}},
+			ContactSelector: &privacyv1alpha1.ContactSelector{MatchExpressions: []privacyv1alpha1.FieldRequirement{
+				{Field: privacyv1alpha1.FieldLifecycleStage, Operator: privacyv1alpha1.SelectorOpIn, Values: []string{"prospect"}}}},
+			RiskAssessment: privacyv1alpha1.BreachRiskAssessment{Level: privacyv1alpha1.RiskRisk, Reasoning: "emails of identifiable people"},
+		},
+	}
+	// The breach first, the database after: the database becoming ready wakes the breach.
+	if err := k8s.Create(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	newCRMDatabase(t, ns, tdb, crmDatabaseOptions{preset: privacyv1alpha1.PresetGeneric})
+	waitCondition(t, b, func() []metav1.Condition { return b.Status.Conditions }, privacyv1alpha1.TypeAffectedCounted,
+		metav1.ConditionTrue, privacyv1alpha1.ReasonReconciled, 60*time.Second)
+	if b.Status.AffectedContacts == nil || *b.Status.AffectedContacts != 3 {
+		t.Errorf("affectedContacts = %v, want the 3 prospects", b.Status.AffectedContacts)
+	}
+	if b.Status.State != privacyv1alpha1.BreachStateDue || b.Status.AuthorityDeadline == nil || !b.Status.AuthorityDeadline.Time.Equal(aware.Add(72*time.Hour)) {
+		t.Errorf("state %s deadline %v, want Due by %s", b.Status.State, b.Status.AuthorityDeadline, aware.Add(72*time.Hour))
+	}
+}
