@@ -18,8 +18,8 @@ import (
 // (in its namespace) it refers to, so that a change to the referenced object wakes the
 // objects that depend on it.
 const (
-	// IndexDatabaseRef indexes RetentionPolicies, AccessRoles and ProcessingActivities by the
-	// CRMDatabases they name.
+	// IndexDatabaseRef indexes RetentionPolicies, AccessRoles, ProcessingActivities and
+	// DataBreaches by the CRMDatabases they name.
 	IndexDatabaseRef = "privacy.crmoperator.io/databaseRef"
 	// IndexActivityRef indexes RetentionPolicies and AccessRoles by their ProcessingActivity.
 	IndexActivityRef = "privacy.crmoperator.io/processingActivityRef"
@@ -65,6 +65,9 @@ var fieldIndexes = []fieldIndex{
 	}},
 	{&privacyv1alpha1.CRMDatabase{}, IndexSecretRef, func(o client.Object) []string {
 		return crmDatabaseSecrets(o.(*privacyv1alpha1.CRMDatabase))
+	}},
+	{&privacyv1alpha1.DataBreach{}, IndexDatabaseRef, func(o client.Object) []string {
+		return refNames(o.(*privacyv1alpha1.DataBreach).Spec.DatabaseRefs)
 	}},
 	{&privacyv1alpha1.AccessRole{}, IndexSecretRef, func(o client.Object) []string {
 		var names []string

@@ -214,6 +214,13 @@ func truncateText(s string, n int) string {
 
 // readyDatabase returns the connection of a covered database, or why it cannot be used.
 func (r *ProcessingActivityReconciler) readyDatabase(ctx context.Context, ns string, name privacyv1alpha1.ObjectName) (Connection, *privacyv1alpha1.Finding, error) {
+	return readyCRMDatabase(ctx, r.Client, r.env.Connections, ns, name)
+}
+
+// readyCRMDatabase returns the connection of a referenced CRMDatabase, or why it cannot be
+// used (a finding whose Code is DatabaseNotFound or DatabaseNotReady), or
+// errDatabaseUnchecked when this process has not checked it yet.
+func readyCRMDatabase(ctx context.Context, r client.Reader, conns *Connections, ns string, name privacyv1alpha1.ObjectName) (Connection, *privacyv1alpha1.Finding, error) {
 	db := &privacyv1alpha1.CRMDatabase{}
 	if err := r.Get(ctx, types.NamespacedName{Namespace: ns, Name: string(name)}, db); err != nil {
 		if apierrors.IsNotFound(err) {
@@ -222,7 +229,7 @@ func (r *ProcessingActivityReconciler) readyDatabase(ctx context.Context, ns str
 		}
 		return Connection{}, nil, fmt.Errorf("while reading CRMDatabase %s: %w", name, err)
 	}
-	conn, err := r.env.Connections.Ready(types.NamespacedName{Namespace: ns, Name: string(name)})
+	conn, err := conns.Ready(types.NamespacedName{Namespace: ns, Name: string(name)})
 	if err != nil {
 		var nre *NotReadyError
 		if errors.As(err, &nre) && nre.Unchecked {

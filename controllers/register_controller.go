@@ -77,6 +77,7 @@ type RegisterBuilder struct {
 }
 
 // +kubebuilder:rbac:groups=privacy.crmoperator.io,resources=processingactivities;legitimateinterestassessments;retentionpolicies;accessroles;crmdatabases,verbs=get;list;watch
+// +kubebuilder:rbac:groups=privacy.crmoperator.io,resources=databreaches,verbs=get;list;watch
 // +kubebuilder:rbac:groups=privacy.crmoperator.io,resources=registerrevisions,verbs=get;list;watch;create;delete
 // +kubebuilder:rbac:groups=privacy.crmoperator.io,resources=registerrevisions/status,verbs=get;update;patch
 
@@ -89,6 +90,7 @@ func setupRegister(env *Env) error {
 	for _, obj := range []client.Object{
 		&privacyv1alpha1.ProcessingActivity{}, &privacyv1alpha1.LegitimateInterestAssessment{},
 		&privacyv1alpha1.RetentionPolicy{}, &privacyv1alpha1.CRMDatabase{},
+		&privacyv1alpha1.DataBreach{},
 	} {
 		bld = bld.Watches(obj, debouncedRegisterHandler(), specChanged)
 	}
@@ -215,7 +217,8 @@ func (b *RegisterBuilder) document(ctx context.Context) (*register.Document, map
 	var rps privacyv1alpha1.RetentionPolicyList
 	var ars privacyv1alpha1.AccessRoleList
 	var dbs privacyv1alpha1.CRMDatabaseList
-	for _, l := range []client.ObjectList{&pas, &lias, &rps, &ars, &dbs} {
+	var breaches privacyv1alpha1.DataBreachList
+	for _, l := range []client.ObjectList{&pas, &lias, &rps, &ars, &dbs, &breaches} {
 		if err := b.Client.List(ctx, l); err != nil {
 			return nil, nil, nil, fmt.Errorf("while listing the objects of the register: %w", err)
 		}
@@ -225,6 +228,7 @@ func (b *RegisterBuilder) document(ctx context.Context) (*register.Document, map
 	objs.RetentionPolicies = rps.Items
 	objs.AccessRoles = ars.Items
 	objs.CRMDatabases = dbs.Items
+	objs.DataBreaches = breaches.Items
 	doc, err := register.FromObjects(objs)
 	if err != nil {
 		return nil, nil, nil, err
@@ -251,6 +255,9 @@ func (b *RegisterBuilder) document(ctx context.Context) (*register.Document, map
 	}
 	for i := range dbs.Items {
 		add(register.KindCRMDatabase, &dbs.Items[i])
+	}
+	for i := range breaches.Items {
+		add(register.KindDataBreach, &breaches.Items[i])
 	}
 	return doc, byKey, excluded, nil
 }
@@ -331,6 +338,8 @@ func conditionsOf(obj client.Object) *[]metav1.Condition {
 	case *privacyv1alpha1.AccessRole:
 		return &o.Status.Conditions
 	case *privacyv1alpha1.CRMDatabase:
+		return &o.Status.Conditions
+	case *privacyv1alpha1.DataBreach:
 		return &o.Status.Conditions
 	}
 	return nil

@@ -77,6 +77,28 @@ const (
 	// fitted. ProcessingActivity, LegitimateInterestAssessment, RetentionPolicy, AccessRole,
 	// CRMDatabase.
 	TypeRegistered = "Registered"
+
+	// TypeAuthorityNotificationDue is True while the supervisory authority must be notified
+	// of a breach (risk Risk or HighRisk) and neither a notification nor a reason for not
+	// notifying is recorded; its message gives status.authorityDeadline (awareAt + 72 h).
+	// Reason NotificationDue before the deadline, DeadlinePassed after it. False with
+	// AuthorityNotified, NotifiedLate, NotNotified or NotificationNotRequired. DataBreach.
+	TypeAuthorityNotificationDue = "AuthorityNotificationDue"
+
+	// TypeOverdue is True when the 72 hours of Art. 33(1) have passed and the authority
+	// has not been notified (reason DeadlinePassed); the operator emits a Warning event
+	// once. DataBreach.
+	TypeOverdue = "Overdue"
+
+	// TypeDataSubjectNotificationDue is True while a HighRisk breach has neither a
+	// communication to the people affected nor a reason for not making one (Art. 34),
+	// reason NotificationDue. False with DataSubjectsNotified, NotNotified or
+	// NotificationNotRequired. DataBreach.
+	TypeDataSubjectNotificationDue = "DataSubjectNotificationDue"
+
+	// TypeAffectedCounted is True when the affected contacts of every database of
+	// databaseRefs were counted (status.affected). DataBreach.
+	TypeAffectedCounted = "AffectedCounted"
 )
 
 // Condition reasons. A reason is a CamelCase word that programs can match; the condition's
@@ -328,4 +350,34 @@ const (
 	// ReasonDeletionRecorded: an AccessRole being deleted waits until a RegisterRevision
 	// records what its deletion left in the database (status.deletion).
 	ReasonDeletionRecorded = "DeletionRecorded"
+
+	// Reasons of the DataBreach controller (issue 20).
+
+	// ReasonNotificationDue: a notification is required and not yet recorded; for the
+	// authority, the 72 hours have not passed.
+	ReasonNotificationDue = "NotificationDue"
+	// ReasonDeadlinePassed: the 72 hours after awareAt have passed and the authority has not
+	// been notified.
+	ReasonDeadlinePassed = "DeadlinePassed"
+	// ReasonAuthorityNotified: the authority was notified within the 72 hours.
+	ReasonAuthorityNotified = "AuthorityNotified"
+	// ReasonNotifiedLate: the authority was notified after the 72 hours, with the reasons
+	// for the delay recorded.
+	ReasonNotifiedLate = "NotifiedLate"
+	// ReasonNotNotified: the breach records why a notification is not made (an Art. 34(3)
+	// exemption for the people affected).
+	ReasonNotNotified = "NotNotified"
+	// ReasonNotificationNotRequired: the risk assessed does not call for the notification
+	// (risk None for the authority; below HighRisk for the people affected).
+	ReasonNotificationNotRequired = "NotificationNotRequired"
+	// ReasonDataSubjectsNotified: the people affected were notified.
+	ReasonDataSubjectsNotified = "DataSubjectsNotified"
+	// ReasonNotifyListTooLarge: the list of contacts to notify does not fit in one Secret
+	// (1 MiB); no list was written.
+	ReasonNotifyListTooLarge = "NotifyListTooLarge"
+	// ReasonNotifyListWritten: the list of contacts to notify was written into its Secret.
+	ReasonNotifyListWritten = "NotifyListWritten"
+	// ReasonNotifyListDeleted: the Secret holding the list of contacts to notify was
+	// deleted at the end of its retention.
+	ReasonNotifyListDeleted = "NotifyListDeleted"
 )

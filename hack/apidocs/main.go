@@ -32,6 +32,7 @@ var kindOrder = []string{
 	"ProcessingActivity",
 	"LegitimateInterestAssessment",
 	"AccessRole",
+	"DataBreach",
 	"RegisterRevision",
 }
 

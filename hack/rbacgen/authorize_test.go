@@ -67,7 +67,11 @@ func TestManagerRBACAsTheAPIServerAuthorizesIt(t *testing.T) {
 		{"patch", "privacy.crmoperator.io", "processingactivities/status", "marketing", "", true},
 		{"update", "privacy.crmoperator.io", "accessroles/finalizers", "sales", "", true},
 		{"create", "events.k8s.io", "events", "sales", "", true},
-		{"create", "", "secrets", "sales", "", false},
+		// A HighRisk DataBreach's notify list: created and deleted, never updated.
+		{"create", "", "secrets", "sales", "", true},
+		{"delete", "", "secrets", "sales", "", true},
+		{"update", "", "secrets", "sales", "", false},
+		{"patch", "", "secrets", "sales", "", false},
 		{"update", "privacy.crmoperator.io", "retentionpolicies", "sales", "", false},
 		// The register: cluster-scoped, and events about it in default.
 		{"create", "privacy.crmoperator.io", "registerrevisions", "", "", true},

@@ -42,6 +42,9 @@ func exportCSV(buf *bytes.Buffer, rec Record) error {
 			return err
 		}
 	}
+	if err := writeBreachesCSV(w, rec); err != nil {
+		return err
+	}
 	w.Flush()
 	return w.Error()
 }

@@ -157,7 +157,7 @@ func parts(rec Record) []part {
 	for _, d := range rec.Databases {
 		dbs.Entries = append(dbs.Entries, section{Title: d.Namespace + "/" + d.Name, Rows: detailRows(d.Details)})
 	}
-	return append(ps, activities, lias, dpias, retention, access, dbs)
+	return append(ps, activities, lias, dpias, retention, access, dbs, breachPart(rec))
 }
 
 // headerRows are the revision header lines.

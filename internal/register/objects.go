@@ -16,6 +16,8 @@ type Objects struct {
 	RetentionPolicies             []v1alpha1.RetentionPolicy
 	AccessRoles                   []v1alpha1.AccessRole
 	CRMDatabases                  []v1alpha1.CRMDatabase
+	// DataBreaches enter with their spec but notifyList (see breachEntries).
+	DataBreaches []v1alpha1.DataBreach
 }
 
 // FromObjects builds the register document from the objects' specs. Nothing else is read but
@@ -66,6 +68,11 @@ func FromObjects(objs Objects) (*Document, error) {
 			return nil, err
 		}
 	}
+	breaches, err := breachEntries(objs.DataBreaches)
+	if err != nil {
+		return nil, err
+	}
+	entries = append(entries, breaches...)
 	doc, err := NewDocument(entries...)
 	if err != nil {
 		return nil, fmt.Errorf("while building the register: %w", err)

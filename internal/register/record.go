@@ -20,6 +20,8 @@ type Record struct {
 	Retention   []RetentionRecord
 	AccessRoles []AccessRoleRecord
 	Databases   []DatabaseRecord
+	// Breaches are the personal data breaches documented (Art. 33(5)).
+	Breaches []BreachRecord
 }
 
 // Detail is a labelled value that has no column of its own: a spec member that the layout
@@ -148,6 +150,9 @@ func BuildRecord(doc *Document, rev RevisionInfo) Record {
 	}
 	for _, e := range doc.OfKind(KindCRMDatabase) {
 		rec.Databases = append(rec.Databases, database(e))
+	}
+	for _, e := range doc.OfKind(KindDataBreach) {
+		rec.Breaches = append(rec.Breaches, breach(e))
 	}
 	rec.DPIAs = b.dpias()
 	return rec
