@@ -27,7 +27,7 @@ func TestPresetsPassCheck(t *testing.T) {
 			t.Errorf("preset %s has problems: %v", name, ps)
 		}
 	}
-	if diff := cmp.Diff([]string{PresetGeneric, PresetSuiteCRM}, Presets()); diff != "" {
+	if diff := cmp.Diff([]string{PresetDolibarr, PresetEspoCRM, PresetGeneric, PresetOdoo, PresetSuiteCRM, PresetVtiger}, Presets()); diff != "" {
 		t.Errorf("Presets() (-want +got):\n%s", diff)
 	}
 }

@@ -83,3 +83,33 @@ CREATE TABLE calls_contacts (
 
 CREATE INDEX idx_con_call_call ON calls_contacts (call_id);
 CREATE INDEX idx_con_call_con ON calls_contacts (contact_id);
+
+-- E-mail addresses (SuiteCRM 7 modules/EmailAddresses/vardefs.php and the
+-- email_addr_bean_rel relationship): the preset reads a contact's address, primary first,
+-- and the address's opt_out.
+CREATE TABLE email_addresses (
+    id                  char(36) PRIMARY KEY,
+    email_address       varchar(255),
+    email_address_caps  varchar(255),
+    invalid_email       boolean DEFAULT false,
+    opt_out             boolean DEFAULT false,
+    confirm_opt_in      varchar(255) DEFAULT 'not-opt-in',
+    date_created        timestamp,
+    date_modified       timestamp,
+    deleted             boolean DEFAULT false
+);
+
+CREATE TABLE email_addr_bean_rel (
+    id                char(36) PRIMARY KEY,
+    email_address_id  char(36) NOT NULL,
+    bean_id           char(36) NOT NULL,
+    bean_module       varchar(100),
+    primary_address   boolean DEFAULT false,
+    reply_to_address  boolean DEFAULT false,
+    date_created      timestamp,
+    date_modified     timestamp,
+    deleted           boolean DEFAULT false
+);
+
+CREATE INDEX idx_email_address_id ON email_addr_bean_rel (email_address_id);
+CREATE INDEX idx_bean_id ON email_addr_bean_rel (bean_id, bean_module);

@@ -97,11 +97,12 @@ func genericMapping() Mapping {
 // deleted); custom fields live in contacts_cstm keyed by id_c; calls link to contacts
 // through calls_contacts (call_id, contact_id, deleted).
 //
-// SuiteCRM keeps e-mail addresses in email_addresses/email_addr_bean_rel, not in a contact
-// column, so the email field is not mapped; nor are contactType, legalHold and
-// lifecycleStage, which SuiteCRM has no column for: map them to custom fields of
-// contacts_cstm in the explicit mapping. SuiteCRM's soft-deleted contacts (deleted = 1)
-// are not counted.
+// SuiteCRM keeps e-mail addresses in email_addresses, linked through email_addr_bean_rel
+// (bean_module Contacts, primary_address): the email field and the address's opt_out
+// (emailOptOut) are read there, and a deleted contact's addresses go with it unless
+// another record uses them. contactType, legalHold and lifecycleStage have no SuiteCRM
+// column: map them to custom fields of contacts_cstm in the explicit mapping. SuiteCRM's
+// soft-deleted contacts (deleted = 1) are not counted.
 func suiteCRMMapping() Mapping {
 	return Mapping{
 		Contacts:  ContactsTable{Table: "contacts", Key: "id", SoftDeleteColumn: "deleted"},
@@ -123,7 +124,14 @@ func suiteCRMMapping() Mapping {
 			"otherPhone":       {Column: "phone_other"},
 			"fax":              {Column: "phone_fax"},
 			"department":       {Column: "department"},
+			FieldEmail:         {Column: "email_address", Source: SourceRelated, Related: "email-addresses"},
+			"emailOptOut":      {Column: "opt_out", Source: SourceRelated, Related: "email-addresses"},
 		},
+		Related: []RelatedTable{{
+			Name: "email-addresses", Table: "email_addresses", Key: "id", SoftDeleteColumn: "deleted", Erase: RelatedDelete,
+			Link: &RelatedLink{Table: "email_addr_bean_rel", ContactKey: "bean_id", RelatedKey: "email_address_id",
+				Match: []Match{{Column: "bean_module", Value: "Contacts"}}, SoftDeleteColumn: "deleted", PrimaryColumn: "primary_address"},
+		}},
 		Interactions: []Interaction{{
 			Name: "calls", Table: "calls", Key: "id", Time: "date_start", FixedKind: "call",
 			Direction: "direction", SoftDeleteColumn: "deleted",
@@ -134,7 +142,7 @@ func suiteCRMMapping() Mapping {
 		},
 		PersonalFields: []string{
 			FieldFirstName, FieldLastName, FieldPhone, FieldBirthDate,
-			"mobilePhone", "homePhone", "otherPhone", "fax",
+			"mobilePhone", "homePhone", "otherPhone", "fax", FieldEmail,
 		},
 		RestrictedFields: []RestrictedField{
 			{Name: FieldBirthDate, Column: "birthdate"},
@@ -190,6 +198,7 @@ func Resolve(presetName string, overrides Mapping) (Mapping, error) {
 	mergeDependents(&m, overrides)
 	mergePersonal(&m, overrides)
 	mergeRestricted(&m, overrides)
+	mergeRelated(&m, overrides)
 	return m, nil
 }
 
@@ -197,6 +206,7 @@ func mergeTables(m *Mapping, o Mapping) {
 	setIf(&m.Contacts.Table, o.Contacts.Table)
 	setIf(&m.Contacts.Key, o.Contacts.Key)
 	setIf(&m.Contacts.SoftDeleteColumn, o.Contacts.SoftDeleteColumn)
+	setIf(&m.Contacts.SoftDeleteRelated, o.Contacts.SoftDeleteRelated)
 	if o.Extension == nil {
 		return
 	}
@@ -234,10 +244,7 @@ func dropUnmappedFields(m *Mapping) {
 
 func mergeInteractions(m *Mapping, o Mapping) {
 	for _, ia := range o.Interactions {
-		if ia.Link != nil {
-			link := *ia.Link
-			ia.Link = &link
-		}
+		ia = cloneInteraction(ia)
 		replaced := false
 		for i := range m.Interactions {
 			if m.Interactions[i].Name == ia.Name {
@@ -253,6 +260,7 @@ func mergeInteractions(m *Mapping, o Mapping) {
 
 func mergeDependents(m *Mapping, o Mapping) {
 	for _, d := range o.Dependents {
+		d.Match = cloneMatches(d.Match)
 		replaced := false
 		for i := range m.Dependents {
 			if m.Dependents[i].Table == d.Table && m.Dependents[i].Column == d.Column {
