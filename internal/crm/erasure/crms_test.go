@@ -356,3 +356,42 @@ func TestVtigerPreset(t *testing.T) {
 		},
 	})
 }
+
+// SuiteCRM 7, re-checked to the same standard: A had an old call (erased with its custom
+// fields, call link and its own address; its primary address, shared with C, stays); B had
+// a recent inbound call (kept) and an opted-out primary address; C is recent (kept); D is
+// soft-deleted (erased, not counted or scanned) and its birth date is filled.
+func TestSuiteCRMPreset(t *testing.T) {
+	id := func(c string) string { return "'00000000-0000-0000-0000-00000000000" + c + "'" }
+	runCRMCase(t, crmCase{
+		name: "suitecrm", preset: crm.PresetSuiteCRM, sample: "suitecrm-mysql.sql", open: testdb.MariaDB,
+		seed: concat(
+			ins("contacts", "id, first_name, last_name, date_entered, deleted, birthdate",
+				id("a")+", 'Ann', 'A', '"+old+"', 0, NULL", id("b")+", 'Bob', 'B', '"+old+"', 0, '1980-01-01'",
+				id("c")+", 'Cy', 'C', '"+recent+"', 0, NULL", id("d")+", 'Di', 'D', '"+old+"', 1, '1970-01-01'"),
+			ins("contacts_cstm", "id_c, contact_type_c", id("a")+", 'B2B'", id("b")+", 'B2C'"),
+			ins("email_addresses", "id, email_address, email_address_caps, opt_out",
+				"'e1', 'shared@a.test', 'SHARED@A.TEST', 0", "'e2', 'ann@a.test', 'ANN@A.TEST', 0", "'e3', 'bob@b.test', 'BOB@B.TEST', 1"),
+			ins("email_addr_bean_rel", "id, email_address_id, bean_id, bean_module, primary_address",
+				"'r1', 'e1', "+id("a")+", 'Contacts', 1", "'r2', 'e2', "+id("a")+", 'Contacts', 0",
+				"'r3', 'e1', "+id("c")+", 'Contacts', 0", "'r4', 'e3', "+id("b")+", 'Contacts', 1"),
+			ins("calls", "id, name, date_start, direction", "'c1', 'old', '"+old+"', 'Outbound'", "'c2', 'recent', '"+recent+"', 'Inbound'"),
+			ins("calls_contacts", "id, call_id, contact_id", "'l1', 'c1', "+id("a"), "'l2', 'c2', "+id("b")),
+		),
+		contacts: 3,
+		plan:     RetentionPlan{Rules: []RetentionRule{{Name: "contacts", Cutoff: twoYears(), Action: ActionDeleteContact}}},
+		pending:  2,
+		scanSpec: scan.Spec{Marketing: true, Selector: crm.Selector{{Field: "emailOptOut", Operator: crm.OpIn, Values: []string{"true"}}}},
+		inScope:  1,
+		after: []check{
+			{"SELECT COUNT(*) FROM contacts", 2},
+			{"SELECT COUNT(*) FROM contacts WHERE id IN (" + id("b") + ", " + id("c") + ")", 2},
+			{"SELECT COUNT(*) FROM contacts_cstm", 1},
+			{"SELECT COUNT(*) FROM email_addresses", 2},
+			{"SELECT COUNT(*) FROM email_addresses WHERE id IN ('e1', 'e3')", 2},
+			{"SELECT COUNT(*) FROM email_addr_bean_rel", 2},
+			{"SELECT COUNT(*) FROM calls_contacts", 1},
+			{"SELECT COUNT(*) FROM calls", 2},
+		},
+	})
+}
