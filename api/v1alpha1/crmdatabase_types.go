@@ -143,6 +143,8 @@ const (
 // CRMDatabaseSpec says how to reach one CRM database and how its schema maps to the
 // logical fields of a contact.
 // +kubebuilder:validation:XValidation:rule="has(self.preset) || (has(self.mapping) && has(self.mapping.contacts))",message="mapping.contacts is required when no preset is set",fieldPath=".mapping.contacts",reason=FieldValueRequired
+// +kubebuilder:validation:XValidation:rule="!has(self.mapping) || !has(self.mapping.fields) || !self.mapping.fields.exists(f, has(f.source) && f.source == 'Extension') || has(self.mapping.extension) || (has(self.preset) && self.preset in ['suitecrm', 'dolibarr', 'vtiger'])",message="fields with source Extension need mapping.extension (the preset has no extension table)",fieldPath=".mapping.extension",reason=FieldValueRequired
+// +kubebuilder:validation:XValidation:rule="!has(self.mapping) || !has(self.mapping.restrictedFields) || !self.mapping.restrictedFields.exists(f, has(f.source) && f.source == 'Extension') || has(self.mapping.extension) || (has(self.preset) && self.preset in ['suitecrm', 'dolibarr', 'vtiger'])",message="restricted fields with source Extension need mapping.extension (the preset has no extension table)",fieldPath=".mapping.extension",reason=FieldValueRequired
 // +kubebuilder:validation:XValidation:rule="self.engine != 'sqlite' || !has(self.connection.tls)",message="tls does not apply to sqlite: the database file is opened locally",fieldPath=".connection.tls",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="self.engine == 'postgres' || !has(self.connection.schema)",message="schema only applies to postgres: on mysql the database is the schema, sqlite has none",fieldPath=".connection.schema",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="(has(self.ledger) && has(self.ledger.enabled) && !self.ledger.enabled) || (has(self.ledger) && has(self.ledger.hmacKeySecretRef))",message="ledger.hmacKeySecretRef is required while the erasure ledger is enabled (the default); set ledger.enabled to false to run without proof of erasure",fieldPath=".ledger.hmacKeySecretRef",reason=FieldValueRequired
@@ -238,8 +240,6 @@ type TLSSpec struct {
 }
 
 // SchemaMapping maps the logical fields of a contact to the CRM's tables and columns.
-// +kubebuilder:validation:XValidation:rule="!has(self.fields) || !self.fields.exists(f, has(f.source) && f.source == 'Extension') || has(self.extension)",message="fields with source Extension need mapping.extension",fieldPath=".extension",reason=FieldValueRequired
-// +kubebuilder:validation:XValidation:rule="!has(self.restrictedFields) || !self.restrictedFields.exists(f, has(f.source) && f.source == 'Extension') || has(self.extension)",message="restricted fields with source Extension need mapping.extension",fieldPath=".extension",reason=FieldValueRequired
 // +kubebuilder:validation:XValidation:rule="!has(self.fields) || self.fields.all(f, !has(f.related) || (has(self.related) && self.related.exists(r, r.name == f.related)))",message="a field's related must name an entry of mapping.related",fieldPath=".related",reason=FieldValueRequired
 // +kubebuilder:validation:XValidation:rule="!has(self.contacts) || !has(self.contacts.softDeleteRelated) || (has(self.related) && self.related.exists(r, r.name == self.contacts.softDeleteRelated))",message="contacts.softDeleteRelated must name an entry of mapping.related",fieldPath=".contacts.softDeleteRelated",reason=FieldValueRequired
 type SchemaMapping struct {

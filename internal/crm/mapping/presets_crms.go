@@ -199,12 +199,13 @@ func espoCRMMapping() Mapping {
 // vtigerMapping maps vtiger CRM 7/8 (schema/DatabaseSchema.xml): vtiger_contactdetails
 // extends vtiger_crmentity (crmid = contactid, setype Contacts), which holds the deleted
 // flag and the created and modified times; vtiger_contactsubdetails holds the birthday and
-// the home phone; activities (vtiger_activity: activitytype Call, Meeting, Emails…) link to
+// the home phone; custom fields (cf_NNN) are in vtiger_contactscf; activities (vtiger_activity: activitytype Call, Meeting, Emails…) link to
 // contacts through vtiger_cntactivityrel and, for e-mails, vtiger_seactivityrel (crmid).
 // donotcall and emailoptout are varchar(3) flags holding '1' or '0'.
 func vtigerMapping() Mapping {
 	return Mapping{
-		Contacts: ContactsTable{Table: "vtiger_contactdetails", Key: "contactid", SoftDeleteColumn: "deleted", SoftDeleteRelated: "crmentity"},
+		Contacts:  ContactsTable{Table: "vtiger_contactdetails", Key: "contactid", SoftDeleteColumn: "deleted", SoftDeleteRelated: "crmentity"},
+		Extension: &ExtensionTable{Table: "vtiger_contactscf", Key: "contactid"},
 		Fields: map[string]Field{
 			FieldFirstName: {Column: "firstname"},
 			FieldLastName:  {Column: "lastname"},
@@ -244,7 +245,6 @@ func vtigerMapping() Mapping {
 			{Table: "vtiger_contpotentialrel", Column: "contactid", Action: ActionDelete},
 			{Table: "vtiger_potential", Column: "contact_id", Action: ActionNullify},
 			{Table: "vtiger_invoice", Column: "contactid", Action: ActionNullify},
-			{Table: "vtiger_contactscf", Column: "contactid", Action: ActionDelete},
 			{Table: "vtiger_contactaddress", Column: "contactaddressid", Action: ActionDelete},
 		},
 		PersonalFields: []string{FieldFirstName, FieldLastName, FieldEmail, FieldPhone, "mobilePhone", FieldBirthDate, "homePhone"},
