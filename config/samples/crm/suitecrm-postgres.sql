@@ -113,3 +113,70 @@ CREATE TABLE email_addr_bean_rel (
 
 CREATE INDEX idx_email_address_id ON email_addr_bean_rel (email_address_id);
 CREATE INDEX idx_bean_id ON email_addr_bean_rel (bean_id, bean_module);
+
+-- Meetings, notes, tasks and the account and opportunity links (see suitecrm-mysql.sql).
+CREATE TABLE meetings (
+    id                char(36) PRIMARY KEY,
+    name              varchar(50),
+    date_entered      timestamp,
+    date_modified     timestamp,
+    description       text,
+    deleted           boolean DEFAULT false,
+    date_start        timestamp,
+    date_end          timestamp,
+    parent_type       varchar(100),
+    status            varchar(100) DEFAULT 'Planned',
+    parent_id         char(36)
+);
+
+CREATE TABLE meetings_contacts (
+    id             varchar(36) PRIMARY KEY,
+    meeting_id     varchar(36),
+    contact_id     varchar(36),
+    required       varchar(1) DEFAULT '1',
+    accept_status  varchar(25) DEFAULT 'none',
+    date_modified  timestamp,
+    deleted        boolean DEFAULT false
+);
+
+CREATE TABLE notes (
+    id            char(36) PRIMARY KEY,
+    name          varchar(255),
+    date_entered  timestamp,
+    deleted       boolean DEFAULT false,
+    filename      varchar(255),
+    parent_type   varchar(255),
+    parent_id     char(36),
+    contact_id    char(36),
+    description   text
+);
+
+CREATE TABLE tasks (
+    id            char(36) PRIMARY KEY,
+    name          varchar(50),
+    date_entered  timestamp,
+    deleted       boolean DEFAULT false,
+    status        varchar(100) DEFAULT 'Not Started',
+    date_due      timestamp,
+    parent_type   varchar(255),
+    parent_id     char(36),
+    contact_id    char(36),
+    description   text
+);
+
+CREATE TABLE accounts_contacts (
+    id             varchar(36) PRIMARY KEY,
+    contact_id     varchar(36),
+    account_id     varchar(36),
+    date_modified  timestamp,
+    deleted        boolean DEFAULT false
+);
+
+CREATE TABLE opportunities_contacts (
+    id              varchar(36) PRIMARY KEY,
+    contact_id      varchar(36),
+    opportunity_id  varchar(36),
+    contact_role    varchar(50),
+    date_modified   timestamp,
+    deleted         boolean DEFAULT false
+);

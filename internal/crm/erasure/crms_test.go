@@ -357,8 +357,11 @@ func TestVtigerPreset(t *testing.T) {
 	})
 }
 
-// SuiteCRM 7, re-checked to the same standard: A had an old call (erased with its custom
-// fields, call link and its own address; its primary address, shared with C, stays); B had
+// SuiteCRM 7, re-checked to the same standard: A had an old call and an old meeting, and its
+// recent meeting link is soft-deleted (erased with its custom fields, call and meeting links,
+// notes, tasks, account and opportunity links and its own address; the meeting it was
+// parent of is detached, the note on an account whose id matches stays; its primary
+// address, shared with C, stays); B had
 // a recent inbound call (kept) and an opted-out primary address; C is recent (kept); D is
 // soft-deleted (erased, not counted or scanned) and its birth date is filled.
 func TestSuiteCRMPreset(t *testing.T) {
@@ -377,6 +380,14 @@ func TestSuiteCRMPreset(t *testing.T) {
 				"'r3', 'e1', "+id("c")+", 'Contacts', 0", "'r4', 'e3', "+id("b")+", 'Contacts', 1"),
 			ins("calls", "id, name, date_start, direction", "'c1', 'old', '"+old+"', 'Outbound'", "'c2', 'recent', '"+recent+"', 'Inbound'"),
 			ins("calls_contacts", "id, call_id, contact_id", "'l1', 'c1', "+id("a"), "'l2', 'c2', "+id("b")),
+			ins("meetings", "id, name, date_start, parent_type, parent_id", "'m1', 'old', '"+old+"', 'Contacts', "+id("a"),
+				"'m2', 'recent', '"+recent+"', 'Accounts', "+id("a")),
+			ins("meetings_contacts", "id, meeting_id, contact_id, deleted", "'ml1', 'm1', "+id("a")+", 0", "'ml2', 'm2', "+id("a")+", 1"),
+			ins("notes", "id, name, contact_id, parent_type, parent_id", "'n1', 'about Ann', "+id("a")+", NULL, NULL",
+				"'n2', 'parent Ann', NULL, 'Contacts', "+id("a"), "'n3', 'account', NULL, 'Accounts', "+id("a")),
+			ins("tasks", "id, name, contact_id", "'t1', 'call Ann', "+id("a")),
+			ins("accounts_contacts", "id, contact_id, account_id", "'ac1', "+id("a")+", 'acc'", "'ac2', "+id("b")+", 'acc'"),
+			ins("opportunities_contacts", "id, contact_id, opportunity_id", "'oc1', "+id("a")+", 'opp'"),
 		),
 		contacts: 3,
 		plan:     RetentionPlan{Rules: []RetentionRule{{Name: "contacts", Cutoff: twoYears(), Action: ActionDeleteContact}}},
@@ -392,6 +403,14 @@ func TestSuiteCRMPreset(t *testing.T) {
 			{"SELECT COUNT(*) FROM email_addr_bean_rel", 2},
 			{"SELECT COUNT(*) FROM calls_contacts", 1},
 			{"SELECT COUNT(*) FROM calls", 2},
+			{"SELECT COUNT(*) FROM meetings WHERE id = 'm1' AND parent_id IS NULL", 1},
+			{"SELECT COUNT(*) FROM meetings WHERE id = 'm2' AND parent_id = " + id("a"), 1},
+			{"SELECT COUNT(*) FROM meetings_contacts", 0},
+			{"SELECT COUNT(*) FROM notes", 1},
+			{"SELECT COUNT(*) FROM notes WHERE id = 'n3'", 1},
+			{"SELECT COUNT(*) FROM tasks", 0},
+			{"SELECT COUNT(*) FROM accounts_contacts", 1},
+			{"SELECT COUNT(*) FROM opportunities_contacts", 0},
 		},
 	})
 }

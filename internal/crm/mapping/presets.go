@@ -94,8 +94,12 @@ func genericMapping() Mapping {
 // suiteCRMMapping maps SuiteCRM 7. Column names follow its vardefs: the Person template
 // (first_name, last_name, title, do_not_call, phone_*, lawful_basis, lawful_basis_source,
 // date_reviewed), Contacts (birthdate), SugarBasic (id, date_entered, date_modified,
-// deleted); custom fields live in contacts_cstm keyed by id_c; calls link to contacts
-// through calls_contacts (call_id, contact_id, deleted).
+// deleted); custom fields live in contacts_cstm keyed by id_c; calls and meetings link to
+// contacts through calls_contacts and meetings_contacts (…, contact_id, deleted); calls,
+// meetings, notes and tasks also name a parent (parent_type Contacts, parent_id); notes and
+// tasks have a contact_id; accounts and opportunities link through accounts_contacts and
+// opportunities_contacts. On erasure notes, tasks and links go; calls and meetings whose
+// parent is the contact are detached and kept for their other participants.
 //
 // SuiteCRM keeps e-mail addresses in email_addresses, linked through email_addr_bean_rel
 // (bean_module Contacts, primary_address): the email field and the address's opt_out
@@ -132,13 +136,28 @@ func suiteCRMMapping() Mapping {
 			Link: &RelatedLink{Table: "email_addr_bean_rel", ContactKey: "bean_id", RelatedKey: "email_address_id",
 				Match: []Match{{Column: "bean_module", Value: "Contacts"}}, SoftDeleteColumn: "deleted", PrimaryColumn: "primary_address"},
 		}},
-		Interactions: []Interaction{{
-			Name: "calls", Table: "calls", Key: "id", Time: "date_start", FixedKind: "call",
-			Direction: "direction", SoftDeleteColumn: "deleted",
-			Link: &InteractionLink{Table: "calls_contacts", InteractionKey: "call_id", ContactKey: "contact_id", SoftDeleteColumn: "deleted"},
-		}},
+		Interactions: []Interaction{
+			{
+				Name: "calls", Table: "calls", Key: "id", Time: "date_start", FixedKind: "call",
+				Direction: "direction", SoftDeleteColumn: "deleted",
+				Link: &InteractionLink{Table: "calls_contacts", InteractionKey: "call_id", ContactKey: "contact_id", SoftDeleteColumn: "deleted"},
+			},
+			{
+				Name: "meetings", Table: "meetings", Key: "id", Time: "date_start", FixedKind: "meeting", SoftDeleteColumn: "deleted",
+				Link: &InteractionLink{Table: "meetings_contacts", InteractionKey: "meeting_id", ContactKey: "contact_id", SoftDeleteColumn: "deleted"},
+			},
+		},
 		Dependents: []Dependent{
 			{Table: "calls_contacts", Column: "contact_id", Action: ActionDelete},
+			{Table: "meetings_contacts", Column: "contact_id", Action: ActionDelete},
+			{Table: "calls", Column: "parent_id", Action: ActionNullify, Match: suiteCRMContacts},
+			{Table: "meetings", Column: "parent_id", Action: ActionNullify, Match: suiteCRMContacts},
+			{Table: "notes", Column: "contact_id", Action: ActionDelete},
+			{Table: "notes", Column: "parent_id", Action: ActionDelete, Match: suiteCRMContacts},
+			{Table: "tasks", Column: "contact_id", Action: ActionDelete},
+			{Table: "tasks", Column: "parent_id", Action: ActionDelete, Match: suiteCRMContacts},
+			{Table: "accounts_contacts", Column: "contact_id", Action: ActionDelete},
+			{Table: "opportunities_contacts", Column: "contact_id", Action: ActionDelete},
 		},
 		PersonalFields: []string{
 			FieldFirstName, FieldLastName, FieldPhone, FieldBirthDate,
@@ -150,6 +169,10 @@ func suiteCRMMapping() Mapping {
 		},
 	}
 }
+
+// suiteCRMContacts marks the rows of SuiteCRM's polymorphic parent columns that are about
+// contacts.
+var suiteCRMContacts = []Match{{Column: "parent_type", Value: "Contacts"}}
 
 // suiteCRMAlternatives: SuiteCRM 7.10 added the GDPR fields to the contacts table; older
 // installations added them in Studio as custom fields of contacts_cstm (with Studio's
