@@ -160,6 +160,39 @@ func TestCheck(t *testing.T) {
 				"mapping.restrictedFields[email].column": "fields[email] maps the same name to another column",
 			},
 		},
+		{
+			name: "matches and related tables",
+			mutate: func(m *Mapping) {
+				m.Dependents[0].Match = []Match{{Column: "parent_type", Value: "Contact' OR '1"}, {Column: "Parent_Type", Value: "x"}}
+				m.Interactions[0].Match = []Match{{Column: "model;", Value: "res.partner"}}
+				m.Fields[FieldEmail] = Field{Column: "name", Source: SourceRelated, Related: "nowhere"}
+				m.Contacts.SoftDeleteRelated = "emails"
+				m.Related = []RelatedTable{
+					{Name: "emails", Table: "email_address", Key: "id", Erase: "Purge",
+						Link: &RelatedLink{Table: "entity_email_address", ContactKey: "entity_id", RelatedKey: ""}},
+					{Name: "base", Table: "crmentity", Key: "crmid", Base: true, ContactColumn: "email"},
+					{Name: "blacklist", Table: "contacts", Key: "email", ContactColumn: "email", Erase: RelatedDelete},
+				}
+			},
+			want: []string{
+				"mapping.contacts.softDeleteRelated", "mapping.contacts.softDeleteColumn",
+				"mapping.fields[email].source",
+				"mapping.interactions[interactions].match[0].column",
+				"mapping.dependents[0].match[0].value", "mapping.dependents[0].match[1].column",
+				"mapping.related[emails].erase", "mapping.related[emails].link.relatedKey",
+				"mapping.related[base].base",
+				"mapping.related[blacklist].table", "mapping.related[blacklist].erase",
+			},
+			msgs: map[string]string{
+				"mapping.contacts.softDeleteRelated":    "not keyed by the contact key",
+				"mapping.fields[email].source":          `no entry of mapping.related is named "nowhere"`,
+				"mapping.dependents[0].match[0].value":  "must match",
+				"mapping.dependents[0].match[1].column": "matched twice",
+				"mapping.related[emails].erase":         `"Purge" is not an erasure`,
+				"mapping.related[base].base":            "takes no link and no contactColumn",
+				"mapping.related[blacklist].erase":      "may belong to others",
+			},
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := valid()

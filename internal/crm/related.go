@@ -15,6 +15,8 @@ type (
 	RelatedTable = mapping.RelatedTable
 	// RelatedLink is a link table between contacts and a related table.
 	RelatedLink = mapping.RelatedLink
+	// ProblemKind is the sort of a mapping Problem.
+	ProblemKind = mapping.ProblemKind
 )
 
 // Kinds of mapping problems (see internal/crm/mapping).
