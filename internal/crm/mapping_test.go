@@ -310,10 +310,25 @@ func TestCloneIsDeep(t *testing.T) {
 }
 
 func TestAllDependentsAddsTheExtension(t *testing.T) {
-	m, _ := Preset(PresetSuiteCRM)
+	parent := []Match{{Column: "setype", Value: "Contacts"}}
+	m := Mapping{
+		Contacts:   ContactsTable{Table: "contacts", Key: "id"},
+		Extension:  &ExtensionTable{Table: "contacts_cstm", Key: "id_c"},
+		Dependents: []Dependent{{Table: "calls_contacts", Column: "contact_id", Action: "Delete"}},
+		Related: []RelatedTable{
+			{Name: "sub", Table: "subdetails", Key: "contact_id", Erase: RelatedDelete, Match: parent},
+			{Name: "base", Table: "crmentity", Key: "crmid", Base: true, Erase: RelatedDelete},
+			{Name: "emails", Table: "email_address", Key: "id", Erase: RelatedDelete,
+				Link: &RelatedLink{Table: "entity_email_address", ContactKey: "entity_id", RelatedKey: "email_address_id"}},
+			{Name: "kept", Table: "accounts", Key: "contact_id"},
+		},
+	}
+	// The listed dependents, the extension row, then the 1:1 related rows to delete; a
+	// base table's row goes after the contact, linked rows through their link (the sweep).
 	want := []Dependent{
 		{Table: "calls_contacts", Column: "contact_id", Action: ActionDelete},
 		{Table: "contacts_cstm", Column: "id_c", Action: ActionDelete},
+		{Table: "subdetails", Column: "contact_id", Action: ActionDelete, Match: parent},
 	}
 	if diff := cmp.Diff(want, m.AllDependents()); diff != "" {
 		t.Errorf("AllDependents (-want +got):\n%s", diff)
