@@ -37,8 +37,8 @@ func TestMappingShowsResolvedMappingAndProblems(t *testing.T) {
 		{Field: "mapping.fields[jobRole].column", Kind: privacyv1alpha1.ProblemMissingColumn, Table: "contact", Column: "c_job_title",
 			Message: "column c_job_title does not exist in table contact (did you mean c_jobtitle?)"},
 		{Field: "mapping.fields[legalBasis].column", Kind: privacyv1alpha1.ProblemWrongType, Table: "contact", Column: "c_legal_basis",
-			ActualType: "datetime", ExpectedTypes: "a text or integer type",
-			Message: "column contact.c_legal_basis has type datetime, but field legalBasis needs a text or integer type"},
+			ActualType: "datetime", ExpectedTypes: "a text or integer column",
+			Message: "column contact.c_legal_basis has type datetime, but field legalBasis needs a text or integer column"},
 		{Field: "mapping.related[phone-numbers].table", Kind: privacyv1alpha1.ProblemMissingTable, Table: "phone_number",
 			Message: "table phone_number does not exist in the connection's database"},
 	}
