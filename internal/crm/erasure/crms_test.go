@@ -2,6 +2,7 @@ package erasure
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -413,4 +414,31 @@ func TestSuiteCRMPreset(t *testing.T) {
 			{"SELECT COUNT(*) FROM opportunities_contacts", 0},
 		},
 	})
+}
+
+// A field read in a related table can select contacts but cannot be anonymised: the batch
+// fails, names the related table and changes nothing.
+func TestAnonymizeRefusesRelatedFields(t *testing.T) {
+	tdb := testdb.SQLite(t)
+	admin := tdb.Open(t)
+	db := crmtest.OpenCRM(t, tdb)
+	ctx := crmtest.TestContext(t)
+	seedExpired(t, crm.EngineSQLite, admin, 2)
+	crmtest.ExecAll(t, admin, "INSERT INTO deals (contact_id, title) VALUES (1, 'deal')")
+	m, _ := crm.Preset(crm.PresetGeneric)
+	m.Related = []crm.RelatedTable{{Name: "deals", Table: "deals", Key: "contact_id"}}
+	m.Fields["dealTitle"] = crm.Field{Column: "title", Source: crm.SourceRelated, Related: "deals"}
+	plan := prospectPlan()
+	plan.Rules[0].Action = ActionAnonymizeContact
+	plan.Rules[0].Anonymize = []AnonymizeField{{Field: "dealTitle", Strategy: StrategyNull}}
+	_, err := SweepBatch(ctx, db, m, plan, sweepRun("run-1", 10))
+	if err == nil || !strings.Contains(err.Error(), "lives in related table deals") {
+		t.Fatalf("SweepBatch anonymising a related field: %v; want a refusal naming the related table", err)
+	}
+	if n := crmtest.QueryInt(t, admin, "SELECT COUNT(*) FROM deals WHERE title = 'deal'"); n != 1 {
+		t.Error("the refused batch changed the related row")
+	}
+	if n := crmtest.QueryInt(t, admin, "SELECT COUNT(*) FROM notes"); n != 3 {
+		t.Errorf("the refused batch deleted notes: %d left, want 3", n)
+	}
 }
