@@ -3,11 +3,11 @@ package controllers_test
 import (
 	"context"
 	"encoding/json"
-	"github.com/google/go-cmp/cmp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
