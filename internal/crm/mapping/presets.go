@@ -150,12 +150,12 @@ func suiteCRMMapping() Mapping {
 		Dependents: []Dependent{
 			{Table: "calls_contacts", Column: "contact_id", Action: ActionDelete},
 			{Table: "meetings_contacts", Column: "contact_id", Action: ActionDelete},
-			{Table: "calls", Column: "parent_id", Action: ActionNullify, Match: suiteCRMContacts},
-			{Table: "meetings", Column: "parent_id", Action: ActionNullify, Match: suiteCRMContacts},
+			{Table: "calls", Column: "parent_id", Action: ActionNullify, Match: suiteCRMContacts()},
+			{Table: "meetings", Column: "parent_id", Action: ActionNullify, Match: suiteCRMContacts()},
 			{Table: "notes", Column: "contact_id", Action: ActionDelete},
-			{Table: "notes", Column: "parent_id", Action: ActionDelete, Match: suiteCRMContacts},
+			{Table: "notes", Column: "parent_id", Action: ActionDelete, Match: suiteCRMContacts()},
 			{Table: "tasks", Column: "contact_id", Action: ActionDelete},
-			{Table: "tasks", Column: "parent_id", Action: ActionDelete, Match: suiteCRMContacts},
+			{Table: "tasks", Column: "parent_id", Action: ActionDelete, Match: suiteCRMContacts()},
 			{Table: "accounts_contacts", Column: "contact_id", Action: ActionDelete},
 			{Table: "opportunities_contacts", Column: "contact_id", Action: ActionDelete},
 		},
@@ -171,8 +171,8 @@ func suiteCRMMapping() Mapping {
 }
 
 // suiteCRMContacts marks the rows of SuiteCRM's polymorphic parent columns that are about
-// contacts.
-var suiteCRMContacts = []Match{{Column: "parent_type", Value: "Contacts"}}
+// contacts (a fresh slice each time: a preset shares nothing with its callers).
+func suiteCRMContacts() []Match { return []Match{{Column: "parent_type", Value: "Contacts"}} }
 
 // suiteCRMAlternatives: SuiteCRM 7.10 added the GDPR fields to the contacts table; older
 // installations added them in Studio as custom fields of contacts_cstm (with Studio's

@@ -139,7 +139,7 @@ func dolibarrMapping() Mapping {
 // calls and meetings through call_contact and contact_meeting; e-mails, tasks and stream
 // notes by their parent (parent_type Contact).
 func espoCRMMapping() Mapping {
-	contactType := []Match{{Column: "parent_type", Value: "Contact"}}
+	contactType := func() []Match { return []Match{{Column: "parent_type", Value: "Contact"}} }
 	return Mapping{
 		Contacts: ContactsTable{Table: "contact", Key: "id", SoftDeleteColumn: "deleted"},
 		Fields: map[string]Field{
@@ -178,17 +178,17 @@ func espoCRMMapping() Mapping {
 			},
 			{
 				Name: "emails", Table: "email", Key: "id", ContactKey: "parent_id", Time: "date_sent", FixedKind: "email",
-				SoftDeleteColumn: "deleted", Match: contactType,
+				SoftDeleteColumn: "deleted", Match: contactType(),
 			},
 		},
 		Dependents: []Dependent{
 			{Table: "call_contact", Column: "contact_id", Action: ActionDelete},
 			{Table: "contact_meeting", Column: "contact_id", Action: ActionDelete},
-			{Table: "call", Column: "parent_id", Action: ActionNullify, Match: contactType},
-			{Table: "meeting", Column: "parent_id", Action: ActionNullify, Match: contactType},
-			{Table: "email", Column: "parent_id", Action: ActionNullify, Match: contactType},
-			{Table: "task", Column: "parent_id", Action: ActionDelete, Match: contactType},
-			{Table: "note", Column: "parent_id", Action: ActionDelete, Match: contactType},
+			{Table: "call", Column: "parent_id", Action: ActionNullify, Match: contactType()},
+			{Table: "meeting", Column: "parent_id", Action: ActionNullify, Match: contactType()},
+			{Table: "email", Column: "parent_id", Action: ActionNullify, Match: contactType()},
+			{Table: "task", Column: "parent_id", Action: ActionDelete, Match: contactType()},
+			{Table: "note", Column: "parent_id", Action: ActionDelete, Match: contactType()},
 			{Table: "contact_opportunity", Column: "contact_id", Action: ActionDelete},
 			{Table: "opportunity", Column: "contact_id", Action: ActionNullify},
 		},
