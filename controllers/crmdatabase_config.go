@@ -206,7 +206,8 @@ func toMapping(sm *privacyv1alpha1.SchemaMapping) crm.Mapping { return apimappin
 func problemsToStatus(ps []crm.Problem) []privacyv1alpha1.SchemaProblem {
 	out := make([]privacyv1alpha1.SchemaProblem, 0, len(ps))
 	for _, p := range ps {
-		out = append(out, privacyv1alpha1.SchemaProblem{Field: p.Field, Message: p.Message})
+		out = append(out, privacyv1alpha1.SchemaProblem{Field: p.Field, Message: p.Message, Kind: privacyv1alpha1.SchemaProblemKind(p.Kind),
+			Table: p.Table, Column: p.Column, ActualType: p.ActualType, ExpectedTypes: p.Expected})
 	}
 	slices.SortStableFunc(out, func(a, b privacyv1alpha1.SchemaProblem) int { return strings.Compare(a.Field, b.Field) })
 	if len(out) > maxStatusProblems {

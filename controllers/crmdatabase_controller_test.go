@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -93,6 +94,27 @@ func TestCRMDatabaseReportsMappingProblemsByField(t *testing.T) {
 	}
 	if len(db.Status.SchemaProblems) != 3 {
 		t.Errorf("schemaProblems = %+v, want 3 entries", db.Status.SchemaProblems)
+	}
+	// Each problem carries its kind, table and column as fields, for programs (the
+	// plugin's mapping command): sorted by field, as the status lists them.
+	type finding struct {
+		Field  string
+		Kind   privacyv1alpha1.SchemaProblemKind
+		Table  string
+		Column string
+		Actual bool
+	}
+	var found []finding
+	for _, p := range db.Status.SchemaProblems {
+		found = append(found, finding{p.Field, p.Kind, p.Table, p.Column, p.ActualType != "" && p.ExpectedTypes != ""})
+	}
+	wantFound := []finding{
+		{"mapping.dependents[3].table", privacyv1alpha1.ProblemMissingTable, "invoices", "", false},
+		{"mapping.fields[email].column", privacyv1alpha1.ProblemMissingColumn, "contacts", "e_mail", false},
+		{"mapping.fields[lastContactAt].column", privacyv1alpha1.ProblemWrongType, "contacts", "job_role", true},
+	}
+	if diff := cmp.Diff(wantFound, found); diff != "" {
+		t.Errorf("structured schema problems (-want +got):\n%s", diff)
 	}
 	waitDatabase(t, db, privacyv1alpha1.TypeReady, metav1.ConditionFalse, privacyv1alpha1.ReasonSchemaInvalid)
 

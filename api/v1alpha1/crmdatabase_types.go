@@ -39,7 +39,7 @@ const (
 )
 
 // SchemaPreset names a known CRM schema whose mapping the operator ships.
-// +kubebuilder:validation:Enum=generic;suitecrm
+// +kubebuilder:validation:Enum=generic;suitecrm;odoo;dolibarr;espocrm;vtiger
 type SchemaPreset string
 
 const (
@@ -53,10 +53,29 @@ const (
 	// `email`, `contactType`, `legalHold` or `lifecycleStage`: map them to custom fields of
 	// the extension table in spec.mapping.fields.
 	PresetSuiteCRM SchemaPreset = "suitecrm"
+	// PresetOdoo is Odoo 17 on PostgreSQL: partners in `res_partner` (archived with
+	// `active = false`), chatter messages in `mail_message` where `model` is
+	// `res.partner`, activities in `mail_activity`, meetings through
+	// `calendar_event_res_partner_rel`, the e-mail blacklist in `mail_blacklist`. See
+	// docs/crms.md.
+	PresetOdoo SchemaPreset = "odoo"
+	// PresetDolibarr is Dolibarr 18 on MySQL/MariaDB: contacts in `llx_socpeople`, their
+	// extra fields (with the GDPR module's `datapolicy_*`) in `llx_socpeople_extrafields`,
+	// events in `llx_actioncomm`. See docs/crms.md.
+	PresetDolibarr SchemaPreset = "dolibarr"
+	// PresetEspoCRM is EspoCRM 8 on MySQL/MariaDB: `contact` with 17-character ids,
+	// addresses in `email_address` through `entity_email_address`, calls and meetings
+	// through `call_contact` and `contact_meeting`, e-mails by their parent. See
+	// docs/crms.md.
+	PresetEspoCRM SchemaPreset = "espocrm"
+	// PresetVtiger is vtiger CRM 7/8 on MySQL/MariaDB: `vtiger_contactdetails` extending
+	// `vtiger_crmentity` (deleted flag, times), activities through `vtiger_cntactivityrel`
+	// and `vtiger_seactivityrel`. See docs/crms.md.
+	PresetVtiger SchemaPreset = "vtiger"
 )
 
 // FieldSource says which table of the mapping a column belongs to.
-// +kubebuilder:validation:Enum=Contacts;Extension
+// +kubebuilder:validation:Enum=Contacts;Extension;Related
 type FieldSource string
 
 const (
@@ -64,7 +83,48 @@ const (
 	SourceContacts FieldSource = "Contacts"
 	// SourceExtension is the 1:1 extension table (spec.mapping.extension.table).
 	SourceExtension FieldSource = "Extension"
+	// SourceRelated is a related table (spec.mapping.related), named by the field's
+	// `related`.
+	SourceRelated FieldSource = "Related"
 )
+
+// RelatedErase is what happens to a contact's rows in a related table when the contact is
+// deleted.
+// +kubebuilder:validation:Enum=Keep;Delete
+type RelatedErase string
+
+const (
+	// RelatedKeep leaves the rows alone (a table shared by several records, such as a
+	// blacklist keyed by e-mail address).
+	RelatedKeep RelatedErase = "Keep"
+	// RelatedDelete deletes them: a 1:1 table's row; through a link table, the contact's
+	// link rows and then the related rows no other link references (an address no other
+	// record uses).
+	RelatedDelete RelatedErase = "Delete"
+)
+
+// MatchValue is a fixed value a column must hold: letters, digits, `_ . : / @ -` and
+// inner spaces, 64 at most. It contains no quote or backslash, so it can be written into
+// SQL (and into row-filter policies) as a constant.
+// +kubebuilder:validation:MinLength=1
+// +kubebuilder:validation:MaxLength=64
+// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_][A-Za-z0-9_.:/@ -]{0,63}$`
+type MatchValue string
+
+// ColumnMatch keeps the rows of a table whose column holds a fixed value: the type column
+// of a polymorphic table.
+type ColumnMatch struct {
+	// column is the column to compare, for example Odoo's `model` or EspoCRM's
+	// `parent_type`.
+	// +required
+	Column SQLIdentifier `json:"column"`
+
+	// value is the value the column must hold, for example `res.partner` or `Contact`.
+	// On a boolean column use `1` or `0` (also `true`, `false` on PostgreSQL); on an
+	// integer column a whole number.
+	// +required
+	Value MatchValue `json:"value"`
+}
 
 // DependentAction is what happens to the rows of a dependent table when their contact is
 // deleted.
@@ -83,6 +143,8 @@ const (
 // CRMDatabaseSpec says how to reach one CRM database and how its schema maps to the
 // logical fields of a contact.
 // +kubebuilder:validation:XValidation:rule="has(self.preset) || (has(self.mapping) && has(self.mapping.contacts))",message="mapping.contacts is required when no preset is set",fieldPath=".mapping.contacts",reason=FieldValueRequired
+// +kubebuilder:validation:XValidation:rule="!has(self.mapping) || !has(self.mapping.fields) || !self.mapping.fields.exists(f, has(f.source) && f.source == 'Extension') || has(self.mapping.extension) || (has(self.preset) && self.preset in ['suitecrm', 'dolibarr', 'vtiger'])",message="fields with source Extension need mapping.extension (the preset has no extension table)",fieldPath=".mapping.extension",reason=FieldValueRequired
+// +kubebuilder:validation:XValidation:rule="!has(self.mapping) || !has(self.mapping.restrictedFields) || !self.mapping.restrictedFields.exists(f, has(f.source) && f.source == 'Extension') || has(self.mapping.extension) || (has(self.preset) && self.preset in ['suitecrm', 'dolibarr', 'vtiger'])",message="restricted fields with source Extension need mapping.extension (the preset has no extension table)",fieldPath=".mapping.extension",reason=FieldValueRequired
 // +kubebuilder:validation:XValidation:rule="self.engine != 'sqlite' || !has(self.connection.tls)",message="tls does not apply to sqlite: the database file is opened locally",fieldPath=".connection.tls",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="self.engine == 'postgres' || !has(self.connection.schema)",message="schema only applies to postgres: on mysql the database is the schema, sqlite has none",fieldPath=".connection.schema",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="(has(self.ledger) && has(self.ledger.enabled) && !self.ledger.enabled) || (has(self.ledger) && has(self.ledger.hmacKeySecretRef))",message="ledger.hmacKeySecretRef is required while the erasure ledger is enabled (the default); set ledger.enabled to false to run without proof of erasure",fieldPath=".ledger.hmacKeySecretRef",reason=FieldValueRequired
@@ -178,8 +240,8 @@ type TLSSpec struct {
 }
 
 // SchemaMapping maps the logical fields of a contact to the CRM's tables and columns.
-// +kubebuilder:validation:XValidation:rule="!has(self.fields) || !self.fields.exists(f, has(f.source) && f.source == 'Extension') || has(self.extension)",message="fields with source Extension need mapping.extension",fieldPath=".extension",reason=FieldValueRequired
-// +kubebuilder:validation:XValidation:rule="!has(self.restrictedFields) || !self.restrictedFields.exists(f, has(f.source) && f.source == 'Extension') || has(self.extension)",message="restricted fields with source Extension need mapping.extension",fieldPath=".extension",reason=FieldValueRequired
+// +kubebuilder:validation:XValidation:rule="!has(self.fields) || self.fields.all(f, !has(f.related) || (has(self.related) && self.related.exists(r, r.name == f.related)))",message="a field's related must name an entry of mapping.related",fieldPath=".related",reason=FieldValueRequired
+// +kubebuilder:validation:XValidation:rule="!has(self.contacts) || !has(self.contacts.softDeleteRelated) || (has(self.related) && self.related.exists(r, r.name == self.contacts.softDeleteRelated))",message="contacts.softDeleteRelated must name an entry of mapping.related",fieldPath=".contacts.softDeleteRelated",reason=FieldValueRequired
 type SchemaMapping struct {
 	// contacts is the table with one row per contact (person) and its key. Required unless a
 	// preset provides it.
@@ -242,6 +304,16 @@ type SchemaMapping struct {
 	// +listMapKey=name
 	// +kubebuilder:validation:MaxItems=32
 	RestrictedFields []RestrictedField `json:"restrictedFields,omitempty"`
+
+	// related are other tables that hold facts about a contact, which fields with source
+	// `Related` read: a 1:1 table sharing the contact key (vtiger's `vtiger_crmentity`), a
+	// table reached through a link table (EspoCRM's and SuiteCRM's e-mail addresses), a
+	// table keyed by another column of the contact (Odoo's `mail_blacklist`).
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=8
+	Related []RelatedTable `json:"related,omitempty"`
 }
 
 // ContactsMapping names the contacts table.
@@ -258,9 +330,16 @@ type ContactsMapping struct {
 	// softDeleteColumn is a column that marks a contact as deleted without removing the row:
 	// a yes/no or integer flag (SuiteCRM's `deleted = 1`) or a timestamp (`deleted_at` set).
 	// Soft-deleted rows are not counted as contacts (status.contacts, the base of the
-	// retention budget).
+	// retention budget) nor scanned; retention rules still select them, since their
+	// personal data is still stored (see docs/crms.md).
 	// +optional
 	SoftDeleteColumn SQLIdentifier `json:"softDeleteColumn,omitempty"`
+
+	// softDeleteRelated names the 1:1 entry of mapping.related that holds
+	// softDeleteColumn, when the CRM keeps the deleted flag outside the contacts table
+	// (vtiger's `vtiger_crmentity.deleted`).
+	// +optional
+	SoftDeleteRelated ItemName `json:"softDeleteRelated,omitempty"`
 }
 
 // ExtensionMapping names a 1:1 custom-field table.
@@ -276,6 +355,7 @@ type ExtensionMapping struct {
 }
 
 // FieldMapping maps one logical field to a column.
+// +kubebuilder:validation:XValidation:rule="has(self.related) == (has(self.source) && self.source == 'Related')",message="related is set exactly when source is Related",fieldPath=".related",reason=FieldValueInvalid
 type FieldMapping struct {
 	// name is the logical field, for example `email`, `contactType` or a custom name such as
 	// `newsletterSegment`.
@@ -286,11 +366,17 @@ type FieldMapping struct {
 	// +required
 	Column SQLIdentifier `json:"column"`
 
-	// source is the table of the column: `Contacts` (the contacts table, the default) or
-	// `Extension` (the extension table).
+	// source is the table of the column: `Contacts` (the contacts table, the default),
+	// `Extension` (the extension table) or `Related` (the related table named by related).
 	// +optional
 	// +kubebuilder:default=Contacts
 	Source FieldSource `json:"source,omitempty"`
+
+	// related names the entry of mapping.related that holds the column, with source
+	// `Related`. The field's value is that of the contact's first related row (the
+	// primary link first); a yes/no field with no related row is `false`.
+	// +optional
+	Related ItemName `json:"related,omitempty"`
 }
 
 // InteractionSource is one table of interactions (calls, meetings, emails) with contacts.
@@ -350,6 +436,15 @@ type InteractionSource struct {
 	// `calls_contacts`), for interactions that involve several contacts.
 	// +optional
 	Link *InteractionLink `json:"link,omitempty"`
+
+	// match keeps only the rows of a polymorphic table that concern contacts, for example
+	// Odoo's `mail_message` rows whose `model` is `res.partner` (their `res_id` is then a
+	// partner id), or EspoCRM's e-mails whose `parent_type` is `Contact`.
+	// +optional
+	// +listType=map
+	// +listMapKey=column
+	// +kubebuilder:validation:MaxItems=4
+	Match []ColumnMatch `json:"match,omitempty"`
 }
 
 // InteractionLink is a many-to-many table linking interactions to contacts.
@@ -372,6 +467,15 @@ type InteractionLink struct {
 	// such links are ignored.
 	// +optional
 	SoftDeleteColumn SQLIdentifier `json:"softDeleteColumn,omitempty"`
+
+	// match keeps only the link rows that hold these values, for a link table shared by
+	// several kinds of records (Dolibarr's `llx_actioncomm_resources` where `element_type`
+	// is `socpeople`).
+	// +optional
+	// +listType=map
+	// +listMapKey=column
+	// +kubebuilder:validation:MaxItems=4
+	Match []ColumnMatch `json:"match,omitempty"`
 }
 
 // DependentTable is a table whose rows reference a contact.
@@ -389,9 +493,110 @@ type DependentTable struct {
 	// removes them, `Nullify` sets column to NULL and keeps them.
 	// +required
 	Action DependentAction `json:"action"`
+
+	// match restricts the rows handled to those that hold these values: in a polymorphic
+	// table (Odoo's `mail_message`, EspoCRM's `note`), column holds a contact key only
+	// where the type column names contacts; other rows are left alone.
+	// +optional
+	// +listType=map
+	// +listMapKey=column
+	// +kubebuilder:validation:MaxItems=4
+	Match []ColumnMatch `json:"match,omitempty"`
+}
+
+// RelatedTable is another table that holds facts about a contact: 1:1 (its key is the
+// contact key, or matches contactColumn) or through a link table.
+// +kubebuilder:validation:XValidation:rule="!has(self.link) || !has(self.contactColumn)",message="contactColumn must not be set with a link table: set link.contactKey instead",fieldPath=".contactColumn",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="!(has(self.base) && self.base) || (!has(self.link) && !has(self.contactColumn))",message="a base table shares the contact key: it takes no link and no contactColumn",fieldPath=".base",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="!has(self.contactColumn) || !has(self.erase) || self.erase == 'Keep'",message="erase Delete needs a table keyed by the contact key or a link table: rows matched on contactColumn may belong to others",fieldPath=".erase",reason=FieldValueForbidden
+type RelatedTable struct {
+	// name identifies the related table in fields[].related, for example
+	// `email-addresses`.
+	// +required
+	Name ItemName `json:"name"`
+
+	// table is the related table, for example EspoCRM's `email_address` or vtiger's
+	// `vtiger_crmentity`.
+	// +required
+	Table SQLIdentifier `json:"table"`
+
+	// key is the related table's key: the column holding the contact key for a 1:1 table
+	// (`crmid`), the column link.relatedKey references otherwise (`id`).
+	// +required
+	Key SQLIdentifier `json:"key"`
+
+	// contactColumn is the column of the contacts table that key matches, when it is not
+	// the contact key: Odoo's `mail_blacklist.email` matches `res_partner.email_normalized`.
+	// Not with link.
+	// +optional
+	ContactColumn SQLIdentifier `json:"contactColumn,omitempty"`
+
+	// link is the link table between contacts and the related table, for example EspoCRM's
+	// `entity_email_address`.
+	// +optional
+	Link *RelatedLink `json:"link,omitempty"`
+
+	// match keeps only the related rows that hold these values, for example
+	// `setype = Contacts` in vtiger_crmentity.
+	// +optional
+	// +listType=map
+	// +listMapKey=column
+	// +kubebuilder:validation:MaxItems=4
+	Match []ColumnMatch `json:"match,omitempty"`
+
+	// softDeleteColumn marks related rows the CRM has soft-deleted; they are ignored.
+	// +optional
+	SoftDeleteColumn SQLIdentifier `json:"softDeleteColumn,omitempty"`
+
+	// base says that the contacts table extends this table and shares its key, as vtiger's
+	// `vtiger_contactdetails` extends `vtiger_crmentity`: with erase `Delete`, the contact's
+	// row here is deleted after the contact's own row (foreign keys point this way).
+	// +optional
+	Base bool `json:"base,omitempty"`
+
+	// erase is what happens to the contact's related rows when the contact is deleted:
+	// `Keep` (the default) or `Delete`.
+	// +optional
+	// +kubebuilder:default=Keep
+	Erase RelatedErase `json:"erase,omitempty"`
+}
+
+// RelatedLink is a link table between contacts and a related table.
+type RelatedLink struct {
+	// table is the link table, for example `entity_email_address`.
+	// +required
+	Table SQLIdentifier `json:"table"`
+
+	// contactKey is the column of the link table that references the contact key, for
+	// example `entity_id`.
+	// +required
+	ContactKey SQLIdentifier `json:"contactKey"`
+
+	// relatedKey is the column of the link table that references the related table's key,
+	// for example `email_address_id`.
+	// +required
+	RelatedKey SQLIdentifier `json:"relatedKey"`
+
+	// match keeps only the link rows that hold these values, for example
+	// `entity_type = Contact`.
+	// +optional
+	// +listType=map
+	// +listMapKey=column
+	// +kubebuilder:validation:MaxItems=4
+	Match []ColumnMatch `json:"match,omitempty"`
+
+	// softDeleteColumn marks link rows the CRM has soft-deleted; they are ignored.
+	// +optional
+	SoftDeleteColumn SQLIdentifier `json:"softDeleteColumn,omitempty"`
+
+	// primaryColumn is a yes/no column of the link rows marking the contact's primary row
+	// (EspoCRM's `primary`): fields read the primary row first.
+	// +optional
+	PrimaryColumn SQLIdentifier `json:"primaryColumn,omitempty"`
 }
 
 // RestrictedField is a private field that must stay empty.
+// +kubebuilder:validation:XValidation:rule="has(self.related) == (has(self.source) && self.source == 'Related')",message="related is set exactly when source is Related",fieldPath=".related",reason=FieldValueInvalid
 type RestrictedField struct {
 	// name is the logical name of the field, for example `birthDate`, `personalPhone`,
 	// `spouse`, `children` or `interests`.
@@ -402,10 +607,16 @@ type RestrictedField struct {
 	// +required
 	Column SQLIdentifier `json:"column"`
 
-	// source is the table of the column: `Contacts` (the default) or `Extension`.
+	// source is the table of the column: `Contacts` (the default), `Extension` or
+	// `Related`.
 	// +optional
 	// +kubebuilder:default=Contacts
 	Source FieldSource `json:"source,omitempty"`
+
+	// related names the entry of mapping.related that holds the column, with source
+	// `Related`.
+	// +optional
+	Related ItemName `json:"related,omitempty"`
 }
 
 // LedgerSpec configures the erasure ledger.
@@ -493,7 +704,49 @@ type SchemaProblem struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=1024
 	Message string `json:"message"`
+
+	// kind is the sort of problem, for programs: `MissingTable`, `MissingColumn`,
+	// `WrongType`, `NotUnique` or `Invalid` (anything else).
+	// +optional
+	Kind SchemaProblemKind `json:"kind,omitempty"`
+
+	// table is the table the problem is about, when there is one.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	Table string `json:"table,omitempty"`
+
+	// column is the column the problem is about, when there is one.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	Column string `json:"column,omitempty"`
+
+	// actualType is the column's type in the database, for a WrongType problem.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	ActualType string `json:"actualType,omitempty"`
+
+	// expectedTypes says which types fit the column's use, for a WrongType problem.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	ExpectedTypes string `json:"expectedTypes,omitempty"`
 }
+
+// SchemaProblemKind is the sort of a schema problem.
+// +kubebuilder:validation:Enum=MissingTable;MissingColumn;WrongType;NotUnique;Invalid
+type SchemaProblemKind string
+
+const (
+	// ProblemMissingTable: a mapped table does not exist.
+	ProblemMissingTable SchemaProblemKind = "MissingTable"
+	// ProblemMissingColumn: a mapped column does not exist in its table.
+	ProblemMissingColumn SchemaProblemKind = "MissingColumn"
+	// ProblemWrongType: a mapped column's type does not fit its use.
+	ProblemWrongType SchemaProblemKind = "WrongType"
+	// ProblemNotUnique: a key column is not unique.
+	ProblemNotUnique SchemaProblemKind = "NotUnique"
+	// ProblemInvalid: anything else wrong with the mapping.
+	ProblemInvalid SchemaProblemKind = "Invalid"
+)
 
 // CRMDatabase is one CRM's SQL database: how to reach it (credentials from a Secret) and how
 // its schema maps to the logical fields of a contact. RetentionPolicies, AccessRoles and

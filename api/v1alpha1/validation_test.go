@@ -33,6 +33,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	v1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/mapping"
 )
 
 const (
@@ -206,6 +207,55 @@ func TestSamplesApply(t *testing.T) {
 		if !kinds[kind] {
 			t.Errorf("no sample of %s in %s", kind, samplesDir)
 		}
+	}
+}
+
+// TestCRMPresetSamplesApply applies the sample CRMDatabase of each preset
+// (config/samples/crm/crmdatabase-*.yaml): every one is accepted as written.
+func TestCRMPresetSamplesApply(t *testing.T) {
+	ns := createNamespace(t, "crm-samples")
+	files, err := filepath.Glob(filepath.Join(samplesDir, "crm", "crmdatabase-*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	presets := map[v1.SchemaPreset]bool{}
+	for _, file := range files {
+		for _, obj := range decodeAll(t, file) {
+			obj.SetNamespace(ns)
+			if err := k8sClient.Create(context.Background(), obj, client.FieldValidation("Strict")); err != nil {
+				t.Errorf("%s: %s was rejected: %v", filepath.Base(file), obj.GetName(), err)
+			}
+			if db, ok := obj.(*v1.CRMDatabase); ok {
+				presets[db.Spec.Preset] = true
+			}
+		}
+	}
+	for _, p := range []v1.SchemaPreset{v1.PresetOdoo, v1.PresetDolibarr, v1.PresetEspoCRM, v1.PresetVtiger, v1.PresetSuiteCRM} {
+		if !presets[p] {
+			t.Errorf("no sample CRMDatabase for preset %s in config/samples/crm", p)
+		}
+	}
+}
+
+// A field of the extension table needs mapping.extension unless the preset has an
+// extension table: the CRD's list of such presets agrees with the presets themselves.
+func TestExtensionFieldsOnPresets(t *testing.T) {
+	ns := createNamespace(t, "preset-ext")
+	for _, name := range mapping.Presets() {
+		t.Run(name, func(t *testing.T) {
+			pm, _ := mapping.Preset(name)
+			o := baseCRMDatabase()
+			o.Name, o.Namespace = "db-"+name, ns
+			o.Spec.Preset = v1.SchemaPreset(name)
+			o.Spec.Mapping.Contacts, o.Spec.Mapping.Extension = nil, nil
+			err := k8sClient.Create(context.Background(), o)
+			if pm.Extension != nil && err != nil {
+				t.Errorf("preset %s has an extension table, but an extension field was refused: %v", name, err)
+			}
+			if pm.Extension == nil && (err == nil || !strings.Contains(err.Error(), "need mapping.extension")) {
+				t.Errorf("preset %s has no extension table, but an extension field without mapping.extension gave %v", name, err)
+			}
+		})
 	}
 }
 
@@ -698,6 +748,32 @@ func TestInvalidObjectsAreRejected(t *testing.T) {
 		{"tls mode", crmdb(func(s *v1.CRMDatabaseSpec) { s.Connection.TLS.Mode = "prefer" }), "spec.connection.tls.mode", "Unsupported value"},
 		{"ca with require", crmdb(func(s *v1.CRMDatabaseSpec) { s.Connection.TLS.Mode = v1.TLSRequire }), "spec.connection.tls.caSecretRef", "verify-ca"},
 		{"preset", crmdb(func(s *v1.CRMDatabaseSpec) { s.Preset = "salesforce" }), "spec.preset", "Unsupported value"},
+		{"extension field without extension", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Extension = nil }), "spec.mapping.extension", "need mapping.extension"},
+		// CRMDatabase: matches and related tables.
+		{"match value with a quote", crmdb(func(s *v1.CRMDatabaseSpec) {
+			s.Mapping.Dependents[0].Match = []v1.ColumnMatch{{Column: "parent_type", Value: "Contact' OR '1"}}
+		}), "spec.mapping.dependents[0].match[0].value", "should match"},
+		{"match column", crmdb(func(s *v1.CRMDatabaseSpec) {
+			s.Mapping.Interactions[0].Match = []v1.ColumnMatch{{Column: "model;", Value: "res.partner"}}
+		}), "spec.mapping.interactions[0].match[0].column", sqlIdentifierMessage},
+		{"related field without related", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Fields[0].Source = v1.SourceRelated }),
+			"spec.mapping.fields[0].related", "related is set exactly when source is Related"},
+		{"related field naming no related table", crmdb(func(s *v1.CRMDatabaseSpec) {
+			s.Mapping.Fields[0].Source, s.Mapping.Fields[0].Related = v1.SourceRelated, "email-addresses"
+		}), "spec.mapping.related", "a field's related must name an entry of mapping.related"},
+		{"related with link and contact column", crmdb(func(s *v1.CRMDatabaseSpec) {
+			s.Mapping.Related = []v1.RelatedTable{{Name: "emails", Table: "email_address", Key: "id", ContactColumn: "email",
+				Link: &v1.RelatedLink{Table: "entity_email_address", ContactKey: "entity_id", RelatedKey: "email_address_id"}}}
+		}), "spec.mapping.related[0].contactColumn", "set link.contactKey instead"},
+		{"base related with a link", crmdb(func(s *v1.CRMDatabaseSpec) {
+			s.Mapping.Related = []v1.RelatedTable{{Name: "crmentity", Table: "vtiger_crmentity", Key: "crmid", Base: true,
+				Link: &v1.RelatedLink{Table: "l", ContactKey: "c", RelatedKey: "r"}}}
+		}), "spec.mapping.related[0].base", "a base table shares the contact key"},
+		{"delete rows matched on another column", crmdb(func(s *v1.CRMDatabaseSpec) {
+			s.Mapping.Related = []v1.RelatedTable{{Name: "blacklist", Table: "mail_blacklist", Key: "email", ContactColumn: "email_normalized", Erase: v1.RelatedDelete}}
+		}), "spec.mapping.related[0].erase", "rows matched on contactColumn may belong to others"},
+		{"soft delete in an unknown related table", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Contacts.SoftDeleteRelated = "crmentity" }),
+			"spec.mapping.contacts.softDeleteRelated", "must name an entry of mapping.related"},
 		{"max open conns zero", crmdb(func(s *v1.CRMDatabaseSpec) { s.Connection.MaxOpenConns = ptr.To[int32](0) }), "spec.connection.maxOpenConns", "greater than or equal to 2"},
 		{"max open conns one", crmdb(func(s *v1.CRMDatabaseSpec) { s.Connection.MaxOpenConns = ptr.To[int32](1) }), "spec.connection.maxOpenConns", "greater than or equal to 2"},
 		{"max open conns huge", crmdb(func(s *v1.CRMDatabaseSpec) { s.Connection.MaxOpenConns = ptr.To[int32](10000) }), "spec.connection.maxOpenConns", "less than or equal to 64"},

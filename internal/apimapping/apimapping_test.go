@@ -85,6 +85,11 @@ func TestFromAPICarriesEveryField(t *testing.T) {
 			got += fmt.Sprintf("%+v", *ia.Link)
 		}
 	}
+	for _, r := range FromAPI(sm).Related {
+		if r.Link != nil {
+			got += fmt.Sprintf("%+v", *r.Link)
+		}
+	}
 	for _, v := range values {
 		if !strings.Contains(got, v) {
 			t.Errorf("the value of %s does not reach the converted mapping", v)
@@ -109,7 +114,8 @@ func fill(v reflect.Value, path string, values *[]string) {
 		fill(v.Index(0), path+"[0]", values)
 	case reflect.String:
 		switch v.Type() {
-		case reflect.TypeOf(privacyv1alpha1.FieldSource("")), reflect.TypeOf(privacyv1alpha1.DependentAction("")):
+		case reflect.TypeOf(privacyv1alpha1.FieldSource("")), reflect.TypeOf(privacyv1alpha1.DependentAction("")),
+			reflect.TypeOf(privacyv1alpha1.RelatedErase("")):
 			return
 		}
 		s := "v" + strings.NewReplacer(".", "_", "[", "_", "]", "_").Replace(path)

@@ -10,7 +10,13 @@ import (
 type problemList []Problem
 
 func (ps *problemList) add(field, format string, args ...any) {
-	*ps = append(*ps, Problem{Field: field, Message: fmt.Sprintf(format, args...)})
+	*ps = append(*ps, Problem{Field: field, Message: fmt.Sprintf(format, args...), Kind: ProblemInvalid})
+}
+
+// addKind adds p, with its message.
+func (ps *problemList) addKind(p Problem, format string, args ...any) {
+	p.Message = fmt.Sprintf(format, args...)
+	*ps = append(*ps, p)
 }
 
 // ident checks an identifier setting: present when required, and valid when present. It
@@ -34,16 +40,20 @@ func (ps *problemList) ident(field, name string, required bool) bool {
 	return true
 }
 
-// source checks a Source setting.
-func (ps *problemList) source(field string, s Source, m Mapping) {
+// source checks a Source setting (related: the name of a related table of m).
+func (ps *problemList) source(field string, s Source, related string, m Mapping) {
 	switch s.Normal() {
 	case SourceContacts:
+	case SourceRelated:
+		if _, ok := m.RelatedByName(related); !ok {
+			ps.add(field, "is related, but no entry of mapping.related is named %s: add it, or use source contacts or extension", printableName(related))
+		}
 	case SourceExtension:
 		if m.Extension == nil {
 			ps.add(field, "is extension, but the mapping has no extension table: set mapping.extension or use source contacts")
 		}
 	default:
-		ps.add(field, "%q is not a source: use contacts or extension", string(s))
+		ps.add(field, "%q is not a source: use contacts, extension or related", string(s))
 	}
 }
 
@@ -59,6 +69,7 @@ func Check(m Mapping) []Problem {
 	checkDependents(m, &ps)
 	checkRestricted(m, &ps)
 	checkPersonal(m, &ps)
+	checkRelated(m, &ps)
 	return ps
 }
 
@@ -66,6 +77,18 @@ func checkContacts(m Mapping, ps *problemList) {
 	ps.ident(pathContacts("table"), m.Contacts.Table, true)
 	ps.ident(pathContacts("key"), m.Contacts.Key, true)
 	ps.ident(pathContacts("softDeleteColumn"), m.Contacts.SoftDeleteColumn, false)
+	if name := m.Contacts.SoftDeleteRelated; name != "" {
+		rel, ok := m.RelatedByName(name)
+		switch {
+		case !ok:
+			ps.add(pathContacts("softDeleteRelated"), "no entry of mapping.related is named %s", printableName(name))
+		case rel.Link != nil || rel.ContactColumn != "":
+			ps.add(pathContacts("softDeleteRelated"), "related table %s is not keyed by the contact key: the soft-delete flag must be in a 1:1 table sharing the key", name)
+		}
+		if m.Contacts.SoftDeleteColumn == "" {
+			ps.add(pathContacts("softDeleteColumn"), "is required with softDeleteRelated: it names the flag's column in the related table")
+		}
+	}
 }
 
 func checkExtension(m Mapping, ps *problemList) {
@@ -86,7 +109,7 @@ func checkFields(m Mapping, ps *problemList) {
 			continue
 		}
 		ps.ident(PathField(name, "column"), f.Column, true)
-		ps.source(PathField(name, "source"), f.Source, m)
+		ps.source(PathField(name, "source"), f.Source, f.Related, m)
 	}
 }
 
@@ -116,6 +139,7 @@ func checkInteractions(m Mapping, ps *problemList) {
 			ps.add(path("fixedKind"), "%s must match %s", printableName(ia.FixedKind), InteractionNamePattern)
 		}
 		checkInteractionLink(m, ps, i, ia)
+		ps.matches(path("match"), ia.Match)
 	}
 }
 
@@ -132,6 +156,7 @@ func checkInteractionLink(m Mapping, ps *problemList, i int, ia Interaction) {
 	ps.ident(path("link.interactionKey"), ia.Link.InteractionKey, true)
 	ps.ident(path("link.contactKey"), ia.Link.ContactKey, true)
 	ps.ident(path("link.softDeleteColumn"), ia.Link.SoftDeleteColumn, false)
+	ps.matches(path("link.match"), ia.Link.Match)
 }
 
 func checkDependents(m Mapping, ps *problemList) {
@@ -140,6 +165,7 @@ func checkDependents(m Mapping, ps *problemList) {
 	for i, d := range m.Dependents {
 		okTable := ps.ident(pathDependent(i, "table"), d.Table, true)
 		okColumn := ps.ident(pathDependent(i, "column"), d.Column, true)
+		ps.matches(pathDependent(i, "match"), d.Match)
 		switch d.Action.Normal() {
 		case ActionDelete, ActionNullify:
 		case "":
@@ -150,7 +176,7 @@ func checkDependents(m Mapping, ps *problemList) {
 		if !okTable || !okColumn {
 			continue
 		}
-		r := ref{strings.ToLower(d.Table), strings.ToLower(d.Column)}
+		r := ref{strings.ToLower(d.Table), strings.ToLower(d.Column) + matchKey(d.Match)}
 		if seen[r] {
 			ps.add(pathDependent(i, "column"), "%s.%s is listed twice", d.Table, d.Column)
 		}
@@ -173,8 +199,8 @@ func checkRestricted(m Mapping, ps *problemList) {
 		}
 		seen[r.Name] = true
 		ps.ident(path("column"), r.Column, true)
-		ps.source(path("source"), r.Source, m)
-		if f, ok := m.Fields[r.Name]; ok && (f.Column != r.Column || f.Source.Normal() != r.Source.Normal()) {
+		ps.source(path("source"), r.Source, r.Related, m)
+		if f, ok := m.Fields[r.Name]; ok && (f.Column != r.Column || f.Source.Normal() != r.Source.Normal() || f.Related != r.Related) {
 			ps.add(path("column"), "fields[%s] maps the same name to another column: give the restricted field the same column or another name", r.Name)
 		}
 	}

@@ -14,7 +14,7 @@ func (db *Database) CountContacts(ctx context.Context, m Mapping) (int64, error)
 	if err != nil {
 		return 0, fmt.Errorf("mapping.contacts.table: %w", err)
 	}
-	active, err := db.ActiveContactCondition(ctx, m.Contacts, "")
+	active, err := db.ActiveContactCondition(ctx, m, "")
 	if err != nil {
 		return 0, db.Scrub(err)
 	}
@@ -32,29 +32,59 @@ func (db *Database) CountContacts(ctx context.Context, m Mapping) (int64, error)
 // ActiveContactCondition returns the SQL condition that keeps contacts the CRM has not
 // soft-deleted ("" without a soft-delete column). alias, when set, qualifies the column.
 // The form depends on the column's type, read from the catalog: a flag is active when NULL
-// or false/0, a timestamp when NULL.
-func (db *Database) ActiveContactCondition(ctx context.Context, c ContactsTable, alias string) (string, error) {
+// or false/0, a timestamp when NULL. When the flag lives in a 1:1 related table
+// (SoftDeleteRelated), it is read there for the contact's row: a contact without one is
+// active.
+func (db *Database) ActiveContactCondition(ctx context.Context, m Mapping, alias string) (string, error) {
+	c := m.Contacts
 	if c.SoftDeleteColumn == "" {
 		return "", nil
 	}
-	col, err := db.dialect.QuoteIdent(c.SoftDeleteColumn)
-	if err != nil {
-		return "", fmt.Errorf("mapping.contacts.softDeleteColumn: %w", err)
-	}
-	if alias != "" {
-		qa, err := db.dialect.QuoteIdent(alias)
-		if err != nil {
-			return "", err
+	table := c.Table
+	if c.SoftDeleteRelated != "" {
+		rel, ok := m.RelatedByName(c.SoftDeleteRelated)
+		if !ok {
+			return "", fmt.Errorf("mapping.contacts.softDeleteRelated: no related table is named %s", c.SoftDeleteRelated)
 		}
-		col = qa + "." + col
+		table = rel.Table
 	}
-	tbl, err := db.dialect.DescribeTable(ctx, db.db, c.Table)
+	tbl, err := db.dialect.DescribeTable(ctx, db.db, table)
 	if err != nil {
-		return "", fmt.Errorf("while reading the soft-delete column of table %s: %w", c.Table, err)
+		return "", fmt.Errorf("while reading the soft-delete column of table %s: %w", table, err)
 	}
 	info, ok := tbl.Column(db.dialect, c.SoftDeleteColumn)
 	if !ok {
-		return "", fmt.Errorf("soft-delete column %s does not exist in table %s", c.SoftDeleteColumn, c.Table)
+		return "", fmt.Errorf("soft-delete column %s does not exist in table %s", c.SoftDeleteColumn, table)
+	}
+	var col string
+	if c.SoftDeleteRelated != "" {
+		rel, _ := m.RelatedByName(c.SoftDeleteRelated)
+		rel.SoftDeleteColumn = "" // the flag is the value read, not a filter on it
+		contacts := alias
+		if contacts == "" {
+			contacts = c.Table
+		}
+		qc, err := db.dialect.QuoteIdent(contacts)
+		if err != nil {
+			return "", err
+		}
+		tables := func(ctx context.Context, name string) (*Table, error) {
+			return db.dialect.DescribeTable(ctx, db.db, name)
+		}
+		if col, err = RelatedValueSQL(ctx, db.dialect, tables, m, rel, c.SoftDeleteColumn, qc); err != nil {
+			return "", err
+		}
+	} else {
+		if col, err = db.dialect.QuoteIdent(c.SoftDeleteColumn); err != nil {
+			return "", fmt.Errorf("mapping.contacts.softDeleteColumn: %w", err)
+		}
+		if alias != "" {
+			qa, err := db.dialect.QuoteIdent(alias)
+			if err != nil {
+				return "", err
+			}
+			col = qa + "." + col
+		}
 	}
 	return SoftDeleteCondition(db.dialect.Engine(), col, info.Class)
 }

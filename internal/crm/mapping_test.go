@@ -27,7 +27,7 @@ func TestPresetsPassCheck(t *testing.T) {
 			t.Errorf("preset %s has problems: %v", name, ps)
 		}
 	}
-	if diff := cmp.Diff([]string{PresetGeneric, PresetSuiteCRM}, Presets()); diff != "" {
+	if diff := cmp.Diff([]string{PresetDolibarr, PresetEspoCRM, PresetGeneric, PresetOdoo, PresetSuiteCRM, PresetVtiger}, Presets()); diff != "" {
 		t.Errorf("Presets() (-want +got):\n%s", diff)
 	}
 }
@@ -160,6 +160,39 @@ func TestCheck(t *testing.T) {
 				"mapping.restrictedFields[email].column": "fields[email] maps the same name to another column",
 			},
 		},
+		{
+			name: "matches and related tables",
+			mutate: func(m *Mapping) {
+				m.Dependents[0].Match = []Match{{Column: "parent_type", Value: "Contact' OR '1"}, {Column: "Parent_Type", Value: "x"}}
+				m.Interactions[0].Match = []Match{{Column: "model;", Value: "res.partner"}}
+				m.Fields[FieldEmail] = Field{Column: "name", Source: SourceRelated, Related: "nowhere"}
+				m.Contacts.SoftDeleteRelated = "emails"
+				m.Related = []RelatedTable{
+					{Name: "emails", Table: "email_address", Key: "id", Erase: "Purge",
+						Link: &RelatedLink{Table: "entity_email_address", ContactKey: "entity_id", RelatedKey: ""}},
+					{Name: "base", Table: "crmentity", Key: "crmid", Base: true, ContactColumn: "email"},
+					{Name: "blacklist", Table: "contacts", Key: "email", ContactColumn: "email", Erase: RelatedDelete},
+				}
+			},
+			want: []string{
+				"mapping.contacts.softDeleteRelated", "mapping.contacts.softDeleteColumn",
+				"mapping.fields[email].source",
+				"mapping.interactions[interactions].match[0].column",
+				"mapping.dependents[0].match[0].value", "mapping.dependents[0].match[1].column",
+				"mapping.related[emails].erase", "mapping.related[emails].link.relatedKey",
+				"mapping.related[base].base",
+				"mapping.related[blacklist].table", "mapping.related[blacklist].erase",
+			},
+			msgs: map[string]string{
+				"mapping.contacts.softDeleteRelated":    "not keyed by the contact key",
+				"mapping.fields[email].source":          `no entry of mapping.related is named "nowhere"`,
+				"mapping.dependents[0].match[0].value":  "must match",
+				"mapping.dependents[0].match[1].column": "matched twice",
+				"mapping.related[emails].erase":         `"Purge" is not an erasure`,
+				"mapping.related[base].base":            "takes no link and no contactColumn",
+				"mapping.related[blacklist].erase":      "may belong to others",
+			},
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := valid()
@@ -277,10 +310,25 @@ func TestCloneIsDeep(t *testing.T) {
 }
 
 func TestAllDependentsAddsTheExtension(t *testing.T) {
-	m, _ := Preset(PresetSuiteCRM)
+	parent := []Match{{Column: "setype", Value: "Contacts"}}
+	m := Mapping{
+		Contacts:   ContactsTable{Table: "contacts", Key: "id"},
+		Extension:  &ExtensionTable{Table: "contacts_cstm", Key: "id_c"},
+		Dependents: []Dependent{{Table: "calls_contacts", Column: "contact_id", Action: "Delete"}},
+		Related: []RelatedTable{
+			{Name: "sub", Table: "subdetails", Key: "contact_id", Erase: RelatedDelete, Match: parent},
+			{Name: "base", Table: "crmentity", Key: "crmid", Base: true, Erase: RelatedDelete},
+			{Name: "emails", Table: "email_address", Key: "id", Erase: RelatedDelete,
+				Link: &RelatedLink{Table: "entity_email_address", ContactKey: "entity_id", RelatedKey: "email_address_id"}},
+			{Name: "kept", Table: "accounts", Key: "contact_id"},
+		},
+	}
+	// The listed dependents, the extension row, then the 1:1 related rows to delete; a
+	// base table's row goes after the contact, linked rows through their link (the sweep).
 	want := []Dependent{
 		{Table: "calls_contacts", Column: "contact_id", Action: ActionDelete},
 		{Table: "contacts_cstm", Column: "id_c", Action: ActionDelete},
+		{Table: "subdetails", Column: "contact_id", Action: ActionDelete, Match: parent},
 	}
 	if diff := cmp.Diff(want, m.AllDependents()); diff != "" {
 		t.Errorf("AllDependents (-want +got):\n%s", diff)

@@ -14,6 +14,10 @@ const (
 	PresetNone     = mapping.PresetNone
 	PresetGeneric  = mapping.PresetGeneric
 	PresetSuiteCRM = mapping.PresetSuiteCRM
+	PresetOdoo     = mapping.PresetOdoo
+	PresetDolibarr = mapping.PresetDolibarr
+	PresetEspoCRM  = mapping.PresetEspoCRM
+	PresetVtiger   = mapping.PresetVtiger
 )
 
 // Presets returns the names of the known presets, sorted.

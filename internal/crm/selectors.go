@@ -78,10 +78,12 @@ func (r *FieldResolver) table(ctx context.Context, name string) (*Table, error) 
 	return t, nil
 }
 
-// Resolve returns the column of a source, quoted, qualified and typed.
-func (r *FieldResolver) Resolve(ctx context.Context, field, column string, src Source) (selector.Column, Column, error) {
-	src = src.Normal()
-	name := r.m.SourceTable(src)
+// Resolve returns the column of a field, quoted, qualified and typed. A field of a related
+// table is the correlated subquery RelatedValueSQL renders; a flag read there is false
+// when the contact has no related row.
+func (r *FieldResolver) Resolve(ctx context.Context, field string, f Field) (selector.Column, Column, error) {
+	src := f.Source.Normal()
+	name := r.m.FieldTable(f)
 	if name == "" {
 		return selector.Column{}, Column{}, fmt.Errorf("field %s: source %s has no table in the mapping", field, src)
 	}
@@ -89,11 +91,30 @@ func (r *FieldResolver) Resolve(ctx context.Context, field, column string, src S
 	if err != nil {
 		return selector.Column{}, Column{}, err
 	}
-	info, ok := t.Column(r.d, column)
+	info, ok := t.Column(r.d, f.Column)
 	if !ok {
-		return selector.Column{}, Column{}, fmt.Errorf("field %s: column %s does not exist in table %s", field, column, name)
+		return selector.Column{}, Column{}, fmt.Errorf("field %s: column %s does not exist in table %s", field, f.Column, name)
 	}
-	quoted, err := r.d.QuoteIdent(column)
+	st := selector.Storage(info.Class)
+	kind := selector.KindFor(field, st)
+	if src == SourceRelated {
+		rel, _ := r.m.RelatedByName(f.Related)
+		contacts := r.aliases[SourceContacts]
+		if contacts == "" {
+			if contacts, err = r.d.QuoteIdent(r.m.Contacts.Table); err != nil {
+				return selector.Column{}, Column{}, err
+			}
+		}
+		sql, err := RelatedValueSQL(ctx, r.d, r.table, r.m, rel, f.Column, contacts)
+		if err != nil {
+			return selector.Column{}, Column{}, fmt.Errorf("field %s: %w", field, err)
+		}
+		if kind == selector.KindFlag {
+			sql = "COALESCE(" + sql + ", " + falseFor(r.d.Engine(), info.Class) + ")"
+		}
+		return selector.Column{SQL: sql, Kind: kind, Storage: st}, info, nil
+	}
+	quoted, err := r.d.QuoteIdent(f.Column)
 	if err != nil {
 		return selector.Column{}, Column{}, fmt.Errorf("field %s: %w", field, err)
 	}
@@ -103,8 +124,7 @@ func (r *FieldResolver) Resolve(ctx context.Context, field, column string, src S
 	if src == SourceExtension {
 		r.UsesExt = true
 	}
-	st := selector.Storage(info.Class)
-	return selector.Column{SQL: quoted, Kind: selector.KindFor(field, st), Storage: st}, info, nil
+	return selector.Column{SQL: quoted, Kind: kind, Storage: st}, info, nil
 }
 
 // ResolveAll resolves every logical field the mapping names (mapped fields, then
@@ -127,7 +147,7 @@ func (r *FieldResolver) ResolveAll(ctx context.Context) error {
 		if !ok {
 			continue
 		}
-		col, _, err := r.Resolve(ctx, name, f.Column, f.Source)
+		col, _, err := r.Resolve(ctx, name, f)
 		if err != nil {
 			if ctx.Err() != nil {
 				return err

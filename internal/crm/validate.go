@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/mapping"
 )
 
 // Validate checks a mapping against the database's catalog and returns every problem
@@ -18,7 +20,7 @@ func Validate(ctx context.Context, db *Database, m Mapping) ([]Problem, error) {
 	defer cancel()
 	v := &validator{db: db, cat: newCatalog(db), m: m, ps: problemList(Check(m))}
 	steps := []func(context.Context) error{
-		v.checkContacts, v.checkExtension, v.checkFields, v.checkInteractions, v.checkDependents, v.checkRestricted,
+		v.checkContacts, v.checkExtension, v.checkRelated, v.checkContactsSoftDelete, v.checkFields, v.checkInteractions, v.checkDependents, v.checkRestricted,
 	}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
@@ -35,9 +37,10 @@ type validator struct {
 	m   Mapping
 	ps  problemList
 
-	contacts   *Table  // nil when the contacts table is unusable
-	extension  *Table  // nil when there is none or it is unusable
-	contactKey *Column // nil when the contact key is unusable
+	contacts   *Table            // nil when the contacts table is unusable
+	extension  *Table            // nil when there is none or it is unusable
+	related    map[string]*Table // usable related tables by mapping name
+	contactKey *Column           // nil when the contact key is unusable
 }
 
 func (v *validator) engine() Engine { return v.db.dialect.Engine() }
@@ -55,7 +58,9 @@ func (v *validator) checkContacts(ctx context.Context) error {
 			return err
 		}
 	}
-	v.column(pathContacts("softDeleteColumn"), tbl, c.SoftDeleteColumn, RoleSoftDelete, "the soft-delete marker")
+	if c.SoftDeleteRelated == "" {
+		v.column(pathContacts("softDeleteColumn"), tbl, c.SoftDeleteColumn, RoleSoftDelete, "the soft-delete marker")
+	}
 	return nil
 }
 
@@ -82,7 +87,7 @@ func (v *validator) checkFields(context.Context) error {
 		if !fieldNameRE.MatchString(name) {
 			continue
 		}
-		tbl := v.sourceTable(f.Source)
+		tbl := v.sourceTable(f.Source, f.Related)
 		if tbl == nil {
 			continue
 		}
@@ -109,6 +114,7 @@ func (v *validator) checkInteractions(ctx context.Context) error {
 		v.column(path("kind"), tbl, ia.Kind, RoleCategory, "the interaction kind")
 		v.column(path("direction"), tbl, ia.Direction, RoleCategory, "the interaction direction")
 		v.column(path("softDeleteColumn"), tbl, ia.SoftDeleteColumn, RoleSoftDelete, "the soft-delete marker")
+		v.matches(path("match"), tbl, ia.Match)
 		if ia.Link != nil {
 			if err := v.checkLink(ctx, i, ia, key); err != nil {
 				return err
@@ -131,6 +137,7 @@ func (v *validator) checkLink(ctx context.Context, i int, ia Interaction, intera
 	}
 	v.reference(path("link.contactKey"), tbl, ia.Link.ContactKey)
 	v.column(path("link.softDeleteColumn"), tbl, ia.Link.SoftDeleteColumn, RoleSoftDelete, "the soft-delete marker")
+	v.matches(path("link.match"), tbl, ia.Link.Match)
 	return nil
 }
 
@@ -144,6 +151,7 @@ func (v *validator) checkDependents(ctx context.Context) error {
 			continue
 		}
 		col := v.reference(pathDependent(i, "column"), tbl, d.Column)
+		v.matches(pathDependent(i, "match"), tbl, d.Match)
 		if col != nil && d.Action.Normal() == ActionNullify && !col.Nullable {
 			v.ps.add(pathDependent(i, "action"), "nullify needs a nullable column, but %s.%s is NOT NULL: use delete, or allow NULL in the column",
 				tbl.Name, col.Name)
@@ -154,7 +162,7 @@ func (v *validator) checkDependents(ctx context.Context) error {
 
 func (v *validator) checkRestricted(context.Context) error {
 	for i, r := range v.m.RestrictedFields {
-		tbl := v.sourceTable(r.Source)
+		tbl := v.sourceTable(r.Source, r.Related)
 		if tbl == nil {
 			continue
 		}
@@ -165,8 +173,10 @@ func (v *validator) checkRestricted(context.Context) error {
 
 // sourceTable returns the table of a field source, nil when it is unusable (its problem
 // is reported on the table itself).
-func (v *validator) sourceTable(s Source) *Table {
+func (v *validator) sourceTable(s Source, related string) *Table {
 	switch s.Normal() {
+	case SourceRelated:
+		return v.related[related]
 	case SourceContacts:
 		return v.contacts
 	case SourceExtension:
@@ -192,7 +202,8 @@ func (v *validator) table(ctx context.Context, path, name string) (*Table, error
 	if err != nil {
 		return nil, err
 	}
-	v.ps.add(path, "table %s does not exist %s%s", name, v.where(), suggest(v.db.dialect, name, names))
+	v.ps.addKind(Problem{Field: path, Kind: mapping.ProblemMissingTable, Table: name},
+		"table %s does not exist %s%s", name, v.where(), suggest(v.db.dialect, name, names))
 	return nil, nil
 }
 
@@ -215,11 +226,13 @@ func (v *validator) column(path string, tbl *Table, name string, role Role, what
 	}
 	col, ok := tbl.Column(v.db.dialect, name)
 	if !ok {
-		v.ps.add(path, "column %s does not exist in table %s%s", name, tbl.Name, suggest(v.db.dialect, name, tbl.ColumnNames()))
+		v.ps.addKind(Problem{Field: path, Kind: mapping.ProblemMissingColumn, Table: tbl.Name, Column: name},
+			"column %s does not exist in table %s%s", name, tbl.Name, suggest(v.db.dialect, name, tbl.ColumnNames()))
 		return nil
 	}
 	if !role.Accepts(col.Class) {
-		v.ps.add(path, "column %s.%s has type %s, but %s needs %s", tbl.Name, col.Name, col.DataType, what, role.Expectation(v.engine()))
+		v.ps.addKind(Problem{Field: path, Kind: mapping.ProblemWrongType, Table: tbl.Name, Column: col.Name, ActualType: col.DataType, Expected: role.Expectation(v.engine())},
+			"column %s.%s has type %s, but %s needs %s", tbl.Name, col.Name, col.DataType, what, role.Expectation(v.engine()))
 		return nil
 	}
 	return &col
@@ -253,7 +266,8 @@ func (v *validator) requireUnique(ctx context.Context, path string, tbl *Table, 
 	if tbl.View {
 		fix = "a view cannot guarantee uniqueness: map the underlying table instead"
 	}
-	v.ps.add(path, "column %s is not unique in table %s, but %s: %s", column, tbl.Name, why, fix)
+	v.ps.addKind(Problem{Field: path, Kind: mapping.ProblemNotUnique, Table: tbl.Name, Column: column},
+		"column %s is not unique in table %s, but %s: %s", column, tbl.Name, why, fix)
 	return nil
 }
 

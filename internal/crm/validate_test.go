@@ -24,6 +24,10 @@ func TestReferenceSchemasValidateClean(t *testing.T) {
 		{"generic/sqlite", testdb.SQLite, "generic-sqlite.sql", PresetGeneric},
 		{"suitecrm/mariadb", testdb.MariaDB, "suitecrm-mysql.sql", PresetSuiteCRM},
 		{"suitecrm/postgres", testdb.Postgres, "suitecrm-postgres.sql", PresetSuiteCRM},
+		{"odoo/postgres", testdb.Postgres, "odoo-postgres.sql", PresetOdoo},
+		{"dolibarr/mariadb", testdb.MariaDB, "dolibarr-mysql.sql", PresetDolibarr},
+		{"espocrm/mariadb", testdb.MariaDB, "espocrm-mysql.sql", PresetEspoCRM},
+		{"vtiger/mariadb", testdb.MariaDB, "vtiger-mysql.sql", PresetVtiger},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tdb := tc.open(t)
@@ -239,6 +243,7 @@ func TestValidateNameCase(t *testing.T) {
 		want := []Problem{{
 			Field:   "mapping.fields[email].column",
 			Message: "column Email does not exist in table contacts (did you mean email? names are case-sensitive on postgres)",
+			Kind:    ProblemMissingColumn, Table: "contacts", Column: "Email",
 		}}
 		if diff := cmp.Diff(want, ps); diff != "" {
 			t.Errorf("problems (-want +got):\n%s", diff)

@@ -167,3 +167,104 @@ CREATE TABLE email_addr_bean_rel (
     KEY idx_email_address_id (email_address_id),
     KEY idx_bean_id (bean_id, bean_module)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8;
+
+-- Meetings, notes, tasks and the account and opportunity links (modules/Meetings,
+-- modules/Notes, modules/Tasks vardefs; the meetings_contacts, accounts_contacts and
+-- opportunities_contacts relationships): the preset counts meetings as interactions,
+-- deletes notes, tasks and links, and detaches calls and meetings whose parent is the
+-- contact.
+CREATE TABLE meetings (
+    id                CHAR(36) NOT NULL,
+    name              VARCHAR(50) DEFAULT NULL,
+    date_entered      DATETIME DEFAULT NULL,
+    date_modified     DATETIME DEFAULT NULL,
+    description       TEXT,
+    deleted           TINYINT(1) DEFAULT 0,
+    assigned_user_id  CHAR(36) DEFAULT NULL,
+    location          VARCHAR(50) DEFAULT NULL,
+    duration_hours    INT(3) DEFAULT NULL,
+    duration_minutes  INT(2) DEFAULT NULL,
+    date_start        DATETIME DEFAULT NULL,
+    date_end          DATETIME DEFAULT NULL,
+    parent_type       VARCHAR(100) DEFAULT NULL,
+    status            VARCHAR(100) DEFAULT 'Planned',
+    type              VARCHAR(255) DEFAULT 'Sugar',
+    parent_id         CHAR(36) DEFAULT NULL,
+    PRIMARY KEY (id),
+    KEY idx_meet_date_start (date_start),
+    KEY idx_meet_par_del (parent_id, parent_type, deleted)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;
+
+CREATE TABLE meetings_contacts (
+    id             VARCHAR(36) NOT NULL,
+    meeting_id     VARCHAR(36) DEFAULT NULL,
+    contact_id     VARCHAR(36) DEFAULT NULL,
+    required       VARCHAR(1) DEFAULT '1',
+    accept_status  VARCHAR(25) DEFAULT 'none',
+    date_modified  DATETIME DEFAULT NULL,
+    deleted        TINYINT(1) DEFAULT 0,
+    PRIMARY KEY (id),
+    KEY idx_con_mtg_mtg (meeting_id),
+    KEY idx_con_mtg_con (contact_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;
+
+CREATE TABLE notes (
+    id                CHAR(36) NOT NULL,
+    name              VARCHAR(255) DEFAULT NULL,
+    date_entered      DATETIME DEFAULT NULL,
+    date_modified     DATETIME DEFAULT NULL,
+    deleted           TINYINT(1) DEFAULT 0,
+    file_mime_type    VARCHAR(100) DEFAULT NULL,
+    filename          VARCHAR(255) DEFAULT NULL,
+    parent_type       VARCHAR(255) DEFAULT NULL,
+    parent_id         CHAR(36) DEFAULT NULL,
+    contact_id        CHAR(36) DEFAULT NULL,
+    portal_flag       TINYINT(1) DEFAULT NULL,
+    embed_flag        TINYINT(1) DEFAULT 0,
+    description       TEXT,
+    PRIMARY KEY (id),
+    KEY idx_note_name (name),
+    KEY idx_notes_parent (parent_id, parent_type),
+    KEY idx_note_contact (contact_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;
+
+CREATE TABLE tasks (
+    id                CHAR(36) NOT NULL,
+    name              VARCHAR(50) DEFAULT NULL,
+    date_entered      DATETIME DEFAULT NULL,
+    deleted           TINYINT(1) DEFAULT 0,
+    status            VARCHAR(100) DEFAULT 'Not Started',
+    date_due          DATETIME DEFAULT NULL,
+    parent_type       VARCHAR(255) DEFAULT NULL,
+    parent_id         CHAR(36) DEFAULT NULL,
+    contact_id        CHAR(36) DEFAULT NULL,
+    priority          VARCHAR(100) DEFAULT NULL,
+    description       TEXT,
+    PRIMARY KEY (id),
+    KEY idx_tsk_name (name),
+    KEY idx_task_con_del (contact_id, deleted),
+    KEY idx_task_par_del (parent_id, parent_type, deleted)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;
+
+CREATE TABLE accounts_contacts (
+    id             VARCHAR(36) NOT NULL,
+    contact_id     VARCHAR(36) DEFAULT NULL,
+    account_id     VARCHAR(36) DEFAULT NULL,
+    date_modified  DATETIME DEFAULT NULL,
+    deleted        TINYINT(1) DEFAULT 0,
+    PRIMARY KEY (id),
+    KEY idx_account_contact (account_id, contact_id),
+    KEY idx_contid_del_accid (contact_id, deleted, account_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;
+
+CREATE TABLE opportunities_contacts (
+    id              VARCHAR(36) NOT NULL,
+    contact_id      VARCHAR(36) DEFAULT NULL,
+    opportunity_id  VARCHAR(36) DEFAULT NULL,
+    contact_role    VARCHAR(50) DEFAULT NULL,
+    date_modified   DATETIME DEFAULT NULL,
+    deleted         TINYINT(1) DEFAULT 0,
+    PRIMARY KEY (id),
+    KEY idx_con_opp_con (contact_id),
+    KEY idx_con_opp_opp (opportunity_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;

@@ -83,3 +83,100 @@ CREATE TABLE calls_contacts (
 
 CREATE INDEX idx_con_call_call ON calls_contacts (call_id);
 CREATE INDEX idx_con_call_con ON calls_contacts (contact_id);
+
+-- E-mail addresses (SuiteCRM 7 modules/EmailAddresses/vardefs.php and the
+-- email_addr_bean_rel relationship): the preset reads a contact's address, primary first,
+-- and the address's opt_out.
+CREATE TABLE email_addresses (
+    id                  char(36) PRIMARY KEY,
+    email_address       varchar(255),
+    email_address_caps  varchar(255),
+    invalid_email       boolean DEFAULT false,
+    opt_out             boolean DEFAULT false,
+    confirm_opt_in      varchar(255) DEFAULT 'not-opt-in',
+    date_created        timestamp,
+    date_modified       timestamp,
+    deleted             boolean DEFAULT false
+);
+
+CREATE TABLE email_addr_bean_rel (
+    id                char(36) PRIMARY KEY,
+    email_address_id  char(36) NOT NULL,
+    bean_id           char(36) NOT NULL,
+    bean_module       varchar(100),
+    primary_address   boolean DEFAULT false,
+    reply_to_address  boolean DEFAULT false,
+    date_created      timestamp,
+    date_modified     timestamp,
+    deleted           boolean DEFAULT false
+);
+
+CREATE INDEX idx_email_address_id ON email_addr_bean_rel (email_address_id);
+CREATE INDEX idx_bean_id ON email_addr_bean_rel (bean_id, bean_module);
+
+-- Meetings, notes, tasks and the account and opportunity links (see suitecrm-mysql.sql).
+CREATE TABLE meetings (
+    id                char(36) PRIMARY KEY,
+    name              varchar(50),
+    date_entered      timestamp,
+    date_modified     timestamp,
+    description       text,
+    deleted           boolean DEFAULT false,
+    date_start        timestamp,
+    date_end          timestamp,
+    parent_type       varchar(100),
+    status            varchar(100) DEFAULT 'Planned',
+    parent_id         char(36)
+);
+
+CREATE TABLE meetings_contacts (
+    id             varchar(36) PRIMARY KEY,
+    meeting_id     varchar(36),
+    contact_id     varchar(36),
+    required       varchar(1) DEFAULT '1',
+    accept_status  varchar(25) DEFAULT 'none',
+    date_modified  timestamp,
+    deleted        boolean DEFAULT false
+);
+
+CREATE TABLE notes (
+    id            char(36) PRIMARY KEY,
+    name          varchar(255),
+    date_entered  timestamp,
+    deleted       boolean DEFAULT false,
+    filename      varchar(255),
+    parent_type   varchar(255),
+    parent_id     char(36),
+    contact_id    char(36),
+    description   text
+);
+
+CREATE TABLE tasks (
+    id            char(36) PRIMARY KEY,
+    name          varchar(50),
+    date_entered  timestamp,
+    deleted       boolean DEFAULT false,
+    status        varchar(100) DEFAULT 'Not Started',
+    date_due      timestamp,
+    parent_type   varchar(255),
+    parent_id     char(36),
+    contact_id    char(36),
+    description   text
+);
+
+CREATE TABLE accounts_contacts (
+    id             varchar(36) PRIMARY KEY,
+    contact_id     varchar(36),
+    account_id     varchar(36),
+    date_modified  timestamp,
+    deleted        boolean DEFAULT false
+);
+
+CREATE TABLE opportunities_contacts (
+    id              varchar(36) PRIMARY KEY,
+    contact_id      varchar(36),
+    opportunity_id  varchar(36),
+    contact_role    varchar(50),
+    date_modified   timestamp,
+    deleted         boolean DEFAULT false
+);

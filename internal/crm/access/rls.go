@@ -77,7 +77,7 @@ func compileRowFilter(d crm.Dialect, m crm.Mapping, contacts *crm.Table, sel crm
 	const path = "spec.rowFilter"
 	for i, r := range sel {
 		if f, ok := m.Lookup(r.Field); ok && f.Source.Normal() != crm.SourceContacts {
-			return rowFilterPolicy{}, &SpecError{Message: fmt.Sprintf("%s.matchExpressions[%d].field: field %q lives in the extension table: a row filter can only use fields of the contacts table", path, i, r.Field)}
+			return rowFilterPolicy{}, &SpecError{Message: fmt.Sprintf("%s.matchExpressions[%d].field: field %q lives in the %s table: a row filter can only use fields of the contacts table", path, i, r.Field, f.Source.Normal())}
 		}
 	}
 	var colErr error

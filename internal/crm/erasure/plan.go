@@ -384,6 +384,9 @@ func (p *planner) interactionProbe(ctx context.Context, s *crm.SQLText, ia crm.I
 		if err := p.notDeleted(ctx, s, l.Table, aliasLink, l.SoftDeleteColumn); err != nil {
 			return err
 		}
+		if err := p.match(s, aliasLink, l.Match); err != nil {
+			return err
+		}
 	} else {
 		ck, err := p.column(aliasInter, ia.ContactKey)
 		if err != nil {
@@ -392,6 +395,9 @@ func (p *planner) interactionProbe(ctx context.Context, s *crm.SQLText, ia crm.I
 		s.W(" WHERE ", ck, " = ", p.key)
 	}
 	if err := p.notDeleted(ctx, s, ia.Table, aliasInter, ia.SoftDeleteColumn); err != nil {
+		return err
+	}
+	if err := p.match(s, aliasInter, ia.Match); err != nil {
 		return err
 	}
 	if recent {
@@ -434,6 +440,13 @@ func (p *planner) kindAndDirection(s *crm.SQLText, ia crm.Interaction, r Retenti
 		s.W(" AND LOWER(", col, ") = ").Arg(dir)
 	}
 	return nil
+}
+
+// match adds "the row holds the fixed values" of a polymorphic table (crm.MatchSQL).
+func (p *planner) match(s *crm.SQLText, alias string, ms []crm.Match) error {
+	cond, err := crm.MatchSQL(p.db.Dialect(), alias, ms)
+	s.W(cond)
+	return err
 }
 
 // notDeleted adds "the row is not soft-deleted" for a soft-delete column.

@@ -425,6 +425,10 @@ func inKeys(s *crm.SQLText, keys []any) {
 // deleteContacts handles the dependents (and the extension row), then deletes the contacts.
 func deleteContacts(ctx context.Context, db *crm.Database, tx *sql.Tx, m crm.Mapping, keys []any) (int64, error) {
 	d := db.Dialect()
+	linked, err := linkedRelatedKeys(ctx, db, tx, m, keys)
+	if err != nil {
+		return 0, err
+	}
 	if err := handleDependents(ctx, db, tx, m.AllDependents(), keys); err != nil {
 		return 0, err
 	}
@@ -439,7 +443,11 @@ func deleteContacts(ctx context.Context, db *crm.Database, tx *sql.Tx, m crm.Map
 	if err != nil {
 		return 0, fmt.Errorf("while deleting contacts: %w", crm.NewPrivilegeError(err, "DELETE", "table "+m.Contacts.Table))
 	}
-	return res.RowsAffected()
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
+	return n, deleteRelatedAfter(ctx, db, tx, m, keys, linked)
 }
 
 // handleDependents deletes the rows of Delete dependents of the contacts and sets the
@@ -460,6 +468,11 @@ func handleDependents(ctx context.Context, db *crm.Database, tx *sql.Tx, deps []
 			s.W("DELETE FROM ", cols[0], " WHERE ", cols[1], " IN ")
 		}
 		inKeys(s, keys)
+		match, err := crm.MatchSQL(d, "", dep.Match)
+		if err != nil {
+			return err
+		}
+		s.W(match)
 		if _, err := tx.ExecContext(ctx, s.Query(d), s.Args...); err != nil {
 			return fmt.Errorf("while handling dependent table %s: %w", dep.Table, crm.NewPrivilegeError(err, privilege, "table "+dep.Table))
 		}
@@ -474,6 +487,9 @@ func anonymise(ctx context.Context, db *crm.Database, tx *sql.Tx, p *planner, ru
 		fm, ok := p.m.Lookup(f.Field)
 		if !ok {
 			return 0, &crm.SelectorError{Field: "rule " + rule.Name, Message: fmt.Sprintf("field %q to anonymise is not mapped", f.Field)}
+		}
+		if fm.Source.Normal() == crm.SourceRelated {
+			return 0, &crm.SelectorError{Field: "rule " + rule.Name, Message: fmt.Sprintf("field %q lives in related table %s, which anonymisation cannot rewrite: delete the contact instead", f.Field, fm.Related)}
 		}
 		if f.Strategy != StrategyNull {
 			if err := p.requireText(ctx, fm, f); err != nil {

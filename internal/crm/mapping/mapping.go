@@ -93,6 +93,9 @@ type Mapping struct {
 	// RestrictedFields are private columns that data minimisation says must stay empty
 	// (birth date, personal phone, spouse, children, interests).
 	RestrictedFields []RestrictedField
+	// Related are other tables holding facts about a contact, 1:1 or through a link table
+	// (e-mail addresses, a base table sharing the contact key, a blacklist).
+	Related []RelatedTable
 }
 
 // ContactsTable is the contacts table.
@@ -105,6 +108,10 @@ type ContactsTable struct {
 	// flag (deleted = 1) or a timestamp (deleted_at IS NOT NULL). Such rows are not counted
 	// as contacts.
 	SoftDeleteColumn string
+	// SoftDeleteRelated, when set, names the 1:1 related table that holds
+	// SoftDeleteColumn instead of the contacts table (vtiger keeps the deleted flag of a
+	// contact in vtiger_crmentity).
+	SoftDeleteRelated string
 }
 
 // ExtensionTable is a 1:1 table of extra contact columns.
@@ -119,8 +126,10 @@ type ExtensionTable struct {
 type Field struct {
 	// Column name.
 	Column string
-	// Source is the table: contacts (default when empty) or extension.
+	// Source is the table: contacts (default when empty), extension or related.
 	Source Source
+	// Related names the related table (Mapping.Related) when Source is related.
+	Related string
 }
 
 // Interaction is one source of contact events.
@@ -146,6 +155,9 @@ type Interaction struct {
 	// Link is a many-to-many link table between interactions and contacts (SuiteCRM
 	// calls_contacts); when set, ContactKey is empty.
 	Link *InteractionLink
+	// Match keeps only the rows of Table with these fixed values: a polymorphic table's
+	// rows about contacts (Odoo mail_message.model = 'res.partner').
+	Match []Match
 }
 
 // InteractionLink is a link table between interactions and contacts.
@@ -158,6 +170,8 @@ type InteractionLink struct {
 	ContactKey string
 	// SoftDeleteColumn marks link rows the CRM has soft-deleted.
 	SoftDeleteColumn string
+	// Match keeps only the link rows with these fixed values.
+	Match []Match
 }
 
 // Dependent is a table referencing the contact key.
@@ -168,6 +182,9 @@ type Dependent struct {
 	Column string
 	// Action on erasure: delete or nullify.
 	Action DependentAction
+	// Match restricts the rows handled to those with these fixed values: in a polymorphic
+	// table, Column holds a contact key only where the type column names contacts.
+	Match []Match
 }
 
 // RestrictedField is a private column that should stay empty.
@@ -176,8 +193,10 @@ type RestrictedField struct {
 	Name string
 	// Column name.
 	Column string
-	// Source is the table: contacts (default when empty) or extension.
+	// Source is the table: contacts (default when empty), extension or related.
 	Source Source
+	// Related names the related table when Source is related.
+	Related string
 }
 
 // Problem is one thing wrong with a mapping.
@@ -186,7 +205,31 @@ type Problem struct {
 	Field string
 	// Message says what is wrong and what to do.
 	Message string
+	// Kind is the sort of problem, for programs (ProblemInvalid when empty).
+	Kind ProblemKind
+	// Table and Column are what the problem is about, when known.
+	Table, Column string
+	// ActualType is the column's type and Expected the types its use accepts, for
+	// ProblemWrongType.
+	ActualType, Expected string
 }
+
+// ProblemKind is the sort of a Problem.
+type ProblemKind string
+
+// Problem kinds.
+const (
+	// ProblemInvalid is anything wrong with the mapping that is not one of the others.
+	ProblemInvalid ProblemKind = "Invalid"
+	// ProblemMissingTable is a mapped table that does not exist.
+	ProblemMissingTable ProblemKind = "MissingTable"
+	// ProblemMissingColumn is a mapped column that does not exist in its table.
+	ProblemMissingColumn ProblemKind = "MissingColumn"
+	// ProblemWrongType is a mapped column whose type does not fit its use.
+	ProblemWrongType ProblemKind = "WrongType"
+	// ProblemNotUnique is a key column that is not unique.
+	ProblemNotUnique ProblemKind = "NotUnique"
+)
 
 // String renders "field: message".
 func (p Problem) String() string { return p.Field + ": " + p.Message }
@@ -229,6 +272,18 @@ func (m Mapping) SourceTable(s Source) string {
 	return ""
 }
 
+// FieldTable returns the table a field's column is in ("" when its source has none).
+func (m Mapping) FieldTable(f Field) string {
+	if f.Source.Normal() == SourceRelated {
+		r, ok := m.RelatedByName(f.Related)
+		if !ok {
+			return ""
+		}
+		return r.Table
+	}
+	return m.SourceTable(f.Source)
+}
+
 // FieldNames returns the names of the mapped fields, sorted.
 func (m Mapping) FieldNames() []string {
 	names := make([]string, 0, len(m.Fields))
@@ -254,20 +309,25 @@ func (m Mapping) Clone() Mapping {
 	}
 	out.Interactions = nil
 	for _, ia := range m.Interactions {
-		if ia.Link != nil {
-			link := *ia.Link
-			ia.Link = &link
-		}
-		out.Interactions = append(out.Interactions, ia)
+		out.Interactions = append(out.Interactions, cloneInteraction(ia))
 	}
-	out.Dependents = append([]Dependent(nil), m.Dependents...)
+	out.Dependents = nil
+	for _, d := range m.Dependents {
+		d.Match = cloneMatches(d.Match)
+		out.Dependents = append(out.Dependents, d)
+	}
+	out.Related = nil
+	for _, r := range m.Related {
+		out.Related = append(out.Related, cloneRelated(r))
+	}
 	out.PersonalFields = append([]string(nil), m.PersonalFields...)
 	out.RestrictedFields = append([]RestrictedField(nil), m.RestrictedFields...)
 	return out
 }
 
-// AllDependents returns the dependents to handle when a contact is deleted, in order: the
-// listed ones, then the extension row (deleted by its key). Actions are in Normal form.
+// AllDependents returns the dependents to handle before a contact is deleted, in order:
+// the listed ones, the extension row (deleted by its key), then the rows of 1:1 related
+// tables to delete that are not base tables. Actions are in Normal form.
 func (m Mapping) AllDependents() []Dependent {
 	deps := append([]Dependent(nil), m.Dependents...)
 	for i := range deps {
@@ -275,6 +335,11 @@ func (m Mapping) AllDependents() []Dependent {
 	}
 	if m.Extension != nil {
 		deps = append(deps, Dependent{Table: m.Extension.Table, Column: m.Extension.Key, Action: ActionDelete})
+	}
+	for _, r := range m.Related {
+		if r.Erase.Normal() == RelatedDelete && r.Link == nil && r.ContactColumn == "" && !r.Base {
+			deps = append(deps, Dependent{Table: r.Table, Column: r.Key, Action: ActionDelete, Match: cloneMatches(r.Match)})
+		}
 	}
 	return deps
 }
@@ -288,8 +353,19 @@ func (m Mapping) Lookup(name string) (Field, bool) {
 	}
 	for _, r := range m.RestrictedFields {
 		if r.Name == name && r.Column != "" {
-			return Field{Column: r.Column, Source: r.Source}, true
+			return Field{Column: r.Column, Source: r.Source, Related: r.Related}, true
 		}
 	}
 	return Field{}, false
+}
+
+// cloneInteraction returns a deep copy of ia.
+func cloneInteraction(ia Interaction) Interaction {
+	ia.Match = cloneMatches(ia.Match)
+	if ia.Link != nil {
+		link := *ia.Link
+		link.Match = cloneMatches(link.Match)
+		ia.Link = &link
+	}
+	return ia
 }

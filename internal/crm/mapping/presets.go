@@ -94,14 +94,19 @@ func genericMapping() Mapping {
 // suiteCRMMapping maps SuiteCRM 7. Column names follow its vardefs: the Person template
 // (first_name, last_name, title, do_not_call, phone_*, lawful_basis, lawful_basis_source,
 // date_reviewed), Contacts (birthdate), SugarBasic (id, date_entered, date_modified,
-// deleted); custom fields live in contacts_cstm keyed by id_c; calls link to contacts
-// through calls_contacts (call_id, contact_id, deleted).
+// deleted); custom fields live in contacts_cstm keyed by id_c; calls and meetings link to
+// contacts through calls_contacts and meetings_contacts (…, contact_id, deleted); calls,
+// meetings, notes and tasks also name a parent (parent_type Contacts, parent_id); notes and
+// tasks have a contact_id; accounts and opportunities link through accounts_contacts and
+// opportunities_contacts. On erasure notes, tasks and links go; calls and meetings whose
+// parent is the contact are detached and kept for their other participants.
 //
-// SuiteCRM keeps e-mail addresses in email_addresses/email_addr_bean_rel, not in a contact
-// column, so the email field is not mapped; nor are contactType, legalHold and
-// lifecycleStage, which SuiteCRM has no column for: map them to custom fields of
-// contacts_cstm in the explicit mapping. SuiteCRM's soft-deleted contacts (deleted = 1)
-// are not counted.
+// SuiteCRM keeps e-mail addresses in email_addresses, linked through email_addr_bean_rel
+// (bean_module Contacts, primary_address): the email field and the address's opt_out
+// (emailOptOut) are read there, and a deleted contact's addresses go with it unless
+// another record uses them. contactType, legalHold and lifecycleStage have no SuiteCRM
+// column: map them to custom fields of contacts_cstm in the explicit mapping. SuiteCRM's
+// soft-deleted contacts (deleted = 1) are not counted.
 func suiteCRMMapping() Mapping {
 	return Mapping{
 		Contacts:  ContactsTable{Table: "contacts", Key: "id", SoftDeleteColumn: "deleted"},
@@ -123,18 +128,40 @@ func suiteCRMMapping() Mapping {
 			"otherPhone":       {Column: "phone_other"},
 			"fax":              {Column: "phone_fax"},
 			"department":       {Column: "department"},
+			FieldEmail:         {Column: "email_address", Source: SourceRelated, Related: "email-addresses"},
+			"emailOptOut":      {Column: "opt_out", Source: SourceRelated, Related: "email-addresses"},
 		},
-		Interactions: []Interaction{{
-			Name: "calls", Table: "calls", Key: "id", Time: "date_start", FixedKind: "call",
-			Direction: "direction", SoftDeleteColumn: "deleted",
-			Link: &InteractionLink{Table: "calls_contacts", InteractionKey: "call_id", ContactKey: "contact_id", SoftDeleteColumn: "deleted"},
+		Related: []RelatedTable{{
+			Name: "email-addresses", Table: "email_addresses", Key: "id", SoftDeleteColumn: "deleted", Erase: RelatedDelete,
+			Link: &RelatedLink{Table: "email_addr_bean_rel", ContactKey: "bean_id", RelatedKey: "email_address_id",
+				Match: []Match{{Column: "bean_module", Value: "Contacts"}}, SoftDeleteColumn: "deleted", PrimaryColumn: "primary_address"},
 		}},
+		Interactions: []Interaction{
+			{
+				Name: "calls", Table: "calls", Key: "id", Time: "date_start", FixedKind: "call",
+				Direction: "direction", SoftDeleteColumn: "deleted",
+				Link: &InteractionLink{Table: "calls_contacts", InteractionKey: "call_id", ContactKey: "contact_id", SoftDeleteColumn: "deleted"},
+			},
+			{
+				Name: "meetings", Table: "meetings", Key: "id", Time: "date_start", FixedKind: "meeting", SoftDeleteColumn: "deleted",
+				Link: &InteractionLink{Table: "meetings_contacts", InteractionKey: "meeting_id", ContactKey: "contact_id", SoftDeleteColumn: "deleted"},
+			},
+		},
 		Dependents: []Dependent{
 			{Table: "calls_contacts", Column: "contact_id", Action: ActionDelete},
+			{Table: "meetings_contacts", Column: "contact_id", Action: ActionDelete},
+			{Table: "calls", Column: "parent_id", Action: ActionNullify, Match: suiteCRMContacts()},
+			{Table: "meetings", Column: "parent_id", Action: ActionNullify, Match: suiteCRMContacts()},
+			{Table: "notes", Column: "contact_id", Action: ActionDelete},
+			{Table: "notes", Column: "parent_id", Action: ActionDelete, Match: suiteCRMContacts()},
+			{Table: "tasks", Column: "contact_id", Action: ActionDelete},
+			{Table: "tasks", Column: "parent_id", Action: ActionDelete, Match: suiteCRMContacts()},
+			{Table: "accounts_contacts", Column: "contact_id", Action: ActionDelete},
+			{Table: "opportunities_contacts", Column: "contact_id", Action: ActionDelete},
 		},
 		PersonalFields: []string{
 			FieldFirstName, FieldLastName, FieldPhone, FieldBirthDate,
-			"mobilePhone", "homePhone", "otherPhone", "fax",
+			"mobilePhone", "homePhone", "otherPhone", "fax", FieldEmail,
 		},
 		RestrictedFields: []RestrictedField{
 			{Name: FieldBirthDate, Column: "birthdate"},
@@ -142,6 +169,10 @@ func suiteCRMMapping() Mapping {
 		},
 	}
 }
+
+// suiteCRMContacts marks the rows of SuiteCRM's polymorphic parent columns that are about
+// contacts (a fresh slice each time: a preset shares nothing with its callers).
+func suiteCRMContacts() []Match { return []Match{{Column: "parent_type", Value: "Contacts"}} }
 
 // suiteCRMAlternatives: SuiteCRM 7.10 added the GDPR fields to the contacts table; older
 // installations added them in Studio as custom fields of contacts_cstm (with Studio's
@@ -190,6 +221,7 @@ func Resolve(presetName string, overrides Mapping) (Mapping, error) {
 	mergeDependents(&m, overrides)
 	mergePersonal(&m, overrides)
 	mergeRestricted(&m, overrides)
+	mergeRelated(&m, overrides)
 	return m, nil
 }
 
@@ -197,6 +229,7 @@ func mergeTables(m *Mapping, o Mapping) {
 	setIf(&m.Contacts.Table, o.Contacts.Table)
 	setIf(&m.Contacts.Key, o.Contacts.Key)
 	setIf(&m.Contacts.SoftDeleteColumn, o.Contacts.SoftDeleteColumn)
+	setIf(&m.Contacts.SoftDeleteRelated, o.Contacts.SoftDeleteRelated)
 	if o.Extension == nil {
 		return
 	}
@@ -234,10 +267,7 @@ func dropUnmappedFields(m *Mapping) {
 
 func mergeInteractions(m *Mapping, o Mapping) {
 	for _, ia := range o.Interactions {
-		if ia.Link != nil {
-			link := *ia.Link
-			ia.Link = &link
-		}
+		ia = cloneInteraction(ia)
 		replaced := false
 		for i := range m.Interactions {
 			if m.Interactions[i].Name == ia.Name {
@@ -253,6 +283,7 @@ func mergeInteractions(m *Mapping, o Mapping) {
 
 func mergeDependents(m *Mapping, o Mapping) {
 	for _, d := range o.Dependents {
+		d.Match = cloneMatches(d.Match)
 		replaced := false
 		for i := range m.Dependents {
 			if m.Dependents[i].Table == d.Table && m.Dependents[i].Column == d.Column {

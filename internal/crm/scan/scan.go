@@ -201,7 +201,7 @@ func newScanQuery(ctx context.Context, db *crm.Database, m crm.Mapping) (*scanQu
 		}
 	}
 	for i, r := range m.RestrictedFields {
-		col, _, err := q.fields.Resolve(ctx, r.Name, r.Column, r.Source)
+		col, _, err := q.fields.Resolve(ctx, r.Name, crm.Field{Column: r.Column, Source: r.Source, Related: r.Related})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", crm.PathRestricted(i, r, "column"), err)
 		}
@@ -241,7 +241,7 @@ func (q *scanQuery) from() string {
 // where keeps the contacts the CRM has not soft-deleted and the selector picks.
 func (q *scanQuery) where(ctx context.Context, sel crm.Selector) (string, error) {
 	var conds []string
-	active, err := q.db.ActiveContactCondition(ctx, q.m.Contacts, contactsAlias)
+	active, err := q.db.ActiveContactCondition(ctx, q.m, contactsAlias)
 	if err != nil {
 		return "", err
 	}

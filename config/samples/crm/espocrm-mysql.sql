@@ -1,0 +1,213 @@
+-- An EspoCRM-shaped test schema for the "espocrm" mapping preset, MySQL/MariaDB.
+--
+-- EspoCRM 8.x builds its tables from entity definitions (espocrm/espocrm,
+-- application/Espo/Modules/Crm/Resources/metadata/entityDefs/Contact.json, Call.json,
+-- Meeting.json, Email.json, Task.json, Opportunity.json and
+-- application/Espo/Resources/metadata/entityDefs/EmailAddress.json, PhoneNumber.json,
+-- Note.json; relation tables from the links' relationName and additionalColumns). Its ORM
+-- gives ids VARCHAR(17) (a 17-character hex id), bools TINYINT(1) NOT NULL DEFAULT 0,
+-- datetimes DATETIME in UTC, texts MEDIUMTEXT; every entity and relation row has
+-- `deleted`. EspoCRM declares no foreign keys. `call` and `primary` are reserved words in
+-- MySQL: EspoCRM quotes them, and so do the operator and this file. Only the tables and
+-- columns the preset reads or handles are here.
+
+CREATE TABLE contact (
+    id                   VARCHAR(17) NOT NULL,
+    deleted              TINYINT(1) NOT NULL DEFAULT 0,
+    salutation_name      VARCHAR(255) DEFAULT NULL,
+    first_name           VARCHAR(100) DEFAULT '',
+    last_name            VARCHAR(100) DEFAULT '',
+    description          MEDIUMTEXT,
+    do_not_call          TINYINT(1) NOT NULL DEFAULT 0,
+    address_street       VARCHAR(255) DEFAULT NULL,
+    address_city         VARCHAR(100) DEFAULT NULL,
+    address_country      VARCHAR(100) DEFAULT NULL,
+    address_postal_code  VARCHAR(40) DEFAULT NULL,
+    created_at           DATETIME DEFAULT NULL,
+    modified_at          DATETIME DEFAULT NULL,
+    account_id           VARCHAR(17) DEFAULT NULL,
+    campaign_id          VARCHAR(17) DEFAULT NULL,
+    created_by_id        VARCHAR(17) DEFAULT NULL,
+    modified_by_id       VARCHAR(17) DEFAULT NULL,
+    assigned_user_id     VARCHAR(17) DEFAULT NULL,
+    PRIMARY KEY (id),
+    KEY IDX_FIRST_NAME (first_name, deleted),
+    KEY IDX_ACCOUNT_ID (account_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE email_address (
+    id       VARCHAR(17) NOT NULL,
+    name     VARCHAR(255) DEFAULT NULL,
+    deleted  TINYINT(1) NOT NULL DEFAULT 0,
+    `lower`  VARCHAR(255) DEFAULT NULL,
+    invalid  TINYINT(1) NOT NULL DEFAULT 0,
+    opt_out  TINYINT(1) NOT NULL DEFAULT 0,
+    PRIMARY KEY (id),
+    KEY IDX_LOWER (`lower`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE entity_email_address (
+    id                BIGINT NOT NULL AUTO_INCREMENT,
+    entity_id         VARCHAR(17) DEFAULT NULL,
+    email_address_id  VARCHAR(17) DEFAULT NULL,
+    entity_type       VARCHAR(100) DEFAULT NULL,
+    `primary`         TINYINT(1) NOT NULL DEFAULT 0,
+    deleted           TINYINT(1) NOT NULL DEFAULT 0,
+    PRIMARY KEY (id),
+    KEY IDX_ENTITY_ID (entity_id),
+    KEY IDX_EMAIL_ADDRESS_ID (email_address_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE phone_number (
+    id       VARCHAR(17) NOT NULL,
+    name     VARCHAR(36) DEFAULT NULL,
+    deleted  TINYINT(1) NOT NULL DEFAULT 0,
+    type     VARCHAR(255) DEFAULT NULL,
+    `numeric` VARCHAR(36) DEFAULT NULL,
+    invalid  TINYINT(1) NOT NULL DEFAULT 0,
+    opt_out  TINYINT(1) NOT NULL DEFAULT 0,
+    PRIMARY KEY (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE entity_phone_number (
+    id               BIGINT NOT NULL AUTO_INCREMENT,
+    entity_id        VARCHAR(17) DEFAULT NULL,
+    phone_number_id  VARCHAR(17) DEFAULT NULL,
+    entity_type      VARCHAR(100) DEFAULT NULL,
+    `primary`        TINYINT(1) NOT NULL DEFAULT 0,
+    deleted          TINYINT(1) NOT NULL DEFAULT 0,
+    PRIMARY KEY (id),
+    KEY IDX_ENTITY_ID (entity_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE account_contact (
+    id          BIGINT NOT NULL AUTO_INCREMENT,
+    account_id  VARCHAR(17) DEFAULT NULL,
+    contact_id  VARCHAR(17) DEFAULT NULL,
+    role        VARCHAR(100) DEFAULT NULL,
+    is_inactive TINYINT(1) NOT NULL DEFAULT 0,
+    deleted     TINYINT(1) NOT NULL DEFAULT 0,
+    PRIMARY KEY (id),
+    UNIQUE KEY UNIQ_ACCOUNT_ID_CONTACT_ID (account_id, contact_id),
+    KEY IDX_CONTACT_ID (contact_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE `call` (
+    id           VARCHAR(17) NOT NULL,
+    name         VARCHAR(255) DEFAULT NULL,
+    deleted      TINYINT(1) NOT NULL DEFAULT 0,
+    status       VARCHAR(255) DEFAULT 'Planned',
+    date_start   DATETIME DEFAULT NULL,
+    date_end     DATETIME DEFAULT NULL,
+    direction    VARCHAR(255) DEFAULT 'Outbound',
+    description  MEDIUMTEXT,
+    created_at   DATETIME DEFAULT NULL,
+    parent_id    VARCHAR(17) DEFAULT NULL,
+    parent_type  VARCHAR(100) DEFAULT NULL,
+    account_id   VARCHAR(17) DEFAULT NULL,
+    PRIMARY KEY (id),
+    KEY IDX_PARENT (parent_id, parent_type),
+    KEY IDX_DATE_START (date_start, deleted)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE call_contact (
+    id          BIGINT NOT NULL AUTO_INCREMENT,
+    call_id     VARCHAR(17) DEFAULT NULL,
+    contact_id  VARCHAR(17) DEFAULT NULL,
+    status      VARCHAR(36) DEFAULT 'None',
+    deleted     TINYINT(1) NOT NULL DEFAULT 0,
+    PRIMARY KEY (id),
+    UNIQUE KEY UNIQ_CALL_ID_CONTACT_ID (call_id, contact_id),
+    KEY IDX_CONTACT_ID (contact_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE meeting (
+    id           VARCHAR(17) NOT NULL,
+    name         VARCHAR(255) DEFAULT NULL,
+    deleted      TINYINT(1) NOT NULL DEFAULT 0,
+    status       VARCHAR(255) DEFAULT 'Planned',
+    date_start   DATETIME DEFAULT NULL,
+    date_end     DATETIME DEFAULT NULL,
+    description  MEDIUMTEXT,
+    created_at   DATETIME DEFAULT NULL,
+    parent_id    VARCHAR(17) DEFAULT NULL,
+    parent_type  VARCHAR(100) DEFAULT NULL,
+    PRIMARY KEY (id),
+    KEY IDX_PARENT (parent_id, parent_type)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE contact_meeting (
+    id          BIGINT NOT NULL AUTO_INCREMENT,
+    contact_id  VARCHAR(17) DEFAULT NULL,
+    meeting_id  VARCHAR(17) DEFAULT NULL,
+    status      VARCHAR(36) DEFAULT 'None',
+    deleted     TINYINT(1) NOT NULL DEFAULT 0,
+    PRIMARY KEY (id),
+    UNIQUE KEY UNIQ_CONTACT_ID_MEETING_ID (contact_id, meeting_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE email (
+    id                     VARCHAR(17) NOT NULL,
+    name                   VARCHAR(255) DEFAULT NULL,
+    deleted                TINYINT(1) NOT NULL DEFAULT 0,
+    from_string            VARCHAR(255) DEFAULT NULL,
+    body                   MEDIUMTEXT,
+    status                 VARCHAR(255) DEFAULT 'Archived',
+    date_sent              DATETIME DEFAULT NULL,
+    created_at             DATETIME DEFAULT NULL,
+    from_email_address_id  VARCHAR(17) DEFAULT NULL,
+    parent_id              VARCHAR(17) DEFAULT NULL,
+    parent_type            VARCHAR(100) DEFAULT NULL,
+    PRIMARY KEY (id),
+    KEY IDX_PARENT (parent_id, parent_type),
+    KEY IDX_DATE_SENT (date_sent, deleted)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE task (
+    id           VARCHAR(17) NOT NULL,
+    name         VARCHAR(255) DEFAULT NULL,
+    deleted      TINYINT(1) NOT NULL DEFAULT 0,
+    status       VARCHAR(255) DEFAULT 'Not Started',
+    date_end     DATETIME DEFAULT NULL,
+    parent_id    VARCHAR(17) DEFAULT NULL,
+    parent_type  VARCHAR(100) DEFAULT NULL,
+    contact_id   VARCHAR(17) DEFAULT NULL,
+    PRIMARY KEY (id),
+    KEY IDX_PARENT (parent_id, parent_type)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE note (
+    id            VARCHAR(17) NOT NULL,
+    deleted       TINYINT(1) NOT NULL DEFAULT 0,
+    post          MEDIUMTEXT,
+    data          MEDIUMTEXT,
+    type          VARCHAR(24) DEFAULT NULL,
+    parent_id     VARCHAR(17) DEFAULT NULL,
+    parent_type   VARCHAR(100) DEFAULT NULL,
+    related_id    VARCHAR(17) DEFAULT NULL,
+    related_type  VARCHAR(100) DEFAULT NULL,
+    created_at    DATETIME DEFAULT NULL,
+    PRIMARY KEY (id),
+    KEY IDX_PARENT (parent_id, parent_type)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE opportunity (
+    id          VARCHAR(17) NOT NULL,
+    name        VARCHAR(255) DEFAULT NULL,
+    deleted     TINYINT(1) NOT NULL DEFAULT 0,
+    amount      DOUBLE DEFAULT NULL,
+    stage       VARCHAR(255) DEFAULT 'Prospecting',
+    account_id  VARCHAR(17) DEFAULT NULL,
+    contact_id  VARCHAR(17) DEFAULT NULL,
+    PRIMARY KEY (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE contact_opportunity (
+    id              BIGINT NOT NULL AUTO_INCREMENT,
+    contact_id      VARCHAR(17) DEFAULT NULL,
+    opportunity_id  VARCHAR(17) DEFAULT NULL,
+    role            VARCHAR(50) DEFAULT NULL,
+    deleted         TINYINT(1) NOT NULL DEFAULT 0,
+    PRIMARY KEY (id),
+    UNIQUE KEY UNIQ_CONTACT_ID_OPPORTUNITY_ID (contact_id, opportunity_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

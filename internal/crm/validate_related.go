@@ -1,0 +1,115 @@
+package crm
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+)
+
+// checkRelated checks each related table: it exists, its key and contact column join to
+// the contacts table, its link table joins both, its matches fit their columns.
+func (v *validator) checkRelated(ctx context.Context) error {
+	v.related = map[string]*Table{}
+	for i, r := range v.m.Related {
+		path := func(leaf string) string { return pathRelated(i, r, leaf) }
+		tbl, err := v.table(ctx, path("table"), r.Table)
+		if err != nil {
+			return err
+		}
+		if tbl == nil {
+			continue
+		}
+		v.related[r.Name] = tbl
+		v.column(path("softDeleteColumn"), tbl, r.SoftDeleteColumn, RoleSoftDelete, "the soft-delete marker")
+		v.matches(path("match"), tbl, r.Match)
+		if r.Link != nil {
+			key := v.column(path("key"), tbl, r.Key, RoleKey, "the related table's key")
+			if err := v.checkRelatedLink(ctx, i, r, key); err != nil {
+				return err
+			}
+			continue
+		}
+		if r.ContactColumn == "" {
+			key := v.reference(path("key"), tbl, r.Key)
+			if key != nil && r.Base {
+				if err := v.requireUnique(ctx, path("key"), tbl, key.Name, "a base table has one row per contact"); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		key := v.column(path("key"), tbl, r.Key, RoleKey, "the related table's key")
+		if v.contacts == nil {
+			continue
+		}
+		cc := v.column(path("contactColumn"), v.contacts, r.ContactColumn, RoleKey, "the contacts column the related key matches")
+		if key != nil && cc != nil && !referenceCompatible(v.engine(), cc.Class, key.Class) {
+			v.ps.add(path("key"), "column %s.%s has type %s, but %s.%s is %s: the types must match to join them",
+				tbl.Name, key.Name, key.DataType, v.contacts.Name, cc.Name, cc.DataType)
+		}
+	}
+	return nil
+}
+
+func (v *validator) checkRelatedLink(ctx context.Context, i int, r RelatedTable, relatedKey *Column) error {
+	path := func(leaf string) string { return pathRelated(i, r, leaf) }
+	tbl, err := v.table(ctx, path("link.table"), r.Link.Table)
+	if err != nil || tbl == nil {
+		return err
+	}
+	v.reference(path("link.contactKey"), tbl, r.Link.ContactKey)
+	col := v.column(path("link.relatedKey"), tbl, r.Link.RelatedKey, RoleKey, "the link to the related table")
+	if col != nil && relatedKey != nil && !referenceCompatible(v.engine(), relatedKey.Class, col.Class) {
+		v.ps.add(path("link.relatedKey"), "column %s.%s has type %s, but the related key %s.%s is %s: the types must match to join them",
+			tbl.Name, col.Name, col.DataType, r.Table, relatedKey.Name, relatedKey.DataType)
+	}
+	v.column(path("link.softDeleteColumn"), tbl, r.Link.SoftDeleteColumn, RoleSoftDelete, "the soft-delete marker")
+	v.column(path("link.primaryColumn"), tbl, r.Link.PrimaryColumn, RoleFlag, "the primary-link flag")
+	v.matches(path("link.match"), tbl, r.Link.Match)
+	return nil
+}
+
+// checkContactsSoftDelete checks a soft-delete flag kept in a related table.
+func (v *validator) checkContactsSoftDelete(context.Context) error {
+	c := v.m.Contacts
+	if c.SoftDeleteRelated == "" || c.SoftDeleteColumn == "" {
+		return nil
+	}
+	if tbl := v.related[c.SoftDeleteRelated]; tbl != nil {
+		v.column(pathContacts("softDeleteColumn"), tbl, c.SoftDeleteColumn, RoleSoftDelete, "the soft-delete marker")
+	}
+	return nil
+}
+
+// matches checks that each matched column exists in tbl and that its value can be
+// compared with the column's type without a conversion the engines disagree on.
+func (v *validator) matches(path string, tbl *Table, ms []Match) {
+	for j, m := range ms {
+		at := fmt.Sprintf("%s[%d]", path, j)
+		// Text, integer and boolean columns, the types a flag may have, can be matched.
+		col := v.column(at+".column", tbl, m.Column, RoleFlag, "a match")
+		if col == nil {
+			continue
+		}
+		if msg := matchValueProblem(v.engine(), col.Class, m.Value); msg != "" {
+			v.ps.add(at+".value", "column %s.%s has type %s: %s", tbl.Name, col.Name, col.DataType, msg)
+		}
+	}
+}
+
+// matchValueProblem says why value cannot be matched against a column of class ("" when
+// it can).
+func matchValueProblem(e Engine, class TypeClass, value string) string {
+	switch class {
+	case ClassInteger:
+		if _, err := strconv.ParseInt(value, 10, 64); err != nil {
+			return fmt.Sprintf("the value must be a whole number, not %q", value)
+		}
+	case ClassBoolean:
+		if value == "0" || value == "1" || (e == EnginePostgres && (value == "true" || value == "false")) {
+			return ""
+		}
+		return fmt.Sprintf("the value must be 0 or 1%s, not %q", map[bool]string{true: " (or true, false)"}[e == EnginePostgres], value)
+	}
+	return ""
+}
