@@ -77,6 +77,13 @@ const (
 	// fitted. ProcessingActivity, LegitimateInterestAssessment, RetentionPolicy, AccessRole,
 	// CRMDatabase.
 	TypeRegistered = "Registered"
+	// TypeCompleted is True when a DataSubjectRequest was carried out on every database it
+	// applies to (or found no data held). DataSubjectRequest.
+	TypeCompleted = "Completed"
+
+	// TypeOverdue is True when a DataSubjectRequest is not completed and its deadline
+	// (status.dueAt) has passed, or when it was completed after it. DataSubjectRequest.
+	TypeOverdue = "Overdue"
 )
 
 // Condition reasons. A reason is a CamelCase word that programs can match; the condition's
@@ -328,4 +335,37 @@ const (
 	// ReasonDeletionRecorded: an AccessRole being deleted waits until a RegisterRevision
 	// records what its deletion left in the database (status.deletion).
 	ReasonDeletionRecorded = "DeletionRecorded"
+
+	// Reasons of the DataSubjectRequest controller (issue 17).
+
+	// ReasonRequestCompleted: the request was carried out on every database; the status
+	// counts what was done.
+	ReasonRequestCompleted = "RequestCompleted"
+	// ReasonNoDataHeld: no database holds a contact with the identity: the request is
+	// complete, and "no data held" is the answer the person is given.
+	ReasonNoDataHeld = "NoDataHeld"
+	// ReasonTooManyMatches: a database holds more matching contacts than spec.maxMatches;
+	// nothing was changed until spec.approval covers them (status.awaitingApproval).
+	ReasonTooManyMatches = "TooManyMatches"
+	// ReasonLegalHold: an Erasure kept some matching contacts because a legal hold applies
+	// to them; status.databases[].held counts them. They were not erased.
+	ReasonLegalHold = "LegalHold"
+	// ReasonIdentityInvalid: the identity Secret holds no usable value for identityField
+	// (missing, empty, or not a valid value once normalised), or a Rectification holds no
+	// `set.<field>` value or one for a field the database does not map.
+	ReasonIdentityInvalid = "IdentityInvalid"
+	// ReasonWithinDeadline: the request is not past its deadline (or was completed by it).
+	ReasonWithinDeadline = "WithinDeadline"
+	// ReasonDeadlinePassed: the deadline (status.dueAt) passed before the request was
+	// completed.
+	ReasonDeadlinePassed = "DeadlinePassed"
+	// ReasonLookupNotIndexed: the column the identity field maps to has no index that
+	// starts with it: each lookup reads the whole contacts table. The request is still
+	// carried out; create the index docs/datasubjectrequest.md names.
+	ReasonLookupNotIndexed = "LookupNotIndexed"
+	// ReasonExportDeleted: the Access export Secret was deleted after spec.exportRetention.
+	ReasonExportDeleted = "ExportDeleted"
+	// ReasonRequestFailed: the request could not be carried out on a database (the
+	// transaction was rolled back); it is retried with backoff.
+	ReasonRequestFailed = "RequestFailed"
 )
