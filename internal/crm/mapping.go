@@ -57,6 +57,7 @@ const (
 	FieldConsentAt      = mapping.FieldConsentAt
 	FieldConsentMethod  = mapping.FieldConsentMethod
 	FieldOptOut         = mapping.FieldOptOut
+	FieldOptOutAt       = mapping.FieldOptOutAt
 	FieldLegalHold      = mapping.FieldLegalHold
 	FieldLifecycleStage = mapping.FieldLifecycleStage
 	FieldCreatedAt      = mapping.FieldCreatedAt
@@ -87,6 +88,7 @@ var wellKnownRoles = map[string]Role{
 	FieldConsentAt:      RoleTime,
 	FieldConsentMethod:  RoleCategory,
 	FieldOptOut:         RoleFlag,
+	FieldOptOutAt:       RoleTime,
 	FieldLegalHold:      RoleFlag,
 	FieldLifecycleStage: RoleCategory,
 	FieldCreatedAt:      RoleTime,

@@ -56,6 +56,7 @@ const (
 	FieldConsentAt      = "consentAt"
 	FieldConsentMethod  = "consentMethod"
 	FieldOptOut         = "optOut"
+	FieldOptOutAt       = "optOutAt" // when the person objected (set by an Objection request)
 	FieldLegalHold      = "legalHold"
 	FieldLifecycleStage = "lifecycleStage"
 	FieldCreatedAt      = "createdAt"

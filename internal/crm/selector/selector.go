@@ -74,6 +74,7 @@ var builtinKinds = map[string]Kind{
 	mapping.FieldOptOut:        KindFlag,
 	mapping.FieldLegalHold:     KindFlag,
 	mapping.FieldConsentAt:     KindTime,
+	mapping.FieldOptOutAt:      KindTime,
 	mapping.FieldCreatedAt:     KindTime,
 	mapping.FieldLastContactAt: KindTime,
 	mapping.FieldBirthDate:     KindTime,
