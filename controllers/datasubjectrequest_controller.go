@@ -48,7 +48,7 @@ type DataSubjectRequestReconciler struct {
 
 // +kubebuilder:rbac:groups=privacy.crmoperator.io,resources=datasubjectrequests,verbs=get;list;watch
 // +kubebuilder:rbac:groups=privacy.crmoperator.io,resources=datasubjectrequests/status,verbs=get;update;patch
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;delete
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;delete
 
 func setupDataSubjectRequest(env *Env) error {
 	mgr := env.Manager
@@ -159,6 +159,9 @@ func (r *DataSubjectRequestReconciler) Reconcile(ctx context.Context, req ctrl.R
 	}
 	rp := &requestPass{q: q, before: q.DeepCopy(), now: r.env.Clock.Now()}
 	err := r.reconcileRequest(ctx, rp)
+	if errors.Is(err, errRequestWaits) {
+		err = nil
+	}
 	if err == nil {
 		q.Status.ObservedGeneration = q.Generation
 	}
@@ -396,9 +399,13 @@ func (r *DataSubjectRequestReconciler) checkIndex(ctx context.Context, rp *reque
 	}
 }
 
+// errRequestWaits stops a pass that cannot go on until the spec, the identity Secret or
+// the database's mapping changes; it is reported in the status, not retried with backoff.
+var errRequestWaits = errors.New("the request waits for a change")
+
 // failed reports an operation that failed on a database: a field the database does not
-// map (or may not rectify) waits for a change; anything else is returned for the error
-// backoff.
+// map (or may not rectify) waits for a change (errRequestWaits); anything else is returned
+// for the error backoff.
 func (r *DataSubjectRequestReconciler) failed(rp *requestPass, db, action string, err error) error {
 	var fe *dsr.FieldError
 	var tm *dsr.TooManyMatchesError
@@ -407,7 +414,7 @@ func (r *DataSubjectRequestReconciler) failed(rp *requestPass, db, action string
 		rp.waiting(privacyv1alpha1.RequestPending, privacyv1alpha1.ReasonInvalidSpec, "CRMDatabase %s: %v", db, err)
 		r.warn(rp, privacyv1alpha1.ReasonInvalidSpec, action, "CRMDatabase %s: %v", db, err)
 		rp.requeueWithin(r.env.Options.RecheckInterval)
-		return nil
+		return errRequestWaits
 	}
 	rp.waiting(privacyv1alpha1.RequestPending, privacyv1alpha1.ReasonRequestFailed, "CRMDatabase %s: %v", db, err)
 	r.warn(rp, privacyv1alpha1.ReasonRequestFailed, action, "CRMDatabase %s: %v", db, err)

@@ -26,7 +26,7 @@ const (
 	// ExportKeyJSON holds the export as JSON (subject.Document), for machines.
 	ExportKeyJSON = "export.json"
 	// ExportKeyText holds the export as a readable document, for the person.
-	ExportKeyText = "export.txt"
+	ExportKeyText = "export.md"
 	// exportSecretSuffix ends the name of a request's export Secret.
 	exportSecretSuffix = "-export"
 	// LabelRequest labels the export Secret with the name of its request.
@@ -45,8 +45,8 @@ func dsrRequest(q *privacyv1alpha1.DataSubjectRequest, conn Connection, now time
 	return req
 }
 
-// result returns the status entry of database name, adding it when missing.
-func (rp *requestPass) result(name string) *privacyv1alpha1.RequestDatabaseResult {
+// databaseResult returns the status entry of database name, adding it when missing.
+func (rp *requestPass) databaseResult(name string) *privacyv1alpha1.RequestDatabaseResult {
 	for i := range rp.q.Status.Databases {
 		if string(rp.q.Status.Databases[i].Name) == name {
 			return &rp.q.Status.Databases[i]
@@ -66,7 +66,7 @@ func (r *DataSubjectRequestReconciler) carryOut(ctx context.Context, rp *request
 	}
 	for i := range rp.targets {
 		t := &rp.targets[i]
-		res := rp.result(t.name)
+		res := rp.databaseResult(t.name)
 		res.Matched = int64(t.match.Count())
 		if err := r.operate(ctx, rp, t, res); err != nil {
 			return err
@@ -82,6 +82,9 @@ func (r *DataSubjectRequestReconciler) carryOut(ctx context.Context, rp *request
 
 // operate applies an Objection, Erasure or Rectification to one database.
 func (r *DataSubjectRequestReconciler) operate(ctx context.Context, rp *requestPass, t *requestTarget, res *privacyv1alpha1.RequestDatabaseResult) error {
+	if t.match.Count() == 0 {
+		return nil
+	}
 	req := dsrRequest(rp.q, t.conn, rp.now)
 	switch rp.q.Spec.Type {
 	case privacyv1alpha1.RequestObjection:
@@ -163,7 +166,7 @@ func (r *DataSubjectRequestReconciler) export(ctx context.Context, rp *requestPa
 		}
 		e.Database = q.Namespace + "/" + t.name
 		doc.Databases = append(doc.Databases, e)
-		res := rp.result(t.name)
+		res := rp.databaseResult(t.name)
 		res.Matched, res.Exported = int64(t.match.Count()), int64(len(e.Contacts))
 	}
 	if doc.ContactCount() > 0 {
@@ -178,7 +181,7 @@ func (r *DataSubjectRequestReconciler) export(ctx context.Context, rp *requestPa
 	}
 	at := metav1.NewTime(rp.now)
 	for i := range rp.targets {
-		rp.result(rp.targets[i].name).CompletedAt = &at
+		rp.databaseResult(rp.targets[i].name).CompletedAt = &at
 	}
 	return nil
 }
@@ -199,22 +202,18 @@ func (r *DataSubjectRequestReconciler) writeExport(ctx context.Context, rp *requ
 	if err != nil {
 		return err
 	}
-	txt := subject.Render(doc)
+	txt := subject.RenderMarkdown(doc)
 	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: rp.q.Namespace, Name: exportSecretName(rp.q),
-		Labels: map[string]string{LabelRequest: rp.q.Name}}}
-	op, err := controllerutil.CreateOrUpdate(ctx, r.Client, s, func() error {
-		if !metav1.IsControlledBy(s, rp.q) && !s.CreationTimestamp.IsZero() {
-			return fmt.Errorf("secret %s exists and is not owned by this request: it is left alone", s.Name)
-		}
-		s.Type = corev1.SecretTypeOpaque
-		s.Data = map[string][]byte{ExportKeyJSON: js, ExportKeyText: []byte(txt)}
-		return controllerutil.SetControllerReference(rp.q, s, r.Scheme())
-	})
-	if err != nil {
+		Labels: map[string]string{LabelRequest: rp.q.Name}}, Type: corev1.SecretTypeOpaque,
+		Data: map[string][]byte{ExportKeyJSON: js, ExportKeyText: []byte(txt)}}
+	if err := controllerutil.SetControllerReference(rp.q, s, r.Scheme()); err != nil {
+		return err
+	}
+	if err := r.createOrReplaceExport(ctx, rp.q, s); err != nil {
 		rp.waiting(privacyv1alpha1.RequestPending, privacyv1alpha1.ReasonRequestFailed, "cannot write the export Secret: %v", err)
 		return fmt.Errorf("while writing the export of DataSubjectRequest %s: %w", rp.q.Name, err)
 	}
-	ctrl.LoggerFrom(ctx).V(1).Info("Wrote the access export", "secret", s.Name, "operation", op, "contacts", doc.ContactCount())
+	ctrl.LoggerFrom(ctx).V(1).Info("Wrote the access export", "secret", s.Name, "contacts", doc.ContactCount())
 	rp.q.Status.ExportSecretName = s.Name
 	return nil
 }
@@ -365,4 +364,23 @@ func (r *DataSubjectRequestReconciler) registerActivities(ctx context.Context, n
 		names = append(names, t.name)
 	}
 	return registerActivitiesFor(ctx, r.Client, namespace, names, now)
+}
+
+// createOrReplaceExport creates the export Secret s, or replaces the data of the one an
+// interrupted pass of the same request created. A Secret of that name the request does not
+// own is left alone. Secrets are read from the API server: the operator caches none.
+func (r *DataSubjectRequestReconciler) createOrReplaceExport(ctx context.Context, q *privacyv1alpha1.DataSubjectRequest, s *corev1.Secret) error {
+	err := r.Create(ctx, s)
+	if !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	old := &corev1.Secret{}
+	if err := r.live.Get(ctx, client.ObjectKeyFromObject(s), old); err != nil {
+		return err
+	}
+	if !metav1.IsControlledBy(old, q) {
+		return fmt.Errorf("secret %s exists and is not owned by this request: it is left alone", s.Name)
+	}
+	old.Data = s.Data
+	return r.Update(ctx, old)
 }

@@ -58,6 +58,7 @@ var setups = []struct {
 	{"processingactivity", setupProcessingActivity},
 	{"register", setupRegister},
 	{"accessrole", setupAccessRole},
+	{"datasubjectrequest", setupDataSubjectRequest},
 }
 
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch

@@ -245,7 +245,7 @@ type DataSubjectRequestStatus struct {
 	Databases []RequestDatabaseResult `json:"databases,omitempty"`
 
 	// exportSecretName is the Secret, in this namespace and owned by the request, that
-	// holds an Access export: `export.json` for machines and `export.txt` for the person.
+	// holds an Access export: `export.json` for machines and `export.md` (Markdown) for the person.
 	// `kubectl gdpr request export NAME` writes it to a file.
 	// +optional
 	// +kubebuilder:validation:MaxLength=253
