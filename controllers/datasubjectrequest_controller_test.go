@@ -94,7 +94,10 @@ func waitRequest(t *testing.T, q *privacyv1alpha1.DataSubjectRequest, condType s
 	return waitCondition(t, q, func() []metav1.Condition { return q.Status.Conditions }, condType, status, reason, 60*time.Second)
 }
 
-func (f *requestFixture) count(t *testing.T, query string) int { t.Helper(); return count(t, f.admin, query) }
+func (f *requestFixture) count(t *testing.T, query string) int {
+	t.Helper()
+	return count(t, f.admin, query)
+}
 
 // ledgerRows counts the ledger rows of a request with action.
 func (f *requestFixture) ledgerRows(t *testing.T, q *privacyv1alpha1.DataSubjectRequest, action string) int {
@@ -260,11 +263,11 @@ func testRequestsOnAllTypes(t *testing.T, f *requestFixture) {
 		q := f.request(t, "erasure", privacyv1alpha1.RequestErasure, map[string]string{"email": "bob.martin@example.org"}, nil)
 		waitRequest(t, q, privacyv1alpha1.TypeCompleted, metav1.ConditionTrue, privacyv1alpha1.ReasonRequestCompleted)
 		for query, want := range map[string]int{
-			"SELECT COUNT(*) FROM contacts WHERE id = 2":                              0,
-			"SELECT COUNT(*) FROM notes WHERE contact_id = 2":                         0,
-			"SELECT COUNT(*) FROM interactions WHERE contact_id = 2":                  0,
+			"SELECT COUNT(*) FROM contacts WHERE id = 2":                               0,
+			"SELECT COUNT(*) FROM notes WHERE contact_id = 2":                          0,
+			"SELECT COUNT(*) FROM interactions WHERE contact_id = 2":                   0,
 			"SELECT COUNT(*) FROM deals WHERE title = 'deal 2' AND contact_id IS NULL": 1,
-			"SELECT COUNT(*) FROM contacts":                                           len(dsrPeople) - 1,
+			"SELECT COUNT(*) FROM contacts":                                            len(dsrPeople) - 1,
 		} {
 			if n := f.count(t, query); n != want {
 				t.Errorf("%s = %d, want %d", query, n, want)
@@ -314,7 +317,7 @@ func testRequestsOnAllTypes(t *testing.T, f *requestFixture) {
 	})
 
 	t.Run("overdue", func(t *testing.T) {
-		received := metav1.NewTime(time.Now().Add(-24 * time.Hour).AddDate(0, -1, 0).Truncate(time.Second))
+		received := metav1.NewTime(time.Now().Add(-24*time.Hour).AddDate(0, -1, 0).Truncate(time.Second))
 		q := f.request(t, "overdue", privacyv1alpha1.RequestObjection, map[string]string{}, func(s *privacyv1alpha1.DataSubjectRequestSpec) {
 			s.ReceivedAt = &received
 		})
