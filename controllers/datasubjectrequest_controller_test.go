@@ -21,6 +21,7 @@ import (
 	"github.com/crm-privacy-operator/crm-privacy-operator/controllers"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/dsr/subject"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/gdpr"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/register"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
 )
 
@@ -119,7 +120,10 @@ func TestDataSubjectRequestPostgres(t *testing.T) {
 	f := newRequestFixture(t, tdb, "generic-postgres.sql", "CREATE INDEX IF NOT EXISTS dsr_test_lower_email ON contacts (lower(email))",
 		"crm_privacy.crm_privacy_erasure_ledger")
 	testRequestsOnAllTypes(t, f)
-	assertNoIdentityLeaks(t, f.ns, append([]string{"nobody.at.all@example.com"}, dsrPeople...))
+	identities := append([]string{"nobody.at.all@example.com"}, dsrPeople...)
+	assertNoIdentityLeaks(t, f.ns, identities)
+	// Ten requests: the overdue one is open, the other nine were completed on time.
+	waitRequestSummary(t, f.ns, register.RequestCounts{Received: 10, CompletedOnTime: 9, Open: 1}, identities)
 }
 
 // testRequestsOnAllTypes runs one request of each type on the fixture, and the safety
@@ -408,4 +412,48 @@ func assertNoIdentityLeaks(t *testing.T, ns string, identities []string) {
 		}
 	}
 	t.Logf("checked %d requests, %d events and %d bytes of logs", len(reqs.Items), len(evs.Items), len(sources["logs"]))
+}
+
+// waitRequestSummary waits until the newest register revision counts the requests of ns
+// as want (summed over months and types), and checks that its snapshot holds no identity.
+func waitRequestSummary(t *testing.T, ns string, want register.RequestCounts, identities []string) {
+	t.Helper()
+	eventually(t, 60*time.Second, "the register to count the requests of "+ns, func() (bool, error) {
+		revs := listRevisions(t, k8s)
+		if len(revs) == 0 {
+			return false, fmt.Errorf("no revision")
+		}
+		last := revs[len(revs)-1]
+		raw, err := register.DecodeBytes(string(last.Spec.Snapshot.Encoding), last.Spec.Snapshot.Data)
+		if err != nil {
+			return false, err
+		}
+		for _, id := range identities {
+			if strings.Contains(strings.ToLower(string(raw)), strings.ToLower(id)) {
+				t.Fatalf("register revision %d holds an identity", last.Spec.Revision)
+			}
+		}
+		doc, err := register.Decode(string(last.Spec.Snapshot.Encoding), last.Spec.Snapshot.Data)
+		if err != nil {
+			return false, err
+		}
+		var got register.RequestCounts
+		for _, e := range doc.OfKind(register.KindRequestSummary) {
+			if e.Namespace != ns {
+				continue
+			}
+			b, _ := json.Marshal(e.Spec)
+			var s struct{ Months []register.RequestCounts }
+			if err := json.Unmarshal(b, &s); err != nil {
+				return false, err
+			}
+			for _, m := range s.Months {
+				got.Received += m.Received
+				got.CompletedOnTime += m.CompletedOnTime
+				got.CompletedLate += m.CompletedLate
+				got.Open += m.Open
+			}
+		}
+		return got == want, fmt.Errorf("revision %d counts %+v, want %+v", last.Spec.Revision, got, want)
+	})
 }

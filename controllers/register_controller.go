@@ -96,6 +96,9 @@ func setupRegister(env *Env) error {
 	// the database), and the AccessRole waits for a revision that records it.
 	bld = bld.Watches(&privacyv1alpha1.AccessRole{}, debouncedRegisterHandler(),
 		builder.WithPredicates(predicate.Or[client.Object](predicate.GenerationChangedPredicate{}, accessRoleDeletionChanged)))
+	// Data-subject requests enter the register as counts: a new request, a deleted one, or
+	// a change of its phase or timing changes them.
+	bld = bld.Watches(&privacyv1alpha1.DataSubjectRequest{}, debouncedRegisterHandler(), builder.WithPredicates(requestCountsChanged))
 	return bld.Complete(&registerReconciler{builder: b})
 }
 
@@ -215,7 +218,8 @@ func (b *RegisterBuilder) document(ctx context.Context) (*register.Document, map
 	var rps privacyv1alpha1.RetentionPolicyList
 	var ars privacyv1alpha1.AccessRoleList
 	var dbs privacyv1alpha1.CRMDatabaseList
-	for _, l := range []client.ObjectList{&pas, &lias, &rps, &ars, &dbs} {
+	var dsrs privacyv1alpha1.DataSubjectRequestList
+	for _, l := range []client.ObjectList{&pas, &lias, &rps, &ars, &dbs, &dsrs} {
 		if err := b.Client.List(ctx, l); err != nil {
 			return nil, nil, nil, fmt.Errorf("while listing the objects of the register: %w", err)
 		}
@@ -225,6 +229,7 @@ func (b *RegisterBuilder) document(ctx context.Context) (*register.Document, map
 	objs.RetentionPolicies = rps.Items
 	objs.AccessRoles = ars.Items
 	objs.CRMDatabases = dbs.Items
+	objs.DataSubjectRequests = dsrs.Items
 	doc, err := register.FromObjects(objs)
 	if err != nil {
 		return nil, nil, nil, err

@@ -16,6 +16,9 @@ type Objects struct {
 	RetentionPolicies             []v1alpha1.RetentionPolicy
 	AccessRoles                   []v1alpha1.AccessRole
 	CRMDatabases                  []v1alpha1.CRMDatabase
+	// DataSubjectRequests enter as counts per namespace, month and type only
+	// (KindRequestSummary).
+	DataSubjectRequests []v1alpha1.DataSubjectRequest
 }
 
 // FromObjects builds the register document from the objects' specs. Nothing else is read but
@@ -66,6 +69,11 @@ func FromObjects(objs Objects) (*Document, error) {
 			return nil, err
 		}
 	}
+	summaries, err := requestSummaryEntries(objs.DataSubjectRequests)
+	if err != nil {
+		return nil, err
+	}
+	entries = append(entries, summaries...)
 	doc, err := NewDocument(entries...)
 	if err != nil {
 		return nil, fmt.Errorf("while building the register: %w", err)

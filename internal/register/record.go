@@ -20,6 +20,8 @@ type Record struct {
 	Retention   []RetentionRecord
 	AccessRoles []AccessRoleRecord
 	Databases   []DatabaseRecord
+	// Requests are the data-subject requests of each namespace, as counts.
+	Requests []RequestSummaryRecord
 }
 
 // Detail is a labelled value that has no column of its own: a spec member that the layout
@@ -148,6 +150,9 @@ func BuildRecord(doc *Document, rev RevisionInfo) Record {
 	}
 	for _, e := range doc.OfKind(KindCRMDatabase) {
 		rec.Databases = append(rec.Databases, database(e))
+	}
+	for _, e := range doc.OfKind(KindRequestSummary) {
+		rec.Requests = append(rec.Requests, requestSummaryRecord(e))
 	}
 	rec.DPIAs = b.dpias()
 	return rec
