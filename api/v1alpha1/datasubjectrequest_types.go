@@ -330,6 +330,7 @@ type RequestDatabaseResult struct {
 // +kubebuilder:printcolumn:name="State",type=string,JSONPath=`.status.phase`
 // +kubebuilder:printcolumn:name="Due",type=date,JSONPath=`.status.dueAt`
 // +kubebuilder:printcolumn:name="Overdue",type=string,JSONPath=`.status.conditions[?(@.type=="Overdue")].status`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="All",type=boolean,JSONPath=`.spec.allDatabases`,priority=1
 // +kubebuilder:printcolumn:name="Completed",type=date,JSONPath=`.status.completedAt`,priority=1
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
