@@ -34,9 +34,8 @@ const (
 	PurposeMarkerMAC KeyPurpose = "marker-row-mac"
 	// PurposeLedgerRowMAC authenticates erasure ledger rows (from the operator key).
 	PurposeLedgerRowMAC KeyPurpose = "ledger-row-mac"
-	// PurposeRequestIdentity keys the identity hash of data-subject requests
-	// (status.identityHash, from the operator key): one key for every database, so that
-	// the hashes of two requests about the same person are equal.
+	// PurposeRequestIdentity keys the identity hash a data-subject request's status
+	// carries instead of the identity (internal/crm/dsr/subject.IdentityHash).
 	PurposeRequestIdentity KeyPurpose = "request-identity-hmac"
 )
 

@@ -290,7 +290,7 @@ func TestAllDependentsAddsTheExtension(t *testing.T) {
 func TestWellKnownFields(t *testing.T) {
 	want := []string{
 		"birthDate", "company", "consentAt", "consentMethod", "contactType", "createdAt", "email", "firstName",
-		"jobRole", "lastContactAt", "lastName", "legalBasis", "legalHold", "lifecycleStage", "optOut", "phone",
+		"jobRole", "lastContactAt", "lastName", "legalBasis", "legalHold", "lifecycleStage", "optOut", "optOutAt", "phone",
 	}
 	if diff := cmp.Diff(want, WellKnownFields()); diff != "" {
 		t.Errorf("WellKnownFields (-want +got):\n%s", diff)

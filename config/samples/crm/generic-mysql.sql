@@ -28,6 +28,7 @@ CREATE TABLE contacts (
     consent_at         DATETIME(6),                       -- consentAt: evidence of consent, when
     consent_method     VARCHAR(40),                       -- consentMethod: web form, phone, email, in person
     opt_out            BOOLEAN NOT NULL DEFAULT FALSE,    -- optOut: the person objected (Art. 21)
+    opt_out_at         DATETIME(6),                       -- optOutAt: when the person objected (map it explicitly, the preset does not)
     legal_hold         BOOLEAN NOT NULL DEFAULT FALSE,    -- legalHold: never erase while set
     lifecycle_stage    VARCHAR(40),                       -- lifecycleStage
     created_at         DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), -- createdAt
@@ -41,6 +42,7 @@ CREATE TABLE contacts (
     PRIMARY KEY (id),
     KEY contacts_last_contact_at_idx (last_contact_at),
     KEY contacts_created_at_idx (created_at),
+    KEY contacts_email_idx (email),                       -- data-subject requests: email under the case-insensitive collation
     CONSTRAINT contacts_contact_type_chk CHECK (contact_type IN ('B2B', 'B2C'))
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4
   COMMENT='People the company is in contact with (crm-privacy-operator generic schema)';

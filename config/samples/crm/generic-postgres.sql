@@ -27,6 +27,7 @@ CREATE TABLE contacts (
     consent_at         timestamptz,             -- consentAt: evidence of consent, when
     consent_method     text,                    -- consentMethod: evidence of consent, how (web form, phone, email, in person)
     opt_out            boolean NOT NULL DEFAULT false, -- optOut: the person objected (Art. 21)
+    opt_out_at         timestamptz,             -- optOutAt: when the person objected (map it explicitly, the preset does not)
     legal_hold         boolean NOT NULL DEFAULT false, -- legalHold: never erase while set (litigation, audit)
     lifecycle_stage    text,                    -- lifecycleStage: lead, prospect, customer, former customer, …
     created_at         timestamptz NOT NULL DEFAULT now(), -- createdAt
@@ -41,6 +42,8 @@ CREATE TABLE contacts (
 
 CREATE INDEX contacts_last_contact_at_idx ON contacts (last_contact_at);
 CREATE INDEX contacts_created_at_idx ON contacts (created_at);
+-- Data-subject requests look a person up by email without regard to case: lower(email).
+CREATE INDEX contacts_lower_email_idx ON contacts (lower(email));
 
 COMMENT ON TABLE contacts IS 'People the company is in contact with (crm-privacy-operator generic schema)';
 

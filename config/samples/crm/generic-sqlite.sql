@@ -29,6 +29,7 @@ CREATE TABLE contacts (
     consent_at         TIMESTAMP,                          -- consentAt: evidence of consent, when
     consent_method     TEXT,                               -- consentMethod: web form, phone, email, in person
     opt_out            BOOLEAN NOT NULL DEFAULT 0 CHECK (opt_out IN (0, 1)),       -- optOut
+    opt_out_at         TIMESTAMP,                          -- optOutAt: when the person objected (map it explicitly, the preset does not)
     legal_hold         BOOLEAN NOT NULL DEFAULT 0 CHECK (legal_hold IN (0, 1)),    -- legalHold
     lifecycle_stage    TEXT,                               -- lifecycleStage
     created_at         TIMESTAMP NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S+00:00', 'now')), -- createdAt
@@ -43,6 +44,8 @@ CREATE TABLE contacts (
 
 CREATE INDEX contacts_last_contact_at_idx ON contacts (last_contact_at);
 CREATE INDEX contacts_created_at_idx ON contacts (created_at);
+-- Data-subject requests look a person up by email without regard to case: lower(email).
+CREATE INDEX contacts_lower_email_idx ON contacts (lower(email));
 
 -- Calls, emails, meetings… logged for a contact; they can renew the retention term.
 CREATE TABLE interactions (

@@ -25,6 +25,11 @@ GRANT DELETE ON `crm`.`notes` TO 'crm_privacy_operator'@'%';
 GRANT UPDATE (`contact_id`) ON `crm`.`deals` TO 'crm_privacy_operator'@'%';
 -- Anonymize rules: the columns they overwrite.
 GRANT UPDATE (`email`, `first_name`, `last_name`, `phone`) ON `crm`.`contacts` TO 'crm_privacy_operator'@'%';
+-- Data-subject requests: an Erasure deletes as a Delete rule does (above); an Objection
+-- sets the opt-out flag and its time; a Rectification sets the columns of the fields it
+-- names (here those above). A field mapped to an extension table that a contact has no
+-- row in also needs INSERT on that table.
+GRANT UPDATE (`opt_out`, `opt_out_at`) ON `crm`.`contacts` TO 'crm_privacy_operator'@'%';
 
 -- @access
 -- 3. AccessRoles: everything above, and the following. The operator creates roles and its

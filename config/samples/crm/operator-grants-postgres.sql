@@ -27,6 +27,11 @@ GRANT UPDATE (contact_id) ON deals TO crm_privacy_operator;
 -- (SELECT ... FOR UPDATE), which PostgreSQL allows only with UPDATE on some column of
 -- the contacts table: with Delete rules only, grant UPDATE on one column (e.g. email).
 GRANT UPDATE (email, first_name, last_name, phone) ON contacts TO crm_privacy_operator;
+-- Data-subject requests: an Erasure deletes as a Delete rule does (above); an Objection
+-- sets the opt-out flag and its time; a Rectification sets the columns of the fields it
+-- names (here those above). A field mapped to an extension table that a contact has no
+-- row in also needs INSERT on that table.
+GRANT UPDATE (opt_out, opt_out_at) ON contacts TO crm_privacy_operator;
 
 -- @access
 -- 3. AccessRoles: everything above, and the following. The operator creates the group

@@ -42,10 +42,10 @@
 // The index the lookup needs. Find compares, per field and engine:
 //
 //   - email on PostgreSQL and SQLite: lower(column) = lower(value). Needed index:
-//     CREATE INDEX contacts_lower_email_dsr_idx ON contacts (lower(email));
+//     CREATE INDEX contacts_lower_email_idx ON contacts (lower(email));
 //   - email on MySQL/MariaDB: column = value under the column's collation, which must be
 //     case-insensitive (the default utf8mb4_*_ci), then an exact byte comparison of the
-//     lowercased values. Needed index: CREATE INDEX contacts_email_dsr_idx ON contacts
+//     lowercased values. Needed index: CREATE INDEX contacts_email_idx ON contacts
 //     (email) (a prefix index such as (email(191)) serves too);
 //   - any other field: column = value, exactly. Needed index: ON table (column).
 //

@@ -250,14 +250,15 @@ func (s *schema) requiredIndex(ctx context.Context, f mapped) (string, error) {
 		return "", err
 	}
 	if !ci {
-		return fmt.Sprintf("ALTER TABLE %s MODIFY %s VARCHAR(255) COLLATE utf8mb4_unicode_ci; CREATE INDEX %s ON %s (%s) (the column's collation is case-sensitive: no index can serve a case-insensitive lookup until it is not)", t, c, name, t, c), nil
+		return fmt.Sprintf("CREATE INDEX %s ON %s (%s), after giving column %s a case-insensitive collation such as utf8mb4_unicode_ci "+
+			"(ALTER TABLE … MODIFY, restating its type and attributes): under its case-sensitive collation no index serves a lookup without regard to case", name, t, c, f.col.Name), nil
 	}
 	return fmt.Sprintf("CREATE INDEX %s ON %s (%s)", name, t, c), nil
 }
 
 // indexName is a name for a new index on table(column), within 63 characters.
 func indexName(table, column string) string {
-	n := table + "_" + column + "_dsr_idx"
+	n := table + "_" + column + "_idx"
 	if len(n) > 63 {
 		n = n[len(n)-63:]
 		n = strings.TrimLeft(n, "_0123456789$")

@@ -163,6 +163,9 @@ func erase(ctx context.Context, db *crm.Database, m crm.Mapping, keys []string, 
 		res = EraseResult{Erased: n, Held: int64(len(held))}
 		return nil
 	})
+	if err != nil {
+		erasure.ForgetEnsured(db)
+	}
 	return res, err
 }
 
@@ -244,6 +247,7 @@ func rectify(ctx context.Context, db *crm.Database, m crm.Mapping, keys []string
 		return nil
 	})
 	if err != nil {
+		erasure.ForgetEnsured(db)
 		return RectifyResult{}, err
 	}
 	return res, nil
@@ -491,7 +495,7 @@ func ensureLedger(ctx context.Context, db *crm.Database, req Request) error {
 	if _, err := db.OperatorKeys(); err != nil {
 		return err
 	}
-	return erasure.EnsureLedger(ctx, db)
+	return erasure.EnsureLedgerOnce(ctx, db)
 }
 
 // writeLedger writes one ledger row per contact of keys, in tx, when the request has a key.

@@ -119,3 +119,15 @@ func ScanKeys(rows *sql.Rows) (_ []any, err error) {
 	}
 	return out, nil
 }
+
+// EnsureLedgerOnce makes sure the operator's tables, the ledger included, exist, once per
+// Database and process: what the sweep checks before its batches (a request needs the
+// same tables and must not pay for DDL checks each time). After a failed transaction call
+// ForgetEnsured, so that the next call checks again (a table may have been dropped).
+func EnsureLedgerOnce(ctx context.Context, db *crm.Database) error {
+	return ensureOperatorTables(ctx, db, true)
+}
+
+// ForgetEnsured makes the next EnsureLedgerOnce (or sweep batch) check the operator's
+// tables again.
+func ForgetEnsured(db *crm.Database) { operatorReady.Delete(db) }

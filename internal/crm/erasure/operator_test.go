@@ -1,13 +1,10 @@
 package erasure
 
 import (
-	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -35,51 +32,17 @@ func scopeCond(e crm.Engine) string {
 // ledgerOf is "ledger WHERE <this database's rows>".
 func ledgerOf(e crm.Engine) string { return LedgerRowsSQL(e) }
 
-// samplePassword is the password of the logins of config/samples/crm/operator-grants-*.sql.
-const samplePassword = "change-me-example-only"
+// The documented grants and their logins (see crmtest).
+const samplePassword = crmtest.SamplePassword
 
-func randomLogin(prefix string) string {
-	b := make([]byte, 5)
-	_, _ = rand.Read(b)
-	return prefix + hex.EncodeToString(b)
-}
+func randomLogin(prefix string) string { return crmtest.RandomLogin(prefix) }
 
-// documentedGrants returns the statements of config/samples/crm/operator-grants-<engine>.sql
-// (docs/security.md links them) for login on database: the DryRun part, or the Enforce part
-// with it (never the AccessRole part).
 func documentedGrants(t *testing.T, e crm.Engine, login, database string, enforce bool) []string {
 	t.Helper()
-	name := map[crm.Engine]string{crm.EnginePostgres: "operator-grants-postgres.sql", crm.EngineMySQL: "operator-grants-mariadb.sql"}[e]
-	b, err := os.ReadFile(filepath.Join(crmtest.SamplesDir(), name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := string(b)
-	// The file's last part, for AccessRoles, is not part of what retention needs.
-	for _, marker := range []string{"-- @access", "-- @enforce"} {
-		i := strings.Index(text, marker)
-		if i < 0 {
-			t.Fatalf("%s has no %q part", name, marker)
-		}
-		if marker == "-- @access" || !enforce {
-			text = text[:i]
-		}
-	}
-	text = strings.ReplaceAll(text, "crm_privacy_operator", login)
-	if e == crm.EnginePostgres {
-		text = strings.ReplaceAll(text, `"crm"`, `"`+database+`"`)
-	} else {
-		text = strings.ReplaceAll(text, "`crm`", "`"+database+"`")
-	}
-	return crmtest.SplitSQL(text)
+	return crmtest.DocumentedGrants(t, e, login, database, enforce)
 }
 
-// loginAs returns tdb with the credentials of login (sample password).
-func loginAs(tdb *testdb.Database, login string) *testdb.Database {
-	c := *tdb
-	c.User, c.Password = login, samplePassword
-	return &c
-}
+func loginAs(tdb *testdb.Database, login string) *testdb.Database { return crmtest.LoginAs(tdb, login) }
 
 // catalogSnapshot lists the schemas and relations of the database (and, on MariaDB, of
 // the operator's database) with their row counts in the operator's tables, to show that

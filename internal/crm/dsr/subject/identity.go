@@ -55,7 +55,8 @@ func NormalizeIdentity(field, value string) (string, error) {
 // IdentityHash returns the keyed hash of an identity that status and events may carry:
 // the hex HMAC-SHA-256, under key, of the field name, a NUL byte and the normalised value
 // (NormalizeIdentity). Whoever holds the key and an identity can tell whether a request
-// was about it; nobody else learns anything from the hash.
+// was about it; nobody else learns anything from the hash. key should be derived for this
+// purpose alone: crm.DeriveKey(secret, crm.PurposeRequestIdentity).
 func IdentityHash(key []byte, field, normalized string) string {
 	mac := hmac.New(sha256.New, key)
 	mac.Write([]byte(field))
