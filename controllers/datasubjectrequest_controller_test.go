@@ -39,7 +39,8 @@ type requestFixture struct {
 // strings may reach the cluster's state or the logs.
 var dsrPeople = []string{"Jane.Doe@Example.com", "bob.martin@example.org", "shared.address@example.net", "shared.address@example.net", "held.person@example.com"}
 
-// newRequestFixture loads the generic schema on tdb, indexes the lookup, inserts the
+// newRequestFixture loads the generic schema on tdb (which indexes the lookup by email),
+// runs index when not empty, inserts the
 // people (each with an interaction, a note and a deal), and creates a Ready CRMDatabase.
 func newRequestFixture(t *testing.T, tdb *testdb.Database, schema, index, ledger string) *requestFixture {
 	t.Helper()
@@ -117,13 +118,21 @@ func identityGone(t *testing.T, q *privacyv1alpha1.DataSubjectRequest) {
 
 func TestDataSubjectRequestPostgres(t *testing.T) {
 	tdb := testdb.Postgres(t)
-	f := newRequestFixture(t, tdb, "generic-postgres.sql", "CREATE INDEX IF NOT EXISTS dsr_test_lower_email ON contacts (lower(email))",
-		"crm_privacy.crm_privacy_erasure_ledger")
+	f := newRequestFixture(t, tdb, "generic-postgres.sql", "", "crm_privacy.crm_privacy_erasure_ledger")
 	testRequestsOnAllTypes(t, f)
 	identities := append([]string{"nobody.at.all@example.com"}, dsrPeople...)
 	assertNoIdentityLeaks(t, f.ns, identities)
 	// Ten requests: the overdue one is open, the other nine were completed on time.
 	waitRequestSummary(t, f.ns, register.RequestCounts{Received: 10, CompletedOnTime: 9, Open: 1}, identities)
+
+	t.Run("a lookup without its index is reported", func(t *testing.T) {
+		f.tdb.Exec(t, "DROP INDEX contacts_lower_email_idx")
+		q := f.request(t, "unindexed", privacyv1alpha1.RequestObjection, map[string]string{"email": "nobody.at.all@example.com"}, nil)
+		waitRequest(t, q, privacyv1alpha1.TypeCompleted, metav1.ConditionTrue, privacyv1alpha1.ReasonNoDataHeld)
+		eventually(t, 30*time.Second, "a LookupNotIndexed event", func() (bool, error) {
+			return hasEvent(context.Background(), q, privacyv1alpha1.ReasonLookupNotIndexed)
+		})
+	})
 }
 
 // testRequestsOnAllTypes runs one request of each type on the fixture, and the safety
@@ -185,6 +194,9 @@ func testRequestsOnAllTypes(t *testing.T, f *requestFixture) {
 			t.Errorf("dueAt = %v, want %s (creation + 1 month)", q.Status.DueAt, want)
 		}
 		identityGone(t, q)
+		if unindexed, err := hasEvent(ctx, q, privacyv1alpha1.ReasonLookupNotIndexed); unindexed || err != nil {
+			t.Errorf("a LookupNotIndexed event although the schema indexes the lookup (%v)", err)
+		}
 	})
 
 	t.Run("same identity, same hash", func(t *testing.T) {

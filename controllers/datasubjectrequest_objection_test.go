@@ -22,7 +22,6 @@ func TestObjectionTakesEffectAtOnce(t *testing.T) {
 	ctx := context.Background()
 	tdb := testdb.Postgres(t)
 	tdb.LoadFile(t, sampleSchema("generic-postgres.sql"))
-	tdb.Exec(t, "CREATE INDEX IF NOT EXISTS dsr_test_lower_email ON contacts (lower(email))")
 	tdb.Exec(t, `INSERT INTO contacts (email, contact_type, job_role, legal_basis, consent_at, consent_method) VALUES
 		('objector@example.com', 'B2B', 'purchasing', 'Consent', now(), 'web form'),
 		('stays@example.com', 'B2B', 'purchasing', 'Consent', now(), 'web form')`)
