@@ -126,11 +126,14 @@ func (r *DataSubjectRequestReconciler) operate(ctx context.Context, rp *requestP
 // Erasure respects them as a sweep does.
 func (r *DataSubjectRequestReconciler) legalHolds(ctx context.Context, namespace, db string) ([]crm.Selector, error) {
 	var l privacyv1alpha1.RetentionPolicyList
-	if err := r.List(ctx, &l, client.InNamespace(namespace), client.MatchingFields{IndexDatabaseRef: db}); err != nil {
+	if err := r.List(ctx, &l, client.InNamespace(namespace)); err != nil {
 		return nil, fmt.Errorf("while listing the RetentionPolicies of CRMDatabase %s: %w", db, err)
 	}
 	var holds []crm.Selector
 	for i := range l.Items {
+		if string(l.Items[i].Spec.DatabaseRef.Name) != db {
+			continue
+		}
 		for j := range l.Items[i].Spec.LegalHolds {
 			holds = append(holds, toSelector(&l.Items[i].Spec.LegalHolds[j].Selector))
 		}

@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -19,17 +20,13 @@ import (
 // retention policies of the namespace they refer to.
 func registerActivitiesFor(ctx context.Context, c client.Reader, namespace string, databases []string, at time.Time) ([]subject.Activity, error) {
 	var objs register.Objects
-	seen := map[string]bool{}
-	for _, db := range databases {
-		var pas privacyv1alpha1.ProcessingActivityList
-		if err := c.List(ctx, &pas, client.InNamespace(namespace), client.MatchingFields{IndexDatabaseRef: db}); err != nil {
-			return nil, fmt.Errorf("while listing the ProcessingActivities covering CRMDatabase %s: %w", db, err)
-		}
-		for _, pa := range pas.Items {
-			if !seen[pa.Name] {
-				seen[pa.Name] = true
-				objs.ProcessingActivities = append(objs.ProcessingActivities, pa)
-			}
+	var pas privacyv1alpha1.ProcessingActivityList
+	if err := c.List(ctx, &pas, client.InNamespace(namespace)); err != nil {
+		return nil, fmt.Errorf("while listing the ProcessingActivities of namespace %s: %w", namespace, err)
+	}
+	for _, pa := range pas.Items {
+		if coversAny(pa.Spec.DatabaseRefs, databases) {
+			objs.ProcessingActivities = append(objs.ProcessingActivities, pa)
 		}
 	}
 	if len(objs.ProcessingActivities) == 0 {
@@ -45,4 +42,14 @@ func registerActivitiesFor(ctx context.Context, c client.Reader, namespace strin
 	}
 	objs.LegitimateInterestAssessments, objs.RetentionPolicies = lias.Items, rps.Items
 	return register.SubjectActivities(objs, at)
+}
+
+// coversAny says whether refs names one of databases.
+func coversAny(refs []privacyv1alpha1.LocalObjectReference, databases []string) bool {
+	for _, ref := range refs {
+		if slices.Contains(databases, string(ref.Name)) {
+			return true
+		}
+	}
+	return false
 }

@@ -101,6 +101,7 @@ func startManager(ctx context.Context) (<-chan struct{}, error) {
 			&privacyv1alpha1.ProcessingActivity{}:           {Label: notDriven},
 			&privacyv1alpha1.LegitimateInterestAssessment{}: {Label: notDriven},
 			&privacyv1alpha1.AccessRole{}:                   {Label: notDriven},
+			&privacyv1alpha1.DataSubjectRequest{}:           {Label: notDriven},
 		}},
 	})
 	if err != nil {
