@@ -91,7 +91,9 @@ func TestDataSubjectRequestClock(t *testing.T) {
 
 	t.Run("export retention", func(t *testing.T) {
 		q := drivenRequest(t, f, "access-expiry", privacyv1alpha1.RequestAccess, map[string]string{"email": "bob.martin@example.org"},
-			func(s *privacyv1alpha1.DataSubjectRequestSpec) { s.ExportRetention = &metav1.Duration{Duration: time.Hour} })
+			func(s *privacyv1alpha1.DataSubjectRequestSpec) {
+				s.ExportRetention = &metav1.Duration{Duration: time.Hour}
+			})
 		requeue := dr.reconcile(t, q)
 		if q.Status.Phase != privacyv1alpha1.RequestCompleted || q.Status.ExportSecretName == "" {
 			t.Fatalf("phase %s, export %q: want Completed with an export", q.Status.Phase, q.Status.ExportSecretName)
