@@ -82,6 +82,15 @@ func newTarget(engine, dsn string) (target, error) {
 	return target{}, fmt.Errorf("unknown engine %q: use sqlite or postgres", engine)
 }
 
+// openShared opens the database to read it while the operator writes to it: on SQLite, a
+// reader waits for the operator's transaction to end instead of failing with SQLITE_BUSY.
+func (t target) openShared() (*sql.DB, error) {
+	if t.engine == "sqlite" {
+		return sql.Open(t.driver, "file:"+t.dsn+"?_pragma=busy_timeout(10000)")
+	}
+	return sql.Open(t.driver, t.dsn)
+}
+
 // name is what to call the database in messages: the file, or the URL without password.
 func (t target) name() string {
 	if t.engine == "sqlite" {
@@ -259,7 +268,7 @@ func nullIfEmpty(s string) any {
 }
 
 func count(t target) error {
-	db, err := sql.Open(t.driver, t.dsn)
+	db, err := t.openShared()
 	if err != nil {
 		return err
 	}
@@ -300,7 +309,7 @@ func count(t target) error {
 // legal hold (skipping the first skip of them), for the demo's data-subject requests: the
 // id on standard error, the email alone on standard output, to pipe into the plugin.
 func pick(t target, skip int) error {
-	db, err := sql.Open(t.driver, t.dsn)
+	db, err := t.openShared()
 	if err != nil {
 		return err
 	}
@@ -319,7 +328,7 @@ func pick(t target, skip int) error {
 
 // person prints what the demo shows of one contact: whether it exists and has opted out.
 func person(t target, id int) error {
-	db, err := sql.Open(t.driver, t.dsn)
+	db, err := t.openShared()
 	if err != nil {
 		return err
 	}
