@@ -413,9 +413,11 @@ bin/kubectl-gdpr register verify
 step "A customer objects to direct marketing (Art. 21): kubectl gdpr request create objection"
 # The email goes to the plugin on standard input (as a DPO would paste it at the prompt),
 # never on the command line; the plugin puts it in a Secret and creates the request.
-democrm pick 2>"$DEMO/pick-objection.txt" | bin/kubectl-gdpr request create objection --database crm-db -n "$NS" --name objection-demo
+objector_email="$(democrm pick 2>"$DEMO/pick-objection.txt")"
 objector="$(sed -n 's/^democrm: contact //p' "$DEMO/pick-objection.txt")"
+echo "Before the request:"
 democrm person -id "$objector"
+printf '%s\n' "$objector_email" | bin/kubectl-gdpr request create objection --database crm-db -n "$NS" --name objection-demo
 k wait -n "$NS" --for=condition=Completed dsr/objection-demo --timeout=120s >/dev/null
 echo "Completed. The CRM now records the objection:"
 democrm person -id "$objector"

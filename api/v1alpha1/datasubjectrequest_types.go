@@ -328,7 +328,7 @@ type RequestDatabaseResult struct {
 // +kubebuilder:printcolumn:name="Type",type=string,JSONPath=`.spec.type`
 // +kubebuilder:printcolumn:name="Database",type=string,JSONPath=`.spec.databaseRef.name`
 // +kubebuilder:printcolumn:name="State",type=string,JSONPath=`.status.phase`
-// +kubebuilder:printcolumn:name="Due",type=date,JSONPath=`.status.dueAt`
+// +kubebuilder:printcolumn:name="Due",type=string,JSONPath=`.status.dueAt`
 // +kubebuilder:printcolumn:name="Overdue",type=string,JSONPath=`.status.conditions[?(@.type=="Overdue")].status`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="All",type=boolean,JSONPath=`.spec.allDatabases`,priority=1
