@@ -92,7 +92,7 @@ func TestDataSubjectRequestClock(t *testing.T) {
 	t.Run("export retention", func(t *testing.T) {
 		q := drivenRequest(t, f, "access-expiry", privacyv1alpha1.RequestAccess, map[string]string{"email": "bob.martin@example.org"},
 			func(s *privacyv1alpha1.DataSubjectRequestSpec) {
-				s.ExportRetention = &metav1.Duration{Duration: time.Hour}
+				s.ExportRetentionHours = ptr[int32](1)
 			})
 		requeue := dr.reconcile(t, q)
 		if q.Status.Phase != privacyv1alpha1.RequestCompleted || q.Status.ExportSecretName == "" {

@@ -192,8 +192,8 @@ func (r *DataSubjectRequestReconciler) export(ctx context.Context, rp *requestPa
 // exportSecretName is the name of a request's export Secret.
 func exportSecretName(q *privacyv1alpha1.DataSubjectRequest) string {
 	name := q.Name
-	if max := 253 - len(exportSecretSuffix); len(name) > max {
-		name = name[:max]
+	if limit := 253 - len(exportSecretSuffix); len(name) > limit {
+		name = name[:limit]
 	}
 	return name + exportSecretSuffix
 }
@@ -263,8 +263,8 @@ func (r *DataSubjectRequestReconciler) completedTiming(rp *requestPass, timing g
 
 // exportRetention is how long an export Secret lives.
 func exportRetention(q *privacyv1alpha1.DataSubjectRequest) time.Duration {
-	if q.Spec.ExportRetention != nil && q.Spec.ExportRetention.Duration > 0 {
-		return q.Spec.ExportRetention.Duration
+	if h := q.Spec.ExportRetentionHours; h != nil && *h > 0 {
+		return time.Duration(*h) * time.Hour
 	}
 	return defaultExportRetention
 }

@@ -363,7 +363,7 @@ const (
 	// starts with it: each lookup reads the whole contacts table. The request is still
 	// carried out; create the index docs/datasubjectrequest.md names.
 	ReasonLookupNotIndexed = "LookupNotIndexed"
-	// ReasonExportDeleted: the Access export Secret was deleted after spec.exportRetention.
+	// ReasonExportDeleted: the Access export Secret was deleted after spec.exportRetentionHours.
 	ReasonExportDeleted = "ExportDeleted"
 	// ReasonRequestFailed: the request could not be carried out on a database (the
 	// transaction was rolled back); it is retried with backoff.

@@ -67,7 +67,7 @@ type DataSubjectRequestSpec struct {
 	// +optional
 	DatabaseRef *LocalObjectReference `json:"databaseRef,omitempty"`
 
-	// allDatabases, when true, applies the request to every CRMDatabase of the namespace
+	// allDatabases applies the request, when true, to every CRMDatabase of the namespace
 	// that exists when it is carried out: a person usually asks the organisation, not one
 	// database. Set it, or databaseRef, not both. Immutable.
 	// +optional
@@ -93,7 +93,7 @@ type DataSubjectRequestSpec struct {
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="identityField is immutable: create another request"
 	IdentityField LogicalFieldName `json:"identityField,omitempty"`
 
-	// keepIdentitySecret, when true, leaves the identity Secret in place after completion
+	// keepIdentitySecret leaves, when true, the identity Secret in place after completion
 	// (for example when another system deletes it). By default the operator deletes it.
 	// +optional
 	KeepIdentitySecret *bool `json:"keepIdentitySecret,omitempty"`
@@ -124,14 +124,15 @@ type DataSubjectRequestSpec struct {
 	// +optional
 	Extension *DeadlineExtension `json:"extension,omitempty"`
 
-	// exportRetention is how long the Secret holding an Access export is kept after the
-	// request completes, as a Go duration (default `720h`, 30 days): long enough to send
-	// it, short enough not to become another copy of the data. It is then deleted. Between
-	// `1h` and `2160h` (90 days).
+	// exportRetentionHours is how many hours the Secret holding an Access export is kept
+	// after the request completes (default 720, 30 days): long enough to send it, short
+	// enough not to become another copy of the data. It is then deleted. From 1 to 2160
+	// (90 days).
 	// +optional
-	// +kubebuilder:default="720h"
-	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1h') && duration(self) <= duration('2160h')",message="must be between 1h and 2160h (90 days), such as 720h",reason=FieldValueInvalid
-	ExportRetention *metav1.Duration `json:"exportRetention,omitempty"`
+	// +kubebuilder:default=720
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=2160
+	ExportRetentionHours *int32 `json:"exportRetentionHours,omitempty"`
 }
 
 // RequestApproval is a person's recorded go-ahead for a request that matches more
@@ -252,7 +253,7 @@ type DataSubjectRequestStatus struct {
 	ExportSecretName string `json:"exportSecretName,omitempty"`
 
 	// exportExpiresAt is when the export Secret is deleted (completion plus
-	// spec.exportRetention).
+	// spec.exportRetentionHours).
 	// +optional
 	ExportExpiresAt *metav1.Time `json:"exportExpiresAt,omitempty"`
 

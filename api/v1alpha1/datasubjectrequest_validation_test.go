@@ -31,8 +31,8 @@ func dsr(mutate func(*v1.DataSubjectRequestSpec)) func() client.Object {
 
 func TestDataSubjectRequestRejections(t *testing.T) {
 	ns := createNamespace(t, "dsr-invalid")
-	approval := func(max int32) *v1.RequestApproval {
-		return &v1.RequestApproval{ApprovedBy: "dpo@example.com", ApprovedAt: t0, SpecHash: strings.Repeat("a", 64), MaxMatches: max}
+	approval := func(most int32) *v1.RequestApproval {
+		return &v1.RequestApproval{ApprovedBy: "dpo@example.com", ApprovedAt: t0, SpecHash: strings.Repeat("a", 64), MaxMatches: most}
 	}
 	cases := []struct {
 		name  string
@@ -60,11 +60,11 @@ func TestDataSubjectRequestRejections(t *testing.T) {
 			s.Extension = &v1.DeadlineExtension{Months: 1}
 		}), "spec.extension.reason", ""},
 		{"export retention too short", dsr(func(s *v1.DataSubjectRequestSpec) {
-			s.ExportRetention = &metav1.Duration{Duration: 10 * time.Minute}
-		}), "spec.exportRetention", "must be between 1h and 2160h (90 days), such as 720h"},
+			s.ExportRetentionHours = ptr.To[int32](0)
+		}), "spec.exportRetentionHours", "should be greater than or equal to 1"},
 		{"export retention too long", dsr(func(s *v1.DataSubjectRequestSpec) {
-			s.ExportRetention = &metav1.Duration{Duration: 91 * 24 * time.Hour}
-		}), "spec.exportRetention", "must be between 1h and 2160h (90 days), such as 720h"},
+			s.ExportRetentionHours = ptr.To[int32](2161)
+		}), "spec.exportRetentionHours", "should be less than or equal to 2160"},
 		{"approval hash not hex", dsr(func(s *v1.DataSubjectRequestSpec) {
 			s.Approval = approval(5)
 			s.Approval.SpecHash = strings.Repeat("Z", 64)
@@ -87,7 +87,7 @@ func TestDataSubjectRequestRejections(t *testing.T) {
 			dsr(func(s *v1.DataSubjectRequestSpec) { s.DatabaseRef = nil; s.AllDatabases = ptr.To(true) })(),
 			dsr(func(s *v1.DataSubjectRequestSpec) {
 				s.Type = v1.RequestAccess
-				s.ExportRetention = &metav1.Duration{Duration: time.Hour}
+				s.ExportRetentionHours = ptr.To[int32](1)
 				s.Extension = &v1.DeadlineExtension{Months: 2, Reason: "numerous requests"}
 				s.Approval = approval(2)
 			})(),
@@ -157,8 +157,8 @@ func TestDataSubjectRequestDefaults(t *testing.T) {
 	if obj.Spec.MaxMatches == nil || *obj.Spec.MaxMatches != 1 {
 		t.Errorf("maxMatches = %v, want 1", obj.Spec.MaxMatches)
 	}
-	if obj.Spec.ExportRetention == nil || obj.Spec.ExportRetention.Duration != 720*time.Hour {
-		t.Errorf("exportRetention = %v, want 720h", obj.Spec.ExportRetention)
+	if obj.Spec.ExportRetentionHours == nil || *obj.Spec.ExportRetentionHours != 720 {
+		t.Errorf("exportRetentionHours = %v, want 720", obj.Spec.ExportRetentionHours)
 	}
 	if obj.Spec.KeepIdentitySecret != nil {
 		t.Errorf("keepIdentitySecret = %v, want unset (the Secret is deleted)", *obj.Spec.KeepIdentitySecret)

@@ -582,9 +582,9 @@ func (in *DataSubjectRequestSpec) DeepCopyInto(out *DataSubjectRequestSpec) {
 		*out = new(DeadlineExtension)
 		**out = **in
 	}
-	if in.ExportRetention != nil {
-		in, out := &in.ExportRetention, &out.ExportRetention
-		*out = new(v1.Duration)
+	if in.ExportRetentionHours != nil {
+		in, out := &in.ExportRetentionHours, &out.ExportRetentionHours
+		*out = new(int32)
 		**out = **in
 	}
 }

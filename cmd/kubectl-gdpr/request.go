@@ -143,7 +143,7 @@ func (p *prompter) read(what string) (string, error) {
 		fmt.Fprintf(p.prompts, "%s: ", what)
 	}
 	line, err := p.in.ReadString('\n')
-	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+	if err != nil && (!errors.Is(err, io.EOF) || line == "") {
 		return "", fmt.Errorf("while reading %s from standard input: nothing to read", what)
 	}
 	return strings.TrimRight(line, "\r\n"), nil
@@ -266,7 +266,7 @@ func createRequest(ctx context.Context, c client.Client, ns string, typ privacyv
 	}
 	if err := c.Create(ctx, q); err != nil {
 		if derr := c.Delete(ctx, secret); derr != nil {
-			return nil, fmt.Errorf("while creating DataSubjectRequest %s: %w (and deleting its Secret %s: %v)", q.Name, err, secret.Name, derr)
+			return nil, fmt.Errorf("while creating DataSubjectRequest %s: %w (and deleting its Secret %s: %w)", q.Name, err, secret.Name, derr)
 		}
 		return nil, fmt.Errorf("while creating DataSubjectRequest %s: %w", q.Name, err)
 	}
@@ -530,7 +530,7 @@ func newRequestExportCommand(opts *globalOptions) *cobra.Command {
 Secret the request owns (status.exportSecretName): the readable document (Markdown, the
 default) or --format json. With -o FILE it is written to FILE, readable by you only
 (mode 0600); it holds the person's data: send it to them and delete it. The Secret is
-deleted by the operator after the request's exportRetention.`,
+deleted by the operator after the request's exportRetentionHours.`,
 		Example: `  kubectl gdpr request export access-1a2b3c4d -n sales -o answer.md
   kubectl gdpr request export access-1a2b3c4d -n sales --format json -o answer.json`,
 		Args: cobra.ExactArgs(1),
@@ -574,7 +574,7 @@ func readExport(ctx context.Context, c client.Reader, ns, name, format string) (
 	case q.Status.Phase != privacyv1alpha1.RequestCompleted:
 		return nil, fmt.Errorf("%s is not completed yet (state %s)", name, dash(string(q.Status.Phase)))
 	case q.Status.ExportSecretName == "":
-		return nil, fmt.Errorf("%s has no export any more: it was deleted after the request's exportRetention", name)
+		return nil, fmt.Errorf("%s has no export any more: it was deleted after the request's exportRetentionHours", name)
 	}
 	s := &corev1.Secret{}
 	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: q.Status.ExportSecretName}, s); err != nil {

@@ -27,10 +27,10 @@ func TestDataSubjectRequestsWithThePlugin(t *testing.T) {
 	mustKubectl(t, "", "wait", "-n", ns, "--for=condition=Completed", "dsr/erase-p5", "--timeout=120s")
 	uid := strings.TrimSpace(mustKubectl(t, "", "get", "dsr", "-n", ns, "erase-p5", "-o", "jsonpath={.metadata.uid}"))
 	for q, want := range map[string]int{
-		"SELECT COUNT(*) FROM contacts WHERE id = 5":                                                        0,
-		"SELECT COUNT(*) FROM notes WHERE contact_id = 5":                                                   0,
-		"SELECT COUNT(*) FROM contacts":                                                                     19,
-		"SELECT COUNT(*) FROM crm_privacy.crm_privacy_erasure_ledger WHERE run_id = '" + uid + "'":          1,
+		"SELECT COUNT(*) FROM contacts WHERE id = 5":                                                       0,
+		"SELECT COUNT(*) FROM notes WHERE contact_id = 5":                                                  0,
+		"SELECT COUNT(*) FROM contacts":                                                                    19,
+		"SELECT COUNT(*) FROM crm_privacy.crm_privacy_erasure_ledger WHERE run_id = '" + uid + "'":         1,
 		"SELECT COUNT(*) FROM crm_privacy.crm_privacy_erasure_ledger WHERE policy = '" + ns + "/erase-p5'": 1,
 	} {
 		if n := queryInt(t, db, q); n != want {
