@@ -96,6 +96,8 @@ type requestPass struct {
 	// targets are the databases the request applies to that it has not completed.
 	targets []requestTarget
 	result  ctrl.Result
+	// justCompleted is set once this pass recorded the request as completed.
+	justCompleted bool
 }
 
 // requestTarget is one database a request applies to, with the contacts it found there.

@@ -70,7 +70,8 @@ func newRequestFixture(t *testing.T, tdb *testdb.Database, schema, index, ledger
 func (f *requestFixture) request(t *testing.T, name string, typ privacyv1alpha1.DataSubjectRequestType, data map[string]string, mutate func(*privacyv1alpha1.DataSubjectRequestSpec)) *privacyv1alpha1.DataSubjectRequest {
 	t.Helper()
 	ctx := context.Background()
-	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: name + "-identity"}, StringData: data}
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: name + "-identity",
+		Labels: map[string]string{controllers.LabelRequest: name}}, StringData: data}
 	if err := k8s.Create(ctx, secret); err != nil {
 		t.Fatalf("creating the identity Secret: %v", err)
 	}
@@ -122,8 +123,8 @@ func TestDataSubjectRequestPostgres(t *testing.T) {
 	testRequestsOnAllTypes(t, f)
 	identities := append([]string{"nobody.at.all@example.com"}, dsrPeople...)
 	assertNoIdentityLeaks(t, f.ns, identities)
-	// Ten requests: the overdue one is open, the other nine were completed on time.
-	waitRequestSummary(t, f.ns, register.RequestCounts{Received: 10, CompletedOnTime: 9, Open: 1}, identities)
+	// Eleven requests: the overdue one is open, the other ten were completed on time.
+	waitRequestSummary(t, f.ns, register.RequestCounts{Received: 11, CompletedOnTime: 10, Open: 1}, identities)
 
 	t.Run("a lookup without its index is reported", func(t *testing.T) {
 		f.tdb.Exec(t, "DROP INDEX contacts_lower_email_idx")
@@ -354,6 +355,36 @@ func testRequestsOnAllTypes(t *testing.T, f *requestFixture) {
 		waitRequest(t, q, privacyv1alpha1.TypeOverdue, metav1.ConditionFalse, privacyv1alpha1.ReasonWithinDeadline)
 		if want := received.AddDate(0, 3, 0); !q.Status.DueAt.Time.Equal(want) {
 			t.Errorf("dueAt = %s, want %s", q.Status.DueAt, want)
+		}
+	})
+
+	t.Run("only a Secret marked as the identity is deleted", func(t *testing.T) {
+		// The request names the database's connection Secret as its identity Secret: it
+		// holds no email, and has no identity label.
+		conn := &corev1.Secret{}
+		if err := k8s.Get(ctx, client.ObjectKey{Namespace: f.ns, Name: f.db.Name + "-conn"}, conn); err != nil {
+			t.Fatal(err)
+		}
+		conn.StringData = map[string]string{"email": "nobody.at.all@example.com"}
+		if err := k8s.Update(ctx, conn); err != nil {
+			t.Fatal(err)
+		}
+		q := &privacyv1alpha1.DataSubjectRequest{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: "hostile"},
+			Spec: privacyv1alpha1.DataSubjectRequestSpec{Type: privacyv1alpha1.RequestObjection,
+				DatabaseRef:       &privacyv1alpha1.LocalObjectReference{Name: privacyv1alpha1.ObjectName(f.db.Name)},
+				IdentitySecretRef: privacyv1alpha1.SecretReference{Name: privacyv1alpha1.ObjectName(conn.Name)}}}
+		if err := k8s.Create(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+		waitRequest(t, q, privacyv1alpha1.TypeCompleted, metav1.ConditionTrue, privacyv1alpha1.ReasonNoDataHeld)
+		eventually(t, 30*time.Second, "an IdentitySecretKept event", func() (bool, error) {
+			return hasEvent(ctx, q, privacyv1alpha1.ReasonIdentitySecretKept)
+		})
+		if err := k8s.Get(ctx, client.ObjectKeyFromObject(conn), &corev1.Secret{}); err != nil {
+			t.Errorf("the connection Secret named as identity was deleted: %v", err)
+		}
+		if q.Status.IdentitySecretDeleted {
+			t.Errorf("status.identitySecretDeleted is true for a Secret left in place")
 		}
 	})
 

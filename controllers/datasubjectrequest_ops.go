@@ -29,7 +29,8 @@ const (
 	ExportKeyText = "export.md"
 	// exportSecretSuffix ends the name of a request's export Secret.
 	exportSecretSuffix = "-export"
-	// LabelRequest labels the export Secret with the name of its request.
+	// LabelRequest labels a request's Secrets with the request's name: the identity Secret
+	// (which the operator deletes on completion only when it carries it) and the export.
 	LabelRequest = "privacy.crmoperator.io/datasubjectrequest"
 )
 
@@ -249,6 +250,7 @@ func (r *DataSubjectRequestReconciler) complete(ctx context.Context, rp *request
 	if err := r.persist(ctx, rp); err != nil {
 		return err
 	}
+	rp.justCompleted = true
 	return r.upkeep(ctx, rp)
 }
 
@@ -345,14 +347,32 @@ func (r *DataSubjectRequestReconciler) upkeep(ctx context.Context, rp *requestPa
 }
 
 // deleteIdentity deletes the identity Secret of a completed request, unless
-// keepIdentitySecret is set.
+// keepIdentitySecret is set. Only a Secret labelled as this request's identity
+// (LabelRequest=<request name>) is deleted: naming another Secret of the namespace (the
+// database credentials, say) as the identity Secret must not make the operator delete it.
+// An unlabelled Secret is left, with a Warning event at completion.
 func (r *DataSubjectRequestReconciler) deleteIdentity(ctx context.Context, rp *requestPass) error {
 	q := rp.q
 	if q.Status.IdentitySecretDeleted || (q.Spec.KeepIdentitySecret != nil && *q.Spec.KeepIdentitySecret) {
 		return nil
 	}
-	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: q.Namespace, Name: string(q.Spec.IdentitySecretRef.Name)}}
-	if err := r.Delete(ctx, s); client.IgnoreNotFound(err) != nil {
+	s := &corev1.Secret{}
+	err := r.live.Get(ctx, types.NamespacedName{Namespace: q.Namespace, Name: string(q.Spec.IdentitySecretRef.Name)}, s)
+	switch {
+	case apierrors.IsNotFound(err):
+		q.Status.IdentitySecretDeleted = true
+		return nil
+	case err != nil:
+		return fmt.Errorf("while reading the identity Secret of DataSubjectRequest %s: %w", q.Name, err)
+	case s.Labels[LabelRequest] != q.Name:
+		if rp.justCompleted {
+			r.env.Recorder.Eventf(q, nil, corev1.EventTypeWarning, privacyv1alpha1.ReasonIdentitySecretKept, "DeleteIdentity",
+				"Secret %s was not deleted: it does not carry the label %s=%s that marks it as this request's identity; delete it yourself", s.Name, LabelRequest, q.Name)
+		}
+		return nil
+	}
+	err = r.Delete(ctx, s, client.Preconditions{UID: &s.UID, ResourceVersion: &s.ResourceVersion})
+	if client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("while deleting the identity Secret of DataSubjectRequest %s: %w", q.Name, err)
 	}
 	q.Status.IdentitySecretDeleted = true

@@ -368,4 +368,9 @@ const (
 	// ReasonRequestFailed: the request could not be carried out on a database (the
 	// transaction was rolled back); it is retried with backoff.
 	ReasonRequestFailed = "RequestFailed"
+	// ReasonIdentitySecretKept: the request completed but its identity Secret was not
+	// deleted, because it does not carry the label privacy.crmoperator.io/datasubjectrequest
+	// with the request's name (the operator deletes only a Secret marked as the request's
+	// identity). Delete it by hand.
+	ReasonIdentitySecretKept = "IdentitySecretKept"
 )

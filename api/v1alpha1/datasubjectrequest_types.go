@@ -78,7 +78,9 @@ type DataSubjectRequestSpec struct {
 	// `email: jane@example.com`), and for a Rectification the new values under
 	// `set.<field>` keys (for example `set.phone: +33 1 23 45 67 89`). Nothing of it is
 	// copied into the cluster's state: the status holds a keyed hash only. The operator
-	// deletes the Secret when the request completes, unless keepIdentitySecret is true.
+	// deletes the Secret when the request completes, unless keepIdentitySecret is true, and
+	// only when the Secret carries the label `privacy.crmoperator.io/datasubjectrequest`
+	// with the request's name (so that no other Secret is deleted by naming it here).
 	// Immutable.
 	// +required
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="identitySecretRef is immutable: create another request for another person"
