@@ -448,6 +448,13 @@ func TestRectify(t *testing.T) {
 		if bd := timeOf(t, admin, ec.Engine, "SELECT birth_date FROM contacts WHERE id = 1"); !bd.Valid || bd.Time.Format(time.DateOnly) != "1981-06-18" {
 			t.Errorf("birth_date = %v, want 1981-06-18", bd)
 		}
+		// A number is an identity too, bound as the column's type.
+		if got, err := Find(ctx, db, m, "score", "42"); err != nil || !cmp.Equal(got.Keys, []string{"1", "5"}) {
+			t.Errorf("Find by an integer field = %v, %v; want 1 and 5", got.Keys, err)
+		}
+		if _, err := Find(ctx, db, m, "score", "forty-two"); err == nil {
+			t.Error("Find by an integer field accepted a word")
+		}
 		if n := countWhere(t, admin, "contacts", "id NOT IN (1, 5) AND first_name = 'Alicia'"); n != 0 {
 			t.Errorf("%d other contacts rectified", n)
 		}
@@ -488,6 +495,12 @@ func TestRectify(t *testing.T) {
 			if err := CheckRectification(ctx, db, m, r.values); !errors.As(err, &fe) {
 				t.Errorf("%s: CheckRectification = %v, want the same refusal", r.name, err)
 			}
+		}
+		// The database's own refusal quotes no value either (MySQL: "Duplicate entry '…'").
+		crmtest.ExecAll(t, admin, "CREATE UNIQUE INDEX contacts_last_name_unique ON contacts (last_name)")
+		_, err = Rectify(ctx, db, m, []string{"2"}, map[string]string{crm.FieldLastName: "Petit"}, request(TypeRectification))
+		if err == nil || strings.Contains(err.Error(), "Petit") {
+			t.Errorf("a rectification a unique index refuses: %v; want an error that quotes no value", err)
 		}
 		// A key column mapped as a field is refused too.
 		m.Fields["contactId"] = crm.Field{Column: "id"}

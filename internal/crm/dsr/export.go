@@ -45,54 +45,79 @@ func export(ctx context.Context, db *crm.Database, m crm.Mapping, keys []string)
 	if err != nil {
 		return out, err
 	}
-	contacts, err := s.rowsBy(ctx, m.Contacts.Table, m.Contacts.Table, m.Contacts.Key, args)
+	r, err := s.readRelated(ctx, args)
 	if err != nil {
 		return out, err
 	}
-	var ext map[string]subject.Table
-	if m.Extension != nil {
-		if ext, err = s.rowsBy(ctx, m.Extension.Table, m.Extension.Table, m.Extension.Key, args); err != nil {
-			return out, err
-		}
-	}
-	inter := make([]map[string]subject.Table, len(m.Interactions))
-	for i, ia := range m.Interactions {
-		if inter[i], err = s.interactionRows(ctx, ia, args); err != nil {
-			return out, err
-		}
-	}
-	deps := s.exportedDependents()
-	depRows := make([]map[string]subject.Table, len(deps))
-	for i, d := range deps {
-		if depRows[i], err = s.rowsBy(ctx, d.Table, d.Table, d.Column, args); err != nil {
-			return out, err
-		}
-	}
-	for _, k := range sortedKeys(contacts, s.key.Class == crm.ClassInteger) {
-		c := subject.Contact{Key: k, Row: contacts[k]}
-		if x, ok := ext[k]; ok {
-			c.Extension = &x
-		}
-		for i, ia := range m.Interactions {
-			t, err := s.group(ctx, inter[i], k, ia.Name, ia.Table)
-			if err != nil {
-				return out, err
-			}
-			c.Interactions = append(c.Interactions, t)
-		}
-		for i, d := range deps {
-			t, err := s.group(ctx, depRows[i], k, d.Table, d.Table)
-			if err != nil {
-				return out, err
-			}
-			c.Dependents = append(c.Dependents, t)
-		}
-		if c.Fields, err = s.fields(ctx, c); err != nil {
+	for _, k := range sortedKeys(r.contacts, s.key.Class == crm.ClassInteger) {
+		c, err := s.contact(ctx, r, k)
+		if err != nil {
 			return out, err
 		}
 		out.Contacts = append(out.Contacts, c)
 	}
 	return out, nil
+}
+
+// related is every row an export reads, grouped by contact key.
+type related struct {
+	contacts, extension map[string]subject.Table
+	interactions        []map[string]subject.Table // per mapped interaction source
+	deps                []crm.Dependent            // the dependents exported
+	depRows             []map[string]subject.Table // per exported dependent
+}
+
+// readRelated reads the rows of the contacts of keys in every mapped table.
+func (s *schema) readRelated(ctx context.Context, keys []any) (*related, error) {
+	m := s.m
+	r := &related{deps: s.exportedDependents()}
+	var err error
+	if r.contacts, err = s.rowsBy(ctx, m.Contacts.Table, m.Contacts.Table, m.Contacts.Key, keys); err != nil {
+		return nil, err
+	}
+	if m.Extension != nil {
+		if r.extension, err = s.rowsBy(ctx, m.Extension.Table, m.Extension.Table, m.Extension.Key, keys); err != nil {
+			return nil, err
+		}
+	}
+	r.interactions = make([]map[string]subject.Table, len(m.Interactions))
+	for i, ia := range m.Interactions {
+		if r.interactions[i], err = s.interactionRows(ctx, ia, keys); err != nil {
+			return nil, err
+		}
+	}
+	r.depRows = make([]map[string]subject.Table, len(r.deps))
+	for i, d := range r.deps {
+		if r.depRows[i], err = s.rowsBy(ctx, d.Table, d.Table, d.Column, keys); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// contact assembles the export of contact k from the rows read.
+func (s *schema) contact(ctx context.Context, r *related, k string) (subject.Contact, error) {
+	c := subject.Contact{Key: k, Row: r.contacts[k]}
+	if x, ok := r.extension[k]; ok {
+		c.Extension = &x
+	}
+	for i, ia := range s.m.Interactions {
+		t, err := s.group(ctx, r.interactions[i], k, ia.Name, ia.Table)
+		if err != nil {
+			return c, err
+		}
+		c.Interactions = append(c.Interactions, t)
+	}
+	for i, d := range r.deps {
+		t, err := s.group(ctx, r.depRows[i], k, d.Table, d.Table)
+		if err != nil {
+			return c, err
+		}
+		c.Dependents = append(c.Dependents, t)
+	}
+	var err error
+	c.Fields, err = s.fields(ctx, c)
+	return c, err
 }
 
 // exportedDependents are the dependents whose rows the export lists: all but a direct

@@ -27,6 +27,10 @@ import (
 //   - any other field: column = value, exactly (on MySQL/MariaDB also checked as bytes),
 //     with the value bound for the column's type; the index ON table (column) serves it.
 //
+// The database lowercases the column: SQLite, and PostgreSQL under the C locale, change
+// the case of ASCII letters only, so there an address stored with upper-case accented
+// letters is not found from its lower-case form.
+//
 // CheckLookupIndex tells whether the database has the index. More than MaxMatches
 // contacts is a *TooManyMatchesError. The value and the keys never appear in errors.
 func Find(ctx context.Context, db *crm.Database, m crm.Mapping, field, normalizedValue string) (Match, error) {
@@ -47,7 +51,7 @@ func find(ctx context.Context, db *crm.Database, m crm.Mapping, field, value str
 	}
 	rows, err := db.DB().QueryContext(ctx, q.Query(s.d), q.Args...)
 	if err != nil {
-		return nil, fmt.Errorf("while looking up contacts by field %s: %w", field, crm.NewPrivilegeError(err, "SELECT", "table "+m.Contacts.Table))
+		return nil, fmt.Errorf("while looking up contacts by field %s: %w", field, crm.NewPrivilegeError(valueFree(err), "SELECT", "table "+m.Contacts.Table))
 	}
 	found, err := erasure.ScanKeys(rows)
 	if err != nil {

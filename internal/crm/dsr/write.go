@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/erasure"
@@ -35,22 +36,9 @@ func object(ctx context.Context, db *crm.Database, m crm.Mapping, keys []string,
 	if err != nil {
 		return ObjectResult{}, err
 	}
-	optOut, ok, err := s.field(ctx, crm.FieldOptOut)
+	sets, err := s.objection(ctx, req.Now)
 	if err != nil {
 		return ObjectResult{}, err
-	}
-	if !ok {
-		return ObjectResult{}, ErrNoOptOutField
-	}
-	sets := []assignment{{field: optOut}}
-	sets[0].expr, sets[0].arg = trueValue(s.d.Engine(), optOut.col)
-	if at, ok, err := s.field(ctx, crm.FieldOptOutAt); err != nil {
-		return ObjectResult{}, err
-	} else if ok {
-		if at.col.Class != crm.ClassDate && at.col.Class != crm.ClassTimestamp && at.col.Class != crm.ClassUnknown {
-			return ObjectResult{}, &FieldError{Field: crm.FieldOptOutAt, Message: fmt.Sprintf("has a %s column: the objection time needs a date or timestamp column", at.col.Class)}
-		}
-		sets = append(sets, assignment{field: at, expr: "?", arg: bindTimeFor(s.d.Engine(), at.col, req.Now)})
 	}
 	cond, err := s.notOptedOut(ctx)
 	if err != nil {
@@ -77,6 +65,28 @@ func object(ctx context.Context, db *crm.Database, m crm.Mapping, keys []string,
 		return nil
 	})
 	return res, err
+}
+
+// objection returns the assignments of an objection at now: optOut set, and optOutAt
+// when mapped.
+func (s *schema) objection(ctx context.Context, now time.Time) ([]assignment, error) {
+	optOut, ok, err := s.field(ctx, crm.FieldOptOut)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, ErrNoOptOutField
+	}
+	expr, arg := trueValue(s.d.Engine(), optOut.col)
+	sets := []assignment{{field: optOut, expr: expr, arg: arg}}
+	at, ok, err := s.field(ctx, crm.FieldOptOutAt)
+	if err != nil || !ok {
+		return sets, err
+	}
+	if at.col.Class != crm.ClassDate && at.col.Class != crm.ClassTimestamp && at.col.Class != crm.ClassUnknown {
+		return nil, &FieldError{Field: crm.FieldOptOutAt, Message: fmt.Sprintf("has a %s column: the objection time needs a date or timestamp column", at.col.Class)}
+	}
+	return append(sets, assignment{field: at, expr: "?", arg: bindTimeFor(s.d.Engine(), at.col, now)}), nil
 }
 
 // trueValue is what sets a flag column: see Object.
@@ -368,7 +378,7 @@ func (s *schema) update(ctx context.Context, tx *sql.Tx, table, keyCol string, a
 	q.W(" WHERE ", cols[1], " IN ")
 	inList(q, keys)
 	if _, err := tx.ExecContext(ctx, q.Query(s.d), q.Args...); err != nil {
-		return fmt.Errorf("while updating table %s: %w", table, crm.NewPrivilegeError(err, "UPDATE", "table "+table))
+		return fmt.Errorf("while updating table %s: %w", table, crm.NewPrivilegeError(valueFree(err), "UPDATE", "table "+table))
 	}
 	return nil
 }
@@ -430,7 +440,7 @@ func (s *schema) insertMissingExtension(ctx context.Context, tx *sql.Tx, as []as
 		}
 		ins.W(")")
 		if _, err := tx.ExecContext(ctx, ins.Query(s.d), ins.Args...); err != nil {
-			return fmt.Errorf("while creating the extension row of a contact in %s: %w", ext.Table, crm.NewPrivilegeError(err, "INSERT", "table "+ext.Table))
+			return fmt.Errorf("while creating the extension row of a contact in %s: %w", ext.Table, crm.NewPrivilegeError(valueFree(err), "INSERT", "table "+ext.Table))
 		}
 	}
 	return nil
