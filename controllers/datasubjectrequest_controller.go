@@ -48,7 +48,7 @@ type DataSubjectRequestReconciler struct {
 
 // +kubebuilder:rbac:groups=privacy.crmoperator.io,resources=datasubjectrequests,verbs=get;list;watch
 // +kubebuilder:rbac:groups=privacy.crmoperator.io,resources=datasubjectrequests/status,verbs=get;update;patch
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;delete
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;delete
 
 func setupDataSubjectRequest(env *Env) error {
 	mgr := env.Manager

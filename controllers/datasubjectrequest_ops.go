@@ -389,9 +389,11 @@ func (r *DataSubjectRequestReconciler) registerActivities(ctx context.Context, n
 	return registerActivitiesFor(ctx, r.Client, namespace, names, now)
 }
 
-// createOrReplaceExport creates the export Secret s, or replaces the data of the one an
-// interrupted pass of the same request created. A Secret of that name the request does not
-// own is left alone. Secrets are read from the API server: the operator caches none.
+// createOrReplaceExport creates the export Secret s, or replaces the one an interrupted
+// pass of the same request created (deleted, with its UID as precondition, and created
+// again: the operator holds no update right on Secrets). A Secret of that name the request
+// does not own is left alone. Secrets are read from the API server: the operator caches
+// none.
 func (r *DataSubjectRequestReconciler) createOrReplaceExport(ctx context.Context, q *privacyv1alpha1.DataSubjectRequest, s *corev1.Secret) error {
 	err := r.Create(ctx, s)
 	if !apierrors.IsAlreadyExists(err) {
@@ -404,6 +406,8 @@ func (r *DataSubjectRequestReconciler) createOrReplaceExport(ctx context.Context
 	if !metav1.IsControlledBy(old, q) {
 		return fmt.Errorf("secret %s exists and is not owned by this request: it is left alone", s.Name)
 	}
-	old.Data = s.Data
-	return r.Update(ctx, old)
+	if err := r.Delete(ctx, old, client.Preconditions{UID: &old.UID}); client.IgnoreNotFound(err) != nil {
+		return err
+	}
+	return r.Create(ctx, s)
 }

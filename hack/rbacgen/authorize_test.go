@@ -67,7 +67,11 @@ func TestManagerRBACAsTheAPIServerAuthorizesIt(t *testing.T) {
 		{"patch", "privacy.crmoperator.io", "processingactivities/status", "marketing", "", true},
 		{"update", "privacy.crmoperator.io", "accessroles/finalizers", "sales", "", true},
 		{"create", "events.k8s.io", "events", "sales", "", true},
-		{"create", "", "secrets", "sales", "", false},
+		// Data-subject requests: the Access export Secret is created, and the identity and
+		// export Secrets deleted (docs/security.md); never updated.
+		{"create", "", "secrets", "sales", "", true},
+		{"delete", "", "secrets", "sales", "", true},
+		{"update", "", "secrets", "sales", "", false},
 		{"update", "privacy.crmoperator.io", "retentionpolicies", "sales", "", false},
 		// The register: cluster-scoped, and events about it in default.
 		{"create", "privacy.crmoperator.io", "registerrevisions", "", "", true},
