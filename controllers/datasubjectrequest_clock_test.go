@@ -124,6 +124,45 @@ func TestDataSubjectRequestClock(t *testing.T) {
 		}
 	})
 
+	t.Run("an export Secret of that name", func(t *testing.T) {
+		// One the request owns (left by an interrupted pass) is replaced.
+		q := drivenRequest(t, f, "access-again", privacyv1alpha1.RequestAccess, map[string]string{"email": "bob.martin@example.org"}, nil)
+		yes := true
+		stale := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: "access-again-export", OwnerReferences: []metav1.OwnerReference{{
+			APIVersion: privacyv1alpha1.GroupVersion.String(), Kind: "DataSubjectRequest", Name: q.Name, UID: q.UID, Controller: &yes}}},
+			Data: map[string][]byte{controllers.ExportKeyJSON: []byte("stale")}}
+		if err := k8s.Create(ctx, stale); err != nil {
+			t.Fatal(err)
+		}
+		dr.reconcile(t, q)
+		got := &corev1.Secret{}
+		if err := dr.c.Get(ctx, client.ObjectKeyFromObject(stale), got); err != nil {
+			t.Fatal(err)
+		}
+		if q.Status.Phase != privacyv1alpha1.RequestCompleted || !strings.Contains(string(got.Data[controllers.ExportKeyJSON]), "bob.martin@example.org") {
+			t.Errorf("phase %s, export %q: want Completed and the stale export replaced", q.Status.Phase, got.Data[controllers.ExportKeyJSON])
+		}
+		// One it does not own is left alone, and the request does not complete.
+		q = drivenRequest(t, f, "access-taken", privacyv1alpha1.RequestAccess, map[string]string{"email": "bob.martin@example.org"}, nil)
+		foreign := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: "access-taken-export"}, Data: map[string][]byte{"k": []byte("someone's")}}
+		if err := k8s.Create(ctx, foreign); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := dr.d.Reconcile(ctx, key(q)); err == nil {
+			t.Errorf("the pass succeeded although the export Secret's name is taken")
+		}
+		if err := dr.c.Get(ctx, key(q), q); err != nil {
+			t.Fatal(err)
+		}
+		if err := dr.c.Get(ctx, client.ObjectKeyFromObject(foreign), got); err != nil || string(got.Data["k"]) != "someone's" {
+			t.Errorf("the foreign Secret was changed (%v): %q", err, got.Data)
+		}
+		if c := meta.FindStatusCondition(q.Status.Conditions, privacyv1alpha1.TypeCompleted); q.Status.Phase == privacyv1alpha1.RequestCompleted || c == nil ||
+			c.Reason != privacyv1alpha1.ReasonRequestFailed || !strings.Contains(c.Message, "not owned") {
+			t.Errorf("phase %s, Completed %+v: want a RequestFailed naming the Secret not owned", q.Status.Phase, c)
+		}
+	})
+
 	t.Run("deadline", func(t *testing.T) {
 		// No identity Secret yet: the request waits, and its deadline runs.
 		q := drivenRequest(t, f, "waiting", privacyv1alpha1.RequestObjection, nil, nil)
