@@ -98,6 +98,9 @@ func setupRegister(env *Env) error {
 	// the database), and the AccessRole waits for a revision that records it.
 	bld = bld.Watches(&privacyv1alpha1.AccessRole{}, debouncedRegisterHandler(),
 		builder.WithPredicates(predicate.Or[client.Object](predicate.GenerationChangedPredicate{}, accessRoleDeletionChanged)))
+	// Data-subject requests enter the register as counts: a new request, a deleted one, or
+	// a change of its phase or timing changes them.
+	bld = bld.Watches(&privacyv1alpha1.DataSubjectRequest{}, debouncedRegisterHandler(), builder.WithPredicates(requestCountsChanged))
 	return bld.Complete(&registerReconciler{builder: b})
 }
 
@@ -218,7 +221,8 @@ func (b *RegisterBuilder) document(ctx context.Context) (*register.Document, map
 	var ars privacyv1alpha1.AccessRoleList
 	var dbs privacyv1alpha1.CRMDatabaseList
 	var breaches privacyv1alpha1.DataBreachList
-	for _, l := range []client.ObjectList{&pas, &lias, &rps, &ars, &dbs, &breaches} {
+	var dsrs privacyv1alpha1.DataSubjectRequestList
+	for _, l := range []client.ObjectList{&pas, &lias, &rps, &ars, &dbs, &breaches, &dsrs} {
 		if err := b.Client.List(ctx, l); err != nil {
 			return nil, nil, nil, fmt.Errorf("while listing the objects of the register: %w", err)
 		}
@@ -229,6 +233,7 @@ func (b *RegisterBuilder) document(ctx context.Context) (*register.Document, map
 	objs.AccessRoles = ars.Items
 	objs.CRMDatabases = dbs.Items
 	objs.DataBreaches = breaches.Items
+	objs.DataSubjectRequests = dsrs.Items
 	doc, err := register.FromObjects(objs)
 	if err != nil {
 		return nil, nil, nil, err

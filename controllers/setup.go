@@ -59,6 +59,7 @@ var setups = []struct {
 	{"register", setupRegister},
 	{"accessrole", setupAccessRole},
 	{"databreach", setupDataBreach},
+	{"datasubjectrequest", setupDataSubjectRequest},
 }
 
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch

@@ -3,6 +3,7 @@ package controllers_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -45,7 +46,7 @@ func TestMain(m *testing.M) {
 	}
 	utilruntime.Must(clientgoscheme.AddToScheme(testScheme))
 	utilruntime.Must(privacyv1alpha1.AddToScheme(testScheme))
-	logf.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.UseDevMode(true)))
+	logf.SetLogger(zap.New(zap.WriteTo(io.MultiWriter(os.Stderr, &capturedLogs)), zap.UseDevMode(true)))
 
 	env := &envtest.Environment{
 		CRDDirectoryPaths:     []string{filepath.Join("..", "config", "crd", "bases")},
@@ -101,6 +102,7 @@ func startManager(ctx context.Context) (<-chan struct{}, error) {
 			&privacyv1alpha1.LegitimateInterestAssessment{}: {Label: notDriven},
 			&privacyv1alpha1.AccessRole{}:                   {Label: notDriven},
 			&privacyv1alpha1.DataBreach{}:                   {Label: notDriven},
+			&privacyv1alpha1.DataSubjectRequest{}:           {Label: notDriven},
 		}},
 	})
 	if err != nil {

@@ -4,7 +4,7 @@
 # Builds the manager and the kubectl plugin, starts etcd + kube-apiserver (the envtest
 # binaries hack/envtest.sh builds), seeds a CRM with fictitious contacts, runs the
 # operator, applies the samples, and shows the plan, one enforced run, the database after
-# it and the register.
+# it, the register, an objection and an access request with its export.
 #
 #   make demo                 the CRM is an embedded SQLite file (.demo/crm.sqlite)
 #   make demo CRM=postgres    the CRM is a throwaway PostgreSQL server on 127.0.0.1; the demo
@@ -409,6 +409,32 @@ k get registerrevisions
 step "kubectl gdpr register export --format markdown (first lines)"
 bin/kubectl-gdpr register export --format markdown | head -40
 bin/kubectl-gdpr register verify
+
+step "A customer objects to direct marketing (Art. 21): kubectl gdpr request create objection"
+# The email goes to the plugin on standard input (as a DPO would paste it at the prompt),
+# never on the command line; the plugin puts it in a Secret and creates the request.
+objector_email="$(democrm pick 2>"$DEMO/pick-objection.txt")"
+objector="$(sed -n 's/^democrm: contact //p' "$DEMO/pick-objection.txt")"
+echo "Before the request:"
+democrm person -id "$objector"
+printf '%s\n' "$objector_email" | bin/kubectl-gdpr request create objection --database crm-db -n "$NS" --name objection-demo
+k wait -n "$NS" --for=condition=Completed dsr/objection-demo --timeout=120s >/dev/null
+echo "Completed. The CRM now records the objection:"
+democrm person -id "$objector"
+echo "The identity Secret is gone, and the request holds counts and a keyed hash only:"
+k get secret -n "$NS" objection-demo-identity 2>&1 | sed 's/^/  /' || true
+k get dsr -n "$NS" objection-demo -o jsonpath='  identityHash {.status.identityHash}{"\n"}  databases {.status.databases}{"\n"}'
+
+step "A customer asks for their data (Art. 15): request create access, then request export"
+democrm pick -skip 1 2>/dev/null | bin/kubectl-gdpr request create access --database crm-db -n "$NS" --name access-demo
+k wait -n "$NS" --for=condition=Completed dsr/access-demo --timeout=120s >/dev/null
+bin/kubectl-gdpr request export access-demo -n "$NS" -o "$DEMO/access-demo.md"
+echo "First lines of .demo/access-demo.md (fictitious data), the document the DPO sends to the person:"
+head -n 30 "$DEMO/access-demo.md" | sed 's/^/  /'
+
+step "kubectl gdpr request list -n $NS   (the soonest due first; exit code 2 when one is overdue)"
+k get dsr -n "$NS"
+bin/kubectl-gdpr request list -n "$NS"
 
 if [ -n "$KEEP" ]; then
 	step "Everything keeps running. In another shell:"

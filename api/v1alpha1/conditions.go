@@ -85,9 +85,11 @@ const (
 	// AuthorityNotified, NotifiedLate, NotNotified or NotificationNotRequired. DataBreach.
 	TypeAuthorityNotificationDue = "AuthorityNotificationDue"
 
-	// TypeOverdue is True when the 72 hours of Art. 33(1) have passed and the authority
-	// has not been notified (reason DeadlinePassed); the operator emits a Warning event
-	// once. DataBreach.
+	// TypeOverdue is True when a deadline the GDPR sets has passed. DataBreach: the 72 hours
+	// of Art. 33(1) have passed and the authority has not been notified (reason
+	// DeadlinePassed); the operator emits a Warning event once. DataSubjectRequest: the
+	// request is not completed and its deadline (status.dueAt) has passed, or it was
+	// completed after it.
 	TypeOverdue = "Overdue"
 
 	// TypeDataSubjectNotificationDue is True while a HighRisk breach has neither a
@@ -99,6 +101,11 @@ const (
 	// TypeAffectedCounted is True when the affected contacts of every database of
 	// databaseRefs were counted (status.affected). DataBreach.
 	TypeAffectedCounted = "AffectedCounted"
+
+	// TypeCompleted is True when a DataSubjectRequest was carried out on every database it
+	// applies to (or found no data held). DataSubjectRequest.
+	TypeCompleted = "Completed"
+
 )
 
 // Condition reasons. A reason is a CamelCase word that programs can match; the condition's
@@ -356,8 +363,9 @@ const (
 	// ReasonNotificationDue: a notification is required and not yet recorded; for the
 	// authority, the 72 hours have not passed.
 	ReasonNotificationDue = "NotificationDue"
-	// ReasonDeadlinePassed: the 72 hours after awareAt have passed and the authority has not
-	// been notified.
+	// ReasonDeadlinePassed: a deadline passed with the duty unmet. DataBreach: the 72 hours
+	// after awareAt have passed and the authority has not been notified. DataSubjectRequest:
+	// status.dueAt passed before the request was completed.
 	ReasonDeadlinePassed = "DeadlinePassed"
 	// ReasonAuthorityNotified: the authority was notified within the 72 hours.
 	ReasonAuthorityNotified = "AuthorityNotified"
@@ -380,4 +388,39 @@ const (
 	// ReasonNotifyListDeleted: the Secret holding the list of contacts to notify was
 	// deleted at the end of its retention.
 	ReasonNotifyListDeleted = "NotifyListDeleted"
+
+	// Reasons of the DataSubjectRequest controller (issue 17).
+
+	// ReasonRequestCompleted: the request was carried out on every database; the status
+	// counts what was done.
+	ReasonRequestCompleted = "RequestCompleted"
+	// ReasonNoDataHeld: no database holds a contact with the identity: the request is
+	// complete, and "no data held" is the answer the person is given.
+	ReasonNoDataHeld = "NoDataHeld"
+	// ReasonTooManyMatches: a database holds more matching contacts than spec.maxMatches;
+	// nothing was changed until spec.approval covers them (status.awaitingApproval).
+	ReasonTooManyMatches = "TooManyMatches"
+	// ReasonLegalHold: an Erasure kept some matching contacts because a legal hold applies
+	// to them; status.databases[].held counts them. They were not erased.
+	ReasonLegalHold = "LegalHold"
+	// ReasonIdentityInvalid: the identity Secret holds no usable value for identityField
+	// (missing, empty, or not a valid value once normalised), or a Rectification holds no
+	// `set.<field>` value or one for a field the database does not map.
+	ReasonIdentityInvalid = "IdentityInvalid"
+	// ReasonWithinDeadline: the request is not past its deadline (or was completed by it).
+	ReasonWithinDeadline = "WithinDeadline"
+	// ReasonLookupNotIndexed: the column the identity field maps to has no index that
+	// starts with it: each lookup reads the whole contacts table. The request is still
+	// carried out; create the index docs/datasubjectrequest.md names.
+	ReasonLookupNotIndexed = "LookupNotIndexed"
+	// ReasonExportDeleted: the Access export Secret was deleted after spec.exportRetentionHours.
+	ReasonExportDeleted = "ExportDeleted"
+	// ReasonRequestFailed: the request could not be carried out on a database (the
+	// transaction was rolled back); it is retried with backoff.
+	ReasonRequestFailed = "RequestFailed"
+	// ReasonIdentitySecretKept: the request completed but its identity Secret was not
+	// deleted, because it does not carry the label privacy.crmoperator.io/datasubjectrequest
+	// with the request's name (the operator deletes only a Secret marked as the request's
+	// identity). Delete it by hand.
+	ReasonIdentitySecretKept = "IdentitySecretKept"
 )

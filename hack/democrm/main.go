@@ -15,6 +15,7 @@ package main
 
 import (
 	"database/sql"
+	"errors"
 	"flag"
 	"fmt"
 	"math/rand"
@@ -30,7 +31,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: democrm seed|count [-engine sqlite|postgres] -db FILE|URL [-contacts N]")
+		fmt.Fprintln(os.Stderr, "usage: democrm seed|count|pick|person [-engine sqlite|postgres] -db FILE|URL [-contacts N] [-skip N] [-id N]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -38,6 +39,8 @@ func main() {
 	path := fs.String("db", ".demo/crm.sqlite", "the SQLite file, or the PostgreSQL connection URL")
 	n := fs.Int("contacts", 3000, "how many contacts to create")
 	schema := fs.String("schema", "", "the schema to load (default: config/samples/crm/generic-<engine>.sql)")
+	skip := fs.Int("skip", 0, "pick: how many matching customers to skip")
+	id := fs.Int("id", 0, "person: the contact's id")
 	_ = fs.Parse(os.Args[2:])
 	t, err := newTarget(*engine, *path)
 	if err == nil {
@@ -49,8 +52,12 @@ func main() {
 			err = seed(t, *schema, *n)
 		case "count":
 			err = count(t)
+		case "pick":
+			err = pick(t, *skip)
+		case "person":
+			err = person(t, *id)
 		default:
-			err = fmt.Errorf("unknown command %q: use seed or count", os.Args[1])
+			err = fmt.Errorf("unknown command %q: use seed, count, pick or person", os.Args[1])
 		}
 	}
 	if err != nil {
@@ -73,6 +80,15 @@ func newTarget(engine, dsn string) (target, error) {
 		return target{engine: engine, driver: "pgx", dsn: dsn}, nil
 	}
 	return target{}, fmt.Errorf("unknown engine %q: use sqlite or postgres", engine)
+}
+
+// openShared opens the database to read it while the operator writes to it: on SQLite, a
+// reader waits for the operator's transaction to end instead of failing with SQLITE_BUSY.
+func (t target) openShared() (*sql.DB, error) {
+	if t.engine == "sqlite" {
+		return sql.Open(t.driver, "file:"+t.dsn+"?_pragma=busy_timeout(10000)")
+	}
+	return sql.Open(t.driver, t.dsn)
 }
 
 // name is what to call the database in messages: the file, or the URL without password.
@@ -252,7 +268,7 @@ func nullIfEmpty(s string) any {
 }
 
 func count(t target) error {
-	db, err := sql.Open(t.driver, t.dsn)
+	db, err := t.openShared()
 	if err != nil {
 		return err
 	}
@@ -286,5 +302,46 @@ func count(t target) error {
 		}
 		fmt.Printf("  %-32s %d\n", q.label, n)
 	}
+	return nil
+}
+
+// pick prints the id and the email of a customer who has not opted out and is not on a
+// legal hold (skipping the first skip of them), for the demo's data-subject requests: the
+// id on standard error, the email alone on standard output, to pipe into the plugin.
+func pick(t target, skip int) error {
+	db, err := t.openShared()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var id int64
+	var email string
+	err = db.QueryRow(t.q(`SELECT id, email FROM contacts WHERE lifecycle_stage = 'customer' AND contact_type = 'B2B'
+		AND opt_out = ? AND legal_hold = ? ORDER BY id LIMIT 1 OFFSET ?`), t.flag(false), t.flag(false), skip).Scan(&id, &email)
+	if err != nil {
+		return fmt.Errorf("picking a customer in %s: %w", t.name(), err)
+	}
+	fmt.Fprintf(os.Stderr, "democrm: contact %d\n", id)
+	fmt.Println(email)
+	return nil
+}
+
+// person prints what the demo shows of one contact: whether it exists and has opted out.
+func person(t target, id int) error {
+	db, err := t.openShared()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var optOut bool
+	err = db.QueryRow(t.q("SELECT opt_out FROM contacts WHERE id = ?"), id).Scan(&optOut)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		fmt.Printf("  contact %d: not in the CRM\n", id)
+		return nil
+	case err != nil:
+		return fmt.Errorf("reading contact %d in %s: %w", id, t.name(), err)
+	}
+	fmt.Printf("  contact %d: opt_out = %v\n", id, optOut)
 	return nil
 }

@@ -67,7 +67,9 @@ func TestManagerRBACAsTheAPIServerAuthorizesIt(t *testing.T) {
 		{"patch", "privacy.crmoperator.io", "processingactivities/status", "marketing", "", true},
 		{"update", "privacy.crmoperator.io", "accessroles/finalizers", "sales", "", true},
 		{"create", "events.k8s.io", "events", "sales", "", true},
-		// A HighRisk DataBreach's notify list: created and deleted, never updated.
+		// A HighRisk DataBreach's notify list and a data-subject request's Access export are
+		// created; they and a request's identity Secret are deleted (docs/security.md). Never
+		// updated or patched.
 		{"create", "", "secrets", "sales", "", true},
 		{"delete", "", "secrets", "sales", "", true},
 		{"update", "", "secrets", "sales", "", false},

@@ -9,7 +9,7 @@ import (
 func TestDeriveKeySeparatesPurposes(t *testing.T) {
 	secret := bytes.Repeat([]byte{7}, MinSecretBytes)
 	seen := map[string]KeyPurpose{}
-	for _, p := range []KeyPurpose{PurposeLedgerSubject, PurposeAnonymiseHash, PurposeCheckpointMAC, PurposeMarkerMAC} {
+	for _, p := range []KeyPurpose{PurposeLedgerSubject, PurposeAnonymiseHash, PurposeCheckpointMAC, PurposeMarkerMAC, PurposeLedgerRowMAC, PurposeRequestIdentity} {
 		k := DeriveKey(secret, p)
 		if len(k) != derivedKeyBytes {
 			t.Fatalf("%s: key has %d bytes, want %d", p, len(k), derivedKeyBytes)

@@ -157,7 +157,11 @@ func parts(rec Record) []part {
 	for _, d := range rec.Databases {
 		dbs.Entries = append(dbs.Entries, section{Title: d.Namespace + "/" + d.Name, Rows: detailRows(d.Details)})
 	}
-	return append(ps, activities, lias, dpias, retention, access, dbs, breachPart(rec))
+	ps = append(ps, activities, lias, dpias, retention, access, dbs, breachPart(rec))
+	if requests := requestsPart(rec); requests != nil {
+		ps = append(ps, *requests)
+	}
+	return ps
 }
 
 // headerRows are the revision header lines.

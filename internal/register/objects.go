@@ -18,6 +18,9 @@ type Objects struct {
 	CRMDatabases                  []v1alpha1.CRMDatabase
 	// DataBreaches enter with their spec but notifyList (see breachEntries).
 	DataBreaches []v1alpha1.DataBreach
+	// DataSubjectRequests enter as counts per namespace, month and type only
+	// (KindRequestSummary).
+	DataSubjectRequests []v1alpha1.DataSubjectRequest
 }
 
 // FromObjects builds the register document from the objects' specs. Nothing else is read but
@@ -73,6 +76,11 @@ func FromObjects(objs Objects) (*Document, error) {
 		return nil, err
 	}
 	entries = append(entries, breaches...)
+	summaries, err := requestSummaryEntries(objs.DataSubjectRequests)
+	if err != nil {
+		return nil, err
+	}
+	entries = append(entries, summaries...)
 	doc, err := NewDocument(entries...)
 	if err != nil {
 		return nil, fmt.Errorf("while building the register: %w", err)

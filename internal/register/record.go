@@ -22,6 +22,8 @@ type Record struct {
 	Databases   []DatabaseRecord
 	// Breaches are the personal data breaches documented (Art. 33(5)).
 	Breaches []BreachRecord
+	// Requests are the data-subject requests of each namespace, as counts.
+	Requests []RequestSummaryRecord
 }
 
 // Detail is a labelled value that has no column of its own: a spec member that the layout
@@ -153,6 +155,9 @@ func BuildRecord(doc *Document, rev RevisionInfo) Record {
 	}
 	for _, e := range doc.OfKind(KindDataBreach) {
 		rec.Breaches = append(rec.Breaches, breach(e))
+	}
+	for _, e := range doc.OfKind(KindRequestSummary) {
+		rec.Requests = append(rec.Requests, requestSummaryRecord(e))
 	}
 	rec.DPIAs = b.dpias()
 	return rec
