@@ -527,9 +527,18 @@ func (p *planner) leftToAnonymise(s *crm.SQLText, r RetentionRule) error {
 
 // CountPlan counts, for each rule in order, the contacts it would erase or anonymise now
 // and the ones a legal hold keeps. Only counts leave the database.
+//
+// Each count is one read-only statement outside any transaction: it takes no lock that
+// blocks the CRM's writers (PostgreSQL and MariaDB read a snapshot, SQLite in WAL mode
+// reads while one writer writes).
 func CountPlan(ctx context.Context, db *crm.Database, m crm.Mapping, plan RetentionPlan) ([]RuleCount, error) {
 	ctx, cancel := db.WithTimeout(ctx)
 	defer cancel()
+	return countPlan(ctx, db, db.DB(), m, plan)
+}
+
+// countPlan runs CountPlan's statements through q.
+func countPlan(ctx context.Context, db *crm.Database, q crm.Querier, m crm.Mapping, plan RetentionPlan) ([]RuleCount, error) {
 	p, err := newPlanner(ctx, db, m)
 	if err != nil {
 		return nil, db.Scrub(err)
@@ -550,7 +559,7 @@ func CountPlan(ctx context.Context, db *crm.Database, m crm.Mapping, plan Retent
 			return nil, err
 		}
 		var all, held int64
-		if err := db.DB().QueryRowContext(ctx, s.Query(db.Dialect()), s.Args...).Scan(&all, &held); err != nil {
+		if err := q.QueryRowContext(ctx, s.Query(db.Dialect()), s.Args...).Scan(&all, &held); err != nil {
 			return nil, db.Scrub(fmt.Errorf("while counting the contacts rule %s selects: %w", r.Name, err))
 		}
 		counts = append(counts, RuleCount{Rule: r.Name, Pending: all - held, Held: held})
