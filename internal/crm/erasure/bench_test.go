@@ -467,3 +467,35 @@ func peakRSSMiB(b testing.TB) float64 {
 	}
 	return 0
 }
+
+// BenchmarkPostgresBaselines measures the PostgreSQL baseline variants side by side, each
+// on its own fresh load of the same data (BENCH_CONTACTS), alternating which runs first,
+// so that BenchmarkSweepVsSetDelete compares the sweep with the fastest (see
+// BENCH_PG_BASELINE). Reported: each variant's rate.
+func BenchmarkPostgresBaselines(b *testing.B) {
+	variants := []struct {
+		name string
+		run  func(testing.TB, *sql.DB, time.Time) int64
+	}{{"using", postgresUsingBaseline}, {"cte", postgresCTEBaseline}}
+	for _, n := range benchSizes(b) {
+		b.Run(fmt.Sprintf("contacts=%d", n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				cutoff := benchPlan().Rules[0].Cutoff
+				order := []int{0, 1}
+				if i%2 == 1 {
+					order = []int{1, 0}
+				}
+				for _, v := range order {
+					tdb := testdb.Postgres(b)
+					admin := tdb.Open(b)
+					generatePostgres(b, admin, n)
+					start := time.Now()
+					if got := variants[v].run(b, admin, cutoff); got != int64(n/2) {
+						b.Fatalf("%s erased %d, want %d", variants[v].name, got, n/2)
+					}
+					b.ReportMetric(float64(n/2)/time.Since(start).Seconds(), variants[v].name+"_rows/s")
+				}
+			}
+		})
+	}
+}

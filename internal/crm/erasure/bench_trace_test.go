@@ -28,7 +28,10 @@ type traceStep struct {
 	plan  string
 }
 
-var spaces = regexp.MustCompile(`\s+`)
+var (
+	spaces      = regexp.MustCompile(`\s+`)
+	explainable = regexp.MustCompile(`(?i)^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b`)
+)
 
 // label is the statement's first words and its number of arguments.
 func label(query string, args []any) string {
@@ -40,7 +43,7 @@ func label(query string, args []any) string {
 }
 
 func (t *traceQuerier) explainPlan(ctx context.Context, query string, args []any) string {
-	if !t.explain {
+	if !t.explain || !explainable.MatchString(query) {
 		return ""
 	}
 	if _, err := t.tx.ExecContext(ctx, "SAVEPOINT trace"); err != nil {

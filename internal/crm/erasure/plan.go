@@ -2,6 +2,7 @@ package erasure
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -528,13 +529,30 @@ func (p *planner) leftToAnonymise(s *crm.SQLText, r RetentionRule) error {
 // CountPlan counts, for each rule in order, the contacts it would erase or anonymise now
 // and the ones a legal hold keeps. Only counts leave the database.
 //
-// Each count is one read-only statement outside any transaction: it takes no lock that
-// blocks the CRM's writers (PostgreSQL and MariaDB read a snapshot, SQLite in WAL mode
-// reads while one writer writes).
+// Each count is one read-only statement that takes no lock blocking the CRM's writers
+// (PostgreSQL and MariaDB read a snapshot, SQLite in WAL mode reads while one writer
+// writes). On PostgreSQL the counts run in a read-only transaction with JIT off: compiling
+// the count's plan took longer than running it. Elsewhere they run outside any transaction
+// (the operator's SQLite transactions begin IMMEDIATE, as writers).
 func CountPlan(ctx context.Context, db *crm.Database, m crm.Mapping, plan RetentionPlan) ([]RuleCount, error) {
 	ctx, cancel := db.WithTimeout(ctx)
 	defer cancel()
-	return countPlan(ctx, db, db.DB(), m, plan)
+	if db.Dialect().Engine() != crm.EnginePostgres {
+		return countPlan(ctx, db, db.DB(), m, plan)
+	}
+	tx, err := db.DB().BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, db.Scrub(err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if _, err := tx.ExecContext(ctx, "SET LOCAL jit = off"); err != nil {
+		return nil, db.Scrub(err)
+	}
+	counts, err := countPlan(ctx, db, tx, m, plan)
+	if err != nil {
+		return nil, err
+	}
+	return counts, db.Scrub(tx.Commit())
 }
 
 // countPlan runs CountPlan's statements through q.
