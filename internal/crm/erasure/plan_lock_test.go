@@ -34,7 +34,11 @@ func TestCountPlanNeverBlocksWriters(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer func() { _ = reader.Rollback() }()
-		counts, err := countPlan(ctx, db, reader, m, prospectPlan())
+		p, err := countPlanner(ctx, db, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts, err := countPlan(ctx, db, reader, p, prospectPlan())
 		if err != nil || len(counts) != 1 || counts[0].Pending != 10 {
 			t.Fatalf("count in a transaction = %+v, %v; want 10 pending", counts, err)
 		}

@@ -148,8 +148,11 @@ const emptyWindowsPerBatch = 10
 
 func sweepInTx(ctx context.Context, db *crm.Database, tx crm.Querier, p *planner, plan RetentionPlan, run SweepRun) (BatchResult, error) {
 	if db.Dialect().Engine() == crm.EnginePostgres {
-		// A batch is small: compiling its plan with JIT costs more than running it.
-		if _, err := tx.ExecContext(ctx, "SET LOCAL jit = off"); err != nil {
+		// A batch is small: compiling its plan with JIT costs more than running it, and
+		// its rows are found through the tables' indexes (on a table of 100,000 contacts
+		// the planner scanned all of interactions for each batch's 2,000 rows). Both
+		// settings last until the batch's transaction ends.
+		if _, err := tx.ExecContext(ctx, "SELECT set_config('jit', 'off', true), set_config('enable_seqscan', 'off', true)"); err != nil {
 			return BatchResult{}, err
 		}
 	}
