@@ -190,7 +190,7 @@ func sweepRound(b *testing.B, be benchEngine, n, batch int, sweepFirst bool) swe
 	}
 	assertSameRowsLeft(b, baseAdmin, sweepAdmin)
 	var ledger int64
-	if err := sweepAdmin.QueryRow("SELECT COUNT(*) FROM " + crm.OperatorTableName(be.engine, LedgerTable)).Scan(&ledger); err != nil || ledger != erased {
+	if err := sweepAdmin.QueryRow("SELECT COUNT(*) FROM " + LedgerRowsSQL(be.engine)).Scan(&ledger); err != nil || ledger != erased {
 		b.Fatalf("ledger rows %d (%v), want %d", ledger, err, erased)
 	}
 	b.Logf("%s, %d contacts, sweep first %v: baseline %.0f rows/s, sweep %.0f rows/s, ratio %.2f, longest transaction %v, peak RSS %.1f MiB, heap growth %.1f MiB",
