@@ -167,7 +167,7 @@ func readCheckpoint(ctx context.Context, db *crm.Database, q crm.Querier, policy
 	return cp, true, nil
 }
 
-func writeCheckpoint(ctx context.Context, db *crm.Database, tx *sql.Tx, policy string, cp SweepCheckpoint) error {
+func writeCheckpoint(ctx context.Context, db *crm.Database, tx crm.Querier, policy string, cp SweepCheckpoint) error {
 	keys, err := db.OperatorKeys()
 	if err != nil {
 		return err

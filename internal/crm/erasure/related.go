@@ -2,7 +2,6 @@ package erasure
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
@@ -11,7 +10,7 @@ import (
 // linkedRelatedKeys reads, before the link rows go, the keys of the rows of each related
 // table reached through a link table with Erase delete that the contacts of keys link to
 // (their e-mail addresses), by related table name.
-func linkedRelatedKeys(ctx context.Context, db *crm.Database, tx *sql.Tx, m crm.Mapping, keys []any) (map[string][]any, error) {
+func linkedRelatedKeys(ctx context.Context, db *crm.Database, tx crm.Querier, m crm.Mapping, keys []any) (map[string][]any, error) {
 	d := db.Dialect()
 	out := map[string][]any{}
 	for _, r := range m.Related {
@@ -58,7 +57,7 @@ func linkedRelatedKeys(ctx context.Context, db *crm.Database, tx *sql.Tx, m crm.
 // deleteRelatedAfter runs after the contacts are deleted: it deletes the link rows of
 // linked related tables with Erase delete, then the related rows no link row references
 // any more (an address another record still uses stays), and the rows of base tables.
-func deleteRelatedAfter(ctx context.Context, db *crm.Database, tx *sql.Tx, m crm.Mapping, keys []any, linked map[string][]any) error {
+func deleteRelatedAfter(ctx context.Context, db *crm.Database, tx crm.Querier, m crm.Mapping, keys []any, linked map[string][]any) error {
 	for _, r := range m.Related {
 		if r.Erase.Normal() != crm.RelatedDelete {
 			continue
@@ -77,7 +76,7 @@ func deleteRelatedAfter(ctx context.Context, db *crm.Database, tx *sql.Tx, m crm
 	return nil
 }
 
-func deleteLinked(ctx context.Context, db *crm.Database, tx *sql.Tx, r crm.RelatedTable, keys, related []any) error {
+func deleteLinked(ctx context.Context, db *crm.Database, tx crm.Querier, r crm.RelatedTable, keys, related []any) error {
 	d := db.Dialect()
 	if err := handleDependents(ctx, db, tx, []crm.Dependent{{Table: r.Link.Table, Column: r.Link.ContactKey, Action: crm.ActionDelete, Match: r.Link.Match}}, keys); err != nil {
 		return err
