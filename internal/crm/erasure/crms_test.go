@@ -362,9 +362,13 @@ func TestVtigerPreset(t *testing.T) {
 // recent meeting link is soft-deleted (erased with its custom fields, call and meeting links,
 // notes, tasks, account and opportunity links and its own address; the meeting it was
 // parent of is detached, the note on an account whose id matches stays; its primary
-// address, shared with C, stays); B had
-// a recent inbound call (kept) and an opted-out primary address; C is recent (kept); D is
-// soft-deleted (erased, not counted or scanned) and its birth date is filled.
+// address, shared with C, stays; its old e-mail link goes, the e-mail stays detached from
+// it, and its soft-deleted recent e-mail link renews nothing); B had a recent inbound call
+// (kept) and an opted-out primary address; C is recent (kept); D is soft-deleted (erased,
+// not counted or scanned) and its birth date is filled; E's only recent contact is an
+// e-mail linked through emails_beans (kept); F's recent e-mail links are to an account
+// whose id matches F's and to a soft-deleted e-mail (erased; the account's link stays); G's
+// only recent contact is an e-mail naming G as parent, with no emails_beans row (kept).
 func TestSuiteCRMPreset(t *testing.T) {
 	id := func(c string) string { return "'00000000-0000-0000-0000-00000000000" + c + "'" }
 	runCRMCase(t, crmCase{
@@ -372,7 +376,9 @@ func TestSuiteCRMPreset(t *testing.T) {
 		seed: concat(
 			ins("contacts", "id, first_name, last_name, date_entered, deleted, birthdate",
 				id("a")+", 'Ann', 'A', '"+old+"', 0, NULL", id("b")+", 'Bob', 'B', '"+old+"', 0, '1980-01-01'",
-				id("c")+", 'Cy', 'C', '"+recent+"', 0, NULL", id("d")+", 'Di', 'D', '"+old+"', 1, '1970-01-01'"),
+				id("c")+", 'Cy', 'C', '"+recent+"', 0, NULL", id("d")+", 'Di', 'D', '"+old+"', 1, '1970-01-01'",
+				id("e")+", 'Ed', 'E', '"+old+"', 0, NULL", id("f")+", 'Fay', 'F', '"+old+"', 0, NULL",
+				id("g")+", 'Gus', 'G', '"+old+"', 0, NULL"),
 			ins("contacts_cstm", "id_c, contact_type_c", id("a")+", 'B2B'", id("b")+", 'B2C'"),
 			ins("email_addresses", "id, email_address, email_address_caps, opt_out",
 				"'e1', 'shared@a.test', 'SHARED@A.TEST', 0", "'e2', 'ann@a.test', 'ANN@A.TEST', 0", "'e3', 'bob@b.test', 'BOB@B.TEST', 1"),
@@ -389,15 +395,31 @@ func TestSuiteCRMPreset(t *testing.T) {
 			ins("tasks", "id, name, contact_id", "'t1', 'call Ann', "+id("a")),
 			ins("accounts_contacts", "id, contact_id, account_id", "'ac1', "+id("a")+", 'acc'", "'ac2', "+id("b")+", 'acc'"),
 			ins("opportunities_contacts", "id, contact_id, opportunity_id", "'oc1', "+id("a")+", 'opp'"),
+			ins("emails", "id, name, date_sent_received, type, status, deleted, parent_type, parent_id",
+				"'em1', 'old to Ann', '"+old+"', 'out', 'sent', 0, 'Contacts', "+id("a"),
+				"'em2', 'recent', '"+recent+"', 'inbound', 'read', 0, NULL, NULL",
+				"'em3', 'to account', '"+recent+"', 'out', 'sent', 0, 'Accounts', "+id("f"),
+				"'em4', 'to Gus', '"+recent+"', 'archived', 'archived', 0, 'Contacts', "+id("g"),
+				"'em5', 'deleted', '"+recent+"', 'out', 'sent', 1, NULL, NULL"),
+			ins("emails_beans", "id, email_id, bean_id, bean_module, deleted",
+				"'eb1', 'em1', "+id("a")+", 'Contacts', 0", "'eb2', 'em2', "+id("e")+", 'Contacts', 0",
+				"'eb3', 'em3', "+id("f")+", 'Accounts', 0", "'eb4', 'em1', 'acc', 'Accounts', 0",
+				"'eb5', 'em2', "+id("a")+", 'Contacts', 1", "'eb6', 'em5', "+id("f")+", 'Contacts', 0"),
 		),
-		contacts: 3,
+		contacts: 6,
 		plan:     RetentionPlan{Rules: []RetentionRule{{Name: "contacts", Cutoff: twoYears(), Action: ActionDeleteContact}}},
-		pending:  2,
+		pending:  3,
 		scanSpec: scan.Spec{Marketing: true, Selector: crm.Selector{{Field: "emailOptOut", Operator: crm.OpIn, Values: []string{"true"}}}},
 		inScope:  1,
 		after: []check{
-			{"SELECT COUNT(*) FROM contacts", 2},
-			{"SELECT COUNT(*) FROM contacts WHERE id IN (" + id("b") + ", " + id("c") + ")", 2},
+			{"SELECT COUNT(*) FROM contacts", 4},
+			{"SELECT COUNT(*) FROM contacts WHERE id IN (" + id("b") + ", " + id("c") + ", " + id("e") + ", " + id("g") + ")", 4},
+			{"SELECT COUNT(*) FROM emails", 5},
+			{"SELECT COUNT(*) FROM emails WHERE id = 'em1' AND parent_id IS NULL", 1},
+			{"SELECT COUNT(*) FROM emails WHERE id = 'em3' AND parent_id = " + id("f"), 1},
+			{"SELECT COUNT(*) FROM emails WHERE id = 'em4' AND parent_id = " + id("g"), 1},
+			{"SELECT COUNT(*) FROM emails_beans", 3},
+			{"SELECT COUNT(*) FROM emails_beans WHERE id IN ('eb2', 'eb3', 'eb4')", 3},
 			{"SELECT COUNT(*) FROM contacts_cstm", 1},
 			{"SELECT COUNT(*) FROM email_addresses", 2},
 			{"SELECT COUNT(*) FROM email_addresses WHERE id IN ('e1', 'e3')", 2},
