@@ -445,6 +445,18 @@ type InteractionSource struct {
 	// +listMapKey=column
 	// +kubebuilder:validation:MaxItems=4
 	Match []ColumnMatch `json:"match,omitempty"`
+
+	// related names an entry of mapping.related that has a link table, for interactions
+	// that reach a contact through one of its related rows rather than by the contact key:
+	// contactKey (or link.contactKey) then holds that related table's key, and the
+	// interaction belongs to every contact the related table's link rows (those holding
+	// their match values) tie to the row. EspoCRM's e-mails reach a contact by address:
+	// `email.from_email_address_id` and `email_email_address.email_address_id` hold
+	// e-mail address ids, which `entity_email_address` ties to contacts. The related link's
+	// softDeleteColumn is not read: an e-mail to an address the contact has since dropped
+	// still reached the person.
+	// +optional
+	Related ItemName `json:"related,omitempty"`
 }
 
 // InteractionLink is a many-to-many table linking interactions to contacts.

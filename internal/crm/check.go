@@ -139,7 +139,24 @@ func checkInteractions(m Mapping, ps *problemList) {
 			ps.add(path("fixedKind"), "%s must match %s", printableName(ia.FixedKind), InteractionNamePattern)
 		}
 		checkInteractionLink(m, ps, i, ia)
+		checkInteractionRelated(m, ps, i, ia)
 		ps.matches(path("match"), ia.Match)
+	}
+}
+
+// checkInteractionRelated checks an interaction's related: it names a related table of
+// the mapping that has a link table, through which the interaction reaches its contacts.
+func checkInteractionRelated(m Mapping, ps *problemList, i int, ia Interaction) {
+	if ia.Related == "" {
+		return
+	}
+	path := pathInteraction(i, ia, "related")
+	rel, ok := m.RelatedByName(ia.Related)
+	switch {
+	case !ok:
+		ps.add(path, "names related table %s, which mapping.related does not have", printableName(ia.Related))
+	case rel.Link == nil:
+		ps.add(path, "names related table %s, which has no link table: an interaction reaches contacts only through a related table's link to them", printableName(ia.Related))
 	}
 }
 

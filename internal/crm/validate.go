@@ -108,7 +108,7 @@ func (v *validator) checkInteractions(ctx context.Context) error {
 		}
 		key := v.column(path("key"), tbl, ia.Key, RoleKey, "the interaction key")
 		if ia.Link == nil {
-			v.reference(path("contactKey"), tbl, ia.ContactKey)
+			v.interactionReference(path("contactKey"), tbl, ia.ContactKey, ia.Related)
 		}
 		v.column(path("time"), tbl, ia.Time, RoleTime, "the interaction time")
 		v.column(path("kind"), tbl, ia.Kind, RoleCategory, "the interaction kind")
@@ -135,7 +135,7 @@ func (v *validator) checkLink(ctx context.Context, i int, ia Interaction, intera
 		v.ps.add(path("link.interactionKey"), "column %s.%s has type %s, but the interaction key %s.%s is %s: the types must match to join them",
 			tbl.Name, col.Name, col.DataType, ia.Table, interactionKey.Name, interactionKey.DataType)
 	}
-	v.reference(path("link.contactKey"), tbl, ia.Link.ContactKey)
+	v.interactionReference(path("link.contactKey"), tbl, ia.Link.ContactKey, ia.Related)
 	v.column(path("link.softDeleteColumn"), tbl, ia.Link.SoftDeleteColumn, RoleSoftDelete, "the soft-delete marker")
 	v.matches(path("link.match"), tbl, ia.Link.Match)
 	return nil

@@ -2,9 +2,12 @@ package crm
 
 import (
 	"database/sql"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
 )
 
 // Validate checks matches and related tables against the real schema: a match value that
@@ -45,4 +48,39 @@ func TestValidateMatchesAndRelated(t *testing.T) {
 			t.Errorf("problems (-want +got):\n%s\n%s", diff, problemsText(ps))
 		}
 	})
+}
+
+// An interaction that reaches contacts through a related table (EspoCRM's e-mails by
+// address) is checked against the related table's key, not the contact key: a time
+// column, and an integer link column that cannot join to the e-mail address id, are
+// reported.
+func TestValidateInteractionThroughRelated(t *testing.T) {
+	tdb := testdb.MariaDB(t)
+	loadSample(t, tdb.Open(t), "espocrm-mysql.sql")
+	db := openCRM(t, tdb)
+	m, _ := Preset(PresetEspoCRM)
+	for i := range m.Interactions {
+		switch m.Interactions[i].Name {
+		case "email-senders":
+			m.Interactions[i].ContactKey = "date_sent"
+		case "email-recipients":
+			m.Interactions[i].Link.ContactKey = "id"
+		}
+	}
+	ps, err := Validate(testContext(t), db, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"mapping.interactions[email-senders].contactKey":         "a reference to the related table's key needs",
+		"mapping.interactions[email-recipients].link.contactKey": "but the key email_address.id of related table email-addresses is varchar(17)",
+	}
+	if len(ps) != len(want) {
+		t.Fatalf("problems = %s; want %d", problemsText(ps), len(want))
+	}
+	for _, p := range ps {
+		if frag, ok := want[p.Field]; !ok || !strings.Contains(p.Message, frag) {
+			t.Errorf("problem %s: %s; want one containing %q", p.Field, p.Message, want[p.Field])
+		}
+	}
 }

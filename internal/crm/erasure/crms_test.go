@@ -246,7 +246,12 @@ func TestDolibarrPreset(t *testing.T) {
 // shared with F, stays); B had a recent meeting (kept); C's recent call link is
 // soft-deleted (erased); D's recent e-mail has an account as parent (erased; the e-mail
 // keeps its parent); E is soft-deleted (erased: its data is still stored, but it is not
-// counted or scanned); F is recent (kept).
+// counted or scanned); F is recent (kept). By address: G is only a recipient (to) of a
+// recent e-mail whose parent is an account (kept); H only sent a recent e-mail (from
+// address, no parent: kept); I's id is also an account's, and the recent e-mail went to
+// that account's address (erased: the address link's entity_type is Account); J's address
+// had a recent e-mail through a soft-deleted recipient row (erased, and its own address
+// goes; the e-mail and its recipient rows stay).
 func TestEspoCRMPreset(t *testing.T) {
 	id := func(c string) string { return "'64b7f0000000000" + c + "'" }
 	runCRMCase(t, crmCase{
@@ -255,14 +260,22 @@ func TestEspoCRMPreset(t *testing.T) {
 			ins("contact", "id, first_name, last_name, created_at, deleted",
 				id("0a")+", 'Ann', 'A', '"+old+"', 0", id("0b")+", 'Bob', 'B', '"+old+"', 0",
 				id("0c")+", 'Cy', 'C', '"+old+"', 0", id("0d")+", 'Di', 'D', '"+old+"', 0",
-				id("0e")+", 'Ed', 'E', '"+old+"', 1", id("0f")+", 'Fay', 'F', '"+recent+"', 0"),
+				id("0e")+", 'Ed', 'E', '"+old+"', 1", id("0f")+", 'Fay', 'F', '"+recent+"', 0",
+				id("0g")+", 'Gus', 'G', '"+old+"', 0", id("0h")+", 'Hal', 'H', '"+old+"', 0",
+				id("0i")+", 'Ivy', 'I', '"+old+"', 0", id("0j")+", 'Jo', 'J', '"+old+"', 0"),
 			ins("email_address", "id, name, `lower`, opt_out",
 				"'ea000000000000001', 'shared@a.test', 'shared@a.test', 0",
 				"'ea000000000000002', 'ann@private.test', 'ann@private.test', 0",
-				"'ea000000000000003', 'bob@b.test', 'bob@b.test', 1"),
+				"'ea000000000000003', 'bob@b.test', 'bob@b.test', 1",
+				"'ea000000000000004', 'gus@g.test', 'gus@g.test', 0",
+				"'ea000000000000005', 'hal@h.test', 'hal@h.test', 0",
+				"'ea000000000000006', 'info@account.test', 'info@account.test', 0",
+				"'ea000000000000007', 'jo@j.test', 'jo@j.test', 0"),
 			ins("entity_email_address", "entity_id, email_address_id, entity_type, `primary`",
 				id("0a")+", 'ea000000000000001', 'Contact', 1", id("0a")+", 'ea000000000000002', 'Contact', 0",
-				id("0f")+", 'ea000000000000001', 'Contact', 0", id("0b")+", 'ea000000000000003', 'Contact', 1"),
+				id("0f")+", 'ea000000000000001', 'Contact', 0", id("0b")+", 'ea000000000000003', 'Contact', 1",
+				id("0g")+", 'ea000000000000004', 'Contact', 1", id("0h")+", 'ea000000000000005', 'Contact', 1",
+				id("0i")+", 'ea000000000000006', 'Account', 1", id("0j")+", 'ea000000000000007', 'Contact', 1"),
 			ins("account_contact", "account_id, contact_id, role", "'ac000000000000001', "+id("0a")+", 'CFO'"),
 			ins("`call`", "id, name, date_start, direction, parent_id, parent_type",
 				"'ca000000000000001', 'old', '"+old+"', 'Outbound', "+id("0a")+", 'Contact'",
@@ -270,9 +283,17 @@ func TestEspoCRMPreset(t *testing.T) {
 			ins("call_contact", "call_id, contact_id, deleted", "'ca000000000000001', "+id("0a")+", 0", "'ca000000000000002', "+id("0c")+", 1"),
 			ins("meeting", "id, name, date_start", "'me000000000000001', 'recent', '"+recent+"'"),
 			ins("contact_meeting", "contact_id, meeting_id", id("0b")+", 'me000000000000001'"),
-			ins("email", "id, name, date_sent, parent_id, parent_type",
-				"'em000000000000001', 'to Ann', '"+old+"', "+id("0a")+", 'Contact'",
-				"'em000000000000002', 'to account', '"+recent+"', "+id("0d")+", 'Account'"),
+			ins("email", "id, name, date_sent, parent_id, parent_type, from_email_address_id",
+				"'em000000000000001', 'to Ann', '"+old+"', "+id("0a")+", 'Contact', NULL",
+				"'em000000000000002', 'to account', '"+recent+"', "+id("0d")+", 'Account', NULL",
+				"'em000000000000003', 'to Gus', '"+recent+"', 'ac000000000000001', 'Account', NULL",
+				"'em000000000000004', 'from Hal', '"+recent+"', NULL, NULL, 'ea000000000000005'",
+				"'em000000000000005', 'to the account', '"+recent+"', NULL, NULL, NULL",
+				"'em000000000000006', 'to Jo', '"+recent+"', NULL, NULL, NULL"),
+			ins("email_email_address", "email_id, email_address_id, address_type, deleted",
+				"'em000000000000003', 'ea000000000000004', 'to', 0",
+				"'em000000000000005', 'ea000000000000006', 'to', 0",
+				"'em000000000000006', 'ea000000000000007', 'cc', 1"),
 			ins("task", "id, name, parent_id, parent_type", "'ta000000000000001', 'call back', "+id("0a")+", 'Contact'"),
 			ins("note", "id, post, type, parent_id, parent_type",
 				"'no000000000000001', 'met Ann', 'Post', "+id("0a")+", 'Contact'",
@@ -280,17 +301,20 @@ func TestEspoCRMPreset(t *testing.T) {
 			ins("opportunity", "id, name, amount, contact_id", "'op000000000000001', 'deal', 1000, "+id("0a")),
 			ins("contact_opportunity", "contact_id, opportunity_id", id("0a")+", 'op000000000000001'"),
 		),
-		contacts: 5,
+		contacts: 9,
 		plan:     RetentionPlan{Rules: []RetentionRule{{Name: "contacts", Cutoff: twoYears(), Action: ActionDeleteContact}}},
-		pending:  4,
+		pending:  6,
 		scanSpec: scan.Spec{Marketing: true},
-		inScope:  5, scanCounts: map[string]int64{scan.CheckOptedOutInScope: 1},
+		inScope:  9, scanCounts: map[string]int64{scan.CheckOptedOutInScope: 1},
 		after: []check{
-			{"SELECT COUNT(*) FROM contact", 2},
-			{"SELECT COUNT(*) FROM contact WHERE id IN (" + id("0b") + ", " + id("0f") + ")", 2},
-			{"SELECT COUNT(*) FROM email_address WHERE id IN ('ea000000000000001', 'ea000000000000003')", 2},
-			{"SELECT COUNT(*) FROM email_address", 2},
-			{"SELECT COUNT(*) FROM entity_email_address", 2},
+			{"SELECT COUNT(*) FROM contact", 4},
+			{"SELECT COUNT(*) FROM contact WHERE id IN (" + id("0b") + ", " + id("0f") + ", " + id("0g") + ", " + id("0h") + ")", 4},
+			{"SELECT COUNT(*) FROM email_address WHERE id IN ('ea000000000000001', 'ea000000000000003', 'ea000000000000004', 'ea000000000000005', 'ea000000000000006')", 5},
+			{"SELECT COUNT(*) FROM email_address", 5},
+			{"SELECT COUNT(*) FROM entity_email_address", 5},
+			{"SELECT COUNT(*) FROM entity_email_address WHERE entity_type = 'Account' AND entity_id = " + id("0i"), 1},
+			{"SELECT COUNT(*) FROM email", 6},
+			{"SELECT COUNT(*) FROM email_email_address", 3},
 			{"SELECT COUNT(*) FROM account_contact", 0},
 			{"SELECT COUNT(*) FROM call_contact", 0},
 			{"SELECT COUNT(*) FROM `call` WHERE parent_id IS NULL", 2},

@@ -96,6 +96,9 @@ const (
 	aliasExtension = "x"
 	aliasInter     = "i"
 	aliasLink      = "l"
+	// aliasRelatedLink is the link table of a related table an interaction reaches its
+	// contacts through (Interaction.Related).
+	aliasRelatedLink = "rl"
 )
 
 func newPlanner(ctx context.Context, db *crm.Database, m crm.Mapping) (*planner, error) {
@@ -380,7 +383,10 @@ func (p *planner) interactionProbe(ctx context.Context, s *crm.SQLText, ia crm.I
 		if err != nil {
 			return err
 		}
-		s.W(" JOIN ", lt, " ", la, " ON ", lik, " = ", ik, " WHERE ", lck, " = ", p.key)
+		s.W(" JOIN ", lt, " ", la, " ON ", lik, " = ", ik)
+		if err := p.belongsToContact(s, ia, lck); err != nil {
+			return err
+		}
 		if err := p.notDeleted(ctx, s, l.Table, aliasLink, l.SoftDeleteColumn); err != nil {
 			return err
 		}
@@ -392,7 +398,9 @@ func (p *planner) interactionProbe(ctx context.Context, s *crm.SQLText, ia crm.I
 		if err != nil {
 			return err
 		}
-		s.W(" WHERE ", ck, " = ", p.key)
+		if err := p.belongsToContact(s, ia, ck); err != nil {
+			return err
+		}
 	}
 	if err := p.notDeleted(ctx, s, ia.Table, aliasInter, ia.SoftDeleteColumn); err != nil {
 		return err
@@ -410,6 +418,27 @@ func (p *planner) interactionProbe(ctx context.Context, s *crm.SQLText, ia crm.I
 		return err
 	}
 	s.W(" LIMIT 1")
+	return nil
+}
+
+// belongsToContact renders " WHERE <ref> = <contact key>", or, for an interaction whose
+// reference column holds a related table's key (Interaction.Related), the join to that
+// related table's link rows and " WHERE <link contact column> = <contact key>" with the
+// link's matches.
+func (p *planner) belongsToContact(s *crm.SQLText, ia crm.Interaction, ref string) error {
+	if ia.Related == "" {
+		s.W(" WHERE ", ref, " = ", p.key)
+		return nil
+	}
+	rel, ok := p.m.RelatedByName(ia.Related)
+	if !ok {
+		return fmt.Errorf("interaction source %s names related table %s, which the mapping does not have", ia.Name, ia.Related)
+	}
+	j, err := crm.RelatedJoinSQL(p.db.Dialect(), rel, aliasRelatedLink, ref)
+	if err != nil {
+		return err
+	}
+	s.W(j.Join, " WHERE ", j.Contact, " = ", p.key, j.Match)
 	return nil
 }
 
