@@ -19,6 +19,10 @@
 -- SuiteCRM has no column for contactType, legalHold or lifecycleStage: the custom fields
 -- contact_type_c and legal_hold_c below show how to add them and map them explicitly.
 -- SuiteCRM 7 creates its tables in utf8 (utf8mb3).
+--
+-- The e-mail tables were checked against salesagility/SuiteCRM modules/Emails/vardefs.php
+-- (with the default, basic and assignable templates) and metadata/emails_beansMetaData.php
+-- at 0bfc8d9a (7.x): names, types (id → CHAR(36), bool → TINYINT(1)) and indexes.
 
 CREATE TABLE contacts (
     id                         CHAR(36) NOT NULL,
