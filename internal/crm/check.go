@@ -140,6 +140,7 @@ func checkInteractions(m Mapping, ps *problemList) {
 		}
 		checkInteractionLink(m, ps, i, ia)
 		checkInteractionRelated(m, ps, i, ia)
+		checkInteractionSoftDeleteTable(ps, i, ia)
 		ps.matches(path("match"), ia.Match)
 	}
 }
@@ -240,5 +241,25 @@ func checkPersonal(m Mapping, ps *problemList) {
 			ps.add(pathPersonal(i), "%s is listed twice", name)
 		}
 		seen[name] = true
+	}
+}
+
+// checkInteractionSoftDeleteTable checks an interaction whose soft-delete flag lives in a
+// base table: the table, its key column, the flag and the interaction key are all named.
+func checkInteractionSoftDeleteTable(ps *problemList, i int, ia Interaction) {
+	path := func(leaf string) string { return pathInteraction(i, ia, leaf) }
+	if ia.SoftDeleteTable == "" {
+		if ia.SoftDeleteKey != "" {
+			ps.add(path("softDeleteKey"), "is set without softDeleteTable: it names the column of that table holding the interaction key")
+		}
+		return
+	}
+	ps.ident(path("softDeleteTable"), ia.SoftDeleteTable, true)
+	ps.ident(path("softDeleteKey"), ia.SoftDeleteKey, true)
+	if ia.SoftDeleteColumn == "" {
+		ps.add(path("softDeleteColumn"), "is required with softDeleteTable: it is the flag of that table marking a deleted interaction")
+	}
+	if ia.Key == "" {
+		ps.add(path("key"), "is required with softDeleteTable: softDeleteKey references it")
 	}
 }

@@ -144,6 +144,25 @@ func TestCheck(t *testing.T) {
 			},
 		},
 		{
+			name: "interaction soft-delete flag in a base table",
+			mutate: func(m *Mapping) {
+				m.Interactions = append(m.Interactions,
+					Interaction{Name: "activities", Table: "activity", Key: "id", ContactKey: "c", Time: "t",
+						SoftDeleteColumn: "deleted", SoftDeleteTable: "crmentity", SoftDeleteKey: "crmid"},
+					Interaction{Name: "no-flag", Table: "activity", ContactKey: "c", Time: "t", SoftDeleteTable: "crmentity"},
+					Interaction{Name: "no-table", Table: "activity", ContactKey: "c", Time: "t", SoftDeleteKey: "crmid"},
+				)
+			},
+			want: []string{
+				"mapping.interactions[no-flag].softDeleteKey", "mapping.interactions[no-flag].softDeleteColumn",
+				"mapping.interactions[no-flag].key", "mapping.interactions[no-table].softDeleteKey",
+			},
+			msgs: map[string]string{
+				"mapping.interactions[no-flag].softDeleteColumn": "is required with softDeleteTable",
+				"mapping.interactions[no-table].softDeleteKey":   "is set without softDeleteTable",
+			},
+		},
+		{
 			name: "dependents",
 			mutate: func(m *Mapping) {
 				m.Dependents = append(m.Dependents,

@@ -84,3 +84,31 @@ func TestValidateInteractionThroughRelated(t *testing.T) {
 		}
 	}
 }
+
+// An interaction whose soft-delete flag is in a base table (vtiger's activities) is
+// checked against that table: a key column that cannot join to the interaction key, and a
+// flag missing from the base table, are reported there.
+func TestValidateInteractionSoftDeleteTable(t *testing.T) {
+	tdb := testdb.MariaDB(t)
+	loadSample(t, tdb.Open(t), "vtiger-mysql.sql")
+	db := openCRM(t, tdb)
+	m, _ := Preset(PresetVtiger)
+	m.Interactions[0].SoftDeleteKey = "setype"
+	m.Interactions[1].SoftDeleteColumn = "removed"
+	ps, err := Validate(testContext(t), db, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"mapping.interactions[activities].softDeleteKey":            "column vtiger_crmentity.setype has type",
+		"mapping.interactions[related-activities].softDeleteColumn": "removed",
+	}
+	if len(ps) != len(want) {
+		t.Fatalf("problems = %s; want %d", problemsText(ps), len(want))
+	}
+	for _, p := range ps {
+		if frag, ok := want[p.Field]; !ok || !strings.Contains(p.Message, frag) {
+			t.Errorf("problem %s: %s; want one containing %q", p.Field, p.Message, want[p.Field])
+		}
+	}
+}

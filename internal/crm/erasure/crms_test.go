@@ -333,7 +333,8 @@ func TestEspoCRMPreset(t *testing.T) {
 // comments; its invoice and potential detached); 11 had a recent e-mail recorded through
 // vtiger_seactivityrel (kept); 12's recent activity is a task, which the rule does not
 // count (erased); 13 is recent (kept); 14 is soft-deleted in vtiger_crmentity (erased, not
-// counted).
+// counted); 15's only recent activity, a call, is deleted in vtiger (its vtiger_crmentity
+// row has deleted = 1: erased, the activity stays).
 func TestVtigerPreset(t *testing.T) {
 	entity := func(id int, setype, created string, deleted int) string {
 		return fmt.Sprintf("%d, '%s', '%s', '%s', %d", id, setype, created, created, deleted)
@@ -343,38 +344,40 @@ func TestVtigerPreset(t *testing.T) {
 		seed: concat(
 			ins("vtiger_crmentity", "crmid, setype, createdtime, modifiedtime, deleted",
 				entity(10, "Contacts", old, 0), entity(11, "Contacts", old, 0), entity(12, "Contacts", old, 0),
-				entity(13, "Contacts", recent, 0), entity(14, "Contacts", old, 1),
-				entity(100, "Calendar", old, 0), entity(101, "Emails", recent, 0), entity(102, "Calendar", recent, 0)),
+				entity(13, "Contacts", recent, 0), entity(14, "Contacts", old, 1), entity(15, "Contacts", old, 0),
+				entity(100, "Calendar", old, 0), entity(101, "Emails", recent, 0), entity(102, "Calendar", recent, 0),
+				entity(103, "Calendar", recent, 1)),
 			ins("vtiger_contactdetails", "contactid, contact_no, lastname, email, emailoptout",
 				"10, 'CON10', 'Ann', 'ann@a.test', '0'", "11, 'CON11', 'Bob', 'bob@b.test', '0'",
 				"12, 'CON12', 'Cy', 'cy@c.test', '0'", "13, 'CON13', 'Di', 'di@d.test', '1'",
-				"14, 'CON14', 'Ed', 'ed@e.test', '0'"),
+				"14, 'CON14', 'Ed', 'ed@e.test', '0'", "15, 'CON15', 'Flo', 'flo@f.test', '0'"),
 			ins("vtiger_contactsubdetails", "contactsubscriptionid, birthday, homephone", "10, NULL, '555'", "11, '1980-01-01', NULL"),
 			ins("vtiger_contactscf", "contactid", "10", "11"),
 			ins("vtiger_activity", "activityid, subject, activitytype, date_start",
-				"100, 'call', 'Call', '2015-03-02'", "101, 'mail', 'Emails', '"+recent[:10]+"'", "102, 'todo', 'Task', '"+recent[:10]+"'"),
-			ins("vtiger_cntactivityrel", "contactid, activityid", "10, 100", "12, 102"),
+				"100, 'call', 'Call', '2015-03-02'", "101, 'mail', 'Emails', '"+recent[:10]+"'", "102, 'todo', 'Task', '"+recent[:10]+"'",
+				"103, 'deleted call', 'Call', '"+recent[:10]+"'"),
+			ins("vtiger_cntactivityrel", "contactid, activityid", "10, 100", "12, 102", "15, 103"),
 			ins("vtiger_seactivityrel", "crmid, activityid", "11, 101"),
 			ins("vtiger_modcomments", "modcommentsid, commentcontent, related_to", "1, 'about Ann', 10", "2, 'about Bob', 11"),
 			ins("vtiger_potential", "potentialid, potential_no, potentialname, contact_id", "1, 'POT1', 'deal', 10"),
 			ins("vtiger_invoice", "invoiceid, subject, contactid", "1, 'inv', 10"),
 		),
-		contacts: 4,
+		contacts: 5,
 		plan: RetentionPlan{Rules: []RetentionRule{{Name: "contacts", Cutoff: twoYears(), Action: ActionDeleteContact,
 			RenewKinds: []string{"Call", "Meeting", "Emails"}}}},
-		pending:  3,
+		pending:  4,
 		scanSpec: scan.Spec{Marketing: true},
-		inScope:  4, scanCounts: map[string]int64{scan.CheckOptedOutInScope: 1, scan.CheckRestrictedFieldsFilled: 2},
+		inScope:  5, scanCounts: map[string]int64{scan.CheckOptedOutInScope: 1, scan.CheckRestrictedFieldsFilled: 2},
 		after: []check{
 			{"SELECT COUNT(*) FROM vtiger_contactdetails", 2},
 			{"SELECT COUNT(*) FROM vtiger_contactdetails WHERE contactid IN (11, 13)", 2},
 			{"SELECT COUNT(*) FROM vtiger_crmentity WHERE setype = 'Contacts'", 2},
-			{"SELECT COUNT(*) FROM vtiger_crmentity WHERE crmid >= 100", 3},
+			{"SELECT COUNT(*) FROM vtiger_crmentity WHERE crmid >= 100", 4},
 			{"SELECT COUNT(*) FROM vtiger_contactsubdetails", 1},
 			{"SELECT COUNT(*) FROM vtiger_contactscf", 1},
 			{"SELECT COUNT(*) FROM vtiger_cntactivityrel", 0},
 			{"SELECT COUNT(*) FROM vtiger_seactivityrel", 1},
-			{"SELECT COUNT(*) FROM vtiger_activity", 3},
+			{"SELECT COUNT(*) FROM vtiger_activity", 4},
 			{"SELECT COUNT(*) FROM vtiger_modcomments", 1},
 			{"SELECT COUNT(*) FROM vtiger_potential WHERE contact_id IS NULL", 1},
 			{"SELECT COUNT(*) FROM vtiger_invoice WHERE contactid IS NULL", 1},

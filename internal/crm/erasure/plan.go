@@ -99,6 +99,9 @@ const (
 	// aliasRelatedLink is the link table of a related table an interaction reaches its
 	// contacts through (Interaction.Related).
 	aliasRelatedLink = "rl"
+	// aliasInterBase is the base table holding an interaction's soft-delete flag
+	// (Interaction.SoftDeleteTable).
+	aliasInterBase = "ib"
 )
 
 func newPlanner(ctx context.Context, db *crm.Database, m crm.Mapping) (*planner, error) {
@@ -402,7 +405,7 @@ func (p *planner) interactionProbe(ctx context.Context, s *crm.SQLText, ia crm.I
 			return err
 		}
 	}
-	if err := p.notDeleted(ctx, s, ia.Table, aliasInter, ia.SoftDeleteColumn); err != nil {
+	if err := p.interactionNotDeleted(ctx, s, ia); err != nil {
 		return err
 	}
 	if err := p.match(s, aliasInter, ia.Match); err != nil {
@@ -418,6 +421,43 @@ func (p *planner) interactionProbe(ctx context.Context, s *crm.SQLText, ia crm.I
 		return err
 	}
 	s.W(" LIMIT 1")
+	return nil
+}
+
+// interactionNotDeleted adds "the interaction is not soft-deleted": its own soft-delete
+// column, or, with Interaction.SoftDeleteTable, "no row of that base table with the
+// interaction's key is marked deleted" (an interaction without a base row still counts:
+// when in doubt, the contact is kept rather than erased).
+func (p *planner) interactionNotDeleted(ctx context.Context, s *crm.SQLText, ia crm.Interaction) error {
+	if ia.SoftDeleteTable == "" {
+		return p.notDeleted(ctx, s, ia.Table, aliasInter, ia.SoftDeleteColumn)
+	}
+	info, err := p.columnInfo(ctx, ia.SoftDeleteTable, ia.SoftDeleteColumn)
+	if err != nil {
+		return err
+	}
+	bt, err := p.db.Dialect().QuoteIdent(ia.SoftDeleteTable)
+	if err != nil {
+		return err
+	}
+	ba, _ := p.db.Dialect().QuoteIdent(aliasInterBase)
+	bk, err := p.column(aliasInterBase, ia.SoftDeleteKey)
+	if err != nil {
+		return err
+	}
+	ik, err := p.column(aliasInter, ia.Key)
+	if err != nil {
+		return err
+	}
+	col, err := p.column(aliasInterBase, ia.SoftDeleteColumn)
+	if err != nil {
+		return err
+	}
+	notDeleted, err := crm.SoftDeleteCondition(p.db.Dialect().Engine(), col, info.Class)
+	if err != nil {
+		return err
+	}
+	s.W(" AND NOT EXISTS (SELECT 1 FROM ", bt, " ", ba, " WHERE ", bk, " = ", ik, " AND NOT (", notDeleted, "))")
 	return nil
 }
 

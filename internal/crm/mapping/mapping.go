@@ -152,6 +152,13 @@ type Interaction struct {
 	Direction string
 	// SoftDeleteColumn marks interactions the CRM has soft-deleted, which renew nothing.
 	SoftDeleteColumn string
+	// SoftDeleteTable, when set, is the table that holds SoftDeleteColumn instead of Table:
+	// a base table sharing the interaction key (vtiger keeps an activity's deleted flag in
+	// its vtiger_crmentity row), whose SoftDeleteKey column equals Key. An interaction is
+	// ignored only when its row there is marked deleted; one without a row there counts.
+	SoftDeleteTable string
+	// SoftDeleteKey is the column of SoftDeleteTable that holds the interaction key.
+	SoftDeleteKey string
 	// Link is a many-to-many link table between interactions and contacts (SuiteCRM
 	// calls_contacts); when set, ContactKey is empty.
 	Link *InteractionLink

@@ -213,7 +213,9 @@ func espoCRMMapping() Mapping {
 // extends vtiger_crmentity (crmid = contactid, setype Contacts), which holds the deleted
 // flag and the created and modified times; vtiger_contactsubdetails holds the birthday and
 // the home phone; custom fields (cf_NNN) are in vtiger_contactscf; activities (vtiger_activity: activitytype Call, Meeting, Emails…) link to
-// contacts through vtiger_cntactivityrel and, for e-mails, vtiger_seactivityrel (crmid).
+// contacts through vtiger_cntactivityrel and, for e-mails, vtiger_seactivityrel (crmid);
+// an activity deleted in vtiger (its own vtiger_crmentity row has deleted = 1) renews
+// nothing.
 // donotcall and emailoptout are varchar(3) flags holding '1' or '0'.
 func vtigerMapping() Mapping {
 	return Mapping{
@@ -243,10 +245,12 @@ func vtigerMapping() Mapping {
 		Interactions: []Interaction{
 			{
 				Name: "activities", Table: "vtiger_activity", Key: "activityid", Time: "date_start", Kind: "activitytype",
+				SoftDeleteColumn: "deleted", SoftDeleteTable: "vtiger_crmentity", SoftDeleteKey: "crmid",
 				Link: &InteractionLink{Table: "vtiger_cntactivityrel", InteractionKey: "activityid", ContactKey: "contactid"},
 			},
 			{
 				Name: "related-activities", Table: "vtiger_activity", Key: "activityid", Time: "date_start", Kind: "activitytype",
+				SoftDeleteColumn: "deleted", SoftDeleteTable: "vtiger_crmentity", SoftDeleteKey: "crmid",
 				Link: &InteractionLink{Table: "vtiger_seactivityrel", InteractionKey: "activityid", ContactKey: "crmid"},
 			},
 		},
