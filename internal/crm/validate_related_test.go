@@ -75,14 +75,7 @@ func TestValidateInteractionThroughRelated(t *testing.T) {
 		"mapping.interactions[email-senders].contactKey":         "a reference to the related table's key needs",
 		"mapping.interactions[email-recipients].link.contactKey": "but the key email_address.id of related table email-addresses is varchar(17)",
 	}
-	if len(ps) != len(want) {
-		t.Fatalf("problems = %s; want %d", problemsText(ps), len(want))
-	}
-	for _, p := range ps {
-		if frag, ok := want[p.Field]; !ok || !strings.Contains(p.Message, frag) {
-			t.Errorf("problem %s: %s; want one containing %q", p.Field, p.Message, want[p.Field])
-		}
-	}
+	wantProblems(t, ps, want)
 }
 
 // An interaction whose soft-delete flag is in a base table (vtiger's activities) is
@@ -103,6 +96,13 @@ func TestValidateInteractionSoftDeleteTable(t *testing.T) {
 		"mapping.interactions[activities].softDeleteKey":            "column vtiger_crmentity.setype has type",
 		"mapping.interactions[related-activities].softDeleteColumn": "removed",
 	}
+	wantProblems(t, ps, want)
+}
+
+// wantProblems checks that ps has exactly one problem per field of want, each message
+// containing the fragment want gives for its field.
+func wantProblems(t *testing.T, ps []Problem, want map[string]string) {
+	t.Helper()
 	if len(ps) != len(want) {
 		t.Fatalf("problems = %s; want %d", problemsText(ps), len(want))
 	}
