@@ -148,12 +148,29 @@ func testRequestsOnAllTypes(t *testing.T, f *requestFixture) {
 			LegalBasis:             privacyv1alpha1.LegalBasis{Basis: privacyv1alpha1.BasisContract},
 			DataSubjectCategories:  []string{"Customers"},
 			PersonalDataCategories: []string{"Identity", "Contact details"},
+			DataSources:            []string{"the person", "web form"},
 			Recipients:             []string{"Support team"},
 			DatabaseRefs:           []privacyv1alpha1.LocalObjectReference{{Name: privacyv1alpha1.ObjectName(f.db.Name)}},
 		},
 	}
 	if err := k8s.Create(ctx, activity); err != nil {
 		t.Fatal(err)
+	}
+	// Two scoped activities on the same database: every person of the fixture is a B2B
+	// contact, so an Access answer lists the customer one for a customer and never the B2C
+	// one (GDPR Art. 15(1): the processing of their data).
+	for name, sel := range map[string]privacyv1alpha1.FieldRequirement{
+		"customer-followup": {Field: privacyv1alpha1.FieldLifecycleStage, Operator: privacyv1alpha1.SelectorOpIn, Values: []string{"customer"}},
+		"b2c-offers":        {Field: privacyv1alpha1.FieldContactType, Operator: privacyv1alpha1.SelectorOpIn, Values: []string{"B2C"}},
+	} {
+		scoped := activity.DeepCopy()
+		scoped.ObjectMeta = metav1.ObjectMeta{Namespace: f.ns, Name: name}
+		scoped.Spec.Purposes = []string{"Purpose of " + name}
+		scoped.Spec.DataSources = nil
+		scoped.Spec.ContactSelector = &privacyv1alpha1.ContactSelector{MatchExpressions: []privacyv1alpha1.FieldRequirement{sel}}
+		if err := k8s.Create(ctx, scoped); err != nil {
+			t.Fatal(err)
+		}
 	}
 	policy := &privacyv1alpha1.RetentionPolicy{
 		ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: "customers"},
@@ -246,12 +263,24 @@ func testRequestsOnAllTypes(t *testing.T, f *requestFixture) {
 		if len(c.Interactions) == 0 || len(c.Interactions[0].Rows) != 1 {
 			t.Errorf("the export's interactions: %+v, want the contact's one call", c.Interactions)
 		}
-		if len(doc.Register) != 1 || doc.Register[0].Name != "customer-care" || len(doc.Register[0].Purposes) == 0 || doc.Register[0].LegalBasis == "" ||
-			!strings.Contains(doc.Register[0].Retention, "10 years") {
-			t.Errorf("the export's register part: %+v, want the customer-care activity with purposes, legal basis and retention", doc.Register)
+		acts := map[string]subject.Activity{}
+		for _, a := range doc.Register {
+			acts[a.Name] = a
 		}
-		if md := string(s.Data[controllers.ExportKeyText]); !strings.Contains(md, "bob.martin@example.org") || !strings.Contains(md, "Customer care") {
-			t.Errorf("the readable export lacks the person's data or the purposes:\n%s", md)
+		care, ok := acts["customer-care"]
+		if len(acts) != 2 || !ok || len(care.Purposes) == 0 || care.LegalBasis == "" || !strings.Contains(care.Retention, "10 years") ||
+			care.Source != "the person; web form" {
+			t.Errorf("the export's register part: %+v, want the customer-care activity with purposes, legal basis, retention and source, and one more", doc.Register)
+		}
+		if _, ok := acts["customer-followup"]; !ok {
+			t.Errorf("the export leaves out customer-followup, whose scope (lifecycleStage In [customer]) includes the person: %+v", doc.Register)
+		}
+		if _, ok := acts["b2c-offers"]; ok || strings.Contains(js, "Purpose of b2c-offers") {
+			t.Errorf("the export lists b2c-offers, whose scope (contactType In [B2C]) excludes the person: %+v", doc.Register)
+		}
+		if md := string(s.Data[controllers.ExportKeyText]); !strings.Contains(md, "bob.martin@example.org") || !strings.Contains(md, "Customer care") ||
+			!strings.Contains(md, "- Where it comes from: the person; web form") || strings.Contains(md, "b2c-offers") {
+			t.Errorf("the readable export lacks the person's data, the purposes or the sources, or lists b2c-offers:\n%s", md)
 		}
 		if n := f.count(t, "SELECT COUNT(*) FROM contacts WHERE id = 2"); n != 1 {
 			t.Errorf("an Access request changed the database: contact 2 count %d", n)
