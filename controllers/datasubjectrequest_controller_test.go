@@ -40,9 +40,21 @@ type requestFixture struct {
 var dsrPeople = []string{"Jane.Doe@Example.com", "bob.martin@example.org", "shared.address@example.net", "shared.address@example.net", "held.person@example.com"}
 
 // newRequestFixture loads the generic schema on tdb (which indexes the lookup by email),
-// runs index when not empty, inserts the
-// people (each with an interaction, a note and a deal), and creates a Ready CRMDatabase.
+// runs index when not empty, inserts the people (seedRequestPeople), and creates a Ready
+// CRMDatabase.
 func newRequestFixture(t *testing.T, tdb *testdb.Database, schema, index, ledger string) *requestFixture {
+	t.Helper()
+	seedRequestPeople(t, tdb, schema, index)
+	f := &requestFixture{tdb: tdb, admin: tdb.Open(t), ns: newNamespace(t), ledger: ledger}
+	f.db = newCRMDatabase(t, f.ns, tdb, crmDatabaseOptions{preset: privacyv1alpha1.PresetGeneric})
+	waitDatabaseReady(t, f.db)
+	return f
+}
+
+// seedRequestPeople loads the generic schema on tdb, runs index when not empty, and
+// inserts dsrPeople, each with an interaction, a note and a deal (contact i+1 is
+// dsrPeople[i]).
+func seedRequestPeople(t *testing.T, tdb *testdb.Database, schema, index string) {
 	t.Helper()
 	tdb.LoadFile(t, sampleSchema(schema))
 	if index != "" {
@@ -59,10 +71,6 @@ func newRequestFixture(t *testing.T, tdb *testdb.Database, schema, index, ledger
 		tdb.Exec(t, fmt.Sprintf("INSERT INTO notes (contact_id, body) VALUES (%d, 'note about contact %d')", i+1, i+1))
 		tdb.Exec(t, fmt.Sprintf("INSERT INTO deals (contact_id, title) VALUES (%d, 'deal %d')", i+1, i+1))
 	}
-	f := &requestFixture{tdb: tdb, admin: tdb.Open(t), ns: newNamespace(t), ledger: ledger}
-	f.db = newCRMDatabase(t, f.ns, tdb, crmDatabaseOptions{preset: privacyv1alpha1.PresetGeneric})
-	waitDatabaseReady(t, f.db)
-	return f
 }
 
 // request creates the identity Secret (data) and a request of type typ on the fixture's
@@ -106,6 +114,24 @@ func (f *requestFixture) count(t *testing.T, query string) int {
 func (f *requestFixture) ledgerRows(t *testing.T, q *privacyv1alpha1.DataSubjectRequest, action string) int {
 	t.Helper()
 	return f.count(t, fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE run_id = '%s' AND action = '%s' AND policy = '%s/%s'", f.ledger, q.UID, action, q.Namespace, q.Name))
+}
+
+// assertErased checks that contact id, alone of the fixture's people, was erased as the
+// generic mapping says: its notes and interactions deleted, its deal kept and detached.
+func (f *requestFixture) assertErased(t *testing.T, id int) {
+	t.Helper()
+	for query, want := range map[string]int{
+		fmt.Sprintf("SELECT COUNT(*) FROM contacts WHERE id = %d", id):                               0,
+		fmt.Sprintf("SELECT COUNT(*) FROM notes WHERE contact_id = %d", id):                          0,
+		fmt.Sprintf("SELECT COUNT(*) FROM interactions WHERE contact_id = %d", id):                   0,
+		fmt.Sprintf("SELECT COUNT(*) FROM deals WHERE title = 'deal %d' AND contact_id IS NULL", id): 1,
+		"SELECT COUNT(*) FROM contacts":                                                              len(dsrPeople) - 1,
+		"SELECT COUNT(*) FROM notes":                                                                 len(dsrPeople) - 1,
+	} {
+		if n := f.count(t, query); n != want {
+			t.Errorf("CRMDatabase %s: %s = %d, want %d", f.db.Name, query, n, want)
+		}
+	}
 }
 
 // identityGone checks that the operator deleted the identity Secret of a completed request.
@@ -308,17 +334,7 @@ func testRequestsOnAllTypes(t *testing.T, f *requestFixture) {
 	t.Run("erasure", func(t *testing.T) {
 		q := f.request(t, "erasure", privacyv1alpha1.RequestErasure, map[string]string{"email": "bob.martin@example.org"}, nil)
 		waitRequest(t, q, privacyv1alpha1.TypeCompleted, metav1.ConditionTrue, privacyv1alpha1.ReasonRequestCompleted)
-		for query, want := range map[string]int{
-			"SELECT COUNT(*) FROM contacts WHERE id = 2":                               0,
-			"SELECT COUNT(*) FROM notes WHERE contact_id = 2":                          0,
-			"SELECT COUNT(*) FROM interactions WHERE contact_id = 2":                   0,
-			"SELECT COUNT(*) FROM deals WHERE title = 'deal 2' AND contact_id IS NULL": 1,
-			"SELECT COUNT(*) FROM contacts":                                            len(dsrPeople) - 1,
-		} {
-			if n := f.count(t, query); n != want {
-				t.Errorf("%s = %d, want %d", query, n, want)
-			}
-		}
+		f.assertErased(t, 2)
 		if got := q.Status.Databases[0]; got.Erased != 1 || got.Held != 0 {
 			t.Errorf("status.databases[0] = %+v, want 1 erased", got)
 		}
