@@ -105,7 +105,6 @@ const (
 	// TypeCompleted is True when a DataSubjectRequest was carried out on every database it
 	// applies to (or found no data held). DataSubjectRequest.
 	TypeCompleted = "Completed"
-
 )
 
 // Condition reasons. A reason is a CamelCase word that programs can match; the condition's
