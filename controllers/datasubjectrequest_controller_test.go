@@ -182,12 +182,15 @@ func testRequestsOnAllTypes(t *testing.T, f *requestFixture) {
 	if err := k8s.Create(ctx, activity); err != nil {
 		t.Fatal(err)
 	}
-	// Two scoped activities on the same database: every person of the fixture is a B2B
+	// Scoped activities on the same database: every person of the fixture is a B2B
 	// contact, so an Access answer lists the customer one for a customer and never the B2C
 	// one (GDPR Art. 15(1): the processing of their data).
 	for name, sel := range map[string]privacyv1alpha1.FieldRequirement{
 		"customer-followup": {Field: privacyv1alpha1.FieldLifecycleStage, Operator: privacyv1alpha1.SelectorOpIn, Values: []string{"customer"}},
 		"b2c-offers":        {Field: privacyv1alpha1.FieldContactType, Operator: privacyv1alpha1.SelectorOpIn, Values: []string{"B2C"}},
+		// A flag compared with a value that is neither true nor false: the selector cannot
+		// be evaluated, so the activity is listed (too much rather than too little).
+		"unclear-scope": {Field: privacyv1alpha1.FieldOptOut, Operator: privacyv1alpha1.SelectorOpIn, Values: []string{"maybe"}},
 	} {
 		scoped := activity.DeepCopy()
 		scoped.ObjectMeta = metav1.ObjectMeta{Namespace: f.ns, Name: name}
@@ -294,9 +297,9 @@ func testRequestsOnAllTypes(t *testing.T, f *requestFixture) {
 			acts[a.Name] = a
 		}
 		care, ok := acts["customer-care"]
-		if len(acts) != 2 || !ok || len(care.Purposes) == 0 || care.LegalBasis == "" || !strings.Contains(care.Retention, "10 years") ||
+		if len(acts) != 3 || !ok || len(care.Purposes) == 0 || care.LegalBasis == "" || !strings.Contains(care.Retention, "10 years") ||
 			care.Source != "the person; web form" {
-			t.Errorf("the export's register part: %+v, want the customer-care activity with purposes, legal basis, retention and source, and one more", doc.Register)
+			t.Errorf("the export's register part: %+v, want the customer-care activity with purposes, legal basis, retention and source, and two more", doc.Register)
 		}
 		if _, ok := acts["customer-followup"]; !ok {
 			t.Errorf("the export leaves out customer-followup, whose scope (lifecycleStage In [customer]) includes the person: %+v", doc.Register)
@@ -304,6 +307,12 @@ func testRequestsOnAllTypes(t *testing.T, f *requestFixture) {
 		if _, ok := acts["b2c-offers"]; ok || strings.Contains(js, "Purpose of b2c-offers") {
 			t.Errorf("the export lists b2c-offers, whose scope (contactType In [B2C]) excludes the person: %+v", doc.Register)
 		}
+		if _, ok := acts["unclear-scope"]; !ok {
+			t.Errorf("the export leaves out unclear-scope, whose selector cannot be evaluated: %+v", doc.Register)
+		}
+		eventually(t, 30*time.Second, "an ActivityScopeUnevaluated event", func() (bool, error) {
+			return hasEvent(ctx, q, privacyv1alpha1.ReasonActivityScopeUnevaluated)
+		})
 		if md := string(s.Data[controllers.ExportKeyText]); !strings.Contains(md, "bob.martin@example.org") || !strings.Contains(md, "Customer care") ||
 			!strings.Contains(md, "- Where it comes from: the person; web form") || strings.Contains(md, "b2c-offers") {
 			t.Errorf("the readable export lacks the person's data, the purposes or the sources, or lists b2c-offers:\n%s", md)
