@@ -40,9 +40,21 @@ type requestFixture struct {
 var dsrPeople = []string{"Jane.Doe@Example.com", "bob.martin@example.org", "shared.address@example.net", "shared.address@example.net", "held.person@example.com"}
 
 // newRequestFixture loads the generic schema on tdb (which indexes the lookup by email),
-// runs index when not empty, inserts the
-// people (each with an interaction, a note and a deal), and creates a Ready CRMDatabase.
+// runs index when not empty, inserts the people (seedRequestPeople), and creates a Ready
+// CRMDatabase.
 func newRequestFixture(t *testing.T, tdb *testdb.Database, schema, index, ledger string) *requestFixture {
+	t.Helper()
+	seedRequestPeople(t, tdb, schema, index)
+	f := &requestFixture{tdb: tdb, admin: tdb.Open(t), ns: newNamespace(t), ledger: ledger}
+	f.db = newCRMDatabase(t, f.ns, tdb, crmDatabaseOptions{preset: privacyv1alpha1.PresetGeneric})
+	waitDatabaseReady(t, f.db)
+	return f
+}
+
+// seedRequestPeople loads the generic schema on tdb, runs index when not empty, and
+// inserts dsrPeople, each with an interaction, a note and a deal (contact i+1 is
+// dsrPeople[i]).
+func seedRequestPeople(t *testing.T, tdb *testdb.Database, schema, index string) {
 	t.Helper()
 	tdb.LoadFile(t, sampleSchema(schema))
 	if index != "" {
@@ -59,10 +71,6 @@ func newRequestFixture(t *testing.T, tdb *testdb.Database, schema, index, ledger
 		tdb.Exec(t, fmt.Sprintf("INSERT INTO notes (contact_id, body) VALUES (%d, 'note about contact %d')", i+1, i+1))
 		tdb.Exec(t, fmt.Sprintf("INSERT INTO deals (contact_id, title) VALUES (%d, 'deal %d')", i+1, i+1))
 	}
-	f := &requestFixture{tdb: tdb, admin: tdb.Open(t), ns: newNamespace(t), ledger: ledger}
-	f.db = newCRMDatabase(t, f.ns, tdb, crmDatabaseOptions{preset: privacyv1alpha1.PresetGeneric})
-	waitDatabaseReady(t, f.db)
-	return f
 }
 
 // request creates the identity Secret (data) and a request of type typ on the fixture's
@@ -108,6 +116,24 @@ func (f *requestFixture) ledgerRows(t *testing.T, q *privacyv1alpha1.DataSubject
 	return f.count(t, fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE run_id = '%s' AND action = '%s' AND policy = '%s/%s'", f.ledger, q.UID, action, q.Namespace, q.Name))
 }
 
+// assertErased checks that contact id, alone of the fixture's people, was erased as the
+// generic mapping says: its notes and interactions deleted, its deal kept and detached.
+func (f *requestFixture) assertErased(t *testing.T, id int) {
+	t.Helper()
+	for query, want := range map[string]int{
+		fmt.Sprintf("SELECT COUNT(*) FROM contacts WHERE id = %d", id):                               0,
+		fmt.Sprintf("SELECT COUNT(*) FROM notes WHERE contact_id = %d", id):                          0,
+		fmt.Sprintf("SELECT COUNT(*) FROM interactions WHERE contact_id = %d", id):                   0,
+		fmt.Sprintf("SELECT COUNT(*) FROM deals WHERE title = 'deal %d' AND contact_id IS NULL", id): 1,
+		"SELECT COUNT(*) FROM contacts":                                                              len(dsrPeople) - 1,
+		"SELECT COUNT(*) FROM notes":                                                                 len(dsrPeople) - 1,
+	} {
+		if n := f.count(t, query); n != want {
+			t.Errorf("CRMDatabase %s: %s = %d, want %d", f.db.Name, query, n, want)
+		}
+	}
+}
+
 // identityGone checks that the operator deleted the identity Secret of a completed request.
 func identityGone(t *testing.T, q *privacyv1alpha1.DataSubjectRequest) {
 	t.Helper()
@@ -148,12 +174,32 @@ func testRequestsOnAllTypes(t *testing.T, f *requestFixture) {
 			LegalBasis:             privacyv1alpha1.LegalBasis{Basis: privacyv1alpha1.BasisContract},
 			DataSubjectCategories:  []string{"Customers"},
 			PersonalDataCategories: []string{"Identity", "Contact details"},
+			DataSources:            []string{"the person", "web form"},
 			Recipients:             []string{"Support team"},
 			DatabaseRefs:           []privacyv1alpha1.LocalObjectReference{{Name: privacyv1alpha1.ObjectName(f.db.Name)}},
 		},
 	}
 	if err := k8s.Create(ctx, activity); err != nil {
 		t.Fatal(err)
+	}
+	// Scoped activities on the same database: every person of the fixture is a B2B
+	// contact, so an Access answer lists the customer one for a customer and never the B2C
+	// one (GDPR Art. 15(1): the processing of their data).
+	for name, sel := range map[string]privacyv1alpha1.FieldRequirement{
+		"customer-followup": {Field: privacyv1alpha1.FieldLifecycleStage, Operator: privacyv1alpha1.SelectorOpIn, Values: []string{"customer"}},
+		"b2c-offers":        {Field: privacyv1alpha1.FieldContactType, Operator: privacyv1alpha1.SelectorOpIn, Values: []string{"B2C"}},
+		// A flag compared with a value that is neither true nor false: the selector cannot
+		// be evaluated, so the activity is listed (too much rather than too little).
+		"unclear-scope": {Field: privacyv1alpha1.FieldOptOut, Operator: privacyv1alpha1.SelectorOpIn, Values: []string{"maybe"}},
+	} {
+		scoped := activity.DeepCopy()
+		scoped.ObjectMeta = metav1.ObjectMeta{Namespace: f.ns, Name: name}
+		scoped.Spec.Purposes = []string{"Purpose of " + name}
+		scoped.Spec.DataSources = nil
+		scoped.Spec.ContactSelector = &privacyv1alpha1.ContactSelector{MatchExpressions: []privacyv1alpha1.FieldRequirement{sel}}
+		if err := k8s.Create(ctx, scoped); err != nil {
+			t.Fatal(err)
+		}
 	}
 	policy := &privacyv1alpha1.RetentionPolicy{
 		ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: "customers"},
@@ -246,12 +292,30 @@ func testRequestsOnAllTypes(t *testing.T, f *requestFixture) {
 		if len(c.Interactions) == 0 || len(c.Interactions[0].Rows) != 1 {
 			t.Errorf("the export's interactions: %+v, want the contact's one call", c.Interactions)
 		}
-		if len(doc.Register) != 1 || doc.Register[0].Name != "customer-care" || len(doc.Register[0].Purposes) == 0 || doc.Register[0].LegalBasis == "" ||
-			!strings.Contains(doc.Register[0].Retention, "10 years") {
-			t.Errorf("the export's register part: %+v, want the customer-care activity with purposes, legal basis and retention", doc.Register)
+		acts := map[string]subject.Activity{}
+		for _, a := range doc.Register {
+			acts[a.Name] = a
 		}
-		if md := string(s.Data[controllers.ExportKeyText]); !strings.Contains(md, "bob.martin@example.org") || !strings.Contains(md, "Customer care") {
-			t.Errorf("the readable export lacks the person's data or the purposes:\n%s", md)
+		care, ok := acts["customer-care"]
+		if len(acts) != 3 || !ok || len(care.Purposes) == 0 || care.LegalBasis == "" || !strings.Contains(care.Retention, "10 years") ||
+			care.Source != "the person; web form" {
+			t.Errorf("the export's register part: %+v, want the customer-care activity with purposes, legal basis, retention and source, and two more", doc.Register)
+		}
+		if _, ok := acts["customer-followup"]; !ok {
+			t.Errorf("the export leaves out customer-followup, whose scope (lifecycleStage In [customer]) includes the person: %+v", doc.Register)
+		}
+		if _, ok := acts["b2c-offers"]; ok || strings.Contains(js, "Purpose of b2c-offers") {
+			t.Errorf("the export lists b2c-offers, whose scope (contactType In [B2C]) excludes the person: %+v", doc.Register)
+		}
+		if _, ok := acts["unclear-scope"]; !ok {
+			t.Errorf("the export leaves out unclear-scope, whose selector cannot be evaluated: %+v", doc.Register)
+		}
+		eventually(t, 30*time.Second, "an ActivityScopeUnevaluated event", func() (bool, error) {
+			return hasEvent(ctx, q, privacyv1alpha1.ReasonActivityScopeUnevaluated)
+		})
+		if md := string(s.Data[controllers.ExportKeyText]); !strings.Contains(md, "bob.martin@example.org") || !strings.Contains(md, "Customer care") ||
+			!strings.Contains(md, "- Where it comes from: the person; web form") || strings.Contains(md, "b2c-offers") {
+			t.Errorf("the readable export lacks the person's data, the purposes or the sources, or lists b2c-offers:\n%s", md)
 		}
 		if n := f.count(t, "SELECT COUNT(*) FROM contacts WHERE id = 2"); n != 1 {
 			t.Errorf("an Access request changed the database: contact 2 count %d", n)
@@ -279,17 +343,7 @@ func testRequestsOnAllTypes(t *testing.T, f *requestFixture) {
 	t.Run("erasure", func(t *testing.T) {
 		q := f.request(t, "erasure", privacyv1alpha1.RequestErasure, map[string]string{"email": "bob.martin@example.org"}, nil)
 		waitRequest(t, q, privacyv1alpha1.TypeCompleted, metav1.ConditionTrue, privacyv1alpha1.ReasonRequestCompleted)
-		for query, want := range map[string]int{
-			"SELECT COUNT(*) FROM contacts WHERE id = 2":                               0,
-			"SELECT COUNT(*) FROM notes WHERE contact_id = 2":                          0,
-			"SELECT COUNT(*) FROM interactions WHERE contact_id = 2":                   0,
-			"SELECT COUNT(*) FROM deals WHERE title = 'deal 2' AND contact_id IS NULL": 1,
-			"SELECT COUNT(*) FROM contacts":                                            len(dsrPeople) - 1,
-		} {
-			if n := f.count(t, query); n != want {
-				t.Errorf("%s = %d, want %d", query, n, want)
-			}
-		}
+		f.assertErased(t, 2)
 		if got := q.Status.Databases[0]; got.Erased != 1 || got.Held != 0 {
 			t.Errorf("status.databases[0] = %+v, want 1 erased", got)
 		}

@@ -174,7 +174,7 @@ func (r *DataSubjectRequestReconciler) export(ctx context.Context, rp *requestPa
 		res.Matched, res.Exported = int64(t.match.Count()), int64(len(e.Contacts))
 	}
 	if doc.ContactCount() > 0 {
-		acts, err := r.registerActivities(ctx, q.Namespace, rp.targets, rp.now)
+		acts, err := r.registerActivities(ctx, rp)
 		if err != nil {
 			return err
 		}
@@ -379,14 +379,11 @@ func (r *DataSubjectRequestReconciler) deleteIdentity(ctx context.Context, rp *r
 	return nil
 }
 
-// registerActivities are the register's entries for the activities that cover the
-// databases of targets: purposes, legal bases, recipients, retention (GDPR Art. 15(1)).
-func (r *DataSubjectRequestReconciler) registerActivities(ctx context.Context, namespace string, targets []requestTarget, now time.Time) ([]subject.Activity, error) {
-	var names []string
-	for _, t := range targets {
-		names = append(names, t.name)
-	}
-	return registerActivitiesFor(ctx, r.Client, namespace, names, now)
+// registerActivities are the register's entries for the activities that apply to the
+// person (see activityApplies): purposes, legal bases, recipients, retention, sources
+// (GDPR Art. 15(1)).
+func (r *DataSubjectRequestReconciler) registerActivities(ctx context.Context, rp *requestPass) ([]subject.Activity, error) {
+	return registerActivitiesFor(ctx, r.Client, rp.q.Namespace, r.activityApplies(rp), rp.now)
 }
 
 // createOrReplaceExport creates the export Secret s, or replaces the one an interrupted

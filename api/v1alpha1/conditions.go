@@ -422,4 +422,9 @@ const (
 	// with the request's name (the operator deletes only a Secret marked as the request's
 	// identity). Delete it by hand.
 	ReasonIdentitySecretKept = "IdentitySecretKept"
+	// ReasonActivityScopeUnevaluated: a ProcessingActivity's spec.contactSelector could not
+	// be evaluated on a database an Access request searched (an unmapped field, a value
+	// that does not fit the column): the activity is listed in the export as applying to
+	// the person rather than left out. Fix the selector (the activity reports it too).
+	ReasonActivityScopeUnevaluated = "ActivityScopeUnevaluated"
 )

@@ -209,6 +209,16 @@ type ProcessingActivitySpec struct {
 	// +kubebuilder:validation:items:MaxLength=256
 	PersonalDataCategories []string `json:"personalDataCategories"`
 
+	// dataSources say where the personal data come from (Art. 14(2)(f), Art. 15(1)(g)):
+	// for example "web form", "trade fair", "purchased list from …", "the person". An
+	// Access request's answer (DataSubjectRequest) tells the person these sources.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=256
+	DataSources []string `json:"dataSources,omitempty"`
+
 	// recipients are the categories of recipients to whom the data is disclosed
 	// (Art. 30(1)(d)), for example "sales team", "CRM vendor (processor)".
 	// +optional

@@ -857,6 +857,14 @@ func TestInvalidObjectsAreRejected(t *testing.T) {
 		{"legal basis", pa(func(s *v1.ProcessingActivitySpec) { s.LegalBasis.Basis = "LegitimateInterest" }), "spec.legalBasis.basis", "Unsupported value"},
 		{"no purposes", pa(func(s *v1.ProcessingActivitySpec) { s.Purposes = []string{} }), "spec.purposes", "at least 1 items"},
 		{"purpose too long", pa(func(s *v1.ProcessingActivitySpec) { s.Purposes[0] = strings.Repeat("p", 513) }), "spec.purposes[0]", "Too long"},
+		{"data source too long", pa(func(s *v1.ProcessingActivitySpec) { s.DataSources = []string{strings.Repeat("s", 257)} }), "spec.dataSources[0]", "Too long"},
+		{"empty data source", pa(func(s *v1.ProcessingActivitySpec) { s.DataSources = []string{""} }), "spec.dataSources[0]", "should be at least 1 chars long"},
+		{"too many data sources", pa(func(s *v1.ProcessingActivitySpec) {
+			s.DataSources = make([]string, 17)
+			for i := range s.DataSources {
+				s.DataSources[i] = "source"
+			}
+		}), "spec.dataSources", "Too many"},
 		{"controller without contact", pa(func(s *v1.ProcessingActivitySpec) { s.Controller.Email = "" }), "spec.controller", "at least one of email, phone or address"},
 		{"dpo email", pa(func(s *v1.ProcessingActivitySpec) { s.DPO.Email = "dpo at example.com" }), "spec.dpo.email", "should match"},
 		{"transfer safeguard", pa(func(s *v1.ProcessingActivitySpec) { s.Transfers[0].Safeguard = "Handshake" }), "spec.transfers[0].safeguard", "Unsupported value"},

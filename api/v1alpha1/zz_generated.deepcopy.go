@@ -1733,6 +1733,11 @@ func (in *ProcessingActivitySpec) DeepCopyInto(out *ProcessingActivitySpec) {
 		*out = make([]string, len(*in))
 		copy(*out, *in)
 	}
+	if in.DataSources != nil {
+		in, out := &in.DataSources, &out.DataSources
+		*out = make([]string, len(*in))
+		copy(*out, *in)
+	}
 	if in.Recipients != nil {
 		in, out := &in.Recipients, &out.Recipients
 		*out = make([]string, len(*in))

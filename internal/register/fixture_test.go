@@ -73,6 +73,7 @@ func fixtureObjects() Objects {
 					LegalBasis:             v1alpha1.LegalBasis{Basis: v1alpha1.BasisConsent},
 					DataSubjectCategories:  []string{"newsletter subscribers"},
 					PersonalDataCategories: []string{"identity", "business email", "consent evidence (date, time, method)", "marketing preferences"},
+					DataSources:            []string{"newsletter sign-up form on the website", "the person"},
 					Recipients:             []string{"marketing team", "MailRelay GmbH (processor)"},
 					Processors: []v1alpha1.Processor{
 						cloudline,
@@ -109,6 +110,7 @@ func fixtureObjects() Objects {
 					},
 					DataSubjectCategories:  []string{"B2B prospects"},
 					PersonalDataCategories: []string{"identity", "professional contact details", "job title and role", "company", "interaction history"},
+					DataSources:            []string{"trade fair badge scans", "purchased list from Leadhouse GmbH"},
 					Recipients:             []string{"sales team", "Cloudline CRM Ltd. (processor)"},
 					Processors:             []v1alpha1.Processor{cloudline},
 					Transfers:              []v1alpha1.Transfer{usSupport},

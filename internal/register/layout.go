@@ -44,6 +44,7 @@ func art30Rows(a ActivityRecord) []row {
 		one("Legitimate interests assessment", a.LIA),
 		many("Categories of data subjects", a.DataSubjects),
 		many("Categories of personal data", a.DataCategories),
+		many("Sources of the data (Art. 14(2)(f))", a.DataSources),
 		many("Special categories (Art. 9)", a.SpecialCategories),
 		many("Recipients", a.Recipients),
 		many("Processors (Art. 28)", a.Processors),

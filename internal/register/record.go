@@ -45,9 +45,11 @@ type ActivityRecord struct {
 	// LegalBasis is the Art. 6(1) basis in words, with its details.
 	LegalBasis string
 	// LIA is the legitimate interests assessment relied on and its decision.
-	LIA               string
-	DataSubjects      []string
-	DataCategories    []string
+	LIA            string
+	DataSubjects   []string
+	DataCategories []string
+	// DataSources are where the data come from (Art. 14(2)(f)).
+	DataSources       []string
 	SpecialCategories []string
 	Recipients        []string
 	// Processors are each processor with its role, country and Art. 28 contract status.
@@ -248,6 +250,7 @@ func (b *recordBuilder) activity(e Entry) ActivityRecord {
 	a.LegalBasis, a.LIA = b.legalBasis(e.Namespace, p.sub("legalBasis"))
 	a.DataSubjects = p.strs("dataSubjectCategories")
 	a.DataCategories = p.strs("personalDataCategories")
+	a.DataSources = p.strs("dataSources")
 	for _, sc := range list(p.get("specialCategories")) {
 		a.SpecialCategories = append(a.SpecialCategories, specialCategory(newPicker(object(sc))))
 	}

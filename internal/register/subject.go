@@ -10,12 +10,11 @@ import (
 // SubjectActivities is what the register says, in words, about the processing activities
 // of objs, for the answer to an Access request (GDPR Art. 15(1)(a)–(h)): purposes, legal
 // basis, data categories, recipients (processors included), third-country transfers,
-// retention, and whether profiling takes place. objs holds the activities that apply to the
+// retention, the sources of the data (Art. 15(1)(g)), and whether profiling takes place. objs holds the activities that apply to the
 // person, with the assessments and retention policies they refer to; at is the time
 // contract and assessment states are read at. The activities come in the register's order.
-//
-// The register records no source of the data (Art. 15(1)(g)): Source is left empty, and
-// the export's contact rows show what the CRM records of it (for example consentMethod).
+// Source is the activity's spec.dataSources; the export's contact rows show, besides, what
+// the CRM records of it per contact (for example consentMethod).
 func SubjectActivities(objs Objects, at time.Time) ([]subject.Activity, error) {
 	doc, err := FromObjects(objs)
 	if err != nil {
@@ -44,6 +43,7 @@ func subjectActivity(a ActivityRecord) subject.Activity {
 		Recipients:         recipients,
 		Transfers:          a.Transfers,
 		Retention:          strings.Join(a.ErasureTimeLimits, "; "),
+		Source:             strings.Join(a.DataSources, "; "),
 		AutomatedDecisions: a.Profiling,
 	}
 }

@@ -26,6 +26,9 @@
 //   - Export returns every row the mapping relates to each contact (see Export); the
 //     controller adds the register's facts (subject.Document.Register) and renders it
 //     with subject.RenderMarkdown and Document.JSON.
+//   - CountSelected counts the contacts of keys a selector selects (compiled by the
+//     selector compiler, as the compliance scan compiles it): the controller tells the
+//     person only the activities whose spec.contactSelector selects one of their contacts.
 //   - Rectify sets mapped fields to given values, bound by column type; unknown and
 //     protected fields (keys, soft-delete, optOut, optOutAt, legalHold, createdAt,
 //     lastContactAt) are refused with a *FieldError naming the field, never the value

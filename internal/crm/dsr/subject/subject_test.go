@@ -84,13 +84,14 @@ func TestRenderMarkdown(t *testing.T) {
 			Interactions: []Table{{Name: "calls", Table: "calls", Columns: []string{"at"}, Rows: [][]*string{}}},
 			Dependents:   []Table{{Name: "notes", Table: "notes", Columns: []string{"body"}, Rows: [][]*string{{ptr("line one\nline | two")}}}},
 		}}}},
-		Register: []Activity{{Name: "newsletter", Purposes: []string{"direct marketing"}, LegalBasis: "Consent", Recipients: []string{"Mailer Ltd (processor)"}, Retention: "3 years after the last contact"}},
+		Register: []Activity{{Name: "newsletter", Purposes: []string{"direct marketing"}, LegalBasis: "Consent", Recipients: []string{"Mailer Ltd (processor)"}, Retention: "3 years after the last contact", Source: "web form; trade fair"}},
 	}
 	md := RenderMarkdown(doc)
 	for _, want := range []string{
 		"privacy/alice-access", "We found one record about you.", "## Record 1 (sales/crm)",
 		"| email | alice@example.com |", "| phone |  |", "### Interactions: calls\n\nNone.",
 		`| line one line \| two |`, "### newsletter", "- Legal basis: Consent", "- How long we keep it: 3 years after the last contact",
+		"- Where it comes from: web form; trade fair",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("the document lacks %q:\n%s", want, md)
