@@ -386,6 +386,8 @@ type FieldMapping struct {
 // +kubebuilder:validation:XValidation:rule="!has(self.link) || !has(self.contactKey)",message="contactKey must not be set with a link table: set link.contactKey instead",fieldPath=".contactKey",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.link) || has(self.key)",message="key (the interaction table's key, referenced by link.interactionKey) is required with a link table",fieldPath=".key",reason=FieldValueRequired
 // +kubebuilder:validation:XValidation:rule="!has(self.kind) || !has(self.fixedKind)",message="set either kind (a column) or fixedKind (a constant), not both",fieldPath=".fixedKind",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="has(self.softDeleteTable) == has(self.softDeleteKey)",message="softDeleteTable and softDeleteKey go together: the base table holding the flag and its column holding the interaction key",fieldPath=".softDeleteKey",reason=FieldValueRequired
+// +kubebuilder:validation:XValidation:rule="!has(self.softDeleteTable) || (has(self.softDeleteColumn) && has(self.key))",message="softDeleteTable needs softDeleteColumn (the flag in that table) and key (the interaction key softDeleteKey holds)",fieldPath=".softDeleteTable",reason=FieldValueRequired
 type InteractionSource struct {
 	// name identifies this source in status and reports, for example `calls`.
 	// +required
@@ -426,6 +428,18 @@ type InteractionSource struct {
 	// +optional
 	SoftDeleteColumn SQLIdentifier `json:"softDeleteColumn,omitempty"`
 
+	// softDeleteTable is the table that holds softDeleteColumn when the interaction table
+	// does not: a base table sharing the interaction key, as vtiger keeps an activity's
+	// `deleted` flag in its `vtiger_crmentity` row. An interaction is ignored only when its
+	// row there is marked deleted. Requires softDeleteKey, softDeleteColumn and key.
+	// +optional
+	SoftDeleteTable SQLIdentifier `json:"softDeleteTable,omitempty"`
+
+	// softDeleteKey is the column of softDeleteTable that holds the interaction key, for
+	// example vtiger's `crmid`.
+	// +optional
+	SoftDeleteKey SQLIdentifier `json:"softDeleteKey,omitempty"`
+
 	// direction is the column that says who initiated the interaction. Values `Inbound`
 	// (from the person) and `Outbound` (from the company) are recognised without regard to
 	// case; any other value, or no direction column, only matches renewedBy.direction `Any`.
@@ -445,6 +459,18 @@ type InteractionSource struct {
 	// +listMapKey=column
 	// +kubebuilder:validation:MaxItems=4
 	Match []ColumnMatch `json:"match,omitempty"`
+
+	// related names an entry of mapping.related that has a link table, for interactions
+	// that reach a contact through one of its related rows rather than by the contact key:
+	// contactKey (or link.contactKey) then holds that related table's key, and the
+	// interaction belongs to every contact the related table's link rows (those holding
+	// their match values) tie to the row. EspoCRM's e-mails reach a contact by address:
+	// `email.from_email_address_id` and `email_email_address.email_address_id` hold
+	// e-mail address ids, which `entity_email_address` ties to contacts. The related link's
+	// softDeleteColumn is not read: an e-mail to an address the contact has since dropped
+	// still reached the person.
+	// +optional
+	Related ItemName `json:"related,omitempty"`
 }
 
 // InteractionLink is a many-to-many table linking interactions to contacts.

@@ -735,6 +735,11 @@ func TestInvalidObjectsAreRejected(t *testing.T) {
 		{"link without interaction key", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Interactions[1].Key = "" }), "spec.mapping.interactions[1].key", "required with a link table"},
 		{"kind and fixedKind", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Interactions[0].FixedKind = "call" }), "spec.mapping.interactions[0].fixedKind", "not both"},
 		{"interaction name", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Interactions[0].Name = "Calls!" }), "spec.mapping.interactions[0].name", "should match"},
+		{"soft-delete table without its key", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Interactions[1].SoftDeleteTable = "crmentity" }), "spec.mapping.interactions[1].softDeleteKey", "softDeleteTable and softDeleteKey go together"},
+		{"soft-delete table without a flag", crmdb(func(s *v1.CRMDatabaseSpec) {
+			s.Mapping.Interactions[0].SoftDeleteTable, s.Mapping.Interactions[0].SoftDeleteKey = "crmentity", "crmid"
+		}), "spec.mapping.interactions[0].softDeleteTable", "softDeleteTable needs softDeleteColumn"},
+		{"interaction related name", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Interactions[0].Related = "Email Addresses" }), "spec.mapping.interactions[0].related", "should match"},
 		{"dependent table", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Dependents[0].Table = "notes; DELETE FROM contacts" }), "spec.mapping.dependents[0].table", sqlIdentifierMessage},
 		{"dependent column", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Dependents[0].Column = "contact_id=1" }), "spec.mapping.dependents[0].column", sqlIdentifierMessage},
 		{"dependent action", crmdb(func(s *v1.CRMDatabaseSpec) { s.Mapping.Dependents[0].Action = "Cascade" }), "spec.mapping.dependents[0].action", "Unsupported value"},

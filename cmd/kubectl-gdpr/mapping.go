@@ -267,6 +267,9 @@ func interactionDetail(ia mapping.Interaction) string {
 	} else {
 		fmt.Fprintf(&b, " by %s", ia.ContactKey)
 	}
+	if ia.Related != "" {
+		fmt.Fprintf(&b, " of related %s", ia.Related)
+	}
 	switch {
 	case ia.Kind != "":
 		fmt.Fprintf(&b, ", kind %s", ia.Kind)

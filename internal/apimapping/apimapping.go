@@ -49,7 +49,8 @@ func interaction(ia privacyv1alpha1.InteractionSource) mapping.Interaction {
 	out := mapping.Interaction{
 		Name: string(ia.Name), Table: string(ia.Table), Key: string(ia.Key), ContactKey: string(ia.ContactKey),
 		Time: string(ia.Time), Kind: string(ia.Kind), FixedKind: ia.FixedKind, Direction: string(ia.Direction),
-		SoftDeleteColumn: string(ia.SoftDeleteColumn), Match: matches(ia.Match),
+		SoftDeleteColumn: string(ia.SoftDeleteColumn), SoftDeleteTable: string(ia.SoftDeleteTable), SoftDeleteKey: string(ia.SoftDeleteKey),
+		Match: matches(ia.Match), Related: string(ia.Related),
 	}
 	if l := ia.Link; l != nil {
 		out.Link = &mapping.InteractionLink{Table: string(l.Table), InteractionKey: string(l.InteractionKey),

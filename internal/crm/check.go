@@ -139,7 +139,25 @@ func checkInteractions(m Mapping, ps *problemList) {
 			ps.add(path("fixedKind"), "%s must match %s", printableName(ia.FixedKind), InteractionNamePattern)
 		}
 		checkInteractionLink(m, ps, i, ia)
+		checkInteractionRelated(m, ps, i, ia)
+		checkInteractionSoftDeleteTable(ps, i, ia)
 		ps.matches(path("match"), ia.Match)
+	}
+}
+
+// checkInteractionRelated checks an interaction's related: it names a related table of
+// the mapping that has a link table, through which the interaction reaches its contacts.
+func checkInteractionRelated(m Mapping, ps *problemList, i int, ia Interaction) {
+	if ia.Related == "" {
+		return
+	}
+	path := pathInteraction(i, ia, "related")
+	rel, ok := m.RelatedByName(ia.Related)
+	switch {
+	case !ok:
+		ps.add(path, "names related table %s, which mapping.related does not have", printableName(ia.Related))
+	case rel.Link == nil:
+		ps.add(path, "names related table %s, which has no link table: an interaction reaches contacts only through a related table's link to them", printableName(ia.Related))
 	}
 }
 
@@ -223,5 +241,25 @@ func checkPersonal(m Mapping, ps *problemList) {
 			ps.add(pathPersonal(i), "%s is listed twice", name)
 		}
 		seen[name] = true
+	}
+}
+
+// checkInteractionSoftDeleteTable checks an interaction whose soft-delete flag lives in a
+// base table: the table, its key column, the flag and the interaction key are all named.
+func checkInteractionSoftDeleteTable(ps *problemList, i int, ia Interaction) {
+	path := func(leaf string) string { return pathInteraction(i, ia, leaf) }
+	if ia.SoftDeleteTable == "" {
+		if ia.SoftDeleteKey != "" {
+			ps.add(path("softDeleteKey"), "is set without softDeleteTable: it names the column of that table holding the interaction key")
+		}
+		return
+	}
+	ps.ident(path("softDeleteTable"), ia.SoftDeleteTable, true)
+	ps.ident(path("softDeleteKey"), ia.SoftDeleteKey, true)
+	if ia.SoftDeleteColumn == "" {
+		ps.add(path("softDeleteColumn"), "is required with softDeleteTable: it is the flag of that table marking a deleted interaction")
+	}
+	if ia.Key == "" {
+		ps.add(path("key"), "is required with softDeleteTable: softDeleteKey references it")
 	}
 }

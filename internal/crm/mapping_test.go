@@ -122,6 +122,47 @@ func TestCheck(t *testing.T) {
 			},
 		},
 		{
+			name: "interactions through a related table",
+			mutate: func(m *Mapping) {
+				m.Related = []RelatedTable{
+					{Name: "addresses", Table: "email_address", Key: "id",
+						Link: &RelatedLink{Table: "entity_email_address", ContactKey: "entity_id", RelatedKey: "email_address_id"}},
+					{Name: "deals", Table: "deals", Key: "contact_id"},
+				}
+				m.Interactions = append(m.Interactions,
+					Interaction{Name: "senders", Table: "email", ContactKey: "from_id", Time: "t", Related: "addresses"},
+					Interaction{Name: "recipients", Table: "email", Key: "id", Time: "t", Related: "addresses",
+						Link: &InteractionLink{Table: "email_email_address", InteractionKey: "email_id", ContactKey: "email_address_id"}},
+					Interaction{Name: "ghosts", Table: "email", ContactKey: "from_id", Time: "t", Related: "nowhere"},
+					Interaction{Name: "one-to-one", Table: "email", ContactKey: "deal_id", Time: "t", Related: "deals"},
+				)
+			},
+			want: []string{"mapping.interactions[ghosts].related", "mapping.interactions[one-to-one].related"},
+			msgs: map[string]string{
+				"mapping.interactions[ghosts].related":     `names related table "nowhere", which mapping.related does not have`,
+				"mapping.interactions[one-to-one].related": "has no link table",
+			},
+		},
+		{
+			name: "interaction soft-delete flag in a base table",
+			mutate: func(m *Mapping) {
+				m.Interactions = append(m.Interactions,
+					Interaction{Name: "activities", Table: "activity", Key: "id", ContactKey: "c", Time: "t",
+						SoftDeleteColumn: "deleted", SoftDeleteTable: "crmentity", SoftDeleteKey: "crmid"},
+					Interaction{Name: "no-flag", Table: "activity", ContactKey: "c", Time: "t", SoftDeleteTable: "crmentity"},
+					Interaction{Name: "no-table", Table: "activity", ContactKey: "c", Time: "t", SoftDeleteKey: "crmid"},
+				)
+			},
+			want: []string{
+				"mapping.interactions[no-flag].softDeleteKey", "mapping.interactions[no-flag].softDeleteColumn",
+				"mapping.interactions[no-flag].key", "mapping.interactions[no-table].softDeleteKey",
+			},
+			msgs: map[string]string{
+				"mapping.interactions[no-flag].softDeleteColumn": "is required with softDeleteTable",
+				"mapping.interactions[no-table].softDeleteKey":   "is set without softDeleteTable",
+			},
+		},
+		{
 			name: "dependents",
 			mutate: func(m *Mapping) {
 				m.Dependents = append(m.Dependents,

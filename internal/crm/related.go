@@ -159,3 +159,36 @@ func falseFor(e Engine, class TypeClass) string {
 	}
 	return "0"
 }
+
+// RelatedJoin is how an interaction whose reference column holds a related table's key
+// (Interaction.Related) reaches its contacts: Join ties the related table's link rows to
+// the reference, Contact is the link's contact column to compare with a contact key, and
+// Match restricts the link rows to the related link's fixed values.
+type RelatedJoin struct {
+	Join, Contact, Match string
+}
+
+// RelatedJoinSQL renders the RelatedJoin of related table rel for the quoted reference
+// column ref, with the link table aliased alias. rel must have a link table (the mapping
+// check refuses any other). The link's soft-delete marker is not read: an interaction with
+// an address the contact has since dropped still involved the person (see
+// mapping.Interaction.Related).
+func RelatedJoinSQL(d Dialect, rel RelatedTable, alias, ref string) (RelatedJoin, error) {
+	l := rel.Link
+	if l == nil {
+		return RelatedJoin{}, fmt.Errorf("related table %s has no link table: an interaction can only reach contacts through a related link table", printableName(rel.Name))
+	}
+	names, err := QuoteAll(d, alias, l.Table, l.RelatedKey, l.ContactKey)
+	if err != nil {
+		return RelatedJoin{}, err
+	}
+	match, err := MatchSQL(d, alias, l.Match)
+	if err != nil {
+		return RelatedJoin{}, err
+	}
+	return RelatedJoin{
+		Join:    " JOIN " + names[1] + " " + names[0] + " ON " + names[0] + "." + names[2] + " = " + ref,
+		Contact: names[0] + "." + names[3],
+		Match:   match,
+	}, nil
+}

@@ -108,12 +108,16 @@ func (v *validator) checkInteractions(ctx context.Context) error {
 		}
 		key := v.column(path("key"), tbl, ia.Key, RoleKey, "the interaction key")
 		if ia.Link == nil {
-			v.reference(path("contactKey"), tbl, ia.ContactKey)
+			v.interactionReference(path("contactKey"), tbl, ia.ContactKey, ia.Related)
 		}
 		v.column(path("time"), tbl, ia.Time, RoleTime, "the interaction time")
 		v.column(path("kind"), tbl, ia.Kind, RoleCategory, "the interaction kind")
 		v.column(path("direction"), tbl, ia.Direction, RoleCategory, "the interaction direction")
-		v.column(path("softDeleteColumn"), tbl, ia.SoftDeleteColumn, RoleSoftDelete, "the soft-delete marker")
+		if ia.SoftDeleteTable == "" {
+			v.column(path("softDeleteColumn"), tbl, ia.SoftDeleteColumn, RoleSoftDelete, "the soft-delete marker")
+		} else if err := v.checkInteractionSoftDeleteTable(ctx, i, ia, key); err != nil {
+			return err
+		}
 		v.matches(path("match"), tbl, ia.Match)
 		if ia.Link != nil {
 			if err := v.checkLink(ctx, i, ia, key); err != nil {
@@ -121,6 +125,24 @@ func (v *validator) checkInteractions(ctx context.Context) error {
 			}
 		}
 	}
+	return nil
+}
+
+// checkInteractionSoftDeleteTable checks the base table holding an interaction's
+// soft-delete flag: it exists, its key column joins to the interaction key, and the flag
+// is a flag or a time.
+func (v *validator) checkInteractionSoftDeleteTable(ctx context.Context, i int, ia Interaction, interactionKey *Column) error {
+	path := func(leaf string) string { return pathInteraction(i, ia, leaf) }
+	tbl, err := v.table(ctx, path("softDeleteTable"), ia.SoftDeleteTable)
+	if err != nil || tbl == nil {
+		return err
+	}
+	col := v.column(path("softDeleteKey"), tbl, ia.SoftDeleteKey, RoleKey, "the interaction key in the soft-delete table")
+	if col != nil && interactionKey != nil && !referenceCompatible(v.engine(), interactionKey.Class, col.Class) {
+		v.ps.add(path("softDeleteKey"), "column %s.%s has type %s, but the interaction key %s.%s is %s: the types must match to join them",
+			tbl.Name, col.Name, col.DataType, ia.Table, interactionKey.Name, interactionKey.DataType)
+	}
+	v.column(path("softDeleteColumn"), tbl, ia.SoftDeleteColumn, RoleSoftDelete, "the soft-delete marker")
 	return nil
 }
 
@@ -135,7 +157,7 @@ func (v *validator) checkLink(ctx context.Context, i int, ia Interaction, intera
 		v.ps.add(path("link.interactionKey"), "column %s.%s has type %s, but the interaction key %s.%s is %s: the types must match to join them",
 			tbl.Name, col.Name, col.DataType, ia.Table, interactionKey.Name, interactionKey.DataType)
 	}
-	v.reference(path("link.contactKey"), tbl, ia.Link.ContactKey)
+	v.interactionReference(path("link.contactKey"), tbl, ia.Link.ContactKey, ia.Related)
 	v.column(path("link.softDeleteColumn"), tbl, ia.Link.SoftDeleteColumn, RoleSoftDelete, "the soft-delete marker")
 	v.matches(path("link.match"), tbl, ia.Link.Match)
 	return nil

@@ -113,3 +113,27 @@ func matchValueProblem(e Engine, class TypeClass, value string) string {
 	}
 	return ""
 }
+
+// interactionReference checks an interaction's column that ties it to contacts: a
+// reference to the contact key, or, for an interaction that reaches contacts through a
+// related table (Interaction.Related), a column that joins to that related table's key.
+func (v *validator) interactionReference(path string, tbl *Table, name, related string) {
+	if related == "" {
+		v.reference(path, tbl, name)
+		return
+	}
+	col := v.column(path, tbl, name, RoleKey, "a reference to the related table's key")
+	rel, ok := v.m.RelatedByName(related)
+	relTbl := v.related[related]
+	if col == nil || !ok || relTbl == nil {
+		return
+	}
+	key, ok := relTbl.Column(v.db.dialect, rel.Key)
+	if !ok {
+		return
+	}
+	if !referenceCompatible(v.engine(), key.Class, col.Class) {
+		v.ps.add(path, "column %s.%s has type %s, but the key %s.%s of related table %s is %s: the types must match to join them",
+			tbl.Name, col.Name, col.DataType, relTbl.Name, key.Name, related, key.DataType)
+	}
+}

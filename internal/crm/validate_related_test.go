@@ -2,9 +2,12 @@ package crm
 
 import (
 	"database/sql"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
 )
 
 // Validate checks matches and related tables against the real schema: a match value that
@@ -45,4 +48,67 @@ func TestValidateMatchesAndRelated(t *testing.T) {
 			t.Errorf("problems (-want +got):\n%s\n%s", diff, problemsText(ps))
 		}
 	})
+}
+
+// An interaction that reaches contacts through a related table (EspoCRM's e-mails by
+// address) is checked against the related table's key, not the contact key: a time
+// column, and an integer link column that cannot join to the e-mail address id, are
+// reported.
+func TestValidateInteractionThroughRelated(t *testing.T) {
+	tdb := testdb.MariaDB(t)
+	loadSample(t, tdb.Open(t), "espocrm-mysql.sql")
+	db := openCRM(t, tdb)
+	m, _ := Preset(PresetEspoCRM)
+	for i := range m.Interactions {
+		switch m.Interactions[i].Name {
+		case "email-senders":
+			m.Interactions[i].ContactKey = "date_sent"
+		case "email-recipients":
+			m.Interactions[i].Link.ContactKey = "id"
+		}
+	}
+	ps, err := Validate(testContext(t), db, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"mapping.interactions[email-senders].contactKey":         "a reference to the related table's key needs",
+		"mapping.interactions[email-recipients].link.contactKey": "but the key email_address.id of related table email-addresses is varchar(17)",
+	}
+	wantProblems(t, ps, want)
+}
+
+// An interaction whose soft-delete flag is in a base table (vtiger's activities) is
+// checked against that table: a key column that cannot join to the interaction key, and a
+// flag missing from the base table, are reported there.
+func TestValidateInteractionSoftDeleteTable(t *testing.T) {
+	tdb := testdb.MariaDB(t)
+	loadSample(t, tdb.Open(t), "vtiger-mysql.sql")
+	db := openCRM(t, tdb)
+	m, _ := Preset(PresetVtiger)
+	m.Interactions[0].SoftDeleteKey = "setype"
+	m.Interactions[1].SoftDeleteColumn = "removed"
+	ps, err := Validate(testContext(t), db, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"mapping.interactions[activities].softDeleteKey":            "column vtiger_crmentity.setype has type",
+		"mapping.interactions[related-activities].softDeleteColumn": "removed",
+	}
+	wantProblems(t, ps, want)
+}
+
+// wantProblems checks that ps has exactly one problem per field of want, each message
+// containing the fragment want gives for its field.
+func wantProblems(t *testing.T, ps []Problem, want map[string]string) {
+	t.Helper()
+	if len(ps) != len(want) {
+		t.Fatalf("problems = %s; want %d", problemsText(ps), len(want))
+	}
+	for _, p := range ps {
+		if frag, ok := want[p.Field]; !ok || !strings.Contains(p.Message, frag) {
+			t.Errorf("problem %s: %s; want one containing %q", p.Field, p.Message, want[p.Field])
+		}
+	}
 }

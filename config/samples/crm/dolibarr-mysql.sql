@@ -8,6 +8,16 @@
 -- Dolibarr's GDPR module (htdocs/datapolicy, module descriptor modDataPolicy) adds when
 -- enabled: boolean extra fields become int(1) columns, date ones date columns. Only the
 -- tables and columns the preset reads or handles are here.
+--
+-- Cross-checked against the stored copies of Dolibarr/dolibarr
+-- htdocs/install/mysql/tables/ available to the check (not all of 18.0; the 18.0 tree
+-- could not be fetched): llx_socpeople.sql at 00856eb2 (an older release, with jabberid
+-- and skype, poste varchar(80)), llx_socpeople_extrafields.sql at 0b699d8a,
+-- llx_actioncomm.sql at 02ba7450, llx_actioncomm_resources.sql at 154a75cc,
+-- llx_element_contact.sql at 01691ed9, llx_mailing_cibles.sql at 0d457fad (nom/prenom,
+-- renamed lastname/firstname in later releases). Every column the preset maps has the
+-- same name and type class there; lengths and unmapped columns follow 18.0 and were not
+-- re-checked.
 
 CREATE TABLE llx_socpeople (
     rowid            integer AUTO_INCREMENT PRIMARY KEY,

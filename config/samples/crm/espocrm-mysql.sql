@@ -2,9 +2,11 @@
 --
 -- EspoCRM 8.x builds its tables from entity definitions (espocrm/espocrm,
 -- application/Espo/Modules/Crm/Resources/metadata/entityDefs/Contact.json, Call.json,
--- Meeting.json, Email.json, Task.json, Opportunity.json and
--- application/Espo/Resources/metadata/entityDefs/EmailAddress.json, PhoneNumber.json,
--- Note.json; relation tables from the links' relationName and additionalColumns). Its ORM
+-- Meeting.json, Task.json, Opportunity.json and
+-- application/Espo/Resources/metadata/entityDefs/Email.json, EmailAddress.json,
+-- PhoneNumber.json, Note.json; relation tables from the links' relationName and
+-- additionalColumns). The e-mail tables (email, email_email_address) were checked against
+-- Email.json at espocrm/espocrm commit 04444aa0 (8.x). Its ORM
 -- gives ids VARCHAR(17) (a 17-character hex id), bools TINYINT(1) NOT NULL DEFAULT 0,
 -- datetimes DATETIME in UTC, texts MEDIUMTEXT; every entity and relation row has
 -- `deleted`. EspoCRM declares no foreign keys. `call` and `primary` are reserved words in
@@ -161,6 +163,23 @@ CREATE TABLE email (
     PRIMARY KEY (id),
     KEY IDX_PARENT (parent_id, parent_type),
     KEY IDX_DATE_SENT (date_sent, deleted)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- The e-mail's recipients (Email.json links toEmailAddresses, ccEmailAddresses,
+-- bccEmailAddresses, replyToEmailAddresses: relationName emailEmailAddress, additional
+-- column addressType to/cc/bcc/rto, VARCHAR(4)). With email.from_email_address_id, this is
+-- how an e-mail reaches a contact by address, whatever its parent: the preset ties the
+-- address to contacts through entity_email_address.
+CREATE TABLE email_email_address (
+    id                BIGINT NOT NULL AUTO_INCREMENT,
+    email_id          VARCHAR(17) DEFAULT NULL,
+    email_address_id  VARCHAR(17) DEFAULT NULL,
+    address_type      VARCHAR(4) DEFAULT NULL,
+    deleted           TINYINT(1) NOT NULL DEFAULT 0,
+    PRIMARY KEY (id),
+    KEY IDX_EMAIL_ID (email_id),
+    KEY IDX_EMAIL_ADDRESS_ID (email_address_id),
+    UNIQUE KEY UNIQ_EMAIL_ID_EMAIL_ADDRESS_ID_ADDRESS_TYPE (email_id, email_address_id, address_type)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE task (

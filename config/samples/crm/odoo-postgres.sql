@@ -18,6 +18,11 @@
 --   crm_lead         addons/crm/models/crm_lead.py (partner_id)
 --   account_move     addons/account/models/account_move.py (partner_id ondelete restrict)
 -- Only these tables and columns are here; a real database has hundreds more.
+--
+-- res_partner was cross-checked against odoo/odoo odoo/addons/base/models/res_partner.py
+-- at 00021842 (the development branch after 18.0): every mapped column is there with the
+-- same field type except `mobile`, which Odoo 17 has and later releases dropped (the
+-- schema check then reports mobilePhone missing; see docs/crms.md).
 
 CREATE TABLE res_partner (
     id                       serial PRIMARY KEY,

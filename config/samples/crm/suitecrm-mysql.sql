@@ -19,6 +19,10 @@
 -- SuiteCRM has no column for contactType, legalHold or lifecycleStage: the custom fields
 -- contact_type_c and legal_hold_c below show how to add them and map them explicitly.
 -- SuiteCRM 7 creates its tables in utf8 (utf8mb3).
+--
+-- The e-mail tables were checked against salesagility/SuiteCRM modules/Emails/vardefs.php
+-- (with the default, basic and assignable templates) and metadata/emails_beansMetaData.php
+-- at 0bfc8d9a (7.x): names, types (id → CHAR(36), bool → TINYINT(1)) and indexes.
 
 CREATE TABLE contacts (
     id                         CHAR(36) NOT NULL,
@@ -267,4 +271,56 @@ CREATE TABLE opportunities_contacts (
     PRIMARY KEY (id),
     KEY idx_con_opp_con (contact_id),
     KEY idx_con_opp_opp (opportunity_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;
+
+-- E-mails archived in SuiteCRM (modules/Emails/vardefs.php with the basic and assignable
+-- templates; metadata/emails_beansMetaData.php): an e-mail belongs to records through
+-- emails_beans (bean_module = 'Contacts' for a contact), and may also name one parent
+-- (parent_type, parent_id, deprecated but still written). The preset counts an e-mail
+-- linked either way as an interaction at date_sent_received; on erasure the contact's
+-- emails_beans rows go and the e-mail is kept, detached from the contact (its body, in
+-- emails_text, and its address strings are not contact fields: see docs/crms.md).
+CREATE TABLE emails (
+    id                  CHAR(36) NOT NULL,
+    name                VARCHAR(255) DEFAULT NULL,
+    date_entered        DATETIME DEFAULT NULL,
+    date_modified       DATETIME DEFAULT NULL,
+    modified_user_id    CHAR(36) DEFAULT NULL,
+    created_by          CHAR(36) DEFAULT NULL,
+    deleted             TINYINT(1) DEFAULT 0,
+    assigned_user_id    CHAR(36) DEFAULT NULL,
+    orphaned            TINYINT(1) DEFAULT NULL,
+    last_synced         DATETIME DEFAULT NULL,
+    date_sent_received  DATETIME DEFAULT NULL,
+    message_id          VARCHAR(255) DEFAULT NULL,
+    type                VARCHAR(100) DEFAULT NULL,
+    status              VARCHAR(100) DEFAULT NULL,
+    flagged             TINYINT(1) DEFAULT NULL,
+    reply_to_status     TINYINT(1) DEFAULT NULL,
+    intent              VARCHAR(100) DEFAULT 'pick',
+    mailbox_id          CHAR(36) DEFAULT NULL,
+    parent_type         VARCHAR(100) DEFAULT NULL,
+    parent_id           CHAR(36) DEFAULT NULL,
+    uid                 VARCHAR(255) DEFAULT NULL,
+    category_id         VARCHAR(100) DEFAULT NULL,
+    PRIMARY KEY (id),
+    KEY idx_email_name (name),
+    KEY idx_message_id (message_id),
+    KEY idx_email_parent_id (parent_id),
+    KEY idx_email_assigned (assigned_user_id, type, status),
+    KEY idx_email_cat (category_id),
+    KEY idx_email_uid (uid)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;
+
+CREATE TABLE emails_beans (
+    id             CHAR(36) NOT NULL,
+    email_id       CHAR(36) DEFAULT NULL,
+    bean_id        CHAR(36) DEFAULT NULL,
+    bean_module    VARCHAR(100) DEFAULT NULL,
+    campaign_data  TEXT,
+    date_modified  DATETIME DEFAULT NULL,
+    deleted        TINYINT(1) DEFAULT 0,
+    PRIMARY KEY (id),
+    KEY idx_emails_beans_bean_id (bean_id),
+    KEY idx_emails_beans_email_bean (email_id, bean_id, deleted)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8;

@@ -180,3 +180,34 @@ CREATE TABLE opportunities_contacts (
     date_modified   timestamp,
     deleted         boolean DEFAULT false
 );
+
+-- E-mails and their links to records (see suitecrm-mysql.sql).
+CREATE TABLE emails (
+    id                  char(36) PRIMARY KEY,
+    name                varchar(255),
+    date_entered        timestamp,
+    date_modified       timestamp,
+    deleted             boolean DEFAULT false,
+    assigned_user_id    char(36),
+    date_sent_received  timestamp,
+    message_id          varchar(255),
+    type                varchar(100),
+    status              varchar(100),
+    parent_type         varchar(100),
+    parent_id           char(36)
+);
+
+CREATE INDEX idx_email_parent_id ON emails (parent_id);
+
+CREATE TABLE emails_beans (
+    id             char(36) PRIMARY KEY,
+    email_id       char(36),
+    bean_id        char(36),
+    bean_module    varchar(100),
+    campaign_data  text,
+    date_modified  timestamp,
+    deleted        boolean DEFAULT false
+);
+
+CREATE INDEX idx_emails_beans_bean_id ON emails_beans (bean_id);
+CREATE INDEX idx_emails_beans_email_bean ON emails_beans (email_id, bean_id, deleted);

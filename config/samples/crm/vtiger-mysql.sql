@@ -10,6 +10,15 @@
 -- record through vtiger_seactivityrel (crmid). Flags such as donotcall and emailoptout are
 -- varchar(3) holding '1' or '0'. Only the tables and columns the preset reads or handles
 -- are here.
+--
+-- Checked against vtiger CRM 8.0.0 (vtigerversion.php; the copy in
+-- SzakSolTam/SZAKSOLCRM_8.3GA at f3328c25): schema/DatabaseSchema.xml, with the columns
+-- and types the upgrade scripts change on every 7/8 installation
+-- (modules/Migration/schema/540_to_600RC.php: vtiger_crmentity.label,
+-- vtiger_potential.contact_id INT(19); 600_to_610.php: vtiger_modcomments.related_to
+-- int(19) and its index; 660_to_700.php: vtiger_crmentity.setype VARCHAR(100),
+-- vtiger_activity.subject VARCHAR(255)) and pkg/vtiger/modules/ModComments/manifest.xml
+-- (vtiger_modcomments). Every column the preset maps has the published name and type.
 
 CREATE TABLE vtiger_crmentity (
     crmid         int(19) NOT NULL,

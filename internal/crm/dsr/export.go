@@ -72,11 +72,11 @@ func (s *schema) readRelated(ctx context.Context, keys []any) (*related, error) 
 	m := s.m
 	r := &related{deps: s.exportedDependents()}
 	var err error
-	if r.contacts, err = s.rowsBy(ctx, m.Contacts.Table, m.Contacts.Table, m.Contacts.Key, keys); err != nil {
+	if r.contacts, err = s.rowsBy(ctx, m.Contacts.Table, m.Contacts.Table, m.Contacts.Key, nil, keys); err != nil {
 		return nil, err
 	}
 	if m.Extension != nil {
-		if r.extension, err = s.rowsBy(ctx, m.Extension.Table, m.Extension.Table, m.Extension.Key, keys); err != nil {
+		if r.extension, err = s.rowsBy(ctx, m.Extension.Table, m.Extension.Table, m.Extension.Key, nil, keys); err != nil {
 			return nil, err
 		}
 	}
@@ -88,7 +88,7 @@ func (s *schema) readRelated(ctx context.Context, keys []any) (*related, error) 
 	}
 	r.depRows = make([]map[string]subject.Table, len(r.deps))
 	for i, d := range r.deps {
-		if r.depRows[i], err = s.rowsBy(ctx, d.Table, d.Table, d.Column, keys); err != nil {
+		if r.depRows[i], err = s.rowsBy(ctx, d.Table, d.Table, d.Column, d.Match, keys); err != nil {
 			return nil, err
 		}
 	}
@@ -138,9 +138,11 @@ func (s *schema) exportedDependents() []crm.Dependent {
 	return out
 }
 
-// rowsBy reads every column of table for the rows whose column by is one of keys, grouped
-// by that column's value (canonical text), each group's rows sorted.
-func (s *schema) rowsBy(ctx context.Context, name, table, by string, keys []any) (_ map[string]subject.Table, err error) {
+// rowsBy reads every column of table for the rows whose column by is one of keys and that
+// hold match's fixed values (in a polymorphic table, the rows about contacts: a row of
+// another kind of record whose key equals the contact's is not the person's), grouped by
+// by's value (canonical text), each group's rows sorted.
+func (s *schema) rowsBy(ctx context.Context, name, table, by string, match []crm.Match, keys []any) (_ map[string]subject.Table, err error) {
 	t, err := s.table(ctx, table)
 	if err != nil {
 		return nil, err
@@ -165,13 +167,18 @@ func (s *schema) rowsBy(ctx context.Context, name, table, by string, keys []any)
 	}
 	q.W(" FROM ", qt, " WHERE ", qb, " IN ")
 	inList(q, keys)
+	cond, err := crm.MatchSQL(s.d, "", match)
+	if err != nil {
+		return nil, err
+	}
+	q.W(cond)
 	return s.readGrouped(ctx, q, name, table, cols)
 }
 
 // interactionRows reads the rows of an interaction source linked to the contacts.
 func (s *schema) interactionRows(ctx context.Context, ia crm.Interaction, keys []any) (map[string]subject.Table, error) {
-	if ia.Link == nil {
-		return s.rowsBy(ctx, ia.Name, ia.Table, ia.ContactKey, keys)
+	if ia.Link == nil && ia.Related == "" {
+		return s.rowsBy(ctx, ia.Name, ia.Table, ia.ContactKey, ia.Match, keys)
 	}
 	t, err := s.table(ctx, ia.Table)
 	if err != nil {
@@ -181,24 +188,25 @@ func (s *schema) interactionRows(ctx context.Context, ia crm.Interaction, keys [
 	if err != nil {
 		return nil, err
 	}
-	lt, err := s.q(ia.Link.Table)
+	from, ref, err := s.interactionFrom(ia, it)
 	if err != nil {
 		return nil, err
 	}
-	lck, err := s.qa("l", ia.Link.ContactKey)
-	if err != nil {
-		return nil, err
-	}
-	lik, err := s.qa("l", ia.Link.InteractionKey)
-	if err != nil {
-		return nil, err
-	}
-	ik, err := s.qa("i", ia.Key)
-	if err != nil {
-		return nil, err
+	contact, match := ref, ""
+	if ia.Related != "" {
+		rel, ok := s.m.RelatedByName(ia.Related)
+		if !ok {
+			return nil, fmt.Errorf("interaction source %s names related table %s, which the mapping does not have", ia.Name, ia.Related)
+		}
+		j, err := crm.RelatedJoinSQL(s.d, rel, "rl", ref)
+		if err != nil {
+			return nil, err
+		}
+		from += j.Join
+		contact, match = j.Contact, j.Match
 	}
 	q := &crm.SQLText{}
-	q.W("SELECT ", lck)
+	q.W("SELECT ", contact)
 	cols := t.ColumnNames()
 	for _, c := range cols {
 		qc, err := s.qa("i", c)
@@ -207,9 +215,52 @@ func (s *schema) interactionRows(ctx context.Context, ia crm.Interaction, keys [
 		}
 		q.W(", ", qc)
 	}
-	q.W(" FROM ", it, " i JOIN ", lt, " l ON ", lik, " = ", ik, " WHERE ", lck, " IN ")
+	q.W(" FROM ", from, " WHERE ", contact, " IN ")
 	inList(q, keys)
+	own, err := s.interactionMatches(ia)
+	if err != nil {
+		return nil, err
+	}
+	q.W(match, own)
 	return s.readGrouped(ctx, q, ia.Name, ia.Table, cols)
+}
+
+// interactionMatches renders the fixed values an interaction source's rows and link rows
+// must hold (a polymorphic table's rows about contacts), so that the export lists no row
+// of another kind of record whose key happens to equal the contact's.
+func (s *schema) interactionMatches(ia crm.Interaction) (string, error) {
+	own, err := crm.MatchSQL(s.d, "i", ia.Match)
+	if err != nil || ia.Link == nil {
+		return own, err
+	}
+	link, err := crm.MatchSQL(s.d, "l", ia.Link.Match)
+	return own + link, err
+}
+
+// interactionFrom renders the FROM clause of an interaction source's rows (the table
+// aliased i, joined to its link table aliased l) and the quoted column that ties a row to
+// its contact (or, with Interaction.Related, to the related row).
+func (s *schema) interactionFrom(ia crm.Interaction, it string) (from, ref string, err error) {
+	if ia.Link == nil {
+		ref, err = s.qa("i", ia.ContactKey)
+		return it + " i", ref, err
+	}
+	lt, err := s.q(ia.Link.Table)
+	if err != nil {
+		return "", "", err
+	}
+	if ref, err = s.qa("l", ia.Link.ContactKey); err != nil {
+		return "", "", err
+	}
+	lik, err := s.qa("l", ia.Link.InteractionKey)
+	if err != nil {
+		return "", "", err
+	}
+	ik, err := s.qa("i", ia.Key)
+	if err != nil {
+		return "", "", err
+	}
+	return it + " i JOIN " + lt + " l ON " + lik + " = " + ik, ref, nil
 }
 
 // readGrouped runs q, whose first column is the contact key and the others cols.

@@ -246,7 +246,12 @@ func TestDolibarrPreset(t *testing.T) {
 // shared with F, stays); B had a recent meeting (kept); C's recent call link is
 // soft-deleted (erased); D's recent e-mail has an account as parent (erased; the e-mail
 // keeps its parent); E is soft-deleted (erased: its data is still stored, but it is not
-// counted or scanned); F is recent (kept).
+// counted or scanned); F is recent (kept). By address: G is only a recipient (to) of a
+// recent e-mail whose parent is an account (kept); H only sent a recent e-mail (from
+// address, no parent: kept); I's id is also an account's, and the recent e-mail went to
+// that account's address (erased: the address link's entity_type is Account); J's address
+// had a recent e-mail through a soft-deleted recipient row (erased, and its own address
+// goes; the e-mail and its recipient rows stay).
 func TestEspoCRMPreset(t *testing.T) {
 	id := func(c string) string { return "'64b7f0000000000" + c + "'" }
 	runCRMCase(t, crmCase{
@@ -255,14 +260,22 @@ func TestEspoCRMPreset(t *testing.T) {
 			ins("contact", "id, first_name, last_name, created_at, deleted",
 				id("0a")+", 'Ann', 'A', '"+old+"', 0", id("0b")+", 'Bob', 'B', '"+old+"', 0",
 				id("0c")+", 'Cy', 'C', '"+old+"', 0", id("0d")+", 'Di', 'D', '"+old+"', 0",
-				id("0e")+", 'Ed', 'E', '"+old+"', 1", id("0f")+", 'Fay', 'F', '"+recent+"', 0"),
+				id("0e")+", 'Ed', 'E', '"+old+"', 1", id("0f")+", 'Fay', 'F', '"+recent+"', 0",
+				id("0g")+", 'Gus', 'G', '"+old+"', 0", id("0h")+", 'Hal', 'H', '"+old+"', 0",
+				id("0i")+", 'Ivy', 'I', '"+old+"', 0", id("0j")+", 'Jo', 'J', '"+old+"', 0"),
 			ins("email_address", "id, name, `lower`, opt_out",
 				"'ea000000000000001', 'shared@a.test', 'shared@a.test', 0",
 				"'ea000000000000002', 'ann@private.test', 'ann@private.test', 0",
-				"'ea000000000000003', 'bob@b.test', 'bob@b.test', 1"),
+				"'ea000000000000003', 'bob@b.test', 'bob@b.test', 1",
+				"'ea000000000000004', 'gus@g.test', 'gus@g.test', 0",
+				"'ea000000000000005', 'hal@h.test', 'hal@h.test', 0",
+				"'ea000000000000006', 'info@account.test', 'info@account.test', 0",
+				"'ea000000000000007', 'jo@j.test', 'jo@j.test', 0"),
 			ins("entity_email_address", "entity_id, email_address_id, entity_type, `primary`",
 				id("0a")+", 'ea000000000000001', 'Contact', 1", id("0a")+", 'ea000000000000002', 'Contact', 0",
-				id("0f")+", 'ea000000000000001', 'Contact', 0", id("0b")+", 'ea000000000000003', 'Contact', 1"),
+				id("0f")+", 'ea000000000000001', 'Contact', 0", id("0b")+", 'ea000000000000003', 'Contact', 1",
+				id("0g")+", 'ea000000000000004', 'Contact', 1", id("0h")+", 'ea000000000000005', 'Contact', 1",
+				id("0i")+", 'ea000000000000006', 'Account', 1", id("0j")+", 'ea000000000000007', 'Contact', 1"),
 			ins("account_contact", "account_id, contact_id, role", "'ac000000000000001', "+id("0a")+", 'CFO'"),
 			ins("`call`", "id, name, date_start, direction, parent_id, parent_type",
 				"'ca000000000000001', 'old', '"+old+"', 'Outbound', "+id("0a")+", 'Contact'",
@@ -270,9 +283,17 @@ func TestEspoCRMPreset(t *testing.T) {
 			ins("call_contact", "call_id, contact_id, deleted", "'ca000000000000001', "+id("0a")+", 0", "'ca000000000000002', "+id("0c")+", 1"),
 			ins("meeting", "id, name, date_start", "'me000000000000001', 'recent', '"+recent+"'"),
 			ins("contact_meeting", "contact_id, meeting_id", id("0b")+", 'me000000000000001'"),
-			ins("email", "id, name, date_sent, parent_id, parent_type",
-				"'em000000000000001', 'to Ann', '"+old+"', "+id("0a")+", 'Contact'",
-				"'em000000000000002', 'to account', '"+recent+"', "+id("0d")+", 'Account'"),
+			ins("email", "id, name, date_sent, parent_id, parent_type, from_email_address_id",
+				"'em000000000000001', 'to Ann', '"+old+"', "+id("0a")+", 'Contact', NULL",
+				"'em000000000000002', 'to account', '"+recent+"', "+id("0d")+", 'Account', NULL",
+				"'em000000000000003', 'to Gus', '"+recent+"', 'ac000000000000001', 'Account', NULL",
+				"'em000000000000004', 'from Hal', '"+recent+"', NULL, NULL, 'ea000000000000005'",
+				"'em000000000000005', 'to the account', '"+recent+"', NULL, NULL, NULL",
+				"'em000000000000006', 'to Jo', '"+recent+"', NULL, NULL, NULL"),
+			ins("email_email_address", "email_id, email_address_id, address_type, deleted",
+				"'em000000000000003', 'ea000000000000004', 'to', 0",
+				"'em000000000000005', 'ea000000000000006', 'to', 0",
+				"'em000000000000006', 'ea000000000000007', 'cc', 1"),
 			ins("task", "id, name, parent_id, parent_type", "'ta000000000000001', 'call back', "+id("0a")+", 'Contact'"),
 			ins("note", "id, post, type, parent_id, parent_type",
 				"'no000000000000001', 'met Ann', 'Post', "+id("0a")+", 'Contact'",
@@ -280,17 +301,20 @@ func TestEspoCRMPreset(t *testing.T) {
 			ins("opportunity", "id, name, amount, contact_id", "'op000000000000001', 'deal', 1000, "+id("0a")),
 			ins("contact_opportunity", "contact_id, opportunity_id", id("0a")+", 'op000000000000001'"),
 		),
-		contacts: 5,
+		contacts: 9,
 		plan:     RetentionPlan{Rules: []RetentionRule{{Name: "contacts", Cutoff: twoYears(), Action: ActionDeleteContact}}},
-		pending:  4,
+		pending:  6,
 		scanSpec: scan.Spec{Marketing: true},
-		inScope:  5, scanCounts: map[string]int64{scan.CheckOptedOutInScope: 1},
+		inScope:  9, scanCounts: map[string]int64{scan.CheckOptedOutInScope: 1},
 		after: []check{
-			{"SELECT COUNT(*) FROM contact", 2},
-			{"SELECT COUNT(*) FROM contact WHERE id IN (" + id("0b") + ", " + id("0f") + ")", 2},
-			{"SELECT COUNT(*) FROM email_address WHERE id IN ('ea000000000000001', 'ea000000000000003')", 2},
-			{"SELECT COUNT(*) FROM email_address", 2},
-			{"SELECT COUNT(*) FROM entity_email_address", 2},
+			{"SELECT COUNT(*) FROM contact", 4},
+			{"SELECT COUNT(*) FROM contact WHERE id IN (" + id("0b") + ", " + id("0f") + ", " + id("0g") + ", " + id("0h") + ")", 4},
+			{"SELECT COUNT(*) FROM email_address WHERE id IN ('ea000000000000001', 'ea000000000000003', 'ea000000000000004', 'ea000000000000005', 'ea000000000000006')", 5},
+			{"SELECT COUNT(*) FROM email_address", 5},
+			{"SELECT COUNT(*) FROM entity_email_address", 5},
+			{"SELECT COUNT(*) FROM entity_email_address WHERE entity_type = 'Account' AND entity_id = " + id("0i"), 1},
+			{"SELECT COUNT(*) FROM email", 6},
+			{"SELECT COUNT(*) FROM email_email_address", 3},
 			{"SELECT COUNT(*) FROM account_contact", 0},
 			{"SELECT COUNT(*) FROM call_contact", 0},
 			{"SELECT COUNT(*) FROM `call` WHERE parent_id IS NULL", 2},
@@ -309,7 +333,8 @@ func TestEspoCRMPreset(t *testing.T) {
 // comments; its invoice and potential detached); 11 had a recent e-mail recorded through
 // vtiger_seactivityrel (kept); 12's recent activity is a task, which the rule does not
 // count (erased); 13 is recent (kept); 14 is soft-deleted in vtiger_crmentity (erased, not
-// counted).
+// counted); 15's only recent activity, a call, is deleted in vtiger (its vtiger_crmentity
+// row has deleted = 1: erased, the activity stays).
 func TestVtigerPreset(t *testing.T) {
 	entity := func(id int, setype, created string, deleted int) string {
 		return fmt.Sprintf("%d, '%s', '%s', '%s', %d", id, setype, created, created, deleted)
@@ -319,38 +344,40 @@ func TestVtigerPreset(t *testing.T) {
 		seed: concat(
 			ins("vtiger_crmentity", "crmid, setype, createdtime, modifiedtime, deleted",
 				entity(10, "Contacts", old, 0), entity(11, "Contacts", old, 0), entity(12, "Contacts", old, 0),
-				entity(13, "Contacts", recent, 0), entity(14, "Contacts", old, 1),
-				entity(100, "Calendar", old, 0), entity(101, "Emails", recent, 0), entity(102, "Calendar", recent, 0)),
+				entity(13, "Contacts", recent, 0), entity(14, "Contacts", old, 1), entity(15, "Contacts", old, 0),
+				entity(100, "Calendar", old, 0), entity(101, "Emails", recent, 0), entity(102, "Calendar", recent, 0),
+				entity(103, "Calendar", recent, 1)),
 			ins("vtiger_contactdetails", "contactid, contact_no, lastname, email, emailoptout",
 				"10, 'CON10', 'Ann', 'ann@a.test', '0'", "11, 'CON11', 'Bob', 'bob@b.test', '0'",
 				"12, 'CON12', 'Cy', 'cy@c.test', '0'", "13, 'CON13', 'Di', 'di@d.test', '1'",
-				"14, 'CON14', 'Ed', 'ed@e.test', '0'"),
+				"14, 'CON14', 'Ed', 'ed@e.test', '0'", "15, 'CON15', 'Flo', 'flo@f.test', '0'"),
 			ins("vtiger_contactsubdetails", "contactsubscriptionid, birthday, homephone", "10, NULL, '555'", "11, '1980-01-01', NULL"),
 			ins("vtiger_contactscf", "contactid", "10", "11"),
 			ins("vtiger_activity", "activityid, subject, activitytype, date_start",
-				"100, 'call', 'Call', '2015-03-02'", "101, 'mail', 'Emails', '"+recent[:10]+"'", "102, 'todo', 'Task', '"+recent[:10]+"'"),
-			ins("vtiger_cntactivityrel", "contactid, activityid", "10, 100", "12, 102"),
+				"100, 'call', 'Call', '2015-03-02'", "101, 'mail', 'Emails', '"+recent[:10]+"'", "102, 'todo', 'Task', '"+recent[:10]+"'",
+				"103, 'deleted call', 'Call', '"+recent[:10]+"'"),
+			ins("vtiger_cntactivityrel", "contactid, activityid", "10, 100", "12, 102", "15, 103"),
 			ins("vtiger_seactivityrel", "crmid, activityid", "11, 101"),
 			ins("vtiger_modcomments", "modcommentsid, commentcontent, related_to", "1, 'about Ann', 10", "2, 'about Bob', 11"),
 			ins("vtiger_potential", "potentialid, potential_no, potentialname, contact_id", "1, 'POT1', 'deal', 10"),
 			ins("vtiger_invoice", "invoiceid, subject, contactid", "1, 'inv', 10"),
 		),
-		contacts: 4,
+		contacts: 5,
 		plan: RetentionPlan{Rules: []RetentionRule{{Name: "contacts", Cutoff: twoYears(), Action: ActionDeleteContact,
 			RenewKinds: []string{"Call", "Meeting", "Emails"}}}},
-		pending:  3,
+		pending:  4,
 		scanSpec: scan.Spec{Marketing: true},
-		inScope:  4, scanCounts: map[string]int64{scan.CheckOptedOutInScope: 1, scan.CheckRestrictedFieldsFilled: 2},
+		inScope:  5, scanCounts: map[string]int64{scan.CheckOptedOutInScope: 1, scan.CheckRestrictedFieldsFilled: 2},
 		after: []check{
 			{"SELECT COUNT(*) FROM vtiger_contactdetails", 2},
 			{"SELECT COUNT(*) FROM vtiger_contactdetails WHERE contactid IN (11, 13)", 2},
 			{"SELECT COUNT(*) FROM vtiger_crmentity WHERE setype = 'Contacts'", 2},
-			{"SELECT COUNT(*) FROM vtiger_crmentity WHERE crmid >= 100", 3},
+			{"SELECT COUNT(*) FROM vtiger_crmentity WHERE crmid >= 100", 4},
 			{"SELECT COUNT(*) FROM vtiger_contactsubdetails", 1},
 			{"SELECT COUNT(*) FROM vtiger_contactscf", 1},
 			{"SELECT COUNT(*) FROM vtiger_cntactivityrel", 0},
 			{"SELECT COUNT(*) FROM vtiger_seactivityrel", 1},
-			{"SELECT COUNT(*) FROM vtiger_activity", 3},
+			{"SELECT COUNT(*) FROM vtiger_activity", 4},
 			{"SELECT COUNT(*) FROM vtiger_modcomments", 1},
 			{"SELECT COUNT(*) FROM vtiger_potential WHERE contact_id IS NULL", 1},
 			{"SELECT COUNT(*) FROM vtiger_invoice WHERE contactid IS NULL", 1},
@@ -362,9 +389,13 @@ func TestVtigerPreset(t *testing.T) {
 // recent meeting link is soft-deleted (erased with its custom fields, call and meeting links,
 // notes, tasks, account and opportunity links and its own address; the meeting it was
 // parent of is detached, the note on an account whose id matches stays; its primary
-// address, shared with C, stays); B had
-// a recent inbound call (kept) and an opted-out primary address; C is recent (kept); D is
-// soft-deleted (erased, not counted or scanned) and its birth date is filled.
+// address, shared with C, stays; its old e-mail link goes, the e-mail stays detached from
+// it, and its soft-deleted recent e-mail link renews nothing); B had a recent inbound call
+// (kept) and an opted-out primary address; C is recent (kept); D is soft-deleted (erased,
+// not counted or scanned) and its birth date is filled; E's only recent contact is an
+// e-mail linked through emails_beans (kept); F's recent e-mail links are to an account
+// whose id matches F's and to a soft-deleted e-mail (erased; the account's link stays); G's
+// only recent contact is an e-mail naming G as parent, with no emails_beans row (kept).
 func TestSuiteCRMPreset(t *testing.T) {
 	id := func(c string) string { return "'00000000-0000-0000-0000-00000000000" + c + "'" }
 	runCRMCase(t, crmCase{
@@ -372,7 +403,9 @@ func TestSuiteCRMPreset(t *testing.T) {
 		seed: concat(
 			ins("contacts", "id, first_name, last_name, date_entered, deleted, birthdate",
 				id("a")+", 'Ann', 'A', '"+old+"', 0, NULL", id("b")+", 'Bob', 'B', '"+old+"', 0, '1980-01-01'",
-				id("c")+", 'Cy', 'C', '"+recent+"', 0, NULL", id("d")+", 'Di', 'D', '"+old+"', 1, '1970-01-01'"),
+				id("c")+", 'Cy', 'C', '"+recent+"', 0, NULL", id("d")+", 'Di', 'D', '"+old+"', 1, '1970-01-01'",
+				id("e")+", 'Ed', 'E', '"+old+"', 0, NULL", id("f")+", 'Fay', 'F', '"+old+"', 0, NULL",
+				id("g")+", 'Gus', 'G', '"+old+"', 0, NULL"),
 			ins("contacts_cstm", "id_c, contact_type_c", id("a")+", 'B2B'", id("b")+", 'B2C'"),
 			ins("email_addresses", "id, email_address, email_address_caps, opt_out",
 				"'e1', 'shared@a.test', 'SHARED@A.TEST', 0", "'e2', 'ann@a.test', 'ANN@A.TEST', 0", "'e3', 'bob@b.test', 'BOB@B.TEST', 1"),
@@ -389,15 +422,31 @@ func TestSuiteCRMPreset(t *testing.T) {
 			ins("tasks", "id, name, contact_id", "'t1', 'call Ann', "+id("a")),
 			ins("accounts_contacts", "id, contact_id, account_id", "'ac1', "+id("a")+", 'acc'", "'ac2', "+id("b")+", 'acc'"),
 			ins("opportunities_contacts", "id, contact_id, opportunity_id", "'oc1', "+id("a")+", 'opp'"),
+			ins("emails", "id, name, date_sent_received, type, status, deleted, parent_type, parent_id",
+				"'em1', 'old to Ann', '"+old+"', 'out', 'sent', 0, 'Contacts', "+id("a"),
+				"'em2', 'recent', '"+recent+"', 'inbound', 'read', 0, NULL, NULL",
+				"'em3', 'to account', '"+recent+"', 'out', 'sent', 0, 'Accounts', "+id("f"),
+				"'em4', 'to Gus', '"+recent+"', 'archived', 'archived', 0, 'Contacts', "+id("g"),
+				"'em5', 'deleted', '"+recent+"', 'out', 'sent', 1, NULL, NULL"),
+			ins("emails_beans", "id, email_id, bean_id, bean_module, deleted",
+				"'eb1', 'em1', "+id("a")+", 'Contacts', 0", "'eb2', 'em2', "+id("e")+", 'Contacts', 0",
+				"'eb3', 'em3', "+id("f")+", 'Accounts', 0", "'eb4', 'em1', 'acc', 'Accounts', 0",
+				"'eb5', 'em2', "+id("a")+", 'Contacts', 1", "'eb6', 'em5', "+id("f")+", 'Contacts', 0"),
 		),
-		contacts: 3,
+		contacts: 6,
 		plan:     RetentionPlan{Rules: []RetentionRule{{Name: "contacts", Cutoff: twoYears(), Action: ActionDeleteContact}}},
-		pending:  2,
+		pending:  3,
 		scanSpec: scan.Spec{Marketing: true, Selector: crm.Selector{{Field: "emailOptOut", Operator: crm.OpIn, Values: []string{"true"}}}},
 		inScope:  1,
 		after: []check{
-			{"SELECT COUNT(*) FROM contacts", 2},
-			{"SELECT COUNT(*) FROM contacts WHERE id IN (" + id("b") + ", " + id("c") + ")", 2},
+			{"SELECT COUNT(*) FROM contacts", 4},
+			{"SELECT COUNT(*) FROM contacts WHERE id IN (" + id("b") + ", " + id("c") + ", " + id("e") + ", " + id("g") + ")", 4},
+			{"SELECT COUNT(*) FROM emails", 5},
+			{"SELECT COUNT(*) FROM emails WHERE id = 'em1' AND parent_id IS NULL", 1},
+			{"SELECT COUNT(*) FROM emails WHERE id = 'em3' AND parent_id = " + id("f"), 1},
+			{"SELECT COUNT(*) FROM emails WHERE id = 'em4' AND parent_id = " + id("g"), 1},
+			{"SELECT COUNT(*) FROM emails_beans", 3},
+			{"SELECT COUNT(*) FROM emails_beans WHERE id IN ('eb2', 'eb3', 'eb4')", 3},
 			{"SELECT COUNT(*) FROM contacts_cstm", 1},
 			{"SELECT COUNT(*) FROM email_addresses", 2},
 			{"SELECT COUNT(*) FROM email_addresses WHERE id IN ('e1', 'e3')", 2},

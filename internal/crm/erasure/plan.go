@@ -100,6 +100,12 @@ const (
 	aliasExtension = "x"
 	aliasInter     = "i"
 	aliasLink      = "l"
+	// aliasRelatedLink is the link table of a related table an interaction reaches its
+	// contacts through (Interaction.Related).
+	aliasRelatedLink = "rl"
+	// aliasInterBase is the base table holding an interaction's soft-delete flag
+	// (Interaction.SoftDeleteTable).
+	aliasInterBase = "ib"
 )
 
 func newPlanner(ctx context.Context, db *crm.Database, m crm.Mapping) (*planner, error) {
@@ -393,7 +399,10 @@ func (p *planner) interactionProbe(ctx context.Context, s *crm.SQLText, ia crm.I
 		if err != nil {
 			return err
 		}
-		s.W(" JOIN ", lt, " ", la, " ON ", lik, " = ", ik, " WHERE ", lck, " = ", p.key)
+		s.W(" JOIN ", lt, " ", la, " ON ", lik, " = ", ik)
+		if err := p.belongsToContact(s, ia, lck); err != nil {
+			return err
+		}
 		if err := p.notDeleted(ctx, s, l.Table, aliasLink, l.SoftDeleteColumn); err != nil {
 			return err
 		}
@@ -405,9 +414,11 @@ func (p *planner) interactionProbe(ctx context.Context, s *crm.SQLText, ia crm.I
 		if err != nil {
 			return err
 		}
-		s.W(" WHERE ", ck, " = ", p.key)
+		if err := p.belongsToContact(s, ia, ck); err != nil {
+			return err
+		}
 	}
-	if err := p.notDeleted(ctx, s, ia.Table, aliasInter, ia.SoftDeleteColumn); err != nil {
+	if err := p.interactionNotDeleted(ctx, s, ia); err != nil {
 		return err
 	}
 	if err := p.match(s, aliasInter, ia.Match); err != nil {
@@ -423,6 +434,64 @@ func (p *planner) interactionProbe(ctx context.Context, s *crm.SQLText, ia crm.I
 		return err
 	}
 	s.W(" LIMIT 1")
+	return nil
+}
+
+// interactionNotDeleted adds "the interaction is not soft-deleted": its own soft-delete
+// column, or, with Interaction.SoftDeleteTable, "no row of that base table with the
+// interaction's key is marked deleted" (an interaction without a base row still counts:
+// when in doubt, the contact is kept rather than erased).
+func (p *planner) interactionNotDeleted(ctx context.Context, s *crm.SQLText, ia crm.Interaction) error {
+	if ia.SoftDeleteTable == "" {
+		return p.notDeleted(ctx, s, ia.Table, aliasInter, ia.SoftDeleteColumn)
+	}
+	info, err := p.columnInfo(ctx, ia.SoftDeleteTable, ia.SoftDeleteColumn)
+	if err != nil {
+		return err
+	}
+	bt, err := p.db.Dialect().QuoteIdent(ia.SoftDeleteTable)
+	if err != nil {
+		return err
+	}
+	ba, _ := p.db.Dialect().QuoteIdent(aliasInterBase)
+	bk, err := p.column(aliasInterBase, ia.SoftDeleteKey)
+	if err != nil {
+		return err
+	}
+	ik, err := p.column(aliasInter, ia.Key)
+	if err != nil {
+		return err
+	}
+	col, err := p.column(aliasInterBase, ia.SoftDeleteColumn)
+	if err != nil {
+		return err
+	}
+	notDeleted, err := crm.SoftDeleteCondition(p.db.Dialect().Engine(), col, info.Class)
+	if err != nil {
+		return err
+	}
+	s.W(" AND NOT EXISTS (SELECT 1 FROM ", bt, " ", ba, " WHERE ", bk, " = ", ik, " AND NOT (", notDeleted, "))")
+	return nil
+}
+
+// belongsToContact renders " WHERE <ref> = <contact key>", or, for an interaction whose
+// reference column holds a related table's key (Interaction.Related), the join to that
+// related table's link rows and " WHERE <link contact column> = <contact key>" with the
+// link's matches.
+func (p *planner) belongsToContact(s *crm.SQLText, ia crm.Interaction, ref string) error {
+	if ia.Related == "" {
+		s.W(" WHERE ", ref, " = ", p.key)
+		return nil
+	}
+	rel, ok := p.m.RelatedByName(ia.Related)
+	if !ok {
+		return fmt.Errorf("interaction source %s names related table %s, which the mapping does not have", ia.Name, ia.Related)
+	}
+	j, err := crm.RelatedJoinSQL(p.db.Dialect(), rel, aliasRelatedLink, ref)
+	if err != nil {
+		return err
+	}
+	s.W(j.Join, " WHERE ", j.Contact, " = ", p.key, j.Match)
 	return nil
 }
 

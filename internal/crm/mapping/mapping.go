@@ -152,12 +152,28 @@ type Interaction struct {
 	Direction string
 	// SoftDeleteColumn marks interactions the CRM has soft-deleted, which renew nothing.
 	SoftDeleteColumn string
+	// SoftDeleteTable, when set, is the table that holds SoftDeleteColumn instead of Table:
+	// a base table sharing the interaction key (vtiger keeps an activity's deleted flag in
+	// its vtiger_crmentity row), whose SoftDeleteKey column equals Key. An interaction is
+	// ignored only when its row there is marked deleted; one without a row there counts.
+	SoftDeleteTable string
+	// SoftDeleteKey is the column of SoftDeleteTable that holds the interaction key.
+	SoftDeleteKey string
 	// Link is a many-to-many link table between interactions and contacts (SuiteCRM
 	// calls_contacts); when set, ContactKey is empty.
 	Link *InteractionLink
 	// Match keeps only the rows of Table with these fixed values: a polymorphic table's
 	// rows about contacts (Odoo mail_message.model = 'res.partner').
 	Match []Match
+	// Related, when set, names a related table reached through a link table (Mapping.Related
+	// with a Link): ContactKey, or Link.ContactKey, then holds a key of that related table
+	// rather than a contact key, and the interaction belongs to every contact the related
+	// table's link rows (those holding its link's Match values) tie to that row. EspoCRM's
+	// e-mails reach a contact by address: email.from_email_address_id and
+	// email_email_address.email_address_id hold e-mail address ids, which
+	// entity_email_address ties to contacts. The related link's soft-delete marker is not
+	// read: an e-mail to an address the contact has since dropped still reached the person.
+	Related string
 }
 
 // InteractionLink is a link table between interactions and contacts.

@@ -98,8 +98,12 @@ func genericMapping() Mapping {
 // contacts through calls_contacts and meetings_contacts (…, contact_id, deleted); calls,
 // meetings, notes and tasks also name a parent (parent_type Contacts, parent_id); notes and
 // tasks have a contact_id; accounts and opportunities link through accounts_contacts and
-// opportunities_contacts. On erasure notes, tasks and links go; calls and meetings whose
-// parent is the contact are detached and kept for their other participants.
+// opportunities_contacts. E-mails (modules/Emails/vardefs.php: emails.date_sent_received,
+// deleted) link to contacts through emails_beans (email_id, bean_id, bean_module Contacts,
+// deleted; metadata/emails_beansMetaData.php) and may also name the contact as parent:
+// both renew the term. On erasure notes, tasks and links (emails_beans included) go;
+// calls, meetings and e-mails whose parent is the contact are detached and kept for their
+// other participants.
 //
 // SuiteCRM keeps e-mail addresses in email_addresses, linked through email_addr_bean_rel
 // (bean_module Contacts, primary_address): the email field and the address's opt_out
@@ -146,12 +150,23 @@ func suiteCRMMapping() Mapping {
 				Name: "meetings", Table: "meetings", Key: "id", Time: "date_start", FixedKind: "meeting", SoftDeleteColumn: "deleted",
 				Link: &InteractionLink{Table: "meetings_contacts", InteractionKey: "meeting_id", ContactKey: "contact_id", SoftDeleteColumn: "deleted"},
 			},
+			{
+				Name: "emails", Table: "emails", Key: "id", Time: "date_sent_received", FixedKind: "email", SoftDeleteColumn: "deleted",
+				Link: &InteractionLink{Table: "emails_beans", InteractionKey: "email_id", ContactKey: "bean_id", SoftDeleteColumn: "deleted",
+					Match: suiteCRMBeanContacts()},
+			},
+			{
+				Name: "email-parents", Table: "emails", Key: "id", ContactKey: "parent_id", Time: "date_sent_received", FixedKind: "email",
+				SoftDeleteColumn: "deleted", Match: suiteCRMContacts(),
+			},
 		},
 		Dependents: []Dependent{
 			{Table: "calls_contacts", Column: "contact_id", Action: ActionDelete},
 			{Table: "meetings_contacts", Column: "contact_id", Action: ActionDelete},
 			{Table: "calls", Column: "parent_id", Action: ActionNullify, Match: suiteCRMContacts()},
 			{Table: "meetings", Column: "parent_id", Action: ActionNullify, Match: suiteCRMContacts()},
+			{Table: "emails_beans", Column: "bean_id", Action: ActionDelete, Match: suiteCRMBeanContacts()},
+			{Table: "emails", Column: "parent_id", Action: ActionNullify, Match: suiteCRMContacts()},
 			{Table: "notes", Column: "contact_id", Action: ActionDelete},
 			{Table: "notes", Column: "parent_id", Action: ActionDelete, Match: suiteCRMContacts()},
 			{Table: "tasks", Column: "contact_id", Action: ActionDelete},
@@ -173,6 +188,10 @@ func suiteCRMMapping() Mapping {
 // suiteCRMContacts marks the rows of SuiteCRM's polymorphic parent columns that are about
 // contacts (a fresh slice each time: a preset shares nothing with its callers).
 func suiteCRMContacts() []Match { return []Match{{Column: "parent_type", Value: "Contacts"}} }
+
+// suiteCRMBeanContacts marks the rows of SuiteCRM's emails_beans link that are about
+// contacts (its relationship role column bean_module; a fresh slice each time).
+func suiteCRMBeanContacts() []Match { return []Match{{Column: "bean_module", Value: "Contacts"}} }
 
 // suiteCRMAlternatives: SuiteCRM 7.10 added the GDPR fields to the contacts table; older
 // installations added them in Studio as custom fields of contacts_cstm (with Studio's

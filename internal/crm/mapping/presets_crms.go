@@ -137,7 +137,11 @@ func dolibarrMapping() Mapping {
 // addresses in email_address through entity_email_address (entity_type Contact, primary),
 // phone numbers likewise; the job title is the role of the contact's account_contact row;
 // calls and meetings through call_contact and contact_meeting; e-mails, tasks and stream
-// notes by their parent (parent_type Contact).
+// notes by their parent (parent_type Contact). E-mails also reach a contact by address,
+// whatever their parent: the sender's address (email.from_email_address_id) and the
+// recipients' (email_email_address: email_id, email_address_id, address_type to/cc/bcc)
+// are e-mail address ids that entity_email_address ties to contacts (Interaction.Related).
+// Those e-mails are kept on erasure: they are the organisation's record of a message.
 func espoCRMMapping() Mapping {
 	contactType := func() []Match { return []Match{{Column: "parent_type", Value: "Contact"}} }
 	return Mapping{
@@ -180,6 +184,15 @@ func espoCRMMapping() Mapping {
 				Name: "emails", Table: "email", Key: "id", ContactKey: "parent_id", Time: "date_sent", FixedKind: "email",
 				SoftDeleteColumn: "deleted", Match: contactType(),
 			},
+			{
+				Name: "email-senders", Table: "email", Key: "id", ContactKey: "from_email_address_id", Related: "email-addresses",
+				Time: "date_sent", FixedKind: "email", SoftDeleteColumn: "deleted",
+			},
+			{
+				Name: "email-recipients", Table: "email", Key: "id", Related: "email-addresses",
+				Time: "date_sent", FixedKind: "email", SoftDeleteColumn: "deleted",
+				Link: &InteractionLink{Table: "email_email_address", InteractionKey: "email_id", ContactKey: "email_address_id", SoftDeleteColumn: "deleted"},
+			},
 		},
 		Dependents: []Dependent{
 			{Table: "call_contact", Column: "contact_id", Action: ActionDelete},
@@ -200,7 +213,9 @@ func espoCRMMapping() Mapping {
 // extends vtiger_crmentity (crmid = contactid, setype Contacts), which holds the deleted
 // flag and the created and modified times; vtiger_contactsubdetails holds the birthday and
 // the home phone; custom fields (cf_NNN) are in vtiger_contactscf; activities (vtiger_activity: activitytype Call, Meeting, Emails…) link to
-// contacts through vtiger_cntactivityrel and, for e-mails, vtiger_seactivityrel (crmid).
+// contacts through vtiger_cntactivityrel and, for e-mails, vtiger_seactivityrel (crmid);
+// an activity deleted in vtiger (its own vtiger_crmentity row has deleted = 1) renews
+// nothing.
 // donotcall and emailoptout are varchar(3) flags holding '1' or '0'.
 func vtigerMapping() Mapping {
 	return Mapping{
@@ -230,10 +245,12 @@ func vtigerMapping() Mapping {
 		Interactions: []Interaction{
 			{
 				Name: "activities", Table: "vtiger_activity", Key: "activityid", Time: "date_start", Kind: "activitytype",
+				SoftDeleteColumn: "deleted", SoftDeleteTable: "vtiger_crmentity", SoftDeleteKey: "crmid",
 				Link: &InteractionLink{Table: "vtiger_cntactivityrel", InteractionKey: "activityid", ContactKey: "contactid"},
 			},
 			{
 				Name: "related-activities", Table: "vtiger_activity", Key: "activityid", Time: "date_start", Kind: "activitytype",
+				SoftDeleteColumn: "deleted", SoftDeleteTable: "vtiger_crmentity", SoftDeleteKey: "crmid",
 				Link: &InteractionLink{Table: "vtiger_seactivityrel", InteractionKey: "activityid", ContactKey: "crmid"},
 			},
 		},
