@@ -100,7 +100,7 @@ func (s *schema) lookup(ctx context.Context, field, value string) (*crm.SQLText,
 	}
 	q := &crm.SQLText{}
 	q.W("SELECT ", key, " FROM ", from, " WHERE ")
-	if f.related != nil {
+	if f.related != nil && !f.defaulted {
 		if err := s.relatedCandidates(ctx, q, f, value); err != nil {
 			return nil, err
 		}
@@ -134,7 +134,9 @@ func lookupAlias(f mapped) string {
 // a related row whose column matches the value": the contacts column the related rows
 // refer to (through the link table when there is one) IN the rows matching, so that an
 // index on the related table's column serves the lookup. It only narrows what the field's
-// own value (mapped.value) then decides exactly, so the match is the selector's.
+// own value (mapped.value) then decides exactly, so the match is the selector's; it is
+// left out for a field whose value has a default without a related row (a flag), which
+// a contact without a row would match.
 func (s *schema) relatedCandidates(ctx context.Context, q *crm.SQLText, f mapped, value string) error {
 	rel := *f.related
 	names, err := crm.QuoteAll(s.d, rel.Table, aliasFindRelated)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/erasure"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/selector"
 )
 
 // Aliases of the contacts and extension tables in the statements of this package.
@@ -89,6 +90,9 @@ type mapped struct {
 	// renders it (a correlated subquery reading the primary related row first).
 	related *crm.RelatedTable
 	value   string
+	// defaulted is set when value has a default for a contact without a related row (a
+	// flag reads false there).
+	defaulted bool
 }
 
 // field resolves a logical field (mapped or restricted); ok is false when the mapping
@@ -133,7 +137,8 @@ func (s *schema) relatedField(ctx context.Context, name string, f crm.Field) (ma
 	if err != nil {
 		return mapped{}, false, err
 	}
-	return mapped{name: name, source: crm.SourceRelated, table: rel.Table, keyCol: rel.Key, col: col, related: &rel, value: sel.SQL}, true, nil
+	return mapped{name: name, source: crm.SourceRelated, table: rel.Table, keyCol: rel.Key, col: col, related: &rel, value: sel.SQL,
+		defaulted: sel.Kind == selector.KindFlag}, true, nil
 }
 
 // keyArgs converts contact keys in canonical text form to the values bound for the key
