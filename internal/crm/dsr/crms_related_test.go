@@ -287,3 +287,34 @@ func TestCheckLookupIndexSuiteCRMPostgresRelatedEmail(t *testing.T) {
 		t.Errorf("Find(email) = %v, %v; want Ann's key", match.Keys, err)
 	}
 }
+
+// pgIndexFor takes the index whose condition names the column on the lookup's table: not
+// an index on another table, not one whose condition names a longer column.
+func TestPgIndexFor(t *testing.T) {
+	plan := strings.Join([]string{
+		"Nested Loop",
+		"  ->  Index Scan using email_addresses_pkey on email_addresses fr  (cost=0.12..8.14 rows=1 width=37)",
+		"        Filter: (lower((email_address)::text) = 'x'::text)",
+		"  ->  Index Scan using idx_email_address_id on email_addr_bean_rel fl  (cost=0.14..8.16 rows=1 width=296)",
+		"        Index Cond: (email_address_id = fr.id)",
+		"  ->  Index Scan using contacts_email_idx on contacts c  (cost=0.14..8.16 rows=1 width=296)",
+		"        Index Cond: (email_address = 'x'::text)",
+		"  ->  Bitmap Index Scan on lower_email_idx  (cost=0.00..4.29 rows=1 width=0)",
+		"        Index Cond: (lower((email_address)::text) = 'x'::text)",
+	}, "\n")
+	for _, tc := range []struct {
+		alias, want string
+		ok          bool
+	}{
+		{"fr", "lower_email_idx", true},
+		{"c", "contacts_email_idx", true},
+		{"fl", "lower_email_idx", true},
+	} {
+		if got, ok := pgIndexFor(plan, tc.alias, "email_address"); got != tc.want || ok != tc.ok {
+			t.Errorf("pgIndexFor(%s) = %q, %v; want %q, %v", tc.alias, got, ok, tc.want, tc.ok)
+		}
+	}
+	if got, ok := pgIndexFor(plan[:strings.Index(plan, "  ->  Index Scan using contacts")], "fl", "email_address"); ok {
+		t.Errorf("pgIndexFor(fl) on the join's index = %q; want none", got)
+	}
+}

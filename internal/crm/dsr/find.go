@@ -369,7 +369,8 @@ func explainPostgres(ctx context.Context, s *schema, q *crm.SQLText, f mapped, l
 	return nil
 }
 
-// pgIndexFor returns the index of the plan node on the table aliased alias ("" for any)
+// pgIndexFor returns the index of the plan node on the table aliased alias ("" for any;
+// a node that shows no alias, such as a Bitmap Index Scan, is taken whatever its table)
 // whose Index Cond names column (as a whole word: the index of a join on email_address_id
 // is not one on email_address).
 func pgIndexFor(plan, alias, column string) (string, bool) {
@@ -378,7 +379,7 @@ func pgIndexFor(plan, alias, column string) (string, bool) {
 	for _, line := range strings.Split(plan, "\n") {
 		if m := pgIndexRE.FindStringSubmatch(line); m != nil {
 			index = ""
-			if alias == "" || m[3] == alias {
+			if alias == "" || m[3] == "" || m[3] == alias {
 				index = strings.Trim(m[1]+m[2], `"`)
 			}
 			continue
