@@ -93,7 +93,7 @@ func newBenchState(parent, b *testing.B, ec crmtest.EngineCase, n int) *benchSta
 		b.Fatalf("the lookup does not use an index: %s", li.Want)
 	}
 	if ec.Engine == crm.EnginePostgres {
-		if _, ok := pgIndexFor(plan, "email"); !ok {
+		if _, ok := pgIndexFor(plan, "", "email"); !ok {
 			b.Fatal("PostgreSQL's plan of the lookup has no index scan on the email index")
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
-	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/crmtest"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/dsr/subject"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
 )
@@ -16,13 +15,8 @@ import (
 // whose id equals the contact's: not the e-mail sent to an account's address, an e-mail or
 // a task whose parent is an account, although that account's id is the contact's.
 func TestExportEspoCRMEmailsByAddress(t *testing.T) {
-	tdb := testdb.MariaDB(t)
-	admin := tdb.Open(t)
-	crmtest.LoadSample(t, admin, "espocrm-mysql.sql")
-	db := crmtest.OpenCRM(t, tdb)
-	ctx := crmtest.TestContext(t)
 	const gus = "64b7f00000000000g"
-	crmtest.ExecAll(t, admin,
+	p := openPreset(t, testdb.MariaDB, "espocrm-mysql.sql", crm.PresetEspoCRM,
 		"INSERT INTO contact (id, first_name, last_name) VALUES ('"+gus+"', 'Gus', 'G')",
 		"INSERT INTO email_address (id, name, `lower`) VALUES ('ea000000000000004', 'gus@g.test', 'gus@g.test'), ('ea000000000000006', 'info@account.test', 'info@account.test')",
 		"INSERT INTO entity_email_address (entity_id, email_address_id, entity_type, `primary`) VALUES ('"+gus+"', 'ea000000000000004', 'Contact', 1), ('"+gus+"', 'ea000000000000006', 'Account', 1)",
@@ -37,19 +31,7 @@ func TestExportEspoCRMEmailsByAddress(t *testing.T) {
 		"INSERT INTO task (id, name, parent_id, parent_type) VALUES "+
 			"('ta000000000000001', 'call Gus', '"+gus+"', 'Contact'), ('ta000000000000002', 'account task', '"+gus+"', 'Account')",
 	)
-	m, err := crm.ResolveFor(ctx, db, crm.PresetEspoCRM, crm.Mapping{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The dsr package reads logical fields in the contacts and extension tables only (a
-	// field in a related table is refused): this test is about the rows, so the preset's
-	// related fields are left out here.
-	for name, f := range m.Fields {
-		if f.Source.Normal() == crm.SourceRelated {
-			delete(m.Fields, name)
-		}
-	}
-	e, err := Export(ctx, db, m, []string{gus})
+	e, err := Export(p.ctx, p.db, p.m, []string{gus})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package dsr
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"fmt"
 	"sort"
@@ -17,7 +18,8 @@ import (
 
 // Export reads everything the mapping relates to the contacts of keys (GDPR Art. 15), in
 // one read-only pass: for each contact, every column of its contact row, its mapped
-// logical fields, its extension row, the rows of each interaction source linked to it
+// logical fields (a field kept in a related table read as the selector compiler's field
+// resolver reads it: the primary related row's value), its extension row, the rows of each interaction source linked to it
 // (through the link table when there is one) and the rows of each dependent table that
 // refer to it (a dependent that is also a direct interaction source is listed once, under
 // interactions). Soft-deleted rows are included: their data is still held. Values are
@@ -65,6 +67,9 @@ type related struct {
 	interactions        []map[string]subject.Table // per mapped interaction source
 	deps                []crm.Dependent            // the dependents exported
 	depRows             []map[string]subject.Table // per exported dependent
+	// relatedValues are, per contact key, the values of the logical fields kept in
+	// related tables, by field name.
+	relatedValues map[string]map[string]*string
 }
 
 // readRelated reads the rows of the contacts of keys in every mapped table.
@@ -92,7 +97,68 @@ func (s *schema) readRelated(ctx context.Context, keys []any) (*related, error) 
 			return nil, err
 		}
 	}
+	if r.relatedValues, err = s.relatedValues(ctx, keys); err != nil {
+		return nil, err
+	}
 	return r, nil
+}
+
+// fieldNames are the logical fields an export lists (mapped, then restricted fields not
+// also mapped), sorted.
+func (s *schema) fieldNames() []string {
+	names := s.m.FieldNames()
+	for _, r := range s.m.RestrictedFields {
+		if _, dup := s.m.Fields[r.Name]; !dup {
+			names = append(names, r.Name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// relatedValues reads the logical fields kept in related tables for the contacts of keys,
+// as the selector compiler's field resolver renders them (the primary related row first),
+// in one statement; nil when no field is kept in a related table.
+func (s *schema) relatedValues(ctx context.Context, keys []any) (_ map[string]map[string]*string, err error) {
+	var fields []mapped
+	for _, n := range s.fieldNames() {
+		f, ok, err := s.field(ctx, n)
+		if err != nil {
+			return nil, err
+		}
+		if ok && f.related != nil {
+			fields = append(fields, f)
+		}
+	}
+	if len(fields) == 0 {
+		return nil, nil
+	}
+	values := make([]string, len(fields))
+	for i, f := range fields {
+		values[i] = f.value
+	}
+	q, _, err := s.selectContacts(false, values, keys)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.DB().QueryContext(ctx, q.Query(s.d), q.Args...)
+	if err != nil {
+		return nil, fmt.Errorf("while reading the related tables' fields for an access export: %w", crm.NewPrivilegeError(err, "SELECT", "table "+fields[0].table))
+	}
+	defer crm.CloseRows(rows, &err)
+	out := map[string]map[string]*string{}
+	for rows.Next() {
+		vals, err := scanValues(rows, len(fields)+1)
+		if err != nil {
+			return nil, fmt.Errorf("while reading the related tables' fields for an access export: %w", err)
+		}
+		byName := map[string]*string{}
+		for i, f := range fields {
+			byName[f.name] = textOf(vals[i+1])
+		}
+		out[erasure.KeyText(vals[0])] = byName
+	}
+	return out, nil
 }
 
 // contact assembles the export of contact k from the rows read.
@@ -116,7 +182,7 @@ func (s *schema) contact(ctx context.Context, r *related, k string) (subject.Con
 		c.Dependents = append(c.Dependents, t)
 	}
 	var err error
-	c.Fields, err = s.fields(ctx, c)
+	c.Fields, err = s.fields(ctx, c, r.relatedValues[k])
 	return c, err
 }
 
@@ -272,12 +338,8 @@ func (s *schema) readGrouped(ctx context.Context, q *crm.SQLText, name, table st
 	defer crm.CloseRows(rows, &err)
 	out := map[string]subject.Table{}
 	for rows.Next() {
-		vals := make([]any, len(cols)+1)
-		dest := make([]any, len(vals))
-		for i := range vals {
-			dest[i] = &vals[i]
-		}
-		if err := rows.Scan(dest...); err != nil {
+		vals, err := scanValues(rows, len(cols)+1)
+		if err != nil {
 			return nil, fmt.Errorf("while reading table %s for an access export: %w", table, err)
 		}
 		k := erasure.KeyText(vals[0])
@@ -297,17 +359,21 @@ func (s *schema) readGrouped(ctx context.Context, q *crm.SQLText, name, table st
 	return out, nil
 }
 
-// fields lists the mapped logical fields of a contact with their values.
-func (s *schema) fields(ctx context.Context, c subject.Contact) ([]subject.Field, error) {
-	names := s.m.FieldNames()
-	for _, r := range s.m.RestrictedFields {
-		if _, dup := s.m.Fields[r.Name]; !dup {
-			names = append(names, r.Name)
-		}
+// scanValues reads the n columns of the current row as the driver gives them.
+func scanValues(rows *sql.Rows, n int) ([]any, error) {
+	vals := make([]any, n)
+	dest := make([]any, n)
+	for i := range vals {
+		dest[i] = &vals[i]
 	}
-	sort.Strings(names)
+	return vals, rows.Scan(dest...)
+}
+
+// fields lists the mapped logical fields of a contact with their values; related holds
+// the values of the fields kept in related tables (relatedValues).
+func (s *schema) fields(ctx context.Context, c subject.Contact, related map[string]*string) ([]subject.Field, error) {
 	var out []subject.Field
-	for _, n := range names {
+	for _, n := range s.fieldNames() {
 		f, ok, err := s.field(ctx, n)
 		if err != nil {
 			return nil, err
@@ -315,11 +381,16 @@ func (s *schema) fields(ctx context.Context, c subject.Contact) ([]subject.Field
 		if !ok {
 			continue
 		}
-		src := &c.Row
-		if f.source == crm.SourceExtension {
-			src = c.Extension
+		var value *string
+		switch {
+		case f.related != nil:
+			value = related[n]
+		case f.source == crm.SourceExtension:
+			value = cell(s.d, c.Extension, f.col.Name)
+		default:
+			value = cell(s.d, &c.Row, f.col.Name)
 		}
-		out = append(out, subject.Field{Name: n, Table: f.table, Column: f.col.Name, Value: cell(s.d, src, f.col.Name)})
+		out = append(out, subject.Field{Name: n, Table: f.table, Column: f.col.Name, Value: value})
 	}
 	return out, nil
 }

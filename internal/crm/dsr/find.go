@@ -27,6 +27,14 @@ import (
 //   - any other field: column = value, exactly (on MySQL/MariaDB also checked as bytes),
 //     with the value bound for the column's type; the index ON table (column) serves it.
 //
+// A field kept in a related table (mapping.related: EspoCRM's email_address through
+// entity_email_address, SuiteCRM's email_addresses through email_addr_bean_rel) is read as
+// the selector compiler's field resolver renders it (crm.FieldResolver): the value of the
+// contact's primary related row (the first in key order without a primary flag), so a
+// contact is found by that address, not by its other addresses. The same comparison is
+// made on the related table's column in a subquery of the contacts it ties to, which the
+// index ON related (lower(column)) — on MySQL/MariaDB ON related (column) — serves.
+//
 // The database lowercases the column: SQLite, and PostgreSQL under the C locale, change
 // the case of ASCII letters only, so there an address stored with upper-case accented
 // letters is not found from its lower-case form.
@@ -84,21 +92,89 @@ func (s *schema) lookup(ctx context.Context, field, value string) (*crm.SQLText,
 	if err != nil {
 		return nil, err
 	}
-	alias := aliasContacts
-	if f.source == crm.SourceExtension {
-		alias = aliasExtension
-	}
-	col, err := s.qa(alias, f.col.Name)
-	if err != nil {
-		return nil, err
+	col := f.value
+	if f.related == nil {
+		if col, err = s.qa(lookupAlias(f), f.col.Name); err != nil {
+			return nil, err
+		}
 	}
 	q := &crm.SQLText{}
 	q.W("SELECT ", key, " FROM ", from, " WHERE ")
+	if f.related != nil && !f.defaulted {
+		if err := s.relatedCandidates(ctx, q, f, value); err != nil {
+			return nil, err
+		}
+		q.W(" AND ")
+	}
 	if err := s.match(ctx, q, f, col, value); err != nil {
 		return nil, err
 	}
 	q.W(" ORDER BY ", key, " LIMIT ").Arg(MaxMatches + 1)
 	return q, nil
+}
+
+// Aliases of a related table and its link table in Find's candidate subquery.
+const (
+	aliasFindRelated = "fr"
+	aliasFindLink    = "fl"
+)
+
+// lookupAlias is the alias of the table whose column Find compares with the value.
+func lookupAlias(f mapped) string {
+	switch {
+	case f.related != nil:
+		return aliasFindRelated
+	case f.source == crm.SourceExtension:
+		return aliasExtension
+	}
+	return aliasContacts
+}
+
+// relatedCandidates renders, for a field kept in a related table, "the contact is tied to
+// a related row whose column matches the value": the contacts column the related rows
+// refer to (through the link table when there is one) IN the rows matching, so that an
+// index on the related table's column serves the lookup. It only narrows what the field's
+// own value (mapped.value) then decides exactly, so the match is the selector's; it is
+// left out for a field whose value has a default without a related row (a flag), which
+// a contact without a row would match.
+func (s *schema) relatedCandidates(ctx context.Context, q *crm.SQLText, f mapped, value string) error {
+	rel := *f.related
+	names, err := crm.QuoteAll(s.d, rel.Table, aliasFindRelated)
+	if err != nil {
+		return err
+	}
+	rcol, err := s.qa(aliasFindRelated, f.col.Name)
+	if err != nil {
+		return err
+	}
+	rkey, err := s.qa(aliasFindRelated, rel.Key)
+	if err != nil {
+		return err
+	}
+	contactCol, ref, join, match := s.m.Contacts.Key, rkey, "", ""
+	if rel.Link != nil {
+		j, err := crm.RelatedJoinSQL(s.d, rel, aliasFindLink, rkey)
+		if err != nil {
+			return err
+		}
+		ref, join, match = j.Contact, j.Join, j.Match
+	} else if rel.ContactColumn != "" {
+		contactCol = rel.ContactColumn
+	}
+	own, err := crm.MatchSQL(s.d, aliasFindRelated, rel.Match)
+	if err != nil {
+		return err
+	}
+	cc, err := s.qa(aliasContacts, contactCol)
+	if err != nil {
+		return err
+	}
+	q.W(cc, " IN (SELECT ", ref, " FROM ", names[0], " ", names[1], join, " WHERE ")
+	if err := s.match(ctx, q, f, rcol, value); err != nil {
+		return err
+	}
+	q.W(match, own, ")")
+	return nil
 }
 
 // match renders the lookup condition (see Find).
@@ -270,7 +346,7 @@ func indexName(table, column string) string {
 	return n
 }
 
-var pgIndexRE = regexp.MustCompile(`(?:Index Scan|Index Only Scan) using (\S+) on |Bitmap Index Scan on (\S+)`)
+var pgIndexRE = regexp.MustCompile(`(?:(?:Index Scan|Index Only Scan) using (\S+) on \S+|Bitmap Index Scan on (\S+))(?: (\S+))?`)
 
 // explainPostgres explains the lookup with sequential scans disabled: an index node whose
 // Index Cond names the field's column is an index the planner can use for it (an index
@@ -289,20 +365,27 @@ func explainPostgres(ctx context.Context, s *schema, q *crm.SQLText, f mapped, l
 		return err
 	}
 	li.Plan = plan
-	li.Index, li.Usable = pgIndexFor(plan, f.col.Name)
+	li.Index, li.Usable = pgIndexFor(plan, lookupAlias(f), f.col.Name)
 	return nil
 }
 
-// pgIndexFor returns the index of the plan node whose Index Cond names column.
-func pgIndexFor(plan, column string) (string, bool) {
+// pgIndexFor returns the index of the plan node on the table aliased alias ("" for any;
+// a node that shows no alias, such as a Bitmap Index Scan, is taken whatever its table)
+// whose Index Cond names column (as a whole word: the index of a join on email_address_id
+// is not one on email_address).
+func pgIndexFor(plan, alias, column string) (string, bool) {
+	col := regexp.MustCompile(`\b` + regexp.QuoteMeta(column) + `\b`)
 	index := ""
 	for _, line := range strings.Split(plan, "\n") {
 		if m := pgIndexRE.FindStringSubmatch(line); m != nil {
-			index = strings.Trim(m[1]+m[2], `"`)
+			index = ""
+			if alias == "" || m[3] == "" || m[3] == alias {
+				index = strings.Trim(m[1]+m[2], `"`)
+			}
 			continue
 		}
 		t := strings.TrimSpace(line)
-		if index != "" && strings.HasPrefix(t, "Index Cond:") && strings.Contains(strings.ReplaceAll(t, `"`, ""), column) {
+		if index != "" && strings.HasPrefix(t, "Index Cond:") && col.MatchString(strings.ReplaceAll(t, `"`, "")) {
 			return index, true
 		}
 	}
@@ -315,10 +398,7 @@ func explainMySQL(ctx context.Context, s *schema, q *crm.SQLText, f mapped, li *
 	if err != nil {
 		return err
 	}
-	alias := aliasContacts
-	if f.source == crm.SourceExtension {
-		alias = aliasExtension
-	}
+	alias := lookupAlias(f)
 	lines := []string{strings.Join(cols, " | ")}
 	for _, vals := range rows {
 		row := map[string]string{}
@@ -353,10 +433,7 @@ func explainSQLite(ctx context.Context, s *schema, q *crm.SQLText, f mapped, li 
 		return err
 	}
 	li.Plan = plan
-	alias := aliasContacts
-	if f.source == crm.SourceExtension {
-		alias = aliasExtension
-	}
+	alias := lookupAlias(f)
 	re := regexp.MustCompile(`^SEARCH ` + alias + ` USING (?:COVERING )?INDEX (\S+) \(`)
 	for _, line := range strings.Split(plan, "\n") {
 		if m := re.FindStringSubmatch(strings.TrimSpace(line)); m != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/erasure"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/selector"
 )
 
 // Aliases of the contacts and extension tables in the statements of this package.
@@ -84,6 +85,14 @@ type mapped struct {
 	table  string // the table of its source
 	keyCol string // the contact key column of that table
 	col    crm.Column
+	// related is the related table of a field kept there (nil otherwise), and value the
+	// field's value for the contact aliased c, as the selector compiler's field resolver
+	// renders it (a correlated subquery reading the primary related row first).
+	related *crm.RelatedTable
+	value   string
+	// defaulted is set when value has a default for a contact without a related row (a
+	// flag reads false there).
+	defaulted bool
 }
 
 // field resolves a logical field (mapped or restricted); ok is false when the mapping
@@ -94,6 +103,9 @@ func (s *schema) field(ctx context.Context, name string) (mapped, bool, error) {
 		return mapped{}, false, nil
 	}
 	src := f.Source.Normal()
+	if src == crm.SourceRelated {
+		return s.relatedField(ctx, name, f)
+	}
 	table, keyCol := s.m.Contacts.Table, s.m.Contacts.Key
 	if src == crm.SourceExtension {
 		if s.m.Extension == nil {
@@ -106,6 +118,27 @@ func (s *schema) field(ctx context.Context, name string) (mapped, bool, error) {
 		return mapped{}, false, fmt.Errorf("field %s: %w", name, err)
 	}
 	return mapped{name: name, source: src, table: table, keyCol: keyCol, col: col}, true, nil
+}
+
+// relatedField resolves a field kept in a related table through the selector compiler's
+// field resolver (crm.FieldResolver), over the contacts table aliased c.
+func (s *schema) relatedField(ctx context.Context, name string, f crm.Field) (mapped, bool, error) {
+	rel, ok := s.m.RelatedByName(f.Related)
+	if !ok {
+		return mapped{}, false, &FieldError{Field: name, Message: fmt.Sprintf("is mapped to related table %s, which the mapping does not have", f.Related)}
+	}
+	c, err := s.q(aliasContacts)
+	if err != nil {
+		return mapped{}, false, err
+	}
+	r := crm.NewFieldResolver(s.d, s.db.DB(), s.m, c, "")
+	r.ShareTables(s.tables)
+	sel, col, err := r.Resolve(ctx, name, f)
+	if err != nil {
+		return mapped{}, false, err
+	}
+	return mapped{name: name, source: crm.SourceRelated, table: rel.Table, keyCol: rel.Key, col: col, related: &rel, value: sel.SQL,
+		defaulted: sel.Kind == selector.KindFlag}, true, nil
 }
 
 // keyArgs converts contact keys in canonical text form to the values bound for the key
@@ -151,6 +184,27 @@ func (s *schema) from(join bool) (string, error) {
 		return "", err
 	}
 	return out + " LEFT JOIN " + et + " " + x + " ON " + ek + " = " + ck, nil
+}
+
+// selectContacts renders "SELECT c.key[, exprs…] FROM contacts c [LEFT JOIN extension x]
+// WHERE c.key IN (keys…)" and returns it with the quoted c.key.
+func (s *schema) selectContacts(join bool, exprs []string, keys []any) (*crm.SQLText, string, error) {
+	from, err := s.from(join)
+	if err != nil {
+		return nil, "", err
+	}
+	key, err := s.qa(aliasContacts, s.m.Contacts.Key)
+	if err != nil {
+		return nil, "", err
+	}
+	q := &crm.SQLText{}
+	q.W("SELECT ", key)
+	for _, e := range exprs {
+		q.W(", ", e)
+	}
+	q.W(" FROM ", from, " WHERE ", key, " IN ")
+	inList(q, keys)
+	return q, key, nil
 }
 
 // inList appends "(?, ?, …)" binding args: the sweep's own list (erasure.AppendKeys).

@@ -19,7 +19,10 @@ import (
 // column 1, a text column "1". Contacts already opted out are left as they are, their
 // objection time included (the first objection stands). When a field lives in the
 // extension table and a contact has no extension row, the row is created with that
-// field. Objections write no ledger row: the CRM's own optOut (and optOutAt) is the record,
+// field. An optOut or optOutAt kept in a related table (EspoCRM's email_address.opt_out,
+// Odoo's mail_blacklist) is refused with a *FieldError naming the field and the table,
+// before anything is written: those rows are shared with other records or keyed by
+// something other than the contact. Objections write no ledger row: the CRM's own optOut (and optOutAt) is the record,
 // and the request's status keeps the count and time.
 func Object(ctx context.Context, db *crm.Database, m crm.Mapping, keys []string, req Request) (ObjectResult, error) {
 	ctx, cancel := db.WithTimeout(ctx)
@@ -77,16 +80,36 @@ func (s *schema) objection(ctx context.Context, now time.Time) ([]assignment, er
 	if !ok {
 		return nil, ErrNoOptOutField
 	}
+	if err := refuseRelated(optOut, "an objection"); err != nil {
+		return nil, err
+	}
 	expr, arg := trueValue(s.d.Engine(), optOut.col)
 	sets := []assignment{{field: optOut, expr: expr, arg: arg}}
 	at, ok, err := s.field(ctx, crm.FieldOptOutAt)
 	if err != nil || !ok {
 		return sets, err
 	}
+	if err := refuseRelated(at, "an objection"); err != nil {
+		return nil, err
+	}
 	if at.col.Class != crm.ClassDate && at.col.Class != crm.ClassTimestamp && at.col.Class != crm.ClassUnknown {
 		return nil, &FieldError{Field: crm.FieldOptOutAt, Message: fmt.Sprintf("has a %s column: the objection time needs a date or timestamp column", at.col.Class)}
 	}
 	return append(sets, assignment{field: at, expr: "?", arg: bindTimeFor(s.d.Engine(), at.col, now)}), nil
+}
+
+// refuseRelated refuses to write a field kept in a related table (see Object and
+// Rectify): the preset's related rows are reached through a link table shared with other
+// records (an e-mail address of EspoCRM and SuiteCRM belongs to every record linked to
+// it) or keyed by something other than the contact (Odoo's mail_blacklist, by address, a
+// row to create rather than update), so no single row is the contact's to change.
+func refuseRelated(f mapped, what string) error {
+	if f.related == nil {
+		return nil
+	}
+	return &FieldError{Field: f.name, Message: fmt.Sprintf("is kept in related table %s (column %s), which %s does not write: "+
+		"its rows are shared with other records or keyed by something other than the contact; set it in the CRM, "+
+		"or map the field to a column of the contacts or extension table", f.table, f.col.Name, what)}
 }
 
 // trueValue is what sets a flag column: see Object.
@@ -184,7 +207,8 @@ func erase(ctx context.Context, db *crm.Database, m crm.Mapping, keys []string, 
 // as text, bound for the column's type (see bindValue's grammar: "true"/"false",
 // "2006-01-02", RFC 3339 times, numbers); an empty value sets NULL. Refused, before
 // anything is written, with a *FieldError naming the field (never the value): a field
-// the mapping does not name; one whose column is a key or the soft-delete column; and the
+// the mapping does not name; one kept in a related table (see Object); one whose column
+// is a key or the soft-delete column; and the
 // fields a rectification must not change — optOut and optOutAt (an Objection sets them),
 // legalHold (a legal hold is not the person's to lift), createdAt and lastContactAt (they
 // drive retention). With req.HMACKey, one ledger row per rectified contact is written in
@@ -286,6 +310,9 @@ func (s *schema) rectifications(ctx context.Context, values map[string]string) (
 		if !ok {
 			return nil, &FieldError{Field: name, Message: "is not mapped on the CRMDatabase: only mapped fields can be rectified"}
 		}
+		if err := refuseRelated(f, "a rectification"); err != nil {
+			return nil, err
+		}
 		if s.isKeyOrMarker(f) {
 			return nil, &FieldError{Field: name, Message: "is mapped to a key or soft-delete column, which a rectification never changes"}
 		}
@@ -339,6 +366,9 @@ func (s *schema) set(ctx context.Context, tx *sql.Tx, sets []assignment, keys []
 	}
 	bySource := map[crm.Source][]assignment{}
 	for _, a := range sets {
+		if err := refuseRelated(a.field, "a request"); err != nil {
+			return err
+		}
 		bySource[a.field.source] = append(bySource[a.field.source], a)
 	}
 	if as := bySource[crm.SourceContacts]; len(as) > 0 {
@@ -452,17 +482,10 @@ func (s *schema) lockContacts(ctx context.Context, tx *sql.Tx, keys []any, cond 
 	if len(keys) == 0 {
 		return nil, nil
 	}
-	from, err := s.from(cond != "")
+	q, key, err := s.selectContacts(cond != "", nil, keys)
 	if err != nil {
 		return nil, err
 	}
-	key, err := s.qa(aliasContacts, s.m.Contacts.Key)
-	if err != nil {
-		return nil, err
-	}
-	q := &crm.SQLText{}
-	q.W("SELECT ", key, " FROM ", from, " WHERE ", key, " IN ")
-	inList(q, keys)
 	if cond != "" {
 		q.W(" AND ", cond)
 	}
