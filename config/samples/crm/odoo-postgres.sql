@@ -22,7 +22,13 @@
 -- res_partner was cross-checked against odoo/odoo odoo/addons/base/models/res_partner.py
 -- at 00021842 (the development branch after 18.0): every mapped column is there with the
 -- same field type except `mobile`, which Odoo 17 has and later releases dropped (the
--- schema check then reports mobilePhone missing; see docs/crms.md).
+-- operator then unmaps the preset's mobilePhone, see docs/crms.md; the test
+-- TestOdooWithoutMobileColumn drops the column from this schema to prove it).
+-- mail_blacklist was checked against odoo/odoo addons/mail/models/mail_blacklist.py at
+-- 0040a3a2 (an older release, 12.x, the only stored copy): email Char required with a
+-- unique constraint, active Boolean, as here. mail_message, mail_activity,
+-- mail_followers, calendar_event (+ calendar_event_res_partner_rel), crm_lead and
+-- account_move were not re-checked against a published copy: they are as described above.
 
 CREATE TABLE res_partner (
     id                       serial PRIMARY KEY,

@@ -16,10 +16,13 @@ const (
 )
 
 // preset is a known schema: its mapping, and for some fields other places the same field
-// is found in real installations, tried in order by ResolveFor when the first is missing.
+// is found in real installations, tried in order by ResolveFor when the first is missing;
+// optional names the fields some releases of the CRM do not have at all, which ResolveFor
+// unmaps when their column is missing.
 type preset struct {
 	mapping      func() Mapping
 	alternatives map[string][]Field
+	optional     []string
 }
 
 var presets = map[string]preset{
@@ -342,6 +345,13 @@ func mergeRestricted(m *Mapping, o Mapping) {
 			m.RestrictedFields = append(m.RestrictedFields, r)
 		}
 	}
+}
+
+// Optional returns the fields of a preset that some releases of the CRM lack (Odoo's
+// mobilePhone: releases after Odoo 17 dropped res_partner.mobile); nil for an unknown
+// preset or one without.
+func Optional(presetName string) []string {
+	return append([]string(nil), presets[presetName].optional...)
 }
 
 // Alternatives returns, for a preset, the other places some of its fields are found in

@@ -16,7 +16,7 @@ const (
 )
 
 func init() {
-	presets[PresetOdoo] = preset{mapping: odooMapping}
+	presets[PresetOdoo] = preset{mapping: odooMapping, optional: []string{"mobilePhone"}}
 	presets[PresetDolibarr] = preset{mapping: dolibarrMapping}
 	presets[PresetEspoCRM] = preset{mapping: espoCRMMapping}
 	presets[PresetVtiger] = preset{mapping: vtigerMapping}
@@ -31,7 +31,8 @@ func init() {
 //
 // res_partner holds companies as well as people (is_company) and Odoo archives rather
 // than deletes (active = false): both are fields selectors can use, not soft deletes.
-// Odoo Community has no legal-basis or consent column, nor a birth date.
+// Odoo Community has no legal-basis or consent column, nor a birth date. mobilePhone is
+// optional: releases after Odoo 17 have no res_partner.mobile (ResolveFor unmaps it there).
 func odooMapping() Mapping {
 	return Mapping{
 		Contacts: ContactsTable{Table: "res_partner", Key: "id"},
