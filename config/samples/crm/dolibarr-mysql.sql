@@ -16,8 +16,21 @@
 -- llx_actioncomm.sql at 02ba7450, llx_actioncomm_resources.sql at 154a75cc,
 -- llx_element_contact.sql at 01691ed9, llx_mailing_cibles.sql at 0d457fad (nom/prenom,
 -- renamed lastname/firstname in later releases). Every column the preset maps has the
--- same name and type class there; lengths and unmapped columns follow 18.0 and were not
--- re-checked.
+-- same name and type class there; lengths and unmapped columns follow 18.0.
+--
+-- No install SQL of a recent release (17-20) is in the stored copies of Dolibarr/dolibarr
+-- (the repository snapshot is too large to fetch). Changes since the older copies were
+-- looked up in the migration scripts (htdocs/install/mysql/migration/*.sql) by searching
+-- the stored copies for ALTER TABLE llx_socpeople ADD COLUMN / MODIFY / CHANGE and
+-- ALTER TABLE llx_actioncomm ADD COLUMN / MODIFY (a search, not a reading of every
+-- script): llx_socpeople gained fk_prospectcontactlevel varchar(12), later renamed
+-- fk_prospectlevel (as here), fk_stcommcontact, ip varchar(250) (missing here: added),
+-- poste widened to varchar(255), ref_ext to varchar(255); llx_actioncomm gained ref
+-- varchar(30) NOT NULL, calling_duration, code widened to varchar(50). No hit renames or
+-- retypes a column the preset maps. llx_socpeople.no_email (mapped to optOut) is marked
+-- deprecated in the install SQL in favour of llx_mailing_unsubscribe, which the preset does
+-- not read. llx_element_contact, llx_categorie_contact, llx_mailing_cibles and
+-- llx_socpeople_extrafields were not re-checked beyond the copies named above.
 
 CREATE TABLE llx_socpeople (
     rowid            integer AUTO_INCREMENT PRIMARY KEY,
@@ -55,6 +68,7 @@ CREATE TABLE llx_socpeople (
     canvas           varchar(32),
     import_key       varchar(14),
     statut           tinyint DEFAULT 1 NOT NULL,
+    ip               varchar(250),
     KEY idx_socpeople_fk_soc (fk_soc),
     KEY idx_socpeople_fk_user_creat (fk_user_creat)
 ) ENGINE=innodb;
