@@ -12,6 +12,31 @@
 -- `deleted`. EspoCRM declares no foreign keys. `call` and `primary` are reserved words in
 -- MySQL: EspoCRM quotes them, and so do the operator and this file. Only the tables and
 -- columns the preset reads or handles are here.
+--
+-- The other tables were checked against espocrm/espocrm (8.x/9.x development branch):
+--   contact         application/Espo/Modules/Crm/Resources/metadata/entityDefs/Contact.json
+--                   at fddd233e (firstName, lastName varchar 100; doNotCall bool; address
+--                   fields; createdAt/modifiedAt datetime; account link → account_id;
+--                   accounts link: additionalColumns role varchar 100, isInactive bool →
+--                   account_contact). That release gives first_name/last_name no default
+--                   (older releases: ''); this file keeps '' as unmapped detail.
+--   email_address   application/Espo/Resources/metadata/entityDefs/EmailAddress.json at
+--                   e2bd509a (name varchar 255, lower varchar indexed, invalid, optOut bool)
+--   phone_number    PhoneNumber.json at e2bd509a (name and numeric varchar 36, type enum,
+--                   invalid, optOut bool)
+--   entity_email_address
+--                   the ORM's email field converter (a stored copy found by searching
+--                   for 'entityEmailAddress': relationName entityEmailAddress, midKeys
+--                   entityId + emailAddressId, condition and additionalColumn entityType
+--                   varchar 100, additionalColumn primary bool); entity_phone_number is
+--                   its phone counterpart and was not looked up separately
+--   call, call_contact
+--                   application/Espo/Modules/Crm/Resources/metadata/entityDefs/Call.json at
+--                   16325fdd (status enum default Planned, dateStart/dateEnd datetime,
+--                   direction enum default Outbound, parent linkParent, account link;
+--                   contacts link additionalColumns status varchar 36 default None)
+-- Not re-checked against a published file: meeting, contact_meeting (Meeting.json, same
+-- shape as Call.json without direction), task, note, opportunity, contact_opportunity.
 
 CREATE TABLE contact (
     id                   VARCHAR(17) NOT NULL,
