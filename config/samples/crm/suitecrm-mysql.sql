@@ -23,6 +23,26 @@
 -- The e-mail tables were checked against salesagility/SuiteCRM modules/Emails/vardefs.php
 -- (with the default, basic and assignable templates) and metadata/emails_beansMetaData.php
 -- at 0bfc8d9a (7.x): names, types (id → CHAR(36), bool → TINYINT(1)) and indexes.
+--
+-- The contact and link tables were checked against salesagility/SuiteCRM (7.x):
+--   contacts        include/SugarObjects/templates/person/vardefs.php at 013258a9 (first_name,
+--                   last_name, title VARCHAR(100); department VARCHAR(255); do_not_call bool;
+--                   phone_* phone → VARCHAR(100); lawful_basis multienum → TEXT;
+--                   lawful_basis_source enum len 100; date_reviewed date; addresses) and
+--                   modules/Contacts/vardefs.php at 0bfc8d9a (birthdate date, reports_to_id)
+--   calls_contacts, accounts_contacts, opportunities_contacts
+--                   metadata/calls_contactsMetaData.php, accounts_contactsMetaData.php,
+--                   opportunities_contactsMetaData.php at 0bfc8d9a (ids VARCHAR(36),
+--                   required/accept_status, contact_role VARCHAR(50), indexes; the
+--                   idx_opportunities_contacts alternate key was missing here and is added)
+--   email_addresses, email_addr_bean_rel
+--                   metadata/email_addressesMetaData.php at 0bfc8d9a (email_address is declared
+--                   with 'length', which SugarCRM's schema builder ignores: VARCHAR(255);
+--                   bean_module VARCHAR(100); primary_address bool)
+-- Not re-checked against a published file: calls, meetings, meetings_contacts, notes,
+-- tasks (modules/Calls, Meetings, Notes, Tasks vardefs.php and
+-- metadata/meetings_contactsMetaData.php); the mapped columns there (date_start,
+-- direction, parent_type/parent_id, contact_id, deleted) follow SuiteCRM 7 as described.
 
 CREATE TABLE contacts (
     id                         CHAR(36) NOT NULL,
@@ -270,7 +290,8 @@ CREATE TABLE opportunities_contacts (
     deleted         TINYINT(1) DEFAULT 0,
     PRIMARY KEY (id),
     KEY idx_con_opp_con (contact_id),
-    KEY idx_con_opp_opp (opportunity_id)
+    KEY idx_con_opp_opp (opportunity_id),
+    KEY idx_opportunities_contacts (opportunity_id, contact_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8;
 
 -- E-mails archived in SuiteCRM (modules/Emails/vardefs.php with the basic and assignable
