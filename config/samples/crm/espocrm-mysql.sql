@@ -35,8 +35,13 @@
 --                   16325fdd (status enum default Planned, dateStart/dateEnd datetime,
 --                   direction enum default Outbound, parent linkParent, account link;
 --                   contacts link additionalColumns status varchar 36 default None)
+--   task            Task.json at 1d45e6d8 (status enum default 'Not Started', dateEnd
+--                   datetimeOptional → DATETIME, parent linkParent, contact link)
+--   note            application/Espo/Resources/metadata/entityDefs/Note.json at 0f127091
+--                   (post text, data jsonObject, type enum maxLength 24 default 'Post' —
+--                   this file had no default: fixed —, parent and related linkParent)
 -- Not re-checked against a published file: meeting, contact_meeting (Meeting.json, same
--- shape as Call.json without direction), task, note, opportunity, contact_opportunity.
+-- shape as Call.json without direction), opportunity, contact_opportunity.
 
 CREATE TABLE contact (
     id                   VARCHAR(17) NOT NULL,
@@ -225,7 +230,7 @@ CREATE TABLE note (
     deleted       TINYINT(1) NOT NULL DEFAULT 0,
     post          MEDIUMTEXT,
     data          MEDIUMTEXT,
-    type          VARCHAR(24) DEFAULT NULL,
+    type          VARCHAR(24) DEFAULT 'Post',
     parent_id     VARCHAR(17) DEFAULT NULL,
     parent_type   VARCHAR(100) DEFAULT NULL,
     related_id    VARCHAR(17) DEFAULT NULL,
