@@ -128,7 +128,7 @@ type ColumnMatch struct {
 
 // DependentAction is what happens to the rows of a dependent table when their contact is
 // deleted.
-// +kubebuilder:validation:Enum=Delete;Nullify
+// +kubebuilder:validation:Enum=Delete;Nullify;Hold
 type DependentAction string
 
 const (
@@ -138,6 +138,11 @@ const (
 	// DependentNullify sets the referencing column to NULL and keeps the rows (an order or an
 	// invoice that must be kept for accounting, detached from the person).
 	DependentNullify DependentAction = "Nullify"
+	// DependentHold keeps the contact: a contact referenced by a row of the table is not
+	// erased, and is counted as held, like a legal hold (a sales order whose NOT NULL
+	// partner column the CRM forbids to detach, kept for accounting law). Anonymisation
+	// stays possible for such contacts.
+	DependentHold DependentAction = "Hold"
 )
 
 // CRMDatabaseSpec says how to reach one CRM database and how its schema maps to the
@@ -516,7 +521,9 @@ type DependentTable struct {
 	Column SQLIdentifier `json:"column"`
 
 	// action is what happens to the dependent rows when their contact is deleted: `Delete`
-	// removes them, `Nullify` sets column to NULL and keeps them.
+	// removes them, `Nullify` sets column to NULL and keeps them, `Hold` keeps them and
+	// their contact (a contact referenced by a row of the table is not erased; it is
+	// counted as held, like a legal hold).
 	// +required
 	Action DependentAction `json:"action"`
 

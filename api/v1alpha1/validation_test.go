@@ -504,7 +504,7 @@ func baseCRMDatabase() *v1.CRMDatabase {
 						Link: &v1.InteractionLink{Table: "calls_contacts", InteractionKey: "call_id", ContactKey: "contact_id"},
 					},
 				},
-				Dependents:       []v1.DependentTable{{Table: "notes", Column: "contact_id", Action: v1.DependentDelete}},
+				Dependents:       []v1.DependentTable{{Table: "notes", Column: "contact_id", Action: v1.DependentDelete}, {Table: "orders", Column: "contact_id", Action: v1.DependentHold}},
 				PersonalFields:   []v1.LogicalFieldName{v1.FieldEmail},
 				RestrictedFields: []v1.RestrictedField{{Name: v1.FieldBirthDate, Column: "birth_date"}},
 			},

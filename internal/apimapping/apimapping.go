@@ -93,8 +93,11 @@ func related(r privacyv1alpha1.RelatedTable) mapping.RelatedTable {
 }
 
 func dependentAction(a privacyv1alpha1.DependentAction) mapping.DependentAction {
-	if a == privacyv1alpha1.DependentNullify {
+	switch a {
+	case privacyv1alpha1.DependentNullify:
 		return mapping.ActionNullify
+	case privacyv1alpha1.DependentHold:
+		return mapping.ActionHold
 	}
 	return mapping.ActionDelete
 }

@@ -28,6 +28,7 @@ func TestFromAPI(t *testing.T) {
 		Dependents: []privacyv1alpha1.DependentTable{
 			{Table: "notes", Column: "contact_id", Action: privacyv1alpha1.DependentDelete},
 			{Table: "deals", Column: "contact_id", Action: privacyv1alpha1.DependentNullify},
+			{Table: "orders", Column: "contact_id", Action: privacyv1alpha1.DependentHold},
 		},
 		PersonalFields:   []privacyv1alpha1.LogicalFieldName{"email", "spouseName"},
 		RestrictedFields: []privacyv1alpha1.RestrictedField{{Name: "spouseName", Column: "spouse_c", Source: privacyv1alpha1.SourceExtension}},
@@ -54,6 +55,7 @@ func TestFromAPI(t *testing.T) {
 			Dependents: []mapping.Dependent{
 				{Table: "notes", Column: "contact_id", Action: mapping.ActionDelete},
 				{Table: "deals", Column: "contact_id", Action: mapping.ActionNullify},
+				{Table: "orders", Column: "contact_id", Action: mapping.ActionHold},
 			},
 			PersonalFields:   []string{"email", "spouseName"},
 			RestrictedFields: []mapping.RestrictedField{{Name: "spouseName", Column: "spouse_c", Source: mapping.SourceExtension}},

@@ -185,11 +185,11 @@ func checkDependents(m Mapping, ps *problemList) {
 		okColumn := ps.ident(pathDependent(i, "column"), d.Column, true)
 		ps.matches(pathDependent(i, "match"), d.Match)
 		switch d.Action.Normal() {
-		case ActionDelete, ActionNullify:
+		case ActionDelete, ActionNullify, ActionHold:
 		case "":
-			ps.add(pathDependent(i, "action"), "is required: delete or nullify")
+			ps.add(pathDependent(i, "action"), "is required: delete, nullify or hold")
 		default:
-			ps.add(pathDependent(i, "action"), "%q is not an action: use delete or nullify", string(d.Action))
+			ps.add(pathDependent(i, "action"), "%q is not an action: use delete, nullify or hold", string(d.Action))
 		}
 		if !okTable || !okColumn {
 			continue

@@ -42,6 +42,7 @@ const (
 	SourceExtension = mapping.SourceExtension
 	ActionDelete    = mapping.ActionDelete
 	ActionNullify   = mapping.ActionNullify
+	ActionHold      = mapping.ActionHold
 )
 
 // Well-known logical fields (see internal/crm/mapping).

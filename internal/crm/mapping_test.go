@@ -170,6 +170,7 @@ func TestCheck(t *testing.T) {
 					Dependent{Table: "tasks", Column: "contact_id", Action: "cascade"},
 					Dependent{Table: "contacts", Column: "id", Action: ActionDelete},
 					Dependent{Table: "files", Column: "owner"},
+					Dependent{Table: "orders", Column: "contact_id", Action: "Hold"},
 				)
 			},
 			want: []string{
@@ -355,7 +356,7 @@ func TestAllDependentsAddsTheExtension(t *testing.T) {
 	m := Mapping{
 		Contacts:   ContactsTable{Table: "contacts", Key: "id"},
 		Extension:  &ExtensionTable{Table: "contacts_cstm", Key: "id_c"},
-		Dependents: []Dependent{{Table: "calls_contacts", Column: "contact_id", Action: "Delete"}},
+		Dependents: []Dependent{{Table: "calls_contacts", Column: "contact_id", Action: "Delete"}, {Table: "orders", Column: "contact_id", Action: "Hold"}},
 		Related: []RelatedTable{
 			{Name: "sub", Table: "subdetails", Key: "contact_id", Erase: RelatedDelete, Match: parent},
 			{Name: "base", Table: "crmentity", Key: "crmid", Base: true, Erase: RelatedDelete},
@@ -366,6 +367,7 @@ func TestAllDependentsAddsTheExtension(t *testing.T) {
 	}
 	// The listed dependents, the extension row, then the 1:1 related rows to delete; a
 	// base table's row goes after the contact, linked rows through their link (the sweep).
+	// A Hold dependent is not handled: its contacts are held (HoldDependents).
 	want := []Dependent{
 		{Table: "calls_contacts", Column: "contact_id", Action: ActionDelete},
 		{Table: "contacts_cstm", Column: "id_c", Action: ActionDelete},
@@ -373,6 +375,10 @@ func TestAllDependentsAddsTheExtension(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, m.AllDependents()); diff != "" {
 		t.Errorf("AllDependents (-want +got):\n%s", diff)
+	}
+	wantHold := []Dependent{{Table: "orders", Column: "contact_id", Action: ActionHold}}
+	if diff := cmp.Diff(wantHold, m.HoldDependents()); diff != "" {
+		t.Errorf("HoldDependents (-want +got):\n%s", diff)
 	}
 }
 

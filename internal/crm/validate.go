@@ -175,7 +175,7 @@ func (v *validator) checkDependents(ctx context.Context) error {
 		col := v.reference(pathDependent(i, "column"), tbl, d.Column)
 		v.matches(pathDependent(i, "match"), tbl, d.Match)
 		if col != nil && d.Action.Normal() == ActionNullify && !col.Nullable {
-			v.ps.add(pathDependent(i, "action"), "nullify needs a nullable column, but %s.%s is NOT NULL: use delete, or allow NULL in the column",
+			v.ps.add(pathDependent(i, "action"), "nullify needs a nullable column, but %s.%s is NOT NULL: use delete, hold (its contacts are then kept), or allow NULL in the column",
 				tbl.Name, col.Name)
 		}
 	}

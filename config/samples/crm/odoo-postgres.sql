@@ -17,6 +17,8 @@
 --                    table calendar_event_res_partner_rel)
 --   crm_lead         addons/crm/models/crm_lead.py (partner_id)
 --   account_move     addons/account/models/account_move.py (partner_id ondelete restrict)
+--   sale_order       addons/sale/models/sale_order.py (partner_id required, so ondelete
+--                    restrict and NOT NULL)
 -- Only these tables and columns are here; a real database has hundreds more.
 --
 -- res_partner was cross-checked against odoo/odoo odoo/addons/base/models/res_partner.py
@@ -150,3 +152,13 @@ CREATE TABLE account_move (
     amount_total   numeric,
     invoice_date   date
 );
+
+CREATE TABLE sale_order (
+    id             serial PRIMARY KEY,
+    name           varchar NOT NULL,
+    partner_id     integer NOT NULL REFERENCES res_partner (id) ON DELETE RESTRICT,
+    state          varchar,
+    amount_total   numeric,
+    date_order     timestamp without time zone NOT NULL
+);
+CREATE INDEX sale_order_partner_id_idx ON sale_order (partner_id);

@@ -145,8 +145,9 @@ func (s *schema) notOptedOut(ctx context.Context) (string, error) {
 // Erase erases the contacts of keys exactly as a RetentionPolicy's Delete rule would
 // (erasure.ContactEraser: the mapped dependents deleted or unlinked, the extension row and
 // the contact row deleted), in one transaction: all of it or, on any error, nothing.
-// Contacts a legal hold keeps — the mapped legalHold flag, or one of holds (the legal
-// holds of the RetentionPolicies that act on the database, as a sweep applies them) — are
+// Contacts a legal hold keeps — the mapped legalHold flag, one of holds (the legal
+// holds of the RetentionPolicies that act on the database, as a sweep applies them), or a
+// row of a Hold dependent referencing them (a sales order Odoo cannot detach) — are
 // left untouched and counted in Held, never erased. With req.HMACKey, one ledger row per
 // erased contact is written in the same transaction: run id req.ID, policy req.Name, rule
 // LedgerRulePrefix+req.Type, action LedgerActionDelete. Keys without a contact (erased

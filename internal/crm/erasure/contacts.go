@@ -29,8 +29,9 @@ func NewContactEraser(ctx context.Context, db *crm.Database, m crm.Mapping) (*Co
 }
 
 // SplitHeld reads, in tx, which of the contacts of keys exist and whether a legal hold
-// keeps them: the mapped legalHold flag, or one of holds (selectors over logical fields,
-// as a RetentionPolicy's spec.legalHolds). It locks the rows it reads where the engine can
+// keeps them: the mapped legalHold flag, one of holds (selectors over logical fields,
+// as a RetentionPolicy's spec.legalHolds), or a row of a Hold dependent referencing
+// them (planner.held, as the sweep and the plan apply it). It locks the rows it reads where the engine can
 // (FOR UPDATE), so that nothing changes them before tx ends. Keys are returned in key
 // order; a key without a contact is in neither list.
 func (e *ContactEraser) SplitHeld(ctx context.Context, tx *sql.Tx, holds []crm.Selector, keys []any) (free, held []any, err error) {

@@ -24,6 +24,8 @@ type crmCase struct {
 	contacts int64
 	plan     RetentionPlan
 	pending  int64
+	// held is how many contacts the plan counts as held (before and after the run).
+	held     int64
 	scanSpec scan.Spec
 	// inScope and scanCounts are the scan's result before the run.
 	inScope    int64
@@ -82,8 +84,8 @@ func runCRMCase(t *testing.T, tc crmCase) {
 	if err != nil {
 		t.Fatalf("CountPlan: %v", err)
 	}
-	if len(counts) != 1 || counts[0].Pending != tc.pending {
-		t.Fatalf("plan = %+v; want %d pending", counts, tc.pending)
+	if len(counts) != 1 || counts[0].Pending != tc.pending || counts[0].Held != tc.held {
+		t.Fatalf("plan = %+v; want %d pending, %d held", counts, tc.pending, tc.held)
 	}
 
 	if err := EnsureLedger(ctx, db); err != nil {
@@ -114,8 +116,8 @@ func runCRMCase(t *testing.T, tc crmCase) {
 	}
 	// A second plan finds nothing left.
 	counts, err = CountPlan(ctx, db, m, tc.plan)
-	if err != nil || counts[0].Pending != 0 {
-		t.Errorf("plan after the run = %+v, %v; want 0 pending", counts, err)
+	if err != nil || counts[0].Pending != 0 || counts[0].Held != tc.held {
+		t.Errorf("plan after the run = %+v, %v; want 0 pending, %d held", counts, err, tc.held)
 	}
 }
 
@@ -141,7 +143,9 @@ func concat(parts ...[]string) []string {
 // message on its own record (kept); 4's recent message is on a crm.lead whose id happens
 // to be 4 (renews nothing, and is not deleted with partner 4); 5 has a recent meeting
 // (kept); 6 is blacklisted (erased; the blacklist entry stays, to keep honouring the
-// opt-out).
+// opt-out); 7 is expired but the customer of a sales order, whose NOT NULL partner_id
+// can be neither deleted nor detached (held: counted as held, kept with its order, lead and
+// messages, and the sweep completes past it).
 func TestOdooPreset(t *testing.T) {
 	runCRMCase(t, crmCase{
 		name: "odoo", preset: crm.PresetOdoo, sample: "odoo-postgres.sql", open: testdb.Postgres,
@@ -152,32 +156,39 @@ func TestOdooPreset(t *testing.T) {
 				"3, 'Bob', false, true, 'contact', 'bob@b.test', 'bob@b.test', '"+old+"', NULL",
 				"4, 'Cy', false, true, 'contact', 'cy@c.test', 'cy@c.test', '"+old+"', NULL",
 				"5, 'Di', false, true, 'contact', 'di@d.test', 'di@d.test', '"+old+"', NULL",
-				"6, 'Ed', false, true, 'contact', 'ed@e.test', 'ed@e.test', '"+old+"', NULL"),
+				"6, 'Ed', false, true, 'contact', 'ed@e.test', 'ed@e.test', '"+old+"', NULL",
+				"7, 'Flo', false, true, 'contact', 'flo@f.test', 'flo@f.test', '"+old+"', NULL"),
 			[]string{"SELECT setval('res_partner_id_seq', 10)"},
 			ins("mail_message", "model, res_id, message_type, date, author_id, body",
 				"'res.partner', 2, 'comment', '"+old+"', NULL, 'old note'",
 				"'crm.lead', 1, 'email', '"+old+"', 2, 'from Ann'",
 				"'res.partner', 3, 'email', '"+recent+"', 3, 'recent'",
-				"'crm.lead', 4, 'email', '"+recent+"', NULL, 'lead 4'"),
+				"'crm.lead', 4, 'email', '"+recent+"', NULL, 'lead 4'",
+				"'res.partner', 7, 'comment', '"+old+"', 7, 'old note on Flo'"),
 			ins("mail_activity", "res_model, res_id, summary, date_deadline",
 				"'res.partner', 2, 'call Ann', '2015-04-01'", "'crm.lead', 2, 'lead 2', '2015-04-01'"),
 			ins("mail_followers", "res_model, res_id, partner_id", "'crm.lead', 1, 2", "'crm.lead', 1, 3"),
 			ins("mail_blacklist", "email, active", "'ed@e.test', true"),
 			ins("calendar_event", "id, name, start, stop", "1, 'old', '"+old+"', '"+old+"'", "2, 'recent', '"+recent+"', '"+recent+"'"),
 			ins("calendar_event_res_partner_rel", "calendar_event_id, res_partner_id", "1, 2", "2, 5"),
-			ins("crm_lead", "id, name, partner_id", "1, 'deal', 2", "4, 'other', 3"),
+			ins("crm_lead", "id, name, partner_id", "1, 'deal', 2", "4, 'other', 3", "7, 'Flo deal', 7"),
 			ins("account_move", "move_type, partner_id, amount_total", "'out_invoice', 2, 100"),
+			ins("sale_order", "name, partner_id, state, amount_total, date_order", "'S00007', 7, 'sale', 250, '"+old+"'"),
 		),
-		contacts: 6,
+		contacts: 7,
 		plan: RetentionPlan{Rules: []RetentionRule{{Name: "people", Cutoff: twoYears(), Action: ActionDeleteContact,
 			Selector: crm.Selector{{Field: "isCompany", Operator: crm.OpIn, Values: []string{"false"}}}}}},
 		pending:  3,
+		held:     1,
 		scanSpec: scan.Spec{Marketing: true, Selector: crm.Selector{{Field: "isCompany", Operator: crm.OpIn, Values: []string{"false"}}}},
-		inScope:  5, scanCounts: map[string]int64{scan.CheckOptedOutInScope: 1},
+		inScope:  6, scanCounts: map[string]int64{scan.CheckOptedOutInScope: 1},
 		after: []check{
-			{"SELECT COUNT(*) FROM res_partner", 3},
-			{"SELECT COUNT(*) FROM res_partner WHERE id IN (1, 3, 5)", 3},
-			{"SELECT COUNT(*) FROM mail_message WHERE model = 'res.partner'", 1},
+			{"SELECT COUNT(*) FROM res_partner", 4},
+			{"SELECT COUNT(*) FROM res_partner WHERE id IN (1, 3, 5, 7)", 4},
+			{"SELECT COUNT(*) FROM sale_order WHERE partner_id = 7 AND amount_total = 250", 1},
+			{"SELECT COUNT(*) FROM crm_lead WHERE id = 7 AND partner_id = 7", 1},
+			{"SELECT COUNT(*) FROM mail_message WHERE model = 'res.partner' AND res_id = 7 AND author_id = 7", 1},
+			{"SELECT COUNT(*) FROM mail_message WHERE model = 'res.partner'", 2},
 			{"SELECT COUNT(*) FROM mail_message WHERE model = 'crm.lead' AND res_id = 4", 1},
 			{"SELECT COUNT(*) FROM mail_message WHERE model = 'crm.lead' AND res_id = 1 AND author_id IS NULL", 1},
 			{"SELECT COUNT(*) FROM mail_activity", 1},

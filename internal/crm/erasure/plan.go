@@ -100,6 +100,7 @@ const (
 	aliasExtension = "x"
 	aliasInter     = "i"
 	aliasLink      = "l"
+	aliasHold      = "hd"
 	// aliasRelatedLink is the link table of a related table an interaction reaches its
 	// contacts through (Interaction.Related).
 	aliasRelatedLink = "rl"
@@ -225,13 +226,19 @@ func (p *planner) selector(s *crm.SQLText, path string, sel crm.Selector) error 
 	return p.fields.Compile(s, path, sel)
 }
 
-// held renders "a legal hold keeps the contact".
+// held renders "a legal hold keeps the contact": the mapped legalHold flag, one of holds,
+// or a row of a Hold dependent referencing it.
 func (p *planner) held(s *crm.SQLText, holds []crm.Selector) error {
 	s.W("(1=0")
 	if cond, ok, err := p.fields.Truthy(crm.FieldLegalHold); err != nil {
 		return err
 	} else if ok {
 		s.W(" OR ", cond)
+	}
+	for _, dep := range p.m.HoldDependents() {
+		if err := p.heldByDependent(s, dep); err != nil {
+			return err
+		}
 	}
 	for i, h := range holds {
 		s.W(" OR (")
@@ -241,6 +248,21 @@ func (p *planner) held(s *crm.SQLText, holds []crm.Selector) error {
 		s.W(")")
 	}
 	s.W(")")
+	return nil
+}
+
+// heldByDependent renders " OR EXISTS (a row of dep referencing the contact)".
+func (p *planner) heldByDependent(s *crm.SQLText, dep crm.Dependent) error {
+	d := p.db.Dialect()
+	q, err := crm.QuoteAll(d, dep.Table, aliasHold, dep.Column)
+	if err != nil {
+		return err
+	}
+	match, err := crm.MatchSQL(d, aliasHold, dep.Match)
+	if err != nil {
+		return err
+	}
+	s.W(" OR EXISTS (SELECT 1 FROM ", q[0], " ", q[1], " WHERE ", q[1], ".", q[2], " = ", p.key, match, ")")
 	return nil
 }
 

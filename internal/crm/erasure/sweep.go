@@ -458,11 +458,15 @@ func deleteContacts(ctx context.Context, db *crm.Database, tx crm.Querier, m crm
 }
 
 // handleDependents deletes the rows of Delete dependents of the contacts and sets the
-// contact column of Nullify dependents to NULL.
+// contact column of Nullify dependents to NULL. Hold dependents are left alone (their
+// contacts are held, never erased: see planner.held).
 func handleDependents(ctx context.Context, db *crm.Database, tx crm.Querier, deps []crm.Dependent, keys []any) error {
 	d := db.Dialect()
 	ks := newKeySet(d.Engine(), keys)
 	for _, dep := range deps {
+		if dep.Action.Normal() == crm.ActionHold {
+			continue
+		}
 		cols, err := crm.QuoteAll(d, dep.Table, dep.Column)
 		if err != nil {
 			return err

@@ -35,6 +35,10 @@ const (
 	// ActionNullify sets the referencing column to NULL (deals keep their amounts but lose
 	// the person); the column must be nullable.
 	ActionNullify DependentAction = "nullify"
+	// ActionHold keeps the contact: a contact referenced by a row of the table is not
+	// erased but counted as held, like a legal hold (a sales order whose NOT NULL partner
+	// column the CRM forbids to detach, and that accounting law keeps).
+	ActionHold DependentAction = "hold"
 )
 
 // Normal returns the action in canonical form (lowercase: "Nullify" is nullify).
@@ -196,7 +200,7 @@ type Dependent struct {
 	Table string
 	// Column referencing the contact key.
 	Column string
-	// Action on erasure: delete or nullify.
+	// Action on erasure: delete, nullify or hold.
 	Action DependentAction
 	// Match restricts the rows handled to those with these fixed values: in a polymorphic
 	// table, Column holds a contact key only where the type column names contacts.
@@ -343,11 +347,15 @@ func (m Mapping) Clone() Mapping {
 
 // AllDependents returns the dependents to handle before a contact is deleted, in order:
 // the listed ones, the extension row (deleted by its key), then the rows of 1:1 related
-// tables to delete that are not base tables. Actions are in Normal form.
+// tables to delete that are not base tables. Actions are in Normal form. Hold dependents
+// are not among them (see HoldDependents): they keep their contact.
 func (m Mapping) AllDependents() []Dependent {
-	deps := append([]Dependent(nil), m.Dependents...)
-	for i := range deps {
-		deps[i].Action = deps[i].Action.Normal()
+	var deps []Dependent
+	for _, d := range m.Dependents {
+		d.Action = d.Action.Normal()
+		if d.Action != ActionHold {
+			deps = append(deps, d)
+		}
 	}
 	if m.Extension != nil {
 		deps = append(deps, Dependent{Table: m.Extension.Table, Column: m.Extension.Key, Action: ActionDelete})
@@ -355,6 +363,19 @@ func (m Mapping) AllDependents() []Dependent {
 	for _, r := range m.Related {
 		if r.Erase.Normal() == RelatedDelete && r.Link == nil && r.ContactColumn == "" && !r.Base {
 			deps = append(deps, Dependent{Table: r.Table, Column: r.Key, Action: ActionDelete, Match: cloneMatches(r.Match)})
+		}
+	}
+	return deps
+}
+
+// HoldDependents returns the dependents whose rows keep their contact (action hold), in
+// Normal form.
+func (m Mapping) HoldDependents() []Dependent {
+	var deps []Dependent
+	for _, d := range m.Dependents {
+		if d.Action.Normal() == ActionHold {
+			d.Action = ActionHold
+			deps = append(deps, d)
 		}
 	}
 	return deps

@@ -26,8 +26,13 @@ func init() {
 // email_normalized from mail's mail.thread.blacklist), mail_message
 // (addons/mail/models/mail_message.py: model, res_id, date, message_type, author_id),
 // mail_activity, mail_followers, mail_blacklist, calendar_event and its attendee relation
-// calendar_event_res_partner_rel (addons/calendar), crm_lead.partner_id (addons/crm) and
-// account_move.partner_id (addons/account).
+// calendar_event_res_partner_rel (addons/calendar), crm_lead.partner_id (addons/crm),
+// account_move.partner_id (addons/account) and sale_order.partner_id (addons/sale).
+//
+// sale_order.partner_id is required (NOT NULL, ondelete restrict) and an order is an
+// accounting record: it can be neither deleted nor detached, so a partner with a sales
+// order is held (ActionHold), counted as held like a legal hold, and never blocks a sweep.
+// account_move.partner_id is nullable: invoices are detached.
 //
 // res_partner holds companies as well as people (is_company) and Odoo archives rather
 // than deletes (active = false): both are fields selectors can use, not soft deletes.
@@ -73,6 +78,7 @@ func odooMapping() Mapping {
 			{Table: "calendar_event_res_partner_rel", Column: "res_partner_id", Action: ActionDelete},
 			{Table: "crm_lead", Column: "partner_id", Action: ActionNullify},
 			{Table: "account_move", Column: "partner_id", Action: ActionNullify},
+			{Table: "sale_order", Column: "partner_id", Action: ActionHold},
 			{Table: "res_partner", Column: "parent_id", Action: ActionNullify},
 			{Table: "res_partner", Column: "commercial_partner_id", Action: ActionNullify},
 		},
