@@ -104,22 +104,10 @@ type memberState struct {
 	reason, message string
 }
 
-func (ap *accessPass) requeueWithin(d time.Duration) {
-	if d <= 0 {
-		d = time.Second
-	}
-	if ap.result.RequeueAfter == 0 || d < ap.result.RequeueAfter {
-		ap.result.RequeueAfter = d
-	}
-}
+func (ap *accessPass) requeueWithin(d time.Duration) { requeueWithin(&ap.result, d, time.Second) }
 
 func (ap *accessPass) condition(condType string, ok bool, reason, format string, args ...any) {
-	status := metav1.ConditionFalse
-	if ok {
-		status = metav1.ConditionTrue
-	}
-	meta.SetStatusCondition(&ap.ar.Status.Conditions, metav1.Condition{Type: condType, Status: status, Reason: reason,
-		Message: truncateMessage(fmt.Sprintf(format, args...)), ObservedGeneration: ap.ar.Generation})
+	setCondition(&ap.ar.Status.Conditions, ap.ar.Generation, condType, ok, reason, format, args...)
 }
 
 // Reconcile handles one AccessRole.

@@ -107,22 +107,10 @@ type requestTarget struct {
 	match dsr.Match
 }
 
-func (rp *requestPass) requeueWithin(d time.Duration) {
-	if d <= 0 {
-		d = time.Millisecond
-	}
-	if rp.result.RequeueAfter == 0 || d < rp.result.RequeueAfter {
-		rp.result.RequeueAfter = d
-	}
-}
+func (rp *requestPass) requeueWithin(d time.Duration) { requeueWithin(&rp.result, d, time.Millisecond) }
 
 func (rp *requestPass) condition(condType string, ok bool, reason, format string, args ...any) {
-	status := metav1.ConditionFalse
-	if ok {
-		status = metav1.ConditionTrue
-	}
-	meta.SetStatusCondition(&rp.q.Status.Conditions, metav1.Condition{Type: condType, Status: status, Reason: reason,
-		Message: fmt.Sprintf(format, args...), ObservedGeneration: rp.q.Generation})
+	setCondition(&rp.q.Status.Conditions, rp.q.Generation, condType, ok, reason, format, args...)
 }
 
 // waiting records a request that cannot go on yet, and why: phase Pending (or
@@ -167,17 +155,7 @@ func (r *DataSubjectRequestReconciler) Reconcile(ctx context.Context, req ctrl.R
 	if err == nil {
 		q.Status.ObservedGeneration = q.Generation
 	}
-	if _, werr := writeStatus(ctx, r.Client, q, rp.before, requestStatus); werr != nil {
-		werr = fmt.Errorf("while updating the status of DataSubjectRequest %s: %w", q.Name, werr)
-		if err != nil {
-			return ctrl.Result{}, errors.Join(err, werr)
-		}
-		return conflictResult(werr)
-	}
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	return rp.result, nil
+	return endPass(ctx, r.Client, "DataSubjectRequest", q, rp.before, requestStatus, err, rp.result)
 }
 
 // reconcileRequest runs the phases in order: deadline, then either the upkeep of a

@@ -91,14 +91,7 @@ type policyPass struct {
 	unchecked bool
 }
 
-func (pp *policyPass) requeueWithin(d time.Duration) {
-	if d <= 0 {
-		d = time.Millisecond
-	}
-	if pp.result.RequeueAfter == 0 || d < pp.result.RequeueAfter {
-		pp.result.RequeueAfter = d
-	}
-}
+func (pp *policyPass) requeueWithin(d time.Duration) { requeueWithin(&pp.result, d, time.Millisecond) }
 
 func (pp *policyPass) condition(condType string, ok bool, reason, format string, args ...any) {
 	status := metav1.ConditionFalse
@@ -147,17 +140,7 @@ func (r *RetentionPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	if err == nil {
 		p.Status.ObservedGeneration = p.Generation
 	}
-	if _, werr := writeStatus(ctx, r.Client, p, pp.before, retentionStatus); werr != nil {
-		werr = fmt.Errorf("while updating the status of RetentionPolicy %s: %w", p.Name, werr)
-		if err != nil {
-			return ctrl.Result{}, errors.Join(err, werr)
-		}
-		return conflictResult(werr)
-	}
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	return pp.result, nil
+	return endPass(ctx, r.Client, "RetentionPolicy", p, pp.before, retentionStatus, err, pp.result)
 }
 
 // persist writes the status now, in the middle of a reconcile: a run is recorded in the

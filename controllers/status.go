@@ -5,9 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -61,4 +64,44 @@ func conflictResult(err error) (ctrl.Result, error) {
 		return ctrl.Result{RequeueAfter: conflictRetryDelay}, nil
 	}
 	return ctrl.Result{}, err
+}
+
+// endPass writes the status a reconcile pass built and returns the pass's outcome: the
+// pass's error, joined with a failed status write; a write that lost a race to a newer
+// object requeues shortly (conflictResult); otherwise the pass's result. kind names the
+// object in the write's error.
+func endPass[T client.Object](ctx context.Context, c client.Client, kind string, obj, before T, statusOf func(T) any, err error, result ctrl.Result) (ctrl.Result, error) {
+	if _, werr := writeStatus(ctx, c, obj, before, statusOf); werr != nil {
+		werr = fmt.Errorf("while updating the status of %s %s: %w", kind, obj.GetName(), werr)
+		if err != nil {
+			return ctrl.Result{}, errors.Join(err, werr)
+		}
+		return conflictResult(werr)
+	}
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	return result, nil
+}
+
+// setCondition sets one condition of a status: True when ok, at the object's generation,
+// the message formatted and kept within the API's length.
+func setCondition(conds *[]metav1.Condition, generation int64, condType string, ok bool, reason, format string, args ...any) {
+	status := metav1.ConditionFalse
+	if ok {
+		status = metav1.ConditionTrue
+	}
+	meta.SetStatusCondition(conds, metav1.Condition{Type: condType, Status: status, Reason: reason,
+		Message: truncateMessage(fmt.Sprintf(format, args...)), ObservedGeneration: generation})
+}
+
+// requeueWithin makes a pass's result wake the object within d (at least floor from now),
+// keeping an earlier wake-up already asked for.
+func requeueWithin(result *ctrl.Result, d, floor time.Duration) {
+	if d < floor {
+		d = floor
+	}
+	if result.RequeueAfter == 0 || d < result.RequeueAfter {
+		result.RequeueAfter = d
+	}
 }

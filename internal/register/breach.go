@@ -202,33 +202,12 @@ func writeBreachesCSV(w *csv.Writer, rec Record) error {
 		return nil
 	}
 	w.Flush()
-	header := []string{"Breach namespace", "Breach name"}
-	for _, r := range breachRows(BreachRecord{}) {
-		header = append(header, r.Label)
-	}
-	header = append(header, "Other details", "Register revision", "Register content hash")
 	if err := w.Write(nil); err != nil {
 		return err
 	}
-	if err := w.Write(header); err != nil {
-		return err
-	}
+	table := csvTable{namespace: "Breach namespace", name: "Breach name", labels: breachRows(BreachRecord{})}
 	for _, b := range rec.Breaches {
-		cells := []string{b.Namespace, b.Name}
-		for _, r := range breachRows(b) {
-			cells = append(cells, strings.Join(r.Values, csvListSeparator))
-		}
-		var other []string
-		for _, d := range b.Other {
-			other = append(other, d.Label+": "+d.Value)
-		}
-		cells = append(cells, strings.Join(other, csvListSeparator), revisionNumber(rec.Revision.Number), rec.Revision.ContentHash)
-		for i := range cells {
-			cells[i] = csvSafe(cells[i])
-		}
-		if err := w.Write(cells); err != nil {
-			return err
-		}
+		table.entries = append(table.entries, csvEntry{b.Namespace, b.Name, breachRows(b), b.Other})
 	}
-	return nil
+	return table.write(w, rec.Revision)
 }

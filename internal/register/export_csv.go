@@ -17,30 +17,12 @@ const csvListSeparator = "; "
 func exportCSV(buf *bytes.Buffer, rec Record) error {
 	w := csv.NewWriter(buf)
 	w.UseCRLF = true
-	header := []string{"Namespace", "Name"}
-	for _, r := range art30Rows(ActivityRecord{}) {
-		header = append(header, r.Label)
-	}
-	header = append(header, "Other details", "Register revision", "Register content hash")
-	if err := w.Write(header); err != nil {
-		return err
-	}
+	table := csvTable{namespace: "Namespace", name: "Name", labels: art30Rows(ActivityRecord{})}
 	for _, a := range rec.Activities {
-		cells := []string{a.Namespace, a.Name}
-		for _, r := range art30Rows(a) {
-			cells = append(cells, strings.Join(r.Values, csvListSeparator))
-		}
-		var other []string
-		for _, d := range a.Other {
-			other = append(other, d.Label+": "+d.Value)
-		}
-		cells = append(cells, strings.Join(other, csvListSeparator), revisionNumber(rec.Revision.Number), rec.Revision.ContentHash)
-		for i := range cells {
-			cells[i] = csvSafe(cells[i])
-		}
-		if err := w.Write(cells); err != nil {
-			return err
-		}
+		table.entries = append(table.entries, csvEntry{a.Namespace, a.Name, art30Rows(a), a.Other})
+	}
+	if err := table.write(w, rec.Revision); err != nil {
+		return err
 	}
 	if err := writeBreachesCSV(w, rec); err != nil {
 		return err
@@ -55,4 +37,50 @@ func csvSafe(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// csvTable is one table of the CSV export: a header row, then one line per entry with its
+// namespace, name, the cells of its labelled rows, its other details, and the revision.
+type csvTable struct {
+	namespace, name string
+	// labels are the rows of an empty record: their labels are the header's columns.
+	labels  []row
+	entries []csvEntry
+}
+
+// csvEntry is one register entry of a csvTable.
+type csvEntry struct {
+	namespace, name string
+	rows            []row
+	other           []Detail
+}
+
+// write writes the header and the entries, each cell made safe for spreadsheets (csvSafe).
+func (t csvTable) write(w *csv.Writer, rev RevisionInfo) error {
+	header := []string{t.namespace, t.name}
+	for _, r := range t.labels {
+		header = append(header, r.Label)
+	}
+	header = append(header, "Other details", "Register revision", "Register content hash")
+	if err := w.Write(header); err != nil {
+		return err
+	}
+	for _, e := range t.entries {
+		cells := []string{e.namespace, e.name}
+		for _, r := range e.rows {
+			cells = append(cells, strings.Join(r.Values, csvListSeparator))
+		}
+		var other []string
+		for _, d := range e.other {
+			other = append(other, d.Label+": "+d.Value)
+		}
+		cells = append(cells, strings.Join(other, csvListSeparator), revisionNumber(rev.Number), rev.ContentHash)
+		for i := range cells {
+			cells[i] = csvSafe(cells[i])
+		}
+		if err := w.Write(cells); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -68,9 +68,7 @@ func (e *ContactEraser) SplitHeld(ctx context.Context, tx *sql.Tx, holds []crm.S
 		if err := rows.Scan(&k, &h); err != nil {
 			return nil, nil, err
 		}
-		if b, ok := k.([]byte); ok {
-			k = string(b)
-		}
+		k = scannedKey(k)
 		if h != 0 {
 			held = append(held, k)
 		} else {
@@ -92,11 +90,15 @@ func (e *ContactEraser) Delete(ctx context.Context, tx *sql.Tx, keys []any) (int
 
 // KeyText is the canonical text form of a contact key read from the database, as the
 // ledger hashes it (see SubjectHMAC).
-func KeyText(k any) string {
+func KeyText(k any) string { return keyText(scannedKey(k)) }
+
+// scannedKey is a contact key as the sweep binds it: a key the driver returned as bytes
+// becomes text.
+func scannedKey(k any) any {
 	if b, ok := k.([]byte); ok {
 		return string(b)
 	}
-	return keyText(k)
+	return k
 }
 
 // AppendKeys appends "(?, ?, …)" to s, binding keys: the key list of the sweep's
@@ -113,10 +115,7 @@ func ScanKeys(rows *sql.Rows) (_ []any, err error) {
 		if err := rows.Scan(&k); err != nil {
 			return nil, err
 		}
-		if b, ok := k.([]byte); ok {
-			k = string(b)
-		}
-		out = append(out, k)
+		out = append(out, scannedKey(k))
 	}
 	return out, nil
 }

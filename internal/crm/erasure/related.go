@@ -33,22 +33,14 @@ func linkedRelatedKeys(ctx context.Context, db *crm.Database, tx crm.Querier, m 
 		if err != nil {
 			return nil, fmt.Errorf("while reading the %s rows of the contacts: %w", r.Name, crm.NewPrivilegeError(err, "SELECT", "table "+r.Link.Table))
 		}
-		for rows.Next() {
-			var k any
-			if err := rows.Scan(&k); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			if b, ok := k.([]byte); ok {
-				k = string(b)
-			}
+		ks, err := ScanKeys(rows)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range ks {
 			if k != nil {
 				out[r.Name] = append(out[r.Name], k)
 			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
 		}
 	}
 	return out, nil

@@ -352,19 +352,7 @@ func nextKeys(ctx context.Context, db *crm.Database, tx crm.Querier, p *planner,
 		err = crm.NewPrivilegeError(err, privilege, "the mapped tables")
 		return nil, fmt.Errorf("while selecting the contacts of rule %s: %w", plan.Rules[cp.RuleIndex].Name, err)
 	}
-	defer rows.Close()
-	var keys []any
-	for rows.Next() {
-		var k any
-		if err := rows.Scan(&k); err != nil {
-			return nil, err
-		}
-		if b, ok := k.([]byte); ok {
-			k = string(b)
-		}
-		keys = append(keys, k)
-	}
-	return keys, rows.Err()
+	return ScanKeys(rows)
 }
 
 // keyText is the canonical text form of a contact key (see SubjectHMAC).
