@@ -40,8 +40,9 @@
 --   note            application/Espo/Resources/metadata/entityDefs/Note.json at 0f127091
 --                   (post text, data jsonObject, type enum maxLength 24 default 'Post' —
 --                   this file had no default: fixed —, parent and related linkParent)
--- Not re-checked against a published file: meeting, contact_meeting (Meeting.json, same
--- shape as Call.json without direction), opportunity, contact_opportunity.
+--   meeting, contact_meeting, opportunity, contact_opportunity
+--                   checked against tag 8.4.2 (commit 2a64537d) and 10.0.0:
+--                   each table's comment says what.
 
 CREATE TABLE contact (
     id                   VARCHAR(17) NOT NULL,
@@ -153,19 +154,45 @@ CREATE TABLE call_contact (
     KEY IDX_CONTACT_ID (contact_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+-- meeting, contact_meeting: application/Espo/Modules/Crm/Resources/metadata/entityDefs/Meeting.json
+-- at tag 8.4.2 (espocrm/espocrm commit 2a64537d). dateStart and dateEnd are
+-- datetimeOptional fields: a DATETIME column plus a DATE column `<field>_date` (fields/
+-- datetimeOptional.json, actualFields "" and "date"); for an all-day meeting EspoCRM
+-- still fills date_start (midnight of date_start_date in the system time zone,
+-- Core/Repositories/Event.php), so the preset's date_start is set on every meeting.
+-- isAllDay bool; parent linkParent; account, createdBy, modifiedBy, assignedUser links.
+-- The contacts link (hasMany, foreign Contact.meetings, no relationName) is the
+-- many-many table the ORM names from the two entity types sorted (LinkConverters/
+-- ManyMany.php): contact_meeting, BIGINT id, midKeys contact_id/meeting_id, additional
+-- column status varchar 36 default 'None', deleted, one index per midKey and a unique
+-- index on both (Orm/Converter.php, Schema/Builder.php). Releases 9.x/10.0 add uid,
+-- join_url and external_service to meeting, which the preset does not use.
 CREATE TABLE meeting (
-    id           VARCHAR(17) NOT NULL,
-    name         VARCHAR(255) DEFAULT NULL,
-    deleted      TINYINT(1) NOT NULL DEFAULT 0,
-    status       VARCHAR(255) DEFAULT 'Planned',
-    date_start   DATETIME DEFAULT NULL,
-    date_end     DATETIME DEFAULT NULL,
-    description  MEDIUMTEXT,
-    created_at   DATETIME DEFAULT NULL,
-    parent_id    VARCHAR(17) DEFAULT NULL,
-    parent_type  VARCHAR(100) DEFAULT NULL,
+    id                VARCHAR(17) NOT NULL,
+    name              VARCHAR(255) DEFAULT NULL,
+    deleted           TINYINT(1) NOT NULL DEFAULT 0,
+    status            VARCHAR(255) DEFAULT 'Planned',
+    date_start        DATETIME DEFAULT NULL,
+    date_end          DATETIME DEFAULT NULL,
+    is_all_day        TINYINT(1) NOT NULL DEFAULT 0,
+    description       MEDIUMTEXT,
+    created_at        DATETIME DEFAULT NULL,
+    modified_at       DATETIME DEFAULT NULL,
+    date_start_date   DATE DEFAULT NULL,
+    date_end_date     DATE DEFAULT NULL,
+    parent_id         VARCHAR(17) DEFAULT NULL,
+    parent_type       VARCHAR(100) DEFAULT NULL,
+    account_id        VARCHAR(17) DEFAULT NULL,
+    created_by_id     VARCHAR(17) DEFAULT NULL,
+    modified_by_id    VARCHAR(17) DEFAULT NULL,
+    assigned_user_id  VARCHAR(17) DEFAULT NULL,
     PRIMARY KEY (id),
-    KEY IDX_PARENT (parent_id, parent_type)
+    KEY IDX_DATE_START_STATUS (date_start, status),
+    KEY IDX_DATE_START (date_start, deleted),
+    KEY IDX_STATUS (status, deleted),
+    KEY IDX_PARENT (parent_id, parent_type),
+    KEY IDX_ACCOUNT_ID (account_id),
+    KEY IDX_ASSIGNED_USER (assigned_user_id, deleted)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE contact_meeting (
@@ -175,6 +202,8 @@ CREATE TABLE contact_meeting (
     status      VARCHAR(36) DEFAULT 'None',
     deleted     TINYINT(1) NOT NULL DEFAULT 0,
     PRIMARY KEY (id),
+    KEY IDX_CONTACT_ID (contact_id),
+    KEY IDX_MEETING_ID (meeting_id),
     UNIQUE KEY UNIQ_CONTACT_ID_MEETING_ID (contact_id, meeting_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
@@ -240,15 +269,40 @@ CREATE TABLE note (
     KEY IDX_PARENT (parent_id, parent_type)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+-- opportunity, contact_opportunity: application/Espo/Modules/Crm/Resources/metadata/
+-- entityDefs/Opportunity.json at tag 8.4.2 (same fields in 10.0.0). amount is a currency
+-- field with decimal false: DOUBLE plus amount_currency VARCHAR(3); stage and lastStage
+-- enums (VARCHAR(255), stage default 'Prospecting'); probability int; closeDate date;
+-- account, contact (belongsTo Contact, foreign opportunitiesPrimary: the opportunity's
+-- primary contact, which the preset detaches), campaign and user links. The contacts link
+-- (hasMany, foreign Contact.opportunities, additional column role varchar 50) is the
+-- many-many table contact_opportunity, built as contact_meeting above. EspoCRM declares
+-- no foreign key: nothing stops the operator from detaching or deleting either.
 CREATE TABLE opportunity (
-    id          VARCHAR(17) NOT NULL,
-    name        VARCHAR(255) DEFAULT NULL,
-    deleted     TINYINT(1) NOT NULL DEFAULT 0,
-    amount      DOUBLE DEFAULT NULL,
-    stage       VARCHAR(255) DEFAULT 'Prospecting',
-    account_id  VARCHAR(17) DEFAULT NULL,
-    contact_id  VARCHAR(17) DEFAULT NULL,
-    PRIMARY KEY (id)
+    id                VARCHAR(17) NOT NULL,
+    name              VARCHAR(255) DEFAULT NULL,
+    deleted           TINYINT(1) NOT NULL DEFAULT 0,
+    amount            DOUBLE DEFAULT NULL,
+    stage             VARCHAR(255) DEFAULT 'Prospecting',
+    last_stage        VARCHAR(255) DEFAULT NULL,
+    probability       INT DEFAULT NULL,
+    lead_source       VARCHAR(255) DEFAULT NULL,
+    close_date        DATE DEFAULT NULL,
+    description       MEDIUMTEXT,
+    created_at        DATETIME DEFAULT NULL,
+    modified_at       DATETIME DEFAULT NULL,
+    amount_currency   VARCHAR(3) DEFAULT NULL,
+    account_id        VARCHAR(17) DEFAULT NULL,
+    contact_id        VARCHAR(17) DEFAULT NULL,
+    campaign_id       VARCHAR(17) DEFAULT NULL,
+    created_by_id     VARCHAR(17) DEFAULT NULL,
+    modified_by_id    VARCHAR(17) DEFAULT NULL,
+    assigned_user_id  VARCHAR(17) DEFAULT NULL,
+    PRIMARY KEY (id),
+    KEY IDX_STAGE (stage, deleted),
+    KEY IDX_ACCOUNT_ID (account_id),
+    KEY IDX_CONTACT_ID (contact_id),
+    UNIQUE KEY UNIQ_CREATED_AT_ID (created_at, id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE contact_opportunity (
@@ -258,5 +312,7 @@ CREATE TABLE contact_opportunity (
     role            VARCHAR(50) DEFAULT NULL,
     deleted         TINYINT(1) NOT NULL DEFAULT 0,
     PRIMARY KEY (id),
+    KEY IDX_CONTACT_ID (contact_id),
+    KEY IDX_OPPORTUNITY_ID (opportunity_id),
     UNIQUE KEY UNIQ_CONTACT_ID_OPPORTUNITY_ID (contact_id, opportunity_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

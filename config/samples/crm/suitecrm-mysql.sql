@@ -39,10 +39,40 @@
 --                   metadata/email_addressesMetaData.php at 0bfc8d9a (email_address is declared
 --                   with 'length', which SugarCRM's schema builder ignores: VARCHAR(255);
 --                   bean_module VARCHAR(100); primary_address bool)
--- Not re-checked against a published file: calls, meetings, meetings_contacts, notes,
--- tasks (modules/Calls, Meetings, Notes, Tasks vardefs.php and
--- metadata/meetings_contactsMetaData.php); the mapped columns there (date_start,
--- direction, parent_type/parent_id, contact_id, deleted) follow SuiteCRM 7 as described.
+--
+-- calls, meetings, meetings_contacts, notes, tasks and contacts_cstm were checked against
+-- salesagility/SuiteCRM at tag v7.14.6 (commit e572230a, the newest 7.x in the store):
+--   calls           modules/Calls/vardefs.php (templates default + assignable): every
+--                   column as here; SuiteCRM's MySQL manager writes int fields without a
+--                   display width (the `len` of an int is not used), so INT, not INT(2)
+--   meetings        modules/Meetings/vardefs.php: the table lacked modified_user_id,
+--                   created_by, the web-meeting columns (password, join_url, host_url,
+--                   displayed_url, creator, external_id), reminders, outlook_id, sequence,
+--                   the repeat_* columns, gsync_id/gsync_lastsync and the idx_mtg_name and
+--                   idx_meet_stat_del indexes: added. Meetings have no direction column
+--                   (the vardef is non-db): the preset reads none.
+--   meetings_contacts
+--                   metadata/meetings_contactsMetaData.php: as calls_contacts; the
+--                   idx_meeting_contact alternate key (a plain index in MySQL) was missing
+--   notes           modules/Notes/vardefs.php (no default template: its own id, dates,
+--                   modified_user_id, created_by; assignable adds assigned_user_id, first):
+--                   the user columns and idx_notes_assigned_del were missing
+--   tasks           modules/Tasks/vardefs.php (default + assignable): the table lacked
+--                   date_modified, the user columns, date_start, the *_flag bools, and
+--                   the idx_task_assigned and idx_task_status indexes: added
+--   contacts_cstm   not part of the vardefs: SuiteCRM creates <table>_cstm the first time
+--                   a custom field is added (modules/DynamicFields/DynamicField.php
+--                   createCustomTable: id_c id required → CHAR(36) NOT NULL, primary key).
+--                   A fresh 7.x install has it, because the installer adds the Maps
+--                   module's four fields to Contacts (install/suite_install/GoogleMaps.php:
+--                   jjwg_maps_lng_c float max_size 11 precision 8, jjwg_maps_lat_c float
+--                   10,8, jjwg_maps_geocode_status_c and jjwg_maps_address_c varchar 255).
+--                   contact_type_c and legal_hold_c are NOT SuiteCRM's: they stand for
+--                   Studio fields an administrator adds, and are mapped in the tests'
+--                   overrides, never by the preset. The preset assumes only that
+--                   contacts_cstm exists keyed by id_c (and reads the pre-7.10 GDPR fields
+--                   lawful_basis[_c], lawful_basis_source[_c], date_reviewed[_c] there
+--                   when contacts lacks them).
 
 CREATE TABLE contacts (
     id                         CHAR(36) NOT NULL,
@@ -117,25 +147,25 @@ CREATE TABLE calls (
     modified_user_id     CHAR(36) DEFAULT NULL,
     created_by           CHAR(36) DEFAULT NULL,
     description          TEXT,
-    deleted              TINYINT(1) DEFAULT 0,
+    deleted              TINYINT DEFAULT 0,
     assigned_user_id     CHAR(36) DEFAULT NULL,
-    duration_hours       INT(2) DEFAULT NULL,
-    duration_minutes     INT(2) DEFAULT NULL,
+    duration_hours       INT DEFAULT NULL,
+    duration_minutes     INT DEFAULT NULL,
     date_start           DATETIME DEFAULT NULL,
     date_end             DATETIME DEFAULT NULL,
     parent_type          VARCHAR(255) DEFAULT NULL,
     status               VARCHAR(100) DEFAULT 'Planned',
     direction            VARCHAR(100) DEFAULT NULL,
     parent_id            CHAR(36) DEFAULT NULL,
-    reminder_time        INT(11) DEFAULT -1,
-    email_reminder_time  INT(11) DEFAULT -1,
-    email_reminder_sent  TINYINT(1) DEFAULT 0,
+    reminder_time        INT DEFAULT -1,
+    email_reminder_time  INT DEFAULT -1,
+    email_reminder_sent  TINYINT DEFAULT 0,
     outlook_id           VARCHAR(255) DEFAULT NULL,
     repeat_type          VARCHAR(36) DEFAULT NULL,
-    repeat_interval      INT(3) DEFAULT 1,
+    repeat_interval      INT DEFAULT 1,
     repeat_dow           VARCHAR(7) DEFAULT NULL,
     repeat_until         DATE DEFAULT NULL,
-    repeat_count         INT(7) DEFAULT NULL,
+    repeat_count         INT DEFAULT NULL,
     repeat_parent_id     CHAR(36) DEFAULT NULL,
     recurring_source     VARCHAR(36) DEFAULT NULL,
     PRIMARY KEY (id),
@@ -192,31 +222,58 @@ CREATE TABLE email_addr_bean_rel (
     KEY idx_bean_id (bean_id, bean_module)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8;
 
--- Meetings, notes, tasks and the account and opportunity links (modules/Meetings,
--- modules/Notes, modules/Tasks vardefs; the meetings_contacts, accounts_contacts and
--- opportunities_contacts relationships): the preset counts meetings as interactions,
--- deletes notes, tasks and links, and detaches calls and meetings whose parent is the
--- contact.
+-- Meetings, notes, tasks and the account and opportunity links: the preset counts
+-- meetings as interactions, deletes notes, tasks and links, and detaches calls and
+-- meetings whose parent is the contact. meetings: modules/Meetings/vardefs.php (templates
+-- default + assignable), meetings_contacts: metadata/meetings_contactsMetaData.php, notes:
+-- modules/Notes/vardefs.php (its own id/date/user columns + assignable), tasks:
+-- modules/Tasks/vardefs.php (default + assignable); all at SuiteCRM 7.14.6 (see the
+-- header). meetings.direction is non-db (no column); notes.portal_flag is a required
+-- bool, which SuiteCRM creates without NOT NULL (only ids are NOT NULL).
 CREATE TABLE meetings (
-    id                CHAR(36) NOT NULL,
-    name              VARCHAR(50) DEFAULT NULL,
-    date_entered      DATETIME DEFAULT NULL,
-    date_modified     DATETIME DEFAULT NULL,
-    description       TEXT,
-    deleted           TINYINT(1) DEFAULT 0,
-    assigned_user_id  CHAR(36) DEFAULT NULL,
-    location          VARCHAR(50) DEFAULT NULL,
-    duration_hours    INT(3) DEFAULT NULL,
-    duration_minutes  INT(2) DEFAULT NULL,
-    date_start        DATETIME DEFAULT NULL,
-    date_end          DATETIME DEFAULT NULL,
-    parent_type       VARCHAR(100) DEFAULT NULL,
-    status            VARCHAR(100) DEFAULT 'Planned',
-    type              VARCHAR(255) DEFAULT 'Sugar',
-    parent_id         CHAR(36) DEFAULT NULL,
+    id                   CHAR(36) NOT NULL,
+    name                 VARCHAR(50) DEFAULT NULL,
+    date_entered         DATETIME DEFAULT NULL,
+    date_modified        DATETIME DEFAULT NULL,
+    modified_user_id     CHAR(36) DEFAULT NULL,
+    created_by           CHAR(36) DEFAULT NULL,
+    description          TEXT,
+    deleted              TINYINT(1) DEFAULT 0,
+    assigned_user_id     CHAR(36) DEFAULT NULL,
+    location             VARCHAR(50) DEFAULT NULL,
+    password             VARCHAR(50) DEFAULT NULL,
+    join_url             VARCHAR(200) DEFAULT NULL,
+    host_url             VARCHAR(400) DEFAULT NULL,
+    displayed_url        VARCHAR(400) DEFAULT NULL,
+    creator              VARCHAR(50) DEFAULT NULL,
+    external_id          VARCHAR(50) DEFAULT NULL,
+    duration_hours       INT DEFAULT NULL,
+    duration_minutes     INT DEFAULT NULL,
+    date_start           DATETIME DEFAULT NULL,
+    date_end             DATETIME DEFAULT NULL,
+    parent_type          VARCHAR(100) DEFAULT NULL,
+    status               VARCHAR(100) DEFAULT 'Planned',
+    type                 VARCHAR(255) DEFAULT 'Sugar',
+    parent_id            CHAR(36) DEFAULT NULL,
+    reminder_time        INT DEFAULT -1,
+    email_reminder_time  INT DEFAULT -1,
+    email_reminder_sent  TINYINT(1) DEFAULT 0,
+    outlook_id           VARCHAR(255) DEFAULT NULL,
+    sequence             INT DEFAULT 0,
+    repeat_type          VARCHAR(36) DEFAULT NULL,
+    repeat_interval      INT DEFAULT 1,
+    repeat_dow           VARCHAR(7) DEFAULT NULL,
+    repeat_until         DATE DEFAULT NULL,
+    repeat_count         INT DEFAULT NULL,
+    repeat_parent_id     CHAR(36) DEFAULT NULL,
+    recurring_source     VARCHAR(36) DEFAULT NULL,
+    gsync_id             VARCHAR(1024) DEFAULT NULL,
+    gsync_lastsync       INT DEFAULT NULL,
     PRIMARY KEY (id),
-    KEY idx_meet_date_start (date_start),
-    KEY idx_meet_par_del (parent_id, parent_type, deleted)
+    KEY idx_mtg_name (name),
+    KEY idx_meet_par_del (parent_id, parent_type, deleted),
+    KEY idx_meet_stat_del (assigned_user_id, status, deleted),
+    KEY idx_meet_date_start (date_start)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8;
 
 CREATE TABLE meetings_contacts (
@@ -229,15 +286,18 @@ CREATE TABLE meetings_contacts (
     deleted        TINYINT(1) DEFAULT 0,
     PRIMARY KEY (id),
     KEY idx_con_mtg_mtg (meeting_id),
-    KEY idx_con_mtg_con (contact_id)
+    KEY idx_con_mtg_con (contact_id),
+    KEY idx_meeting_contact (meeting_id, contact_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8;
 
 CREATE TABLE notes (
+    assigned_user_id  CHAR(36) DEFAULT NULL,
     id                CHAR(36) NOT NULL,
-    name              VARCHAR(255) DEFAULT NULL,
     date_entered      DATETIME DEFAULT NULL,
     date_modified     DATETIME DEFAULT NULL,
-    deleted           TINYINT(1) DEFAULT 0,
+    modified_user_id  CHAR(36) DEFAULT NULL,
+    created_by        CHAR(36) DEFAULT NULL,
+    name              VARCHAR(255) DEFAULT NULL,
     file_mime_type    VARCHAR(100) DEFAULT NULL,
     filename          VARCHAR(255) DEFAULT NULL,
     parent_type       VARCHAR(255) DEFAULT NULL,
@@ -246,28 +306,39 @@ CREATE TABLE notes (
     portal_flag       TINYINT(1) DEFAULT NULL,
     embed_flag        TINYINT(1) DEFAULT 0,
     description       TEXT,
+    deleted           TINYINT(1) DEFAULT 0,
     PRIMARY KEY (id),
     KEY idx_note_name (name),
     KEY idx_notes_parent (parent_id, parent_type),
-    KEY idx_note_contact (contact_id)
+    KEY idx_note_contact (contact_id),
+    KEY idx_notes_assigned_del (deleted, assigned_user_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8;
 
 CREATE TABLE tasks (
     id                CHAR(36) NOT NULL,
     name              VARCHAR(50) DEFAULT NULL,
     date_entered      DATETIME DEFAULT NULL,
+    date_modified     DATETIME DEFAULT NULL,
+    modified_user_id  CHAR(36) DEFAULT NULL,
+    created_by        CHAR(36) DEFAULT NULL,
+    description       TEXT,
     deleted           TINYINT(1) DEFAULT 0,
+    assigned_user_id  CHAR(36) DEFAULT NULL,
     status            VARCHAR(100) DEFAULT 'Not Started',
+    date_due_flag     TINYINT(1) DEFAULT 0,
     date_due          DATETIME DEFAULT NULL,
+    date_start_flag   TINYINT(1) DEFAULT 0,
+    date_start        DATETIME DEFAULT NULL,
     parent_type       VARCHAR(255) DEFAULT NULL,
     parent_id         CHAR(36) DEFAULT NULL,
     contact_id        CHAR(36) DEFAULT NULL,
     priority          VARCHAR(100) DEFAULT NULL,
-    description       TEXT,
     PRIMARY KEY (id),
     KEY idx_tsk_name (name),
     KEY idx_task_con_del (contact_id, deleted),
-    KEY idx_task_par_del (parent_id, parent_type, deleted)
+    KEY idx_task_par_del (parent_id, parent_type, deleted),
+    KEY idx_task_assigned (assigned_user_id),
+    KEY idx_task_status (status)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8;
 
 CREATE TABLE accounts_contacts (
