@@ -1,26 +1,38 @@
 -- An Odoo-shaped test schema for the "odoo" mapping preset, PostgreSQL.
 --
 -- Odoo 17.0 creates its tables from its models; this file reproduces, with Odoo's column
--- names and the PostgreSQL types its ORM gives each field (Char → varchar, Text/Html →
--- text, Boolean → boolean, Integer/Many2one → integer, Datetime → timestamp without time
--- zone holding UTC, Date → date, Selection → varchar), the columns the preset reads and
--- the foreign keys Odoo declares between them (ondelete: Many2one defaults to SET NULL;
--- required ones are RESTRICT or CASCADE as the models say). Sources (odoo/odoo, 17.0):
---   res_partner      odoo/addons/base/models/res_partner.py (+ email_normalized from
---                    addons/mail/models/mail_thread_blacklist.py)
---   mail_message     addons/mail/models/mail_message.py (model, res_id, message_type,
---                    author_id, date)
---   mail_activity    addons/mail/models/mail_activity.py (res_model, res_id)
---   mail_followers   addons/mail/models/mail_followers.py (partner_id ondelete cascade)
---   mail_blacklist   addons/mail/models/mail_blacklist.py
---   calendar_event   addons/calendar/models/calendar_event.py (partner_ids: the relation
---                    table calendar_event_res_partner_rel)
---   crm_lead         addons/crm/models/crm_lead.py (partner_id)
---   account_move     addons/account/models/account_move.py (partner_id ondelete restrict)
---   sale_order       addons/sale/models/sale_order.py (partner_id required, so ondelete
---                    restrict and NOT NULL)
--- Only these tables and columns are here; a real database has hundreds more.
+-- names and the PostgreSQL types its ORM gives each field (Char/Selection → varchar,
+-- Text/Html → text, Boolean → boolean, Integer/Many2one/Many2oneReference → integer,
+-- Datetime → timestamp without time zone holding UTC, Date → date, Monetary → numeric,
+-- Float without digits → double precision), the columns the preset reads and the foreign
+-- keys Odoo declares towards res_partner. NOT NULL follows required=True; a Many2one's
+-- foreign key is ON DELETE SET NULL unless the model says ondelete=, and RESTRICT when the
+-- field is required without ondelete (Odoo's fields.Many2one default). A Many2many gets a
+-- relation table (col1, col2) with both foreign keys ON DELETE CASCADE. Foreign keys to
+-- tables this file does not have (ir_model, res_company, account_journal, res_currency…)
+-- are left out; their NOT NULL columns are kept. Odoo sets field defaults in the ORM, not
+-- in the database: there are no DEFAULTs here either. Only these tables and columns are
+-- here; a real database has hundreds more.
 --
+-- Checked against a stored copy of Odoo 17.0 (odoo/release.py version_info
+-- (17, 0, 0, FINAL): UmmeHani-SCI/Odoo17-UH_Hospital_Management at commit 02f3b73a, the
+-- odoo/odoo repository's own stored copies of these files being of other releases):
+--   mail_message     addons/mail/models/mail_message.py (+ the partner_ids relation
+--                    mail_message_res_partner_rel)
+--   mail_activity    addons/mail/models/mail_activity.py
+--   mail_followers   addons/mail/models/mail_followers.py
+--   calendar_event   addons/calendar/models/calendar_event.py (+ partner_ids:
+--                    calendar_event_res_partner_rel; opportunity_id from addons/crm is not
+--                    in this file)
+--   calendar_attendee
+--                    addons/calendar/models/calendar_attendee.py
+--   crm_lead         addons/crm/models/crm_lead.py
+--   account_move     addons/account/models/account_move.py
+--   account_move_line
+--                    addons/account/models/account_move_line.py
+--   sale_order       addons/sale/models/sale_order.py
+--   res_users        odoo/addons/base/models/res_users.py
+-- Each table's comment says what differed from the previous version of this file.
 -- res_partner was cross-checked against odoo/odoo odoo/addons/base/models/res_partner.py
 -- at 00021842 (the development branch after 18.0): every mapped column is there with the
 -- same field type except `mobile`, which Odoo 17 has and later releases dropped (the
@@ -28,9 +40,16 @@
 -- TestOdooWithoutMobileColumn drops the column from this schema to prove it).
 -- mail_blacklist was checked against odoo/odoo addons/mail/models/mail_blacklist.py at
 -- 0040a3a2 (an older release, 12.x, the only stored copy): email Char required with a
--- unique constraint, active Boolean, as here. mail_message, mail_activity,
--- mail_followers, calendar_event (+ calendar_event_res_partner_rel), crm_lead and
--- account_move were not re-checked against a published copy: they are as described above.
+-- unique constraint, active Boolean, as here.
+--
+-- What the sources say about deleting a partner, which the preset follows: Odoo refuses
+-- (RESTRICT) while a sales order (partner_id, partner_invoice_id, partner_shipping_id:
+-- required), an invoice or entry (account_move.partner_id and commercial_partner_id:
+-- ondelete='restrict'), a journal item (account_move_line.partner_id: restrict) or a user
+-- (res_users.partner_id: required, restrict) references it: the preset holds such a
+-- partner. Chatter recipients, followers, attendees and meeting attendance cascade;
+-- message authors, activity requesters, leads' customers and invoices' delivery
+-- addresses are set to NULL.
 
 CREATE TABLE res_partner (
     id                       serial PRIMARY KEY,
@@ -71,42 +90,109 @@ CREATE TABLE res_partner (
 CREATE INDEX res_partner__parent_id_index ON res_partner (parent_id);
 CREATE INDEX res_partner__email_normalized_index ON res_partner (email_normalized);
 
+-- res_users (odoo/addons/base/models/res_users.py, 17.0): partner_id Many2one required,
+-- ondelete='restrict' (every user, internal or portal, has its partner); login Char
+-- required, unique; company_id required (foreign key to res_company left out). New in
+-- this file: without it an erased portal user's partner would fail the batch.
+CREATE TABLE res_users (
+    id           serial PRIMARY KEY,
+    login        varchar NOT NULL UNIQUE,
+    partner_id   integer NOT NULL REFERENCES res_partner (id) ON DELETE RESTRICT,
+    company_id   integer NOT NULL,
+    active       boolean,
+    share        boolean,
+    create_date  timestamp without time zone,
+    write_date   timestamp without time zone
+);
+CREATE INDEX res_users_partner_id_index ON res_users (partner_id);
+
+-- mail_message (addons/mail/models/mail_message.py, 17.0): model Char, res_id
+-- Many2oneReference (integer, no foreign key), message_type Selection required, author_id
+-- Many2one ondelete='set null', parent_id ondelete='set null', record_name Char (stored in
+-- 17), subject/email_from/message_id/reply_to Char, body Html. Added: parent_id and the
+-- other stored fields of 17.0 (is_internal, reply_to, pinned_at, record_alias_domain_id,
+-- record_company_id…) and the write columns, all unused by the preset.
 CREATE TABLE mail_message (
-    id              serial PRIMARY KEY,
-    subject         varchar,
-    date            timestamp without time zone,
-    body            text,
-    model           varchar,
-    res_id          integer,
-    record_name     varchar,
-    message_type    varchar NOT NULL,
-    subtype_id      integer,
-    author_id       integer REFERENCES res_partner (id) ON DELETE SET NULL,
-    email_from      varchar,
-    message_id      varchar,
-    create_date     timestamp without time zone
+    id                      serial PRIMARY KEY,
+    subject                 varchar,
+    date                    timestamp without time zone,
+    body                    text,
+    parent_id               integer REFERENCES mail_message (id) ON DELETE SET NULL,
+    model                   varchar,
+    res_id                  integer,
+    record_name             varchar,
+    record_alias_domain_id  integer,
+    record_company_id       integer,
+    message_type            varchar NOT NULL,
+    subtype_id              integer,
+    mail_activity_type_id   integer,
+    is_internal             boolean,
+    email_from              varchar,
+    author_id               integer REFERENCES res_partner (id) ON DELETE SET NULL,
+    author_guest_id         integer,
+    reply_to_force_new      boolean,
+    message_id              varchar,
+    reply_to                varchar,
+    mail_server_id          integer,
+    email_layout_xmlid      varchar,
+    email_add_signature     boolean,
+    pinned_at               timestamp without time zone,
+    create_uid              integer,
+    create_date             timestamp without time zone,
+    write_uid               integer,
+    write_date              timestamp without time zone
 );
 CREATE INDEX mail_message_model_res_id_idx ON mail_message (model, res_id);
+CREATE INDEX mail_message_model_res_id_id_idx ON mail_message (model, res_id, id);
+CREATE INDEX mail_message__author_id_index ON mail_message (author_id);
 
-CREATE TABLE mail_activity (
-    id                serial PRIMARY KEY,
-    res_model_id      integer,
-    res_model         varchar,
-    res_id            integer,
-    res_name          varchar,
-    activity_type_id  integer,
-    summary           varchar,
-    note              text,
-    date_deadline     date NOT NULL,
-    user_id           integer,
-    create_date       timestamp without time zone
+-- partner_ids (Recipients): Many2many('res.partner'), relation mail_message_res_partner_rel,
+-- both sides ON DELETE CASCADE: a deleted partner leaves the recipient lists by itself.
+CREATE TABLE mail_message_res_partner_rel (
+    mail_message_id  integer NOT NULL REFERENCES mail_message (id) ON DELETE CASCADE,
+    res_partner_id   integer NOT NULL REFERENCES res_partner (id) ON DELETE CASCADE,
+    PRIMARY KEY (mail_message_id, res_partner_id)
 );
+CREATE INDEX ON mail_message_res_partner_rel (res_partner_id, mail_message_id);
 
+-- mail_activity (addons/mail/models/mail_activity.py, 17.0): res_model_id Many2one
+-- ir.model required, ondelete cascade (foreign key left out: no ir_model here); res_model
+-- Char stored related; res_id Many2oneReference with CHECK(res_id IS NOT NULL AND res_id
+-- != 0); date_deadline Date required; user_id Many2one res.users required, ondelete
+-- cascade; request_partner_id Many2one res.partner (set null); active Boolean. The
+-- previous version lacked NOT NULL on res_model_id and user_id, the CHECK, and
+-- request_partner_id, date_done, automated, active: fixed.
+CREATE TABLE mail_activity (
+    id                 serial PRIMARY KEY,
+    res_model_id       integer NOT NULL,
+    res_model          varchar,
+    res_id             integer,
+    res_name           varchar,
+    activity_type_id   integer,
+    summary            varchar,
+    note               text,
+    date_deadline      date NOT NULL,
+    date_done          date,
+    automated          boolean,
+    user_id            integer NOT NULL REFERENCES res_users (id) ON DELETE CASCADE,
+    request_partner_id integer REFERENCES res_partner (id) ON DELETE SET NULL,
+    active             boolean,
+    create_date        timestamp without time zone,
+    CONSTRAINT mail_activity_check_res_id_is_set CHECK (res_id IS NOT NULL AND res_id != 0)
+);
+CREATE INDEX mail_activity__res_id_index ON mail_activity (res_id);
+CREATE INDEX mail_activity__res_model_index ON mail_activity (res_model);
+
+-- mail_followers (addons/mail/models/mail_followers.py, 17.0): res_model Char required,
+-- res_id Many2oneReference, partner_id Many2one required ondelete='cascade', unique
+-- (res_model, res_id, partner_id); _log_access False (no create/write columns). The
+-- unique constraint was missing: added.
 CREATE TABLE mail_followers (
     id          serial PRIMARY KEY,
     res_model   varchar NOT NULL,
     res_id      integer,
-    partner_id  integer NOT NULL REFERENCES res_partner (id) ON DELETE CASCADE
+    partner_id  integer NOT NULL REFERENCES res_partner (id) ON DELETE CASCADE,
+    CONSTRAINT mail_followers_mail_followers_res_partner_res_model_id_uniq UNIQUE (res_model, res_id, partner_id)
 );
 
 CREATE TABLE mail_blacklist (
@@ -116,49 +202,143 @@ CREATE TABLE mail_blacklist (
     create_date  timestamp without time zone
 );
 
+-- calendar_event (addons/calendar/models/calendar_event.py, 17.0): name Char required,
+-- start and stop Datetime required, privacy and show_as Selection required, allday and
+-- active Boolean, start_date/stop_date Date (stored computes), duration Float,
+-- user_id Many2one res.users (set null), res_model_id/res_model/res_id (the linked
+-- document). privacy, show_as, start_date, stop_date, duration, description, location and
+-- the res_* columns were missing: added. start is required, so every event, all-day ones
+-- included, has the time the preset reads.
 CREATE TABLE calendar_event (
-    id           serial PRIMARY KEY,
-    name         varchar NOT NULL,
-    start        timestamp without time zone NOT NULL,
-    stop         timestamp without time zone NOT NULL,
-    allday       boolean,
-    user_id      integer,
-    active       boolean,
-    create_date  timestamp without time zone
+    id            serial PRIMARY KEY,
+    name          varchar NOT NULL,
+    description   text,
+    user_id       integer REFERENCES res_users (id) ON DELETE SET NULL,
+    location      varchar,
+    privacy       varchar NOT NULL,
+    show_as       varchar NOT NULL,
+    active        boolean,
+    start         timestamp without time zone NOT NULL,
+    stop          timestamp without time zone NOT NULL,
+    allday        boolean,
+    start_date    date,
+    stop_date     date,
+    duration      double precision,
+    res_id        integer,
+    res_model_id  integer,
+    res_model     varchar,
+    recurrency    boolean,
+    create_date   timestamp without time zone
 );
 
+-- partner_ids (Attendees): Many2many('res.partner', 'calendar_event_res_partner_rel'):
+-- columns calendar_event_id, res_partner_id, both ON DELETE CASCADE.
 CREATE TABLE calendar_event_res_partner_rel (
     calendar_event_id  integer NOT NULL REFERENCES calendar_event (id) ON DELETE CASCADE,
     res_partner_id     integer NOT NULL REFERENCES res_partner (id) ON DELETE CASCADE,
     PRIMARY KEY (calendar_event_id, res_partner_id)
 );
-CREATE INDEX calendar_event_res_partner_rel_res_partner_id_idx ON calendar_event_res_partner_rel (res_partner_id);
+CREATE INDEX ON calendar_event_res_partner_rel (res_partner_id, calendar_event_id);
 
-CREATE TABLE crm_lead (
+-- calendar_attendee (addons/calendar/models/calendar_attendee.py, 17.0): event_id and
+-- partner_id Many2one required, ondelete='cascade'; common_name Char stored (a copy of
+-- the partner's name), state Selection. New in this file: it goes with the partner by
+-- Odoo's own foreign key, so the preset needs no dependent for it.
+CREATE TABLE calendar_attendee (
     id            serial PRIMARY KEY,
-    name          varchar NOT NULL,
-    partner_id    integer REFERENCES res_partner (id) ON DELETE SET NULL,
-    email_from    varchar,
-    contact_name  varchar,
-    expected_revenue numeric,
+    event_id      integer NOT NULL REFERENCES calendar_event (id) ON DELETE CASCADE,
+    partner_id    integer NOT NULL REFERENCES res_partner (id) ON DELETE CASCADE,
+    common_name   varchar,
+    access_token  varchar,
+    state         varchar,
+    availability  varchar,
     create_date   timestamp without time zone
 );
 
+-- crm_lead (addons/crm/models/crm_lead.py, 17.0): name Char required, type Selection
+-- required, partner_id Many2one res.partner without ondelete (set null), contact_name,
+-- partner_name, email_from, email_normalized, phone, mobile, function Char (copies of
+-- the customer's details, not erased with the partner), expected_revenue Monetary,
+-- active Boolean. type and the copied contact columns were missing: added.
+CREATE TABLE crm_lead (
+    id                serial PRIMARY KEY,
+    name              varchar NOT NULL,
+    user_id           integer REFERENCES res_users (id) ON DELETE SET NULL,
+    active            boolean,
+    type              varchar NOT NULL,
+    partner_id        integer REFERENCES res_partner (id) ON DELETE SET NULL,
+    contact_name      varchar,
+    partner_name      varchar,
+    function          varchar,
+    email_from        varchar,
+    email_normalized  varchar,
+    phone             varchar,
+    mobile            varchar,
+    expected_revenue  numeric,
+    create_date       timestamp without time zone
+);
+CREATE INDEX crm_lead__partner_id_index ON crm_lead (partner_id);
+
+-- account_move (addons/account/models/account_move.py, 17.0): partner_id Many2one
+-- ondelete='restrict' (nullable), commercial_partner_id stored compute ondelete='restrict',
+-- partner_shipping_id stored compute (set null); date Date required, state and move_type
+-- and auto_post Selection required, journal_id and currency_id Many2one required (foreign
+-- keys left out), amount_* Monetary. commercial_partner_id, partner_shipping_id and the
+-- required columns were missing: added. Because of the two RESTRICT keys a partner with
+-- an invoice cannot be deleted, nor detached by nulling partner_id alone: the preset holds
+-- it (it used to null partner_id, which commercial_partner_id would still have blocked).
 CREATE TABLE account_move (
-    id             serial PRIMARY KEY,
-    name           varchar,
-    move_type      varchar NOT NULL,
-    partner_id     integer REFERENCES res_partner (id) ON DELETE RESTRICT,
-    amount_total   numeric,
-    invoice_date   date
+    id                     serial PRIMARY KEY,
+    name                   varchar,
+    ref                    varchar,
+    date                   date NOT NULL,
+    state                  varchar NOT NULL,
+    move_type              varchar NOT NULL,
+    journal_id             integer NOT NULL,
+    currency_id            integer NOT NULL,
+    auto_post              varchar NOT NULL,
+    partner_id             integer REFERENCES res_partner (id) ON DELETE RESTRICT,
+    commercial_partner_id  integer REFERENCES res_partner (id) ON DELETE RESTRICT,
+    partner_shipping_id    integer REFERENCES res_partner (id) ON DELETE SET NULL,
+    invoice_date           date,
+    amount_total           numeric,
+    amount_residual        numeric,
+    payment_state          varchar,
+    create_date            timestamp without time zone
+);
+CREATE INDEX account_move__partner_id_index ON account_move (partner_id);
+
+-- account_move_line (addons/account/models/account_move_line.py, 17.0): move_id Many2one
+-- required ondelete='cascade', partner_id Many2one ondelete='restrict' (nullable),
+-- currency_id required, display_type Selection required, debit/credit/balance Monetary.
+-- New in this file: journal items name the partner too, and block its deletion.
+CREATE TABLE account_move_line (
+    id            serial PRIMARY KEY,
+    move_id       integer NOT NULL REFERENCES account_move (id) ON DELETE CASCADE,
+    name          varchar,
+    currency_id   integer NOT NULL,
+    partner_id    integer REFERENCES res_partner (id) ON DELETE RESTRICT,
+    display_type  varchar NOT NULL,
+    debit         numeric,
+    credit        numeric,
+    balance       numeric,
+    create_date   timestamp without time zone
 );
 
+-- sale_order (addons/sale/models/sale_order.py, 17.0): name Char required, company_id
+-- required (foreign key left out), partner_id, partner_invoice_id and
+-- partner_shipping_id Many2one res.partner required (so RESTRICT, NOT NULL), state
+-- Selection, date_order Datetime required, amount_total Monetary. partner_invoice_id,
+-- partner_shipping_id and company_id were missing: added.
 CREATE TABLE sale_order (
-    id             serial PRIMARY KEY,
-    name           varchar NOT NULL,
-    partner_id     integer NOT NULL REFERENCES res_partner (id) ON DELETE RESTRICT,
-    state          varchar,
-    amount_total   numeric,
-    date_order     timestamp without time zone NOT NULL
+    id                   serial PRIMARY KEY,
+    name                 varchar NOT NULL,
+    company_id           integer NOT NULL,
+    partner_id           integer NOT NULL REFERENCES res_partner (id) ON DELETE RESTRICT,
+    partner_invoice_id   integer NOT NULL REFERENCES res_partner (id) ON DELETE RESTRICT,
+    partner_shipping_id  integer NOT NULL REFERENCES res_partner (id) ON DELETE RESTRICT,
+    state                varchar,
+    date_order           timestamp without time zone NOT NULL,
+    amount_total         numeric
 );
 CREATE INDEX sale_order_partner_id_idx ON sale_order (partner_id);

@@ -138,14 +138,20 @@ func concat(parts ...[]string) []string {
 }
 
 // Odoo 17: partner 1 is a company (kept: the rule selects people); 2 has only old
-// messages, an activity, a follower, a meeting, a lead and an invoice (erased: lead and
-// invoice detached, its authored message on a lead kept without author); 3 has a recent
-// message on its own record (kept); 4's recent message is on a crm.lead whose id happens
-// to be 4 (renews nothing, and is not deleted with partner 4); 5 has a recent meeting
-// (kept); 6 is blacklisted (erased; the blacklist entry stays, to keep honouring the
-// opt-out); 7 is expired but the customer of a sales order, whose NOT NULL partner_id
-// can be neither deleted nor detached (held: counted as held, kept with its order, lead and
-// messages, and the sweep completes past it).
+// messages, an activity, a follower, a meeting (attendee row and attendance), a lead, and
+// requested an activity on a lead (erased: lead detached, its authored message on a lead
+// kept without author, the requester set to NULL and the recipient and attendee rows
+// removed by Odoo's own cascading keys); 3 has a recent message on its own record (kept);
+// 4's recent message is on a crm.lead whose id happens to be 4 (renews nothing, and is not
+// deleted with partner 4); 5 has a recent meeting (kept); 6 is blacklisted (erased; the
+// blacklist entry stays, to keep honouring the opt-out). The references Odoo declares
+// RESTRICT hold a partner instead of stalling the sweep: 7 is the customer of a sales
+// order, 8 of a posted invoice (account_move.partner_id and commercial_partner_id, and the
+// journal item's partner_id), 9 is a user's partner (res_users.partner_id), 11 is the
+// invoice address of company 1's order (partner_invoice_id): all four are held, counted
+// as held and kept with their rows, and the sweep, two contacts a batch, completes past
+// them. 10 is only the delivery address of 8's invoice (nullable, set null): erased, the
+// invoice stays with no delivery address.
 func TestOdooPreset(t *testing.T) {
 	runCRMCase(t, crmCase{
 		name: "odoo", preset: crm.PresetOdoo, sample: "odoo-postgres.sql", open: testdb.Postgres,
@@ -157,50 +163,108 @@ func TestOdooPreset(t *testing.T) {
 				"4, 'Cy', false, true, 'contact', 'cy@c.test', 'cy@c.test', '"+old+"', NULL",
 				"5, 'Di', false, true, 'contact', 'di@d.test', 'di@d.test', '"+old+"', NULL",
 				"6, 'Ed', false, true, 'contact', 'ed@e.test', 'ed@e.test', '"+old+"', NULL",
-				"7, 'Flo', false, true, 'contact', 'flo@f.test', 'flo@f.test', '"+old+"', NULL"),
-			[]string{"SELECT setval('res_partner_id_seq', 10)"},
-			ins("mail_message", "model, res_id, message_type, date, author_id, body",
-				"'res.partner', 2, 'comment', '"+old+"', NULL, 'old note'",
-				"'crm.lead', 1, 'email', '"+old+"', 2, 'from Ann'",
-				"'res.partner', 3, 'email', '"+recent+"', 3, 'recent'",
-				"'crm.lead', 4, 'email', '"+recent+"', NULL, 'lead 4'",
-				"'res.partner', 7, 'comment', '"+old+"', 7, 'old note on Flo'"),
-			ins("mail_activity", "res_model, res_id, summary, date_deadline",
-				"'res.partner', 2, 'call Ann', '2015-04-01'", "'crm.lead', 2, 'lead 2', '2015-04-01'"),
+				"7, 'Flo', false, true, 'contact', 'flo@f.test', 'flo@f.test', '"+old+"', NULL",
+				"8, 'Gil', false, true, 'contact', 'gil@g.test', 'gil@g.test', '"+old+"', NULL",
+				"9, 'Hal', false, true, 'contact', 'hal@h.test', 'hal@h.test', '"+old+"', NULL",
+				"10, 'Ivy', false, true, 'delivery', 'ivy@i.test', 'ivy@i.test', '"+old+"', NULL",
+				"11, 'Jo', false, true, 'invoice', 'jo@acme.test', 'jo@acme.test', '"+old+"', 1"),
+			[]string{"SELECT setval('res_partner_id_seq', 20)"},
+			ins("res_users", "id, login, partner_id, company_id, active, share", "1, 'hal', 9, 1, true, false"),
+			ins("mail_message", "id, model, res_id, message_type, date, author_id, body",
+				"1, 'res.partner', 2, 'comment', '"+old+"', NULL, 'old note'",
+				"2, 'crm.lead', 1, 'email', '"+old+"', 2, 'from Ann'",
+				"3, 'res.partner', 3, 'email', '"+recent+"', 3, 'recent'",
+				"4, 'crm.lead', 4, 'email', '"+recent+"', NULL, 'lead 4'",
+				"5, 'res.partner', 7, 'comment', '"+old+"', 7, 'old note on Flo'"),
+			ins("mail_message_res_partner_rel", "mail_message_id, res_partner_id", "4, 2", "4, 3"),
+			ins("mail_activity", "res_model_id, res_model, res_id, summary, date_deadline, user_id, request_partner_id",
+				"80, 'res.partner', 2, 'call Ann', '2015-04-01', 1, NULL", "81, 'crm.lead', 2, 'lead 2', '2015-04-01', 1, 2"),
 			ins("mail_followers", "res_model, res_id, partner_id", "'crm.lead', 1, 2", "'crm.lead', 1, 3"),
 			ins("mail_blacklist", "email, active", "'ed@e.test', true"),
-			ins("calendar_event", "id, name, start, stop", "1, 'old', '"+old+"', '"+old+"'", "2, 'recent', '"+recent+"', '"+recent+"'"),
+			ins("calendar_event", "id, name, start, stop, privacy, show_as",
+				"1, 'old', '"+old+"', '"+old+"', 'public', 'busy'", "2, 'recent', '"+recent+"', '"+recent+"', 'public', 'busy'"),
 			ins("calendar_event_res_partner_rel", "calendar_event_id, res_partner_id", "1, 2", "2, 5"),
-			ins("crm_lead", "id, name, partner_id", "1, 'deal', 2", "4, 'other', 3", "7, 'Flo deal', 7"),
-			ins("account_move", "move_type, partner_id, amount_total", "'out_invoice', 2, 100"),
-			ins("sale_order", "name, partner_id, state, amount_total, date_order", "'S00007', 7, 'sale', 250, '"+old+"'"),
+			ins("calendar_attendee", "event_id, partner_id, common_name, state", "1, 2, 'Ann', 'accepted'", "2, 5, 'Di', 'accepted'"),
+			ins("crm_lead", "id, name, type, partner_id", "1, 'deal', 'opportunity', 2", "4, 'other', 'opportunity', 3",
+				"7, 'Flo deal', 'opportunity', 7"),
+			ins("account_move", "id, name, date, state, move_type, journal_id, currency_id, auto_post, partner_id, commercial_partner_id, partner_shipping_id, amount_total",
+				"1, 'INV/2015/0001', '2015-03-02', 'posted', 'out_invoice', 1, 1, 'no', 8, 8, 10, 100"),
+			ins("account_move_line", "move_id, name, currency_id, partner_id, display_type, debit, credit, balance",
+				"1, 'INV/2015/0001', 1, 8, 'payment_term', 100, 0, 100"),
+			ins("sale_order", "name, company_id, partner_id, partner_invoice_id, partner_shipping_id, state, amount_total, date_order",
+				"'S00007', 1, 7, 7, 7, 'sale', 250, '"+old+"'", "'S00001', 1, 1, 11, 1, 'sale', 90, '"+old+"'"),
 		),
-		contacts: 7,
+		contacts: 11,
 		plan: RetentionPlan{Rules: []RetentionRule{{Name: "people", Cutoff: twoYears(), Action: ActionDeleteContact,
 			Selector: crm.Selector{{Field: "isCompany", Operator: crm.OpIn, Values: []string{"false"}}}}}},
-		pending:  3,
-		held:     1,
+		pending:  4,
+		held:     4,
 		scanSpec: scan.Spec{Marketing: true, Selector: crm.Selector{{Field: "isCompany", Operator: crm.OpIn, Values: []string{"false"}}}},
-		inScope:  6, scanCounts: map[string]int64{scan.CheckOptedOutInScope: 1},
+		inScope:  10, scanCounts: map[string]int64{scan.CheckOptedOutInScope: 1},
 		after: []check{
-			{"SELECT COUNT(*) FROM res_partner", 4},
-			{"SELECT COUNT(*) FROM res_partner WHERE id IN (1, 3, 5, 7)", 4},
+			{"SELECT COUNT(*) FROM res_partner", 7},
+			{"SELECT COUNT(*) FROM res_partner WHERE id IN (1, 3, 5, 7, 8, 9, 11)", 7},
 			{"SELECT COUNT(*) FROM sale_order WHERE partner_id = 7 AND amount_total = 250", 1},
+			{"SELECT COUNT(*) FROM sale_order WHERE partner_id = 1 AND partner_invoice_id = 11", 1},
+			{"SELECT COUNT(*) FROM account_move WHERE id = 1 AND partner_id = 8 AND commercial_partner_id = 8 AND partner_shipping_id IS NULL", 1},
+			{"SELECT COUNT(*) FROM account_move_line WHERE partner_id = 8", 1},
+			{"SELECT COUNT(*) FROM res_users WHERE id = 1 AND partner_id = 9", 1},
 			{"SELECT COUNT(*) FROM crm_lead WHERE id = 7 AND partner_id = 7", 1},
 			{"SELECT COUNT(*) FROM mail_message WHERE model = 'res.partner' AND res_id = 7 AND author_id = 7", 1},
 			{"SELECT COUNT(*) FROM mail_message WHERE model = 'res.partner'", 2},
 			{"SELECT COUNT(*) FROM mail_message WHERE model = 'crm.lead' AND res_id = 4", 1},
 			{"SELECT COUNT(*) FROM mail_message WHERE model = 'crm.lead' AND res_id = 1 AND author_id IS NULL", 1},
+			{"SELECT COUNT(*) FROM mail_message_res_partner_rel", 1},
 			{"SELECT COUNT(*) FROM mail_activity", 1},
+			{"SELECT COUNT(*) FROM mail_activity WHERE res_model = 'crm.lead' AND request_partner_id IS NULL", 1},
 			{"SELECT COUNT(*) FROM mail_followers", 1},
 			{"SELECT COUNT(*) FROM calendar_event_res_partner_rel", 1},
+			{"SELECT COUNT(*) FROM calendar_attendee WHERE partner_id = 5", 1},
+			{"SELECT COUNT(*) FROM calendar_attendee", 1},
 			{"SELECT COUNT(*) FROM calendar_event", 2},
 			{"SELECT COUNT(*) FROM crm_lead WHERE id = 1 AND partner_id IS NULL", 1},
 			{"SELECT COUNT(*) FROM crm_lead WHERE id = 4 AND partner_id = 3", 1},
-			{"SELECT COUNT(*) FROM account_move WHERE partner_id IS NULL", 1},
 			{"SELECT COUNT(*) FROM mail_blacklist", 1},
 		},
 	})
+}
+
+// Without its Hold on a RESTRICT reference the Odoo preset's sweep fails: PostgreSQL
+// refuses to delete a partner a journal item names (account_move_line.partner_id,
+// ondelete='restrict' in Odoo 17), the batch rolls back, the error names the table, and
+// nothing is erased. This is why the preset holds such partners.
+func TestOdooRestrictReferenceFailsBatchWithoutHold(t *testing.T) {
+	ctx := crmtest.TestContext(t)
+	tdb := testdb.Postgres(t)
+	admin := tdb.Open(t)
+	crmtest.LoadSample(t, admin, "odoo-postgres.sql")
+	crmtest.ExecAll(t, admin,
+		"INSERT INTO res_partner (id, name, is_company, active, create_date) VALUES (1, 'Ann', false, true, '"+old+"'), (2, 'Gil', false, true, '"+old+"')",
+		"INSERT INTO account_move (id, date, state, move_type, journal_id, currency_id, auto_post) VALUES (1, '2015-03-02', 'posted', 'entry', 1, 1, 'no')",
+		"INSERT INTO account_move_line (move_id, currency_id, partner_id, display_type, debit, credit, balance) VALUES (1, 1, 2, 'payment_term', 10, 0, 10)")
+	db := crmtest.OpenCRM(t, tdb)
+	m, err := crm.ResolveFor(ctx, db, crm.PresetOdoo, crm.Mapping{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []crm.Dependent
+	for _, d := range m.Dependents {
+		if d.Table != "account_move_line" {
+			kept = append(kept, d)
+		}
+	}
+	m.Dependents = kept
+	if err := EnsureLedger(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	plan := RetentionPlan{Rules: []RetentionRule{{Name: "people", Cutoff: twoYears(), Action: ActionDeleteContact}}}
+	_, err = SweepBatch(ctx, db, m, plan, sweepRun("run-restrict", 10))
+	if err == nil || !strings.Contains(err.Error(), "account_move_line") {
+		t.Fatalf("SweepBatch without the journal items' Hold = %v; want the foreign key error naming account_move_line", err)
+	}
+	if n := crmtest.QueryInt(t, admin, "SELECT COUNT(*) FROM res_partner"); n != 2 {
+		t.Errorf("the failed batch left %d partners, want both (rolled back)", n)
+	}
 }
 
 // Dolibarr 18: 1 has an old phone call, a category, an invoice role, a mailing target and

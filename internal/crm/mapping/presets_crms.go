@@ -27,12 +27,18 @@ func init() {
 // (addons/mail/models/mail_message.py: model, res_id, date, message_type, author_id),
 // mail_activity, mail_followers, mail_blacklist, calendar_event and its attendee relation
 // calendar_event_res_partner_rel (addons/calendar), crm_lead.partner_id (addons/crm),
-// account_move.partner_id (addons/account) and sale_order.partner_id (addons/sale).
+// account_move and account_move_line (addons/account), sale_order (addons/sale) and
+// res_users.partner_id (base).
 //
-// sale_order.partner_id is required (NOT NULL, ondelete restrict) and an order is an
-// accounting record: it can be neither deleted nor detached, so a partner with a sales
-// order is held (ActionHold), counted as held like a legal hold, and never blocks a sweep.
-// account_move.partner_id is nullable: invoices are detached.
+// Odoo refuses to delete a partner that one of these references (ON DELETE RESTRICT):
+// sale_order.partner_id, partner_invoice_id and partner_shipping_id (required),
+// account_move.partner_id and commercial_partner_id and account_move_line.partner_id
+// (ondelete='restrict': an invoice or journal entry names its partner for good) and
+// res_users.partner_id (required, restrict: the user's own partner). Orders, invoices and
+// entries are accounting records and a user must be removed in Odoo: a partner any of
+// them references is held (ActionHold), counted as held like a legal hold, and never
+// blocks a sweep. Nullable references Odoo sets to NULL itself (a lead's customer, an
+// invoice's delivery address) are detached.
 //
 // res_partner holds companies as well as people (is_company) and Odoo archives rather
 // than deletes (active = false): both are fields selectors can use, not soft deletes.
@@ -77,8 +83,14 @@ func odooMapping() Mapping {
 			{Table: "mail_followers", Column: "partner_id", Action: ActionDelete},
 			{Table: "calendar_event_res_partner_rel", Column: "res_partner_id", Action: ActionDelete},
 			{Table: "crm_lead", Column: "partner_id", Action: ActionNullify},
-			{Table: "account_move", Column: "partner_id", Action: ActionNullify},
+			{Table: "account_move", Column: "partner_shipping_id", Action: ActionNullify},
+			{Table: "account_move", Column: "partner_id", Action: ActionHold},
+			{Table: "account_move", Column: "commercial_partner_id", Action: ActionHold},
+			{Table: "account_move_line", Column: "partner_id", Action: ActionHold},
 			{Table: "sale_order", Column: "partner_id", Action: ActionHold},
+			{Table: "sale_order", Column: "partner_invoice_id", Action: ActionHold},
+			{Table: "sale_order", Column: "partner_shipping_id", Action: ActionHold},
+			{Table: "res_users", Column: "partner_id", Action: ActionHold},
 			{Table: "res_partner", Column: "parent_id", Action: ActionNullify},
 			{Table: "res_partner", Column: "commercial_partner_id", Action: ActionNullify},
 		},
