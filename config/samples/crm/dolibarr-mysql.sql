@@ -1,37 +1,72 @@
 -- A Dolibarr-shaped test schema for the "dolibarr" mapping preset, MySQL/MariaDB.
 --
--- Dolibarr 18.0, htdocs/install/mysql/tables/: llx_socpeople.sql (+ .key.sql),
--- llx_socpeople_extrafields.sql (+ .key.sql: unique fk_object), llx_actioncomm.sql,
--- llx_actioncomm_resources.sql, llx_element_contact.sql, llx_categorie_contact.sql
--- (+ .key.sql: foreign key to llx_socpeople), llx_mailing_cibles.sql, llx_facture.sql (a
--- few columns). The datapolicy_* columns of llx_socpeople_extrafields are the extra fields
--- Dolibarr's GDPR module (htdocs/datapolicy, module descriptor modDataPolicy) adds when
--- enabled: boolean extra fields become int(1) columns, date ones date columns. Only the
--- tables and columns the preset reads or handles are here.
+-- Dolibarr creates its tables from htdocs/install/mysql/tables/llx_*.sql (and .key.sql for
+-- indexes and foreign keys), then upgrades them with htdocs/install/mysql/migration/
+-- A.0.0-B.0.0.sql. This file reproduces, with Dolibarr's names and types, the tables the
+-- preset reads or handles, and the keys that matter when a contact is deleted. The
+-- datapolicy_* columns of llx_socpeople_extrafields are the extra fields Dolibarr's GDPR
+-- module (htdocs/datapolicy, module descriptor modDataPolicy) adds when enabled: boolean
+-- extra fields become int(1) columns, date ones date columns. Foreign keys to tables this
+-- file does not have (llx_user, llx_c_type_contact, llx_categorie) are left out.
 --
--- Cross-checked against the stored copies of Dolibarr/dolibarr
--- htdocs/install/mysql/tables/ available to the check (not all of 18.0; the 18.0 tree
--- could not be fetched): llx_socpeople.sql at 00856eb2 (an older release, with jabberid
--- and skype, poste varchar(80)), llx_socpeople_extrafields.sql at 0b699d8a,
--- llx_actioncomm.sql at 02ba7450, llx_actioncomm_resources.sql at 154a75cc,
--- llx_element_contact.sql at 01691ed9, llx_mailing_cibles.sql at 0d457fad (nom/prenom,
--- renamed lastname/firstname in later releases). Every column the preset maps has the
--- same name and type class there; lengths and unmapped columns follow 18.0.
+-- What it was checked against (no stored copy of the Dolibarr/dolibarr repository's own
+-- install SQL is newer than 3.8; the repository is too large to fetch whole):
+--   * the newest install SQL readable, a copy of a Dolibarr 20–24 tree:
+--     Harwin88/dolibar-click at commit 1eeee829 (comments stripped), files
+--     llx_socpeople.sql, llx_actioncomm.sql, llx_element_contact.sql, llx_societe.sql. Its
+--     release is dated by Dolibarr's own migration scripts: it has the columns
+--     htdocs/install/mysql/migration/19.0.0-20.0.0.sql adds to llx_socpeople (name_alias,
+--     fk_parent, url, geolat, geolong, geopoint, georesultcode) and lacks those 24.0
+--     (llx_societe.euid, 23.0.0-24.0.0.sql) and 25.0 (llx_socpeople.use_thirdparty_address,
+--     24.0.0-25.0.0.sql) add;
+--   * a Dolibarr 18 tree, Easya-Solutions/dolibarr at commit b0d207fe (its migration
+--     scripts end at 17.0.0-18.0.0.sql), for the files the newer copy lacks:
+--     llx_socpeople_extrafields.sql, llx_actioncomm_resources.sql, llx_actioncomm.key.sql,
+--     llx_element_contact.key.sql, llx_societe_contacts.sql, llx_notify_def.sql;
+--   * Dolibarr/dolibarr's stored .key.sql files: llx_socpeople.key.sql (02cf757f),
+--     llx_societe_contacts.key.sql (526aeab9), llx_categorie_contact.key.sql (6653e2db),
+--     llx_notify_def.key.sql (890fd948, 2025), and the migration scripts
+--     19.0.0-20.0.0.sql, 23.0.0-24.0.0.sql and 24.0.0-25.0.0.sql, read for these tables
+--     (20.0 makes llx_socpeople_extrafields.fk_object a unique key);
+--   * Dolibarr's own Contact::delete() (htdocs/contact/class/contact.class.php, a stored
+--     copy of a release after 18, repository not identified by the store): it deletes the contact's external roles in llx_element_contact, its
+--     roles in llx_societe_contacts, its notifications in llx_notify_def, its categories,
+--     the contact and its extra fields. The preset lacked llx_societe_contacts — whose
+--     foreign key to llx_socpeople (no ON DELETE: RESTRICT) made deleting such a contact
+--     fail the batch — and llx_notify_def: both added.
+-- Not re-checked beyond the 18 tree: llx_categorie_contact.sql, llx_mailing_cibles.sql
+-- (the previous check read 0d457fad, an older release with nom/prenom), llx_facture.sql
+-- (a few columns only, as a document that stays).
 --
--- No install SQL of a recent release (17-20) is in the stored copies of Dolibarr/dolibarr
--- (the repository snapshot is too large to fetch). Changes since the older copies were
--- looked up in the migration scripts (htdocs/install/mysql/migration/*.sql) by searching
--- the stored copies for ALTER TABLE llx_socpeople ADD COLUMN / MODIFY / CHANGE and
--- ALTER TABLE llx_actioncomm ADD COLUMN / MODIFY (a search, not a reading of every
--- script): llx_socpeople gained fk_prospectcontactlevel varchar(12), later renamed
--- fk_prospectlevel (as here), fk_stcommcontact, ip varchar(250) (missing here: added),
--- poste widened to varchar(255), ref_ext to varchar(255); llx_actioncomm gained ref
--- varchar(30) NOT NULL, calling_duration, code widened to varchar(50). No hit renames or
--- retypes a column the preset maps. llx_socpeople.no_email (mapped to optOut) is marked
--- deprecated in the install SQL in favour of llx_mailing_unsubscribe, which the preset does
--- not read. llx_element_contact, llx_categorie_contact, llx_mailing_cibles and
--- llx_socpeople_extrafields were not re-checked beyond the copies named above.
+-- Each table's comment says what differed from the previous version of this file (which
+-- followed an older copy of llx_socpeople.sql and the 18.0 migration scripts).
 
+-- llx_societe: the third party (company or sole trader), as in the 20–24 copy
+-- (llx_societe.sql; columns the fixture does not need are left out). New in this file:
+-- llx_socpeople.fk_soc has a foreign key to it (llx_socpeople.key.sql).
+CREATE TABLE llx_societe (
+    rowid          integer AUTO_INCREMENT PRIMARY KEY,
+    nom            varchar(128),
+    name_alias     varchar(128) NULL,
+    entity         integer DEFAULT 1 NOT NULL,
+    statut         tinyint DEFAULT 0,
+    status         tinyint DEFAULT 1,
+    phone          varchar(30),
+    email          varchar(128),
+    client         tinyint DEFAULT 0,
+    fournisseur    tinyint DEFAULT 0,
+    datec          datetime,
+    tms            timestamp DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+    fk_user_creat  integer NULL,
+    ip             varchar(250),
+    import_key     varchar(14)
+) ENGINE=innodb;
+
+-- llx_socpeople: the contacts, as in the 20–24 copy (llx_socpeople.sql) with the indexes
+-- and the foreign key to llx_societe of llx_socpeople.key.sql. Added from 20.0:
+-- name_alias, fk_parent, geolat, geolong, geopoint, georesultcode, url. The mapped
+-- columns (rowid, firstname, lastname, email, phone, phone_mobile, phone_perso, poste,
+-- no_email, birthday, fk_soc, statut, datec, tms) are unchanged since 18.
 CREATE TABLE llx_socpeople (
     rowid            integer AUTO_INCREMENT PRIMARY KEY,
     datec            datetime,
@@ -39,6 +74,8 @@ CREATE TABLE llx_socpeople (
     fk_soc           integer,
     entity           integer DEFAULT 1 NOT NULL,
     ref_ext          varchar(255),
+    name_alias       varchar(255),
+    fk_parent        integer NULL,
     civility         varchar(6),
     lastname         varchar(50),
     firstname        varchar(50),
@@ -47,14 +84,19 @@ CREATE TABLE llx_socpeople (
     town             varchar(255),
     fk_departement   integer,
     fk_pays          integer DEFAULT 0,
+    geolat           double(24,8) DEFAULT NULL,
+    geolong          double(24,8) DEFAULT NULL,
+    geopoint         point DEFAULT NULL,
+    georesultcode    varchar(16),
     birthday         date,
     poste            varchar(255),
     phone            varchar(30),
     phone_perso      varchar(30),
     phone_mobile     varchar(30),
     fax              varchar(30),
+    url              varchar(255),
     email            varchar(255),
-    socialnetworks   text,
+    socialnetworks   text DEFAULT NULL,
     photo            varchar(255),
     no_email         smallint NOT NULL DEFAULT 0,
     priv             smallint NOT NULL DEFAULT 0,
@@ -70,9 +112,14 @@ CREATE TABLE llx_socpeople (
     statut           tinyint DEFAULT 1 NOT NULL,
     ip               varchar(250),
     KEY idx_socpeople_fk_soc (fk_soc),
-    KEY idx_socpeople_fk_user_creat (fk_user_creat)
+    KEY idx_socpeople_fk_user_creat (fk_user_creat),
+    KEY idx_socpeople_lastname (lastname),
+    KEY idx_socpeople_tms (tms),
+    CONSTRAINT fk_socpeople_fk_soc FOREIGN KEY (fk_soc) REFERENCES llx_societe (rowid)
 ) ENGINE=innodb;
 
+-- llx_socpeople_extrafields: llx_socpeople_extrafields.sql of the 18 tree, unique
+-- fk_object as 19.0.0-20.0.0.sql makes it, and the GDPR module's extra fields.
 CREATE TABLE llx_socpeople_extrafields (
     rowid                              integer AUTO_INCREMENT PRIMARY KEY,
     tms                                timestamp DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
@@ -86,37 +133,78 @@ CREATE TABLE llx_socpeople_extrafields (
     UNIQUE INDEX uk_socpeople_extrafields (fk_object)
 ) ENGINE=innodb;
 
+-- llx_actioncomm: the events, as in the 20–24 copy (llx_actioncomm.sql) with the
+-- indexes of llx_actioncomm.key.sql (18 tree; no foreign key to llx_socpeople: an event
+-- does not stop its contact from being deleted). The previous version lacked fk_task,
+-- transparency, priority, visibility, fulldayevent, location, durationp, the other e-mail
+-- columns, the recurrence and event-organisation columns, ip, fk_bookcal_calendar,
+-- import_key, extraparams and most indexes: added. Mapped: id, fk_contact, datep, code.
 CREATE TABLE llx_actioncomm (
-    id               integer AUTO_INCREMENT PRIMARY KEY,
-    ref              varchar(30) NOT NULL,
-    ref_ext          varchar(255),
-    entity           integer DEFAULT 1 NOT NULL,
-    datep            datetime,
-    datep2           datetime,
-    fk_action        integer,
-    code             varchar(50) NULL,
-    datec            datetime,
-    tms              timestamp DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
-    fk_user_author   integer,
-    fk_user_mod      integer,
-    fk_project       integer,
-    fk_soc           integer,
-    fk_contact       integer,
-    fk_parent        integer NOT NULL DEFAULT 0,
-    fk_user_action   integer,
-    percent          smallint NOT NULL DEFAULT 0,
-    label            varchar(255) NOT NULL,
-    note             mediumtext,
-    calling_duration integer,
-    email_subject    varchar(255),
-    email_from       varchar(255),
-    email_to         varchar(255),
-    fk_element       integer DEFAULT NULL,
-    elementtype      varchar(255) DEFAULT NULL,
+    id                   integer AUTO_INCREMENT PRIMARY KEY,
+    ref                  varchar(30) NOT NULL,
+    ref_ext              varchar(255),
+    entity               integer DEFAULT 1 NOT NULL,
+    datep                datetime,
+    datep2               datetime,
+    fk_action            integer,
+    code                 varchar(50) NULL,
+    datec                datetime,
+    tms                  timestamp DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+    fk_user_author       integer,
+    fk_user_mod          integer,
+    fk_project           integer,
+    fk_task              integer,
+    fk_soc               integer,
+    fk_contact           integer,
+    fk_parent            integer NOT NULL DEFAULT 0,
+    fk_user_action       integer,
+    transparency         integer,
+    priority             smallint,
+    visibility           varchar(12) DEFAULT 'default',
+    fulldayevent         smallint NOT NULL DEFAULT 0,
+    percent              smallint NOT NULL DEFAULT 0,
+    location             varchar(128),
+    durationp            real,
+    label                varchar(255) NOT NULL,
+    note                 mediumtext,
+    calling_duration     integer,
+    email_subject        varchar(255),
+    email_msgid          varchar(255),
+    email_from           varchar(255),
+    email_sender         varchar(255),
+    email_to             varchar(255),
+    email_tocc           varchar(255),
+    email_tobcc          varchar(255),
+    errors_to            varchar(255),
+    reply_to             varchar(255),
+    recurid              varchar(128),
+    recurrule            varchar(128),
+    recurdateend         datetime,
+    num_vote             integer DEFAULT NULL,
+    event_paid           smallint NOT NULL DEFAULT 0,
+    status               smallint NOT NULL DEFAULT 0,
+    fk_element           integer DEFAULT NULL,
+    elementtype          varchar(255) DEFAULT NULL,
+    ip                   varchar(250),
+    fk_bookcal_calendar  integer DEFAULT NULL,
+    import_key           varchar(14),
+    extraparams          varchar(255),
+    KEY idx_actioncomm_fk_soc (fk_soc),
     KEY idx_actioncomm_fk_contact (fk_contact),
-    KEY idx_actioncomm_datep (datep)
+    KEY idx_actioncomm_code (code),
+    KEY idx_actioncomm_fk_element (fk_element),
+    KEY idx_actioncomm_fk_user_action (fk_user_action),
+    KEY idx_actioncomm_fk_project (fk_project),
+    KEY idx_actioncomm_datep (datep),
+    KEY idx_actioncomm_datep2 (datep2),
+    KEY idx_actioncomm_recurid (recurid),
+    KEY idx_actioncomm_ref_ext (ref_ext),
+    KEY idx_actioncomm_percent (percent),
+    KEY idx_actioncomm_ref (ref, entity)
 ) ENGINE=innodb;
 
+-- llx_actioncomm_resources: llx_actioncomm_resources.sql of the 18 tree (element_type
+-- 'user', 'resource' or 'socpeople'; fk_element the id in that table).
 CREATE TABLE llx_actioncomm_resources (
     rowid          integer AUTO_INCREMENT PRIMARY KEY,
     fk_actioncomm  integer NOT NULL,
@@ -138,21 +226,69 @@ CREATE TABLE llx_facture (
     total_ttc    double(24,8) DEFAULT 0
 ) ENGINE=innodb;
 
+-- llx_element_contact: the roles of contacts on documents, as in the 20–24 copy
+-- (llx_element_contact.sql) with the keys of llx_element_contact.key.sql (18 tree): no
+-- foreign key on fk_socpeople, because it holds a contact id (llx_socpeople) for an
+-- external role and a user id (llx_user) for an internal one — the role's
+-- llx_c_type_contact.source says which. Added: mandatory_signature (new after 18) and the
+-- fk_socpeople index.
 CREATE TABLE llx_element_contact (
-    rowid              integer AUTO_INCREMENT PRIMARY KEY,
-    datecreate         datetime NULL,
-    statut             smallint DEFAULT 5,
-    element_id         int NOT NULL,
-    fk_c_type_contact  int NOT NULL,
-    fk_socpeople       integer NOT NULL,
-    UNIQUE INDEX idx_element_contact_idx1 (element_id, fk_c_type_contact, fk_socpeople)
+    rowid                integer AUTO_INCREMENT PRIMARY KEY,
+    datecreate           datetime NULL,
+    statut               smallint DEFAULT 5,
+    element_id           int NOT NULL,
+    mandatory_signature  tinyint,
+    fk_c_type_contact    int NOT NULL,
+    fk_socpeople         integer NOT NULL,
+    UNIQUE INDEX idx_element_contact_idx1 (element_id, fk_c_type_contact, fk_socpeople),
+    KEY idx_element_contact_fk_socpeople (fk_socpeople)
 ) ENGINE=innodb;
 
+-- llx_societe_contacts: a third party's default contacts by role
+-- (llx_societe_contacts.sql of the 18 tree, keys from Dolibarr/dolibarr's
+-- llx_societe_contacts.key.sql). Its foreign key to llx_socpeople has no ON DELETE, so
+-- MariaDB refuses to delete a contact that has such a role: the preset deletes these rows
+-- first, as Dolibarr's Contact::delete() does. New in this file.
+CREATE TABLE llx_societe_contacts (
+    rowid              integer AUTO_INCREMENT PRIMARY KEY,
+    entity             integer DEFAULT 1 NOT NULL,
+    date_creation      datetime NOT NULL,
+    fk_soc             integer NOT NULL,
+    fk_c_type_contact  int NOT NULL,
+    fk_socpeople       integer NOT NULL,
+    tms                TIMESTAMP,
+    import_key         VARCHAR(14),
+    UNIQUE INDEX idx_societe_contacts_idx1 (entity, fk_soc, fk_c_type_contact, fk_socpeople),
+    CONSTRAINT fk_societe_contacts_fk_soc FOREIGN KEY (fk_soc) REFERENCES llx_societe (rowid),
+    CONSTRAINT fk_societe_contacts_fk_socpeople FOREIGN KEY (fk_socpeople) REFERENCES llx_socpeople (rowid)
+) ENGINE=innodb;
+
+-- llx_notify_def: notification subscriptions (llx_notify_def.sql of the 18 tree; fk_contact
+-- is the contact to notify, no foreign key). Dolibarr/dolibarr's llx_notify_def.key.sql
+-- of 2025 indexes an entity column that releases after 20 add; its definition was not
+-- read, so it is not here. New in this file.
+CREATE TABLE llx_notify_def (
+    rowid       integer AUTO_INCREMENT PRIMARY KEY,
+    tms         timestamp DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+    datec       date,
+    fk_action   integer NOT NULL,
+    fk_soc      integer,
+    fk_contact  integer,
+    fk_user     integer,
+    email       varchar(255),
+    threshold   double(24,8),
+    context     varchar(128),
+    type        varchar(16) DEFAULT 'email'
+) ENGINE=innodb;
+
+-- llx_categorie_contact (18 tree, keys of llx_categorie_contact.key.sql: foreign key to
+-- llx_socpeople without ON DELETE, so the preset deletes these rows first).
 CREATE TABLE llx_categorie_contact (
     fk_categorie  integer NOT NULL,
     fk_socpeople  integer NOT NULL,
     import_key    varchar(14),
     PRIMARY KEY (fk_categorie, fk_socpeople),
+    KEY idx_categorie_contact_fk_socpeople (fk_socpeople),
     CONSTRAINT fk_categorie_contact_fk_socpeople FOREIGN KEY (fk_socpeople) REFERENCES llx_socpeople (rowid)
 ) ENGINE=innodb;
 

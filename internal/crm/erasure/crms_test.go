@@ -267,8 +267,10 @@ func TestOdooRestrictReferenceFailsBatchWithoutHold(t *testing.T) {
 	}
 }
 
-// Dolibarr 18: 1 has an old phone call, a category, an invoice role, a mailing target and
-// GDPR extra fields (erased: the invoice stays); 2 attended a recent meeting
+// Dolibarr 18 to 24: 1 has an old phone call, a category, an invoice role, a mailing
+// target, GDPR extra fields, a default role at its third party (llx_societe_contacts, whose
+// foreign key refuses the contact's deletion while the row exists) and a notification
+// subscription (erased with them: the invoice and the third party stay); 2 attended a recent meeting
 // (llx_actioncomm_resources, element_type socpeople: kept); 3's recent resource row is a
 // user with the same id (renews nothing: erased, the user's row stays); 4 is recent
 // (kept); 5's only recent event is a mass mailing, which the rule does not count (erased).
@@ -276,6 +278,7 @@ func TestDolibarrPreset(t *testing.T) {
 	runCRMCase(t, crmCase{
 		name: "dolibarr", preset: crm.PresetDolibarr, sample: "dolibarr-mysql.sql", open: testdb.MariaDB,
 		seed: concat(
+			ins("llx_societe", "rowid, nom, client", "7, 'Acme', 1"),
 			ins("llx_socpeople", "rowid, lastname, firstname, email, datec, no_email, birthday, fk_soc",
 				"1, 'Ann', 'A', 'ann@a.test', '"+old+"', 0, NULL, 7",
 				"2, 'Bob', 'B', 'bob@b.test', '"+old+"', 0, '1980-01-01', NULL",
@@ -292,6 +295,9 @@ func TestDolibarrPreset(t *testing.T) {
 			ins("llx_facture", "rowid, ref, fk_soc, total_ttc", "1, 'FA1', 7, 120"),
 			ins("llx_element_contact", "element_id, fk_c_type_contact, fk_socpeople", "1, 60, 1", "1, 61, 2"),
 			ins("llx_categorie_contact", "fk_categorie, fk_socpeople", "1, 1", "1, 2"),
+			ins("llx_societe_contacts", "date_creation, fk_soc, fk_c_type_contact, fk_socpeople",
+				"'"+old+"', 7, 41, 1", "'"+old+"', 7, 41, 4"),
+			ins("llx_notify_def", "datec, fk_action, fk_soc, fk_contact, type", "'2015-03-02', 1, 7, 1, 'email'", "'2015-03-02', 1, 7, 4, 'email'"),
 			ins("llx_mailing_cibles", "fk_mailing, fk_contact, email", "1, 1, 'ann@a.test'", "1, 4, 'di@d.test'"),
 		),
 		contacts: 5,
@@ -311,6 +317,11 @@ func TestDolibarrPreset(t *testing.T) {
 			{"SELECT COUNT(*) FROM llx_element_contact WHERE fk_socpeople = 2", 1},
 			{"SELECT COUNT(*) FROM llx_element_contact", 1},
 			{"SELECT COUNT(*) FROM llx_categorie_contact", 1},
+			{"SELECT COUNT(*) FROM llx_societe_contacts WHERE fk_socpeople = 4", 1},
+			{"SELECT COUNT(*) FROM llx_societe_contacts", 1},
+			{"SELECT COUNT(*) FROM llx_notify_def WHERE fk_contact = 4", 1},
+			{"SELECT COUNT(*) FROM llx_notify_def", 1},
+			{"SELECT COUNT(*) FROM llx_societe WHERE rowid = 7", 1},
 			{"SELECT COUNT(*) FROM llx_mailing_cibles", 1},
 		},
 	})

@@ -98,13 +98,21 @@ func odooMapping() Mapping {
 	}
 }
 
-// dolibarrMapping maps Dolibarr 18: llx_socpeople and llx_socpeople_extrafields
+// dolibarrMapping maps Dolibarr 18 to 24: llx_socpeople and llx_socpeople_extrafields
 // (htdocs/install/mysql/tables), with the extra fields the GDPR module (datapolicy)
 // creates there: datapolicy_consentement, datapolicy_opposition_traitement,
 // datapolicy_opposition_prospection, datapolicy_date; events in llx_actioncomm
 // (fk_contact, datep, code AC_TEL/AC_RDV/AC_EMAIL…) and their attendees in
 // llx_actioncomm_resources (element_type socpeople); llx_element_contact links contacts to
-// proposals, orders and invoices, which stay.
+// proposals, orders and invoices, which stay. Like Dolibarr's own Contact::delete(), an
+// erasure also deletes the contact's default roles at its third party
+// (llx_societe_contacts, whose foreign key would otherwise refuse the deletion) and its
+// notification subscriptions (llx_notify_def).
+//
+// llx_element_contact.fk_socpeople holds a user id, not a contact id, when the role is
+// internal (llx_c_type_contact.source): the preset deletes by fk_socpeople whatever the
+// role, so an internal role of a user whose id equals an erased contact's is deleted too
+// (docs/crms.md says so; a Match cannot look the role's source up in another table).
 func dolibarrMapping() Mapping {
 	return Mapping{
 		Contacts:  ContactsTable{Table: "llx_socpeople", Key: "rowid"},
@@ -139,6 +147,8 @@ func dolibarrMapping() Mapping {
 			{Table: "llx_actioncomm_resources", Column: "fk_element", Action: ActionDelete, Match: []Match{{Column: "element_type", Value: "socpeople"}}},
 			{Table: "llx_actioncomm", Column: "fk_contact", Action: ActionDelete},
 			{Table: "llx_element_contact", Column: "fk_socpeople", Action: ActionDelete},
+			{Table: "llx_societe_contacts", Column: "fk_socpeople", Action: ActionDelete},
+			{Table: "llx_notify_def", Column: "fk_contact", Action: ActionDelete},
 			{Table: "llx_categorie_contact", Column: "fk_socpeople", Action: ActionDelete},
 			{Table: "llx_mailing_cibles", Column: "fk_contact", Action: ActionDelete},
 		},
