@@ -59,7 +59,7 @@ const (
 	// `calendar_event_res_partner_rel`, the e-mail blacklist in `mail_blacklist`. See
 	// docs/crms.md.
 	PresetOdoo SchemaPreset = "odoo"
-	// PresetDolibarr is Dolibarr 18 on MySQL/MariaDB: contacts in `llx_socpeople`, their
+	// PresetDolibarr is Dolibarr 18 to 24 on MySQL/MariaDB: contacts in `llx_socpeople`, their
 	// extra fields (with the GDPR module's `datapolicy_*`) in `llx_socpeople_extrafields`,
 	// events in `llx_actioncomm`. See docs/crms.md.
 	PresetDolibarr SchemaPreset = "dolibarr"

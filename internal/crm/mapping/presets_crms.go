@@ -7,7 +7,7 @@ package mapping
 const (
 	// PresetOdoo is Odoo 17 (PostgreSQL).
 	PresetOdoo = "odoo"
-	// PresetDolibarr is Dolibarr 18 (MySQL/MariaDB).
+	// PresetDolibarr is Dolibarr 18 to 24 (MySQL/MariaDB).
 	PresetDolibarr = "dolibarr"
 	// PresetEspoCRM is EspoCRM 8 (MySQL/MariaDB).
 	PresetEspoCRM = "espocrm"
