@@ -124,6 +124,33 @@ type ColumnMatch struct {
 	// integer column a whole number.
 	// +required
 	Value MatchValue `json:"value"`
+
+	// lookup, when set, makes `column` a reference into another table (a code list) and
+	// compares that table's row instead: the rows kept are those whose `column` equals
+	// `lookup.key` of a `lookup.table` row whose `lookup.column` holds `value`. Dolibarr's
+	// `llx_element_contact.fk_c_type_contact` references `llx_c_type_contact.rowid`, and
+	// only roles whose `source` is `external` name a contact (an internal role's
+	// `fk_socpeople` is a user id). Checked against the schema like every mapped column.
+	// +optional
+	Lookup *MatchLookup `json:"lookup,omitempty"`
+}
+
+// MatchLookup is the table a ColumnMatch's column references and the column compared
+// there.
+type MatchLookup struct {
+	// table is the referenced table, for example `llx_c_type_contact`.
+	// +required
+	Table SQLIdentifier `json:"table"`
+
+	// key is the column of `table` that the match's column references, for example
+	// `rowid`.
+	// +required
+	Key SQLIdentifier `json:"key"`
+
+	// column is the column of `table` compared with the match's value, for example
+	// `source`.
+	// +required
+	Column SQLIdentifier `json:"column"`
 }
 
 // DependentAction is what happens to the rows of a dependent table when their contact is

@@ -251,6 +251,10 @@ func sourceText(s mapping.Source, related string) string {
 func matchText(ms []mapping.Match) string {
 	var parts []string
 	for _, m := range ms {
+		if l := m.Lookup; l != nil {
+			parts = append(parts, m.Column+" → "+l.Table+"."+l.Key+" whose "+l.Column+"="+m.Value)
+			continue
+		}
 		parts = append(parts, m.Column+"="+m.Value)
 	}
 	if len(parts) == 0 {

@@ -72,7 +72,11 @@ func source(s privacyv1alpha1.FieldSource) mapping.Source {
 func matches(ms []privacyv1alpha1.ColumnMatch) []mapping.Match {
 	var out []mapping.Match
 	for _, m := range ms {
-		out = append(out, mapping.Match{Column: string(m.Column), Value: string(m.Value)})
+		mm := mapping.Match{Column: string(m.Column), Value: string(m.Value)}
+		if l := m.Lookup; l != nil {
+			mm.Lookup = &mapping.MatchLookup{Table: string(l.Table), Key: string(l.Key), Column: string(l.Column)}
+		}
+		out = append(out, mm)
 	}
 	return out
 }

@@ -1,7 +1,7 @@
 package apimapping
 
 import (
-	"fmt"
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -29,6 +29,9 @@ func TestFromAPI(t *testing.T) {
 			{Table: "notes", Column: "contact_id", Action: privacyv1alpha1.DependentDelete},
 			{Table: "deals", Column: "contact_id", Action: privacyv1alpha1.DependentNullify},
 			{Table: "orders", Column: "contact_id", Action: privacyv1alpha1.DependentHold},
+			{Table: "roles", Column: "person_id", Action: privacyv1alpha1.DependentDelete, Match: []privacyv1alpha1.ColumnMatch{
+				{Column: "kind", Value: "doc"},
+				{Column: "role_id", Value: "external", Lookup: &privacyv1alpha1.MatchLookup{Table: "role_types", Key: "id", Column: "source"}}}},
 		},
 		PersonalFields:   []privacyv1alpha1.LogicalFieldName{"email", "spouseName"},
 		RestrictedFields: []privacyv1alpha1.RestrictedField{{Name: "spouseName", Column: "spouse_c", Source: privacyv1alpha1.SourceExtension}},
@@ -56,6 +59,9 @@ func TestFromAPI(t *testing.T) {
 				{Table: "notes", Column: "contact_id", Action: mapping.ActionDelete},
 				{Table: "deals", Column: "contact_id", Action: mapping.ActionNullify},
 				{Table: "orders", Column: "contact_id", Action: mapping.ActionHold},
+				{Table: "roles", Column: "person_id", Action: mapping.ActionDelete, Match: []mapping.Match{
+					{Column: "kind", Value: "doc"},
+					{Column: "role_id", Value: "external", Lookup: &mapping.MatchLookup{Table: "role_types", Key: "id", Column: "source"}}}},
 			},
 			PersonalFields:   []string{"email", "spouseName"},
 			RestrictedFields: []mapping.RestrictedField{{Name: "spouseName", Column: "spouse_c", Source: mapping.SourceExtension}},
@@ -78,20 +84,12 @@ func TestFromAPICarriesEveryField(t *testing.T) {
 	sm := &privacyv1alpha1.SchemaMapping{}
 	var values []string
 	fill(reflect.ValueOf(sm).Elem(), "", &values)
-	got := fmt.Sprintf("%+v", FromAPI(sm))
-	if ext := FromAPI(sm).Extension; ext != nil {
-		got += fmt.Sprintf("%+v", *ext)
+	// JSON follows every pointer (links, lookups), where %+v would print addresses.
+	b, err := json.Marshal(FromAPI(sm))
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, ia := range FromAPI(sm).Interactions {
-		if ia.Link != nil {
-			got += fmt.Sprintf("%+v", *ia.Link)
-		}
-	}
-	for _, r := range FromAPI(sm).Related {
-		if r.Link != nil {
-			got += fmt.Sprintf("%+v", *r.Link)
-		}
-	}
+	got := string(b)
 	for _, v := range values {
 		if !strings.Contains(got, v) {
 			t.Errorf("the value of %s does not reach the converted mapping", v)

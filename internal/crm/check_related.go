@@ -33,6 +33,11 @@ func (ps *problemList) matches(path string, ms []Match) {
 		if !mapping.ValidMatchValue(m.Value) {
 			ps.add(at+".value", "%s must match %s", printableName(m.Value), MatchValuePattern)
 		}
+		if l := m.Lookup; l != nil {
+			ps.ident(at+".lookup.table", l.Table, true)
+			ps.ident(at+".lookup.key", l.Key, true)
+			ps.ident(at+".lookup.column", l.Column, true)
+		}
 	}
 }
 
@@ -43,6 +48,9 @@ func matchKey(ms []Match) string {
 	parts := make([]string, len(ms))
 	for i, m := range ms {
 		parts[i] = strings.ToLower(m.Column) + "=" + m.Value
+		if l := m.Lookup; l != nil {
+			parts[i] = strings.ToLower(m.Column) + "->" + strings.ToLower(l.Table) + "." + strings.ToLower(l.Key) + ":" + strings.ToLower(l.Column) + "=" + m.Value
+		}
 	}
 	sort.Strings(parts)
 	if len(parts) == 0 {

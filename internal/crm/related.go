@@ -37,7 +37,8 @@ const (
 	relatedLinkAls = "rl"
 )
 
-// MatchSQL renders " AND alias.column = 'value'" for each match. Values are checked
+// MatchSQL renders " AND alias.column = 'value'" for each match, or with a lookup
+// " AND alias.column IN (SELECT key FROM table WHERE column = 'value')". Values are checked
 // against mapping.MatchValuePattern (no quote, no backslash) and written as constants, so
 // that the same text serves bound statements and row-filter policies; an invalid value is
 // an error, never rendered.
@@ -58,7 +59,15 @@ func MatchSQL(d Dialect, alias string, ms []Match) (string, error) {
 			}
 			col = a + "." + col
 		}
-		out += " AND " + col + " = '" + m.Value + "'"
+		if m.Lookup == nil {
+			out += " AND " + col + " = '" + m.Value + "'"
+			continue
+		}
+		lk, err := QuoteAll(d, m.Lookup.Table, m.Lookup.Key, m.Lookup.Column)
+		if err != nil {
+			return "", err
+		}
+		out += " AND " + col + " IN (SELECT " + lk[1] + " FROM " + lk[0] + " WHERE " + lk[2] + " = '" + m.Value + "')"
 	}
 	return out, nil
 }

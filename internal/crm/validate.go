@@ -118,7 +118,9 @@ func (v *validator) checkInteractions(ctx context.Context) error {
 		} else if err := v.checkInteractionSoftDeleteTable(ctx, i, ia, key); err != nil {
 			return err
 		}
-		v.matches(path("match"), tbl, ia.Match)
+		if err := v.matches(ctx, path("match"), tbl, ia.Match); err != nil {
+			return err
+		}
 		if ia.Link != nil {
 			if err := v.checkLink(ctx, i, ia, key); err != nil {
 				return err
@@ -159,7 +161,9 @@ func (v *validator) checkLink(ctx context.Context, i int, ia Interaction, intera
 	}
 	v.interactionReference(path("link.contactKey"), tbl, ia.Link.ContactKey, ia.Related)
 	v.column(path("link.softDeleteColumn"), tbl, ia.Link.SoftDeleteColumn, RoleSoftDelete, "the soft-delete marker")
-	v.matches(path("link.match"), tbl, ia.Link.Match)
+	if err := v.matches(ctx, path("link.match"), tbl, ia.Link.Match); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -173,7 +177,9 @@ func (v *validator) checkDependents(ctx context.Context) error {
 			continue
 		}
 		col := v.reference(pathDependent(i, "column"), tbl, d.Column)
-		v.matches(pathDependent(i, "match"), tbl, d.Match)
+		if err := v.matches(ctx, pathDependent(i, "match"), tbl, d.Match); err != nil {
+			return err
+		}
 		if col != nil && d.Action.Normal() == ActionNullify && !col.Nullable {
 			v.ps.add(pathDependent(i, "action"), "nullify needs a nullable column, but %s.%s is NOT NULL: use delete, hold (its contacts are then kept), or allow NULL in the column",
 				tbl.Name, col.Name)

@@ -21,7 +21,9 @@ func (v *validator) checkRelated(ctx context.Context) error {
 		}
 		v.related[r.Name] = tbl
 		v.column(path("softDeleteColumn"), tbl, r.SoftDeleteColumn, RoleSoftDelete, "the soft-delete marker")
-		v.matches(path("match"), tbl, r.Match)
+		if err := v.matches(ctx, path("match"), tbl, r.Match); err != nil {
+			return err
+		}
 		if r.Link != nil {
 			key := v.column(path("key"), tbl, r.Key, RoleKey, "the related table's key")
 			if err := v.checkRelatedLink(ctx, i, r, key); err != nil {
@@ -65,7 +67,9 @@ func (v *validator) checkRelatedLink(ctx context.Context, i int, r RelatedTable,
 	}
 	v.column(path("link.softDeleteColumn"), tbl, r.Link.SoftDeleteColumn, RoleSoftDelete, "the soft-delete marker")
 	v.column(path("link.primaryColumn"), tbl, r.Link.PrimaryColumn, RoleFlag, "the primary-link flag")
-	v.matches(path("link.match"), tbl, r.Link.Match)
+	if err := v.matches(ctx, path("link.match"), tbl, r.Link.Match); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -82,18 +86,52 @@ func (v *validator) checkContactsSoftDelete(context.Context) error {
 }
 
 // matches checks that each matched column exists in tbl and that its value can be
-// compared with the column's type without a conversion the engines disagree on.
-func (v *validator) matches(path string, tbl *Table, ms []Match) {
+// compared with the column's type without a conversion the engines disagree on; for a
+// lookup, that the column joins to the lookup table's key and the value fits the lookup
+// column.
+func (v *validator) matches(ctx context.Context, path string, tbl *Table, ms []Match) error {
 	for j, m := range ms {
 		at := fmt.Sprintf("%s[%d]", path, j)
+		if m.Lookup != nil {
+			if err := v.lookupMatch(ctx, at, tbl, m); err != nil {
+				return err
+			}
+			continue
+		}
 		// Text, integer and boolean columns, the types a flag may have, can be matched.
 		col := v.column(at+".column", tbl, m.Column, RoleFlag, "a match")
 		if col == nil {
 			continue
 		}
-		if msg := matchValueProblem(v.engine(), col.Class, m.Value); msg != "" {
-			v.ps.add(at+".value", "column %s.%s has type %s: %s", tbl.Name, col.Name, col.DataType, msg)
-		}
+		v.matchValue(at, tbl, col, m.Value)
+	}
+	return nil
+}
+
+// lookupMatch checks a match through a lookup table: the lookup table and its key exist,
+// the matched column joins to that key without a cast, and the value fits the lookup
+// column.
+func (v *validator) lookupMatch(ctx context.Context, at string, tbl *Table, m Match) error {
+	col := v.column(at+".column", tbl, m.Column, RoleKey, "a reference to the lookup table's key")
+	lt, err := v.table(ctx, at+".lookup.table", m.Lookup.Table)
+	if err != nil || lt == nil {
+		return err
+	}
+	key := v.column(at+".lookup.key", lt, m.Lookup.Key, RoleKey, "the lookup key")
+	if col != nil && key != nil && !referenceCompatible(v.engine(), key.Class, col.Class) {
+		v.ps.add(at+".column", "column %s.%s has type %s, but the lookup key %s.%s is %s: they must join without a cast",
+			tbl.Name, col.Name, col.DataType, lt.Name, key.Name, key.DataType)
+	}
+	if lc := v.column(at+".lookup.column", lt, m.Lookup.Column, RoleFlag, "a match"); lc != nil {
+		v.matchValue(at, lt, lc, m.Value)
+	}
+	return nil
+}
+
+// matchValue reports at path when value cannot be compared with col of tbl.
+func (v *validator) matchValue(at string, tbl *Table, col *Column, value string) {
+	if msg := matchValueProblem(v.engine(), col.Class, value); msg != "" {
+		v.ps.add(at+".value", "column %s.%s has type %s: %s", tbl.Name, col.Name, col.DataType, msg)
 	}
 }
 

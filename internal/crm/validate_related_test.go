@@ -2,6 +2,7 @@ package crm
 
 import (
 	"database/sql"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -111,4 +112,60 @@ func wantProblems(t *testing.T, ps []Problem, want map[string]string) {
 			t.Errorf("problem %s: %s; want one containing %q", p.Field, p.Message, want[p.Field])
 		}
 	}
+}
+
+// A match through a lookup table (Dolibarr's element_contact role → llx_c_type_contact.source)
+// is checked like every mapped column: the preset's own lookup is clean; a lookup table
+// that does not exist, a lookup key that is not a column, a referencing column that cannot
+// join the key, and a value that does not fit the lookup column are each reported.
+func TestValidateLookupMatch(t *testing.T) {
+	tdb := testdb.MariaDB(t)
+	loadSample(t, tdb.Open(t), "dolibarr-mysql.sql")
+	db := openCRM(t, tdb)
+	m, _ := Preset(PresetDolibarr)
+	if ps, err := Validate(testContext(t), db, m); err != nil || len(ps) != 0 {
+		t.Fatalf("the Dolibarr preset on its fixture: problems %s, err %v; want none", problemsText(ps), err)
+	}
+	i := dependentIndex(t, m, "llx_element_contact")
+	cases := []struct {
+		name   string
+		change func(*Match)
+		want   map[string]string
+	}{
+		{"missing lookup table", func(x *Match) { x.Lookup.Table = "llx_c_type_contacts" },
+			map[string]string{"mapping.dependents[%d].match[0].lookup.table": "table llx_c_type_contacts does not exist"}},
+		{"missing lookup key", func(x *Match) { x.Lookup.Key = "id" },
+			map[string]string{"mapping.dependents[%d].match[0].lookup.key": "column id does not exist in table llx_c_type_contact"}},
+		{"column that cannot join the key", func(x *Match) { x.Column = "datecreate" },
+			map[string]string{"mapping.dependents[%d].match[0].column": "column llx_element_contact.datecreate has type datetime"}},
+		{"value that does not fit the lookup column", func(x *Match) { x.Lookup.Column = "active" },
+			map[string]string{"mapping.dependents[%d].match[0].value": "column llx_c_type_contact.active has type tinyint"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			mm, _ := Preset(PresetDolibarr)
+			c.change(&mm.Dependents[i].Match[0])
+			ps, err := Validate(testContext(t), db, mm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]string{}
+			for k, v := range c.want {
+				want[fmt.Sprintf(k, i)] = v
+			}
+			wantProblems(t, ps, want)
+		})
+	}
+}
+
+// dependentIndex is the index of the dependent on table in m.
+func dependentIndex(t *testing.T, m Mapping, table string) int {
+	t.Helper()
+	for i, d := range m.Dependents {
+		if d.Table == table {
+			return i
+		}
+	}
+	t.Fatalf("no dependent on %s", table)
+	return -1
 }

@@ -244,6 +244,20 @@ CREATE TABLE llx_element_contact (
     KEY idx_element_contact_fk_socpeople (fk_socpeople)
 ) ENGINE=innodb;
 
+-- llx_c_type_contact: the dictionary of roles (llx_c_type_contact.sql, Dolibarr/dolibarr at
+-- commit 2aee4862, unchanged since 3.x). source is 'external' for a role held by a contact
+-- (llx_socpeople) and 'internal' for one held by a user (llx_user): the Dolibarr preset
+-- deletes only the external rows of llx_element_contact, as Contact::delete() does.
+CREATE TABLE llx_c_type_contact (
+    rowid    integer PRIMARY KEY,
+    element  varchar(30) NOT NULL,
+    source   varchar(8) DEFAULT 'external' NOT NULL,
+    code     varchar(16) NOT NULL,
+    libelle  varchar(64) NOT NULL,
+    active   tinyint DEFAULT 1 NOT NULL,
+    module   varchar(32) NULL
+) ENGINE=innodb;
+
 -- llx_societe_contacts: a third party's default contacts by role
 -- (llx_societe_contacts.sql of the 18 tree, keys from Dolibarr/dolibarr's
 -- llx_societe_contacts.key.sql). Its foreign key to llx_socpeople has no ON DELETE, so

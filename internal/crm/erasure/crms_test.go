@@ -272,7 +272,8 @@ func TestOdooRestrictReferenceFailsBatchWithoutHold(t *testing.T) {
 // foreign key refuses the contact's deletion while the row exists) and a notification
 // subscription (erased with them: the invoice and the third party stay); 2 attended a recent meeting
 // (llx_actioncomm_resources, element_type socpeople: kept); 3's recent resource row is a
-// user with the same id (renews nothing: erased, the user's row stays); 4 is recent
+// user with the same id (renews nothing: erased, the user's row stays, and so do users 1's
+// and 3's internal roles on the invoice in llx_element_contact); 4 is recent
 // (kept); 5's only recent event is a mass mailing, which the rule does not count (erased).
 func TestDolibarrPreset(t *testing.T) {
 	runCRMCase(t, crmCase{
@@ -293,7 +294,11 @@ func TestDolibarrPreset(t *testing.T) {
 				"4, 'E4', '"+recent+"', 'AC_EMAILING', 5, 'newsletter'"),
 			ins("llx_actioncomm_resources", "fk_actioncomm, element_type, fk_element", "2, 'socpeople', 2", "3, 'user', 3"),
 			ins("llx_facture", "rowid, ref, fk_soc, total_ttc", "1, 'FA1', 7, 120"),
-			ins("llx_element_contact", "element_id, fk_c_type_contact, fk_socpeople", "1, 60, 1", "1, 61, 2"),
+			ins("llx_c_type_contact", "rowid, element, source, code, libelle",
+				"50, 'facture', 'internal', 'SALESREPFOLL', 'Responsable suivi facture client'",
+				"60, 'facture', 'external', 'BILLING', 'Contact client facturation facture'",
+				"61, 'facture', 'external', 'SHIPPING', 'Contact client livraison facture'"),
+			ins("llx_element_contact", "element_id, fk_c_type_contact, fk_socpeople", "1, 60, 1", "1, 61, 2", "1, 50, 3", "1, 50, 1"),
 			ins("llx_categorie_contact", "fk_categorie, fk_socpeople", "1, 1", "1, 2"),
 			ins("llx_societe_contacts", "date_creation, fk_soc, fk_c_type_contact, fk_socpeople",
 				"'"+old+"', 7, 41, 1", "'"+old+"', 7, 41, 4"),
@@ -315,7 +320,10 @@ func TestDolibarrPreset(t *testing.T) {
 			{"SELECT COUNT(*) FROM llx_actioncomm_resources", 2},
 			{"SELECT COUNT(*) FROM llx_facture", 1},
 			{"SELECT COUNT(*) FROM llx_element_contact WHERE fk_socpeople = 2", 1},
-			{"SELECT COUNT(*) FROM llx_element_contact", 1},
+			// Users 3 and 1 keep their internal roles (fk_socpeople is a user id there),
+			// though contacts 3 and 1 are erased.
+			{"SELECT COUNT(*) FROM llx_element_contact WHERE fk_c_type_contact = 50 AND fk_socpeople IN (1, 3)", 2},
+			{"SELECT COUNT(*) FROM llx_element_contact", 3},
 			{"SELECT COUNT(*) FROM llx_categorie_contact", 1},
 			{"SELECT COUNT(*) FROM llx_societe_contacts WHERE fk_socpeople = 4", 1},
 			{"SELECT COUNT(*) FROM llx_societe_contacts", 1},

@@ -110,9 +110,9 @@ func odooMapping() Mapping {
 // notification subscriptions (llx_notify_def).
 //
 // llx_element_contact.fk_socpeople holds a user id, not a contact id, when the role is
-// internal (llx_c_type_contact.source): the preset deletes by fk_socpeople whatever the
-// role, so an internal role of a user whose id equals an erased contact's is deleted too
-// (docs/crms.md says so; a Match cannot look the role's source up in another table).
+// internal: like Contact::delete(), the preset deletes only the rows whose role
+// (fk_c_type_contact → llx_c_type_contact.rowid) has source 'external', through a lookup
+// match, so a user whose id equals an erased contact's keeps its internal roles.
 func dolibarrMapping() Mapping {
 	return Mapping{
 		Contacts:  ContactsTable{Table: "llx_socpeople", Key: "rowid"},
@@ -146,7 +146,8 @@ func dolibarrMapping() Mapping {
 		Dependents: []Dependent{
 			{Table: "llx_actioncomm_resources", Column: "fk_element", Action: ActionDelete, Match: []Match{{Column: "element_type", Value: "socpeople"}}},
 			{Table: "llx_actioncomm", Column: "fk_contact", Action: ActionDelete},
-			{Table: "llx_element_contact", Column: "fk_socpeople", Action: ActionDelete},
+			{Table: "llx_element_contact", Column: "fk_socpeople", Action: ActionDelete, Match: []Match{{Column: "fk_c_type_contact", Value: "external",
+				Lookup: &MatchLookup{Table: "llx_c_type_contact", Key: "rowid", Column: "source"}}}},
 			{Table: "llx_societe_contacts", Column: "fk_socpeople", Action: ActionDelete},
 			{Table: "llx_notify_def", Column: "fk_contact", Action: ActionDelete},
 			{Table: "llx_categorie_contact", Column: "fk_socpeople", Action: ActionDelete},

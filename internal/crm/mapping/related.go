@@ -26,8 +26,24 @@ type Match struct {
 	// Column name.
 	Column string
 	// Value the column must equal (MatchValuePattern), compared as the column's type reads
-	// it ('1' matches an integer 1 and a boolean true).
+	// it ('1' matches an integer 1 and a boolean true). With a Lookup, the value the
+	// looked-up row's column must equal.
 	Value string
+	// Lookup, when set, makes Column a reference into another table and compares the
+	// referenced row's column with Value instead: Dolibarr's
+	// llx_element_contact.fk_c_type_contact → llx_c_type_contact.rowid, whose source is
+	// 'external' for a contact's role (an internal role's fk_socpeople is a user id).
+	Lookup *MatchLookup
+}
+
+// MatchLookup is the table a Match's column references and the column compared there.
+type MatchLookup struct {
+	// Table is the referenced table (a code list such as llx_c_type_contact).
+	Table string
+	// Key is the column of Table that Match.Column references.
+	Key string
+	// Column is the column of Table compared with Match.Value.
+	Column string
 }
 
 // RelatedErase is what happens to a contact's related rows when the contact is deleted.
@@ -109,7 +125,16 @@ func (m Mapping) RelatedByName(name string) (RelatedTable, bool) {
 	return RelatedTable{}, false
 }
 
-func cloneMatches(ms []Match) []Match { return append([]Match(nil), ms...) }
+func cloneMatches(ms []Match) []Match {
+	out := append([]Match(nil), ms...)
+	for i := range out {
+		if out[i].Lookup != nil {
+			l := *out[i].Lookup
+			out[i].Lookup = &l
+		}
+	}
+	return out
+}
 
 // cloneRelated returns a deep copy of r.
 func cloneRelated(r RelatedTable) RelatedTable {
