@@ -17,7 +17,7 @@ import (
 // plugin or by a GitOps tool, as Flux's reconcile.fluxcd.io/requestedAt. The operator
 // answers each new value once, in status.lastRunRequest:
 //
-//   - a value that is not an RFC 3339 time, not later than the last one answered, or more
+//   - a value that is not an RFC 3339 time, not later than the last one a run answered, or more
 //     than runRequestLead ahead of the operator's clock is refused (Warning event,
 //     RunRequested=False InvalidRunRequest); no run starts;
 //   - a suspended policy refuses the request (RunRequestRefused);
@@ -77,7 +77,7 @@ func (r *RetentionPolicyReconciler) readRunRequest(pp *policyPass) {
 	case err != nil || value != raw:
 		r.refuseRunRequest(pp, value, privacyv1alpha1.ReasonInvalidRunRequest,
 			"the annotation %s is not an RFC 3339 time (for example 2026-12-02T10:00:00Z): no run started", privacyv1alpha1.AnnotationRunRequestedAt)
-	case last != nil && !laterThanAnswered(at, last.RequestedAt):
+	case last != nil && last.Result != privacyv1alpha1.RunRequestRefused && !laterThanAnswered(at, last.RequestedAt):
 		r.refuseRunRequest(pp, value, privacyv1alpha1.ReasonInvalidRunRequest,
 			"the requested time is not later than the last request answered (%s): no run started", last.RequestedAt)
 	case at.After(pp.now.Add(runRequestLead)):
@@ -88,8 +88,8 @@ func (r *RetentionPolicyReconciler) readRunRequest(pp *policyPass) {
 	}
 }
 
-// laterThanAnswered says whether a requested time is later than the last one answered. An
-// answered value that is no time (a refused request) lets any valid time through.
+// laterThanAnswered says whether a requested time is later than the last one answered by
+// a run. (After a refused request, any valid time within runRequestLead is accepted.)
 func laterThanAnswered(at time.Time, answered string) bool {
 	prev, err := time.Parse(time.RFC3339Nano, answered)
 	return err != nil || at.After(prev)
