@@ -243,3 +243,52 @@ func TestFindingsExportOverTheCapIsRefused(t *testing.T) {
 		t.Errorf("a refused export wrote a Secret: %v", err)
 	}
 }
+
+// TestFindingsExportWakesTheManager: the annotation alone wakes the manager's controller,
+// which answers with the Secret.
+func TestFindingsExportWakesTheManager(t *testing.T) {
+	t.Parallel()
+	tdb := testdb.SQLite(t)
+	tdb.LoadFile(t, sampleSchema("generic-sqlite.sql"))
+	tdb.Exec(t, "INSERT INTO contacts (id, contact_type, legal_basis) VALUES (1, 'B2B', 'Contract'), (2, 'B2B', NULL), (3, 'B2B', 'withdrawn')")
+	ns := newNamespace(t)
+	db := newCRMDatabase(t, ns, tdb, crmDatabaseOptions{preset: privacyv1alpha1.PresetGeneric})
+	waitDatabaseReady(t, db)
+	pa := loadSampleActivity(t)
+	pa.Namespace = ns
+	pa.Spec.DatabaseRefs = []privacyv1alpha1.LocalObjectReference{{Name: privacyv1alpha1.ObjectName(db.Name)}}
+	pa.Spec.ContactSelector = nil
+	ctx := context.Background()
+	if err := k8s.Create(ctx, pa); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 60*time.Second, "the first scan", func() (bool, error) {
+		if err := k8s.Get(ctx, key(pa), pa); err != nil {
+			return false, err
+		}
+		return len(pa.Status.Compliance) == 1 && pa.Status.Compliance[0].ScannedAt != nil, nil
+	})
+	value := "noLegalBasis@" + time.Now().UTC().Format(time.RFC3339Nano)
+	patch := fmt.Appendf(nil, `{"metadata":{"annotations":{%q:%q}}}`, privacyv1alpha1.AnnotationExportFindings, value)
+	if err := k8s.Patch(ctx, pa, client.RawPatch("application/merge-patch+json", patch)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 60*time.Second, "the export", func() (bool, error) {
+		if err := k8s.Get(ctx, key(pa), pa); err != nil {
+			return false, err
+		}
+		e := pa.Status.FindingsExport
+		return e != nil && e.RequestedAt == value, fmt.Errorf("findingsExport %+v", e)
+	})
+	e := pa.Status.FindingsExport
+	if e.Result != privacyv1alpha1.FindingsExported || len(e.Databases) != 1 || e.Databases[0].Keys != 2 || e.Databases[0].Keys != *pa.Status.Compliance[0].Count(privacyv1alpha1.CheckNoLegalBasis) {
+		t.Fatalf("findingsExport %+v, compliance %+v: want 2 keys, the scan's count", e, pa.Status.Compliance)
+	}
+	s := &corev1.Secret{}
+	if err := directClient(t).Get(ctx, client.ObjectKey{Namespace: ns, Name: e.SecretName}, s); err != nil {
+		t.Fatal(err)
+	}
+	if string(s.Data["crm.csv"]) != "key\n2\n3\n" {
+		t.Errorf("Secret data %q, want the keys 2 and 3", s.Data)
+	}
+}

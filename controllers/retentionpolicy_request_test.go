@@ -306,3 +306,40 @@ func (dp *drivenPolicy) contactsDigest() string {
 	}
 	return out
 }
+
+// TestRunRequestWakesTheManager: the annotation alone (no spec change, so no new
+// generation) wakes the manager's controller, which runs the policy at once.
+func TestRunRequestWakesTheManager(t *testing.T) {
+	t.Parallel()
+	f := newRetentionFixture(t, testdb.Postgres, "generic-postgres.sql")
+	spec := retentionPolicySpec(privacyv1alpha1.ModeEnforce, 100)
+	spec.Schedule = "0 0 1 1 *" // yearly: no scheduled run during the test
+	p := &privacyv1alpha1.RetentionPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: "prospects"}, Spec: spec}
+	ctx := context.Background()
+	if err := k8s.Create(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	waitCondition(t, p, func() []metav1.Condition { return p.Status.Conditions }, privacyv1alpha1.TypeReady, metav1.ConditionTrue, privacyv1alpha1.ReasonReconciled, 60*time.Second)
+	if deref(p.Status.Held) != 2 || p.Status.Rules[0].Held != 2 {
+		t.Errorf("held = %d, rules %+v: want contacts 3 (legalHold) and 8 (spec.legalHolds) held by the prospects rule", deref(p.Status.Held), p.Status.Rules)
+	}
+	requested := time.Now().UTC().Format(time.RFC3339Nano)
+	patch := fmt.Appendf(nil, `{"metadata":{"annotations":{%q:%q}}}`, privacyv1alpha1.AnnotationRunRequestedAt, requested)
+	if err := k8s.Patch(ctx, p, client.RawPatch("application/merge-patch+json", patch)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 60*time.Second, "the requested run to finish", func() (bool, error) {
+		if err := k8s.Get(ctx, key(p), p); err != nil {
+			return false, err
+		}
+		a, run := p.Status.LastRunRequest, p.Status.LastRun
+		ok := a != nil && a.RequestedAt == requested && run != nil && run.RunID == a.RunID && run.Result == privacyv1alpha1.RunSucceeded
+		return ok, fmt.Errorf("lastRunRequest %+v, lastRun %+v", a, run)
+	})
+	if got := f.ids(t); fmt.Sprint(got) != "[2 3 4 7 8]" {
+		t.Errorf("contacts left %v, want [2 3 4 7 8]", got)
+	}
+	if p.Status.LastRun.Trigger != privacyv1alpha1.TriggerManual {
+		t.Errorf("lastRun trigger %q, want Manual", p.Status.LastRun.Trigger)
+	}
+}
