@@ -78,8 +78,8 @@ func TestRunWaitPrintsTheOutcome(t *testing.T) {
 			want:     []string{"answered: Refused: the policy is suspended"},
 			wantExit: "error"},
 		{name: "limit reached",
-			answer: privacyv1alpha1.RunRequestStatus{RequestedAt: requested, Result: privacyv1alpha1.RunRequestInProgress, RunID: "r0"},
-			history: []privacyv1alpha1.RunRecord{{RunID: "r0", Mode: privacyv1alpha1.ModeEnforce, Result: privacyv1alpha1.RunLimitReached, FinishedAt: &finished}},
+			answer:   privacyv1alpha1.RunRequestStatus{RequestedAt: requested, Result: privacyv1alpha1.RunRequestInProgress, RunID: "r0"},
+			history:  []privacyv1alpha1.RunRecord{{RunID: "r0", Mode: privacyv1alpha1.ModeEnforce, Result: privacyv1alpha1.RunLimitReached, FinishedAt: &finished}},
 			want:     []string{"run r0 (Enforce, Schedule): LimitReached"},
 			wantExit: "findings"},
 	}
