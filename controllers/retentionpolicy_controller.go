@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -476,12 +477,9 @@ func (r *RetentionPolicyReconciler) dryRun(pp *policyPass) {
 		}
 		at := metav1.NewTime(pp.now)
 		rec := privacyv1alpha1.RunRecord{RunID: slot.runID(p), Mode: privacyv1alpha1.ModeDryRun, Trigger: slot.trigger,
-			Result: privacyv1alpha1.RunDryRun, StartedAt: &at, FinishedAt: &at, Planned: *p.Status.Pending,
+			Result: privacyv1alpha1.RunDryRun, StartedAt: &at, FinishedAt: &at, Planned: *p.Status.Pending, Held: ptr.Deref(p.Status.Held, 0),
 			Message: fmt.Sprintf("dry run: %d contact(s) would be erased or anonymised", *p.Status.Pending)}
 		p.Status.LastRun = &privacyv1alpha1.RetentionRun{RunRecord: rec}
-		for _, c := range pp.counts {
-			p.Status.LastRun.Held += c.Held
-		}
 		p.Status.History = appendHistory(p.Status.History, rec)
 		if pp.decision.Due {
 			scheduled := metav1.NewTime(pp.decision.ScheduledAt)
