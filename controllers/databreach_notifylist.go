@@ -2,8 +2,6 @@ package controllers
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -13,7 +11,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/scan"
@@ -31,16 +28,9 @@ const NotifyListMaxBytes = 1000 * 1000
 // LabelDataBreach is the label on a notify list Secret naming its DataBreach.
 const LabelDataBreach = "privacy.crmoperator.io/databreach"
 
-// notifyListSecretName is the name of a breach's notify list Secret: `<breach>-notify-list`,
-// or, for a name too long for that, its first 200 characters and a hash.
-func notifyListSecretName(breach string) string {
-	const suffix = "-notify-list"
-	if len(breach)+len(suffix) <= 253 {
-		return breach + suffix
-	}
-	sum := sha256.Sum256([]byte(breach))
-	return breach[:200] + "-" + hex.EncodeToString(sum[:6]) + suffix
-}
+// notifyListSecretName is the name of a breach's notify list Secret: `<breach>-notify-list`
+// (see ownedSecretName).
+func notifyListSecretName(breach string) string { return ownedSecretName(breach, "-notify-list") }
 
 // wantsNotifyList reports whether the breach asks for a notify list now.
 func wantsNotifyList(b *privacyv1alpha1.DataBreach) bool {
@@ -114,15 +104,12 @@ func (r *DataBreachReconciler) notifyListGone(ctx context.Context, b *privacyv1a
 
 // deleteNotifyList deletes the Secret (when this breach owns it) and records the deletion.
 func (r *DataBreachReconciler) deleteNotifyList(ctx context.Context, b *privacyv1alpha1.DataBreach, st *privacyv1alpha1.BreachNotifyListStatus, now time.Time) (*privacyv1alpha1.BreachNotifyListStatus, error) {
-	s, err := r.secretMeta(ctx, b.Namespace, string(st.SecretName))
-	if err != nil && !apierrors.IsNotFound(err) {
-		return nil, fmt.Errorf("while reading the notify list Secret of DataBreach %s: %w", b.Name, err)
+	deleted, err := r.ownedSecrets().remove(ctx, b, string(st.SecretName), LabelDataBreach)
+	if err != nil {
+		return nil, fmt.Errorf("while deleting the notify list Secret of DataBreach %s: %w", b.Name, err)
 	}
-	if err == nil && metav1.IsControlledBy(s, b) {
-		if err := r.Delete(ctx, s, client.Preconditions{UID: &s.UID}); client.IgnoreNotFound(err) != nil {
-			return nil, fmt.Errorf("while deleting the notify list Secret of DataBreach %s: %w", b.Name, err)
-		}
-		ctrl.LoggerFrom(ctx).Info("Deleted the notify list Secret", "secret", s.Name)
+	if deleted {
+		ctrl.LoggerFrom(ctx).Info("Deleted the notify list Secret", "secret", st.SecretName)
 	}
 	t := metav1.NewTime(now)
 	st.DeletedAt = &t
@@ -185,13 +172,6 @@ func notifyListProblem(db privacyv1alpha1.ObjectName, err error) (string, string
 	return f.Code, truncateMessage(f.Message)
 }
 
-// secretNotOursError says the Secret's name is taken by a Secret this breach does not own.
-type secretNotOursError struct{ name string }
-
-func (e *secretNotOursError) Error() string {
-	return fmt.Sprintf("Secret %s exists and is not owned by this DataBreach: the operator does not overwrite it; delete or rename it", e.name)
-}
-
 // secretMeta reads a Secret's metadata (never its data) from the API server.
 func (r *DataBreachReconciler) secretMeta(ctx context.Context, namespace, name string) (*metav1.PartialObjectMetadata, error) {
 	m := &metav1.PartialObjectMetadata{}
@@ -202,30 +182,21 @@ func (r *DataBreachReconciler) secretMeta(ctx context.Context, namespace, name s
 	return m, nil
 }
 
+// ownedSecrets writes and deletes the breach's notify list Secret.
+func (r *DataBreachReconciler) ownedSecrets() ownedSecrets {
+	return ownedSecrets{c: r.Client, live: r.apiReader, scheme: r.Scheme()}
+}
+
 // putNotifyListSecret creates the Secret, owned by the breach, replacing one it already
-// owns (deleted, then created: the operator never updates a Secret). Only the existing
-// Secret's metadata is read.
+// owns (deleted, then created: the operator never updates a Secret).
 func (r *DataBreachReconciler) putNotifyListSecret(ctx context.Context, b *privacyv1alpha1.DataBreach, name string, data map[string][]byte) error {
-	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: b.Namespace, Name: name,
-		Labels: map[string]string{LabelDataBreach: b.Name, "app.kubernetes.io/managed-by": "crm-privacy-operator"}},
-		Type: corev1.SecretTypeOpaque, Data: data}
-	if err := controllerutil.SetControllerReference(b, s, r.Scheme()); err != nil {
-		return err
-	}
-	existing, err := r.secretMeta(ctx, b.Namespace, name)
-	switch {
-	case apierrors.IsNotFound(err):
-	case err != nil:
-		return fmt.Errorf("while reading the notify list Secret of DataBreach %s: %w", b.Name, err)
-	case !metav1.IsControlledBy(existing, b):
-		return &secretNotOursError{name: name}
-	default:
-		if err := r.Delete(ctx, existing, client.Preconditions{UID: &existing.UID}); client.IgnoreNotFound(err) != nil {
-			return fmt.Errorf("while replacing the notify list Secret of DataBreach %s: %w", b.Name, err)
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: b.Namespace, Name: name}, Type: corev1.SecretTypeOpaque, Data: data}
+	if err := r.ownedSecrets().put(ctx, b, s, LabelDataBreach, "DataBreach"); err != nil {
+		var notOurs *secretNotOursError
+		if errors.As(err, &notOurs) {
+			return err
 		}
-	}
-	if err := r.Create(ctx, s); err != nil {
-		return fmt.Errorf("while creating the notify list Secret of DataBreach %s: %w", b.Name, err)
+		return fmt.Errorf("while writing the notify list Secret of DataBreach %s: %w", b.Name, err)
 	}
 	return nil
 }

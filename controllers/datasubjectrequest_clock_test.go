@@ -125,10 +125,11 @@ func TestDataSubjectRequestClock(t *testing.T) {
 	})
 
 	t.Run("an export Secret of that name", func(t *testing.T) {
-		// One the request owns (left by an interrupted pass) is replaced.
+		// One the request owns (left by an interrupted pass: controlled by the request and
+		// labelled with its name) is replaced.
 		q := drivenRequest(t, f, "access-again", privacyv1alpha1.RequestAccess, map[string]string{"email": "bob.martin@example.org"}, nil)
 		yes := true
-		stale := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: "access-again-export", OwnerReferences: []metav1.OwnerReference{{
+		stale := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: "access-again-export", Labels: map[string]string{controllers.LabelRequest: q.Name}, OwnerReferences: []metav1.OwnerReference{{
 			APIVersion: privacyv1alpha1.GroupVersion.String(), Kind: "DataSubjectRequest", Name: q.Name, UID: q.UID, Controller: &yes}}},
 			Data: map[string][]byte{controllers.ExportKeyJSON: []byte("stale")}}
 		if err := k8s.Create(ctx, stale); err != nil {

@@ -11,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
@@ -210,10 +209,7 @@ func (r *DataSubjectRequestReconciler) writeExport(ctx context.Context, rp *requ
 	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: rp.q.Namespace, Name: exportSecretName(rp.q),
 		Labels: map[string]string{LabelRequest: rp.q.Name}}, Type: corev1.SecretTypeOpaque,
 		Data: map[string][]byte{ExportKeyJSON: js, ExportKeyText: []byte(txt)}}
-	if err := controllerutil.SetControllerReference(rp.q, s, r.Scheme()); err != nil {
-		return err
-	}
-	if err := r.createOrReplaceExport(ctx, rp.q, s); err != nil {
+	if err := r.ownedSecrets().put(ctx, rp.q, s, LabelRequest, "DataSubjectRequest"); err != nil {
 		rp.waiting(privacyv1alpha1.RequestPending, privacyv1alpha1.ReasonRequestFailed, "cannot write the export Secret: %v", err)
 		return fmt.Errorf("while writing the export of DataSubjectRequest %s: %w", rp.q.Name, err)
 	}
@@ -325,22 +321,17 @@ func (r *DataSubjectRequestReconciler) upkeep(ctx context.Context, rp *requestPa
 		rp.requeueWithin(until)
 		return nil
 	}
-	s := &corev1.Secret{}
-	err := r.live.Get(ctx, types.NamespacedName{Namespace: q.Namespace, Name: q.Status.ExportSecretName}, s)
-	switch {
-	case apierrors.IsNotFound(err):
-	case err != nil:
-		return fmt.Errorf("while reading the export Secret of DataSubjectRequest %s: %w", q.Name, err)
-	case !metav1.IsControlledBy(s, q):
-		ctrl.LoggerFrom(ctx).Info("The export Secret is not owned by the request; left alone", "secret", s.Name)
-	default:
-		if err := r.Delete(ctx, s, client.Preconditions{UID: &s.UID}); client.IgnoreNotFound(err) != nil {
-			return fmt.Errorf("while deleting the export Secret of DataSubjectRequest %s: %w", q.Name, err)
-		}
-		r.env.Recorder.Eventf(q, nil, corev1.EventTypeNormal, privacyv1alpha1.ReasonExportDeleted, "DeleteExport",
-			"Deleted the export Secret %s after its retention of %s", s.Name, exportRetention(q))
-	}
 	name := q.Status.ExportSecretName
+	deleted, err := r.ownedSecrets().remove(ctx, q, name, LabelRequest)
+	switch {
+	case err != nil:
+		return fmt.Errorf("while deleting the export Secret of DataSubjectRequest %s: %w", q.Name, err)
+	case deleted:
+		r.env.Recorder.Eventf(q, nil, corev1.EventTypeNormal, privacyv1alpha1.ReasonExportDeleted, "DeleteExport",
+			"Deleted the export Secret %s after its retention of %s", name, exportRetention(q))
+	default:
+		ctrl.LoggerFrom(ctx).Info("The export Secret is gone or not owned by the request; left alone", "secret", name)
+	}
 	q.Status.ExportSecretName = ""
 	rp.condition(privacyv1alpha1.TypeReady, true, privacyv1alpha1.ReasonExportDeleted, "completed; the export Secret %s was deleted at the end of its retention", name)
 	return nil
@@ -386,25 +377,7 @@ func (r *DataSubjectRequestReconciler) registerActivities(ctx context.Context, r
 	return registerActivitiesFor(ctx, r.Client, rp.q.Namespace, r.activityApplies(rp), rp.now)
 }
 
-// createOrReplaceExport creates the export Secret s, or replaces the one an interrupted
-// pass of the same request created (deleted, with its UID as precondition, and created
-// again: the operator holds no update right on Secrets). A Secret of that name the request
-// does not own is left alone. Secrets are read from the API server: the operator caches
-// none.
-func (r *DataSubjectRequestReconciler) createOrReplaceExport(ctx context.Context, q *privacyv1alpha1.DataSubjectRequest, s *corev1.Secret) error {
-	err := r.Create(ctx, s)
-	if !apierrors.IsAlreadyExists(err) {
-		return err
-	}
-	old := &corev1.Secret{}
-	if err := r.live.Get(ctx, client.ObjectKeyFromObject(s), old); err != nil {
-		return err
-	}
-	if !metav1.IsControlledBy(old, q) {
-		return fmt.Errorf("secret %s exists and is not owned by this request: it is left alone", s.Name)
-	}
-	if err := r.Delete(ctx, old, client.Preconditions{UID: &old.UID}); client.IgnoreNotFound(err) != nil {
-		return err
-	}
-	return r.Create(ctx, s)
+// ownedSecrets writes and deletes the request's export Secret.
+func (r *DataSubjectRequestReconciler) ownedSecrets() ownedSecrets {
+	return ownedSecrets{c: r.Client, live: r.live, scheme: r.Scheme()}
 }

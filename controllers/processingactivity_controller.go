@@ -43,6 +43,8 @@ const maxFindings = 32
 // of each database it covers.
 type ProcessingActivityReconciler struct {
 	client.Client
+	// live reads Secrets' metadata from the API server: the operator caches no Secret.
+	live  client.Reader
 	env   *Env
 	scans *scanMemo
 }
@@ -52,15 +54,16 @@ type ProcessingActivityReconciler struct {
 // +kubebuilder:rbac:groups=privacy.crmoperator.io,resources=legitimateinterestassessments,verbs=get;list;watch
 // +kubebuilder:rbac:groups=privacy.crmoperator.io,resources=retentionpolicies,verbs=get;list;watch
 // +kubebuilder:rbac:groups=privacy.crmoperator.io,resources=crmdatabases,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;delete
 
 func setupProcessingActivity(env *Env) error {
 	mgr := env.Manager
 	c := mgr.GetClient()
-	r := &ProcessingActivityReconciler{Client: c, env: env, scans: &scanMemo{m: map[types.NamespacedName]map[string]scanMemoEntry{}}}
+	r := &ProcessingActivityReconciler{Client: c, live: mgr.GetAPIReader(), env: env, scans: &scanMemo{m: map[types.NamespacedName]map[string]scanMemoEntry{}}}
 	specChanged := builder.WithPredicates(predicate.GenerationChangedPredicate{})
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("processingactivity").
-		For(&privacyv1alpha1.ProcessingActivity{}, specChanged).
+		For(&privacyv1alpha1.ProcessingActivity{}, builder.WithPredicates(predicate.Or[client.Object](predicate.GenerationChangedPredicate{}, findingsExportRequested))).
 		Watches(&privacyv1alpha1.LegitimateInterestAssessment{}, enqueueReferrers(c, &privacyv1alpha1.ProcessingActivityList{}, IndexLIARef), specChanged).
 		Watches(&privacyv1alpha1.RetentionPolicy{}, enqueueReferrers(c, &privacyv1alpha1.ProcessingActivityList{}, IndexRetentionPolicyRef), specChanged).
 		// A database becoming ready or not, or changing its mapping, re-checks the activity.
@@ -106,6 +109,9 @@ func (r *ProcessingActivityReconciler) Reconcile(ctx context.Context, req ctrl.R
 	c.setReady()
 	before := pa.DeepCopy()
 	c.apply(pa, compliance)
+	if err := r.reconcileFindingsExport(ctx, pa, c); err != nil {
+		return uncheckedResult(err)
+	}
 	wrote, err := writeStatus(ctx, r.Client, pa, before, activityStatus)
 	switch {
 	case apierrors.IsNotFound(err):

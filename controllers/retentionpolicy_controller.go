@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -62,7 +63,7 @@ func setupRetentionPolicy(env *Env) error {
 	r := &RetentionPolicyReconciler{Client: mgr.GetClient(), live: mgr.GetAPIReader(), env: env}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("retentionpolicy").
-		For(&privacyv1alpha1.RetentionPolicy{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		For(&privacyv1alpha1.RetentionPolicy{}, builder.WithPredicates(predicate.Or[client.Object](predicate.GenerationChangedPredicate{}, runRequestChanged))).
 		Watches(&privacyv1alpha1.CRMDatabase{}, enqueueReferrers(mgr.GetClient(), &privacyv1alpha1.RetentionPolicyList{}, IndexDatabaseRef),
 			builder.WithPredicates(readyChanged{})).
 		Watches(&privacyv1alpha1.ProcessingActivity{}, enqueueReferrers(mgr.GetClient(), &privacyv1alpha1.RetentionPolicyList{}, IndexActivityRef),
@@ -89,6 +90,8 @@ type policyPass struct {
 	// unchecked is set when this process has not checked the policy's database yet: the
 	// pass writes nothing, and the check wakes the policy (Connections.Subscribe).
 	unchecked bool
+	// request is a new request for a run outside the schedule, not answered yet.
+	request *runRequest
 }
 
 func (pp *policyPass) requeueWithin(d time.Duration) { requeueWithin(&pp.result, d, time.Millisecond) }
@@ -170,6 +173,7 @@ func (r *RetentionPolicyReconciler) reconcilePolicy(ctx context.Context, pp *pol
 	}
 	forgetClosedRuns(pp.p)
 	r.schedule(pp)
+	r.readRunRequest(pp)
 	if ok, err := r.database(ctx, pp); !ok || err != nil {
 		return err
 	}
@@ -260,14 +264,15 @@ func (r *RetentionPolicyReconciler) plan(ctx context.Context, pp *policyPass) (b
 		return false, r.planFailed(pp, err)
 	}
 	pp.counts = counts
-	var pending int64
+	var pending, held int64
 	p.Status.Rules = p.Status.Rules[:0]
 	for _, c := range counts {
 		pending += c.Pending
-		p.Status.Rules = append(p.Status.Rules, privacyv1alpha1.RulePending{Name: privacyv1alpha1.ItemName(c.Rule), Pending: c.Pending})
+		held += c.Held
+		p.Status.Rules = append(p.Status.Rules, privacyv1alpha1.RulePending{Name: privacyv1alpha1.ItemName(c.Rule), Pending: c.Pending, Held: c.Held})
 		metrics.Pending.WithLabelValues(p.Namespace, p.Name, c.Rule).Set(float64(c.Pending))
 	}
-	p.Status.Pending, p.Status.TotalContacts = &pending, &total
+	p.Status.Pending, p.Status.Held, p.Status.TotalContacts = &pending, &held, &total
 	return true, nil
 }
 
@@ -329,6 +334,7 @@ func (r *RetentionPolicyReconciler) maybeRun(ctx context.Context, pp *policyPass
 	// may only read the CRM's tables runs them.
 	switch {
 	case isSuspended(p):
+		r.answerRunRequest(pp, privacyv1alpha1.RunRequestRefused, "", "the policy is suspended (spec.suspend): no run starts until it is cleared")
 		pp.condition(privacyv1alpha1.TypeReady, true, privacyv1alpha1.ReasonSuspended, "suspended: %d contact(s) pending", *p.Status.Pending)
 		return nil
 	case p.Spec.Mode != privacyv1alpha1.ModeEnforce:
@@ -364,8 +370,9 @@ func (r *RetentionPolicyReconciler) maybeRun(ctx context.Context, pp *policyPass
 			"ProcessingActivity %s not found: no erasure without the activity whose time limit this policy implements", p.Spec.ProcessingActivityRef.Name)
 		return nil
 	case active:
+		r.answerRunRequest(pp, privacyv1alpha1.RunRequestInProgress, cur.RunID, "run %s is in progress and answers the request; no second run starts beside it", cur.RunID)
 		return r.resume(ctx, pp, cp, found)
-	case !pp.decision.Due:
+	case !pp.decision.Due && pp.request == nil && !manualRunPending(p):
 		pp.condition(privacyv1alpha1.TypeReady, true, privacyv1alpha1.ReasonReconciled, "enforcing; %d contact(s) pending for the run at %s",
 			*p.Status.Pending, pp.decision.NextAt.UTC().Format(time.RFC3339))
 		return nil
@@ -423,11 +430,13 @@ func (r *RetentionPolicyReconciler) checkpointNotRecorded(pp *policyPass, format
 	pp.requeueWithin(r.env.Options.RecheckInterval)
 }
 
-// runSlot is the scheduled time a run stands for, and which run of it.
+// runSlot is the scheduled time a run stands for, and which run of it. A manual run's
+// scheduled time is the moment its request was answered.
 type runSlot struct {
 	scheduledAt time.Time
 	attempt     int32
 	spent       int64
+	trigger     privacyv1alpha1.RunTrigger
 }
 
 func (s runSlot) runID(p *privacyv1alpha1.RetentionPolicy) string {
@@ -436,37 +445,48 @@ func (s runSlot) runID(p *privacyv1alpha1.RetentionPolicy) string {
 
 // nextSlot is the run that would start now: the scheduled time of a run that stopped on a
 // change, then that of a run waiting for an approval (it keeps its run id, which the
-// approval names, however many scheduled times pass meanwhile), then the due scheduled time;
-// when nothing is due, the next scheduled time.
+// approval names, however many scheduled times pass meanwhile), then the due scheduled time,
+// then the run a request asks for now; when nothing is due, the next scheduled time.
 func (r *RetentionPolicyReconciler) nextSlot(pp *policyPass) runSlot {
 	st := pp.p.Status
 	if c := st.CurrentRun; c != nil && c.RunID == "" {
-		return runSlot{scheduledAt: c.ScheduledAt.Time, attempt: c.Attempt + 1, spent: c.Spent}
+		return runSlot{scheduledAt: c.ScheduledAt.Time, attempt: c.Attempt + 1, spent: c.Spent, trigger: slotTrigger(c.Trigger)}
 	}
 	if a := st.AwaitingApproval; a != nil {
 		if id, err := parseRunID(a.RunID); err == nil && id.uid == uidPrefix(pp.p) && id.scheduledAt.Equal(a.ScheduledAt.Time) && id.attempt == 1 {
-			return runSlot{scheduledAt: a.ScheduledAt.Time, attempt: 1}
+			return runSlot{scheduledAt: a.ScheduledAt.Time, attempt: 1, trigger: slotTrigger(a.Trigger)}
 		}
 	}
 	if pp.decision.Due {
-		return runSlot{scheduledAt: pp.decision.ScheduledAt, attempt: 1}
+		return runSlot{scheduledAt: pp.decision.ScheduledAt, attempt: 1, trigger: privacyv1alpha1.TriggerSchedule}
 	}
-	return runSlot{scheduledAt: pp.decision.NextAt, attempt: 1}
+	if pp.request != nil {
+		return manualSlot(pp)
+	}
+	return runSlot{scheduledAt: pp.decision.NextAt, attempt: 1, trigger: privacyv1alpha1.TriggerSchedule}
 }
 
-// dryRun records, on schedule, what an enforced run would have erased.
+// dryRun records, on schedule or on request, what an enforced run would have erased. A dry
+// run on request leaves the schedule as it is.
 func (r *RetentionPolicyReconciler) dryRun(pp *policyPass) {
 	p := pp.p
-	if pp.decision.Due {
+	if pp.decision.Due || pp.request != nil {
+		slot := runSlot{scheduledAt: pp.decision.ScheduledAt, attempt: 1, trigger: privacyv1alpha1.TriggerSchedule}
+		if !pp.decision.Due {
+			slot = manualSlot(pp)
+		}
 		at := metav1.NewTime(pp.now)
-		rec := privacyv1alpha1.RunRecord{RunID: newRunID(p, pp.decision.ScheduledAt, 1), Mode: privacyv1alpha1.ModeDryRun,
-			Result: privacyv1alpha1.RunDryRun, StartedAt: &at, FinishedAt: &at, Planned: *p.Status.Pending,
+		rec := privacyv1alpha1.RunRecord{RunID: slot.runID(p), Mode: privacyv1alpha1.ModeDryRun, Trigger: slot.trigger,
+			Result: privacyv1alpha1.RunDryRun, StartedAt: &at, FinishedAt: &at, Planned: *p.Status.Pending, Held: ptr.Deref(p.Status.Held, 0),
 			Message: fmt.Sprintf("dry run: %d contact(s) would be erased or anonymised", *p.Status.Pending)}
 		p.Status.LastRun = &privacyv1alpha1.RetentionRun{RunRecord: rec}
 		p.Status.History = appendHistory(p.Status.History, rec)
-		scheduled := metav1.NewTime(pp.decision.ScheduledAt)
-		p.Status.LastScheduledAt = &scheduled
-		forgetClosedRuns(p)
+		if pp.decision.Due {
+			scheduled := metav1.NewTime(pp.decision.ScheduledAt)
+			p.Status.LastScheduledAt = &scheduled
+			forgetClosedRuns(p)
+		}
+		r.answerRunRequest(pp, privacyv1alpha1.RunRequestDryRun, rec.RunID, "dry run %s: %d contact(s) would be erased or anonymised; nothing was erased (mode DryRun)", rec.RunID, *p.Status.Pending)
 		r.env.Recorder.Eventf(p, nil, corev1.EventTypeNormal, privacyv1alpha1.ReasonDryRun, "Run", "Dry run: %d contact(s) would be erased or anonymised", *p.Status.Pending)
 	}
 	pp.condition(privacyv1alpha1.TypeReady, true, privacyv1alpha1.ReasonDryRun, "dry run: %d contact(s) would be erased or anonymised now; set mode Enforce to erase", *p.Status.Pending)
@@ -479,15 +499,16 @@ func (r *RetentionPolicyReconciler) blockRun(pp *policyPass, v retention.Verdict
 	slot := r.nextSlot(pp)
 	runID := slot.runID(p)
 	req := &privacyv1alpha1.ApprovalRequest{RunID: runID, ScheduledAt: metav1.NewTime(slot.scheduledAt), SpecHash: pp.specHash,
-		Planned: *p.Status.Pending, Limit: v.Limit}
+		Planned: *p.Status.Pending, Limit: v.Limit, Trigger: slot.trigger}
 	if old := p.Status.AwaitingApproval; old != nil && old.RunID == runID && old.ScheduledAt.Equal(&req.ScheduledAt) &&
-		old.SpecHash == req.SpecHash && old.Planned == req.Planned && old.Limit == req.Limit {
+		old.SpecHash == req.SpecHash && old.Planned == req.Planned && old.Limit == req.Limit && slotTrigger(old.Trigger) == req.Trigger {
 		req = old
 	}
 	p.Status.AwaitingApproval = req
+	r.answerRunRequest(pp, privacyv1alpha1.RunRequestAwaitingApproval, runID, "run %s erased nothing and waits for an approval: %s", runID, v.Reason)
 	if p.Status.LastRun == nil || p.Status.LastRun.RunID != runID {
 		at := metav1.NewTime(pp.now)
-		rec := privacyv1alpha1.RunRecord{RunID: runID, Mode: privacyv1alpha1.ModeEnforce, Result: privacyv1alpha1.RunBudgetExceeded,
+		rec := privacyv1alpha1.RunRecord{RunID: runID, Mode: privacyv1alpha1.ModeEnforce, Trigger: slot.trigger, Result: privacyv1alpha1.RunBudgetExceeded,
 			StartedAt: &at, FinishedAt: &at, Planned: *p.Status.Pending, Message: v.Reason}
 		p.Status.LastRun = &privacyv1alpha1.RetentionRun{RunRecord: rec}
 		p.Status.History = appendHistory(p.Status.History, rec)

@@ -95,7 +95,7 @@ func NewReconcilers(c client.Client, live client.Reader, clk clock.WithTicker, r
 		env: env,
 		dbs: &CRMDatabaseReconciler{Client: c, env: env, secrets: secretReader{reader: live}},
 		rp:  &RetentionPolicyReconciler{Client: c, live: live, env: env},
-		pa:  &ProcessingActivityReconciler{Client: c, env: env, scans: &scanMemo{m: map[types.NamespacedName]map[string]scanMemoEntry{}}},
+		pa:  &ProcessingActivityReconciler{Client: c, live: live, env: env, scans: &scanMemo{m: map[types.NamespacedName]map[string]scanMemoEntry{}}},
 		lia: &LegitimateInterestAssessmentReconciler{Client: c, env: env},
 		ar:  &AccessRoleReconciler{Client: c, env: env, secrets: secretReader{reader: live}, apiReader: live},
 	}, nil

@@ -27,22 +27,24 @@ func (r *RetentionPolicyReconciler) startRun(ctx context.Context, pp *policyPass
 	runID := slot.runID(p)
 	started := metav1.NewTime(pp.now)
 	cur := &privacyv1alpha1.CurrentRun{RunID: runID, Attempt: slot.attempt, ScheduledAt: metav1.NewTime(slot.scheduledAt),
-		StartedAt: &started, Mode: privacyv1alpha1.ModeEnforce, SpecHash: pp.specHash, Limit: v.Cap, Approved: v.Approved, Spent: slot.spent}
+		StartedAt: &started, Mode: privacyv1alpha1.ModeEnforce, Trigger: slot.trigger, SpecHash: pp.specHash, Limit: v.Cap, Approved: v.Approved, Spent: slot.spent}
 	for _, rule := range p.Spec.Rules {
 		cur.Rules = append(cur.Rules, rule.Name)
 	}
 	run := &privacyv1alpha1.RetentionRun{RunRecord: privacyv1alpha1.RunRecord{
-		RunID: runID, Mode: privacyv1alpha1.ModeEnforce, StartedAt: &started, Planned: *p.Status.Pending}}
+		RunID: runID, Mode: privacyv1alpha1.ModeEnforce, Trigger: slot.trigger, StartedAt: &started, Planned: *p.Status.Pending}}
 	for _, c := range pp.counts {
 		run.Held += c.Held
 		run.Rules = append(run.Rules, privacyv1alpha1.RuleRunCounts{Name: privacyv1alpha1.ItemName(c.Rule), Held: c.Held})
 	}
 	p.Status.CurrentRun, p.Status.LastRun, p.Status.AwaitingApproval, p.Status.Checkpoint = cur, run, nil, nil
+	r.answerRunRequest(pp, privacyv1alpha1.RunRequestStarted, runID, "run %s started (trigger %s): %d contact(s) planned, at most %d to erase or anonymise",
+		runID, slot.trigger, run.Planned, cur.Limit)
 	if err := r.persist(ctx, pp); err != nil {
 		return err
 	}
 	r.env.Recorder.Eventf(p, nil, corev1.EventTypeNormal, privacyv1alpha1.ReasonProgressing, "Run",
-		"Run %s started: %d contact(s) planned, %d held, at most %d to erase or anonymise", runID, run.Planned, run.Held, cur.Limit)
+		"Run %s started (%s): %d contact(s) planned, %d held, at most %d to erase or anonymise", runID, slot.trigger, run.Planned, run.Held, cur.Limit)
 	return r.sweep(ctx, pp, cur)
 }
 
@@ -67,7 +69,7 @@ func (r *RetentionPolicyReconciler) resume(ctx context.Context, pp *policyPass, 
 		// The status lost the run's figures (an older status was restored): the ledger
 		// gives them back as the run goes.
 		p.Status.LastRun = &privacyv1alpha1.RetentionRun{RunRecord: privacyv1alpha1.RunRecord{
-			RunID: cur.RunID, Mode: privacyv1alpha1.ModeEnforce, StartedAt: cur.StartedAt}}
+			RunID: cur.RunID, Mode: privacyv1alpha1.ModeEnforce, Trigger: slotTrigger(cur.Trigger), StartedAt: cur.StartedAt}}
 	}
 	return r.sweep(ctx, pp, cur)
 }
@@ -285,7 +287,7 @@ func (r *RetentionPolicyReconciler) closeRun(ctx context.Context, pp *policyPass
 	}
 	if p.Status.LastRun == nil || p.Status.LastRun.RunID != cur.RunID {
 		p.Status.LastRun = &privacyv1alpha1.RetentionRun{RunRecord: privacyv1alpha1.RunRecord{
-			RunID: cur.RunID, Mode: privacyv1alpha1.ModeEnforce, StartedAt: cur.StartedAt}}
+			RunID: cur.RunID, Mode: privacyv1alpha1.ModeEnforce, Trigger: slotTrigger(cur.Trigger), StartedAt: cur.StartedAt}}
 	}
 	run := p.Status.LastRun
 	if pp.conn.LedgerEnabled {

@@ -32,6 +32,9 @@ type Options struct {
 	// AllowedDatabaseHosts restricts the database servers the operator connects to
 	// (--allowed-database-hosts); nil allows every host.
 	AllowedDatabaseHosts *crm.HostAllowList
+	// FindingsExportRetention is how long a ProcessingActivity's findings export Secret
+	// lives (--findings-export-retention); zero means DefaultFindingsExportRetention.
+	FindingsExportRetention time.Duration
 }
 
 // Env is what every controller shares: the manager's client and scheme, the options, the

@@ -105,6 +105,12 @@ const (
 	// TypeCompleted is True when a DataSubjectRequest was carried out on every database it
 	// applies to (or found no data held). DataSubjectRequest.
 	TypeCompleted = "Completed"
+
+	// TypeRunRequested is True when the last request for a run outside the schedule (the
+	// privacy.crmoperator.io/run-requested-at annotation) was answered by a run, False when
+	// it was refused (status.lastRunRequest says why). Absent until a run is requested; it
+	// never changes Ready. RetentionPolicy.
+	TypeRunRequested = "RunRequested"
 )
 
 // Condition reasons. A reason is a CamelCase word that programs can match; the condition's
@@ -427,4 +433,23 @@ const (
 	// that does not fit the column): the activity is listed in the export as applying to
 	// the person rather than left out. Fix the selector (the activity reports it too).
 	ReasonActivityScopeUnevaluated = "ActivityScopeUnevaluated"
+	// ReasonRunRequested: a run outside the schedule was asked for (kubectl gdpr run) and a
+	// run answers it (status.lastRunRequest.runID).
+	ReasonRunRequested = "RunRequested"
+	// ReasonInvalidRunRequest: the run-requested-at annotation is not an RFC 3339 time, is
+	// not later than the last request answered, or lies more than an hour ahead of the
+	// operator's clock: no run starts.
+	ReasonInvalidRunRequest = "InvalidRunRequest"
+	// ReasonRunRequestRefused: a valid request for a run was refused because the policy is
+	// suspended (spec.suspend).
+	ReasonRunRequestRefused = "RunRequestRefused"
+	// ReasonFindingsExported: the contact keys of a compliance finding were written to the
+	// Secret status.findingsExport.secretName.
+	ReasonFindingsExported = "FindingsExported"
+	// ReasonFindingsExportRefused: a request for a findings export was refused (unknown or
+	// inapplicable check, too many keys, a database not ready); nothing was exported.
+	ReasonFindingsExportRefused = "FindingsExportRefused"
+	// ReasonFindingsExportExpired: the findings export Secret was deleted at the end of its
+	// retention.
+	ReasonFindingsExportExpired = "FindingsExportExpired"
 )

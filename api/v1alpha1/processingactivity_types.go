@@ -568,6 +568,95 @@ type ProcessingActivityStatus struct {
 	// +listMapKey=database
 	// +kubebuilder:validation:MaxItems=16
 	Compliance []DatabaseCompliance `json:"compliance,omitempty"`
+
+	// findingsExport is the operator's answer to the last request for the contact keys of
+	// one compliance check (the privacy.crmoperator.io/export-findings annotation, set by
+	// `kubectl gdpr scan ACTIVITY --export CHECK`): the Secret that holds them, their
+	// count per database, and when the Secret is deleted. Counts and names only.
+	// +optional
+	FindingsExport *FindingsExport `json:"findingsExport,omitempty"`
+}
+
+// AnnotationExportFindings asks the operator for the contact keys of the contacts that
+// fail one compliance check, as `<check>@<RFC 3339 time>` (for example
+// `legitimateInterestOutOfScope@2026-12-02T10:00:00Z`). Each new value is answered once,
+// in status.findingsExport.
+const AnnotationExportFindings = "privacy.crmoperator.io/export-findings"
+
+// FindingsExportResult is how the operator answered a request for a findings export.
+// +kubebuilder:validation:Enum=Exported;Refused;Expired
+type FindingsExportResult string
+
+const (
+	// FindingsExported: the keys are in the Secret secretName until expiresAt.
+	FindingsExported FindingsExportResult = "Exported"
+	// FindingsExportRefused: nothing was exported; message says why (an unknown check, a
+	// check that does not apply or cannot run, more keys than the cap, a database that is
+	// not ready).
+	FindingsExportRefused FindingsExportResult = "Refused"
+	// FindingsExportExpired: the Secret was deleted at expiresAt.
+	FindingsExportExpired FindingsExportResult = "Expired"
+)
+
+// FindingsExport describes the Secret holding the contact keys of one compliance finding.
+type FindingsExport struct {
+	// requestedAt is the annotation's value as it was read (`<check>@<time>`): a new value
+	// is a new request.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	RequestedAt string `json:"requestedAt"`
+
+	// check is the compliance check whose failing contacts were exported; empty when the
+	// request named no valid check.
+	// +optional
+	Check ComplianceCheck `json:"check,omitempty"`
+
+	// result is `Exported`, `Refused` or `Expired`.
+	// +required
+	Result FindingsExportResult `json:"result"`
+
+	// answeredAt is when the operator answered the request.
+	// +required
+	AnsweredAt metav1.Time `json:"answeredAt"`
+
+	// secretName is the Secret, owned by the activity and labelled
+	// privacy.crmoperator.io/findings-export=<activity>, that holds one key `<database>.csv`
+	// per covered database: a header line `key` and one contact key per line. Nothing but
+	// keys. Empty once the Secret is deleted.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	SecretName string `json:"secretName,omitempty"`
+
+	// expiresAt is when the operator deletes the Secret (the manager's
+	// --findings-export-retention after answeredAt).
+	// +optional
+	ExpiresAt *metav1.Time `json:"expiresAt,omitempty"`
+
+	// databases gives the number of keys exported from each database: the contacts that
+	// failed the check when the export ran, the same count as the scan's.
+	// +optional
+	// +listType=map
+	// +listMapKey=database
+	// +kubebuilder:validation:MaxItems=16
+	Databases []FindingsExportDatabase `json:"databases,omitempty"`
+
+	// message explains the answer in a sentence, with counts only.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Message string `json:"message,omitempty"`
+}
+
+// FindingsExportDatabase is the number of keys exported from one database.
+type FindingsExportDatabase struct {
+	// database is the CRMDatabase.
+	// +required
+	Database ObjectName `json:"database"`
+
+	// keys is the number of contact keys exported from it.
+	// +required
+	// +kubebuilder:validation:Minimum=0
+	Keys int64 `json:"keys"`
 }
 
 // Finding is one thing that needs attention.

@@ -99,6 +99,46 @@ const (
 	RunStopped RunResult = "Stopped"
 )
 
+// AnnotationRunRequestedAt asks for one run of a RetentionPolicy outside its schedule
+// (`kubectl gdpr run`). Its value is an RFC 3339 time; the operator answers each new value
+// once, in status.lastRunRequest, when it is later than the last one answered.
+const AnnotationRunRequestedAt = "privacy.crmoperator.io/run-requested-at"
+
+// RunTrigger says what started a run.
+// +kubebuilder:validation:Enum=Schedule;Manual
+type RunTrigger string
+
+const (
+	// TriggerSchedule: a scheduled time of spec.schedule came.
+	TriggerSchedule RunTrigger = "Schedule"
+	// TriggerManual: a person asked for the run with the run-requested-at annotation
+	// (`kubectl gdpr run`).
+	TriggerManual RunTrigger = "Manual"
+)
+
+// RunRequestResult is how the operator answered a request for a run.
+// +kubebuilder:validation:Enum=Started;DryRun;InProgress;AwaitingApproval;Refused
+type RunRequestResult string
+
+const (
+	// RunRequestStarted: a run started for the request (runID), or the scheduled run that
+	// was due at the same time answered it.
+	RunRequestStarted RunRequestResult = "Started"
+	// RunRequestDryRun: the policy is in DryRun mode; a dry run counted what an enforced
+	// run would erase, and erased nothing.
+	RunRequestDryRun RunRequestResult = "DryRun"
+	// RunRequestInProgress: a run was already in progress; it answers the request and no
+	// second run starts.
+	RunRequestInProgress RunRequestResult = "InProgress"
+	// RunRequestAwaitingApproval: the run's plan exceeds the safety budget; nothing was
+	// erased and the run (runID) waits for spec.approval, as a scheduled run does.
+	RunRequestAwaitingApproval RunRequestResult = "AwaitingApproval"
+	// RunRequestRefused: no run starts: the annotation is not an RFC 3339 time, is not later
+	// than the last request answered, lies too far in the future, or the policy is
+	// suspended. message says which.
+	RunRequestRefused RunRequestResult = "Refused"
+)
+
 // RetentionPolicySpec declares how long contacts are kept and what happens after.
 // +kubebuilder:validation:XValidation:rule="!has(self.mode) || self.mode != 'Enforce' || !has(self.budget) || !has(self.budget.maxDeletionPercent) || self.budget.maxDeletionPercent > 0",message="mode Enforce needs a budget above zero: a zero maxDeletionPercent would block every run; keep DryRun or raise the budget",fieldPath=".budget.maxDeletionPercent",reason=FieldValueInvalid
 // +kubebuilder:validation:XValidation:rule="self.rules.map(r, has(r.minimize) && r.minimize ? 1 : 0).isSorted()",message="minimize rules come after every rule with a retainFor: a contact that a minimize rule selects is never seen by the rules after it",fieldPath=".rules",reason=FieldValueInvalid
@@ -380,7 +420,13 @@ type RetentionPolicyStatus struct {
 	// +kubebuilder:validation:Minimum=0
 	Pending *int64 `json:"pending,omitempty"`
 
-	// rules gives the pending count of each rule.
+	// held is the number of contacts the rules select now that a legal hold or a `Hold`
+	// dependent keeps (the sum of rules[].held).
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	Held *int64 `json:"held,omitempty"`
+
+	// rules gives the pending and held counts of each rule.
 	// +optional
 	// +listType=map
 	// +listMapKey=name
@@ -429,6 +475,40 @@ type RetentionPolicyStatus struct {
 	// and left alone.
 	// +optional
 	CurrentRun *CurrentRun `json:"currentRun,omitempty"`
+
+	// lastRunRequest is the operator's answer to the last request for a run outside the
+	// schedule (the privacy.crmoperator.io/run-requested-at annotation, set by
+	// `kubectl gdpr run`).
+	// +optional
+	LastRunRequest *RunRequestStatus `json:"lastRunRequest,omitempty"`
+}
+
+// RunRequestStatus is how the operator answered a request for a run.
+type RunRequestStatus struct {
+	// requestedAt is the annotation's value as it was read: a new value is a new request.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=64
+	RequestedAt string `json:"requestedAt"`
+
+	// answeredAt is when the operator answered it.
+	// +required
+	AnsweredAt metav1.Time `json:"answeredAt"`
+
+	// result is `Started`, `DryRun`, `InProgress`, `AwaitingApproval` or `Refused`.
+	// +required
+	Result RunRequestResult `json:"result"`
+
+	// runID is the run that answers the request (empty when refused). Its outcome is in
+	// status.lastRun and status.history once it ends.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	RunID string `json:"runID,omitempty"`
+
+	// message explains the answer in a sentence.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Message string `json:"message,omitempty"`
 }
 
 // ApprovalRequest is a due run that waits for an approval.
@@ -460,6 +540,11 @@ type ApprovalRequest struct {
 	// +required
 	// +kubebuilder:validation:Minimum=0
 	Limit int64 `json:"limit"`
+
+	// trigger is what asked for the waiting run: `Schedule` or `Manual`. A manual run waits
+	// like a scheduled one, and starts once spec.approval covers it.
+	// +optional
+	Trigger RunTrigger `json:"trigger,omitempty"`
 }
 
 // CurrentRun is the operator's record of the run it started: what it was started with and
@@ -492,6 +577,11 @@ type CurrentRun struct {
 	// mode is the mode the run was started in (Enforce).
 	// +optional
 	Mode RetentionMode `json:"mode,omitempty"`
+
+	// trigger is what started the run: `Schedule` or `Manual`. A run that takes over after
+	// a stop keeps it.
+	// +optional
+	Trigger RunTrigger `json:"trigger,omitempty"`
 
 	// specHash is status.specHash when the run started. A run whose spec hash changes stops.
 	// +required
@@ -533,6 +623,14 @@ type RulePending struct {
 	// +required
 	// +kubebuilder:validation:Minimum=0
 	Pending int64 `json:"pending"`
+
+	// held is the number of contacts the rule selects now that are kept instead: a legal
+	// hold (the mapped legalHold field or an entry of spec.legalHolds) or a row of a
+	// dependent table the CRMDatabase maps with onDelete `Hold` applies to them. They are
+	// not in pending.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	Held int64 `json:"held,omitempty"`
 }
 
 // RunRecord sums up one run.
@@ -546,6 +644,11 @@ type RunRecord struct {
 	// mode is the mode the run ran in.
 	// +optional
 	Mode RetentionMode `json:"mode,omitempty"`
+
+	// trigger is what started the run: `Schedule` or `Manual` (`kubectl gdpr run`). Empty
+	// in records written before the field existed: those were scheduled.
+	// +optional
+	Trigger RunTrigger `json:"trigger,omitempty"`
 
 	// result is how the run ended: `Succeeded`, `Failed`, `BudgetExceeded` or `DryRun`.
 	// +optional
@@ -670,6 +773,7 @@ type SweepCheckpoint struct {
 // +kubebuilder:printcolumn:name="Schedule",type=string,JSONPath=`.spec.schedule`,priority=1
 // +kubebuilder:printcolumn:name="Suspended",type=boolean,JSONPath=`.spec.suspend`,priority=1
 // +kubebuilder:printcolumn:name="Anonymized",type=integer,JSONPath=`.status.lastRun.anonymized`,priority=1
+// +kubebuilder:printcolumn:name="Held",type=integer,JSONPath=`.status.held`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type RetentionPolicy struct {
 	metav1.TypeMeta `json:",inline"`

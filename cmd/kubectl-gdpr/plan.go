@@ -25,6 +25,9 @@ type planRow struct {
 	Mode      string `json:"mode"`
 	Rule      string `json:"rule"`
 	Pending   int64  `json:"pending"`
+	// Held is how many contacts the rule selects that a legal hold or a Hold dependent
+	// keeps (status.rules[].held): not in Pending.
+	Held int64 `json:"held"`
 	// Approved is the Approved condition: whether the plan fits the budget or an approval.
 	Approved string `json:"approved"`
 	NextRun  string `json:"nextRun,omitempty"`
@@ -39,8 +42,10 @@ func newPlanCommand(opts *globalOptions) *cobra.Command {
 		Use:   "plan [POLICY]",
 		Short: "Show how many contacts each retention rule would erase now",
 		Long: `plan prints, for each RetentionPolicy (or the one named), how many contacts each rule
-selects now (status.rules[].pending, counted by the operator on the database), the mode,
-whether the plan fits the safety budget, and the next run.
+selects now (status.rules[].pending, counted by the operator on the database), how many of
+the contacts it selects are held instead (status.rules[].held: a legal hold, or a row of a
+dependent table the CRMDatabase maps with onDelete Hold, keeps them), the mode, whether the
+plan fits the safety budget, and the next run.
 
 Exit codes: 0 when every plan fits its budget or approval, 2 when a policy in Enforce mode
 is blocked by its budget (it needs spec.approval), 1 on errors.`,
@@ -124,7 +129,7 @@ func planRows(policies []privacyv1alpha1.RetentionPolicy) []planRow {
 		}
 		for _, r := range p.Status.Rules {
 			row := base
-			row.Rule, row.Pending = string(r.Name), r.Pending
+			row.Rule, row.Pending, row.Held = string(r.Name), r.Pending, r.Held
 			rows = append(rows, row)
 		}
 	}
@@ -133,24 +138,26 @@ func planRows(policies []privacyv1alpha1.RetentionPolicy) []planRow {
 
 func printPlanTable(w io.Writer, rows []planRow, withNamespace bool) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	header := "POLICY\tDATABASE\tMODE\tRULE\tPENDING\tAPPROVED\tNEXT RUN"
+	header := "POLICY\tDATABASE\tMODE\tRULE\tPENDING\tHELD\tAPPROVED\tNEXT RUN"
 	if withNamespace {
 		header = "NAMESPACE\t" + header
 	}
 	fmt.Fprintln(tw, header)
-	var total int64
+	var total, held int64
 	for _, r := range rows {
-		line := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%s", r.Policy, r.Database, r.Mode, r.Rule, strconv.FormatInt(r.Pending, 10), r.Approved, orDash(r.NextRun))
+		line := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", r.Policy, r.Database, r.Mode, r.Rule, strconv.FormatInt(r.Pending, 10),
+			strconv.FormatInt(r.Held, 10), r.Approved, orDash(r.NextRun))
 		if withNamespace {
 			line = r.Namespace + "\t" + line
 		}
 		fmt.Fprintln(tw, line)
 		total += r.Pending
+		held += r.Held
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\n%d contact(s) pending in total.\n", total)
+	fmt.Fprintf(w, "\n%d contact(s) pending in total, %d held by a legal hold or a dependent row.\n", total, held)
 	seen := map[string]bool{}
 	for _, r := range rows {
 		if r.Message != "" && !seen[r.Namespace+"/"+r.Policy] {

@@ -39,6 +39,7 @@ type scanRow struct {
 func newScanCommand(opts *globalOptions) *cobra.Command {
 	var output string
 	var allNamespaces bool
+	exp := &exportOptions{now: time.Now}
 	cmd := &cobra.Command{
 		Use:   "scan [ACTIVITY]",
 		Short: "Show the last compliance scan of the contacts in scope of each processing activity",
@@ -51,12 +52,36 @@ database; no contact data leaves it. A check that did not run (it does not apply
 activity, or the database's mapping lacks its fields) is shown as "-", not 0; with -o json
 its count is null and "unchecked" says why.
 
-Exit codes: 0 when no contact breaks a rule, 2 when some do, 1 on errors.`,
+With --export CHECK, scan asks the operator for the keys of the contacts of ACTIVITY that
+fail one check (one of noLegalBasis, consentWithoutEvidence, legitimateInterestOutOfScope,
+optedOutInScope, restrictedFieldsFilled), so that you can fix them with the CRM's bulk
+edit. The operator lists them with the same condition the scan counts with, into a Secret
+owned by the activity (keys only, no other field; deleted after the manager's
+--findings-export-retention, 24h by default); scan waits for it (--timeout) and writes the
+keys as CSV — a header "key" and one key per line — to -o FILE (default
+ACTIVITY-CHECK.csv, "-" for standard output), readable by you only (mode 0600). With several
+databases, --database picks one. An export over 25,000 keys is refused, not cut. Reading the
+Secret needs the right to get Secrets in the namespace.
+
+Exit codes: 0 when no contact breaks a rule (with --export: the file was written), 2 when
+some do, 1 on errors (with --export: a refused export).`,
 		Example: `  kubectl gdpr scan -n sales
   kubectl gdpr scan newsletter -n sales -o json
-  kubectl gdpr scan -A`,
+  kubectl gdpr scan -A
+  kubectl gdpr scan sales-prospecting -n sales --export legitimateInterestOutOfScope -o out-of-scope.csv`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if exp.check != "" {
+				if len(args) != 1 || allNamespaces {
+					return fmt.Errorf("--export needs one ACTIVITY (and no -A)")
+				}
+				c, ns, err := opts.client()
+				if err != nil {
+					return err
+				}
+				exp.file = output
+				return exportFindings(cmd.Context(), c, cmd.ErrOrStderr(), cmd.OutOrStdout(), ns, args[0], exp)
+			}
 			if err := checkOutput(output, outputTable, outputJSON, outputYAML); err != nil {
 				return err
 			}
@@ -70,8 +95,11 @@ Exit codes: 0 when no contact breaks a rule, 2 when some do, 1 on errors.`,
 			return runScan(cmd.Context(), c, cmd.OutOrStdout(), ns, args, output, allNamespaces)
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", outputTable, "output format: table, json or yaml")
+	cmd.Flags().StringVarP(&output, "output", "o", outputTable, "output format: table, json or yaml; with --export, the CSV file to write (default ACTIVITY-CHECK.csv, - for standard output)")
 	cmd.Flags().BoolVarP(&allNamespaces, "all-namespaces", "A", false, "show the activities of every namespace")
+	cmd.Flags().StringVar(&exp.check, "export", "", "export the keys of the contacts failing this check, as CSV")
+	cmd.Flags().StringVar(&exp.database, "database", "", "with --export: the CRMDatabase whose keys to write, when the activity covers several")
+	cmd.Flags().DurationVar(&exp.timeout, "timeout", 5*time.Minute, "with --export: how long to wait for the operator")
 	return cmd
 }
 

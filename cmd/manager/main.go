@@ -58,6 +58,7 @@ type flags struct {
 	operatorKeySecret    string
 	operatorNamespace    string
 	allowedDBHosts       string
+	findingsExportTTL    time.Duration
 }
 
 func parseFlags() (flags, zap.Options) {
@@ -83,6 +84,8 @@ func parseFlags() (flags, zap.Options) {
 	flag.DurationVar(&f.gracefulShutdownTime, "graceful-shutdown-timeout", 60*time.Second, "How long running reconciles (a sweep batch in flight) get to finish on shutdown.")
 	flag.StringVar(&f.allowedDBHosts, "allowed-database-hosts", "",
 		"Comma-separated host names, *.domain wildcards, IP addresses and CIDR blocks the operator may connect to as CRM databases (default: any). Checked on the resolved address at each connection.")
+	flag.DurationVar(&f.findingsExportTTL, "findings-export-retention", controllers.DefaultFindingsExportRetention,
+		"How long the Secret of a ProcessingActivity's findings export (kubectl gdpr scan --export) lives before the operator deletes it; between 1m and 720h.")
 	opts := zap.Options{Development: false}
 	flag.StringVar(&f.operatorKeySecret, "operator-key-secret", "crm-privacy-operator-key",
 		"Secret, in the manager's namespace, holding the operator's own key (created with random bytes at the first start): it authenticates the rows the operator keeps in CRM databases.")
@@ -125,6 +128,7 @@ func main() {
 		RegisterHistoryLimit:    f.registerHistoryLimit,
 		OperatorKey:             key,
 		AllowedDatabaseHosts:    allowedHosts,
+		FindingsExportRetention: f.findingsExportTTL,
 	}); err != nil {
 		log.Error(err, "Unable to set up the controllers")
 		os.Exit(1)
@@ -168,7 +172,7 @@ func (f flags) validate() error {
 		return fmt.Errorf("leader election needs 0 < %.1f × --leader-election-retry-period (%s) < --leader-election-renew-deadline (%s) < --leader-election-lease-duration (%s)",
 			leaderelection.JitterFactor, f.retryPeriod, f.renewDeadline, f.leaseDuration)
 	}
-	return nil
+	return controllers.ValidateFindingsExportRetention(f.findingsExportTTL)
 }
 
 func managerOptions(f flags) ctrl.Options {

@@ -324,16 +324,26 @@ func (q *scanQuery) notIn(col scanColumn, values []string) string {
 	return "(" + col.sql + " IS NULL OR " + q.normalised(col) + " NOT IN (" + q.bindAll(lower) + "))"
 }
 
+// scanCheck is one check as SQL: the condition a contact in scope that fails it meets,
+// and the arguments of its markers, in order. Compliance counts the contacts that meet
+// cond; FindingKeys lists them: one condition for both.
 type scanCheck struct {
 	name string
 	cond string
+	args []any
 }
 
 // checks renders the applicable checks whose fields are mapped, and says why the others
-// cannot run.
+// cannot run. Each check's arguments are bound in q.args, in the order of the checks, and
+// kept with the check.
 func (q *scanQuery) checks(spec Spec) ([]scanCheck, map[string]string) {
 	var out []scanCheck
 	notCheckable := map[string]string{}
+	add := func(name string, render func() string) {
+		from := len(q.args)
+		cond := render()
+		out = append(out, scanCheck{name: name, cond: cond, args: append([]any(nil), q.args[from:]...)})
+	}
 	need := func(check string, fields ...string) bool {
 		var missing []string
 		for _, f := range fields {
@@ -348,29 +358,33 @@ func (q *scanQuery) checks(spec Spec) ([]scanCheck, map[string]string) {
 		return true
 	}
 	if need(CheckNoLegalBasis, crm.FieldLegalBasis) {
-		out = append(out, scanCheck{CheckNoLegalBasis, q.noBasis(q.cols[crm.FieldLegalBasis])})
+		add(CheckNoLegalBasis, func() string { return q.noBasis(q.cols[crm.FieldLegalBasis]) })
 	}
 	if need(CheckConsentWithoutEvidence, crm.FieldLegalBasis, crm.FieldConsentAt, crm.FieldConsentMethod) {
-		cond := "(" + q.basis(q.cols[crm.FieldLegalBasis], BasisConsent) + " AND (" + q.cols[crm.FieldConsentAt].sql +
-			" IS NULL OR NOT " + q.filled(q.cols[crm.FieldConsentMethod]) + "))"
-		out = append(out, scanCheck{CheckConsentWithoutEvidence, cond})
+		add(CheckConsentWithoutEvidence, func() string {
+			return "(" + q.basis(q.cols[crm.FieldLegalBasis], BasisConsent) + " AND (" + q.cols[crm.FieldConsentAt].sql +
+				" IS NULL OR NOT " + q.filled(q.cols[crm.FieldConsentMethod]) + "))"
+		})
 	}
 	if s := spec.LegitimateInterest; s != nil && need(CheckLegitimateInterestOutOfScope, crm.FieldLegalBasis, crm.FieldContactType, crm.FieldJobRole) {
-		cond := "(" + q.basis(q.cols[crm.FieldLegalBasis], BasisLegitimateInterests) + " AND (" +
-			q.notIn(q.cols[crm.FieldContactType], s.ContactTypes) + " OR " + q.notIn(q.cols[crm.FieldJobRole], s.JobRoles) + "))"
-		out = append(out, scanCheck{CheckLegitimateInterestOutOfScope, cond})
+		add(CheckLegitimateInterestOutOfScope, func() string {
+			return "(" + q.basis(q.cols[crm.FieldLegalBasis], BasisLegitimateInterests) + " AND (" +
+				q.notIn(q.cols[crm.FieldContactType], s.ContactTypes) + " OR " + q.notIn(q.cols[crm.FieldJobRole], s.JobRoles) + "))"
+		})
 	}
 	if spec.Marketing && need(CheckOptedOutInScope, crm.FieldOptOut) {
-		out = append(out, scanCheck{CheckOptedOutInScope, q.optedOut()})
+		add(CheckOptedOutInScope, q.optedOut)
 	}
 	if len(q.restrict) == 0 {
 		notCheckable[CheckRestrictedFieldsFilled] = "the mapping declares no restricted fields"
 	} else {
-		parts := make([]string, len(q.restrict))
-		for i, c := range q.restrict {
-			parts[i] = q.filled(c)
-		}
-		out = append(out, scanCheck{CheckRestrictedFieldsFilled, "(" + strings.Join(parts, " OR ") + ")"})
+		add(CheckRestrictedFieldsFilled, func() string {
+			parts := make([]string, len(q.restrict))
+			for i, c := range q.restrict {
+				parts[i] = q.filled(c)
+			}
+			return "(" + strings.Join(parts, " OR ") + ")"
+		})
 	}
 	return out, notCheckable
 }
