@@ -103,7 +103,9 @@ const (
 	TypeAffectedCounted = "AffectedCounted"
 
 	// TypeCompleted is True when a DataSubjectRequest was carried out on every database it
-	// applies to (or found no data held). DataSubjectRequest.
+	// applies to (or found no data held). DataSubjectRequest. On a ChangePreview, True once
+	// the operator answered (reason Answered) or found that the candidate cannot be answered
+	// (the reason says why).
 	TypeCompleted = "Completed"
 )
 
@@ -427,4 +429,10 @@ const (
 	// that does not fit the column): the activity is listed in the export as applying to
 	// the person rather than left out. Fix the selector (the activity reports it too).
 	ReasonActivityScopeUnevaluated = "ActivityScopeUnevaluated"
+	// ReasonAnswered: the ChangePreview's status holds the operator's answer; the preview is
+	// deleted spec.ttlSecondsAfterAnswered later.
+	ReasonAnswered = "Answered"
+	// ReasonCountFailed: the database could not count a ChangePreview's plan (connection
+	// lost, timeout); the operator retries with backoff and answers nothing meanwhile.
+	ReasonCountFailed = "CountFailed"
 )
