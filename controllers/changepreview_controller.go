@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -270,35 +271,51 @@ func liveNote(out *privacyv1alpha1.RetentionPreview) string {
 // rulePreviews pairs the candidate's rule counts with the live policy's by rule name: the
 // candidate's rules in order, then the live rules it removes.
 func rulePreviews(cand, live *privacyv1alpha1.RetentionPolicy, counts, liveCounts []erasure.RuleCount) []privacyv1alpha1.RulePreview {
-	liveByName := map[string]erasure.RuleCount{}
-	for _, c := range liveCounts {
-		liveByName[c.Rule] = c
+	liveRules := map[privacyv1alpha1.ItemName]int{}
+	if live != nil {
+		for i, rule := range live.Spec.Rules {
+			liveRules[rule.Name] = i
+		}
+	}
+	// liveFigures fills the live side of a rule from the live policy's rule i.
+	liveFigures := func(rp *privacyv1alpha1.RulePreview, i int) {
+		rp.LiveAction = live.Spec.Rules[i].Action
+		if i < len(liveCounts) {
+			rp.LivePending, rp.LiveHeld = ptr.To(liveCounts[i].Pending), ptr.To(liveCounts[i].Held)
+		}
 	}
 	out := make([]privacyv1alpha1.RulePreview, 0, len(counts))
-	seen := map[string]bool{}
+	seen := map[privacyv1alpha1.ItemName]bool{}
 	for i, c := range counts {
-		rp := privacyv1alpha1.RulePreview{Name: privacyv1alpha1.ItemName(c.Rule), Action: cand.Spec.Rules[i].Action,
-			Pending: ptr.To(c.Pending), Held: ptr.To(c.Held)}
-		if lc, ok := liveByName[c.Rule]; ok {
-			rp.LivePending, rp.LiveHeld = ptr.To(lc.Pending), ptr.To(lc.Held)
+		rule := cand.Spec.Rules[i]
+		rp := privacyv1alpha1.RulePreview{Name: rule.Name, Action: rule.Action, Pending: ptr.To(c.Pending), Held: ptr.To(c.Held)}
+		if li, ok := liveRules[rule.Name]; ok {
+			liveFigures(&rp, li)
+			rp.Comparable = rp.LivePending != nil && sameCriteria(rule, live.Spec.Rules[li])
 		}
-		seen[c.Rule] = true
+		seen[rule.Name] = true
 		out = append(out, rp)
 	}
 	if live == nil {
 		return out
 	}
 	for i, rule := range live.Spec.Rules {
-		if seen[string(rule.Name)] {
+		if seen[rule.Name] {
 			continue
 		}
 		rp := privacyv1alpha1.RulePreview{Name: rule.Name, Action: rule.Action}
-		if i < len(liveCounts) {
-			rp.LivePending, rp.LiveHeld = ptr.To(liveCounts[i].Pending), ptr.To(liveCounts[i].Held)
-		}
+		liveFigures(&rp, i)
 		out = append(out, rp)
 	}
 	return out
+}
+
+// sameCriteria says whether two rules take the same action on contacts picked the same way,
+// their terms aside.
+func sameCriteria(a, b privacyv1alpha1.RetentionRule) bool {
+	a.RetainFor, b.RetainFor = "", ""
+	a.Anonymize, b.Anonymize = nil, nil
+	return equality.Semantic.DeepEqual(a, b)
 }
 
 // answerAccess compares the desired state of the live AccessRole with the candidate's, now.

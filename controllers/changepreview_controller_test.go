@@ -129,10 +129,13 @@ func TestChangePreviewCountsRetentionBesideTheLivePolicy(t *testing.T) {
 	want := &privacyv1alpha1.RetentionPreview{
 		LiveExists: true, LiveCounted: true, Mode: privacyv1alpha1.ModeEnforce, LiveMode: privacyv1alpha1.ModeDryRun, TotalContacts: n(8),
 		Rules: []privacyv1alpha1.RulePreview{
-			{Name: "prospects", Action: privacyv1alpha1.ActionDelete, Pending: n(pCand), Held: n(hCand), LivePending: n(pLive), LiveHeld: n(hLive)},
-			{Name: "leads", Action: privacyv1alpha1.ActionAnonymize, Pending: n(pLeads), Held: n(hLeads), LivePending: n(pLeads), LiveHeld: n(hLeads)},
+			// Only the term differs: the two counts are comparable.
+			{Name: "prospects", Action: privacyv1alpha1.ActionDelete, Pending: n(pCand), Held: n(hCand),
+				LiveAction: privacyv1alpha1.ActionDelete, LivePending: n(pLive), LiveHeld: n(hLive), Comparable: true},
+			{Name: "leads", Action: privacyv1alpha1.ActionAnonymize, Pending: n(pLeads), Held: n(hLeads),
+				LiveAction: privacyv1alpha1.ActionAnonymize, LivePending: n(pLeads), LiveHeld: n(hLeads), Comparable: true},
 			{Name: "customers-2y", Action: privacyv1alpha1.ActionDelete, Pending: n(pCust), Held: n(hCust)},
-			{Name: "customers", Action: privacyv1alpha1.ActionDelete, LivePending: n(pCustLive), LiveHeld: n(hCustLive)},
+			{Name: "customers", Action: privacyv1alpha1.ActionDelete, LiveAction: privacyv1alpha1.ActionDelete, LivePending: n(pCustLive), LiveHeld: n(hCustLive)},
 		},
 	}
 	if d := cmp.Diff(want, cp.Status.RetentionPolicy); d != "" {

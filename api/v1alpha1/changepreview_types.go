@@ -158,6 +158,18 @@ type RulePreview struct {
 	// liveHeld is how many contacts the live rule selects that a legal hold keeps.
 	// +optional
 	LiveHeld *int64 `json:"liveHeld,omitempty"`
+
+	// liveAction is the live rule's action, when the live policy has a rule of this name.
+	// +optional
+	LiveAction RetentionAction `json:"liveAction,omitempty"`
+
+	// comparable is true when the candidate and the live rule of this name take the same
+	// action on contacts picked by the same criteria (selector, since, renewedBy, minimize),
+	// differing at most in their term: then the difference of the two counts is what the
+	// change itself adds or removes. False when either side lacks the rule or the criteria
+	// differ: the two counts may then be of different contacts.
+	// +optional
+	Comparable bool `json:"comparable,omitempty"`
 }
 
 // RowFilterChange says how a candidate AccessRole changes the row filter.
