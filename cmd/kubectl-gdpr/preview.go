@@ -289,7 +289,11 @@ type previewReport struct {
 }
 
 // runPreview asks the operator about each RetentionPolicy and AccessRole of the change and
-// computes the register diff from the cluster's live objects with the change overlaid.
+// computes the register diff from the cluster's live objects with the change overlaid. The
+// change's RetentionPolicies and AccessRoles take the specs the API server stored in their
+// ChangePreviews, with the kind's defaults applied. (ProcessingActivities and
+// LegitimateInterestAssessments have no defaults; the defaults of CRMDatabases and
+// DataBreaches do not enter the register.)
 func runPreview(ctx context.Context, c client.Client, ch *change, timeout time.Duration) (*previewReport, error) {
 	rep := &previewReport{Ignored: ch.ignored}
 	for i := range ch.policies {
@@ -300,6 +304,9 @@ func runPreview(ctx context.Context, c client.Client, ch *change, timeout time.D
 		if err != nil {
 			return nil, err
 		}
+		// The API server defaulted the candidate's spec as it would the policy's: the
+		// register diff uses it, so that a default left out of the file is no change.
+		p.Spec = *answered.Spec.RetentionPolicy.Spec.DeepCopy()
 		rep.Policies = append(rep.Policies, policyAnswer{Namespace: p.Namespace, Name: p.Name, Database: string(p.Spec.DatabaseRef.Name),
 			Answer: answered.Status.RetentionPolicy, Unanswered: unanswered})
 	}
@@ -311,6 +318,7 @@ func runPreview(ctx context.Context, c client.Client, ch *change, timeout time.D
 		if err != nil {
 			return nil, err
 		}
+		ar.Spec = *answered.Spec.AccessRole.Spec.DeepCopy()
 		rep.Roles = append(rep.Roles, roleAnswer{Namespace: ar.Namespace, Name: ar.Name, Answer: answered.Status.AccessRole, Unanswered: unanswered})
 	}
 	rows, err := registerChanges(ctx, c, ch)
