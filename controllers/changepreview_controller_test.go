@@ -252,6 +252,6 @@ func TestChangePreviewIsDeletedAfterItsTTL(t *testing.T) {
 		if apierrors.IsNotFound(err) {
 			return true, nil
 		}
-		return false, fmt.Errorf("still there (%v)", err)
+		return false, fmt.Errorf("still there (%w)", err)
 	})
 }

@@ -11,6 +11,7 @@ const DefaultPreviewTTLSeconds = 600
 // ChangePreviewSpec carries one candidate object: the RetentionPolicy or AccessRole a change
 // (a pull request) would apply. The API server validates the candidate's spec with the same
 // rules as the real kind.
+// +kubebuilder:validation:MinProperties=1
 // +kubebuilder:validation:XValidation:rule="[has(self.retentionPolicy), has(self.accessRole)].exists_one(x, x)",message="set exactly one of retentionPolicy and accessRole: a preview answers for one candidate object",reason=FieldValueInvalid
 // +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec is immutable: a preview answers one question; create another ChangePreview for another candidate"
 type ChangePreviewSpec struct {
@@ -67,8 +68,8 @@ type ChangePreviewStatus struct {
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
-	// conditions: Completed (the operator answered, or found the candidate cannot be
-	// answered) and Ready (the answer holds every figure).
+	// conditions are Completed (the operator answered, or found that the candidate cannot
+	// be answered) and Ready (the answer holds every figure).
 	// +optional
 	// +listType=map
 	// +listMapKey=type
@@ -198,22 +199,26 @@ type AccessPreview struct {
 
 	// privilegesGained are privileges the candidate grants that the live role does not.
 	// +optional
+	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=4096
 	PrivilegesGained []PrivilegePreview `json:"privilegesGained,omitempty"`
 
 	// privilegesLost are privileges the live role grants that the candidate does not.
 	// +optional
+	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=4096
 	PrivilegesLost []PrivilegePreview `json:"privilegesLost,omitempty"`
 
 	// membersGained are database users who would hold the role and do not now.
 	// +optional
+	// +listType=set
 	// +kubebuilder:validation:MaxItems=64
 	// +kubebuilder:validation:items:MaxLength=256
 	MembersGained []string `json:"membersGained,omitempty"`
 
 	// membersLost are database users who hold the role now and would no longer.
 	// +optional
+	// +listType=set
 	// +kubebuilder:validation:MaxItems=64
 	// +kubebuilder:validation:items:MaxLength=256
 	MembersLost []string `json:"membersLost,omitempty"`
@@ -257,7 +262,9 @@ type PrivilegePreview struct {
 // +kubebuilder:printcolumn:name="Answered",type=date,JSONPath=`.status.answeredAt`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type ChangePreview struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the object's standard metadata.
+	// +optional
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	// spec is the candidate object.

@@ -170,10 +170,10 @@ func TestPreviewRendering(t *testing.T) {
 }
 
 func TestPreviewSummaryAndExitCode(t *testing.T) {
-	enforce := func(mode, liveMode privacyv1alpha1.RetentionMode, comparable bool, pending, live int64, action privacyv1alpha1.RetentionAction) policyAnswer {
+	enforce := func(mode, liveMode privacyv1alpha1.RetentionMode, sameCriteria bool, pending, live int64, action privacyv1alpha1.RetentionAction) policyAnswer {
 		return policyAnswer{Namespace: "sales", Name: "p", Answer: &privacyv1alpha1.RetentionPreview{LiveExists: true, LiveCounted: true,
 			Mode: mode, LiveMode: liveMode, Rules: []privacyv1alpha1.RulePreview{
-				{Name: "r", Action: action, Pending: i64(pending), Held: i64(0), LiveAction: action, LivePending: i64(live), LiveHeld: i64(0), Comparable: comparable}}}}
+				{Name: "r", Action: action, Pending: i64(pending), Held: i64(0), LiveAction: action, LivePending: i64(live), LiveHeld: i64(0), Comparable: sameCriteria}}}}
 	}
 	del, anon := privacyv1alpha1.ActionDelete, privacyv1alpha1.ActionAnonymize
 	dry, enf := privacyv1alpha1.ModeDryRun, privacyv1alpha1.ModeEnforce
