@@ -197,16 +197,17 @@ type AccessPreview struct {
 	// +optional
 	LiveExists bool `json:"liveExists,omitempty"`
 
-	// privilegesGained are privileges the candidate grants that the live role does not.
+	// privilegesGained are privileges the candidate grants that the live role does not (at
+	// most 64 tables of 64 columns with 3 column privileges and DELETE each).
 	// +optional
 	// +listType=atomic
-	// +kubebuilder:validation:MaxItems=4096
+	// +kubebuilder:validation:MaxItems=12352
 	PrivilegesGained []PrivilegePreview `json:"privilegesGained,omitempty"`
 
 	// privilegesLost are privileges the live role grants that the candidate does not.
 	// +optional
 	// +listType=atomic
-	// +kubebuilder:validation:MaxItems=4096
+	// +kubebuilder:validation:MaxItems=12352
 	PrivilegesLost []PrivilegePreview `json:"privilegesLost,omitempty"`
 
 	// membersGained are database users who would hold the role and do not now.
