@@ -303,3 +303,34 @@ func TestRunPreviewTimesOutWithoutAnOperator(t *testing.T) {
 		t.Errorf("the unanswered ChangePreview was left behind: %d (%v)", len(left.Items), err)
 	}
 }
+
+// TestRunPreviewReportsACandidateTheOperatorCannotCount: answered without figures, the
+// candidate is reported with the operator's reason and the change needs review.
+func TestRunPreviewReportsACandidateTheOperatorCannotCount(t *testing.T) {
+	c := answeringClient(t, func(cp *privacyv1alpha1.ChangePreview) {
+		cp.Status.Conditions = []metav1.Condition{
+			{Type: privacyv1alpha1.TypeCompleted, Status: metav1.ConditionTrue, Reason: privacyv1alpha1.ReasonAnswered, LastTransitionTime: metav1.Now()},
+			{Type: privacyv1alpha1.TypeReady, Status: metav1.ConditionFalse, Reason: privacyv1alpha1.ReasonInvalidSpec,
+				Message: `cannot count the plan: field "loyaltyTier" is not mapped`, LastTransitionTime: metav1.Now()}}
+	})
+	ch := &change{policies: []privacyv1alpha1.RetentionPolicy{{ObjectMeta: metav1.ObjectMeta{Namespace: "sales", Name: "tiers"},
+		Spec: privacyv1alpha1.RetentionPolicySpec{Rules: []privacyv1alpha1.RetentionRule{{Name: "gold", RetainFor: "1y", Action: privacyv1alpha1.ActionDelete}}}}}}
+	rep, err := runPreview(context.Background(), c, ch, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Policies) != 1 || rep.Policies[0].Answer != nil || rep.Policies[0].Unanswered != `InvalidSpec: cannot count the plan: field "loyaltyTier" is not mapped` {
+		t.Fatalf("policies = %+v", rep.Policies)
+	}
+	var out bytes.Buffer
+	if err := writePreview(&out, rep, previewText); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `  not evaluated: InvalidSpec: cannot count the plan: field "loyaltyTier" is not mapped`) {
+		t.Errorf("text output:\n%s", out.String())
+	}
+	var fe *findingsError
+	if err := rep.findings(); !errors.As(err, &fe) {
+		t.Errorf("findings() = %v; want exit code 2", err)
+	}
+}
