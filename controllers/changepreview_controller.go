@@ -93,8 +93,8 @@ func (r *ChangePreviewReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		return ctrl.Result{}, nil
 	}
 	pp := &previewPass{cp: cp, before: cp.DeepCopy(), now: r.env.Clock.Now()}
-	if isAnswered(cp) {
-		return r.expire(ctx, pp)
+	if deleteAt, answered := expiry(cp); answered || !pp.now.Before(deleteAt) {
+		return r.expire(ctx, pp, deleteAt)
 	}
 	err := r.answer(ctx, pp)
 	if err == nil {
@@ -118,19 +118,32 @@ func previewTTL(cp *privacyv1alpha1.ChangePreview) time.Duration {
 	return time.Duration(ttl) * time.Second
 }
 
-// expire deletes an answered preview once its time is up, or wakes it then.
-func (r *ChangePreviewReconciler) expire(ctx context.Context, pp *previewPass) (ctrl.Result, error) {
+// expiry is when the preview is deleted: spec.ttlSecondsAfterAnswered after its answer, or,
+// while it is not answered (its database not ready), unansweredTTL after its creation at
+// the earliest, so that a preview nobody waits for any more does not stay.
+func expiry(cp *privacyv1alpha1.ChangePreview) (time.Time, bool) {
+	if isAnswered(cp) {
+		return cp.Status.AnsweredAt.Add(previewTTL(cp)), true
+	}
+	ttl := max(previewTTL(cp), unansweredTTL)
+	return cp.CreationTimestamp.Add(ttl), false
+}
+
+// unansweredTTL is the least time a preview that was never answered is kept.
+const unansweredTTL = privacyv1alpha1.DefaultPreviewTTLSeconds * time.Second
+
+// expire deletes the preview once deleteAt has passed, or wakes it then.
+func (r *ChangePreviewReconciler) expire(ctx context.Context, pp *previewPass, deleteAt time.Time) (ctrl.Result, error) {
 	cp := pp.cp
-	left := cp.Status.AnsweredAt.Add(previewTTL(cp)).Sub(pp.now)
-	if left > 0 {
+	if left := deleteAt.Sub(pp.now); left > 0 {
 		return ctrl.Result{RequeueAfter: left}, nil
 	}
 	uid := cp.UID
 	err := r.Delete(ctx, cp, client.Preconditions{UID: &uid})
 	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
-		return ctrl.Result{}, fmt.Errorf("while deleting answered ChangePreview %s: %w", cp.Name, err)
+		return ctrl.Result{}, fmt.Errorf("while deleting ChangePreview %s: %w", cp.Name, err)
 	}
-	ctrl.LoggerFrom(ctx).V(1).Info("Deleted answered ChangePreview", "answeredAt", cp.Status.AnsweredAt.UTC().Format(time.RFC3339))
+	ctrl.LoggerFrom(ctx).V(1).Info("Deleted ChangePreview past its time", "answered", isAnswered(cp))
 	return ctrl.Result{}, nil
 }
 

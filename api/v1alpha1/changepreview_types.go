@@ -28,8 +28,9 @@ type ChangePreviewSpec struct {
 	AccessRole *AccessRoleCandidate `json:"accessRole,omitempty"`
 
 	// ttlSecondsAfterAnswered is how long the preview is kept once answered; the operator
-	// then deletes it, so that abandoned previews never pile up. Between 0 and 86400 (one
-	// day); 600 when omitted.
+	// then deletes it, so that abandoned previews never pile up. A preview never answered
+	// (its database not ready) is deleted that long after its creation, and not before 600
+	// seconds. Between 0 and 86400 (one day); 600 when omitted.
 	// +optional
 	// +kubebuilder:default=600
 	// +kubebuilder:validation:Minimum=0
