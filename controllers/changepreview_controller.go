@@ -24,6 +24,9 @@ import (
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/erasure"
 )
 
+// liveMessageLimit is the API's bound on status.retentionPolicy.liveMessage.
+const liveMessageLimit = 1024
+
 // previewDatabaseRetry is when a preview whose database is not ready (or not checked yet)
 // looks again.
 const previewDatabaseRetry = 5 * time.Second
@@ -195,7 +198,7 @@ func (r *ChangePreviewReconciler) answerRetention(ctx context.Context, pp *previ
 	if live != nil {
 		out.LiveMode = modeOf(live)
 		if lp, why := comparablePlan(live, cand, pp.now); why != "" {
-			out.LiveMessage = truncateMessage(why)
+			out.LiveMessage = truncateText(why, liveMessageLimit)
 		} else {
 			plans = append(plans, lp)
 			liveCounted = true

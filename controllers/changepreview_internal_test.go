@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -44,5 +45,26 @@ func TestChangePreviewExpiry(t *testing.T) {
 				t.Errorf("expiry = %s, %v; want %s, %v", got, answered, tc.want, tc.answered)
 			}
 		})
+	}
+}
+
+// TestComparablePlan: the live policy is counted beside the candidate only on the same
+// database and when it can be parsed; otherwise the answer says why.
+func TestComparablePlan(t *testing.T) {
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	policy := func(db, term string) *privacyv1alpha1.RetentionPolicy {
+		return &privacyv1alpha1.RetentionPolicy{Spec: privacyv1alpha1.RetentionPolicySpec{Schedule: "@daily",
+			DatabaseRef: privacyv1alpha1.LocalObjectReference{Name: privacyv1alpha1.ObjectName(db)},
+			Rules:       []privacyv1alpha1.RetentionRule{{Name: "prospects", RetainFor: privacyv1alpha1.RetentionTerm(term), Action: privacyv1alpha1.ActionDelete}}}}
+	}
+	cand := policy("crm", "12m")
+	if plan, why := comparablePlan(policy("crm", "24m"), cand, now); why != "" || len(plan.Rules) != 1 || !plan.Rules[0].Cutoff.Equal(now.AddDate(-2, 0, 0)) {
+		t.Errorf("same database: plan %+v, why %q", plan, why)
+	}
+	if _, why := comparablePlan(policy("archive", "24m"), cand, now); why != "the live policy applies to CRMDatabase archive, the candidate to crm: only the candidate is counted" {
+		t.Errorf("other database: why %q", why)
+	}
+	if _, why := comparablePlan(policy("crm", "9999y"), cand, now); why == "" || !strings.Contains(why, "spec.rules[0] (prospects).retainFor") {
+		t.Errorf("unparsable live policy: why %q", why)
 	}
 }
