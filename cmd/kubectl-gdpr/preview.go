@@ -59,7 +59,7 @@ ChangePreview once answered. --format markdown prints a pull-request comment.
 
 Exit codes: 0 when the change erases nothing new and widens no access; 2 when a policy in
 Enforce mode would erase or anonymise contacts now that the live state would not, when an
-AccessRole gains a privilege or a member or loses its row filter, or when the operator
+AccessRole gains a privilege or a member or its row filter is removed or changed, or when the operator
 could not answer for a candidate (its effect is unknown); 1 on errors.`,
 		Example: `  kubectl gdpr preview -f ./policies
   kubectl gdpr preview -n sales -f retention.yaml -f access.yaml --format markdown > comment.md`,
