@@ -265,11 +265,18 @@ const reasonUnchecked = "-unchecked-"
 // process has not checked yet.
 func (r *AccessRoleReconciler) connection(ctx context.Context, ar *privacyv1alpha1.AccessRole) (Connection, string, string) {
 	key := types.NamespacedName{Namespace: ar.Namespace, Name: string(ar.Spec.DatabaseRef.Name)}
-	conn, err := r.env.Connections.Ready(key)
+	return readyConnection(ctx, r.Client, r.env.Connections, key)
+}
+
+// readyConnection returns the ready connection of the CRMDatabase key, or a reason and a
+// message saying why there is none: reasonUnchecked for a database that exists and this
+// process has not checked yet.
+func readyConnection(ctx context.Context, c client.Reader, conns *Connections, key types.NamespacedName) (Connection, string, string) {
+	conn, err := conns.Ready(key)
 	if err == nil {
 		return conn, "", ""
 	}
-	switch gerr := r.Get(ctx, key, &privacyv1alpha1.CRMDatabase{}); {
+	switch gerr := c.Get(ctx, key, &privacyv1alpha1.CRMDatabase{}); {
 	case apierrors.IsNotFound(gerr):
 		return Connection{}, privacyv1alpha1.ReasonDatabaseNotFound, fmt.Sprintf("CRMDatabase %s not found in namespace %s", key.Name, key.Namespace)
 	case gerr != nil:

@@ -214,26 +214,10 @@ func (b *RegisterBuilder) Sync(ctx context.Context) (*privacyv1alpha1.RegisterRe
 // to what one object may take in the register. It returns the objects by key, for
 // reportExclusions, and the objects recorded as placeholders.
 func (b *RegisterBuilder) document(ctx context.Context) (*register.Document, map[register.Key]client.Object, []register.Exclusion, error) {
-	var objs register.Objects
-	var pas privacyv1alpha1.ProcessingActivityList
-	var lias privacyv1alpha1.LegitimateInterestAssessmentList
-	var rps privacyv1alpha1.RetentionPolicyList
-	var ars privacyv1alpha1.AccessRoleList
-	var dbs privacyv1alpha1.CRMDatabaseList
-	var breaches privacyv1alpha1.DataBreachList
-	var dsrs privacyv1alpha1.DataSubjectRequestList
-	for _, l := range []client.ObjectList{&pas, &lias, &rps, &ars, &dbs, &breaches, &dsrs} {
-		if err := b.Client.List(ctx, l); err != nil {
-			return nil, nil, nil, fmt.Errorf("while listing the objects of the register: %w", err)
-		}
+	objs, err := register.ListObjects(ctx, b.Client)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("while listing the objects of the register: %w", err)
 	}
-	objs.ProcessingActivities = pas.Items
-	objs.LegitimateInterestAssessments = lias.Items
-	objs.RetentionPolicies = rps.Items
-	objs.AccessRoles = ars.Items
-	objs.CRMDatabases = dbs.Items
-	objs.DataBreaches = breaches.Items
-	objs.DataSubjectRequests = dsrs.Items
 	doc, err := register.FromObjects(objs)
 	if err != nil {
 		return nil, nil, nil, err
@@ -246,23 +230,23 @@ func (b *RegisterBuilder) document(ctx context.Context) (*register.Document, map
 	add := func(kind string, o client.Object) {
 		byKey[register.Key{Kind: kind, Namespace: o.GetNamespace(), Name: o.GetName()}] = o
 	}
-	for i := range pas.Items {
-		add(register.KindProcessingActivity, &pas.Items[i])
+	for i := range objs.ProcessingActivities {
+		add(register.KindProcessingActivity, &objs.ProcessingActivities[i])
 	}
-	for i := range lias.Items {
-		add(register.KindLegitimateInterestAssessment, &lias.Items[i])
+	for i := range objs.LegitimateInterestAssessments {
+		add(register.KindLegitimateInterestAssessment, &objs.LegitimateInterestAssessments[i])
 	}
-	for i := range rps.Items {
-		add(register.KindRetentionPolicy, &rps.Items[i])
+	for i := range objs.RetentionPolicies {
+		add(register.KindRetentionPolicy, &objs.RetentionPolicies[i])
 	}
-	for i := range ars.Items {
-		add(register.KindAccessRole, &ars.Items[i])
+	for i := range objs.AccessRoles {
+		add(register.KindAccessRole, &objs.AccessRoles[i])
 	}
-	for i := range dbs.Items {
-		add(register.KindCRMDatabase, &dbs.Items[i])
+	for i := range objs.CRMDatabases {
+		add(register.KindCRMDatabase, &objs.CRMDatabases[i])
 	}
-	for i := range breaches.Items {
-		add(register.KindDataBreach, &breaches.Items[i])
+	for i := range objs.DataBreaches {
+		add(register.KindDataBreach, &objs.DataBreaches[i])
 	}
 	return doc, byKey, excluded, nil
 }

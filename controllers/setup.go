@@ -63,6 +63,7 @@ var setups = []struct {
 	{"accessrole", setupAccessRole},
 	{"databreach", setupDataBreach},
 	{"datasubjectrequest", setupDataSubjectRequest},
+	{"changepreview", setupChangePreview},
 }
 
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch

@@ -103,7 +103,9 @@ const (
 	TypeAffectedCounted = "AffectedCounted"
 
 	// TypeCompleted is True when a DataSubjectRequest was carried out on every database it
-	// applies to (or found no data held). DataSubjectRequest.
+	// applies to (or found no data held). DataSubjectRequest. On a ChangePreview, True once
+	// the operator answered (reason Answered) or found that the candidate cannot be answered
+	// (the reason says why).
 	TypeCompleted = "Completed"
 
 	// TypeRunRequested is True when the last request for a run outside the schedule (the
@@ -452,4 +454,10 @@ const (
 	// ReasonFindingsExportExpired: the findings export Secret was deleted at the end of its
 	// retention.
 	ReasonFindingsExportExpired = "FindingsExportExpired"
+	// ReasonAnswered: the ChangePreview's status holds the operator's answer; the preview is
+	// deleted spec.ttlSecondsAfterAnswered later.
+	ReasonAnswered = "Answered"
+	// ReasonCountFailed: the database could not count a ChangePreview's plan (connection
+	// lost, timeout); the operator retries with backoff and answers nothing meanwhile.
+	ReasonCountFailed = "CountFailed"
 )

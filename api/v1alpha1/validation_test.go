@@ -203,7 +203,7 @@ func TestSamplesApply(t *testing.T) {
 	}
 	// Every namespaced kind has a sample; RegisterRevision is written by the operator only
 	// and is illustrated in docs/concepts.md instead.
-	for _, kind := range []string{"CRMDatabase", "RetentionPolicy", "ProcessingActivity", "LegitimateInterestAssessment", "AccessRole", "DataBreach", "DataSubjectRequest"} {
+	for _, kind := range []string{"CRMDatabase", "RetentionPolicy", "ProcessingActivity", "LegitimateInterestAssessment", "AccessRole", "DataBreach", "DataSubjectRequest", "ChangePreview"} {
 		if !kinds[kind] {
 			t.Errorf("no sample of %s in %s", kind, samplesDir)
 		}
@@ -397,8 +397,8 @@ func TestCRDConventions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) != 8 {
-		t.Fatalf("want 8 CRDs in %s, found %d", crdDir, len(files))
+	if len(files) != 9 {
+		t.Fatalf("want 9 CRDs in %s, found %d", crdDir, len(files))
 	}
 	for _, file := range files {
 		data, err := os.ReadFile(file)

@@ -295,14 +295,26 @@ func runRegisterDiff(ctx context.Context, c client.Reader, w io.Writer, a, b int
 	if err != nil {
 		return err
 	}
-	rows := make([]changeRow, len(changes))
-	for i, ch := range changes {
-		rows[i] = changeRow{Type: string(ch.Type), Kind: ch.Kind, Namespace: ch.Namespace, Name: ch.Name, Fields: ch.Fields}
-	}
+	rows := changeRows(changes)
 	if output != outputTable {
 		return printStructured(w, output, rows)
 	}
 	fmt.Fprintf(w, "Register revision %d → %d: %d changes\n", a, b, len(rows))
+	return writeChangeLines(w, rows)
+}
+
+// changeRows are the rows `register diff` prints for a list of changes.
+func changeRows(changes []register.Change) []changeRow {
+	rows := make([]changeRow, len(changes))
+	for i, ch := range changes {
+		rows[i] = changeRow{Type: string(ch.Type), Kind: ch.Kind, Namespace: ch.Namespace, Name: ch.Name, Fields: ch.Fields}
+	}
+	return rows
+}
+
+// writeChangeLines writes one line per change, as `register diff` does: a mark (+ added,
+// - removed, ~ modified), the type, the object and the spec fields that changed.
+func writeChangeLines(w io.Writer, rows []changeRow) error {
 	marks := map[string]string{string(register.Added): "+", string(register.Removed): "-", string(register.Modified): "~"}
 	for _, r := range rows {
 		line := fmt.Sprintf("%s %s %s/%s/%s", marks[r.Type], r.Type, r.Kind, r.Namespace, r.Name)

@@ -56,6 +56,10 @@ var mdEscaper = strings.NewReplacer(
 // start of a list item, "- x", "+ x" and "1. x" open a nested list.
 var mdListMarker = regexp.MustCompile(`^([-+]|[0-9]{1,9}[.)])`)
 
+// EscapeMarkdown escapes s for Markdown text or a table cell, as the register's Markdown
+// export does, so that a value is shown as written and never read as markup.
+func EscapeMarkdown(s string) string { return mdEscape(s) }
+
 // mdEscape makes a value safe to write inline, at the start of a list item included.
 func mdEscape(s string) string {
 	s = mdEscaper.Replace(s)

@@ -651,6 +651,18 @@ func (p *planner) leftToAnonymise(s *crm.SQLText, r RetentionRule) error {
 // the count's plan took longer than running it. Elsewhere they run outside any transaction
 // (the operator's SQLite transactions begin IMMEDIATE, as writers).
 func CountPlan(ctx context.Context, db *crm.Database, m crm.Mapping, plan RetentionPlan) ([]RuleCount, error) {
+	counts, err := CountPlans(ctx, db, m, plan)
+	if err != nil {
+		return nil, err
+	}
+	return counts[0], nil
+}
+
+// CountPlans counts several plans over one mapping as CountPlan counts one, the counts of
+// plan i in result i. On PostgreSQL they all run in the same read-only transaction, so they
+// read one snapshot of the database and can be compared (a ChangePreview counts a candidate
+// policy beside the live one this way).
+func CountPlans(ctx context.Context, db *crm.Database, m crm.Mapping, plans ...RetentionPlan) ([][]RuleCount, error) {
 	ctx, cancel := db.WithTimeout(ctx)
 	defer cancel()
 	p, err := countPlanner(ctx, db, m)
@@ -658,9 +670,9 @@ func CountPlan(ctx context.Context, db *crm.Database, m crm.Mapping, plan Retent
 		return nil, db.Scrub(err)
 	}
 	if db.Dialect().Engine() != crm.EnginePostgres {
-		return countPlan(ctx, db, db.DB(), p, plan)
+		return countPlans(ctx, db, db.DB(), p, plans)
 	}
-	tx, err := db.DB().BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := db.DB().BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
 	if err != nil {
 		return nil, db.Scrub(err)
 	}
@@ -668,11 +680,24 @@ func CountPlan(ctx context.Context, db *crm.Database, m crm.Mapping, plan Retent
 	if _, err := tx.ExecContext(ctx, "SET LOCAL jit = off"); err != nil {
 		return nil, db.Scrub(err)
 	}
-	counts, err := countPlan(ctx, db, tx, p, plan)
+	counts, err := countPlans(ctx, db, tx, p, plans)
 	if err != nil {
 		return nil, err
 	}
 	return counts, db.Scrub(tx.Commit())
+}
+
+// countPlans runs countPlan for each plan through q.
+func countPlans(ctx context.Context, db *crm.Database, q crm.Querier, p *planner, plans []RetentionPlan) ([][]RuleCount, error) {
+	out := make([][]RuleCount, 0, len(plans))
+	for _, plan := range plans {
+		counts, err := countPlan(ctx, db, q, p, plan)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, counts)
+	}
+	return out, nil
 }
 
 // countPlanner returns the planner of CountPlan. A count reads every contact: joining the
