@@ -125,7 +125,7 @@ type ColumnMatch struct {
 	// +required
 	Value MatchValue `json:"value"`
 
-	// lookup, when set, makes `column` a reference into another table (a code list) and
+	// lookup is optional: when set, it makes `column` a reference into another table (a code list) and
 	// compares that table's row instead: the rows kept are those whose `column` equals
 	// `lookup.key` of a `lookup.table` row whose `lookup.column` holds `value`. Dolibarr's
 	// `llx_element_contact.fk_c_type_contact` references `llx_c_type_contact.rowid`, and
