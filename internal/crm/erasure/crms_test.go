@@ -267,6 +267,73 @@ func TestOdooRestrictReferenceFailsBatchWithoutHold(t *testing.T) {
 	}
 }
 
+// Odoo 17 forbids deleting the partner of a company (res_company.partner_id, required so
+// ON DELETE RESTRICT), of a payment or of a bank statement line (partner_id,
+// ondelete='restrict'). A rule that selects companies too: partner 1 is the operating
+// company's own partner, 2 a customer company with a payment, 3 a person named on a bank
+// statement line; all three are held, not erased, and keep their rows. 4 (a person) and 5
+// (a company with no accounting record) are erased: the sweep, two partners a batch,
+// completes past the held ones. Without the res_company Hold the batch fails on the
+// foreign key and rolls back, naming the table.
+func TestOdooCompanyAndPaymentPartnersHeld(t *testing.T) {
+	seed := concat(
+		ins("res_partner", "id, name, is_company, active, type, email, email_normalized, create_date",
+			"1, 'Our Company', true, true, 'contact', 'office@ours.test', 'office@ours.test', '"+old+"'",
+			"2, 'Buyer Ltd', true, true, 'contact', 'ap@buyer.test', 'ap@buyer.test', '"+old+"'",
+			"3, 'Kim', false, true, 'contact', 'kim@k.test', 'kim@k.test', '"+old+"'",
+			"4, 'Lou', false, true, 'contact', 'lou@l.test', 'lou@l.test', '"+old+"'",
+			"5, 'Gone Ltd', true, true, 'contact', 'hi@gone.test', 'hi@gone.test', '"+old+"'"),
+		ins("res_company", "id, name, partner_id, currency_id, layout_background, active", "1, 'Our Company', 1, 1, 'Blank', true"),
+		ins("account_move", "id, name, date, state, move_type, journal_id, currency_id, auto_post, partner_id, commercial_partner_id",
+			"1, 'PBNK1/2015/0001', '2015-03-02', 'posted', 'entry', 1, 1, 'no', NULL, NULL",
+			"2, 'BNK1/2015/0001', '2015-03-02', 'posted', 'entry', 1, 1, 'no', NULL, NULL"),
+		ins("account_payment", "move_id, partner_id, payment_type, partner_type, amount", "1, 2, 'inbound', 'customer', 40"),
+		ins("account_bank_statement_line", "move_id, partner_id, partner_name, payment_ref, amount", "2, 3, 'KIM', 'refund', 15"),
+	)
+	plan := RetentionPlan{Rules: []RetentionRule{{Name: "all-partners", Cutoff: twoYears(), Action: ActionDeleteContact}}}
+	runCRMCase(t, crmCase{
+		name: "odoo-company", preset: crm.PresetOdoo, sample: "odoo-postgres.sql", open: testdb.Postgres,
+		seed: seed, contacts: 5, plan: plan, pending: 2, held: 3, inScope: 5,
+		after: []check{
+			{"SELECT COUNT(*) FROM res_partner", 3},
+			{"SELECT COUNT(*) FROM res_partner WHERE id IN (1, 2, 3)", 3},
+			{"SELECT COUNT(*) FROM res_company WHERE id = 1 AND partner_id = 1", 1},
+			{"SELECT COUNT(*) FROM account_payment WHERE partner_id = 2 AND amount = 40", 1},
+			{"SELECT COUNT(*) FROM account_bank_statement_line WHERE partner_id = 3", 1},
+		},
+	})
+
+	t.Run("without the res_company hold", func(t *testing.T) {
+		ctx := crmtest.TestContext(t)
+		tdb := testdb.Postgres(t)
+		admin := tdb.Open(t)
+		crmtest.LoadSample(t, admin, "odoo-postgres.sql")
+		crmtest.ExecAll(t, admin, seed...)
+		db := crmtest.OpenCRM(t, tdb)
+		m, err := crm.ResolveFor(ctx, db, crm.PresetOdoo, crm.Mapping{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kept []crm.Dependent
+		for _, d := range m.Dependents {
+			if d.Table != "res_company" {
+				kept = append(kept, d)
+			}
+		}
+		m.Dependents = kept
+		if err := EnsureLedger(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		_, err = SweepBatch(ctx, db, m, plan, sweepRun("run-company", 10))
+		if err == nil || !strings.Contains(err.Error(), "res_company") {
+			t.Fatalf("SweepBatch without the res_company Hold = %v; want the foreign key error naming res_company", err)
+		}
+		if n := crmtest.QueryInt(t, admin, "SELECT COUNT(*) FROM res_partner"); n != 5 {
+			t.Errorf("the failed batch left %d partners, want all 5 (rolled back)", n)
+		}
+	})
+}
+
 // Dolibarr 18 to 24: 1 has an old phone call, a category, an invoice role, a mailing
 // target, GDPR extra fields, a default role at its third party (llx_societe_contacts, whose
 // foreign key refuses the contact's deletion while the row exists) and a notification
