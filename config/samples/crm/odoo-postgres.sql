@@ -35,6 +35,9 @@
 --   account_payment, account_bank_statement_line
 --                    addons/account/models/account_payment.py,
 --                    account_bank_statement_line.py
+--   calendar_filters addons/calendar/models/calendar_filter.py
+--   mail_partner_device
+--                    addons/mail/models/partner_devices.py
 --   odoo/fields.py   the ondelete a Many2one gets when it names none
 -- Each table's comment says what differed from the previous version of this file.
 -- res_partner was cross-checked against odoo/odoo odoo/addons/base/models/res_partner.py
@@ -235,6 +238,22 @@ CREATE TABLE mail_followers (
     CONSTRAINT mail_followers_mail_followers_res_partner_res_model_id_uniq UNIQUE (res_model, res_id, partner_id)
 );
 
+-- mail_partner_device (addons/mail/models/partner_devices.py, 17.0, same tree): a
+-- browser registered for web push notifications. partner_id Many2one res.partner
+-- required without ondelete, so ON DELETE RESTRICT; endpoint and keys Char required;
+-- expiration_time Datetime; unique (endpoint). New in this file: the preset deletes these
+-- rows with the partner (in practice the partner of a user, held while the user exists).
+CREATE TABLE mail_partner_device (
+    id               serial PRIMARY KEY,
+    partner_id       integer NOT NULL REFERENCES res_partner (id) ON DELETE RESTRICT,
+    endpoint         varchar NOT NULL,
+    keys             varchar NOT NULL,
+    expiration_time  timestamp without time zone,
+    create_date      timestamp without time zone,
+    CONSTRAINT mail_partner_device_endpoint_unique UNIQUE (endpoint)
+);
+CREATE INDEX mail_partner_device__partner_id_index ON mail_partner_device (partner_id);
+
 -- mail_blacklist (addons/mail/models/mail_blacklist.py): email Char required,
 -- index='trigram', _sql_constraints unique_email unique (email); active Boolean default
 -- True; _inherit mail.thread (no stored column in 17: message_main_attachment_id moved
@@ -284,6 +303,25 @@ CREATE TABLE calendar_event (
     recurrency    boolean,
     create_date   timestamp without time zone
 );
+
+-- calendar_filters (addons/calendar/models/calendar_filter.py, 17.0, at
+-- UmmeHani-SCI/Odoo17-UH_Hospital_Management 02f3b73a): which partners' agendas a user
+-- shows in the calendar. user_id Many2one res.users required, ondelete='cascade';
+-- partner_id Many2one res.partner required without ondelete, so ON DELETE RESTRICT;
+-- active, partner_checked Boolean; unique (user_id, partner_id). New in this file: a
+-- partner another user had added to the calendar could not be deleted; the preset deletes
+-- these rows (a display preference, not a record to keep).
+CREATE TABLE calendar_filters (
+    id               serial PRIMARY KEY,
+    user_id          integer NOT NULL REFERENCES res_users (id) ON DELETE CASCADE,
+    partner_id       integer NOT NULL REFERENCES res_partner (id) ON DELETE RESTRICT,
+    active           boolean,
+    partner_checked  boolean,
+    create_date      timestamp without time zone,
+    CONSTRAINT calendar_filters_user_id_partner_id_unique UNIQUE (user_id, partner_id)
+);
+CREATE INDEX calendar_filters__user_id_index ON calendar_filters (user_id);
+CREATE INDEX calendar_filters__partner_id_index ON calendar_filters (partner_id);
 
 -- partner_ids (Attendees): Many2many('res.partner', 'calendar_event_res_partner_rel'):
 -- columns calendar_event_id, res_partner_id, both ON DELETE CASCADE.

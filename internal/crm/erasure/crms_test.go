@@ -271,10 +271,13 @@ func TestOdooRestrictReferenceFailsBatchWithoutHold(t *testing.T) {
 // ON DELETE RESTRICT), of a payment or of a bank statement line (partner_id,
 // ondelete='restrict'). A rule that selects companies too: partner 1 is the operating
 // company's own partner, 2 a customer company with a payment, 3 a person named on a bank
-// statement line; all three are held, not erased, and keep their rows. 4 (a person) and 5
-// (a company with no accounting record) are erased: the sweep, two partners a batch,
-// completes past the held ones. Without the res_company Hold the batch fails on the
-// foreign key and rolls back, naming the table.
+// statement line (and of user 1); all three are held, not erased, and keep their rows. 4
+// (a person user 1 shows in the calendar, calendar_filters, with a web-push device,
+// mail_partner_device: both required without ondelete, so RESTRICT) and 5 (a company with
+// no accounting record) are erased, with 4's filter and device rows; user 1's filter on
+// partner 3 stays. The sweep, two partners a batch, completes past the held ones. Without
+// the res_company Hold the batch fails on the foreign key and rolls back, naming the
+// table.
 func TestOdooCompanyAndPaymentPartnersHeld(t *testing.T) {
 	seed := concat(
 		ins("res_partner", "id, name, is_company, active, type, email, email_normalized, create_date",
@@ -289,6 +292,9 @@ func TestOdooCompanyAndPaymentPartnersHeld(t *testing.T) {
 			"2, 'BNK1/2015/0001', '2015-03-02', 'posted', 'entry', 1, 1, 'no', NULL, NULL"),
 		ins("account_payment", "move_id, partner_id, payment_type, partner_type, amount", "1, 2, 'inbound', 'customer', 40"),
 		ins("account_bank_statement_line", "move_id, partner_id, partner_name, payment_ref, amount", "2, 3, 'KIM', 'refund', 15"),
+		ins("res_users", "id, login, partner_id, company_id, active, share", "1, 'kim', 3, 1, true, false"),
+		ins("calendar_filters", "user_id, partner_id, active, partner_checked", "1, 3, true, true", "1, 4, true, true"),
+		ins("mail_partner_device", "partner_id, endpoint, keys", "4, 'https://push.test/lou', '{}'"),
 	)
 	plan := RetentionPlan{Rules: []RetentionRule{{Name: "all-partners", Cutoff: twoYears(), Action: ActionDeleteContact}}}
 	runCRMCase(t, crmCase{
@@ -300,6 +306,9 @@ func TestOdooCompanyAndPaymentPartnersHeld(t *testing.T) {
 			{"SELECT COUNT(*) FROM res_company WHERE id = 1 AND partner_id = 1", 1},
 			{"SELECT COUNT(*) FROM account_payment WHERE partner_id = 2 AND amount = 40", 1},
 			{"SELECT COUNT(*) FROM account_bank_statement_line WHERE partner_id = 3", 1},
+			{"SELECT COUNT(*) FROM calendar_filters", 1},
+			{"SELECT COUNT(*) FROM calendar_filters WHERE user_id = 1 AND partner_id = 3", 1},
+			{"SELECT COUNT(*) FROM mail_partner_device", 0},
 		},
 	})
 

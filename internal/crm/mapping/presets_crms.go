@@ -40,8 +40,11 @@ func init() {
 // partner) and res_company.partner_id (required, so restrict: the company's own
 // partner). Orders, invoices, entries and payments are accounting records, and a user or
 // a company must be removed in Odoo: a partner any of them references is held
-// (ActionHold), counted as held like a legal hold, and never blocks a sweep. Nullable references Odoo sets to NULL itself (a lead's customer, an
-// invoice's delivery address) are detached.
+// (ActionHold), counted as held like a legal hold, and never blocks a sweep. Two other
+// required references without ondelete (so RESTRICT) are deleted with the partner
+// instead: a user's calendar filter showing the partner (calendar_filters.partner_id)
+// and a web-push device (mail_partner_device.partner_id). Nullable references Odoo sets
+// to NULL itself (a lead's customer, an invoice's delivery address) are detached.
 //
 // res_partner holds companies as well as people (is_company) and Odoo archives rather
 // than deletes (active = false): both are fields selectors can use, not soft deletes.
@@ -85,6 +88,8 @@ func odooMapping() Mapping {
 			{Table: "mail_activity", Column: "res_id", Action: ActionDelete, Match: []Match{{Column: "res_model", Value: "res.partner"}}},
 			{Table: "mail_followers", Column: "partner_id", Action: ActionDelete},
 			{Table: "calendar_event_res_partner_rel", Column: "res_partner_id", Action: ActionDelete},
+			{Table: "calendar_filters", Column: "partner_id", Action: ActionDelete},
+			{Table: "mail_partner_device", Column: "partner_id", Action: ActionDelete},
 			{Table: "crm_lead", Column: "partner_id", Action: ActionNullify},
 			{Table: "account_move", Column: "partner_shipping_id", Action: ActionNullify},
 			{Table: "account_move", Column: "partner_id", Action: ActionHold},
