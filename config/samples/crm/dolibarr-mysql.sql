@@ -10,13 +10,15 @@
 -- file does not have (llx_user, llx_c_type_contact, llx_categorie) are left out.
 --
 -- What it was checked against (no stored copy of the Dolibarr/dolibarr repository's own
--- install SQL is newer than 3.8; the repository is too large to fetch whole):
---   * the newest install SQL readable, a copy of a Dolibarr 20–24 tree:
+-- llx_socpeople.sql is newer than 3.8, and its other install files are of undated or
+-- older releases; the repository is too large to fetch whole):
+--   * the newest install SQL readable, a copy of a Dolibarr 21–23 tree:
 --     Harwin88/dolibar-click at commit 1eeee829 (comments stripped), files
 --     llx_socpeople.sql, llx_actioncomm.sql, llx_element_contact.sql, llx_societe.sql. Its
 --     release is dated by Dolibarr's own migration scripts: it has the columns
 --     htdocs/install/mysql/migration/19.0.0-20.0.0.sql adds to llx_socpeople (name_alias,
---     fk_parent, url, geolat, geolong, geopoint, georesultcode) and lacks those 24.0
+--     fk_parent, url, geolat, geolong, geopoint, georesultcode) and the
+--     llx_notify_def.entity 20.0.0-21.0.0.sql adds, and lacks those 24.0
 --     (llx_societe.euid, 23.0.0-24.0.0.sql) and 25.0 (llx_socpeople.use_thirdparty_address,
 --     24.0.0-25.0.0.sql) add;
 --   * a Dolibarr 18 tree, Easya-Solutions/dolibarr at commit b0d207fe (its migration
@@ -34,7 +36,7 @@
 --     the contact and its extra fields. The preset lacked llx_societe_contacts — whose
 --     foreign key to llx_socpeople (no ON DELETE: RESTRICT) made deleting such a contact
 --     fail the batch — and llx_notify_def: both added.
---   * issue 18's second check: llx_facture.sql and .key.sql of the 20–24 copy (whose
+--   * issue 18's second check: llx_facture.sql and .key.sql of the 21–23 copy (whose
 --     llx_notify_def.entity, added by 20.0.0-21.0.0.sql, dates it 21 or later);
 --     Dolibarr/dolibarr's own llx_mailing_cibles.sql (ce5324c0), .key.sql (03711cf6) and
 --     llx_categorie_contact.sql (a4305347), and its 20.0.0-21.0.0.sql (014a7d98) and
@@ -44,7 +46,7 @@
 -- Each table's comment says what differed from the previous version of this file (which
 -- followed an older copy of llx_socpeople.sql and the 18.0 migration scripts).
 
--- llx_societe: the third party (company or sole trader), as in the 20–24 copy
+-- llx_societe: the third party (company or sole trader), as in the 21–23 copy
 -- (llx_societe.sql; columns the fixture does not need are left out). New in this file:
 -- llx_socpeople.fk_soc has a foreign key to it (llx_socpeople.key.sql).
 CREATE TABLE llx_societe (
@@ -65,7 +67,7 @@ CREATE TABLE llx_societe (
     import_key     varchar(14)
 ) ENGINE=innodb;
 
--- llx_socpeople: the contacts, as in the 20–24 copy (llx_socpeople.sql) with the indexes
+-- llx_socpeople: the contacts, as in the 21–23 copy (llx_socpeople.sql) with the indexes
 -- and the foreign key to llx_societe of llx_socpeople.key.sql. Added from 20.0:
 -- name_alias, fk_parent, geolat, geolong, geopoint, georesultcode, url. The mapped
 -- columns (rowid, firstname, lastname, email, phone, phone_mobile, phone_perso, poste,
@@ -136,7 +138,7 @@ CREATE TABLE llx_socpeople_extrafields (
     UNIQUE INDEX uk_socpeople_extrafields (fk_object)
 ) ENGINE=innodb;
 
--- llx_actioncomm: the events, as in the 20–24 copy (llx_actioncomm.sql) with the
+-- llx_actioncomm: the events, as in the 21–23 copy (llx_actioncomm.sql) with the
 -- indexes of llx_actioncomm.key.sql (18 tree; no foreign key to llx_socpeople: an event
 -- does not stop its contact from being deleted). The previous version lacked fk_task,
 -- transparency, priority, visibility, fulldayevent, location, durationp, the other e-mail
@@ -222,7 +224,7 @@ CREATE TABLE llx_actioncomm_resources (
 
 -- llx_facture: customer invoices, a document that stays (its contacts' roles are in
 -- llx_element_contact). Checked against llx_facture.sql and llx_facture.key.sql of the
--- 20–24 copy (Harwin88/dolibar-click 1eeee829): the columns here have those types. Added:
+-- 21–23 copy (Harwin88/dolibar-click 1eeee829): the columns here have those types. Added:
 -- its other NOT NULL columns (all with defaults: type, paye, fk_statut, fk_cond_reglement,
 -- and is_also_delivery_note from 20.0.0-21.0.0.sql), the unique key uk_facture_ref (ref,
 -- entity), the fk_soc index and its foreign key to llx_societe; the keys to llx_user,
@@ -244,7 +246,7 @@ CREATE TABLE llx_facture (
     CONSTRAINT fk_facture_fk_soc FOREIGN KEY (fk_soc) REFERENCES llx_societe (rowid)
 ) ENGINE=innodb;
 
--- llx_element_contact: the roles of contacts on documents, as in the 20–24 copy
+-- llx_element_contact: the roles of contacts on documents, as in the 21–23 copy
 -- (llx_element_contact.sql) with the keys of llx_element_contact.key.sql (18 tree): no
 -- foreign key on fk_socpeople, because it holds a contact id (llx_socpeople) for an
 -- external role and a user id (llx_user) for an internal one — the role's
@@ -296,7 +298,7 @@ CREATE TABLE llx_societe_contacts (
 ) ENGINE=innodb;
 
 -- llx_notify_def: notification subscriptions (fk_contact is the contact to notify, no
--- foreign key). Checked against llx_notify_def.sql of the 20–24 copy (Harwin88/dolibar-click
+-- foreign key). Checked against llx_notify_def.sql of the 21–23 copy (Harwin88/dolibar-click
 -- 1eeee829: entity integer DEFAULT 1 after rowid, then the columns of the 18 tree),
 -- Dolibarr/dolibarr's 20.0.0-21.0.0.sql at 014a7d98 ("ALTER TABLE llx_notify_def ADD
 -- COLUMN entity integer DEFAULT 1") and llx_notify_def.key.sql at 890fd948
