@@ -234,14 +234,22 @@ func TestOdooPreset(t *testing.T) {
 // ondelete='restrict' in Odoo 17), the batch rolls back, the error names the table, and
 // nothing is erased. This is why the preset holds such partners.
 func TestOdooRestrictReferenceFailsBatchWithoutHold(t *testing.T) {
+	assertOdooBatchFailsWithout(t, "account_move_line", 2,
+		"INSERT INTO res_partner (id, name, is_company, active, create_date) VALUES (1, 'Ann', false, true, '"+old+"'), (2, 'Gil', false, true, '"+old+"')",
+		"INSERT INTO account_move (id, date, state, move_type, journal_id, currency_id, auto_post) VALUES (1, '2015-03-02', 'posted', 'entry', 1, 1, 'no')",
+		"INSERT INTO account_move_line (move_id, currency_id, partner_id, display_type, debit, credit, balance) VALUES (1, 1, 2, 'payment_term', 10, 0, 10)")
+}
+
+// assertOdooBatchFailsWithout loads the Odoo fixture and seed, drops the preset's
+// dependents on table, and asserts that a sweep batch over every old partner fails on
+// that table's foreign key and rolls back: the partners number still wantPartners.
+func assertOdooBatchFailsWithout(t *testing.T, table string, wantPartners int64, seed ...string) {
+	t.Helper()
 	ctx := crmtest.TestContext(t)
 	tdb := testdb.Postgres(t)
 	admin := tdb.Open(t)
 	crmtest.LoadSample(t, admin, "odoo-postgres.sql")
-	crmtest.ExecAll(t, admin,
-		"INSERT INTO res_partner (id, name, is_company, active, create_date) VALUES (1, 'Ann', false, true, '"+old+"'), (2, 'Gil', false, true, '"+old+"')",
-		"INSERT INTO account_move (id, date, state, move_type, journal_id, currency_id, auto_post) VALUES (1, '2015-03-02', 'posted', 'entry', 1, 1, 'no')",
-		"INSERT INTO account_move_line (move_id, currency_id, partner_id, display_type, debit, credit, balance) VALUES (1, 1, 2, 'payment_term', 10, 0, 10)")
+	crmtest.ExecAll(t, admin, seed...)
 	db := crmtest.OpenCRM(t, tdb)
 	m, err := crm.ResolveFor(ctx, db, crm.PresetOdoo, crm.Mapping{})
 	if err != nil {
@@ -249,7 +257,7 @@ func TestOdooRestrictReferenceFailsBatchWithoutHold(t *testing.T) {
 	}
 	var kept []crm.Dependent
 	for _, d := range m.Dependents {
-		if d.Table != "account_move_line" {
+		if d.Table != table {
 			kept = append(kept, d)
 		}
 	}
@@ -257,13 +265,13 @@ func TestOdooRestrictReferenceFailsBatchWithoutHold(t *testing.T) {
 	if err := EnsureLedger(ctx, db); err != nil {
 		t.Fatal(err)
 	}
-	plan := RetentionPlan{Rules: []RetentionRule{{Name: "people", Cutoff: twoYears(), Action: ActionDeleteContact}}}
-	_, err = SweepBatch(ctx, db, m, plan, sweepRun("run-restrict", 10))
-	if err == nil || !strings.Contains(err.Error(), "account_move_line") {
-		t.Fatalf("SweepBatch without the journal items' Hold = %v; want the foreign key error naming account_move_line", err)
+	plan := RetentionPlan{Rules: []RetentionRule{{Name: "all-partners", Cutoff: twoYears(), Action: ActionDeleteContact}}}
+	_, err = SweepBatch(ctx, db, m, plan, sweepRun("run-without-"+table, 10))
+	if err == nil || !strings.Contains(err.Error(), table) {
+		t.Fatalf("SweepBatch without the preset's %s dependent = %v; want the foreign key error naming %s", table, err, table)
 	}
-	if n := crmtest.QueryInt(t, admin, "SELECT COUNT(*) FROM res_partner"); n != 2 {
-		t.Errorf("the failed batch left %d partners, want both (rolled back)", n)
+	if n := crmtest.QueryInt(t, admin, "SELECT COUNT(*) FROM res_partner"); n != wantPartners {
+		t.Errorf("the failed batch left %d partners, want all %d (rolled back)", n, wantPartners)
 	}
 }
 
@@ -313,33 +321,7 @@ func TestOdooCompanyAndPaymentPartnersHeld(t *testing.T) {
 	})
 
 	t.Run("without the res_company hold", func(t *testing.T) {
-		ctx := crmtest.TestContext(t)
-		tdb := testdb.Postgres(t)
-		admin := tdb.Open(t)
-		crmtest.LoadSample(t, admin, "odoo-postgres.sql")
-		crmtest.ExecAll(t, admin, seed...)
-		db := crmtest.OpenCRM(t, tdb)
-		m, err := crm.ResolveFor(ctx, db, crm.PresetOdoo, crm.Mapping{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var kept []crm.Dependent
-		for _, d := range m.Dependents {
-			if d.Table != "res_company" {
-				kept = append(kept, d)
-			}
-		}
-		m.Dependents = kept
-		if err := EnsureLedger(ctx, db); err != nil {
-			t.Fatal(err)
-		}
-		_, err = SweepBatch(ctx, db, m, plan, sweepRun("run-company", 10))
-		if err == nil || !strings.Contains(err.Error(), "res_company") {
-			t.Fatalf("SweepBatch without the res_company Hold = %v; want the foreign key error naming res_company", err)
-		}
-		if n := crmtest.QueryInt(t, admin, "SELECT COUNT(*) FROM res_partner"); n != 5 {
-			t.Errorf("the failed batch left %d partners, want all 5 (rolled back)", n)
-		}
+		assertOdooBatchFailsWithout(t, "res_company", 5, seed...)
 	})
 }
 
