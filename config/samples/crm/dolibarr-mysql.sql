@@ -10,13 +10,15 @@
 -- file does not have (llx_user, llx_c_type_contact, llx_categorie) are left out.
 --
 -- What it was checked against (no stored copy of the Dolibarr/dolibarr repository's own
--- install SQL is newer than 3.8; the repository is too large to fetch whole):
---   * the newest install SQL readable, a copy of a Dolibarr 20–24 tree:
+-- llx_socpeople.sql is newer than 3.8, and its other install files are of undated or
+-- older releases; the repository is too large to fetch whole):
+--   * the newest install SQL readable, a copy of a Dolibarr 21–23 tree:
 --     Harwin88/dolibar-click at commit 1eeee829 (comments stripped), files
 --     llx_socpeople.sql, llx_actioncomm.sql, llx_element_contact.sql, llx_societe.sql. Its
 --     release is dated by Dolibarr's own migration scripts: it has the columns
 --     htdocs/install/mysql/migration/19.0.0-20.0.0.sql adds to llx_socpeople (name_alias,
---     fk_parent, url, geolat, geolong, geopoint, georesultcode) and lacks those 24.0
+--     fk_parent, url, geolat, geolong, geopoint, georesultcode) and the
+--     llx_notify_def.entity 20.0.0-21.0.0.sql adds, and lacks those 24.0
 --     (llx_societe.euid, 23.0.0-24.0.0.sql) and 25.0 (llx_socpeople.use_thirdparty_address,
 --     24.0.0-25.0.0.sql) add;
 --   * a Dolibarr 18 tree, Easya-Solutions/dolibarr at commit b0d207fe (its migration
@@ -34,14 +36,17 @@
 --     the contact and its extra fields. The preset lacked llx_societe_contacts — whose
 --     foreign key to llx_socpeople (no ON DELETE: RESTRICT) made deleting such a contact
 --     fail the batch — and llx_notify_def: both added.
--- Not re-checked beyond the 18 tree: llx_categorie_contact.sql, llx_mailing_cibles.sql
--- (the previous check read 0d457fad, an older release with nom/prenom), llx_facture.sql
--- (a few columns only, as a document that stays).
+--   * issue 18's second check: llx_facture.sql and .key.sql of the 21–23 copy (whose
+--     llx_notify_def.entity, added by 20.0.0-21.0.0.sql, dates it 21 or later);
+--     Dolibarr/dolibarr's own llx_mailing_cibles.sql (ce5324c0), .key.sql (03711cf6) and
+--     llx_categorie_contact.sql (a4305347), and its 20.0.0-21.0.0.sql (014a7d98) and
+--     16.0.0-17.0.0.sql (read through the store's search), for what changed since; each
+--     table's comment says what.
 --
 -- Each table's comment says what differed from the previous version of this file (which
 -- followed an older copy of llx_socpeople.sql and the 18.0 migration scripts).
 
--- llx_societe: the third party (company or sole trader), as in the 20–24 copy
+-- llx_societe: the third party (company or sole trader), as in the 21–23 copy
 -- (llx_societe.sql; columns the fixture does not need are left out). New in this file:
 -- llx_socpeople.fk_soc has a foreign key to it (llx_socpeople.key.sql).
 CREATE TABLE llx_societe (
@@ -62,7 +67,7 @@ CREATE TABLE llx_societe (
     import_key     varchar(14)
 ) ENGINE=innodb;
 
--- llx_socpeople: the contacts, as in the 20–24 copy (llx_socpeople.sql) with the indexes
+-- llx_socpeople: the contacts, as in the 21–23 copy (llx_socpeople.sql) with the indexes
 -- and the foreign key to llx_societe of llx_socpeople.key.sql. Added from 20.0:
 -- name_alias, fk_parent, geolat, geolong, geopoint, georesultcode, url. The mapped
 -- columns (rowid, firstname, lastname, email, phone, phone_mobile, phone_perso, poste,
@@ -133,7 +138,7 @@ CREATE TABLE llx_socpeople_extrafields (
     UNIQUE INDEX uk_socpeople_extrafields (fk_object)
 ) ENGINE=innodb;
 
--- llx_actioncomm: the events, as in the 20–24 copy (llx_actioncomm.sql) with the
+-- llx_actioncomm: the events, as in the 21–23 copy (llx_actioncomm.sql) with the
 -- indexes of llx_actioncomm.key.sql (18 tree; no foreign key to llx_socpeople: an event
 -- does not stop its contact from being deleted). The previous version lacked fk_task,
 -- transparency, priority, visibility, fulldayevent, location, durationp, the other e-mail
@@ -217,16 +222,31 @@ CREATE TABLE llx_actioncomm_resources (
     KEY idx_actioncomm_resources_fk_element (fk_element)
 ) ENGINE=innodb;
 
+-- llx_facture: customer invoices, a document that stays (its contacts' roles are in
+-- llx_element_contact). Checked against llx_facture.sql and llx_facture.key.sql of the
+-- 21–23 copy (Harwin88/dolibar-click 1eeee829): the columns here have those types. Added:
+-- its other NOT NULL columns (all with defaults: type, paye, fk_statut, fk_cond_reglement,
+-- and is_also_delivery_note from 20.0.0-21.0.0.sql), the unique key uk_facture_ref (ref,
+-- entity), the fk_soc index and its foreign key to llx_societe; the keys to llx_user,
+-- llx_projet and llx_c_input_reason are left out (tables not in this file).
 CREATE TABLE llx_facture (
-    rowid        integer AUTO_INCREMENT PRIMARY KEY,
-    ref          varchar(30) NOT NULL,
-    entity       integer DEFAULT 1 NOT NULL,
-    fk_soc       integer NOT NULL,
-    datec        datetime,
-    total_ttc    double(24,8) DEFAULT 0
+    rowid                  integer AUTO_INCREMENT PRIMARY KEY,
+    ref                    varchar(30) NOT NULL,
+    entity                 integer DEFAULT 1 NOT NULL,
+    type                   smallint DEFAULT 0 NOT NULL,
+    fk_soc                 integer NOT NULL,
+    datec                  datetime,
+    paye                   smallint DEFAULT 0 NOT NULL,
+    total_ttc              double(24,8) DEFAULT 0,
+    fk_statut              smallint DEFAULT 0 NOT NULL,
+    fk_cond_reglement      integer DEFAULT 1 NOT NULL,
+    is_also_delivery_note  tinyint DEFAULT 0 NOT NULL,
+    UNIQUE KEY uk_facture_ref (ref, entity),
+    KEY idx_facture_fk_soc (fk_soc),
+    CONSTRAINT fk_facture_fk_soc FOREIGN KEY (fk_soc) REFERENCES llx_societe (rowid)
 ) ENGINE=innodb;
 
--- llx_element_contact: the roles of contacts on documents, as in the 20–24 copy
+-- llx_element_contact: the roles of contacts on documents, as in the 21–23 copy
 -- (llx_element_contact.sql) with the keys of llx_element_contact.key.sql (18 tree): no
 -- foreign key on fk_socpeople, because it holds a contact id (llx_socpeople) for an
 -- external role and a user id (llx_user) for an internal one — the role's
@@ -277,12 +297,15 @@ CREATE TABLE llx_societe_contacts (
     CONSTRAINT fk_societe_contacts_fk_socpeople FOREIGN KEY (fk_socpeople) REFERENCES llx_socpeople (rowid)
 ) ENGINE=innodb;
 
--- llx_notify_def: notification subscriptions (llx_notify_def.sql of the 18 tree; fk_contact
--- is the contact to notify, no foreign key). Dolibarr/dolibarr's llx_notify_def.key.sql
--- of 2025 indexes an entity column that releases after 20 add; its definition was not
--- read, so it is not here. New in this file.
+-- llx_notify_def: notification subscriptions (fk_contact is the contact to notify, no
+-- foreign key). Checked against llx_notify_def.sql of the 21–23 copy (Harwin88/dolibar-click
+-- 1eeee829: entity integer DEFAULT 1 after rowid, then the columns of the 18 tree),
+-- Dolibarr/dolibarr's 20.0.0-21.0.0.sql at 014a7d98 ("ALTER TABLE llx_notify_def ADD
+-- COLUMN entity integer DEFAULT 1") and llx_notify_def.key.sql at 890fd948
+-- (idx_notify_def_entity). Differed: entity and its index were missing: added.
 CREATE TABLE llx_notify_def (
     rowid       integer AUTO_INCREMENT PRIMARY KEY,
+    entity      integer DEFAULT 1,
     tms         timestamp DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
     datec       date,
     fk_action   integer NOT NULL,
@@ -292,20 +315,36 @@ CREATE TABLE llx_notify_def (
     email       varchar(255),
     threshold   double(24,8),
     context     varchar(128),
-    type        varchar(16) DEFAULT 'email'
+    type        varchar(16) DEFAULT 'email',
+    KEY idx_notify_def_entity (entity)
 ) ENGINE=innodb;
 
--- llx_categorie_contact (18 tree, keys of llx_categorie_contact.key.sql: foreign key to
--- llx_socpeople without ON DELETE, so the preset deletes these rows first).
+-- llx_categorie_contact: checked against Dolibarr/dolibarr's llx_categorie_contact.sql at
+-- a4305347 (fk_categorie, fk_socpeople integer NOT NULL, import_key varchar(14); the
+-- commit is not dated, but no migration script the store holds alters this table after
+-- creating it) and llx_categorie_contact.key.sql at 6653e2db (primary key, an index on
+-- each column, foreign keys to llx_categorie and to llx_socpeople without ON DELETE, so
+-- the preset deletes these rows first). Differed: idx_categorie_contact_fk_categorie was
+-- missing: added; the foreign key to llx_categorie is left out (table not in this file).
 CREATE TABLE llx_categorie_contact (
     fk_categorie  integer NOT NULL,
     fk_socpeople  integer NOT NULL,
     import_key    varchar(14),
     PRIMARY KEY (fk_categorie, fk_socpeople),
+    KEY idx_categorie_contact_fk_categorie (fk_categorie),
     KEY idx_categorie_contact_fk_socpeople (fk_socpeople),
     CONSTRAINT fk_categorie_contact_fk_socpeople FOREIGN KEY (fk_socpeople) REFERENCES llx_socpeople (rowid)
 ) ENGINE=innodb;
 
+-- llx_mailing_cibles: the targets of a mass e-mailing (fk_contact is the contact id when
+-- source_type is 'contact'; no foreign key). Checked against Dolibarr/dolibarr's
+-- llx_mailing_cibles.sql at ce5324c0 (a release before 17: source_type varchar(16)) and
+-- the migration 16.0.0-17.0.0.sql ("-- v17 ... MODIFY COLUMN source_type varchar(32)",
+-- kept here), llx_mailing_cibles.key.sql at 03711cf6 (uk_mailing_cibles (fk_mailing,
+-- email), idx_mailing_cibles_email) and a later migration's idx_mailing_cibles_tag (tag).
+-- Differed: other, tag, source_url, source_id, tms, error_text and the keys were
+-- missing: added. Migration scripts 17→25 were not read in full for this table (a search
+-- of the store for ALTER TABLE llx_mailing_cibles found nothing after 17).
 CREATE TABLE llx_mailing_cibles (
     rowid        integer AUTO_INCREMENT PRIMARY KEY,
     fk_mailing   integer NOT NULL,
@@ -313,7 +352,16 @@ CREATE TABLE llx_mailing_cibles (
     lastname     varchar(160),
     firstname    varchar(160),
     email        varchar(160) NOT NULL,
+    other        varchar(255) NULL,
+    tag          varchar(64) NULL,
     statut       smallint NOT NULL DEFAULT 0,
+    source_url   varchar(255),
+    source_id    integer,
     source_type  varchar(32),
-    date_envoi   datetime
+    date_envoi   datetime,
+    tms          timestamp DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+    error_text   varchar(255),
+    UNIQUE KEY uk_mailing_cibles (fk_mailing, email),
+    KEY idx_mailing_cibles_email (email),
+    KEY idx_mailing_cibles_tag (tag)
 ) ENGINE=innodb;

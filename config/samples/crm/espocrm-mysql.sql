@@ -7,7 +7,10 @@
 -- PhoneNumber.json, Note.json; relation tables from the links' relationName and
 -- additionalColumns). The e-mail tables (email, email_email_address) were checked against
 -- Email.json at espocrm/espocrm commit 04444aa0 (8.x). Its ORM
--- gives ids VARCHAR(17) (a 17-character hex id), bools TINYINT(1) NOT NULL DEFAULT 0,
+-- gives ids VARCHAR(17) (a 17-character hex id), bools TINYINT(1) DEFAULT 0 and nullable
+-- (application/Espo/Core/Utils/Database/Schema/Column.php: notNull is false unless a field
+-- says notNull, and Builder::convertColumn passes it as is — checked at tags 8.4.2 and
+-- 10.0.0; this file had NOT NULL on every bool until issue 18's second check),
 -- datetimes DATETIME in UTC, texts MEDIUMTEXT; every entity and relation row has
 -- `deleted`. EspoCRM declares no foreign keys. `call` and `primary` are reserved words in
 -- MySQL: EspoCRM quotes them, and so do the operator and this file. Only the tables and
@@ -24,12 +27,23 @@
 --                   e2bd509a (name varchar 255, lower varchar indexed, invalid, optOut bool)
 --   phone_number    PhoneNumber.json at e2bd509a (name and numeric varchar 36, type enum,
 --                   invalid, optOut bool)
---   entity_email_address
---                   the ORM's email field converter (a stored copy found by searching
---                   for 'entityEmailAddress': relationName entityEmailAddress, midKeys
---                   entityId + emailAddressId, condition and additionalColumn entityType
---                   varchar 100, additionalColumn primary bool); entity_phone_number is
---                   its phone counterpart and was not looked up separately
+--   entity_email_address, entity_phone_number
+--                   espocrm/espocrm tag 8.4.2 (commit 2a64537d), unchanged at 10.0.0
+--                   (commit 2cde9d98): the ORM's field converters
+--                   application/Espo/Core/Utils/Database/Orm/FieldConverters/Email.php and
+--                   Phone.php (relation emailAddresses / phoneNumbers, relationshipName
+--                   entityEmailAddress / entityPhoneNumber, midKeys entityId +
+--                   emailAddressId / phoneNumberId, condition and additionalColumn
+--                   entityType varchar 100, additionalColumn primary bool default false),
+--                   built by Schema/Builder.php buildManyMany (id BIGINT autoincrement,
+--                   mid keys VARCHAR(17), deleted bool) with the indexes
+--                   Orm/Converter.php gives a many-to-many relation: one per mid key
+--                   (IDX_ENTITY_ID, IDX_PHONE_NUMBER_ID…) and a unique one on the mid keys
+--                   plus the condition column (UNIQ_ENTITY_ID_PHONE_NUMBER_ID_ENTITY_TYPE).
+--                   Differed: entity_phone_number lacked IDX_PHONE_NUMBER_ID and both
+--                   lacked the unique index: added. PhoneNumber.json is unchanged from
+--                   8.4.2 to 10.0.0 (name and numeric varchar 36, type enum, invalid,
+--                   optOut bool; primary not storable).
 --   call, call_contact
 --                   application/Espo/Modules/Crm/Resources/metadata/entityDefs/Call.json at
 --                   16325fdd (status enum default Planned, dateStart/dateEnd datetime,
@@ -46,12 +60,12 @@
 
 CREATE TABLE contact (
     id                   VARCHAR(17) NOT NULL,
-    deleted              TINYINT(1) NOT NULL DEFAULT 0,
+    deleted              TINYINT(1) DEFAULT 0,
     salutation_name      VARCHAR(255) DEFAULT NULL,
     first_name           VARCHAR(100) DEFAULT '',
     last_name            VARCHAR(100) DEFAULT '',
     description          MEDIUMTEXT,
-    do_not_call          TINYINT(1) NOT NULL DEFAULT 0,
+    do_not_call          TINYINT(1) DEFAULT 0,
     address_street       VARCHAR(255) DEFAULT NULL,
     address_city         VARCHAR(100) DEFAULT NULL,
     address_country      VARCHAR(100) DEFAULT NULL,
@@ -71,10 +85,10 @@ CREATE TABLE contact (
 CREATE TABLE email_address (
     id       VARCHAR(17) NOT NULL,
     name     VARCHAR(255) DEFAULT NULL,
-    deleted  TINYINT(1) NOT NULL DEFAULT 0,
+    deleted  TINYINT(1) DEFAULT 0,
     `lower`  VARCHAR(255) DEFAULT NULL,
-    invalid  TINYINT(1) NOT NULL DEFAULT 0,
-    opt_out  TINYINT(1) NOT NULL DEFAULT 0,
+    invalid  TINYINT(1) DEFAULT 0,
+    opt_out  TINYINT(1) DEFAULT 0,
     PRIMARY KEY (id),
     KEY IDX_LOWER (`lower`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
@@ -84,21 +98,22 @@ CREATE TABLE entity_email_address (
     entity_id         VARCHAR(17) DEFAULT NULL,
     email_address_id  VARCHAR(17) DEFAULT NULL,
     entity_type       VARCHAR(100) DEFAULT NULL,
-    `primary`         TINYINT(1) NOT NULL DEFAULT 0,
-    deleted           TINYINT(1) NOT NULL DEFAULT 0,
+    `primary`         TINYINT(1) DEFAULT 0,
+    deleted           TINYINT(1) DEFAULT 0,
     PRIMARY KEY (id),
     KEY IDX_ENTITY_ID (entity_id),
-    KEY IDX_EMAIL_ADDRESS_ID (email_address_id)
+    KEY IDX_EMAIL_ADDRESS_ID (email_address_id),
+    UNIQUE KEY UNIQ_ENTITY_ID_EMAIL_ADDRESS_ID_ENTITY_TYPE (entity_id, email_address_id, entity_type)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE phone_number (
     id       VARCHAR(17) NOT NULL,
     name     VARCHAR(36) DEFAULT NULL,
-    deleted  TINYINT(1) NOT NULL DEFAULT 0,
+    deleted  TINYINT(1) DEFAULT 0,
     type     VARCHAR(255) DEFAULT NULL,
     `numeric` VARCHAR(36) DEFAULT NULL,
-    invalid  TINYINT(1) NOT NULL DEFAULT 0,
-    opt_out  TINYINT(1) NOT NULL DEFAULT 0,
+    invalid  TINYINT(1) DEFAULT 0,
+    opt_out  TINYINT(1) DEFAULT 0,
     PRIMARY KEY (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
@@ -107,10 +122,12 @@ CREATE TABLE entity_phone_number (
     entity_id        VARCHAR(17) DEFAULT NULL,
     phone_number_id  VARCHAR(17) DEFAULT NULL,
     entity_type      VARCHAR(100) DEFAULT NULL,
-    `primary`        TINYINT(1) NOT NULL DEFAULT 0,
-    deleted          TINYINT(1) NOT NULL DEFAULT 0,
+    `primary`        TINYINT(1) DEFAULT 0,
+    deleted          TINYINT(1) DEFAULT 0,
     PRIMARY KEY (id),
-    KEY IDX_ENTITY_ID (entity_id)
+    KEY IDX_ENTITY_ID (entity_id),
+    KEY IDX_PHONE_NUMBER_ID (phone_number_id),
+    UNIQUE KEY UNIQ_ENTITY_ID_PHONE_NUMBER_ID_ENTITY_TYPE (entity_id, phone_number_id, entity_type)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE account_contact (
@@ -118,8 +135,8 @@ CREATE TABLE account_contact (
     account_id  VARCHAR(17) DEFAULT NULL,
     contact_id  VARCHAR(17) DEFAULT NULL,
     role        VARCHAR(100) DEFAULT NULL,
-    is_inactive TINYINT(1) NOT NULL DEFAULT 0,
-    deleted     TINYINT(1) NOT NULL DEFAULT 0,
+    is_inactive TINYINT(1) DEFAULT 0,
+    deleted     TINYINT(1) DEFAULT 0,
     PRIMARY KEY (id),
     UNIQUE KEY UNIQ_ACCOUNT_ID_CONTACT_ID (account_id, contact_id),
     KEY IDX_CONTACT_ID (contact_id)
@@ -128,7 +145,7 @@ CREATE TABLE account_contact (
 CREATE TABLE `call` (
     id           VARCHAR(17) NOT NULL,
     name         VARCHAR(255) DEFAULT NULL,
-    deleted      TINYINT(1) NOT NULL DEFAULT 0,
+    deleted      TINYINT(1) DEFAULT 0,
     status       VARCHAR(255) DEFAULT 'Planned',
     date_start   DATETIME DEFAULT NULL,
     date_end     DATETIME DEFAULT NULL,
@@ -148,7 +165,7 @@ CREATE TABLE call_contact (
     call_id     VARCHAR(17) DEFAULT NULL,
     contact_id  VARCHAR(17) DEFAULT NULL,
     status      VARCHAR(36) DEFAULT 'None',
-    deleted     TINYINT(1) NOT NULL DEFAULT 0,
+    deleted     TINYINT(1) DEFAULT 0,
     PRIMARY KEY (id),
     UNIQUE KEY UNIQ_CALL_ID_CONTACT_ID (call_id, contact_id),
     KEY IDX_CONTACT_ID (contact_id)
@@ -170,11 +187,11 @@ CREATE TABLE call_contact (
 CREATE TABLE meeting (
     id                VARCHAR(17) NOT NULL,
     name              VARCHAR(255) DEFAULT NULL,
-    deleted           TINYINT(1) NOT NULL DEFAULT 0,
+    deleted           TINYINT(1) DEFAULT 0,
     status            VARCHAR(255) DEFAULT 'Planned',
     date_start        DATETIME DEFAULT NULL,
     date_end          DATETIME DEFAULT NULL,
-    is_all_day        TINYINT(1) NOT NULL DEFAULT 0,
+    is_all_day        TINYINT(1) DEFAULT 0,
     description       MEDIUMTEXT,
     created_at        DATETIME DEFAULT NULL,
     modified_at       DATETIME DEFAULT NULL,
@@ -200,7 +217,7 @@ CREATE TABLE contact_meeting (
     contact_id  VARCHAR(17) DEFAULT NULL,
     meeting_id  VARCHAR(17) DEFAULT NULL,
     status      VARCHAR(36) DEFAULT 'None',
-    deleted     TINYINT(1) NOT NULL DEFAULT 0,
+    deleted     TINYINT(1) DEFAULT 0,
     PRIMARY KEY (id),
     KEY IDX_CONTACT_ID (contact_id),
     KEY IDX_MEETING_ID (meeting_id),
@@ -210,7 +227,7 @@ CREATE TABLE contact_meeting (
 CREATE TABLE email (
     id                     VARCHAR(17) NOT NULL,
     name                   VARCHAR(255) DEFAULT NULL,
-    deleted                TINYINT(1) NOT NULL DEFAULT 0,
+    deleted                TINYINT(1) DEFAULT 0,
     from_string            VARCHAR(255) DEFAULT NULL,
     body                   MEDIUMTEXT,
     status                 VARCHAR(255) DEFAULT 'Archived',
@@ -234,7 +251,7 @@ CREATE TABLE email_email_address (
     email_id          VARCHAR(17) DEFAULT NULL,
     email_address_id  VARCHAR(17) DEFAULT NULL,
     address_type      VARCHAR(4) DEFAULT NULL,
-    deleted           TINYINT(1) NOT NULL DEFAULT 0,
+    deleted           TINYINT(1) DEFAULT 0,
     PRIMARY KEY (id),
     KEY IDX_EMAIL_ID (email_id),
     KEY IDX_EMAIL_ADDRESS_ID (email_address_id),
@@ -244,7 +261,7 @@ CREATE TABLE email_email_address (
 CREATE TABLE task (
     id           VARCHAR(17) NOT NULL,
     name         VARCHAR(255) DEFAULT NULL,
-    deleted      TINYINT(1) NOT NULL DEFAULT 0,
+    deleted      TINYINT(1) DEFAULT 0,
     status       VARCHAR(255) DEFAULT 'Not Started',
     date_end     DATETIME DEFAULT NULL,
     parent_id    VARCHAR(17) DEFAULT NULL,
@@ -256,7 +273,7 @@ CREATE TABLE task (
 
 CREATE TABLE note (
     id            VARCHAR(17) NOT NULL,
-    deleted       TINYINT(1) NOT NULL DEFAULT 0,
+    deleted       TINYINT(1) DEFAULT 0,
     post          MEDIUMTEXT,
     data          MEDIUMTEXT,
     type          VARCHAR(24) DEFAULT 'Post',
@@ -281,7 +298,7 @@ CREATE TABLE note (
 CREATE TABLE opportunity (
     id                VARCHAR(17) NOT NULL,
     name              VARCHAR(255) DEFAULT NULL,
-    deleted           TINYINT(1) NOT NULL DEFAULT 0,
+    deleted           TINYINT(1) DEFAULT 0,
     amount            DOUBLE DEFAULT NULL,
     stage             VARCHAR(255) DEFAULT 'Prospecting',
     last_stage        VARCHAR(255) DEFAULT NULL,
@@ -310,7 +327,7 @@ CREATE TABLE contact_opportunity (
     contact_id      VARCHAR(17) DEFAULT NULL,
     opportunity_id  VARCHAR(17) DEFAULT NULL,
     role            VARCHAR(50) DEFAULT NULL,
-    deleted         TINYINT(1) NOT NULL DEFAULT 0,
+    deleted         TINYINT(1) DEFAULT 0,
     PRIMARY KEY (id),
     KEY IDX_CONTACT_ID (contact_id),
     KEY IDX_OPPORTUNITY_ID (opportunity_id),

@@ -32,22 +32,31 @@
 --                    addons/account/models/account_move_line.py
 --   sale_order       addons/sale/models/sale_order.py
 --   res_users        odoo/addons/base/models/res_users.py
+--   account_payment, account_bank_statement_line
+--                    addons/account/models/account_payment.py,
+--                    account_bank_statement_line.py
+--   calendar_filters addons/calendar/models/calendar_filter.py
+--   mail_partner_device
+--                    addons/mail/models/partner_devices.py
+--   odoo/fields.py   the ondelete a Many2one gets when it names none
 -- Each table's comment says what differed from the previous version of this file.
 -- res_partner was cross-checked against odoo/odoo odoo/addons/base/models/res_partner.py
 -- at 00021842 (the development branch after 18.0): every mapped column is there with the
 -- same field type except `mobile`, which Odoo 17 has and later releases dropped (the
 -- operator then unmaps the preset's mobilePhone, see docs/crms.md; the test
 -- TestOdooWithoutMobileColumn drops the column from this schema to prove it).
--- mail_blacklist was checked against odoo/odoo addons/mail/models/mail_blacklist.py at
--- 0040a3a2 (an older release, 12.x, the only stored copy): email Char required with a
--- unique constraint, active Boolean, as here.
+-- mail_blacklist: see its table. res_company (odoo/addons/base/models/res_company.py) and
+-- the ondelete default of a required Many2one (odoo/fields.py, Many2one.setup_nonrelated:
+-- 'restrict' if required else 'set null') were checked against 17.0 copies too, named at
+-- the table.
 --
 -- What the sources say about deleting a partner, which the preset follows: Odoo refuses
 -- (RESTRICT) while a sales order (partner_id, partner_invoice_id, partner_shipping_id:
 -- required), an invoice or entry (account_move.partner_id and commercial_partner_id:
--- ondelete='restrict'), a journal item (account_move_line.partner_id: restrict) or a user
--- (res_users.partner_id: required, restrict) references it: the preset holds such a
--- partner. Chatter recipients, followers, attendees and meeting attendance cascade;
+-- ondelete='restrict'), a journal item (account_move_line.partner_id: restrict), a
+-- payment or a bank statement line (partner_id: ondelete='restrict'), a user
+-- (res_users.partner_id: required, restrict) or a company (res_company.partner_id:
+-- required, so restrict) references it: the preset holds such a partner. Chatter recipients, followers, attendees and meeting attendance cascade;
 -- message authors, activity requesters, leads' customers and invoices' delivery
 -- addresses are set to NULL.
 
@@ -105,6 +114,40 @@ CREATE TABLE res_users (
     write_date   timestamp without time zone
 );
 CREATE INDEX res_users_partner_id_index ON res_users (partner_id);
+
+-- res_company (odoo/addons/base/models/res_company.py, 17.0: filesdna/filesdna17-setup at
+-- 86228921, odoo/release.py (17, 0, 0, FINAL), headers "Part of Odoo"): partner_id
+-- Many2one('res.partner') required=True without ondelete, so ON DELETE RESTRICT
+-- (odoo/fields.py Many2one.setup_nonrelated at UmmeHani-SCI/Odoo17-UH_Hospital_Management
+-- 02f3b73a: "self.ondelete = 'restrict' if self.required else 'set null'"); name Char
+-- related partner_id.name, stored, required, unique (name_uniq); currency_id Many2one
+-- required (foreign key left out); layout_background Selection required; parent_id
+-- Many2one res.company (set null), parent_path Char (_parent_store); email, phone, mobile
+-- stored related copies of the partner's. New in this file: a company's own partner
+-- cannot be deleted, so the preset holds it. Other modules add columns to res_company
+-- (account: fiscal year, tax and journal settings, some NOT NULL), not reproduced: the
+-- preset reads none of them. The foreign keys other tables here have to res_company
+-- (res_partner.company_id, res_users.company_id, sale_order.company_id) are still left
+-- out: they play no part in deleting a partner.
+CREATE TABLE res_company (
+    id                 serial PRIMARY KEY,
+    name               varchar NOT NULL,
+    partner_id         integer NOT NULL REFERENCES res_partner (id) ON DELETE RESTRICT,
+    currency_id        integer NOT NULL,
+    parent_id          integer REFERENCES res_company (id) ON DELETE SET NULL,
+    parent_path        varchar,
+    sequence           integer,
+    active             boolean,
+    email              varchar,
+    phone              varchar,
+    mobile             varchar,
+    layout_background  varchar NOT NULL,
+    create_date        timestamp without time zone,
+    write_date         timestamp without time zone,
+    CONSTRAINT res_company_name_uniq UNIQUE (name)
+);
+CREATE INDEX res_company__parent_id_index ON res_company (parent_id);
+CREATE INDEX res_company__parent_path_index ON res_company (parent_path);
 
 -- mail_message (addons/mail/models/mail_message.py, 17.0): model Char, res_id
 -- Many2oneReference (integer, no foreign key), message_type Selection required, author_id
@@ -195,12 +238,42 @@ CREATE TABLE mail_followers (
     CONSTRAINT mail_followers_mail_followers_res_partner_res_model_id_uniq UNIQUE (res_model, res_id, partner_id)
 );
 
+-- mail_partner_device (addons/mail/models/partner_devices.py, 17.0, same tree): a
+-- browser registered for web push notifications. partner_id Many2one res.partner
+-- required without ondelete, so ON DELETE RESTRICT; endpoint and keys Char required;
+-- expiration_time Datetime; unique (endpoint). New in this file: the preset deletes these
+-- rows with the partner (in practice the partner of a user, held while the user exists).
+CREATE TABLE mail_partner_device (
+    id               serial PRIMARY KEY,
+    partner_id       integer NOT NULL REFERENCES res_partner (id) ON DELETE RESTRICT,
+    endpoint         varchar NOT NULL,
+    keys             varchar NOT NULL,
+    expiration_time  timestamp without time zone,
+    create_date      timestamp without time zone,
+    CONSTRAINT mail_partner_device_endpoint_unique UNIQUE (endpoint)
+);
+CREATE INDEX mail_partner_device__partner_id_index ON mail_partner_device (partner_id);
+
+-- mail_blacklist (addons/mail/models/mail_blacklist.py): email Char required,
+-- index='trigram', _sql_constraints unique_email unique (email); active Boolean default
+-- True; _inherit mail.thread (no stored column in 17: message_main_attachment_id moved
+-- to mail.thread.main.attachment). Checked against bragadossantos/odoo at 3c0f43f2, a
+-- 17.0 tree (odoo/release.py version_info (17, 0, 0, FINAL); a rebranded copy, the 17.0
+-- signature _search(domain, offset, limit, order, access_rights_uid)), with the same
+-- fields in odoo/odoo at 14740f66 (16.x), Xacent-Global/odoo at a5927237 (18.x
+-- signature) and odoo-dev/odoo at 49164efb (models.Constraint, 19.x): no upstream
+-- odoo/odoo copy of 17.0 or 18.0 is in the store. Differed: the constraint and index
+-- names (Odoo's mail_blacklist_unique_email, mail_blacklist__email_index — a GIN trigram
+-- index when pg_trgm is installed, plain btree here) and write_date: fixed.
 CREATE TABLE mail_blacklist (
     id           serial PRIMARY KEY,
-    email        varchar NOT NULL UNIQUE,
+    email        varchar NOT NULL,
     active       boolean,
-    create_date  timestamp without time zone
+    create_date  timestamp without time zone,
+    write_date   timestamp without time zone,
+    CONSTRAINT mail_blacklist_unique_email UNIQUE (email)
 );
+CREATE INDEX mail_blacklist__email_index ON mail_blacklist (email);
 
 -- calendar_event (addons/calendar/models/calendar_event.py, 17.0): name Char required,
 -- start and stop Datetime required, privacy and show_as Selection required, allday and
@@ -230,6 +303,25 @@ CREATE TABLE calendar_event (
     recurrency    boolean,
     create_date   timestamp without time zone
 );
+
+-- calendar_filters (addons/calendar/models/calendar_filter.py, 17.0, at
+-- UmmeHani-SCI/Odoo17-UH_Hospital_Management 02f3b73a): which partners' agendas a user
+-- shows in the calendar. user_id Many2one res.users required, ondelete='cascade';
+-- partner_id Many2one res.partner required without ondelete, so ON DELETE RESTRICT;
+-- active, partner_checked Boolean; unique (user_id, partner_id). New in this file: a
+-- partner another user had added to the calendar could not be deleted; the preset deletes
+-- these rows (a display preference, not a record to keep).
+CREATE TABLE calendar_filters (
+    id               serial PRIMARY KEY,
+    user_id          integer NOT NULL REFERENCES res_users (id) ON DELETE CASCADE,
+    partner_id       integer NOT NULL REFERENCES res_partner (id) ON DELETE RESTRICT,
+    active           boolean,
+    partner_checked  boolean,
+    create_date      timestamp without time zone,
+    CONSTRAINT calendar_filters_user_id_partner_id_unique UNIQUE (user_id, partner_id)
+);
+CREATE INDEX calendar_filters__user_id_index ON calendar_filters (user_id);
+CREATE INDEX calendar_filters__partner_id_index ON calendar_filters (partner_id);
 
 -- partner_ids (Attendees): Many2many('res.partner', 'calendar_event_res_partner_rel'):
 -- columns calendar_event_id, res_partner_id, both ON DELETE CASCADE.
@@ -342,3 +434,46 @@ CREATE TABLE sale_order (
     amount_total         numeric
 );
 CREATE INDEX sale_order_partner_id_idx ON sale_order (partner_id);
+
+-- account_payment (addons/account/models/account_payment.py, 17.0, at
+-- UmmeHani-SCI/Odoo17-UH_Hospital_Management 02f3b73a): _inherits account.move through
+-- move_id (Many2one required, ondelete='cascade'); partner_id Many2one res.partner stored
+-- compute, ondelete='restrict' (its own column, kept in sync with the move's);
+-- payment_type and partner_type Selection required; amount Monetary (CHECK amount >= 0);
+-- partner_bank_id Many2one res.partner.bank ondelete='restrict' (foreign key left out).
+-- New in this file: a payment names its partner for good, so the preset holds it.
+CREATE TABLE account_payment (
+    id                    serial PRIMARY KEY,
+    move_id               integer NOT NULL REFERENCES account_move (id) ON DELETE CASCADE,
+    partner_id            integer REFERENCES res_partner (id) ON DELETE RESTRICT,
+    partner_bank_id       integer,
+    payment_type          varchar NOT NULL,
+    partner_type          varchar NOT NULL,
+    payment_reference     varchar,
+    amount                numeric,
+    is_internal_transfer  boolean,
+    create_date           timestamp without time zone,
+    CONSTRAINT account_payment_check_amount_not_negative CHECK (amount >= 0.0)
+);
+CREATE INDEX account_payment__move_id_index ON account_payment (move_id);
+
+-- account_bank_statement_line (addons/account/models/account_bank_statement_line.py, 17.0,
+-- same tree): _inherits account.move through move_id (required, ondelete='cascade');
+-- partner_id Many2one res.partner ondelete='restrict'; partner_name, payment_ref,
+-- account_number Char (copies of what the bank sent, not erased with the partner);
+-- statement_id Many2one (set null; foreign key left out), sequence Integer, amount
+-- Monetary, internal_index Char. New in this file: held like payments.
+CREATE TABLE account_bank_statement_line (
+    id              serial PRIMARY KEY,
+    move_id         integer NOT NULL REFERENCES account_move (id) ON DELETE CASCADE,
+    statement_id    integer,
+    sequence        integer,
+    partner_id      integer REFERENCES res_partner (id) ON DELETE RESTRICT,
+    account_number  varchar,
+    partner_name    varchar,
+    payment_ref     varchar,
+    amount          numeric,
+    internal_index  varchar,
+    create_date     timestamp without time zone
+);
+CREATE INDEX account_bank_statement_line__move_id_index ON account_bank_statement_line (move_id);

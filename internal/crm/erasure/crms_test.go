@@ -234,14 +234,22 @@ func TestOdooPreset(t *testing.T) {
 // ondelete='restrict' in Odoo 17), the batch rolls back, the error names the table, and
 // nothing is erased. This is why the preset holds such partners.
 func TestOdooRestrictReferenceFailsBatchWithoutHold(t *testing.T) {
+	assertOdooBatchFailsWithout(t, "account_move_line", 2,
+		"INSERT INTO res_partner (id, name, is_company, active, create_date) VALUES (1, 'Ann', false, true, '"+old+"'), (2, 'Gil', false, true, '"+old+"')",
+		"INSERT INTO account_move (id, date, state, move_type, journal_id, currency_id, auto_post) VALUES (1, '2015-03-02', 'posted', 'entry', 1, 1, 'no')",
+		"INSERT INTO account_move_line (move_id, currency_id, partner_id, display_type, debit, credit, balance) VALUES (1, 1, 2, 'payment_term', 10, 0, 10)")
+}
+
+// assertOdooBatchFailsWithout loads the Odoo fixture and seed, drops the preset's
+// dependents on table, and asserts that a sweep batch over every old partner fails on
+// that table's foreign key and rolls back: the partners number still wantPartners.
+func assertOdooBatchFailsWithout(t *testing.T, table string, wantPartners int64, seed ...string) {
+	t.Helper()
 	ctx := crmtest.TestContext(t)
 	tdb := testdb.Postgres(t)
 	admin := tdb.Open(t)
 	crmtest.LoadSample(t, admin, "odoo-postgres.sql")
-	crmtest.ExecAll(t, admin,
-		"INSERT INTO res_partner (id, name, is_company, active, create_date) VALUES (1, 'Ann', false, true, '"+old+"'), (2, 'Gil', false, true, '"+old+"')",
-		"INSERT INTO account_move (id, date, state, move_type, journal_id, currency_id, auto_post) VALUES (1, '2015-03-02', 'posted', 'entry', 1, 1, 'no')",
-		"INSERT INTO account_move_line (move_id, currency_id, partner_id, display_type, debit, credit, balance) VALUES (1, 1, 2, 'payment_term', 10, 0, 10)")
+	crmtest.ExecAll(t, admin, seed...)
 	db := crmtest.OpenCRM(t, tdb)
 	m, err := crm.ResolveFor(ctx, db, crm.PresetOdoo, crm.Mapping{})
 	if err != nil {
@@ -249,7 +257,7 @@ func TestOdooRestrictReferenceFailsBatchWithoutHold(t *testing.T) {
 	}
 	var kept []crm.Dependent
 	for _, d := range m.Dependents {
-		if d.Table != "account_move_line" {
+		if d.Table != table {
 			kept = append(kept, d)
 		}
 	}
@@ -257,14 +265,64 @@ func TestOdooRestrictReferenceFailsBatchWithoutHold(t *testing.T) {
 	if err := EnsureLedger(ctx, db); err != nil {
 		t.Fatal(err)
 	}
-	plan := RetentionPlan{Rules: []RetentionRule{{Name: "people", Cutoff: twoYears(), Action: ActionDeleteContact}}}
-	_, err = SweepBatch(ctx, db, m, plan, sweepRun("run-restrict", 10))
-	if err == nil || !strings.Contains(err.Error(), "account_move_line") {
-		t.Fatalf("SweepBatch without the journal items' Hold = %v; want the foreign key error naming account_move_line", err)
+	plan := RetentionPlan{Rules: []RetentionRule{{Name: "all-partners", Cutoff: twoYears(), Action: ActionDeleteContact}}}
+	_, err = SweepBatch(ctx, db, m, plan, sweepRun("run-without-"+table, 10))
+	if err == nil || !strings.Contains(err.Error(), table) {
+		t.Fatalf("SweepBatch without the preset's %s dependent = %v; want the foreign key error naming %s", table, err, table)
 	}
-	if n := crmtest.QueryInt(t, admin, "SELECT COUNT(*) FROM res_partner"); n != 2 {
-		t.Errorf("the failed batch left %d partners, want both (rolled back)", n)
+	if n := crmtest.QueryInt(t, admin, "SELECT COUNT(*) FROM res_partner"); n != wantPartners {
+		t.Errorf("the failed batch left %d partners, want all %d (rolled back)", n, wantPartners)
 	}
+}
+
+// Odoo 17 forbids deleting the partner of a company (res_company.partner_id, required so
+// ON DELETE RESTRICT), of a payment or of a bank statement line (partner_id,
+// ondelete='restrict'). A rule that selects companies too: partner 1 is the operating
+// company's own partner, 2 a customer company with a payment, 3 a person named on a bank
+// statement line (and of user 1); all three are held, not erased, and keep their rows. 4
+// (a person user 1 shows in the calendar, calendar_filters, with a web-push device,
+// mail_partner_device: both required without ondelete, so RESTRICT) and 5 (a company with
+// no accounting record) are erased, with 4's filter and device rows; user 1's filter on
+// partner 3 stays. The sweep, two partners a batch, completes past the held ones. Without
+// the res_company Hold the batch fails on the foreign key and rolls back, naming the
+// table.
+func TestOdooCompanyAndPaymentPartnersHeld(t *testing.T) {
+	seed := concat(
+		ins("res_partner", "id, name, is_company, active, type, email, email_normalized, create_date",
+			"1, 'Our Company', true, true, 'contact', 'office@ours.test', 'office@ours.test', '"+old+"'",
+			"2, 'Buyer Ltd', true, true, 'contact', 'ap@buyer.test', 'ap@buyer.test', '"+old+"'",
+			"3, 'Kim', false, true, 'contact', 'kim@k.test', 'kim@k.test', '"+old+"'",
+			"4, 'Lou', false, true, 'contact', 'lou@l.test', 'lou@l.test', '"+old+"'",
+			"5, 'Gone Ltd', true, true, 'contact', 'hi@gone.test', 'hi@gone.test', '"+old+"'"),
+		ins("res_company", "id, name, partner_id, currency_id, layout_background, active", "1, 'Our Company', 1, 1, 'Blank', true"),
+		ins("account_move", "id, name, date, state, move_type, journal_id, currency_id, auto_post, partner_id, commercial_partner_id",
+			"1, 'PBNK1/2015/0001', '2015-03-02', 'posted', 'entry', 1, 1, 'no', NULL, NULL",
+			"2, 'BNK1/2015/0001', '2015-03-02', 'posted', 'entry', 1, 1, 'no', NULL, NULL"),
+		ins("account_payment", "move_id, partner_id, payment_type, partner_type, amount", "1, 2, 'inbound', 'customer', 40"),
+		ins("account_bank_statement_line", "move_id, partner_id, partner_name, payment_ref, amount", "2, 3, 'KIM', 'refund', 15"),
+		ins("res_users", "id, login, partner_id, company_id, active, share", "1, 'kim', 3, 1, true, false"),
+		ins("calendar_filters", "user_id, partner_id, active, partner_checked", "1, 3, true, true", "1, 4, true, true"),
+		ins("mail_partner_device", "partner_id, endpoint, keys", "4, 'https://push.test/lou', '{}'"),
+	)
+	plan := RetentionPlan{Rules: []RetentionRule{{Name: "all-partners", Cutoff: twoYears(), Action: ActionDeleteContact}}}
+	runCRMCase(t, crmCase{
+		name: "odoo-company", preset: crm.PresetOdoo, sample: "odoo-postgres.sql", open: testdb.Postgres,
+		seed: seed, contacts: 5, plan: plan, pending: 2, held: 3, inScope: 5,
+		after: []check{
+			{"SELECT COUNT(*) FROM res_partner", 3},
+			{"SELECT COUNT(*) FROM res_partner WHERE id IN (1, 2, 3)", 3},
+			{"SELECT COUNT(*) FROM res_company WHERE id = 1 AND partner_id = 1", 1},
+			{"SELECT COUNT(*) FROM account_payment WHERE partner_id = 2 AND amount = 40", 1},
+			{"SELECT COUNT(*) FROM account_bank_statement_line WHERE partner_id = 3", 1},
+			{"SELECT COUNT(*) FROM calendar_filters", 1},
+			{"SELECT COUNT(*) FROM calendar_filters WHERE user_id = 1 AND partner_id = 3", 1},
+			{"SELECT COUNT(*) FROM mail_partner_device", 0},
+		},
+	})
+
+	t.Run("without the res_company hold", func(t *testing.T) {
+		assertOdooBatchFailsWithout(t, "res_company", 5, seed...)
+	})
 }
 
 // Dolibarr 18 to 24: 1 has an old phone call, a category, an invoice role, a mailing

@@ -27,18 +27,24 @@ func init() {
 // (addons/mail/models/mail_message.py: model, res_id, date, message_type, author_id),
 // mail_activity, mail_followers, mail_blacklist, calendar_event and its attendee relation
 // calendar_event_res_partner_rel (addons/calendar), crm_lead.partner_id (addons/crm),
-// account_move and account_move_line (addons/account), sale_order (addons/sale) and
-// res_users.partner_id (base).
+// account_move, account_move_line, account_payment and account_bank_statement_line
+// (addons/account), sale_order (addons/sale), res_users.partner_id and
+// res_company.partner_id (base).
 //
 // Odoo refuses to delete a partner that one of these references (ON DELETE RESTRICT):
 // sale_order.partner_id, partner_invoice_id and partner_shipping_id (required),
 // account_move.partner_id and commercial_partner_id and account_move_line.partner_id
-// (ondelete='restrict': an invoice or journal entry names its partner for good) and
-// res_users.partner_id (required, restrict: the user's own partner). Orders, invoices and
-// entries are accounting records and a user must be removed in Odoo: a partner any of
-// them references is held (ActionHold), counted as held like a legal hold, and never
-// blocks a sweep. Nullable references Odoo sets to NULL itself (a lead's customer, an
-// invoice's delivery address) are detached.
+// (ondelete='restrict': an invoice or journal entry names its partner for good),
+// account_payment.partner_id and account_bank_statement_line.partner_id
+// (ondelete='restrict'), res_users.partner_id (required, restrict: the user's own
+// partner) and res_company.partner_id (required, so restrict: the company's own
+// partner). Orders, invoices, entries and payments are accounting records, and a user or
+// a company must be removed in Odoo: a partner any of them references is held
+// (ActionHold), counted as held like a legal hold, and never blocks a sweep. Two other
+// required references without ondelete (so RESTRICT) are deleted with the partner
+// instead: a user's calendar filter showing the partner (calendar_filters.partner_id)
+// and a web-push device (mail_partner_device.partner_id). Nullable references Odoo sets
+// to NULL itself (a lead's customer, an invoice's delivery address) are detached.
 //
 // res_partner holds companies as well as people (is_company) and Odoo archives rather
 // than deletes (active = false): both are fields selectors can use, not soft deletes.
@@ -82,6 +88,8 @@ func odooMapping() Mapping {
 			{Table: "mail_activity", Column: "res_id", Action: ActionDelete, Match: []Match{{Column: "res_model", Value: "res.partner"}}},
 			{Table: "mail_followers", Column: "partner_id", Action: ActionDelete},
 			{Table: "calendar_event_res_partner_rel", Column: "res_partner_id", Action: ActionDelete},
+			{Table: "calendar_filters", Column: "partner_id", Action: ActionDelete},
+			{Table: "mail_partner_device", Column: "partner_id", Action: ActionDelete},
 			{Table: "crm_lead", Column: "partner_id", Action: ActionNullify},
 			{Table: "account_move", Column: "partner_shipping_id", Action: ActionNullify},
 			{Table: "account_move", Column: "partner_id", Action: ActionHold},
@@ -90,7 +98,10 @@ func odooMapping() Mapping {
 			{Table: "sale_order", Column: "partner_id", Action: ActionHold},
 			{Table: "sale_order", Column: "partner_invoice_id", Action: ActionHold},
 			{Table: "sale_order", Column: "partner_shipping_id", Action: ActionHold},
+			{Table: "account_payment", Column: "partner_id", Action: ActionHold},
+			{Table: "account_bank_statement_line", Column: "partner_id", Action: ActionHold},
 			{Table: "res_users", Column: "partner_id", Action: ActionHold},
+			{Table: "res_company", Column: "partner_id", Action: ActionHold},
 			{Table: "res_partner", Column: "parent_id", Action: ActionNullify},
 			{Table: "res_partner", Column: "commercial_partner_id", Action: ActionNullify},
 		},
