@@ -32,6 +32,9 @@ type Options struct {
 	// AllowedDatabaseHosts restricts the database servers the operator connects to
 	// (--allowed-database-hosts); nil allows every host.
 	AllowedDatabaseHosts *crm.HostAllowList
+	// PolicyReports writes each ProcessingActivity's compliance findings as a PolicyReport
+	// (wgpolicyk8s.io/v1alpha2) while that API is installed (--policy-reports).
+	PolicyReports bool
 }
 
 // Env is what every controller shares: the manager's client and scheme, the options, the
@@ -60,6 +63,7 @@ var setups = []struct {
 	{"accessrole", setupAccessRole},
 	{"databreach", setupDataBreach},
 	{"datasubjectrequest", setupDataSubjectRequest},
+	{"policyreport", setupPolicyReports},
 }
 
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
