@@ -15,7 +15,7 @@ import (
 
 // recordPolicyState sets a retention policy's state gauges from its status: blocked by
 // its budget while a due enforced run waits for an approval, failed while Ready says the
-// run fails or cannot start.
+// run fails or cannot start, and the time of the last successful run.
 func recordPolicyState(p *privacyv1alpha1.RetentionPolicy) {
 	blocked := p.Status.AwaitingApproval != nil && p.Spec.Mode == privacyv1alpha1.ModeEnforce && !isSuspended(p)
 	failed := false
@@ -24,6 +24,20 @@ func recordPolicyState(p *privacyv1alpha1.RetentionPolicy) {
 	}
 	metrics.RetentionBudgetBlocked.WithLabelValues(p.Namespace, p.Name).Set(boolGauge(blocked))
 	metrics.RetentionRunFailed.WithLabelValues(p.Namespace, p.Name).Set(boolGauge(failed))
+	if at := lastSuccess(p); at != nil {
+		metrics.LastSuccess.WithLabelValues(p.Namespace, p.Name).Set(float64(at.Unix()))
+	}
+}
+
+// lastSuccess is when the newest enforced run of status.history that succeeded finished:
+// the last-success gauge survives a restart or a change of leader.
+func lastSuccess(p *privacyv1alpha1.RetentionPolicy) *metav1.Time {
+	for _, h := range p.Status.History {
+		if h.Mode == privacyv1alpha1.ModeEnforce && h.Result == privacyv1alpha1.RunSucceeded && h.FinishedAt != nil {
+			return h.FinishedAt
+		}
+	}
+	return nil
 }
 
 // countRunEnd counts a run that ended with result.

@@ -9,6 +9,7 @@ import (
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/metrics"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
 )
 
@@ -116,6 +117,14 @@ func TestRetentionStateMetrics(t *testing.T) {
 	assertMetric(t, "crm_privacy_retention_runs_total", with("result", string(privacyv1alpha1.RunSucceeded)), 1)
 	assertMetric(t, "crm_privacy_retention_runs_total", with("result", string(privacyv1alpha1.RunBudgetExceeded)), 1)
 
+	// After a restart the last-success gauge comes back from status.history at the first
+	// reconcile, not at the next successful run.
+	finished := float64(dp.p.Status.LastRun.FinishedAt.Unix())
+	assertMetric(t, "crm_privacy_retention_last_success_timestamp_seconds", policy, finished)
+	metrics.LastSuccess.DeleteLabelValues(dp.ns, dp.p.Name)
+	dp.reconcile()
+	assertMetric(t, "crm_privacy_retention_last_success_timestamp_seconds", policy, finished)
+
 	// Deleted: every series of the policy goes.
 	if err := dp.c.Delete(context.Background(), dp.p); err != nil {
 		t.Fatal(err)
@@ -123,7 +132,8 @@ func TestRetentionStateMetrics(t *testing.T) {
 	if _, err := dp.d.Reconcile(context.Background(), key(dp.p)); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"crm_privacy_retention_budget_blocked", "crm_privacy_retention_run_failed", "crm_privacy_retention_runs_total"} {
+	for _, name := range []string{"crm_privacy_retention_budget_blocked", "crm_privacy_retention_run_failed", "crm_privacy_retention_runs_total",
+		"crm_privacy_retention_last_success_timestamp_seconds"} {
 		assertNoMetric(t, name, policy)
 	}
 }
