@@ -374,6 +374,28 @@ func TestAlertingRulesPromtool(t *testing.T) {
 	run(t, p, "test", "rules", rulesTestFile)
 }
 
+// TestDashboardQueriesParse: every query of the dashboard's panels is valid PromQL once
+// Grafana's variables are replaced, as promtool checks it in a recording rule.
+func TestDashboardQueriesParse(t *testing.T) {
+	grafanaVars := strings.NewReplacer("$__rate_interval", "5m", "$__range", "1d", "$namespace", ".*")
+	var rules []map[string]string
+	for where, q := range dashboardQueries(t) {
+		if strings.HasPrefix(where, "variable ") {
+			continue // label_values(…) is Grafana's, not PromQL
+		}
+		rules = append(rules, map[string]string{"record": fmt.Sprintf("dashboard:query_%d", len(rules)), "expr": grafanaVars.Replace(q)})
+	}
+	b, err := yaml.Marshal(map[string]any{"groups": []any{map[string]any{"name": "dashboard", "rules": rules}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "dashboard-queries.yaml")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run(t, promtool(t), "check", "rules", path)
+}
+
 // helm returns the helm binary `make helm` builds (or $HELM).
 func helm(t *testing.T) string {
 	t.Helper()
