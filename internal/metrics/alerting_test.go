@@ -321,8 +321,16 @@ func TestAlertsAreDocumented(t *testing.T) {
 			anchors[githubAnchor(strings.TrimLeft(line, "# "))] = true
 		}
 	}
+	// The table of alerts: | [`Name`](#anchor) | severity | for | … |
+	table := map[string][2]string{}
+	for _, m := range alertRowRE.FindAllStringSubmatch(string(doc), -1) {
+		table[m[1]] = [2]string{m[2], strings.ReplaceAll(m[3], "—", "")}
+	}
 	const runbooks = "https://github.com/crm-privacy-operator/crm-privacy-operator/blob/main/docs/operations.md#"
 	for name, r := range readRules(t, rulesFile).alerts() {
+		if row, ok := table[name]; !ok || row != [2]string{r.Labels["severity"], r.For} {
+			t.Errorf("%s: the table of docs/operations.md says %q; want severity %q, for %q", name, row, r.Labels["severity"], r.For)
+		}
 		if r.Labels["severity"] == "" || r.Annotations["summary"] == "" || r.Annotations["description"] == "" {
 			t.Errorf("%s: severity %q, summary %q, description %q; want all three", name, r.Labels["severity"], r.Annotations["summary"], r.Annotations["description"])
 		}
@@ -332,6 +340,9 @@ func TestAlertsAreDocumented(t *testing.T) {
 		}
 	}
 }
+
+// alertRowRE reads a row of the table of alerts in docs/operations.md.
+var alertRowRE = regexp.MustCompile("(?m)^\\| \\[`(CRMPrivacy[A-Za-z]+)`\\]\\(#[a-z]+\\) \\| ([a-z]+) \\| ([^ |]+) \\|")
 
 // githubAnchor is the anchor GitHub gives a Markdown heading.
 func githubAnchor(heading string) string {
