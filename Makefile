@@ -68,7 +68,7 @@ vulncheck: ## Run govulncheck against the Go vulnerability database pinned in ha
 ##@ Test
 
 .PHONY: test-deps
-test-deps: ## Install the database servers the tests start (PostgreSQL, MariaDB) if missing.
+test-deps: ## Install the database servers the tests start (PostgreSQL, MariaDB) and promtool if missing.
 	hack/test-deps.sh
 
 .PHONY: envtest
@@ -81,8 +81,8 @@ envtest: ## Build (once) the kube-apiserver, etcd and kubectl binaries from sour
 VERIFY ?= verify
 
 .PHONY: test
-test: $(VERIFY) test-deps manifests generate helm-lint ## Run make verify, then all tests: unit, envtest controllers, real PostgreSQL/MariaDB/SQLite, e2e, fuzz.
-	KUBEBUILDER_ASSETS="$$(hack/envtest.sh)" go test $(GOTEST_FLAGS) -count=1 -timeout 40m $(PKGS)
+test: $(VERIFY) test-deps manifests generate helm-lint ## Run make verify, then all tests: unit, envtest controllers, real PostgreSQL/MariaDB/SQLite, promtool rule tests, e2e, fuzz.
+	KUBEBUILDER_ASSETS="$$(hack/envtest.sh)" HELM="$(HELM)" go test $(GOTEST_FLAGS) -count=1 -timeout 40m $(PKGS)
 	$(MAKE) fuzz
 
 # Fuzz targets, as package:target; `make fuzz FUZZTIME=5m` fuzzes longer.
@@ -113,6 +113,8 @@ helm-lint: helm manifests ## Lint the Helm chart, render it with default and non
 	$(HELM) template test charts/crm-privacy-operator --namespace crm-privacy-system \
 		--set crds.enabled=false --set metrics.serviceMonitor.enabled=true \
 		--set 'manager.watchNamespaces={sales,marketing}' --set rbac.aggregateToDefaultRoles=true >/dev/null
+	$(HELM) template test charts/crm-privacy-operator --namespace crm-privacy-system \
+		--set prometheusRule.enabled=true --set grafanaDashboard.enabled=true --set manager.policyReports=true >/dev/null
 	$(HELM) template test charts/crm-privacy-operator --namespace crm-privacy-system \
 		--set 'manager.allowedDatabaseHosts={10.20.0.0/16,*.sales.svc.cluster.local}' \
 		--set networkPolicy.egress.enabled=true --set 'networkPolicy.egress.databaseCIDRs={10.20.0.0/16}' \

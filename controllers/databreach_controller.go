@@ -328,6 +328,7 @@ func (r *DataBreachReconciler) emitBreachEvents(before, after *privacyv1alpha1.D
 // recordBreachMetrics sets the breach's gauges.
 func recordBreachMetrics(b *privacyv1alpha1.DataBreach, s gdpr.BreachState) {
 	metrics.BreachOverdue.WithLabelValues(b.Namespace, b.Name).Set(boolGauge(s.Overdue))
+	metrics.BreachAuthorityDue.WithLabelValues(b.Namespace, b.Name).Set(boolGauge(s.AuthorityDue))
 	metrics.BreachOpen.WithLabelValues(b.Namespace, b.Name).Set(boolGauge(s.Open()))
 	metrics.BreachDeadline.WithLabelValues(b.Namespace, b.Name).Set(float64(s.Deadline.Unix()))
 }

@@ -19,7 +19,6 @@ import (
 	clocktesting "k8s.io/utils/clock/testing"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/controllers"
@@ -365,6 +364,9 @@ func TestDataBreachEdgeCases(t *testing.T) {
 	if got := breachGauge(t, "crm_privacy_breach_overdue", ns, b.Name); got != 1 {
 		t.Errorf("crm_privacy_breach_overdue = %v, want 1", got)
 	}
+	if got := breachGauge(t, "crm_privacy_breach_authority_notification_due", ns, b.Name); got != 1 {
+		t.Errorf("crm_privacy_breach_authority_notification_due = %v, want 1", got)
+	}
 
 	// A valid selector: counted; the Secret's name is taken by one the breach does not own.
 	b.Spec.ContactSelector.MatchExpressions[0] = privacyv1alpha1.FieldRequirement{Field: privacyv1alpha1.FieldLifecycleStage,
@@ -419,28 +421,16 @@ func TestDataBreachEdgeCases(t *testing.T) {
 	if got := breachGauge(t, "crm_privacy_breach_overdue", ns, b.Name); got != 0 {
 		t.Errorf("crm_privacy_breach_overdue = %v, want 0", got)
 	}
+	if got := breachGauge(t, "crm_privacy_breach_authority_notification_due", ns, b.Name); got != 0 {
+		t.Errorf("crm_privacy_breach_authority_notification_due = %v, want 0", got)
+	}
 }
 
 // breachGauge reads a breach gauge from the manager's metrics registry (-1 when absent).
 func breachGauge(t *testing.T, name, ns, breach string) float64 {
 	t.Helper()
-	families, err := crmetrics.Registry.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range families {
-		if f.GetName() != name {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			labels := map[string]string{}
-			for _, l := range m.GetLabel() {
-				labels[l.GetName()] = l.GetValue()
-			}
-			if labels["namespace"] == ns && labels["breach"] == breach {
-				return m.GetGauge().GetValue()
-			}
-		}
+	if v, ok := metricValue(t, name, map[string]string{"namespace": ns, "breach": breach}); ok {
+		return v
 	}
 	return -1
 }

@@ -21,6 +21,7 @@ import (
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/gdpr"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/metrics"
 )
 
 // maxUsedBy is the most activity names status.usedBy holds (its schema bound).
@@ -65,6 +66,9 @@ func liaOfActivity(_ context.Context, obj client.Object) []reconcile.Request {
 func (r *LegitimateInterestAssessmentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	lia := &privacyv1alpha1.LegitimateInterestAssessment{}
 	if err := r.Get(ctx, req.NamespacedName, lia); err != nil {
+		if apierrors.IsNotFound(err) {
+			metrics.ForgetLIA(req.Namespace, req.Name)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !lia.DeletionTimestamp.IsZero() {
@@ -87,6 +91,7 @@ func (r *LegitimateInterestAssessmentReconciler) Reconcile(ctx context.Context, 
 	case wrote:
 		r.emitEvents(before, lia, state)
 	}
+	recordLIAMetrics(lia, state)
 	return ctrl.Result{RequeueAfter: untilChange(now, state.NextChange)}, nil
 }
 

@@ -283,15 +283,7 @@ func TestProcessingActivityNotCheckable(t *testing.T) {
 	tdb.LoadFile(t, sampleSchema("generic-sqlite.sql"))
 	tdb.Exec(t, `INSERT INTO contacts (contact_type, job_role, legal_basis) VALUES ('B2B', 'sales', 'Consent'), ('B2B', 'sales', 'Contract')`)
 	ns := newNamespace(t)
-	db := newCRMDatabase(t, ns, tdb, crmDatabaseOptions{mapping: &privacyv1alpha1.SchemaMapping{
-		Contacts: &privacyv1alpha1.ContactsMapping{Table: "contacts", Key: "id"},
-		Fields: []privacyv1alpha1.FieldMapping{
-			{Name: privacyv1alpha1.FieldLegalBasis, Column: "legal_basis"},
-			{Name: privacyv1alpha1.FieldContactType, Column: "contact_type"},
-			{Name: privacyv1alpha1.FieldOptOut, Column: "opt_out"},
-		},
-	}})
-	waitDatabaseReady(t, db)
+	newSparselyMappedDatabase(t, ns, tdb)
 	pa := newActivity(t, ns, "newsletter", func(s *privacyv1alpha1.ProcessingActivitySpec) {
 		s.LegalBasis = privacyv1alpha1.LegalBasis{Basis: privacyv1alpha1.BasisConsent}
 		s.DatabaseRefs = []privacyv1alpha1.LocalObjectReference{{Name: "crm"}}

@@ -143,6 +143,7 @@ func (r *RetentionPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	if err == nil {
 		p.Status.ObservedGeneration = p.Generation
 	}
+	recordPolicyState(p)
 	return endPass(ctx, r.Client, "RetentionPolicy", p, pp.before, retentionStatus, err, pp.result)
 }
 
@@ -487,6 +488,7 @@ func (r *RetentionPolicyReconciler) dryRun(pp *policyPass) {
 			forgetClosedRuns(p)
 		}
 		r.answerRunRequest(pp, privacyv1alpha1.RunRequestDryRun, rec.RunID, "dry run %s: %d contact(s) would be erased or anonymised; nothing was erased (mode DryRun)", rec.RunID, *p.Status.Pending)
+		countRunEnd(p, privacyv1alpha1.RunDryRun)
 		r.env.Recorder.Eventf(p, nil, corev1.EventTypeNormal, privacyv1alpha1.ReasonDryRun, "Run", "Dry run: %d contact(s) would be erased or anonymised", *p.Status.Pending)
 	}
 	pp.condition(privacyv1alpha1.TypeReady, true, privacyv1alpha1.ReasonDryRun, "dry run: %d contact(s) would be erased or anonymised now; set mode Enforce to erase", *p.Status.Pending)
@@ -512,6 +514,7 @@ func (r *RetentionPolicyReconciler) blockRun(pp *policyPass, v retention.Verdict
 			StartedAt: &at, FinishedAt: &at, Planned: *p.Status.Pending, Message: v.Reason}
 		p.Status.LastRun = &privacyv1alpha1.RetentionRun{RunRecord: rec}
 		p.Status.History = appendHistory(p.Status.History, rec)
+		countRunEnd(p, privacyv1alpha1.RunBudgetExceeded)
 		r.env.Recorder.Eventf(p, nil, corev1.EventTypeWarning, privacyv1alpha1.ReasonBudgetExceeded, "Run", "Nothing erased: %s", v.Reason)
 	}
 	pp.condition(privacyv1alpha1.TypeReady, false, privacyv1alpha1.ReasonBudgetExceeded, "the due run waits for an approval: %s", v.Reason)

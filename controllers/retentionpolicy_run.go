@@ -300,6 +300,7 @@ func (r *RetentionPolicyReconciler) closeRun(ctx context.Context, pp *policyPass
 	run.Message = message(run)
 	p.Status.History = appendHistory(p.Status.History, run.RunRecord)
 	p.Status.Checkpoint = nil
+	countRunEnd(p, result)
 	if run.StartedAt != nil {
 		metrics.RunDuration.WithLabelValues(p.Namespace, p.Name).Observe(finished.Sub(run.StartedAt.Time).Seconds())
 	}

@@ -35,6 +35,9 @@ type Options struct {
 	// FindingsExportRetention is how long a ProcessingActivity's findings export Secret
 	// lives (--findings-export-retention); zero means DefaultFindingsExportRetention.
 	FindingsExportRetention time.Duration
+	// PolicyReports writes each ProcessingActivity's compliance findings as a PolicyReport
+	// (wgpolicyk8s.io/v1alpha2) while that API is installed (--policy-reports).
+	PolicyReports bool
 }
 
 // Env is what every controller shares: the manager's client and scheme, the options, the
@@ -64,6 +67,7 @@ var setups = []struct {
 	{"databreach", setupDataBreach},
 	{"datasubjectrequest", setupDataSubjectRequest},
 	{"changepreview", setupChangePreview},
+	{"policyreport", setupPolicyReports},
 }
 
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch

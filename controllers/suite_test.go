@@ -112,6 +112,9 @@ func startManager(ctx context.Context) (<-chan struct{}, error) {
 		MaxConcurrentReconciles: 4,
 		RecheckInterval:         2 * time.Second,
 		OperatorKey:             testOperatorKey,
+		// The PolicyReport API is not installed when the manager starts; TestPolicyReports
+		// installs it.
+		PolicyReports: true,
 	}); err != nil {
 		return nil, err
 	}

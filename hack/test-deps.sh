@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Makes sure the database servers the tests start are installed: PostgreSQL (initdb, postgres)
-# and MariaDB (mariadb-install-db, mariadbd) from Debian's packages. As root it installs what
+# and MariaDB (mariadb-install-db, mariadbd) from Debian's packages, and promtool (Debian's
+# prometheus package), which unit-tests the chart's alerting rules. As root it installs what
 # is missing with apt-get; otherwise it stops with the command to run.
 set -euo pipefail
 
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

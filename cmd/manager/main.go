@@ -59,6 +59,7 @@ type flags struct {
 	operatorNamespace    string
 	allowedDBHosts       string
 	findingsExportTTL    time.Duration
+	policyReports        bool
 }
 
 func parseFlags() (flags, zap.Options) {
@@ -91,6 +92,8 @@ func parseFlags() (flags, zap.Options) {
 		"Secret, in the manager's namespace, holding the operator's own key (created with random bytes at the first start): it authenticates the rows the operator keeps in CRM databases.")
 	flag.StringVar(&f.operatorNamespace, "operator-namespace", "",
 		"The manager's own namespace, where the operator key Secret lives (default: the pod's namespace, else $POD_NAMESPACE, else default).")
+	flag.BoolVar(&f.policyReports, "policy-reports", false,
+		"Also write each ProcessingActivity's compliance findings (counts only) as a PolicyReport (wgpolicyk8s.io/v1alpha2) while that API is installed.")
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
 	return f, opts
@@ -129,6 +132,7 @@ func main() {
 		OperatorKey:             key,
 		AllowedDatabaseHosts:    allowedHosts,
 		FindingsExportRetention: f.findingsExportTTL,
+		PolicyReports:           f.policyReports,
 	}); err != nil {
 		log.Error(err, "Unable to set up the controllers")
 		os.Exit(1)

@@ -16,6 +16,15 @@ var (
 		Help:      "1 while a DataBreach is past awareAt + 72 h and the supervisory authority's notification is not recorded; 0 otherwise.",
 	}, []string{"namespace", "breach"})
 
+	// BreachAuthorityDue is 1 while the supervisory authority must still be notified of a
+	// breach (before and after the deadline), 0 once the notification is recorded or none
+	// is required. With BreachDeadline it tells how long is left.
+	BreachAuthorityDue = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Namespace: namespace,
+		Name:      "breach_authority_notification_due",
+		Help:      "1 while the supervisory authority must still be notified of a DataBreach (no notification recorded, risk not None); 0 otherwise.",
+	}, []string{"namespace", "breach"})
+
 	// BreachOpen is 1 while a breach still needs a notification (to the authority or to
 	// the people affected), 0 otherwise.
 	BreachOpen = prometheus.NewGaugeVec(prometheus.GaugeOpts{
@@ -41,13 +50,14 @@ var (
 )
 
 func init() {
-	metrics.Registry.MustRegister(BreachOverdue, BreachOpen, BreachDeadline, BreachAffectedContacts)
+	metrics.Registry.MustRegister(BreachOverdue, BreachAuthorityDue, BreachOpen, BreachDeadline, BreachAffectedContacts)
 }
 
 // ForgetBreach drops the series of a deleted DataBreach.
 func ForgetBreach(namespace, name string) {
 	labels := map[string]string{"namespace": namespace, "breach": name}
 	BreachOverdue.DeletePartialMatch(labels)
+	BreachAuthorityDue.DeletePartialMatch(labels)
 	BreachOpen.DeletePartialMatch(labels)
 	BreachDeadline.DeletePartialMatch(labels)
 	BreachAffectedContacts.DeletePartialMatch(labels)

@@ -102,4 +102,5 @@ func ForgetPolicy(namespace, name string) {
 	RunDuration.DeletePartialMatch(labels)
 	LastSuccess.DeletePartialMatch(labels)
 	BatchDuration.DeletePartialMatch(labels)
+	forgetPolicyState(labels)
 }
