@@ -682,6 +682,9 @@ type RetentionPolicy struct {
 	Spec RetentionPolicySpec `json:"spec"`
 
 	// status is what the policy found and did.
+	// Until the operator's first pass it holds only observedGeneration 0, so that kstatus
+	// (Flux) and Argo CD read a new object as in progress rather than as current.
+	// +kubebuilder:default={observedGeneration: 0}
 	// +optional
 	Status RetentionPolicyStatus `json:"status,omitempty"`
 }
