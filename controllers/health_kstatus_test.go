@@ -3,6 +3,8 @@ package controllers_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/controllers"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/argocdhealth"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
 )
 
@@ -64,6 +67,7 @@ func TestKstatusReadsEveryKind(t *testing.T) {
 				t.Fatalf("kstatus = %s (%s), want %s; conditions %v", res.Status, res.Message, tc.want, u.Object["status"])
 			}
 			assertHealthConditions(t, u, tc.want)
+			assertArgoHealth(t, u, tc.want)
 		})
 	}
 }
@@ -387,6 +391,30 @@ func assertHealthConditions(t *testing.T, u *unstructured.Unstructured, want kst
 		t.Errorf("InProgress on an observed generation without Reconciling=True carrying Ready's reason: Reconciling %+v, Ready %+v", reconciling, ready)
 	case want == kstatus.CurrentStatus && (reconciling != nil || stalled != nil):
 		t.Errorf("Current with Reconciling %+v, Stalled %+v", reconciling, stalled)
+	}
+}
+
+// argoHealthOf is the Argo CD health that matches a kstatus result: the scripts of
+// config/argocd read the same conditions.
+var argoHealthOf = map[kstatus.Status]string{
+	kstatus.CurrentStatus: "Healthy", kstatus.InProgressStatus: "Progressing", kstatus.FailedStatus: "Degraded",
+}
+
+// assertArgoHealth runs the kind's committed Argo CD health check on the object as read
+// from the API server.
+func assertArgoHealth(t *testing.T, u *unstructured.Unstructured, want kstatus.Status) {
+	t.Helper()
+	path := filepath.Join("..", "config", "argocd", "health", u.GroupVersionKind().Group+"_"+u.GetKind(), "health.lua")
+	script, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("the Argo CD health check of %s: %v", u.GetKind(), err)
+	}
+	got, err := argocdhealth.Evaluate(string(script), u.Object)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	if got.Status != argoHealthOf[want] {
+		t.Errorf("Argo CD health = %s (%s), want %s", got.Status, got.Message, argoHealthOf[want])
 	}
 }
 
