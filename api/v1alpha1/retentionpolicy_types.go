@@ -664,6 +664,7 @@ type SweepCheckpoint struct {
 // +kubebuilder:printcolumn:name="Erased",type=integer,JSONPath=`.status.lastRun.erased`
 // +kubebuilder:printcolumn:name="Pending",type=integer,JSONPath=`.status.pending`
 // +kubebuilder:printcolumn:name="Next run",type=string,JSONPath=`.status.nextRunAt`
+// +kubebuilder:printcolumn:name="Approved",type=string,JSONPath=`.status.conditions[?(@.type=="Approved")].status`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
 // +kubebuilder:printcolumn:name="Activity",type=string,JSONPath=`.spec.processingActivityRef.name`,priority=1
