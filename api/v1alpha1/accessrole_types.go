@@ -344,7 +344,7 @@ type AccessRole struct {
 	// (Flux) and Argo CD read a new object as in progress rather than as current.
 	// +kubebuilder:default={observedGeneration: 0}
 	// +optional
-	Status AccessRoleStatus `json:"status,omitempty"`
+	Status AccessRoleStatus `json:"status,omitempty,omitzero"`
 }
 
 // AccessRoleList is a list of AccessRoles.

@@ -810,7 +810,7 @@ type CRMDatabase struct {
 	// (Flux) and Argo CD read a new object as in progress rather than as current.
 	// +kubebuilder:default={observedGeneration: 0}
 	// +optional
-	Status CRMDatabaseStatus `json:"status,omitempty"`
+	Status CRMDatabaseStatus `json:"status,omitempty,omitzero"`
 }
 
 // CRMDatabaseList is a list of CRMDatabases.

@@ -548,7 +548,7 @@ type DataBreach struct {
 	// (Flux) and Argo CD read a new object as in progress rather than as current.
 	// +kubebuilder:default={observedGeneration: 0}
 	// +optional
-	Status DataBreachStatus `json:"status,omitempty"`
+	Status DataBreachStatus `json:"status,omitempty,omitzero"`
 }
 
 // DataBreachList is a list of DataBreaches.

@@ -354,7 +354,7 @@ type DataSubjectRequest struct {
 	// (Flux) and Argo CD read a new object as in progress rather than as current.
 	// +kubebuilder:default={observedGeneration: 0}
 	// +optional
-	Status DataSubjectRequestStatus `json:"status,omitempty"`
+	Status DataSubjectRequestStatus `json:"status,omitempty,omitzero"`
 }
 
 // DataSubjectRequestList is a list of DataSubjectRequests.

@@ -334,7 +334,7 @@ type LegitimateInterestAssessment struct {
 	// (Flux) and Argo CD read a new object as in progress rather than as current.
 	// +kubebuilder:default={observedGeneration: 0}
 	// +optional
-	Status LegitimateInterestAssessmentStatus `json:"status,omitempty"`
+	Status LegitimateInterestAssessmentStatus `json:"status,omitempty,omitzero"`
 }
 
 // LegitimateInterestAssessmentList is a list of LegitimateInterestAssessments.

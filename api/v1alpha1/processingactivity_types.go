@@ -792,7 +792,7 @@ type ProcessingActivity struct {
 	// (Flux) and Argo CD read a new object as in progress rather than as current.
 	// +kubebuilder:default={observedGeneration: 0}
 	// +optional
-	Status ProcessingActivityStatus `json:"status,omitempty"`
+	Status ProcessingActivityStatus `json:"status,omitempty,omitzero"`
 }
 
 // ProcessingActivityList is a list of ProcessingActivities.

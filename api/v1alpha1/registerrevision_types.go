@@ -197,7 +197,7 @@ type RegisterRevision struct {
 	// (Flux) and Argo CD read a new object as in progress rather than as current.
 	// +kubebuilder:default={observedGeneration: 0}
 	// +optional
-	Status RegisterRevisionStatus `json:"status,omitempty"`
+	Status RegisterRevisionStatus `json:"status,omitempty,omitzero"`
 }
 
 // RegisterRevisionList is a list of RegisterRevisions.

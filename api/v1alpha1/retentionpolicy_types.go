@@ -687,7 +687,7 @@ type RetentionPolicy struct {
 	// (Flux) and Argo CD read a new object as in progress rather than as current.
 	// +kubebuilder:default={observedGeneration: 0}
 	// +optional
-	Status RetentionPolicyStatus `json:"status,omitempty"`
+	Status RetentionPolicyStatus `json:"status,omitempty,omitzero"`
 }
 
 // RetentionPolicyList is a list of RetentionPolicies.
