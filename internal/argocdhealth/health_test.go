@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/yaml"
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/argocdhealth"
@@ -221,4 +222,38 @@ func objectIn(t *testing.T, scheme *runtime.Scheme, kind string, s state) map[st
 		t.Fatalf("the test object does not fit the %s type: %v", kind, err)
 	}
 	return u
+}
+
+// TestConfigMapEntriesAreTheScripts: the argocd-cm patch and the argo-cd Helm values, once
+// parsed as YAML, hold every kind's script byte for byte under its Argo CD key.
+func TestConfigMapEntriesAreTheScripts(t *testing.T) {
+	var cm struct {
+		Data map[string]string `json:"data"`
+	}
+	var values struct {
+		Configs struct {
+			CM map[string]string `json:"cm"`
+		} `json:"configs"`
+	}
+	for file, into := range map[string]any{"argocd-cm-health.yaml": &cm, "argo-cd-values.yaml": &values} {
+		b, err := os.ReadFile(filepath.Join(configDir, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := yaml.Unmarshal(b, into); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+	}
+	for _, k := range argocdhealth.Kinds {
+		key := "resource.customizations.health." + k.Key()
+		if cm.Data[key] != k.Script() {
+			t.Errorf("argocd-cm-health.yaml: %s is not the script of %s", key, k.Name)
+		}
+		if values.Configs.CM[key] != k.Script() {
+			t.Errorf("argo-cd-values.yaml: configs.cm.%s is not the script of %s", key, k.Name)
+		}
+	}
+	if len(cm.Data) != len(argocdhealth.Kinds) || len(values.Configs.CM) != len(argocdhealth.Kinds) {
+		t.Errorf("%d entries in argocd-cm, %d in the values, want %d", len(cm.Data), len(values.Configs.CM), len(argocdhealth.Kinds))
+	}
 }
