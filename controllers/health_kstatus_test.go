@@ -51,7 +51,8 @@ type healthCase struct {
 func TestKstatusReadsEveryKind(t *testing.T) {
 	f := &healthFixture{ns: newNamespace(t), tdb: testdb.SQLite(t), live: directClient(t)}
 	f.tdb.LoadFile(t, sampleSchema("generic-sqlite.sql"))
-	f.tdb.Exec(t, "INSERT INTO contacts (id, email, contact_type, lifecycle_stage) VALUES (1, 'nobasis@example.test', 'B2B', 'prospect')")
+	f.tdb.Exec(t, "INSERT INTO contacts (id, email, contact_type, lifecycle_stage) VALUES (1, 'nobasis@example.test', 'B2B', 'prospect')",
+		"INSERT INTO contacts (id, email, contact_type, lifecycle_stage) VALUES (2, 'twin@example.test', 'B2B', 'lead'), (3, 'twin@example.test', 'B2B', 'lead')")
 	waitDatabaseReady(t, newCRMDatabase(t, f.ns, f.tdb, crmDatabaseOptions{preset: privacyv1alpha1.PresetGeneric}))
 
 	for _, tc := range healthCases() {
@@ -162,6 +163,11 @@ func healthCases() []healthCase {
 		{kind: "DataSubjectRequest", state: "completed, no data held", setup: func(t *testing.T, f *healthFixture) client.Object {
 			return healthRequest(t, f, "nobody", "crm", "nobody@example.test")
 		}, ready: isTrue, reason: privacyv1alpha1.ReasonNoDataHeld, want: kstatus.CurrentStatus},
+		{kind: "DataSubjectRequest", state: "awaiting approval", setup: func(t *testing.T, f *healthFixture) client.Object {
+			// Two contacts share the email, more than maxMatches (1): nothing is done until
+			// a person approves.
+			return healthRequest(t, f, "twins", "crm", "twin@example.test")
+		}, ready: isTrue, reason: privacyv1alpha1.ReasonTooManyMatches, want: kstatus.CurrentStatus},
 		{kind: "DataSubjectRequest", state: "database missing", setup: func(t *testing.T, f *healthFixture) client.Object {
 			return healthRequest(t, f, "no-db", "missing", "someone@example.test")
 		}, ready: isFalse, reason: privacyv1alpha1.ReasonDatabaseNotFound, want: kstatus.InProgressStatus},
