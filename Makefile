@@ -27,10 +27,11 @@ help: ## Show this help.
 ##@ Development
 
 .PHONY: manifests
-manifests: controller-gen ## Generate CRDs and RBAC from the Go markers.
+manifests: controller-gen ## Generate CRDs and RBAC from the Go markers, and the Argo CD health checks.
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd:allowDangerousTypes=false paths="./api/...;./controllers/..." output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
 	hack/sync-chart-crds.sh
 	go run ./hack/apidocs -crds config/crd/bases -out docs/api.md
+	go run ./hack/argocdhealth -dir config/argocd
 
 .PHONY: generate
 generate: controller-gen ## Generate DeepCopy methods.

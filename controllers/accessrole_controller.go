@@ -550,17 +550,20 @@ func (r *AccessRoleReconciler) setConditions(ap *accessPass, res access.Result) 
 		ap.condition(privacyv1alpha1.TypeMembersDesignated, false, first.Reason, "%d of %d member(s) suspended (first: %s: %s)",
 			suspended, len(ar.Status.Members), first.User, first.Message)
 	}
+	// A role past its validUntil (revoked, as declared) and members without a current
+	// designation (no access, as declared) are the spec in effect: Ready stays True with
+	// their reason, and MembersDesignated reports the members (docs/gitops.md).
 	ready := meta.FindStatusCondition(ar.Status.Conditions, privacyv1alpha1.TypeInSync)
 	switch {
 	case ap.expired:
-		ap.condition(privacyv1alpha1.TypeReady, false, privacyv1alpha1.ReasonExpired, "the AccessRole is past its validUntil: its privileges and memberships were revoked")
+		ap.condition(privacyv1alpha1.TypeReady, true, privacyv1alpha1.ReasonExpired, "the AccessRole is past its validUntil: its privileges and memberships were revoked")
 	case res.Unsupported != "":
 		ap.condition(privacyv1alpha1.TypeReady, false, privacyv1alpha1.ReasonUnsupported, "%s", res.Unsupported)
 	case ready.Status != metav1.ConditionTrue:
 		ap.condition(privacyv1alpha1.TypeReady, false, ready.Reason, "%s", ready.Message)
 	case suspended > 0:
 		c := meta.FindStatusCondition(ar.Status.Conditions, privacyv1alpha1.TypeMembersDesignated)
-		ap.condition(privacyv1alpha1.TypeReady, false, c.Reason, "privileges in sync; %s", c.Message)
+		ap.condition(privacyv1alpha1.TypeReady, true, c.Reason, "privileges in sync; %s (see the MembersDesignated condition)", c.Message)
 	default:
 		ap.condition(privacyv1alpha1.TypeReady, true, privacyv1alpha1.ReasonReconciled, "role %s in sync, %d active member(s)", ar.Spec.RoleName, ar.Status.ActiveMembers)
 	}

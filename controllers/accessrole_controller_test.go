@@ -152,7 +152,7 @@ func TestAccessRolePostgresEndToEnd(t *testing.T) {
 	}
 	waitAccessRole(t, ar, privacyv1alpha1.TypeInSync, metav1.ConditionTrue, "")
 	waitAccessRole(t, ar, privacyv1alpha1.TypeMembersDesignated, metav1.ConditionFalse, privacyv1alpha1.ReasonDesignationMissing)
-	waitAccessRole(t, ar, privacyv1alpha1.TypeReady, metav1.ConditionFalse, privacyv1alpha1.ReasonDesignationMissing)
+	waitAccessRole(t, ar, privacyv1alpha1.TypeReady, metav1.ConditionTrue, privacyv1alpha1.ReasonDesignationMissing)
 	if ar.Status.Granted != 4 || ar.Status.ActiveMembers != 1 || ar.Status.LastAuditAt == nil || len(ar.Finalizers) != 1 {
 		t.Errorf("status granted %d, active %d, audited %v, finalizers %v; want 4, 1, a time, the finalizer",
 			ar.Status.Granted, ar.Status.ActiveMembers, ar.Status.LastAuditAt, ar.Finalizers)
@@ -350,6 +350,11 @@ func TestAccessRoleMariaDBRowFilterUnsupportedAndRetain(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitAccessRole(t, ar, privacyv1alpha1.TypeReady, metav1.ConditionFalse, privacyv1alpha1.ReasonUnsupported)
+	// Row filters on MariaDB need a person to change the spec: Stalled, not Reconciling.
+	waitAccessRole(t, ar, privacyv1alpha1.TypeStalled, metav1.ConditionTrue, privacyv1alpha1.ReasonUnsupported)
+	if c := meta.FindStatusCondition(ar.Status.Conditions, privacyv1alpha1.TypeReconciling); c != nil {
+		t.Errorf("Reconciling = %+v beside Stalled, want none", c)
+	}
 	carolDB, err := mariaLogin(t, tdb, carol, "carol-pw")
 	if err != nil {
 		t.Fatalf("carol cannot log in: %v", err)
@@ -523,7 +528,8 @@ func TestAccessRoleLoginsBelongToOneAccessRole(t *testing.T) {
 	if err := k8s.Create(context.Background(), arB); err != nil {
 		t.Fatal(err)
 	}
-	waitAccessRole(t, arB, privacyv1alpha1.TypeReady, metav1.ConditionFalse, privacyv1alpha1.ReasonUserOwnedElsewhere)
+	waitAccessRole(t, arB, privacyv1alpha1.TypeReady, metav1.ConditionTrue, privacyv1alpha1.ReasonUserOwnedElsewhere)
+	waitAccessRole(t, arB, privacyv1alpha1.TypeMembersDesignated, metav1.ConditionFalse, privacyv1alpha1.ReasonUserOwnedElsewhere)
 	if m := memberStatus(arB, alice); m.State != privacyv1alpha1.MemberSuspended || m.Reason != privacyv1alpha1.ReasonUserOwnedElsewhere {
 		t.Errorf("alice's status in B: %+v", m)
 	}

@@ -200,7 +200,7 @@ func (r *CRMDatabaseReconciler) checkLedger(ctx context.Context, db *privacyv1al
 	}
 	switch {
 	case key == nil:
-		c.set(privacyv1alpha1.TypeLedgerReady, false, privacyv1alpha1.ReasonLedgerFailed,
+		c.set(privacyv1alpha1.TypeLedgerReady, false, privacyv1alpha1.ReasonInvalidSpec,
 			"the ledger is enabled but spec.ledger.hmacKeySecretRef is not set: point it at a Secret key of at least %d random bytes, or disable the ledger", minHMACKeyBytes)
 		return false
 	case !schemaOK || pool == nil:

@@ -236,11 +236,14 @@ func applyBreachStatus(b *privacyv1alpha1.DataBreach, s gdpr.BreachState, affect
 	set(privacyv1alpha1.TypeDataSubjectNotificationDue, s.SubjectsDue, s.SubjectsReason, s.SubjectsMessage)
 	counted := affectedCondition(affected, p.countProblem)
 	set(privacyv1alpha1.TypeAffectedCounted, counted.Status == metav1.ConditionTrue, counted.Reason, counted.Message)
+	// A passed deadline or a notification due is the DPO's work, reported by Overdue and
+	// the notification conditions; Ready is False only when the operator could not count
+	// the affected contacts (docs/gitops.md).
 	switch {
-	case s.Overdue:
-		set(privacyv1alpha1.TypeReady, false, s.AuthorityReason, s.AuthorityMessage)
 	case counted.Status != metav1.ConditionTrue:
 		set(privacyv1alpha1.TypeReady, false, counted.Reason, counted.Message)
+	case s.Overdue:
+		set(privacyv1alpha1.TypeReady, true, s.AuthorityReason, s.AuthorityMessage+" (see the Overdue condition)")
 	default:
 		set(privacyv1alpha1.TypeReady, true, privacyv1alpha1.ReasonReconciled, readyBreachMessage(s))
 	}

@@ -233,7 +233,11 @@ func testBreachLifecycle(t *testing.T, tdb *testdb.Database) {
 	clk.Step(time.Second)
 	reconcileUntil("the breach to be overdue a second after the deadline", func() bool { return b.Status.State == privacyv1alpha1.BreachStateOverdue })
 	assertCondition(t, b, privacyv1alpha1.TypeOverdue, metav1.ConditionTrue, privacyv1alpha1.ReasonDeadlinePassed)
-	assertCondition(t, b, privacyv1alpha1.TypeReady, metav1.ConditionFalse, privacyv1alpha1.ReasonDeadlinePassed)
+	// Overdue is the DPO's work, not a failure to reconcile: Ready stays True.
+	assertCondition(t, b, privacyv1alpha1.TypeReady, metav1.ConditionTrue, privacyv1alpha1.ReasonDeadlinePassed)
+	if c := meta.FindStatusCondition(b.Status.Conditions, privacyv1alpha1.TypeReconciling); c != nil {
+		t.Errorf("Reconciling = %+v on an overdue breach, want none", c)
+	}
 	if _, ok := events.find("Warning DeadlinePassed"); !ok {
 		t.Errorf("no Warning DeadlinePassed event: %v", events.events)
 	}

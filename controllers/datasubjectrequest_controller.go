@@ -113,8 +113,8 @@ func (rp *requestPass) condition(condType string, ok bool, reason, format string
 	setCondition(&rp.q.Status.Conditions, rp.q.Generation, condType, ok, reason, format, args...)
 }
 
-// waiting records a request that cannot go on yet, and why: phase Pending (or
-// AwaitingApproval), Completed and Ready False with reason.
+// waiting records a request that the operator cannot carry out yet, and why: phase Pending,
+// Completed and Ready False with reason.
 func (rp *requestPass) waiting(phase privacyv1alpha1.DataSubjectRequestPhase, reason, format string, args ...any) {
 	rp.q.Status.Phase = phase
 	rp.condition(privacyv1alpha1.TypeCompleted, false, reason, format, args...)
@@ -124,10 +124,11 @@ func (rp *requestPass) waiting(phase privacyv1alpha1.DataSubjectRequestPhase, re
 func requestStatus(q *privacyv1alpha1.DataSubjectRequest) any { return &q.Status }
 
 // warn emits a Warning event unless the status as last written already reported reason
-// on Ready: a failure retried with backoff is one event, not one per attempt.
+// on Ready (False for a failure, True for a request waiting for an approval): a failure
+// retried with backoff is one event, not one per attempt.
 func (r *DataSubjectRequestReconciler) warn(rp *requestPass, reason, action, format string, args ...any) {
 	if prev := meta.FindStatusCondition(rp.before.Status.Conditions, privacyv1alpha1.TypeReady); prev != nil &&
-		prev.Status != metav1.ConditionTrue && prev.Reason == reason {
+		prev.Reason == reason {
 		return
 	}
 	r.env.Recorder.Eventf(rp.q, nil, corev1.EventTypeWarning, reason, action, format, args...)
@@ -427,7 +428,11 @@ func (r *DataSubjectRequestReconciler) approved(rp *requestPass) bool {
 	msg := fmt.Sprintf("%d contacts match in one database, more than maxMatches (%d): nothing was done; record an approval in spec.approval with specHash %s and maxMatches %d or more",
 		most, allowed, q.Status.SpecHash, most)
 	rp.condition(privacyv1alpha1.TypeApproved, false, privacyv1alpha1.ReasonTooManyMatches, "%s", msg)
-	rp.waiting(privacyv1alpha1.RequestAwaitingApproval, privacyv1alpha1.ReasonTooManyMatches, "%s", msg)
+	// Waiting for a person's approval is the safeguard doing its job, not a failure to
+	// reconcile: Approved and Completed are False, Ready stays True (docs/gitops.md).
+	rp.q.Status.Phase = privacyv1alpha1.RequestAwaitingApproval
+	rp.condition(privacyv1alpha1.TypeCompleted, false, privacyv1alpha1.ReasonTooManyMatches, "%s", msg)
+	rp.condition(privacyv1alpha1.TypeReady, true, privacyv1alpha1.ReasonTooManyMatches, "the request waits for an approval (see the Approved condition): %s", msg)
 	r.warn(rp, privacyv1alpha1.ReasonTooManyMatches, "Approve", "%s", msg)
 	return false
 }

@@ -132,10 +132,13 @@ func applyLIAStatus(lia *privacyv1alpha1.LegitimateInterestAssessment, s gdpr.LI
 	}
 	meta.SetStatusCondition(&st.Conditions, metav1.Condition{Type: privacyv1alpha1.TypeApproved, Status: approved,
 		Reason: s.Reason, Message: s.Message, ObservedGeneration: lia.Generation})
-	ready := metav1.Condition{Type: privacyv1alpha1.TypeReady, Status: metav1.ConditionFalse, Reason: s.Reason,
-		Message: s.Message, ObservedGeneration: lia.Generation}
+	// The assessment's phase (draft, rejected, due for review, expired) is the DPO's work,
+	// reported by Approved; the operator always reconciles an LIA, so Ready is True, with
+	// the phase's reason while the LIA cannot be relied on (docs/gitops.md).
+	ready := metav1.Condition{Type: privacyv1alpha1.TypeReady, Status: metav1.ConditionTrue, Reason: s.Reason,
+		Message: s.Message + " (see the Approved condition)", ObservedGeneration: lia.Generation}
 	if s.Usable() {
-		ready.Status, ready.Reason = metav1.ConditionTrue, privacyv1alpha1.ReasonReconciled
+		ready.Reason, ready.Message = privacyv1alpha1.ReasonReconciled, s.Message
 	}
 	meta.SetStatusCondition(&st.Conditions, ready)
 	st.Phase = s.Phase

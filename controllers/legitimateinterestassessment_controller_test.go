@@ -100,9 +100,19 @@ func TestLIAExpiredIsReportedAndUsedByListsActivities(t *testing.T) {
 	now := time.Now()
 	expired := newLIA(t, ns, "prospecting", decision(privacyv1alpha1.OutcomeApproved, now.AddDate(-2, 0, 0), now.Add(-24*time.Hour)))
 	waitLIA(t, expired, privacyv1alpha1.PhaseExpired, privacyv1alpha1.ReasonExpired, nil)
+	// An expired LIA is the DPO's work, not a failure to reconcile: Approved is False,
+	// Ready stays True with the phase's reason, and neither Reconciling nor Stalled is set.
 	ready := meta.FindStatusCondition(expired.Status.Conditions, privacyv1alpha1.TypeReady)
-	if ready == nil || ready.Status != metav1.ConditionFalse || ready.Reason != privacyv1alpha1.ReasonExpired {
-		t.Errorf("Ready = %+v, want False Expired", ready)
+	if ready == nil || ready.Status != metav1.ConditionTrue || ready.Reason != privacyv1alpha1.ReasonExpired {
+		t.Errorf("Ready = %+v, want True Expired", ready)
+	}
+	if c := meta.FindStatusCondition(expired.Status.Conditions, privacyv1alpha1.TypeApproved); c == nil || c.Status != metav1.ConditionFalse {
+		t.Errorf("Approved = %+v, want False", c)
+	}
+	for _, typ := range []string{privacyv1alpha1.TypeReconciling, privacyv1alpha1.TypeStalled} {
+		if c := meta.FindStatusCondition(expired.Status.Conditions, typ); c != nil {
+			t.Errorf("%s = %+v, want none", typ, c)
+		}
 	}
 	eventually(t, 10*time.Second, "a Warning Expired event", func() (bool, error) {
 		evs := findEvents(t, ns, expired.Name, privacyv1alpha1.ReasonExpired)

@@ -648,16 +648,53 @@ func setCompliant(pa *privacyv1alpha1.ProcessingActivity, scans []dbScan, c *act
 	}
 }
 
-// setReady sums the conditions up: True when every one is True, otherwise the reason of the
-// first that is not.
+// activityFailureReasons are the reasons of an activity's conditions that say the operator
+// could not check it (a covered database missing or not ready, a scan that failed, a
+// selector it cannot compile), rather than what the check found.
+var activityFailureReasons = map[string]bool{
+	privacyv1alpha1.ReasonDatabaseNotFound: true,
+	privacyv1alpha1.ReasonDatabaseNotReady: true,
+	privacyv1alpha1.ReasonScanFailed:       true,
+	privacyv1alpha1.ReasonInvalidSpec:      true,
+}
+
+// setReady sets Ready: False with the reason of the first condition that says the activity
+// could not be checked; otherwise True, naming the conditions that report findings (a
+// finding is the DPO's work, not a failure to reconcile: docs/gitops.md).
 func (c *activityCheck) setReady() {
+	var findings []string
 	for _, cond := range c.conditions {
-		if cond.Status != metav1.ConditionTrue {
+		switch {
+		case cond.Status == metav1.ConditionTrue:
+		case activityFailureReasons[cond.Reason]:
 			c.set(privacyv1alpha1.TypeReady, metav1.ConditionFalse, cond.Reason, "%s: %s", cond.Type, cond.Message)
 			return
+		default:
+			findings = append(findings, cond.Type+" ("+cond.Reason+")")
 		}
 	}
+	if len(findings) > 0 {
+		c.set(privacyv1alpha1.TypeReady, metav1.ConditionTrue, privacyv1alpha1.ReasonReconciled,
+			"the activity is checked; findings for the DPO in %s", strings.Join(findings, ", "))
+		return
+	}
 	c.set(privacyv1alpha1.TypeReady, metav1.ConditionTrue, privacyv1alpha1.ReasonReconciled, "the activity is valid and compliant as declared")
+}
+
+// activitySummary is the first condition of an activity's status that is not True, other
+// than Ready and the health conditions; nil when every one is True. Events follow it, so a
+// new finding is announced as a failure is.
+func activitySummary(conds []metav1.Condition) *metav1.Condition {
+	for i := range conds {
+		switch conds[i].Type {
+		case privacyv1alpha1.TypeReady, privacyv1alpha1.TypeReconciling, privacyv1alpha1.TypeStalled, privacyv1alpha1.TypeRegistered:
+			continue
+		}
+		if conds[i].Status != metav1.ConditionTrue {
+			return &conds[i]
+		}
+	}
+	return nil
 }
 
 var severityRank = map[privacyv1alpha1.FindingSeverity]int{
@@ -681,16 +718,16 @@ func (c *activityCheck) apply(pa *privacyv1alpha1.ProcessingActivity, compliance
 	st.ObservedGeneration = pa.Generation
 }
 
-// emitTransitionEvents emits an event when Ready changes, or its reason does.
+// emitTransitionEvents emits an event when the first condition that is not True changes
+// (activitySummary), or its reason does: a Warning for a failure or a finding, a Normal
+// event when every condition is True again.
 func (r *ProcessingActivityReconciler) emitTransitionEvents(before, after *privacyv1alpha1.ProcessingActivity) {
-	was := meta.FindStatusCondition(before.Status.Conditions, privacyv1alpha1.TypeReady)
-	now := meta.FindStatusCondition(after.Status.Conditions, privacyv1alpha1.TypeReady)
-	if now == nil || (was != nil && was.Status == now.Status && was.Reason == now.Reason) {
-		return
-	}
-	if now.Status == metav1.ConditionTrue {
+	was, now := activitySummary(before.Status.Conditions), activitySummary(after.Status.Conditions)
+	switch {
+	case now == nil && was == nil && meta.FindStatusCondition(before.Status.Conditions, privacyv1alpha1.TypeReady) != nil:
+	case now == nil:
 		r.env.Recorder.Eventf(after, nil, corev1.EventTypeNormal, privacyv1alpha1.ReasonReconciled, "Check", "The activity is valid and compliant")
-		return
+	case was == nil || was.Reason != now.Reason:
+		r.env.Recorder.Eventf(after, nil, corev1.EventTypeWarning, now.Reason, "Check", "%s: %s", now.Type, truncateText(now.Message, 1024))
 	}
-	r.env.Recorder.Eventf(after, nil, corev1.EventTypeWarning, now.Reason, "Check", "%s", truncateText(now.Message, 1024))
 }

@@ -100,7 +100,18 @@ func TestProcessingActivityChecksTheDeclaration(t *testing.T) {
 				SignedAt: metav1.NewTime(now.AddDate(-1, 0, 0)), ExpiresAt: ptrTime(now.Add(10 * 24 * time.Hour))}},
 		}
 	})
-	waitActivityCondition(t, pa, privacyv1alpha1.TypeReady, metav1.ConditionFalse, privacyv1alpha1.ReasonDPIARequired)
+	waitActivityCondition(t, pa, privacyv1alpha1.TypeDPIAInPlace, metav1.ConditionFalse, privacyv1alpha1.ReasonDPIARequired)
+	// Findings are the DPO's work, not a failure to reconcile: Ready stays True and names
+	// the conditions that report them; neither Reconciling nor Stalled is set.
+	ready := waitActivityCondition(t, pa, privacyv1alpha1.TypeReady, metav1.ConditionTrue, privacyv1alpha1.ReasonReconciled)
+	if !strings.Contains(ready.Message, "DPIAInPlace (DPIARequired)") || !strings.Contains(ready.Message, "ProcessorsCovered (ContractMissing)") {
+		t.Errorf("Ready message %q does not name the findings", ready.Message)
+	}
+	for _, typ := range []string{privacyv1alpha1.TypeReconciling, privacyv1alpha1.TypeStalled} {
+		if c := meta.FindStatusCondition(pa.Status.Conditions, typ); c != nil {
+			t.Errorf("%s = %+v on an activity with findings, want none", typ, c)
+		}
+	}
 	want := map[string]struct {
 		status metav1.ConditionStatus
 		reason string
@@ -144,7 +155,10 @@ func TestProcessingActivityChecksTheDeclaration(t *testing.T) {
 		s.Transfers = []privacyv1alpha1.Transfer{{Country: "US", Recipient: "Cloudline CRM Inc.", Safeguard: privacyv1alpha1.SafeguardSCC}}
 		s.DPIA = &privacyv1alpha1.DPIA{Reference: "DPIA-2026-07", CompletedAt: ptrTime(now.AddDate(0, -1, 0))}
 	})
-	waitActivityCondition(t, pa, privacyv1alpha1.TypeReady, metav1.ConditionTrue, privacyv1alpha1.ReasonReconciled)
+	waitActivityCondition(t, pa, privacyv1alpha1.TypeDPIAInPlace, metav1.ConditionTrue, privacyv1alpha1.ReasonReconciled)
+	if ready := waitActivityCondition(t, pa, privacyv1alpha1.TypeReady, metav1.ConditionTrue, privacyv1alpha1.ReasonReconciled); ready.Message != "the activity is valid and compliant as declared" {
+		t.Errorf("Ready message %q after the fix", ready.Message)
+	}
 	if diff := cmp.Diff([]findingKey{{privacyv1alpha1.ReasonContractExpiring, "Warning", "spec.processors[2].contract.expiresAt"}}, findingKeys(pa.Status.Findings)); diff != "" {
 		t.Errorf("findings after the fix (-want +got):\n%s", diff)
 	}
@@ -210,6 +224,9 @@ func TestProcessingActivityDatabaseNotFound(t *testing.T) {
 		t.Errorf("LegalBasisValid message %q does not say the database is missing", c.Message)
 	}
 	waitActivityCondition(t, pa, privacyv1alpha1.TypeCompliant, metav1.ConditionFalse, privacyv1alpha1.ReasonDatabaseNotFound)
+	// A covered database that does not exist is a failure to reconcile, retried.
+	waitActivityCondition(t, pa, privacyv1alpha1.TypeReady, metav1.ConditionFalse, privacyv1alpha1.ReasonDatabaseNotReady)
+	waitActivityCondition(t, pa, privacyv1alpha1.TypeReconciling, metav1.ConditionTrue, privacyv1alpha1.ReasonDatabaseNotReady)
 }
 
 // TestProcessingActivityScansContacts scans a real PostgreSQL database: exact counts in the
@@ -235,6 +252,10 @@ func TestProcessingActivityScansContacts(t *testing.T) {
 	c := waitActivityCondition(t, pa, privacyv1alpha1.TypeCompliant, metav1.ConditionFalse, privacyv1alpha1.ReasonNonCompliantContacts)
 	if !strings.Contains(c.Message, "of 5 contacts in scope, 1 without a legal basis, 1 on consent without evidence, 1 opted out, 1 with restricted fields filled in") {
 		t.Errorf("Compliant message: %s", c.Message)
+	}
+	// Contacts that break a rule are the DPO's work: Ready stays True and says where to look.
+	if ready := waitActivityCondition(t, pa, privacyv1alpha1.TypeReady, metav1.ConditionTrue, privacyv1alpha1.ReasonReconciled); !strings.Contains(ready.Message, "Compliant (NonCompliantContacts)") {
+		t.Errorf("Ready message %q does not name the Compliant finding", ready.Message)
 	}
 	got := scanCounts(pa)
 	// On consent, the LIA scope check does not apply: no count, not 0.
@@ -272,6 +293,12 @@ func TestProcessingActivityScansContacts(t *testing.T) {
 	c = waitActivityCondition(t, pa, privacyv1alpha1.TypeCompliant, metav1.ConditionFalse, privacyv1alpha1.ReasonInvalidSpec)
 	if !strings.Contains(c.Message, "loyaltyTier") {
 		t.Errorf("Compliant message %q does not name the unmapped field", c.Message)
+	}
+	// An invalid spec waits for a person: Ready False and Stalled, not Reconciling.
+	waitActivityCondition(t, pa, privacyv1alpha1.TypeReady, metav1.ConditionFalse, privacyv1alpha1.ReasonInvalidSpec)
+	waitActivityCondition(t, pa, privacyv1alpha1.TypeStalled, metav1.ConditionTrue, privacyv1alpha1.ReasonInvalidSpec)
+	if c := meta.FindStatusCondition(pa.Status.Conditions, privacyv1alpha1.TypeReconciling); c != nil {
+		t.Errorf("Reconciling = %+v beside Stalled, want none", c)
 	}
 }
 

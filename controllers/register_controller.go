@@ -315,7 +315,8 @@ func exclusionMessage(x register.Exclusion) string {
 	return fmt.Sprintf("The register records only this object's kind, namespace, name and spec hash %s, not its content: %s. Shorten the spec or split it into several objects", x.SpecHash, what)
 }
 
-// conditionsOf returns the conditions of a register object's status; nil for another kind.
+// conditionsOf returns the conditions of the status of one of the API's kinds; nil for another
+// kind.
 func conditionsOf(obj client.Object) *[]metav1.Condition {
 	switch o := obj.(type) {
 	case *privacyv1alpha1.ProcessingActivity:
@@ -329,6 +330,10 @@ func conditionsOf(obj client.Object) *[]metav1.Condition {
 	case *privacyv1alpha1.CRMDatabase:
 		return &o.Status.Conditions
 	case *privacyv1alpha1.DataBreach:
+		return &o.Status.Conditions
+	case *privacyv1alpha1.DataSubjectRequest:
+		return &o.Status.Conditions
+	case *privacyv1alpha1.RegisterRevision:
 		return &o.Status.Conditions
 	}
 	return nil

@@ -517,7 +517,9 @@ func (r *RetentionPolicyReconciler) blockRun(pp *policyPass, v retention.Verdict
 		countRunEnd(p, privacyv1alpha1.RunBudgetExceeded)
 		r.env.Recorder.Eventf(p, nil, corev1.EventTypeWarning, privacyv1alpha1.ReasonBudgetExceeded, "Run", "Nothing erased: %s", v.Reason)
 	}
-	pp.condition(privacyv1alpha1.TypeReady, false, privacyv1alpha1.ReasonBudgetExceeded, "the due run waits for an approval: %s", v.Reason)
+	// Waiting for a person's approval is the budget doing its job, not a failure to
+	// reconcile: Approved=False reports it, Ready stays True (docs/gitops.md).
+	pp.condition(privacyv1alpha1.TypeReady, true, privacyv1alpha1.ReasonBudgetExceeded, "the due run waits for an approval (see the Approved condition): %s", v.Reason)
 }
 
 func (r *RetentionPolicyReconciler) activityExists(ctx context.Context, p *privacyv1alpha1.RetentionPolicy) (bool, error) {

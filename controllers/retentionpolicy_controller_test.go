@@ -309,6 +309,13 @@ func TestRetentionPolicyBudgetBlocksUntilApproved(t *testing.T) {
 	if c := dp.condition(privacyv1alpha1.TypeApproved); c.Status != metav1.ConditionFalse || c.Reason != privacyv1alpha1.ReasonBudgetExceeded {
 		t.Fatalf("Approved = %s %s, want False %s", c.Status, c.Reason, privacyv1alpha1.ReasonBudgetExceeded)
 	}
+	// Waiting for an approval is the DPO's work, not a failure: Ready stays True.
+	if c := dp.condition(privacyv1alpha1.TypeReady); c.Status != metav1.ConditionTrue || c.Reason != privacyv1alpha1.ReasonBudgetExceeded {
+		t.Fatalf("Ready = %s %s, want True %s", c.Status, c.Reason, privacyv1alpha1.ReasonBudgetExceeded)
+	}
+	if c := meta.FindStatusCondition(dp.p.Status.Conditions, privacyv1alpha1.TypeReconciling); c != nil {
+		t.Errorf("Reconciling = %+v while waiting for an approval, want none", c)
+	}
 	if got := f.ids(t); len(got) != 8 {
 		t.Fatalf("a blocked run erased contacts: %v left", got)
 	}

@@ -359,7 +359,7 @@ func (r *RetentionPolicyReconciler) limitReached(ctx context.Context, pp *policy
 	r.schedule(pp)
 	ok, err := r.plan(ctx, pp)
 	if ok {
-		pp.condition(privacyv1alpha1.TypeReady, false, privacyv1alpha1.ReasonBudgetReached, "run %s stopped at its limit of %d; %d contact(s) pending for the next run",
+		pp.condition(privacyv1alpha1.TypeReady, true, privacyv1alpha1.ReasonBudgetReached, "run %s stopped at its limit of %d; %d contact(s) pending for the next run",
 			cur.RunID, limit, *p.Status.Pending)
 	}
 	return err

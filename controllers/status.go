@@ -34,8 +34,11 @@ var errStatusConflict = errors.New("the object changed since it was read; its st
 // status of an object), with before's resourceVersion as a precondition: a status computed
 // from an object older than the one stored never overwrites the newer one — the API server
 // refuses the write and writeStatus returns errStatusConflict. The write outlives a
-// cancelled ctx by statusWriteGrace. It returns whether it wrote.
+// cancelled ctx by statusWriteGrace. It returns whether it wrote. The Reconciling and
+// Stalled conditions are first derived from Ready (setHealth), so that every status written
+// reads alike to kstatus and Argo CD.
 func writeStatus[T client.Object](ctx context.Context, c client.Client, obj, before T, statusOf func(T) any) (bool, error) {
+	setHealthOf(obj)
 	if sameJSON(statusOf(before), statusOf(obj)) {
 		return false, nil
 	}

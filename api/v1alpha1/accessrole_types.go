@@ -340,8 +340,11 @@ type AccessRole struct {
 	Spec AccessRoleSpec `json:"spec"`
 
 	// status is what the operator found and did.
+	// Until the operator's first pass it holds only observedGeneration 0, so that kstatus
+	// (Flux) and Argo CD read a new object as in progress rather than as current.
+	// +kubebuilder:default={observedGeneration: 0}
 	// +optional
-	Status AccessRoleStatus `json:"status,omitempty"`
+	Status AccessRoleStatus `json:"status,omitempty,omitzero"`
 }
 
 // AccessRoleList is a list of AccessRoles.

@@ -4,10 +4,16 @@ package v1alpha1
 // types belong to the kinds named in their comment. A condition is set with
 // meta.SetStatusCondition and carries the observedGeneration of the spec it describes.
 const (
-	// TypeReady is True when the object is fully reconciled and doing its job: the database
-	// is reachable and its mapping valid, the policy is scheduled, the grants match, the
-	// activity is compliant as declared. Its reason is the reason of the first condition
-	// that is not True, so `kubectl get` shows why an object is not ready. Every kind.
+	// TypeReady is True when the operator reconciled the object's current generation and
+	// its spec is in effect: the database is reachable and its mapping valid, the policy is
+	// scheduled, the grants are applied, the activity is scanned, the request is carried
+	// out. Findings about the data or about what the DPO must still do (contacts that are
+	// not compliant, a run waiting for an approval, an LIA due for review, a deadline
+	// passed) do not make it False: they have their own conditions (Compliant, Approved,
+	// MembersDesignated, Overdue, AuthorityNotificationDue…), and Ready's message names
+	// them. False means the operator could not reconcile the object; then either
+	// Reconciling (it retries) or Stalled (a person must change something) is True with
+	// the same reason. See docs/gitops.md. Every kind.
 	TypeReady = "Ready"
 
 	// TypeConnected is True when the operator could open a connection to the CRM database
@@ -113,6 +119,19 @@ const (
 	// it was refused (status.lastRunRequest says why). Absent until a run is requested; it
 	// never changes Ready. RetentionPolicy.
 	TypeRunRequested = "RunRequested"
+	// TypeReconciling is True, following the kstatus conventions
+	// (sigs.k8s.io/cli-utils/pkg/kstatus), while the operator is still working towards the
+	// declared state and will retry by itself: a database not reachable yet, a referenced
+	// object that does not exist yet, a run that failed and resumes. Its reason and message
+	// are Ready's. Absent when Ready is True or when Stalled is True. Every kind.
+	TypeReconciling = "Reconciling"
+
+	// TypeStalled is True, following the kstatus conventions, when the operator cannot
+	// reconcile the object until a person changes something: an invalid spec or mapping, an
+	// engine that cannot do what the spec asks, a role or checkpoint the operator may not
+	// touch. Its reason and message are Ready's. kstatus reads it as Failed and Argo CD as
+	// Degraded. Absent otherwise. Every kind.
+	TypeStalled = "Stalled"
 )
 
 // Condition reasons. A reason is a CamelCase word that programs can match; the condition's

@@ -833,8 +833,11 @@ type CRMDatabase struct {
 	Spec CRMDatabaseSpec `json:"spec"`
 
 	// status is what the operator observed.
+	// Until the operator's first pass it holds only observedGeneration 0, so that kstatus
+	// (Flux) and Argo CD read a new object as in progress rather than as current.
+	// +kubebuilder:default={observedGeneration: 0}
 	// +optional
-	Status CRMDatabaseStatus `json:"status,omitempty"`
+	Status CRMDatabaseStatus `json:"status,omitempty,omitzero"`
 }
 
 // CRMDatabaseList is a list of CRMDatabases.

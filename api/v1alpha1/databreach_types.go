@@ -544,8 +544,11 @@ type DataBreach struct {
 	Spec DataBreachSpec `json:"spec"`
 
 	// status is what the operator computed and counted.
+	// Until the operator's first pass it holds only observedGeneration 0, so that kstatus
+	// (Flux) and Argo CD read a new object as in progress rather than as current.
+	// +kubebuilder:default={observedGeneration: 0}
 	// +optional
-	Status DataBreachStatus `json:"status,omitempty"`
+	Status DataBreachStatus `json:"status,omitempty,omitzero"`
 }
 
 // DataBreachList is a list of DataBreaches.

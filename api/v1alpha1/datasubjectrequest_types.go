@@ -350,8 +350,11 @@ type DataSubjectRequest struct {
 	Spec DataSubjectRequestSpec `json:"spec"`
 
 	// status is what the operator did: counts, times, a keyed hash.
+	// Until the operator's first pass it holds only observedGeneration 0, so that kstatus
+	// (Flux) and Argo CD read a new object as in progress rather than as current.
+	// +kubebuilder:default={observedGeneration: 0}
 	// +optional
-	Status DataSubjectRequestStatus `json:"status,omitempty"`
+	Status DataSubjectRequestStatus `json:"status,omitempty,omitzero"`
 }
 
 // DataSubjectRequestList is a list of DataSubjectRequests.

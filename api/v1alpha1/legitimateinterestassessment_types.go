@@ -330,8 +330,11 @@ type LegitimateInterestAssessment struct {
 	Spec LegitimateInterestAssessmentSpec `json:"spec"`
 
 	// status is where the assessment stands.
+	// Until the operator's first pass it holds only observedGeneration 0, so that kstatus
+	// (Flux) and Argo CD read a new object as in progress rather than as current.
+	// +kubebuilder:default={observedGeneration: 0}
 	// +optional
-	Status LegitimateInterestAssessmentStatus `json:"status,omitempty"`
+	Status LegitimateInterestAssessmentStatus `json:"status,omitempty,omitzero"`
 }
 
 // LegitimateInterestAssessmentList is a list of LegitimateInterestAssessments.

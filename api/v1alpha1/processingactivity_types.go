@@ -877,8 +877,11 @@ type ProcessingActivity struct {
 	Spec ProcessingActivitySpec `json:"spec"`
 
 	// status is what the operator found.
+	// Until the operator's first pass it holds only observedGeneration 0, so that kstatus
+	// (Flux) and Argo CD read a new object as in progress rather than as current.
+	// +kubebuilder:default={observedGeneration: 0}
 	// +optional
-	Status ProcessingActivityStatus `json:"status,omitempty"`
+	Status ProcessingActivityStatus `json:"status,omitempty,omitzero"`
 }
 
 // ProcessingActivityList is a list of ProcessingActivities.

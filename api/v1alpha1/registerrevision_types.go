@@ -193,8 +193,11 @@ type RegisterRevision struct {
 	Spec RegisterRevisionSpec `json:"spec"`
 
 	// status is the result of the operator's checks.
+	// Until the operator's first pass it holds only observedGeneration 0, so that kstatus
+	// (Flux) and Argo CD read a new object as in progress rather than as current.
+	// +kubebuilder:default={observedGeneration: 0}
 	// +optional
-	Status RegisterRevisionStatus `json:"status,omitempty"`
+	Status RegisterRevisionStatus `json:"status,omitempty,omitzero"`
 }
 
 // RegisterRevisionList is a list of RegisterRevisions.

@@ -767,6 +767,7 @@ type SweepCheckpoint struct {
 // +kubebuilder:printcolumn:name="Erased",type=integer,JSONPath=`.status.lastRun.erased`
 // +kubebuilder:printcolumn:name="Pending",type=integer,JSONPath=`.status.pending`
 // +kubebuilder:printcolumn:name="Next run",type=string,JSONPath=`.status.nextRunAt`
+// +kubebuilder:printcolumn:name="Approved",type=string,JSONPath=`.status.conditions[?(@.type=="Approved")].status`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
 // +kubebuilder:printcolumn:name="Activity",type=string,JSONPath=`.spec.processingActivityRef.name`,priority=1
@@ -786,8 +787,11 @@ type RetentionPolicy struct {
 	Spec RetentionPolicySpec `json:"spec"`
 
 	// status is what the policy found and did.
+	// Until the operator's first pass it holds only observedGeneration 0, so that kstatus
+	// (Flux) and Argo CD read a new object as in progress rather than as current.
+	// +kubebuilder:default={observedGeneration: 0}
 	// +optional
-	Status RetentionPolicyStatus `json:"status,omitempty"`
+	Status RetentionPolicyStatus `json:"status,omitempty,omitzero"`
 }
 
 // RetentionPolicyList is a list of RetentionPolicies.
