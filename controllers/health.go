@@ -65,7 +65,25 @@ func setHealth(conds *[]metav1.Condition) {
 
 // setHealthOf applies setHealth to the conditions of obj, when it is one of the API's kinds.
 func setHealthOf(obj client.Object) {
-	if conds := conditionsOf(obj); conds != nil {
-		setHealth(conds)
+	conds := conditionsOf(obj)
+	if conds == nil {
+		return
 	}
+	setHealth(conds)
+	if _, ok := obj.(*privacyv1alpha1.ChangePreview); ok {
+		stallFinalAnswer(conds)
+	}
+}
+
+// stallFinalAnswer makes a ChangePreview answered without figures (Completed=True,
+// Ready=False: a database that does not exist, a candidate that cannot be counted) Stalled
+// rather than Reconciling: the operator answers a preview once and never retries it.
+func stallFinalAnswer(conds *[]metav1.Condition) {
+	ready := meta.FindStatusCondition(*conds, privacyv1alpha1.TypeReady)
+	if ready == nil || ready.Status != metav1.ConditionFalse || !meta.IsStatusConditionTrue(*conds, privacyv1alpha1.TypeCompleted) {
+		return
+	}
+	meta.RemoveStatusCondition(conds, privacyv1alpha1.TypeReconciling)
+	meta.SetStatusCondition(conds, metav1.Condition{Type: privacyv1alpha1.TypeStalled, Status: metav1.ConditionTrue, Reason: ready.Reason,
+		Message: ready.Message, ObservedGeneration: ready.ObservedGeneration})
 }

@@ -187,6 +187,19 @@ func healthCases() []healthCase {
 		}, ready: isFalse, reason: privacyv1alpha1.ReasonInvalidSpec, want: kstatus.FailedStatus},
 
 		{kind: "RegisterRevision", state: "verified", setup: latestRevision, ready: isTrue, reason: privacyv1alpha1.ReasonChainVerified, want: kstatus.CurrentStatus},
+
+		{kind: "ChangePreview", state: "answered", setup: func(t *testing.T, f *healthFixture) client.Object {
+			return create(t, f, &privacyv1alpha1.ChangePreview{ObjectMeta: metav1.ObjectMeta{Name: "answered"}, Spec: privacyv1alpha1.ChangePreviewSpec{
+				RetentionPolicy: &privacyv1alpha1.RetentionPolicyCandidate{Name: "candidate", Spec: retentionPolicySpec(privacyv1alpha1.ModeDryRun, 10)}}})
+		}, ready: isTrue, reason: privacyv1alpha1.ReasonAnswered, want: kstatus.CurrentStatus},
+		{kind: "ChangePreview", state: "answered without figures: database missing", setup: func(t *testing.T, f *healthFixture) client.Object {
+			// Answered once and never retried: Stalled, though the same reason on a
+			// RetentionPolicy is retried (Reconciling).
+			spec := retentionPolicySpec(privacyv1alpha1.ModeDryRun, 10)
+			spec.DatabaseRef.Name = "missing"
+			return create(t, f, &privacyv1alpha1.ChangePreview{ObjectMeta: metav1.ObjectMeta{Name: "no-db"}, Spec: privacyv1alpha1.ChangePreviewSpec{
+				RetentionPolicy: &privacyv1alpha1.RetentionPolicyCandidate{Name: "candidate", Spec: spec}}})
+		}, ready: isFalse, reason: privacyv1alpha1.ReasonDatabaseNotFound, want: kstatus.FailedStatus},
 	}
 }
 

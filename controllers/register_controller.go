@@ -335,6 +335,8 @@ func conditionsOf(obj client.Object) *[]metav1.Condition {
 		return &o.Status.Conditions
 	case *privacyv1alpha1.RegisterRevision:
 		return &o.Status.Conditions
+	case *privacyv1alpha1.ChangePreview:
+		return &o.Status.Conditions
 	}
 	return nil
 }

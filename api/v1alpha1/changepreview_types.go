@@ -274,8 +274,11 @@ type ChangePreview struct {
 	Spec ChangePreviewSpec `json:"spec"`
 
 	// status is the operator's answer.
+	// Until the operator's first pass it holds only observedGeneration 0, so that kstatus
+	// (Flux) and Argo CD read a new object as in progress rather than as current.
+	// +kubebuilder:default={observedGeneration: 0}
 	// +optional
-	Status ChangePreviewStatus `json:"status,omitempty"`
+	Status ChangePreviewStatus `json:"status,omitempty,omitzero"`
 }
 
 // ChangePreviewList is a list of ChangePreviews.

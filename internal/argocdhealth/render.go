@@ -35,6 +35,7 @@ var Kinds = []Kind{
 	{Name: "DataBreach", FindingWhenFalse: []string{privacyv1alpha1.TypeRegistered}, FindingWhenTrue: []string{privacyv1alpha1.TypeOverdue,
 		privacyv1alpha1.TypeAuthorityNotificationDue, privacyv1alpha1.TypeDataSubjectNotificationDue}},
 	{Name: "RegisterRevision", FindingWhenFalse: []string{privacyv1alpha1.TypeVerified}},
+	{Name: "ChangePreview"},
 }
 
 // Key is the kind's key in Argo CD's resource customizations: <group>_<Kind>, as in
