@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -1274,5 +1275,64 @@ func TestDefaults(t *testing.T) {
 	}}
 	if err := create(t, ns, "minimal", minimal); err != nil {
 		t.Errorf("a CRMDatabase with a preset and no ledger: %v", err)
+	}
+}
+
+// TestSampleDatabaseReferencesResolve: every databaseRef and databaseRefs entry of the
+// samples names a CRMDatabase the samples define, so that applying config/samples gives
+// objects that find their database (the DataBreach sample once named "crm" beside the
+// samples' "crm-db" and never counted its contacts).
+func TestSampleDatabaseReferencesResolve(t *testing.T) {
+	databases := map[string]bool{}
+	var refs []string
+	for _, f := range sampleFiles(t) {
+		for _, obj := range decodeAll(t, f) {
+			if _, ok := obj.(*v1.CRMDatabase); ok {
+				databases[obj.GetName()] = true
+			}
+			u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+			if err != nil {
+				t.Fatal(err)
+			}
+			collectDatabaseRefs(u, fmt.Sprintf("%s %s/%s", filepath.Base(f), obj.GetObjectKind().GroupVersionKind().Kind, obj.GetName()), &refs)
+		}
+	}
+	if len(databases) == 0 || len(refs) == 0 {
+		t.Fatalf("samples define %d CRMDatabase(s) and %d reference(s); want both", len(databases), len(refs))
+	}
+	for _, r := range refs {
+		at, name, _ := strings.Cut(r, "→")
+		if !databases[name] {
+			t.Errorf("%s refers to CRMDatabase %q, which no sample defines (samples define %v)", at, name, slices.Sorted(maps.Keys(databases)))
+		}
+	}
+}
+
+// collectDatabaseRefs appends "where→name" for each databaseRef / databaseRefs entry in v.
+func collectDatabaseRefs(v any, where string, refs *[]string) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, val := range x {
+			switch k {
+			case "databaseRef":
+				if m, ok := val.(map[string]any); ok {
+					*refs = append(*refs, fmt.Sprintf("%s→%v", where, m["name"]))
+				}
+			case "databaseRefs":
+				if l, ok := val.([]any); ok {
+					for _, e := range l {
+						if m, ok := e.(map[string]any); ok {
+							*refs = append(*refs, fmt.Sprintf("%s→%v", where, m["name"]))
+						}
+					}
+				}
+			default:
+				collectDatabaseRefs(val, where, refs)
+			}
+		}
+	case []any:
+		for _, e := range x {
+			collectDatabaseRefs(e, where, refs)
+		}
 	}
 }
