@@ -57,7 +57,7 @@ Exit codes: 0 when no contact breaks a rule, 2 when some do, 1 on errors.`,
   kubectl gdpr scan -A`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(output, outputTable, outputJSON, outputYAML); err != nil {
+			if err := checkOutput(output, tableStructuredOrName...); err != nil {
 				return err
 			}
 			c, ns, err := opts.client()
@@ -70,7 +70,7 @@ Exit codes: 0 when no contact breaks a rule, 2 when some do, 1 on errors.`,
 			return runScan(cmd.Context(), c, cmd.OutOrStdout(), ns, args, output, allNamespaces)
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", outputTable, "output format: table, json or yaml")
+	cmd.Flags().StringVarP(&output, "output", "o", outputTable, outputUsage(tableStructuredOrName...))
 	cmd.Flags().BoolVarP(&allNamespaces, "all-namespaces", "A", false, "show the activities of every namespace")
 	return cmd
 }
