@@ -41,7 +41,10 @@ var (
 )
 
 // checkOutput rejects an unknown -o value (or a JSONPath that does not parse) before the
-// command reads the cluster, listing the formats the command allows.
+// command reads the cluster, listing the formats the command allows. Listing outputJSON
+// allows every printer format, so a command hands any format but its own (the table, say)
+// to printStructured: test `output != outputTable` or isStructured(output), never
+// `output == outputJSON`.
 func checkOutput(format string, allowed ...string) error {
 	if slices.Contains(allowed, outputJSON) && isStructured(format) {
 		_, err := newPrintFlags(slices.Contains(allowed, outputName)).toPrinter(format)
