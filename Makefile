@@ -133,6 +133,15 @@ build: generate ## Build the manager and the kubectl-gdpr plugin into bin/.
 	go build -o $(LOCALBIN)/manager ./cmd/manager
 	go build -o $(LOCALBIN)/kubectl-gdpr ./cmd/kubectl-gdpr
 
+# The plugin's release version: the last v* tag, else v0.0.0-<commit> (krew needs a semantic
+# version with a leading v). DIST_BASE_URL is where the archives will be downloaded from.
+VERSION ?= $(shell git describe --tags --match 'v[0-9]*' 2>/dev/null || echo "v0.0.0-$$(git rev-parse --short HEAD 2>/dev/null || echo dev)")
+DIST_BASE_URL ?= https://github.com/crm-privacy-operator/crm-privacy-operator/releases/download/$(VERSION)
+
+.PHONY: dist
+dist: ## Cross-build kubectl-gdpr (linux, darwin, windows; amd64, arm64) into dist/: archives, SHA256SUMS, krew manifest.
+	VERSION=$(VERSION) DIST_BASE_URL=$(DIST_BASE_URL) hack/dist.sh
+
 .PHONY: run
 run: manifests generate ## Run the manager from your host against the current kubeconfig.
 	go run ./cmd/manager

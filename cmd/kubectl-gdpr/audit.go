@@ -61,7 +61,7 @@ Exit codes: 0 when every role is in sync and none reads a restricted field, 2 ot
   kubectl gdpr audit access --database crm -n sales -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkOutput(output, outputTable, outputJSON, outputYAML); err != nil {
+			if err := checkOutput(output, tableStructuredOrName...); err != nil {
 				return err
 			}
 			if database == "" {
@@ -74,7 +74,7 @@ Exit codes: 0 when every role is in sync and none reads a restricted field, 2 ot
 			return runAuditAccess(cmd.Context(), c, cmd.OutOrStdout(), ns, database, output)
 		},
 	}
-	access.Flags().StringVarP(&output, "output", "o", outputTable, "output format: table, json or yaml")
+	access.Flags().StringVarP(&output, "output", "o", outputTable, outputUsage(tableStructuredOrName...))
 	access.Flags().StringVar(&database, "database", "", "the CRMDatabase to audit")
 	audit.AddCommand(access)
 	return audit

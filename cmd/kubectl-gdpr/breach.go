@@ -85,7 +85,7 @@ the authority's notification is not recorded), 1 on errors.`,
   kubectl gdpr breach list -A -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkOutput(output, outputTable, outputJSON, outputYAML); err != nil {
+			if err := checkOutput(output, tableStructuredOrName...); err != nil {
 				return err
 			}
 			c, ns, err := opts.client()
@@ -98,7 +98,7 @@ the authority's notification is not recorded), 1 on errors.`,
 			return runBreachList(cmd.Context(), c, cmd.OutOrStdout(), ns, output, allNamespaces, open, time.Now())
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", outputTable, "output format: table, json or yaml")
+	cmd.Flags().StringVarP(&output, "output", "o", outputTable, outputUsage(tableStructuredOrName...))
 	cmd.Flags().BoolVarP(&allNamespaces, "all-namespaces", "A", false, "show the breaches of every namespace")
 	cmd.Flags().BoolVar(&open, "open", false, "list only the breaches that still need a notification (authority or people)")
 	return cmd

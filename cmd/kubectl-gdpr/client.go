@@ -1,59 +1,71 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/yaml"
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 )
 
-// globalOptions are the kubectl-style flags every command shares.
+// globalOptions are the standard kubectl flags every command shares (--kubeconfig,
+// --context, --cluster, --user, -n/--namespace, --as, --as-group, --as-uid, --token,
+// --server, --certificate-authority, --insecure-skip-tls-verify, --request-timeout, …),
+// read by k8s.io/cli-runtime exactly as kubectl reads them. The zero value is usable: it
+// stands for no flag given (the kubeconfig from $KUBECONFIG or ~/.kube/config).
 type globalOptions struct {
-	kubeconfig string
-	context    string
-	namespace  string
+	configFlags *genericclioptions.ConfigFlags
 }
 
+// flags returns the kubectl flags, created on first use.
+func (o *globalOptions) flags() *genericclioptions.ConfigFlags {
+	if o.configFlags == nil {
+		o.configFlags = genericclioptions.NewConfigFlags(true)
+	}
+	return o.configFlags
+}
+
+// addFlags adds the kubectl flags to cmd and, as persistent flags, to its subcommands.
 func (o *globalOptions) addFlags(cmd *cobra.Command) {
-	f := cmd.PersistentFlags()
-	f.StringVar(&o.kubeconfig, "kubeconfig", "", "path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
-	f.StringVar(&o.context, "context", "", "the kubeconfig context to use")
-	f.StringVarP(&o.namespace, "namespace", "n", "", "the namespace (default: the context's namespace)")
+	o.flags().AddFlags(cmd.PersistentFlags())
 }
 
-// clientConfig loads the kubeconfig as kubectl does.
-func (o *globalOptions) clientConfig() clientcmd.ClientConfig {
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	if o.kubeconfig != "" {
-		rules.ExplicitPath = o.kubeconfig
+// restConfig is the client configuration the flags and the kubeconfig select, with the
+// plugin's user agent.
+func (o *globalOptions) restConfig() (*rest.Config, error) {
+	cfg, err := o.flags().ToRESTConfig()
+	if err != nil {
+		return nil, fmt.Errorf("while loading the kubeconfig: %w", err)
 	}
-	overrides := &clientcmd.ConfigOverrides{CurrentContext: o.context}
-	if o.namespace != "" {
-		overrides.Context.Namespace = o.namespace
+	cfg.UserAgent = "kubectl-gdpr/" + version
+	return cfg, nil
+}
+
+// namespace is the namespace to work in: -n, else the context's namespace, else "default".
+func (o *globalOptions) namespace() (string, error) {
+	ns, _, err := o.flags().ToRawKubeConfigLoader().Namespace()
+	if err != nil {
+		return "", fmt.Errorf("while reading the namespace from the kubeconfig: %w", err)
 	}
-	return clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides)
+	return ns, nil
 }
 
 // client returns a client for the cluster and the namespace to work in.
 func (o *globalOptions) client() (client.Client, string, error) {
-	cc := o.clientConfig()
-	cfg, err := cc.ClientConfig()
+	cfg, err := o.restConfig()
 	if err != nil {
-		return nil, "", fmt.Errorf("while loading the kubeconfig: %w", err)
+		return nil, "", err
 	}
-	ns, _, err := cc.Namespace()
+	ns, err := o.namespace()
 	if err != nil {
-		return nil, "", fmt.Errorf("while reading the namespace from the kubeconfig: %w", err)
+		return nil, "", err
 	}
 	c, err := client.New(cfg, client.Options{Scheme: pluginScheme()})
 	if err != nil {
@@ -67,41 +79,6 @@ func pluginScheme() *runtime.Scheme {
 	utilruntime.Must(clientgoscheme.AddToScheme(s))
 	utilruntime.Must(privacyv1alpha1.AddToScheme(s))
 	return s
-}
-
-// Output formats of the -o flag.
-const (
-	outputTable = "table"
-	outputJSON  = "json"
-	outputYAML  = "yaml"
-)
-
-// checkOutput rejects an unknown -o value.
-func checkOutput(format string, allowed ...string) error {
-	for _, a := range allowed {
-		if format == a {
-			return nil
-		}
-	}
-	return fmt.Errorf("unknown output format %q: use one of %v", format, allowed)
-}
-
-// printStructured writes v as JSON or YAML.
-func printStructured(w io.Writer, format string, v any) error {
-	switch format {
-	case outputJSON:
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(v)
-	case outputYAML:
-		b, err := yaml.Marshal(v)
-		if err != nil {
-			return err
-		}
-		_, err = w.Write(b)
-		return err
-	}
-	return fmt.Errorf("format %q is not structured", format)
 }
 
 // progress writes a one-line progress message to stderr when it is a terminal, so that

@@ -86,7 +86,7 @@ errors. An assessment merely due for review exits 0.`,
   kubectl gdpr lia prospecting-b2b -n sales`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(output, outputTable, outputJSON, outputYAML); err != nil {
+			if err := checkOutput(output, tableStructuredOrName...); err != nil {
 				return err
 			}
 			c, ns, err := opts.client()
@@ -102,7 +102,7 @@ errors. An assessment merely due for review exits 0.`,
 			return runLIA(cmd.Context(), c, cmd.OutOrStdout(), ns, args, output, allNamespaces, liaFilterOf(cmd), time.Now())
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", outputTable, "output format: table, json or yaml")
+	cmd.Flags().StringVarP(&output, "output", "o", outputTable, outputUsage(tableStructuredOrName...))
 	cmd.Flags().BoolVarP(&allNamespaces, "all-namespaces", "A", false, "show the assessments of every namespace")
 	cmd.Flags().Bool("due", false, "list only the assessments expired, due for review within --within, or draft or rejected while relied on")
 	cmd.Flags().Var(&windowFlag{d: gdpr.LIAReviewWarning}, "within", "the review window of --due, in days (30d) or as a Go duration (720h); implies --due")

@@ -34,6 +34,8 @@ func newRootCommand() *cobra.Command {
 		Short:         "Inspect what crm-privacy-operator enforces on your CRM databases",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Help and usage say `kubectl gdpr …`, as kubectl runs the plugin.
+		Annotations: map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl gdpr"},
 	}
 	opts := &globalOptions{}
 	opts.addFlags(root)

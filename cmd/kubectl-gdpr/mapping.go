@@ -96,7 +96,7 @@ Exit codes: 0 when the last check found no problem, 2 when it found some, 1 on e
   kubectl gdpr mapping crm -n sales -o json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(output, outputTable, outputJSON, outputYAML); err != nil {
+			if err := checkOutput(output, tableOrStructured...); err != nil {
 				return err
 			}
 			c, ns, err := opts.client()
@@ -106,7 +106,7 @@ Exit codes: 0 when the last check found no problem, 2 when it found some, 1 on e
 			return runMapping(cmd.Context(), c, cmd.OutOrStdout(), ns, args[0], output)
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", outputTable, "output format: table, json or yaml")
+	cmd.Flags().StringVarP(&output, "output", "o", outputTable, outputUsage(tableOrStructured...))
 	return cmd
 }
 

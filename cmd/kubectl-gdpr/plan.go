@@ -54,7 +54,7 @@ is blocked by its budget (it needs spec.approval), 1 on errors.`,
   kubectl gdpr plan -A`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(output, outputTable, outputJSON, outputYAML); err != nil {
+			if err := checkOutput(output, tableStructuredOrName...); err != nil {
 				return err
 			}
 			c, ns, err := opts.client()
@@ -81,7 +81,7 @@ is blocked by its budget (it needs spec.approval), 1 on errors.`,
 			return blockedPolicies(policies)
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", outputTable, "output format: table, json or yaml")
+	cmd.Flags().StringVarP(&output, "output", "o", outputTable, outputUsage(tableStructuredOrName...))
 	cmd.Flags().BoolVarP(&allNamespaces, "all-namespaces", "A", false, "show the policies of every namespace")
 	return cmd
 }

@@ -42,7 +42,7 @@ func newRegisterListCommand(opts *globalOptions) *cobra.Command {
 		Short: "List the register revisions",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkOutput(output, outputTable, outputJSON, outputYAML); err != nil {
+			if err := checkOutput(output, tableOrStructured...); err != nil {
 				return err
 			}
 			c, _, err := opts.client()
@@ -52,7 +52,7 @@ func newRegisterListCommand(opts *globalOptions) *cobra.Command {
 			return runRegisterList(cmd.Context(), c, cmd.OutOrStdout(), output)
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", outputTable, "output format: table, json or yaml")
+	cmd.Flags().StringVarP(&output, "output", "o", outputTable, outputUsage(tableOrStructured...))
 	return cmd
 }
 
@@ -94,7 +94,7 @@ that changed.`,
 		Example: `  kubectl gdpr register diff 3 7`,
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(output, outputTable, outputJSON, outputYAML); err != nil {
+			if err := checkOutput(output, tableOrStructured...); err != nil {
 				return err
 			}
 			a, err := parseRevisionArg(args[0])
@@ -112,7 +112,7 @@ that changed.`,
 			return runRegisterDiff(cmd.Context(), c, cmd.OutOrStdout(), a, b, output)
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", outputTable, "output format: table, json or yaml")
+	cmd.Flags().StringVarP(&output, "output", "o", outputTable, outputUsage(tableOrStructured...))
 	return cmd
 }
 

@@ -310,7 +310,7 @@ errors.`,
   kubectl gdpr request list -n sales -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkOutput(output, outputTable, outputJSON, outputYAML); err != nil {
+			if err := checkOutput(output, tableStructuredOrName...); err != nil {
 				return err
 			}
 			c, ns, err := opts.client()
@@ -323,7 +323,7 @@ errors.`,
 			return runRequestList(cmd.Context(), c, cmd.OutOrStdout(), ns, output, allNamespaces, due, time.Now())
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", outputTable, "output format: table, json or yaml")
+	cmd.Flags().StringVarP(&output, "output", "o", outputTable, outputUsage(tableStructuredOrName...))
 	cmd.Flags().BoolVarP(&allNamespaces, "all-namespaces", "A", false, "list the requests of every namespace")
 	cmd.Flags().BoolVar(&due, "due", false, "list only the open requests")
 	return cmd

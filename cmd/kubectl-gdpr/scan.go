@@ -82,7 +82,7 @@ some do, 1 on errors (with --export: a refused export).`,
 				exp.file = output
 				return exportFindings(cmd.Context(), c, cmd.ErrOrStderr(), cmd.OutOrStdout(), ns, args[0], exp)
 			}
-			if err := checkOutput(output, outputTable, outputJSON, outputYAML); err != nil {
+			if err := checkOutput(output, tableStructuredOrName...); err != nil {
 				return err
 			}
 			c, ns, err := opts.client()
@@ -95,7 +95,7 @@ some do, 1 on errors (with --export: a refused export).`,
 			return runScan(cmd.Context(), c, cmd.OutOrStdout(), ns, args, output, allNamespaces)
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", outputTable, "output format: table, json or yaml; with --export, the CSV file to write (default ACTIVITY-CHECK.csv, - for standard output)")
+	cmd.Flags().StringVarP(&output, "output", "o", outputTable, outputUsage(tableStructuredOrName...)+"; with --export, the CSV file to write (default ACTIVITY-CHECK.csv, - for standard output)")
 	cmd.Flags().BoolVarP(&allNamespaces, "all-namespaces", "A", false, "show the activities of every namespace")
 	cmd.Flags().StringVar(&exp.check, "export", "", "export the keys of the contacts failing this check, as CSV")
 	cmd.Flags().StringVar(&exp.database, "database", "", "with --export: the CRMDatabase whose keys to write, when the activity covers several")
