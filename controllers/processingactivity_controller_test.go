@@ -279,7 +279,9 @@ func TestProcessingActivityScansContacts(t *testing.T) {
 			{Field: privacyv1alpha1.FieldOptOut, Operator: privacyv1alpha1.SelectorOpIn, Values: []string{"false"}},
 		}}
 	})
-	waitActivityCondition(t, pa, privacyv1alpha1.TypeReady, metav1.ConditionTrue, privacyv1alpha1.ReasonReconciled)
+	// Ready was True before the fix too (findings do not make it False): wait for the
+	// rescan itself, Compliant turning True.
+	waitActivityCondition(t, pa, privacyv1alpha1.TypeCompliant, metav1.ConditionTrue, privacyv1alpha1.ReasonReconciled)
 	if diff := cmp.Diff(scanRow{InScope: n(2), NoLegalBasis: n(0), ConsentWithoutEvidence: n(0), OptedOut: n(0), Restricted: n(0)}, scanCounts(pa)); diff != "" {
 		t.Errorf("status.compliance after the fix (-want +got):\n%s", diff)
 	}

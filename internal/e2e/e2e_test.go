@@ -268,6 +268,9 @@ func TestEnforcedRunWithRealKubectlAndPlugin(t *testing.T) {
 	if !strings.Contains(out, "prospects") {
 		t.Errorf("kubectl gdpr plan:\n%s", out)
 	}
+	// The register controller writes the first revision after it saw the objects; kubectl
+	// wait on a name that does not exist yet fails at once unless it waits for its creation.
+	mustKubectl(t, "", "wait", "--for=create", "registerrevision/register-000001", "--timeout=60s")
 	mustKubectl(t, "", "wait", "--for=jsonpath={.spec.revision}", "registerrevision/register-000001", "--timeout=60s")
 	if out, err := kubectl(t, "", "gdpr", "register", "verify"); err != nil {
 		t.Errorf("kubectl gdpr register verify: %v\n%s", err, out)
