@@ -347,3 +347,12 @@ func (db *Database) CheckOperatorTable(info OperatorTableInfo, table string, wan
 	}
 	return nil
 }
+
+// IsSyntaxUnsupported reports whether a MySQL/MariaDB server refused a statement because its
+// SQL lacks a construct the statement uses: a parse error (1064) or an unknown function
+// (1305), as JSON_TABLE gives on MariaDB before 10.6. A caller may then fall back to an
+// older form of the same statement.
+func IsSyntaxUnsupported(err error) bool {
+	var my *mysql.MySQLError
+	return errors.As(err, &my) && (my.Number == 1064 || my.Number == 1305)
+}
