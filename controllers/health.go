@@ -44,7 +44,8 @@ func isStalledReason(reason string) bool { return stalledReasons[reason] }
 
 // setHealth sets the Reconciling and Stalled conditions from Ready: when Ready is False,
 // Stalled (reason in stalledReasons) or Reconciling (any other reason) is True with Ready's
-// reason, message and observed generation, and the other is removed; when Ready is True,
+// reason, message and observed generation, and the other is removed (Stalled also when
+// Completed is True: a finished object is not retried); when Ready is True,
 // Unknown or absent, both are removed (Unknown and absent are read as in progress from
 // status.observedGeneration and Ready by kstatus and the Argo CD checks).
 func setHealth(conds *[]metav1.Condition) {
@@ -55,7 +56,9 @@ func setHealth(conds *[]metav1.Condition) {
 		return
 	}
 	on, off := privacyv1alpha1.TypeReconciling, privacyv1alpha1.TypeStalled
-	if isStalledReason(ready.Reason) {
+	// An object the operator has finished with (Completed=True: a ChangePreview answered
+	// without figures) is never retried, whatever the reason: Stalled.
+	if isStalledReason(ready.Reason) || meta.IsStatusConditionTrue(*conds, privacyv1alpha1.TypeCompleted) {
 		on, off = off, on
 	}
 	meta.RemoveStatusCondition(conds, off)
@@ -65,25 +68,7 @@ func setHealth(conds *[]metav1.Condition) {
 
 // setHealthOf applies setHealth to the conditions of obj, when it is one of the API's kinds.
 func setHealthOf(obj client.Object) {
-	conds := conditionsOf(obj)
-	if conds == nil {
-		return
+	if conds := conditionsOf(obj); conds != nil {
+		setHealth(conds)
 	}
-	setHealth(conds)
-	if _, ok := obj.(*privacyv1alpha1.ChangePreview); ok {
-		stallFinalAnswer(conds)
-	}
-}
-
-// stallFinalAnswer makes a ChangePreview answered without figures (Completed=True,
-// Ready=False: a database that does not exist, a candidate that cannot be counted) Stalled
-// rather than Reconciling: the operator answers a preview once and never retries it.
-func stallFinalAnswer(conds *[]metav1.Condition) {
-	ready := meta.FindStatusCondition(*conds, privacyv1alpha1.TypeReady)
-	if ready == nil || ready.Status != metav1.ConditionFalse || !meta.IsStatusConditionTrue(*conds, privacyv1alpha1.TypeCompleted) {
-		return
-	}
-	meta.RemoveStatusCondition(conds, privacyv1alpha1.TypeReconciling)
-	meta.SetStatusCondition(conds, metav1.Condition{Type: privacyv1alpha1.TypeStalled, Status: metav1.ConditionTrue, Reason: ready.Reason,
-		Message: ready.Message, ObservedGeneration: ready.ObservedGeneration})
 }

@@ -40,6 +40,9 @@ func TestSetHealth(t *testing.T) {
 		{"retrying after a fix", []metav1.Condition{ready(metav1.ConditionFalse, privacyv1alpha1.ReasonUnreachable),
 			derived(privacyv1alpha1.TypeStalled, privacyv1alpha1.ReasonSchemaInvalid)},
 			map[string]string{privacyv1alpha1.TypeReconciling: privacyv1alpha1.ReasonUnreachable}},
+		{"finished without success is never retried", []metav1.Condition{ready(metav1.ConditionFalse, privacyv1alpha1.ReasonDatabaseNotFound),
+			{Type: privacyv1alpha1.TypeCompleted, Status: metav1.ConditionTrue, Reason: privacyv1alpha1.ReasonDatabaseNotFound}},
+			map[string]string{privacyv1alpha1.TypeStalled: privacyv1alpha1.ReasonDatabaseNotFound}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -35,3 +35,17 @@ func readyStatus(o any) string {
 type existenceChanged struct{ predicate.Funcs }
 
 func (existenceChanged) Update(event.UpdateEvent) bool { return false }
+
+// annotationChanged passes only the updates that change the annotation key: a request made
+// through an annotation (kubectl gdpr run, scan --export) does not change the generation,
+// which the controllers' other predicate watches.
+func annotationChanged(key string) predicate.Funcs {
+	return predicate.Funcs{
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			return e.ObjectOld.GetAnnotations()[key] != e.ObjectNew.GetAnnotations()[key]
+		},
+		CreateFunc:  func(event.CreateEvent) bool { return false },
+		DeleteFunc:  func(event.DeleteEvent) bool { return false },
+		GenericFunc: func(event.GenericEvent) bool { return false },
+	}
+}

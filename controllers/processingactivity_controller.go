@@ -63,7 +63,7 @@ func setupProcessingActivity(env *Env) error {
 	specChanged := builder.WithPredicates(predicate.GenerationChangedPredicate{})
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("processingactivity").
-		For(&privacyv1alpha1.ProcessingActivity{}, builder.WithPredicates(predicate.Or[client.Object](predicate.GenerationChangedPredicate{}, findingsExportRequested))).
+		For(&privacyv1alpha1.ProcessingActivity{}, builder.WithPredicates(predicate.Or[client.Object](predicate.GenerationChangedPredicate{}, annotationChanged(privacyv1alpha1.AnnotationExportFindings)))).
 		Watches(&privacyv1alpha1.LegitimateInterestAssessment{}, enqueueReferrers(c, &privacyv1alpha1.ProcessingActivityList{}, IndexLIARef), specChanged).
 		Watches(&privacyv1alpha1.RetentionPolicy{}, enqueueReferrers(c, &privacyv1alpha1.ProcessingActivityList{}, IndexRetentionPolicyRef), specChanged).
 		// A database becoming ready or not, or changing its mapping, re-checks the activity.

@@ -13,8 +13,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/event"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/scan"
@@ -67,19 +65,6 @@ func ValidateFindingsExportRetention(d time.Duration) error {
 		return fmt.Errorf("--findings-export-retention %s is outside [%s, %s]", d, MinFindingsExportRetention, MaxFindingsExportRetention)
 	}
 	return nil
-}
-
-// findingsExportRequested passes the updates that change the export-findings annotation:
-// the annotation does not change the generation, which the controller's other predicate
-// watches.
-var findingsExportRequested = predicate.Funcs{
-	UpdateFunc: func(e event.UpdateEvent) bool {
-		return e.ObjectOld.GetAnnotations()[privacyv1alpha1.AnnotationExportFindings] !=
-			e.ObjectNew.GetAnnotations()[privacyv1alpha1.AnnotationExportFindings]
-	},
-	CreateFunc:  func(event.CreateEvent) bool { return false },
-	DeleteFunc:  func(event.DeleteEvent) bool { return false },
-	GenericFunc: func(event.GenericEvent) bool { return false },
 }
 
 // parseFindingsExportRequest reads `<check>@<RFC 3339 time>`. An unknown check is refused

@@ -63,7 +63,7 @@ func setupRetentionPolicy(env *Env) error {
 	r := &RetentionPolicyReconciler{Client: mgr.GetClient(), live: mgr.GetAPIReader(), env: env}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("retentionpolicy").
-		For(&privacyv1alpha1.RetentionPolicy{}, builder.WithPredicates(predicate.Or[client.Object](predicate.GenerationChangedPredicate{}, runRequestChanged))).
+		For(&privacyv1alpha1.RetentionPolicy{}, builder.WithPredicates(predicate.Or[client.Object](predicate.GenerationChangedPredicate{}, annotationChanged(privacyv1alpha1.AnnotationRunRequestedAt)))).
 		Watches(&privacyv1alpha1.CRMDatabase{}, enqueueReferrers(mgr.GetClient(), &privacyv1alpha1.RetentionPolicyList{}, IndexDatabaseRef),
 			builder.WithPredicates(readyChanged{})).
 		Watches(&privacyv1alpha1.ProcessingActivity{}, enqueueReferrers(mgr.GetClient(), &privacyv1alpha1.RetentionPolicyList{}, IndexActivityRef),

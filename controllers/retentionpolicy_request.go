@@ -6,8 +6,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/event"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
 )
@@ -45,19 +43,6 @@ const runRequestValueLimit = 64
 type runRequest struct {
 	value string
 	at    time.Time
-}
-
-// runRequestChanged passes the updates that change the run-requested-at annotation: the
-// annotation does not change the generation, which the controller's other predicate
-// watches.
-var runRequestChanged = predicate.Funcs{
-	UpdateFunc: func(e event.UpdateEvent) bool {
-		return e.ObjectOld.GetAnnotations()[privacyv1alpha1.AnnotationRunRequestedAt] !=
-			e.ObjectNew.GetAnnotations()[privacyv1alpha1.AnnotationRunRequestedAt]
-	},
-	CreateFunc:  func(event.CreateEvent) bool { return false },
-	DeleteFunc:  func(event.DeleteEvent) bool { return false },
-	GenericFunc: func(event.GenericEvent) bool { return false },
 }
 
 // readRunRequest reads the run-requested-at annotation: a new valid request is kept in
