@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	privacyv1alpha1 "github.com/crm-privacy-operator/crm-privacy-operator/api/v1alpha1"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/erasure"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/metrics"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/retention"
@@ -174,52 +174,69 @@ func (r *RetentionPolicyReconciler) sweep(ctx context.Context, pp *policyPass, c
 	// refuses to resume with another.
 	sweepRun := erasure.SweepRun{Policy: policyKey(p), RunID: cur.RunID, BatchSize: batchSize(p),
 		Ledger: pp.conn.LedgerEnabled, HMACKey: pp.conn.HMACKey, Now: pp.now, StartedAt: cur.ScheduledAt.Time}
-	deadline := r.env.Clock.Now().Add(runSlice)
-	for first := true; ; first = false {
-		if done >= limit {
-			return r.limitReached(ctx, pp, cur, plan, limit)
-		}
-		if !first {
-			if ctx.Err() != nil || !r.env.Clock.Now().Before(deadline) {
-				// The end of a slice, or the operator stopping: the progress is recorded
-				// (the status write outlives a cancelled context, see writeStatus).
-				r.sliceEnded(pp, cur)
-				return nil
-			}
-			// The policy is read again before each further batch: a change (rules, mode,
-			// suspend, approval) is checked before anything more is erased.
-			if r.specMoved(ctx, pp) {
-				pp.condition(privacyv1alpha1.TypeReady, true, privacyv1alpha1.ReasonProgressing, "run %s paused after a batch: the policy changed; it is checked again before any further erasure", cur.RunID)
-				pp.requeueWithin(time.Millisecond)
-				return nil
-			}
-		}
-		sweepRun.MaxErasures = int(min(limit-done, math.MaxInt32))
-		sweepRun.Now = r.env.Clock.Now()
-		res, err := erasure.SweepBatch(ctx, pp.conn.DB, pp.conn.Mapping, plan, sweepRun)
-		var mismatch *erasure.CheckpointMismatchError
-		switch {
-		case errors.As(err, &mismatch):
-			// The checkpoint was written for other rules or another start: the run cannot go
-			// on as it is; what is left needs a new plan and budget check.
-			if err := r.stopRun(ctx, pp, mismatch.Reason); err != nil {
-				return err
-			}
-			pp.requeueWithin(time.Millisecond)
-			return nil
-		case err != nil && ctx.Err() != nil:
-			// The operator is stopping: the batch was rolled back; nothing failed.
-			r.sliceEnded(pp, cur)
-			return nil
-		case err != nil:
-			return r.pauseRun(pp, cur.RunID, err)
-		}
-		r.recordBatch(pp, res)
-		done += res.Erased + res.Anonymized
-		if res.Done {
-			return r.finishRun(ctx, pp, cur)
-		}
+	if done >= limit {
+		return r.limitReached(ctx, pp, cur, plan, limit)
 	}
+	deadline := r.env.Clock.Now().Add(runSlice)
+	moved := false
+	outcome, err := erasure.Sweep(ctx, pp.conn.DB, pp.conn.Mapping, plan, sweepRun, erasure.SweepOptions{
+		Workers: sweepWorkers(p, pp.conn.DB),
+		Budget:  limit - done,
+		// Before each further batch: the end of a slice or the operator stopping ends the
+		// sweep, and the policy is read again, so that a change (rules, mode, suspend,
+		// approval) is checked before anything more is erased.
+		Continue: func() bool {
+			if ctx.Err() != nil || !r.env.Clock.Now().Before(deadline) {
+				return false
+			}
+			moved = r.specMoved(ctx, pp)
+			return !moved
+		},
+		OnBatch: func(res erasure.BatchResult) { r.recordBatch(pp, res) },
+		Now:     r.env.Clock.Now,
+	})
+	var mismatch *erasure.CheckpointMismatchError
+	switch {
+	case errors.As(err, &mismatch):
+		// The checkpoint was written for other rules or another start: the run cannot go
+		// on as it is; what is left needs a new plan and budget check.
+		if err := r.stopRun(ctx, pp, mismatch.Reason); err != nil {
+			return err
+		}
+		pp.requeueWithin(time.Millisecond)
+		return nil
+	case err != nil && ctx.Err() != nil:
+		// The operator is stopping: the batches in flight were rolled back; nothing failed.
+		r.sliceEnded(pp, cur)
+		return nil
+	case err != nil:
+		return r.pauseRun(pp, cur.RunID, err)
+	case outcome == erasure.SweepDone:
+		return r.finishRun(ctx, pp, cur)
+	case outcome == erasure.SweepBudgetSpent:
+		return r.limitReached(ctx, pp, cur, plan, limit)
+	case moved:
+		pp.condition(privacyv1alpha1.TypeReady, true, privacyv1alpha1.ReasonProgressing, "run %s paused after a batch: the policy changed; it is checked again before any further erasure", cur.RunID)
+		pp.requeueWithin(time.Millisecond)
+		return nil
+	}
+	// The end of a slice, or the operator stopping: the progress is recorded (the status
+	// write outlives a cancelled context, see writeStatus).
+	r.sliceEnded(pp, cur)
+	return nil
+}
+
+// sweepWorkers is how many workers the policy's runs ask for: spec.workers, at most the
+// database pool's connections less the one the sweep lock holds.
+func sweepWorkers(p *privacyv1alpha1.RetentionPolicy, db *crm.Database) int {
+	want := defaultSweepWorkers
+	if p.Spec.Workers != nil && *p.Spec.Workers > 0 {
+		want = int(*p.Spec.Workers)
+	}
+	if pool := db.DB().Stats().MaxOpenConnections; pool > 0 {
+		want = min(want, max(pool-1, 1))
+	}
+	return want
 }
 
 // sliceEnded records a run that goes on in the next reconcile.
@@ -438,6 +455,9 @@ func (r *RetentionPolicyReconciler) pauseRun(pp *policyPass, runID string, err e
 	r.warn(pp, privacyv1alpha1.ReasonRunFailed, "Run", "Run %s paused: %v", runID, err)
 	return fmt.Errorf("run %s of RetentionPolicy %s paused: %w", runID, p.Name, err)
 }
+
+// defaultSweepWorkers is spec.workers' default.
+const defaultSweepWorkers = 2
 
 func batchSize(p *privacyv1alpha1.RetentionPolicy) int {
 	if p.Spec.BatchSize != nil && *p.Spec.BatchSize > 0 {

@@ -211,6 +211,18 @@ type RetentionPolicySpec struct {
 	// +kubebuilder:validation:Maximum=10000
 	BatchSize *int32 `json:"batchSize,omitempty"`
 
+	// workers is how many batches of a run erase at once, each in its own transaction on
+	// its own connection and its own share of the contacts (the contact key modulo
+	// workers), so that a run uses several of the database server's cores. At most the
+	// CRMDatabase's maxOpenConns less one (the sweep's lock holds a connection). SQLite
+	// (one writer at a time) and contacts with text keys always use one. A run keeps the
+	// number it started with; a change applies from the next run.
+	// +optional
+	// +kubebuilder:default=2
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=8
+	Workers *int32 `json:"workers,omitempty"`
+
 	// budget is the safety budget: a run that would erase more than it allows erases nothing
 	// and waits for an approval (spec.approval).
 	// +optional

@@ -2582,6 +2582,11 @@ func (in *RetentionPolicySpec) DeepCopyInto(out *RetentionPolicySpec) {
 		*out = new(int32)
 		**out = **in
 	}
+	if in.Workers != nil {
+		in, out := &in.Workers, &out.Workers
+		*out = new(int32)
+		**out = **in
+	}
 	if in.Budget != nil {
 		in, out := &in.Budget, &out.Budget
 		*out = new(RetentionBudget)

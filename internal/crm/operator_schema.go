@@ -356,3 +356,20 @@ func IsSyntaxUnsupported(err error) bool {
 	var my *mysql.MySQLError
 	return errors.As(err, &my) && (my.Number == 1064 || my.Number == 1305)
 }
+
+// IsTransient reports whether the server rolled a transaction back to break a deadlock or a
+// serialization conflict, or gave up waiting for a row lock: nothing of it was applied, and
+// running it again may succeed. PostgreSQL 40P01 and 40001, MySQL/MariaDB 1213 and 1205,
+// SQLite's busy and locked results.
+func IsTransient(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return pg.Code == "40P01" || pg.Code == "40001"
+	}
+	var my *mysql.MySQLError
+	if errors.As(err, &my) {
+		return my.Number == 1213 || my.Number == 1205
+	}
+	return err != nil && (strings.Contains(err.Error(), "SQLITE_BUSY") || strings.Contains(err.Error(), "SQLITE_LOCKED") ||
+		strings.Contains(err.Error(), "database is locked"))
+}

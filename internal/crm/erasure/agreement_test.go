@@ -78,7 +78,7 @@ func sweepCandidates(t *testing.T, db *crm.Database, m crm.Mapping, plan Retenti
 		t.Fatal(err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	keys, err := nextKeys(ctx, db, tx, p, plan, SweepCheckpoint{}, 1000)
+	keys, err := nextKeys(ctx, db, tx, p, plan, SweepCheckpoint{}, 1000, singleLane)
 	if err != nil {
 		t.Fatalf("nextKeys: %v", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -27,12 +28,14 @@ import (
 //	                (default 1)
 //	SWEEP_BATCH     the sweep's batch size (default 2000)
 //	BENCH_PG_BASELINE  the PostgreSQL baseline variant: using (default) or cte
+//	BENCH_WORKERS   workers the sweep asks for (default 2; SQLite runs one)
 const (
 	envContacts   = "BENCH_CONTACTS"
 	envEngines    = "BENCH_ENGINES"
 	envRounds     = "BENCH_ROUNDS"
 	envBatch      = "SWEEP_BATCH"
 	envPGBaseline = "BENCH_PG_BASELINE"
+	envWorkers    = "BENCH_WORKERS"
 )
 
 // benchSizes returns the contact counts to generate (BENCH_CONTACTS).
@@ -141,6 +144,7 @@ func benchmarkSweep(b *testing.B, be benchEngine, n int) {
 	b.ReportMetric(med(func(x sweepFigures) float64 { return x.peakRSS }), "peak_rss_MiB")
 	b.ReportMetric(med(func(x sweepFigures) float64 { return x.heapGrowth }), "heap_growth_MiB")
 	b.ReportMetric(float64(batch), "batch_size")
+	b.ReportMetric(float64(benchWorkers(b)), "workers")
 }
 
 // sweepRound loads two databases, runs the baseline on one and the sweep on the other, and
@@ -208,9 +212,9 @@ func openBenchCRM(b testing.TB, tdb *testdb.Database) *crm.Database {
 	return db
 }
 
-// timedSweep runs the sweep to its end and returns the contacts erased, the longest
-// transaction, the process's peak RSS while it ran (VmHWM after resetting it) and the
-// largest growth of the Go heap in use, sampled after each batch.
+// timedSweep runs the sweep to its end on BENCH_WORKERS workers and returns the contacts
+// erased, the longest transaction, the process's peak RSS while it ran (VmHWM after
+// resetting it) and the largest growth of the Go heap in use, sampled after batches.
 func timedSweep(b *testing.B, db *crm.Database, m crm.Mapping, plan RetentionPlan, run SweepRun) (int64, time.Duration, float64, float64) {
 	ctx := context.Background()
 	resetPeakRSS()
@@ -220,22 +224,25 @@ func timedSweep(b *testing.B, db *crm.Database, m crm.Mapping, plan RetentionPla
 	heap0, heapMax := ms.HeapInuse, ms.HeapInuse
 	var erased int64
 	var longest time.Duration
-	for i := 0; ; i++ {
-		res, err := SweepBatch(ctx, db, m, plan, run)
-		if err != nil {
-			b.Fatal(err)
-		}
-		erased += res.Erased
-		longest = max(longest, res.Duration)
-		if i%20 == 0 {
-			runtime.ReadMemStats(&ms)
-			heapMax = max(heapMax, ms.HeapInuse)
-		}
-		if res.Done {
-			break
-		}
+	batches := 0
+	outcome, err := Sweep(ctx, db, m, plan, run, SweepOptions{Workers: benchWorkers(b), Budget: math.MaxInt64,
+		OnBatch: func(res BatchResult) {
+			erased += res.Erased
+			longest = max(longest, res.Duration)
+			if batches++; batches%20 == 0 {
+				runtime.ReadMemStats(&ms)
+				heapMax = max(heapMax, ms.HeapInuse)
+			}
+		}})
+	if err != nil || outcome != SweepDone {
+		b.Fatalf("sweep: %v, %v", outcome, err)
 	}
 	return erased, longest, peakRSSMiB(b), float64(heapMax-heap0) / (1 << 20)
+}
+
+// benchWorkers is BENCH_WORKERS: the workers the sweep asks for (SQLite always runs one).
+func benchWorkers(b *testing.B) int {
+	return envInts(b, envWorkers, []int{2})[0]
 }
 
 // assertSameRowsLeft fails when the two databases do not hold the same number of rows in

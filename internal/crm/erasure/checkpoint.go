@@ -136,6 +136,18 @@ func sqliteMissing(err error) bool {
 // readCheckpoint returns the policy's checkpoint. A row whose MAC does not verify under
 // the operator key is an *UnverifiedRowError: the caller must not act on it.
 func readCheckpoint(ctx context.Context, db *crm.Database, q crm.Querier, policy string) (SweepCheckpoint, bool, error) {
+	return readCheckpointFor(ctx, db, q, policy, false)
+}
+
+// readCheckpointLocked is readCheckpoint that also locks the row until the transaction ends
+// (PostgreSQL and MySQL; SQLite's transaction holds the database's write lock already), and
+// reads its latest committed version: a run's workers each write their position under
+// this lock.
+func readCheckpointLocked(ctx context.Context, db *crm.Database, tx crm.Querier, policy string) (SweepCheckpoint, bool, error) {
+	return readCheckpointFor(ctx, db, tx, policy, db.Dialect().Engine() != crm.EngineSQLite)
+}
+
+func readCheckpointFor(ctx context.Context, db *crm.Database, q crm.Querier, policy string, lock bool) (SweepCheckpoint, bool, error) {
 	scope, err := db.Scope(ctx)
 	if err != nil {
 		return SweepCheckpoint{}, false, err
@@ -143,6 +155,9 @@ func readCheckpoint(ctx context.Context, db *crm.Database, q crm.Querier, policy
 	s := &crm.SQLText{}
 	s.W("SELECT run_id, rule_index, rule, last_key, started_at, acted, key_id, row_mac FROM ", db.OperatorTable(CheckpointTable),
 		" WHERE crm_database = ").Arg(scope).W(" AND policy = ").Arg(policy)
+	if lock {
+		s.W(" FOR UPDATE")
+	}
 	var (
 		cp         SweepCheckpoint
 		keyID, mac sql.NullString
@@ -192,6 +207,41 @@ func writeCheckpoint(ctx context.Context, db *crm.Database, tx crm.Querier, poli
 			err = crm.NewPrivilegeError(err, []string{"DELETE", "INSERT"}[i], crm.OperatorTableName(e, CheckpointTable))
 			return fmt.Errorf("while writing the sweep checkpoint of %s: %w", policy, err)
 		}
+	}
+	return nil
+}
+
+// updateCheckpoint rewrites the run's checkpoint row in place (readCheckpointLocked took
+// its lock): an UPDATE, not a delete and insert, so that a worker waiting on the lock reads
+// this version once the transaction commits.
+func updateCheckpoint(ctx context.Context, db *crm.Database, tx crm.Querier, policy string, cp SweepCheckpoint) error {
+	keys, err := db.OperatorKeys()
+	if err != nil {
+		return err
+	}
+	scope, err := db.Scope(ctx)
+	if err != nil {
+		return err
+	}
+	cp.StartedAt = cp.StartedAt.UTC().Truncate(time.Microsecond)
+	key := keys.CheckpointKey()
+	e := db.Dialect().Engine()
+	s := &crm.SQLText{}
+	s.W("UPDATE ", db.OperatorTable(CheckpointTable), " SET rule_index = ").Arg(cp.RuleIndex).W(", rule = ").Arg(cp.Rule).
+		W(", last_key = ").Arg(cp.LastKey).W(", acted = ").Arg(cp.Acted).W(", updated_at = ").Arg(crm.BindTime(e, time.Now())).
+		W(", key_id = ").Arg(crm.KeyID(key)).W(", row_mac = ").Arg(checkpointMAC(key, scope, policy, cp)).
+		W(" WHERE crm_database = ").Arg(scope).W(" AND policy = ").Arg(policy).W(" AND run_id = ").Arg(cp.RunID)
+	res, err := tx.ExecContext(ctx, s.Query(db.Dialect()), s.Args...)
+	if err != nil {
+		err = crm.NewPrivilegeError(err, "UPDATE", crm.OperatorTableName(e, CheckpointTable))
+		return fmt.Errorf("while writing the sweep checkpoint of %s: %w", policy, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("while writing the sweep checkpoint of %s: %w", policy, err)
+	}
+	if n != 1 {
+		return fmt.Errorf("while writing the sweep checkpoint of %s: %d rows updated, want 1", policy, n)
 	}
 	return nil
 }

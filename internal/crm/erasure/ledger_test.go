@@ -93,14 +93,27 @@ func TestEnsureLedger(t *testing.T) {
 			tables = crmtest.QueryInt(t, admin, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", LedgerTable)
 			indexes = crmtest.QueryInt(t, admin, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", LedgerTable)
 		}
-		// primary key, unique (policy, run_id, subject_hmac), subject index; SQLite's rowid
-		// primary key has no index of its own.
-		wantIndexes := int64(3)
+		// primary key, unique (subject_hmac, crm_database, policy, run_id), which also serves
+		// the look-ups by subject; SQLite's rowid primary key has no index of its own.
+		wantIndexes := int64(2)
 		if ec.Engine == crm.EngineSQLite {
-			wantIndexes = 2
+			wantIndexes = 1
 		}
 		if tables != 1 || indexes != wantIndexes {
 			t.Errorf("ledger tables = %d, indexes = %d; want 1, %d", tables, indexes, wantIndexes)
+		}
+		// The check keeps anything but 64 lowercase hex digits out of subject_hmac.
+		good := strings.Repeat("0123456789abcdef", 4)
+		for _, bad := range []string{strings.ToUpper(good), good[:63], good[:63] + "g", good[:63] + " "} {
+			_, err := admin.ExecContext(ctx, "INSERT INTO "+crm.OperatorTableName(ec.Engine, LedgerTable)+
+				" (crm_database, run_id, policy, rule, action, erased_at, subject_hmac) VALUES ('', 'r', 'p/q', 'x', 'Delete', '2026-01-01 00:00:00', '"+bad+"')")
+			if err == nil {
+				t.Errorf("the ledger accepted subject_hmac %q", bad)
+			}
+		}
+		if _, err := admin.ExecContext(ctx, "INSERT INTO "+crm.OperatorTableName(ec.Engine, LedgerTable)+
+			" (crm_database, run_id, policy, rule, action, erased_at, subject_hmac) VALUES ('', 'r', 'p/q', 'x', 'Delete', '2026-01-01 00:00:00', '"+good+"')"); err != nil {
+			t.Errorf("the ledger refused a valid subject_hmac: %v", err)
 		}
 	})
 }

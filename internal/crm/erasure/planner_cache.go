@@ -25,11 +25,18 @@ type cachedPlanner struct {
 	built time.Time
 }
 
-// idlePlanners holds, per plannerKey, a planner no batch is using. A planner fills its
-// table cache as it goes, so a batch takes it out (LoadAndDelete) and puts it back when it
-// succeeded: two batches never share one. A batch that fails does not put it back, so the
-// next batch reads the catalog again.
-var idlePlanners sync.Map // plannerKey → cachedPlanner
+// idlePlanners holds, per plannerKey, the planners no batch is using. A planner fills its
+// table cache as it goes, so a batch takes one out and puts it back when it succeeded: two
+// batches never share one, and a run's workers each find one of their own. A batch that
+// fails does not put it back, so the next batch reads the catalog again.
+var idlePlanners = struct {
+	sync.Mutex
+	m map[plannerKey][]cachedPlanner
+}{m: map[plannerKey][]cachedPlanner{}}
+
+// maxIdlePlanners bounds the idle planners kept per Database and mapping: one per worker
+// of a run, and a few runs of the same mapping at once.
+const maxIdlePlanners = 8
 
 // takePlanner returns a planner for the mapping, reusing an idle one built less than
 // plannerTTL ago, and the function that gives it back once the batch has succeeded.
@@ -39,38 +46,71 @@ func takePlanner(ctx context.Context, db *crm.Database, m crm.Mapping) (*planner
 		return nil, nil, err
 	}
 	key := plannerKey{db: db, mapping: string(text)}
-	dropExpiredPlanners()
-	if v, ok := idlePlanners.LoadAndDelete(key); ok {
-		if c := v.(cachedPlanner); time.Since(c.built) < plannerTTL {
-			return c.p, func() { idlePlanners.Store(key, c) }, nil
-		}
+	if c, ok := popIdlePlanner(key); ok {
+		return c.p, func() { putIdlePlanner(key, c) }, nil
 	}
 	p, err := newPlanner(ctx, db, m)
 	if err != nil {
 		return nil, nil, err
 	}
 	c := cachedPlanner{p: p, built: time.Now()}
-	return p, func() { idlePlanners.Store(key, c) }, nil
+	return p, func() { putIdlePlanner(key, c) }, nil
+}
+
+// popIdlePlanner takes the newest idle planner of key still within plannerTTL, dropping
+// every expired one on the way.
+func popIdlePlanner(key plannerKey) (cachedPlanner, bool) {
+	idlePlanners.Lock()
+	defer idlePlanners.Unlock()
+	dropExpiredPlanners()
+	list := idlePlanners.m[key]
+	if len(list) == 0 {
+		return cachedPlanner{}, false
+	}
+	c := list[len(list)-1]
+	if len(list) == 1 {
+		delete(idlePlanners.m, key)
+	} else {
+		idlePlanners.m[key] = list[:len(list)-1]
+	}
+	return c, true
+}
+
+// putIdlePlanner gives a planner back, unless maxIdlePlanners are already idle.
+func putIdlePlanner(key plannerKey, c cachedPlanner) {
+	idlePlanners.Lock()
+	defer idlePlanners.Unlock()
+	if list := idlePlanners.m[key]; len(list) < maxIdlePlanners {
+		idlePlanners.m[key] = append(list, c)
+	}
 }
 
 // forgetPlanners drops the idle planners of a Database (it is being closed, or its
 // catalog may have changed).
 func forgetPlanners(db *crm.Database) {
-	idlePlanners.Range(func(k, _ any) bool {
-		if k.(plannerKey).db == db {
-			idlePlanners.Delete(k)
+	idlePlanners.Lock()
+	defer idlePlanners.Unlock()
+	for k := range idlePlanners.m {
+		if k.db == db {
+			delete(idlePlanners.m, k)
 		}
-		return true
-	})
+	}
 }
 
 // dropExpiredPlanners drops the idle planners past plannerTTL, so that the planners of
-// Databases no longer used do not stay.
+// Databases no longer used do not stay. The caller holds idlePlanners' lock.
 func dropExpiredPlanners() {
-	idlePlanners.Range(func(k, v any) bool {
-		if time.Since(v.(cachedPlanner).built) >= plannerTTL {
-			idlePlanners.Delete(k)
+	for k, list := range idlePlanners.m {
+		kept := list[:0]
+		for _, c := range list {
+			if time.Since(c.built) < plannerTTL {
+				kept = append(kept, c)
+			}
 		}
-		return true
-	})
+		if len(kept) == 0 {
+			delete(idlePlanners.m, k)
+		} else {
+			idlePlanners.m[k] = kept
+		}
+	}
 }

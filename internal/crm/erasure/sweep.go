@@ -42,6 +42,10 @@ type SweepRun struct {
 	// in the checkpoint (Now when zero); a resumed run must pass the recorded value
 	// (SweepCheckpoint.StartedAt), and no rule's cutoff may be later than it.
 	StartedAt time.Time
+
+	// lane is the worker's share of the contacts when Sweep runs several workers; the zero
+	// value is the single worker of SweepBatch.
+	lane lane
 }
 
 // SweepCheckpoint is where a run stopped: the rule it was on and the last contact key
@@ -84,6 +88,10 @@ type BatchResult struct {
 	Done bool
 	// Duration is how long the transaction took.
 	Duration time.Duration
+
+	// waiting: this worker's share of the rule is passed and other workers' shares are not
+	// (a run with several workers). advanced: this batch moved the run to the next rule.
+	waiting, advanced bool
 }
 
 // ErrOtherRunInProgress is returned by SweepBatch when the database holds the checkpoint
@@ -97,13 +105,7 @@ var ErrOtherRunInProgress = errors.New("another run of this policy is in progres
 // transaction rolls back: nothing of the batch is applied.
 func SweepBatch(ctx context.Context, db *crm.Database, m crm.Mapping, plan RetentionPlan, run SweepRun) (BatchResult, error) {
 	start := time.Now()
-	if run.BatchSize <= 0 {
-		return BatchResult{}, errors.New("batch size must be positive")
-	}
-	if run.Ledger && len(run.HMACKey) == 0 {
-		return BatchResult{}, errors.New("the ledger is enabled but no HMAC key is set")
-	}
-	if _, err := db.OperatorKeys(); err != nil {
+	if err := checkSweepRun(db, run); err != nil {
 		return BatchResult{}, err
 	}
 	if err := ensureOperatorTables(ctx, db, run.Ledger); err != nil {
@@ -119,6 +121,19 @@ func SweepBatch(ctx context.Context, db *crm.Database, m crm.Mapping, plan Reten
 	}
 	res.Duration = time.Since(start)
 	return res, nil
+}
+
+// checkSweepRun refuses a run the sweep cannot do: no batch size, a ledger without its
+// key, no operator key to authenticate the checkpoint with.
+func checkSweepRun(db *crm.Database, run SweepRun) error {
+	if run.BatchSize <= 0 {
+		return errors.New("batch size must be positive")
+	}
+	if run.Ledger && len(run.HMACKey) == 0 {
+		return errors.New("the ledger is enabled but no HMAC key is set")
+	}
+	_, err := db.OperatorKeys()
+	return err
 }
 
 func sweepBatch(ctx context.Context, db *crm.Database, m crm.Mapping, plan RetentionPlan, run SweepRun) (BatchResult, error) {
@@ -164,20 +179,22 @@ func sweepInTx(ctx context.Context, db *crm.Database, tx crm.Querier, p *planner
 		return BatchResult{}, fmt.Errorf("%w: run %s", ErrOtherRunInProgress, cp.RunID)
 	}
 	if !found {
-		started := run.StartedAt
-		if started.IsZero() {
-			started = run.Now
+		if run.lane.count > 1 {
+			return BatchResult{}, fmt.Errorf("the run %s of %s has no checkpoint: a run with several workers begins with BeginSweep", run.RunID, run.Policy)
 		}
-		cp = SweepCheckpoint{RunID: run.RunID, StartedAt: started.UTC().Truncate(time.Microsecond)}
-		if len(plan.Rules) > 0 {
-			cp.Rule = plan.Rules[0].Name
-		}
+		cp = newCheckpoint(run, plan, 1)
 	}
 	if err := checkResume(run, plan, cp); err != nil {
 		return BatchResult{}, err
 	}
+	if err := checkLanes(run, p, cp); err != nil {
+		return BatchResult{}, err
+	}
+	if run.lane.count > 1 {
+		return laneInTx(ctx, db, tx, p, plan, run, cp)
+	}
 	for empty := 0; cp.RuleIndex < len(plan.Rules); {
-		end, ok, err := windowEnd(ctx, db, tx, p, cp.LastKey, run.BatchSize)
+		end, ok, err := windowEnd(ctx, db, tx, p, cp.LastKey, run.BatchSize, singleLane)
 		if err != nil {
 			return BatchResult{}, err
 		}
@@ -188,7 +205,7 @@ func sweepInTx(ctx context.Context, db *crm.Database, tx crm.Querier, p *planner
 			}
 			continue
 		}
-		keys, err := nextKeys(ctx, db, tx, p, plan, cp, run.BatchSize)
+		keys, err := nextKeys(ctx, db, tx, p, plan, cp, run.BatchSize, singleLane)
 		if err != nil {
 			return BatchResult{}, err
 		}
@@ -249,7 +266,7 @@ func checkResume(run SweepRun, plan RetentionPlan, cp SweepCheckpoint) error {
 
 // window renders the next window of contact keys after the checkpoint, in key order: each
 // batch looks at this many contacts, so its cost does not grow with the table.
-func (p *planner) window(s *crm.SQLText, lastKey string, size int) error {
+func (p *planner) window(s *crm.SQLText, lastKey string, size int, ln lane) error {
 	table, err := p.db.Dialect().QuoteIdent(p.m.Contacts.Table)
 	if err != nil {
 		return err
@@ -259,11 +276,19 @@ func (p *planner) window(s *crm.SQLText, lastKey string, size int) error {
 		return err
 	}
 	s.W("(SELECT ", key, " FROM ", table)
+	where := " WHERE "
 	if lastKey != "" {
-		s.W(" WHERE ", key, " > ")
+		s.W(where, key, " > ")
 		if err := p.keyArg(s, lastKey); err != nil {
 			return err
 		}
+		where = " AND "
+	}
+	if ln.count > 1 {
+		// The worker's share: keys modulo the number of workers, made non-negative. The
+		// scan still walks the key index in order and stops after size keys of the share.
+		n := strconv.Itoa(ln.count)
+		s.W(where, "((", key, " % ", n, ") + ", n, ") % ", n, " = ", strconv.Itoa(ln.index))
 	}
 	s.W(" ORDER BY ", key, " LIMIT ").Arg(size).W(")")
 	return nil
@@ -283,14 +308,14 @@ func (p *planner) keyArg(s *crm.SQLText, key string) error {
 }
 
 // windowEnd returns the last key of the next window, or false when no contact is left.
-func windowEnd(ctx context.Context, db *crm.Database, tx crm.Querier, p *planner, lastKey string, size int) (string, bool, error) {
+func windowEnd(ctx context.Context, db *crm.Database, tx crm.Querier, p *planner, lastKey string, size int, ln lane) (string, bool, error) {
 	key, err := db.Dialect().QuoteIdent(p.m.Contacts.Key)
 	if err != nil {
 		return "", false, err
 	}
 	s := &crm.SQLText{}
 	s.W("SELECT MAX(w.", key, ") FROM ")
-	if err := p.window(s, lastKey, size); err != nil {
+	if err := p.window(s, lastKey, size, ln); err != nil {
 		return "", false, err
 	}
 	s.W(" w")
@@ -309,7 +334,7 @@ func windowEnd(ctx context.Context, db *crm.Database, tx crm.Querier, p *planner
 
 // nextKeys selects, and locks where the engine can, the contacts of the next window that
 // the rule acts on.
-func nextKeys(ctx context.Context, db *crm.Database, tx crm.Querier, p *planner, plan RetentionPlan, cp SweepCheckpoint, size int) ([]any, error) {
+func nextKeys(ctx context.Context, db *crm.Database, tx crm.Querier, p *planner, plan RetentionPlan, cp SweepCheckpoint, size int, ln lane) ([]any, error) {
 	key, err := db.Dialect().QuoteIdent(p.m.Contacts.Key)
 	if err != nil {
 		return nil, err
@@ -324,7 +349,7 @@ func nextKeys(ctx context.Context, db *crm.Database, tx crm.Querier, p *planner,
 	}
 	s := &crm.SQLText{}
 	s.W("SELECT ", p.key, " FROM ")
-	if err := p.window(s, cp.LastKey, size); err != nil {
+	if err := p.window(s, cp.LastKey, size, ln); err != nil {
 		return nil, err
 	}
 	s.W(" w JOIN ", contacts, " ON ", p.key, " = w.", key, join, " WHERE ")
