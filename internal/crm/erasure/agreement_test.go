@@ -68,6 +68,13 @@ func TestPlanAgreesWithReference(t *testing.T) {
 // contact.
 func sweepCandidates(t *testing.T, db *crm.Database, m crm.Mapping, plan RetentionPlan) []int64 {
 	t.Helper()
+	return ruleCandidates(t, db, m, plan, 0)
+}
+
+// ruleCandidates returns the keys the sweep would act on for rule i of the plan in one
+// window over every contact.
+func ruleCandidates(t *testing.T, db *crm.Database, m crm.Mapping, plan RetentionPlan, i int) []int64 {
+	t.Helper()
 	ctx := crmtest.TestContext(t)
 	p, err := newPlanner(ctx, db, m)
 	if err != nil {
@@ -78,7 +85,7 @@ func sweepCandidates(t *testing.T, db *crm.Database, m crm.Mapping, plan Retenti
 		t.Fatal(err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	keys, err := nextKeys(ctx, db, tx, p, plan, SweepCheckpoint{}, 1000, singleLane)
+	keys, err := nextKeys(ctx, db, tx, p, plan, SweepCheckpoint{RuleIndex: i}, 1000, singleLane)
 	if err != nil {
 		t.Fatalf("nextKeys: %v", err)
 	}

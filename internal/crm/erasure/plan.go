@@ -93,7 +93,26 @@ type planner struct {
 	// existsProbes renders the interaction probes as [NOT] EXISTS: over a whole table,
 	// PostgreSQL and MariaDB turn them into (anti-)joins (see CountPlan).
 	existsProbes bool
+	// splitsCounts lets a count split on whether the last-contact time is known (see
+	// countStatement).
+	splitsCounts bool
+	// last restricts expired to contacts whose last-contact time is known, or to those
+	// whose is not; the statement must restrict its contacts alike (lastContactIs).
+	last lastContact
 }
+
+// lastContact is which contacts expired renders the term of, by their lastContactAt.
+type lastContact int
+
+const (
+	// lastContactAny: every contact, whether its last-contact time is known or not (the
+	// predicate as the sweep applies it).
+	lastContactAny lastContact = iota
+	// lastContactKnown: only contacts whose lastContactAt is set.
+	lastContactKnown
+	// lastContactUnknown: only contacts whose lastContactAt is NULL.
+	lastContactUnknown
+)
 
 const (
 	aliasContacts  = "c"
@@ -301,23 +320,43 @@ func (p *planner) expired(ctx context.Context, s *crm.SQLText, where string, r R
 	}
 	s.W(" AND (")
 	// …and the last contact is before it, or, with no last contact, an older interaction
-	// or the creation time is.
-	if hasLast {
+	// or the creation time is. p.last leaves out the case its statement excludes.
+	if hasLast && p.last != lastContactUnknown {
 		s.W("(", last, " IS NOT NULL AND ")
 		p.timeCompare(s, last, "<", r.Cutoff)
-		s.W(") OR (", last, " IS NULL AND (")
-	} else {
-		s.W("((")
+		s.W(")")
 	}
+	if hasLast && p.last == lastContactAny {
+		s.W(" OR ")
+	}
+	if !hasLast || p.last != lastContactKnown {
+		if err := p.expiredWithoutLast(ctx, s, sources, r, last, created); err != nil {
+			return err
+		}
+	}
+	s.W("))")
+	return nil
+}
+
+// expiredWithoutLast renders "the contact has no last contact, and a renewing interaction
+// or its creation time is before the cutoff" (expired adds "and no renewing interaction is
+// after it"). last and created are the columns of lastContactAt and createdAt, "" when not
+// mapped.
+func (p *planner) expiredWithoutLast(ctx context.Context, s *crm.SQLText, sources []crm.Interaction, r RetentionRule, last, created string) error {
+	s.W("(")
+	if last != "" {
+		s.W(last, " IS NULL AND ")
+	}
+	s.W("(")
 	if err := p.interactions(ctx, s, sources, r, false, false); err != nil {
 		return err
 	}
-	if hasCreated {
+	if created != "" {
 		s.W(" OR (", created, " IS NOT NULL AND ")
 		p.timeCompare(s, created, "<", r.Cutoff)
 		s.W(")")
 	}
-	s.W("))))")
+	s.W("))")
 	return nil
 }
 
@@ -702,31 +741,26 @@ func countPlans(ctx context.Context, db *crm.Database, q crm.Querier, p *planner
 
 // countPlanner returns the planner of CountPlan. A count reads every contact: joining the
 // interactions once beats probing them per contact, except on SQLite, whose EXISTS is a
-// probe per contact anyway (and measured slower than the scalar probe).
+// probe per contact anyway (and measured slower than the scalar probe). Its counts split
+// on the last-contact time (countStatement) on every engine: PostgreSQL then scans the
+// contacts in parallel workers, and on MariaDB and SQLite the split count measured no
+// slower than the unsplit one.
 func countPlanner(ctx context.Context, db *crm.Database, m crm.Mapping) (*planner, error) {
 	p, err := newPlanner(ctx, db, m)
 	if err != nil {
 		return nil, err
 	}
 	p.existsProbes = db.Dialect().Engine() != crm.EngineSQLite
+	p.splitsCounts = true
 	return p, nil
 }
 
 // countPlan runs CountPlan's statements through q.
 func countPlan(ctx context.Context, db *crm.Database, q crm.Querier, p *planner, plan RetentionPlan) ([]RuleCount, error) {
-	from, err := p.from()
-	if err != nil {
-		return nil, err
-	}
 	counts := make([]RuleCount, 0, len(plan.Rules))
 	for i, r := range plan.Rules {
-		s := &crm.SQLText{}
-		s.W("SELECT COUNT(*), COALESCE(SUM(CASE WHEN ")
-		if err := p.held(s, plan.Holds); err != nil {
-			return nil, err
-		}
-		s.W(" THEN 1 ELSE 0 END), 0) FROM ", from, " WHERE ")
-		if err := p.actedOn(ctx, s, plan, i); err != nil {
+		s, err := p.countStatement(ctx, plan, i)
+		if err != nil {
 			return nil, err
 		}
 		var all, held int64
@@ -736,4 +770,96 @@ func countPlan(ctx context.Context, db *crm.Database, q crm.Querier, p *planner,
 		counts = append(counts, RuleCount{Rule: r.Name, Pending: all - held, Held: held})
 	}
 	return counts, nil
+}
+
+// countStatement renders the count of rule i: the contacts it acts on, and how many of
+// them a legal hold keeps.
+//
+// When a term reads the last-contact time (splitsOnLastContact), the count is the sum of
+// two disjoint ones, in one statement so that both read the same snapshot: the contacts
+// whose lastContactAt is set, and those whose is not. With the case fixed, expired leaves
+// out the branch of the other case, and with it, from the first count, the probe for an
+// older interaction that sat under an OR: PostgreSQL cannot turn that probe into a join,
+// and a scan of contacts filtered by it stays out of the parallel workers.
+func (p *planner) countStatement(ctx context.Context, plan RetentionPlan, i int) (*crm.SQLText, error) {
+	s := &crm.SQLText{}
+	if !p.splitsOnLastContact(plan, i) {
+		return s, p.countCase(ctx, s, plan, i)
+	}
+	s.W("SELECT SUM(n), SUM(h) FROM (")
+	if err := p.restrictedTo(lastContactKnown).countCase(ctx, s, plan, i); err != nil {
+		return nil, err
+	}
+	s.W(" UNION ALL ")
+	if err := p.restrictedTo(lastContactUnknown).countCase(ctx, s, plan, i); err != nil {
+		return nil, err
+	}
+	s.W(") t")
+	return s, nil
+}
+
+// countCase renders "SELECT COUNT(*) n, <held> h FROM … WHERE <rule i acts on the contact>"
+// over the contacts of p.last.
+func (p *planner) countCase(ctx context.Context, s *crm.SQLText, plan RetentionPlan, i int) error {
+	from, err := p.from()
+	if err != nil {
+		return err
+	}
+	s.W("SELECT COUNT(*) n, COALESCE(SUM(CASE WHEN ")
+	if err := p.held(s, plan.Holds); err != nil {
+		return err
+	}
+	s.W(" THEN 1 ELSE 0 END), 0) h FROM ", from, " WHERE ")
+	if err := p.lastContactIs(s); err != nil {
+		return err
+	}
+	return p.actedOn(ctx, s, plan, i)
+}
+
+// splitsOnLastContact says whether the count of rule i splits on the last-contact time:
+// the planner may (splitsCounts), lastContactAt is mapped, and the term of rule i or of an
+// earlier one (actedOn renders them all) reads it and probes the interactions for the
+// contacts without it. A field that cannot be read does not split: rendering the count
+// reports its error.
+func (p *planner) splitsOnLastContact(plan RetentionPlan, i int) bool {
+	if !p.splitsCounts {
+		return false
+	}
+	if _, ok, err := p.field(crm.FieldLastContactAt); err != nil || !ok {
+		return false
+	}
+	for _, r := range plan.Rules[:i+1] {
+		if !r.Minimize && !r.SinceCreated && len(p.renewingSources(r)) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// restrictedTo returns a copy of p that renders the terms of the contacts of one case of
+// the last-contact time only.
+func (p *planner) restrictedTo(c lastContact) *planner {
+	q := *p
+	q.last = c
+	return &q
+}
+
+// lastContactIs renders "the contact is of the case p.last AND " ("" for lastContactAny).
+func (p *planner) lastContactIs(s *crm.SQLText) error {
+	if p.last == lastContactAny {
+		return nil
+	}
+	last, ok, err := p.field(crm.FieldLastContactAt)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("a count split on the last-contact time, which is not mapped")
+	}
+	if p.last == lastContactKnown {
+		s.W(last, " IS NOT NULL AND ")
+	} else {
+		s.W(last, " IS NULL AND ")
+	}
+	return nil
 }
