@@ -212,8 +212,8 @@ type RetentionPolicySpec struct {
 	BatchSize *int32 `json:"batchSize,omitempty"`
 
 	// workers is how many batches of a run erase at once, each in its own transaction on
-	// its own connection and its own share of the contacts (the contact key modulo
-	// workers), so that a run uses several of the database server's cores. At most the
+	// its own connection and its own share of the contacts (blocks of 128
+	// consecutive contact keys, dealt out in turn), so that a run uses several of the database server's cores. At most the
 	// CRMDatabase's maxOpenConns less one (the sweep's lock holds a connection). SQLite
 	// (one writer at a time) and contacts with text keys always use one. A run keeps the
 	// number it started with; a change applies from the next run.

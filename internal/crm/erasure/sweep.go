@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
@@ -141,7 +143,11 @@ func sweepBatch(ctx context.Context, db *crm.Database, m crm.Mapping, plan Reten
 	if err != nil {
 		return BatchResult{}, err
 	}
-	tx, err := db.DB().BeginTx(ctx, nil)
+	opts, err := batchTxOptions(ctx, db)
+	if err != nil {
+		return BatchResult{}, err
+	}
+	tx, err := db.DB().BeginTx(ctx, opts)
 	if err != nil {
 		return BatchResult{}, fmt.Errorf("while starting a sweep batch of %s: %w", run.Policy, err)
 	}
@@ -155,6 +161,39 @@ func sweepBatch(ctx context.Context, db *crm.Database, m crm.Mapping, plan Reten
 	}
 	release()
 	return res, nil
+}
+
+// readCommittedOK remembers, per MySQL/MariaDB Database, whether its batches may run at
+// READ COMMITTED (see batchTxOptions).
+var readCommittedOK sync.Map // *crm.Database → bool
+
+// batchTxOptions are the options of a batch's transaction. On MySQL/MariaDB a batch runs at
+// READ COMMITTED where the server allows it: its locking read of the contacts then locks
+// only the rows it selects and no gaps (at REPEATABLE READ InnoDB also keeps locks on the
+// rows of the window the rule does not select, and on the gaps between them, which makes
+// a run's workers and the CRM's writers wait for each other), and the rule is checked
+// against the data committed when the statement starts, not when the transaction's first
+// read did. A server that writes a statement-based binary log refuses row changes at READ
+// COMMITTED: there the batch keeps the server's default. PostgreSQL runs at READ COMMITTED
+// by default; SQLite has one writer.
+func batchTxOptions(ctx context.Context, db *crm.Database) (*sql.TxOptions, error) {
+	if db.Dialect().Engine() != crm.EngineMySQL {
+		return nil, nil
+	}
+	ok, known := readCommittedOK.Load(db)
+	if !known {
+		var logBin sql.NullInt64
+		var format sql.NullString
+		if err := db.DB().QueryRowContext(ctx, "SELECT @@GLOBAL.log_bin, @@SESSION.binlog_format").Scan(&logBin, &format); err != nil {
+			return nil, fmt.Errorf("while reading the server's binary log format: %w", err)
+		}
+		ok = !(logBin.Int64 == 1 && strings.EqualFold(format.String, "STATEMENT"))
+		readCommittedOK.Store(db, ok)
+	}
+	if !ok.(bool) {
+		return nil, nil
+	}
+	return &sql.TxOptions{Isolation: sql.LevelReadCommitted}, nil
 }
 
 // emptyWindowsPerBatch bounds how many windows without a selected contact one batch
@@ -285,10 +324,15 @@ func (p *planner) window(s *crm.SQLText, lastKey string, size int, ln lane) erro
 		where = " AND "
 	}
 	if ln.count > 1 {
-		// The worker's share: keys modulo the number of workers, made non-negative. The
-		// scan still walks the key index in order and stops after size keys of the share.
+		// The worker's share: blocks of shareBlock consecutive keys dealt out in turn
+		// (block number modulo the number of workers, made non-negative). The scan still
+		// walks the key index in order and stops after size keys of the share.
+		div := " / "
+		if p.db.Dialect().Engine() == crm.EngineMySQL {
+			div = " DIV " // "/" is exact division there
+		}
 		n := strconv.Itoa(ln.count)
-		s.W(where, "((", key, " % ", n, ") + ", n, ") % ", n, " = ", strconv.Itoa(ln.index))
+		s.W(where, "((", key, div, strconv.Itoa(shareBlock), ") % ", n, " + ", n, ") % ", n, " = ", strconv.Itoa(ln.index))
 	}
 	s.W(" ORDER BY ", key, " LIMIT ").Arg(size).W(")")
 	return nil

@@ -12,10 +12,12 @@ import (
 )
 
 // A run can erase with several workers at once, each in its own transactions, on its own
-// share of the contacts: the integer keys whose remainder modulo the number of workers is
-// the worker's index. Every contact belongs to exactly one share, so each worker's batches
+// share of the contacts: blocks of shareBlock consecutive integer keys, dealt out to the
+// workers in turn. Every contact belongs to exactly one share, so each worker's batches
 // are those a single worker would run on that share, rule after rule; two workers never
-// lock the same contact.
+// lock the same contact. Blocks rather than single keys keep a worker's batch on
+// neighbouring rows, and keep the shares even when keys follow a short period (odd and
+// even keys of different kinds, servers numbering with auto_increment_increment).
 //
 // The run keeps one checkpoint row. With several workers its last_key holds one position per
 // worker ("workers:" and the positions, comma-separated): "" before the worker's first
@@ -41,6 +43,8 @@ const (
 	// sharePassed is the position of a worker that found no contact left in its share of
 	// the current rule.
 	sharePassed = "*"
+	// shareBlock is how many consecutive keys go to one worker in turn.
+	shareBlock = 128
 	// MaxWorkers is the most workers one run may use.
 	MaxWorkers = 8
 	// batchAttempts is how often a batch that lost a deadlock or a serialization conflict

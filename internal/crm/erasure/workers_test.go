@@ -15,8 +15,9 @@ import (
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/crmtest"
 )
 
-// workerSeed loads 80 contacts with keys -20..60 but 0 (negative keys too: the shares take
-// the remainder made non-negative; MariaDB would number a 0 itself). A key divisible by 3 was in touch last month and is kept;
+// workerSeed loads 80 contacts with keys 37·i for i in -20..60 but 0, so that they fall in
+// 23 blocks of shareBlock keys (negative keys too: the shares take the remainder made
+// non-negative; MariaDB would number a 0 itself). A key divisible by 3 was in touch last month and is kept;
 // the others are three years old. Keys divisible by 5 are customers (rule "customers"
 // anonymises their email), the rest prospects (rule "prospects" deletes them). Each contact
 // has a note and an interaction. It returns the keys expected to be left and those
@@ -38,17 +39,18 @@ func workerSeed(t *testing.T, e crm.Engine, admin *sql.DB) (left, anonymised []i
 		if i%5 == 0 {
 			stage = "customer"
 		}
+		id := 37 * i
 		switch {
 		case i%3 == 0:
-			left = append(left, i)
+			left = append(left, id)
 		case stage == "customer":
-			left = append(left, i)
-			anonymised = append(anonymised, i)
+			left = append(left, id)
+			anonymised = append(anonymised, id)
 		}
 		stmts = append(stmts,
-			fmt.Sprintf("INSERT INTO contacts (id, email, lifecycle_stage, contact_type, created_at, last_contact_at) VALUES (%d, 'c%d@example.test', '%s', 'B2B', '%s', '%s')", i, i+100, stage, old, last),
-			fmt.Sprintf("INSERT INTO notes (contact_id, body) VALUES (%d, 'note')", i),
-			fmt.Sprintf("INSERT INTO interactions (contact_id, occurred_at, kind) VALUES (%d, '%s', 'email')", i, last))
+			fmt.Sprintf("INSERT INTO contacts (id, email, lifecycle_stage, contact_type, created_at, last_contact_at) VALUES (%d, 'c%d@example.test', '%s', 'B2B', '%s', '%s')", id, i+100, stage, old, last),
+			fmt.Sprintf("INSERT INTO notes (contact_id, body) VALUES (%d, 'note')", id),
+			fmt.Sprintf("INSERT INTO interactions (contact_id, occurred_at, kind) VALUES (%d, '%s', 'email')", id, last))
 	}
 	crmtest.ExecAll(t, admin, stmts...)
 	return left, anonymised
@@ -158,8 +160,12 @@ func TestSweepWithWorkersResumesExactlyAfterAKill(t *testing.T) {
 		if err != nil || !ok || cp.Acted == 0 {
 			t.Fatalf("checkpoint after the slice = %+v %v %v", cp, ok, err)
 		}
-		if w := wantWorkers(ec.Engine); w > 1 && !strings.HasPrefix(cp.LastKey, "workers:") {
-			t.Errorf("checkpoint of a run with %d workers has last key %q", w, cp.LastKey)
+		if w := wantWorkers(ec.Engine); w > 1 {
+			// Each worker ran its first batch on its own share and recorded where it is.
+			pos, ok := decodeShares(cp.LastKey)
+			if !ok || len(pos) != w || slices.Contains(pos, "") {
+				t.Errorf("checkpoint of a run with %d workers has last key %q", w, cp.LastKey)
+			}
 		}
 
 		// The process dies in the middle of batches: the context ends while both workers'
