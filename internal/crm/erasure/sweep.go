@@ -187,7 +187,7 @@ func batchTxOptions(ctx context.Context, db *crm.Database) (*sql.TxOptions, erro
 		if err := db.DB().QueryRowContext(ctx, "SELECT @@GLOBAL.log_bin, @@SESSION.binlog_format").Scan(&logBin, &format); err != nil {
 			return nil, fmt.Errorf("while reading the server's binary log format: %w", err)
 		}
-		ok = !(logBin.Int64 == 1 && strings.EqualFold(format.String, "STATEMENT"))
+		ok = logBin.Int64 != 1 || !strings.EqualFold(format.String, "STATEMENT")
 		readCommittedOK.Store(db, ok)
 	}
 	if !ok.(bool) {
