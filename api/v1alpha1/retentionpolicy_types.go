@@ -757,8 +757,11 @@ type SweepCheckpoint struct {
 	// +required
 	Rule ItemName `json:"rule"`
 
-	// lastKey is the contact key of the last contact committed, as text. Keys are
-	// pseudonymous identifiers; map a column that carries no personal data as the key.
+	// lastKey is the contact key of the last contact committed, as text. A run with several
+	// workers keeps one position per worker: "workers:" and the positions, comma-separated
+	// ("" before a worker's first batch, "*" once it has finished its share of the rule).
+	// Keys are pseudonymous identifiers; map a column that carries no personal data as the
+	// key.
 	// +required
 	// +kubebuilder:validation:MaxLength=256
 	LastKey string `json:"lastKey"`

@@ -182,17 +182,32 @@ func readCheckpointFor(ctx context.Context, db *crm.Database, q crm.Querier, pol
 	return cp, true, nil
 }
 
-func writeCheckpoint(ctx context.Context, db *crm.Database, tx crm.Querier, policy string, cp SweepCheckpoint) error {
+// checkpointSigner is what writing a checkpoint row needs: the database's scope and the
+// key of the rows' MACs.
+type checkpointSigner struct {
+	scope string
+	key   []byte
+}
+
+func newCheckpointSigner(ctx context.Context, db *crm.Database) (checkpointSigner, error) {
 	keys, err := db.OperatorKeys()
 	if err != nil {
-		return err
+		return checkpointSigner{}, err
 	}
 	scope, err := db.Scope(ctx)
 	if err != nil {
+		return checkpointSigner{}, err
+	}
+	return checkpointSigner{scope: scope, key: keys.CheckpointKey()}, nil
+}
+
+func writeCheckpoint(ctx context.Context, db *crm.Database, tx crm.Querier, policy string, cp SweepCheckpoint) error {
+	sig, err := newCheckpointSigner(ctx, db)
+	if err != nil {
 		return err
 	}
+	scope, key := sig.scope, sig.key
 	cp.StartedAt = cp.StartedAt.UTC().Truncate(time.Microsecond)
-	key := keys.CheckpointKey()
 	t := db.OperatorTable(CheckpointTable)
 	e := db.Dialect().Engine()
 	del := &crm.SQLText{}
@@ -215,16 +230,12 @@ func writeCheckpoint(ctx context.Context, db *crm.Database, tx crm.Querier, poli
 // its lock): an UPDATE, not a delete and insert, so that a worker waiting on the lock reads
 // this version once the transaction commits.
 func updateCheckpoint(ctx context.Context, db *crm.Database, tx crm.Querier, policy string, cp SweepCheckpoint) error {
-	keys, err := db.OperatorKeys()
+	sig, err := newCheckpointSigner(ctx, db)
 	if err != nil {
 		return err
 	}
-	scope, err := db.Scope(ctx)
-	if err != nil {
-		return err
-	}
+	scope, key := sig.scope, sig.key
 	cp.StartedAt = cp.StartedAt.UTC().Truncate(time.Microsecond)
-	key := keys.CheckpointKey()
 	e := db.Dialect().Engine()
 	s := &crm.SQLText{}
 	s.W("UPDATE ", db.OperatorTable(CheckpointTable), " SET rule_index = ").Arg(cp.RuleIndex).W(", rule = ").Arg(cp.Rule).

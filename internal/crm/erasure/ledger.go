@@ -540,11 +540,7 @@ func insertLedgerJSON(ctx context.Context, db *crm.Database, q crm.Querier, key 
 	d := db.Dialect()
 	f := entries[0]
 	cols, _ := crm.QuoteAll(d, ledgerColumns...)
-	rows := make([][2]string, len(entries))
-	for i, e := range entries {
-		rows[i] = [2]string{e.SubjectHMAC, ledgerRowMAC(key, scope, e)}
-	}
-	js, err := json.Marshal(rows)
+	js, err := ledgerPairsJSON(key, scope, entries)
 	if err != nil {
 		return 0, err
 	}
@@ -552,13 +548,24 @@ func insertLedgerJSON(ctx context.Context, db *crm.Database, q crm.Querier, key 
 	s.W("INSERT INTO ", db.OperatorTable(LedgerTable), " (", strings.Join(cols, ", "), ") SELECT ").
 		Arg(scope).W(", ").Arg(f.RunID).W(", ").Arg(f.Policy).W(", ").Arg(f.Rule).W(", ").Arg(f.Action).W(", ").
 		Arg(crm.BindTime(d.Engine(), f.ErasedAt)).W(", u.subject_hmac, ").Arg(f.KeyID).W(", u.row_mac FROM JSON_TABLE(").
-		Arg(string(js)).W(", '$[*]' COLUMNS (subject_hmac CHAR(64) PATH '$[0]', row_mac CHAR(64) PATH '$[1]')) AS u").
+		Arg(js).W(", '$[*]' COLUMNS (subject_hmac CHAR(64) PATH '$[0]', row_mac CHAR(64) PATH '$[1]')) AS u").
 		W(" ON DUPLICATE KEY UPDATE `ledger_id` = `ledger_id`")
 	res, err := q.ExecContext(ctx, s.Query(d), s.Args...)
 	if err != nil {
 		return 0, err
 	}
 	return res.RowsAffected()
+}
+
+// ledgerPairsJSON is the JSON array of the entries' [subject HMAC, row MAC] pairs that
+// insertLedgerJSON and insertLedgerSQLiteJSON read their rows from.
+func ledgerPairsJSON(key []byte, scope string, entries []LedgerEntry) (string, error) {
+	rows := make([][2]string, len(entries))
+	for i, e := range entries {
+		rows[i] = [2]string{e.SubjectHMAC, ledgerRowMAC(key, scope, e)}
+	}
+	js, err := json.Marshal(rows)
+	return string(js), err
 }
 
 // insertLedgerSQLiteJSON inserts entries that differ only in their subject (see sameRun) in
@@ -570,11 +577,7 @@ func insertLedgerSQLiteJSON(ctx context.Context, db *crm.Database, q crm.Querier
 	d := db.Dialect()
 	f := entries[0]
 	cols, _ := crm.QuoteAll(d, ledgerColumns...)
-	rows := make([][2]string, len(entries))
-	for i, e := range entries {
-		rows[i] = [2]string{e.SubjectHMAC, ledgerRowMAC(key, scope, e)}
-	}
-	js, err := json.Marshal(rows)
+	js, err := ledgerPairsJSON(key, scope, entries)
 	if err != nil {
 		return 0, err
 	}
@@ -582,7 +585,7 @@ func insertLedgerSQLiteJSON(ctx context.Context, db *crm.Database, q crm.Querier
 	s.W("INSERT INTO ", db.OperatorTable(LedgerTable), " (", strings.Join(cols, ", "), ") SELECT ").
 		Arg(scope).W(", ").Arg(f.RunID).W(", ").Arg(f.Policy).W(", ").Arg(f.Rule).W(", ").Arg(f.Action).W(", ").
 		Arg(crm.BindTime(d.Engine(), f.ErasedAt)).W(", json_extract(u.value, '$[0]'), ").Arg(f.KeyID).
-		W(", json_extract(u.value, '$[1]') FROM json_each(").Arg(string(js)).W(") AS u WHERE true ON CONFLICT (", ledgerUniqueColumns(d), ") DO NOTHING")
+		W(", json_extract(u.value, '$[1]') FROM json_each(").Arg(js).W(") AS u WHERE true ON CONFLICT (", ledgerUniqueColumns(d), ") DO NOTHING")
 	res, err := q.ExecContext(ctx, s.Query(d), s.Args...)
 	if err != nil {
 		return 0, err

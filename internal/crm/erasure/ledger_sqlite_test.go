@@ -1,10 +1,13 @@
 package erasure
 
 import (
+	"context"
+	"database/sql"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/crmtest"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
 )
@@ -13,8 +16,24 @@ import (
 // through VALUES lists. Both must write the same rows and skip replays alike.
 func TestLedgerSQLiteJSONAndValuesWriteTheSameRows(t *testing.T) {
 	tdb := testdb.SQLite(t)
-	admin := tdb.Open(t)
+	admin := tdb.Open(t) // also creates the SQLite file
 	cdb := crmtest.OpenCRM(t, tdb)
+	assertLedgerFormsAgree(t, admin, cdb,
+		ledgerForm{"json_each", insertLedgerSQLiteJSON}, ledgerForm{"VALUES", insertLedgerChunk},
+		"SELECT crm_database || '|' || policy || '|' || rule || '|' || action || '|' || erased_at || '|' || subject_hmac || '|' || key_id || '|' || length(row_mac) FROM crm_privacy_erasure_ledger WHERE run_id = ? ORDER BY subject_hmac")
+}
+
+// ledgerForm is one way of writing a batch's ledger rows.
+type ledgerForm struct {
+	name   string
+	insert func(ctx context.Context, db *crm.Database, q crm.Querier, key []byte, scope string, entries []LedgerEntry) (int64, error)
+}
+
+// assertLedgerFormsAgree writes 300 rows with each form, then 100 of which 50 are already
+// recorded, and checks that both wrote the same rows (but for the run id and so the row
+// MAC: rowsSQL renders everything else of one run's rows) and that every row verifies.
+func assertLedgerFormsAgree(t *testing.T, admin *sql.DB, cdb *crm.Database, a, b ledgerForm, rowsSQL string) {
+	t.Helper()
 	ctx := crmtest.TestContext(t)
 	if err := EnsureLedger(ctx, cdb); err != nil {
 		t.Fatal(err)
@@ -28,33 +47,20 @@ func TestLedgerSQLiteJSONAndValuesWriteTheSameRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := time.Date(2025, 3, 14, 15, 9, 26, 535897000, time.UTC)
-	write := []struct {
-		name   string
-		insert func() (int64, error)
-		want   int64
-	}{
-		{"json_each", func() (int64, error) {
-			return insertLedgerSQLiteJSON(ctx, cdb, cdb.DB(), keys.LedgerRowKey(), scope, ledgerEntries("run-json", 1, 300, at))
-		}, 300},
-		{"VALUES", func() (int64, error) {
-			return insertLedgerChunk(ctx, cdb, cdb.DB(), keys.LedgerRowKey(), scope, ledgerEntries("run-values", 1, 300, at))
-		}, 300},
-		{"json_each replayed", func() (int64, error) {
-			return insertLedgerSQLiteJSON(ctx, cdb, cdb.DB(), keys.LedgerRowKey(), scope, ledgerEntries("run-json", 251, 100, at))
-		}, 50},
-		{"VALUES replayed", func() (int64, error) {
-			return insertLedgerChunk(ctx, cdb, cdb.DB(), keys.LedgerRowKey(), scope, ledgerEntries("run-values", 251, 100, at))
-		}, 50},
-	}
-	for _, w := range write {
-		n, err := w.insert()
-		if err != nil || n != w.want {
-			t.Fatalf("%s = %d, %v; want %d rows", w.name, n, err, w.want)
+	runs := []string{"run-a", "run-b"}
+	for i, f := range []ledgerForm{a, b} {
+		for _, w := range []struct {
+			first, n int
+			want     int64
+		}{{1, 300, 300}, {251, 100, 50}} {
+			n, err := f.insert(ctx, cdb, cdb.DB(), keys.LedgerRowKey(), scope, ledgerEntries(runs[i], w.first, w.n, at))
+			if err != nil || n != w.want {
+				t.Fatalf("%s of rows %d..%d = %d, %v; want %d new rows", f.name, w.first, w.first+w.n-1, n, err, w.want)
+			}
 		}
 	}
-	// The same rows but for the run id (and so the row MAC): compare everything else.
 	rows := func(run string) string {
-		r, err := admin.QueryContext(ctx, "SELECT crm_database || '|' || policy || '|' || rule || '|' || action || '|' || erased_at || '|' || subject_hmac || '|' || key_id || '|' || length(row_mac) FROM crm_privacy_erasure_ledger WHERE run_id = ? ORDER BY subject_hmac", run)
+		r, err := admin.QueryContext(ctx, rowsSQL, run)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,14 +78,13 @@ func TestLedgerSQLiteJSONAndValuesWriteTheSameRows(t *testing.T) {
 		}
 		return strings.Join(out, "\n")
 	}
-	jsonRows, valuesRows := rows("run-json"), rows("run-values")
-	if jsonRows != valuesRows || strings.Count(jsonRows, "\n") != 349 {
-		t.Errorf("json_each wrote\n%.400s\nVALUES wrote\n%.400s", jsonRows, valuesRows)
+	if x, y := rows(runs[0]), rows(runs[1]); x != y || strings.Count(x, "\n") != 349 {
+		t.Errorf("the two forms wrote different rows:\n%s:\n%.400s\n%s:\n%.400s", a.name, x, b.name, y)
 	}
-	// Every row's MAC verifies under the operator key: LedgerCount counts only such rows.
-	for _, run := range []string{"run-json", "run-values"} {
+	// LedgerCount counts only rows whose MAC verifies under the operator key.
+	for _, run := range runs {
 		if n, err := LedgerCount(ctx, cdb, "sales/b2c-retention", run); err != nil || n != 350 {
-			t.Errorf("%s: %d verified rows (%v), want 350", run, n, err)
+			t.Errorf("LedgerCount(%s) = %d, %v; want 350 rows that verify", run, n, err)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
@@ -99,6 +100,8 @@ type planner struct {
 	// last restricts expired to contacts whose last-contact time is known, or to those
 	// whose is not; the statement must restrict its contacts alike (lastContactIs).
 	last lastContact
+	// countPrefix goes before each count statement (mariadbCountPrefix).
+	countPrefix string
 }
 
 // lastContact is which contacts expired renders the term of, by their lastContactAt.
@@ -708,6 +711,11 @@ func CountPlans(ctx context.Context, db *crm.Database, m crm.Mapping, plans ...R
 	if err != nil {
 		return nil, db.Scrub(err)
 	}
+	if db.Dialect().Engine() == crm.EngineMySQL {
+		if p.countPrefix, err = mariadbCountPrefix(ctx, db); err != nil {
+			return nil, db.Scrub(err)
+		}
+	}
 	if db.Dialect().Engine() != crm.EnginePostgres {
 		return countPlans(ctx, db, db.DB(), p, plans)
 	}
@@ -724,6 +732,40 @@ func CountPlans(ctx context.Context, db *crm.Database, m crm.Mapping, plans ...R
 		return nil, err
 	}
 	return counts, db.Scrub(tx.Commit())
+}
+
+// countTempTableBytes is how much memory a count on MariaDB lets its one statement give
+// to an in-memory temporary table. MariaDB runs a count's NOT EXISTS over the renewing
+// interactions by materialising them; past tmp_table_size (16 MiB by default, reached at
+// about 1,000,000 contacts) the table moves to disk and the count took 5.7–6.6 s where the
+// hand-written count, which probes per contact, took 3.3–3.8 s; with this much it took
+// 4.0–4.5 s. The memory is taken only as the table grows, and given back when the
+// statement ends.
+const countTempTableBytes = 256 << 20
+
+// mariadbCounts caches mariadbCountPrefix per Database.
+var mariadbCounts sync.Map // *crm.Database → string
+
+// mariadbCountPrefix returns, on MariaDB, the "SET STATEMENT … FOR " that lets one count
+// statement keep up to countTempTableBytes of temporary table in memory, never lowering
+// the session's own limits; "" on MySQL, whose SET STATEMENT does not exist (its TempTable
+// engine has its own limits).
+func mariadbCountPrefix(ctx context.Context, db *crm.Database) (string, error) {
+	if v, ok := mariadbCounts.Load(db); ok {
+		return v.(string), nil
+	}
+	var version string
+	var tmp, heap int64
+	if err := db.DB().QueryRowContext(ctx, "SELECT VERSION(), @@SESSION.tmp_table_size, @@SESSION.max_heap_table_size").Scan(&version, &tmp, &heap); err != nil {
+		return "", fmt.Errorf("while reading the server's temporary table limits: %w", err)
+	}
+	prefix := ""
+	if strings.Contains(strings.ToLower(version), "mariadb") {
+		prefix = fmt.Sprintf("SET STATEMENT tmp_table_size = %d, max_heap_table_size = %d FOR ",
+			max(tmp, countTempTableBytes), max(heap, countTempTableBytes))
+	}
+	mariadbCounts.Store(db, prefix)
+	return prefix, nil
 }
 
 // countPlans runs countPlan for each plan through q.
@@ -764,7 +806,7 @@ func countPlan(ctx context.Context, db *crm.Database, q crm.Querier, p *planner,
 			return nil, err
 		}
 		var all, held int64
-		if err := q.QueryRowContext(ctx, s.Query(db.Dialect()), s.Args...).Scan(&all, &held); err != nil {
+		if err := q.QueryRowContext(ctx, p.countPrefix+s.Query(db.Dialect()), s.Args...).Scan(&all, &held); err != nil {
 			return nil, db.Scrub(fmt.Errorf("while counting the contacts rule %s selects: %w", r.Name, err))
 		}
 		counts = append(counts, RuleCount{Rule: r.Name, Pending: all - held, Held: held})

@@ -3,11 +3,13 @@ package erasure
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm"
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/crm/crmtest"
+	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
 )
 
 // writerDeadline bounds how long a CRM writer may take in TestCountPlanNeverBlocksWriters:
@@ -107,4 +109,24 @@ func rebind(t *testing.T, e crm.Engine, q string) string {
 		t.Fatal(err)
 	}
 	return (&crm.SQLText{}).W(q).Query(d)
+}
+
+// On MariaDB a count may keep its materialised interactions in memory up to
+// countTempTableBytes, and never lowers a larger limit the session has.
+func TestMariaDBCountKeepsItsTemporaryTableInMemory(t *testing.T) {
+	tdb := testdb.MariaDB(t)
+	tdb.Open(t)
+	db := crmtest.OpenCRM(t, tdb)
+	prefix, err := mariadbCountPrefix(crmtest.TestContext(t), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("SET STATEMENT tmp_table_size = %d, max_heap_table_size = %d FOR ", countTempTableBytes, countTempTableBytes)
+	if prefix != want {
+		t.Errorf("prefix = %q, want %q", prefix, want)
+	}
+	var tmp int64
+	if err := db.DB().QueryRowContext(crmtest.TestContext(t), prefix+"SELECT @@SESSION.tmp_table_size").Scan(&tmp); err != nil || tmp != countTempTableBytes {
+		t.Errorf("the statement ran with tmp_table_size %d (%v), want %d", tmp, err, countTempTableBytes)
+	}
 }
