@@ -270,9 +270,7 @@ func (r *RetentionPolicyReconciler) recordBatch(pp *policyPass, res erasure.Batc
 		rc.Erased += res.Erased
 		rc.Anonymized += res.Anonymized
 	}
-	now := metav1.NewTime(r.env.Clock.Now())
-	p.Status.Checkpoint = &privacyv1alpha1.SweepCheckpoint{RunID: res.Checkpoint.RunID, Rule: privacyv1alpha1.ItemName(res.Rule),
-		LastKey: res.Checkpoint.LastKey, UpdatedAt: &now}
+	p.Status.Checkpoint = statusCheckpoint(res.Checkpoint, r.env.Clock.Now())
 	if res.Erased > 0 {
 		metrics.ErasedTotal.WithLabelValues(p.Namespace, p.Name, res.Rule, string(privacyv1alpha1.ActionDelete)).Add(float64(res.Erased))
 	}
@@ -282,6 +280,17 @@ func (r *RetentionPolicyReconciler) recordBatch(pp *policyPass, res erasure.Batc
 	if res.Duration > 0 {
 		metrics.BatchDuration.WithLabelValues(p.Namespace, p.Name).Observe(res.Duration.Seconds())
 	}
+}
+
+// statusCheckpoint mirrors the run's checkpoint in the status: the rule the run is on now
+// (a batch of one worker of several may report no rule of its own: its share of the rule
+// was finished), or nil once the run is past its last rule.
+func statusCheckpoint(cp erasure.SweepCheckpoint, now time.Time) *privacyv1alpha1.SweepCheckpoint {
+	if cp.Rule == "" {
+		return nil
+	}
+	at := metav1.NewTime(now)
+	return &privacyv1alpha1.SweepCheckpoint{RunID: cp.RunID, Rule: privacyv1alpha1.ItemName(cp.Rule), LastKey: cp.LastKey, UpdatedAt: &at}
 }
 
 func ruleCounts(run *privacyv1alpha1.RetentionRun, rule string) *privacyv1alpha1.RuleRunCounts {

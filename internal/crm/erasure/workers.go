@@ -283,6 +283,7 @@ func Sweep(ctx context.Context, db *crm.Database, m crm.Mapping, plan RetentionP
 	}
 	s := &sweeper{ctx: ctx, db: db, m: m, plan: plan, run: run, opts: opts, workers: workers,
 		budget: opts.Budget, results: make(chan laneReport)}
+	s.freed = sync.NewCond(&s.mu)
 	return s.sweep()
 }
 
@@ -350,7 +351,9 @@ type sweeper struct {
 
 	asking   sync.Mutex // held while opts.Continue runs
 	mu       sync.Mutex
-	budget   int64 // not yet reserved by a batch
+	freed    *sync.Cond // on mu: a batch gave back its reservation, or the sweep stops
+	budget   int64      // not yet reserved by a batch
+	reserved int64      // reserved by batches in flight
 	stopping bool
 }
 
@@ -429,7 +432,7 @@ func (s *sweeper) work(i int, first bool) {
 			run.Now = s.now()
 		}
 		res, err := sweepWithRetries(s.ctx, s.db, s.m, s.plan, run)
-		s.release(reserved - res.Erased - res.Anonymized)
+		s.release(reserved, res.Erased+res.Anonymized)
 		if err != nil {
 			s.results <- laneReport{lane: i, err: err, ended: true}
 			return
@@ -469,6 +472,7 @@ func (s *sweeper) stop() {
 	s.mu.Lock()
 	s.stopping = true
 	s.mu.Unlock()
+	s.freed.Broadcast()
 }
 
 func (s *sweeper) stopped() bool {
@@ -477,13 +481,21 @@ func (s *sweeper) stopped() bool {
 	return s.stopping
 }
 
-// reserve takes up to n of the budget left for one batch; 0 when the rest is spent or
-// reserved by the other workers.
+// reserve takes up to n of the budget left for one batch. When the rest is reserved by
+// batches in flight it waits for them: they may give some back. 0 when the budget is
+// spent, or the sweep stops.
 func (s *sweeper) reserve(n int64) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for s.budget == 0 && s.reserved > 0 && !s.stopping {
+		s.freed.Wait()
+	}
+	if s.stopping {
+		return 0
+	}
 	got := min(n, s.budget)
 	s.budget -= got
+	s.reserved += got
 	return got
 }
 
@@ -494,11 +506,13 @@ func (s *sweeper) spentAll() bool {
 	return s.budget == 0
 }
 
-// release gives back what a batch reserved and did not use.
-func (s *sweeper) release(n int64) {
+// release ends a batch's reservation, giving back what it did not use.
+func (s *sweeper) release(reserved, used int64) {
 	s.mu.Lock()
-	s.budget += max(n, 0)
+	s.reserved -= reserved
+	s.budget += max(reserved-used, 0)
 	s.mu.Unlock()
+	s.freed.Broadcast()
 }
 
 // sweepWithRetries runs SweepBatch, again when the database rolled it back to break a
