@@ -233,48 +233,72 @@ func sweepInTx(ctx context.Context, db *crm.Database, tx crm.Querier, p *planner
 		return laneInTx(ctx, db, tx, p, plan, run, cp)
 	}
 	for empty := 0; cp.RuleIndex < len(plan.Rules); {
-		end, ok, err := windowEnd(ctx, db, tx, p, cp.LastKey, run.BatchSize, singleLane)
+		rule := plan.Rules[cp.RuleIndex]
+		pos, n, passed, err := sweepWindows(ctx, db, tx, p, plan, run, cp, cp.LastKey, &empty)
 		if err != nil {
 			return BatchResult{}, err
 		}
-		if !ok {
+		if passed {
 			cp.RuleIndex, cp.LastKey, cp.Rule = cp.RuleIndex+1, "", ""
 			if cp.RuleIndex < len(plan.Rules) {
 				cp.Rule = plan.Rules[cp.RuleIndex].Name
 			}
 			continue
 		}
-		keys, err := nextKeys(ctx, db, tx, p, plan, cp, run.BatchSize, singleLane)
+		cp.LastKey = pos
+		cp.Acted += n
+		res := BatchResult{Rule: rule.Name, RuleIndex: cp.RuleIndex, Checkpoint: cp}
+		res.count(rule, n)
+		return res, writeCheckpoint(ctx, db, tx, run.Policy, cp)
+	}
+	return BatchResult{RuleIndex: cp.RuleIndex, Checkpoint: cp, Done: true}, writeCheckpoint(ctx, db, tx, run.Policy, cp)
+}
+
+// sweepWindows handles the next window after pos of the worker's share (run.lane) of the
+// current rule: it selects and locks the window's contacts the rule acts on, and erases or
+// anonymises them, writing their ledger rows. A window in which the rule selects nobody
+// counts against *empty, and the next one is tried until emptyWindowsPerBatch of them.
+// It returns the position after what it handled, the contacts acted on, and passed when no
+// window is left in the rule.
+func sweepWindows(ctx context.Context, db *crm.Database, tx crm.Querier, p *planner, plan RetentionPlan, run SweepRun, cp SweepCheckpoint, pos string, empty *int) (string, int64, bool, error) {
+	rule := plan.Rules[cp.RuleIndex]
+	for {
+		end, ok, err := windowEnd(ctx, db, tx, p, pos, run.BatchSize, run.lane)
+		if err != nil || !ok {
+			return pos, 0, !ok, err
+		}
+		at := cp
+		at.LastKey = pos
+		keys, err := nextKeys(ctx, db, tx, p, plan, at, run.BatchSize, run.lane)
 		if err != nil {
-			return BatchResult{}, err
+			return "", 0, false, err
 		}
 		if run.MaxErasures > 0 && len(keys) > run.MaxErasures {
 			keys = keys[:run.MaxErasures]
 			end = keyText(keys[len(keys)-1])
 		}
-		cp.LastKey = end
-		rule := plan.Rules[cp.RuleIndex]
-		res := BatchResult{Rule: rule.Name, RuleIndex: cp.RuleIndex, Checkpoint: cp}
+		pos = end
 		if len(keys) == 0 {
-			if empty++; empty < emptyWindowsPerBatch {
+			if *empty++; *empty < emptyWindowsPerBatch {
 				continue
 			}
-			return res, writeCheckpoint(ctx, db, tx, run.Policy, cp)
+			return pos, 0, false, nil
 		}
 		n, err := act(ctx, db, tx, p, rule, keys, run)
 		if err != nil {
-			return BatchResult{}, fmt.Errorf("while erasing a batch of rule %s: %w", rule.Name, err)
+			return "", 0, false, fmt.Errorf("while erasing a batch of rule %s: %w", rule.Name, err)
 		}
-		if rule.Action == ActionAnonymizeContact {
-			res.Anonymized = n
-		} else {
-			res.Erased = n
-		}
-		cp.Acted += n
-		res.Checkpoint = cp
-		return res, writeCheckpoint(ctx, db, tx, run.Policy, cp)
+		return pos, n, false, nil
 	}
-	return BatchResult{RuleIndex: cp.RuleIndex, Checkpoint: cp, Done: true}, writeCheckpoint(ctx, db, tx, run.Policy, cp)
+}
+
+// count adds the n contacts a batch of rule acted on to its erased or anonymised count.
+func (res *BatchResult) count(rule RetentionRule, n int64) {
+	if rule.Action == ActionAnonymizeContact {
+		res.Anonymized += n
+	} else {
+		res.Erased += n
+	}
 }
 
 // checkResume refuses to go on from a checkpoint the plan does not fit: the rule at the

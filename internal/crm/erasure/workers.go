@@ -127,55 +127,18 @@ func laneInTx(ctx context.Context, db *crm.Database, tx crm.Querier, p *planner,
 	if cp.RuleIndex < len(plan.Rules) && own != sharePassed {
 		rule := plan.Rules[cp.RuleIndex]
 		res.Rule = rule.Name
-		var err error
-		if own, acted, err = laneWindows(ctx, db, tx, p, plan, run, cp, own); err != nil {
+		empty := 0
+		pos, n, passed, err := sweepWindows(ctx, db, tx, p, plan, run, cp, own, &empty)
+		if err != nil {
 			return BatchResult{}, err
 		}
-		if rule.Action == ActionAnonymizeContact {
-			res.Anonymized = acted
-		} else {
-			res.Erased = acted
+		own, acted = pos, n
+		if passed {
+			own = sharePassed
 		}
+		res.count(rule, acted)
 	}
 	return moveShare(ctx, db, tx, plan, run, cp, own, acted, res)
-}
-
-// laneWindows handles the worker's next window of its share of the current rule (up to
-// emptyWindowsPerBatch windows without a selected contact) and returns its new position and
-// the contacts it erased or anonymised.
-func laneWindows(ctx context.Context, db *crm.Database, tx crm.Querier, p *planner, plan RetentionPlan, run SweepRun, cp SweepCheckpoint, own string) (string, int64, error) {
-	rule := plan.Rules[cp.RuleIndex]
-	for empty := 0; ; {
-		end, ok, err := windowEnd(ctx, db, tx, p, own, run.BatchSize, run.lane)
-		if err != nil {
-			return "", 0, err
-		}
-		if !ok {
-			return sharePassed, 0, nil
-		}
-		at := cp
-		at.LastKey = own
-		keys, err := nextKeys(ctx, db, tx, p, plan, at, run.BatchSize, run.lane)
-		if err != nil {
-			return "", 0, err
-		}
-		if run.MaxErasures > 0 && len(keys) > run.MaxErasures {
-			keys = keys[:run.MaxErasures]
-			end = keyText(keys[len(keys)-1])
-		}
-		own = end
-		if len(keys) == 0 {
-			if empty++; empty < emptyWindowsPerBatch {
-				continue
-			}
-			return own, 0, nil
-		}
-		n, err := act(ctx, db, tx, p, rule, keys, run)
-		if err != nil {
-			return "", 0, fmt.Errorf("while erasing a batch of rule %s: %w", rule.Name, err)
-		}
-		return own, n, nil
-	}
 }
 
 // moveShare writes the worker's position and count into the checkpoint row, locked and
@@ -254,18 +217,20 @@ const (
 // Workers is how many workers a run on db with mapping m can use when want are asked for:
 // 1 on SQLite and for text keys, at most MaxWorkers.
 func Workers(ctx context.Context, db *crm.Database, m crm.Mapping, want int) (int, error) {
-	if want <= 1 || db.Dialect().Engine() == crm.EngineSQLite {
-		return 1, nil
-	}
 	p, release, err := takePlanner(ctx, db, m)
 	if err != nil {
 		return 0, db.Scrub(err)
 	}
 	defer release()
-	if p.keyText {
-		return 1, nil
+	return workersFor(db, p, want), nil
+}
+
+// workersFor is Workers with the mapping's planner at hand.
+func workersFor(db *crm.Database, p *planner, want int) int {
+	if want <= 1 || db.Dialect().Engine() == crm.EngineSQLite || p.keyText {
+		return 1
 	}
-	return min(want, MaxWorkers), nil
+	return min(want, MaxWorkers)
 }
 
 // Sweep runs the run's batches, on opts.Workers workers at once, until the run is done,
@@ -294,10 +259,6 @@ func BeginSweep(ctx context.Context, db *crm.Database, m crm.Mapping, plan Reten
 	if err := checkSweepRun(db, run); err != nil {
 		return 0, err
 	}
-	workers, err := Workers(ctx, db, m, want)
-	if err != nil {
-		return 0, err
-	}
 	if err := ensureOperatorTables(ctx, db, run.Ledger); err != nil {
 		return 0, err
 	}
@@ -306,6 +267,7 @@ func BeginSweep(ctx context.Context, db *crm.Database, m crm.Mapping, plan Reten
 		return 0, db.Scrub(err)
 	}
 	defer release()
+	workers := workersFor(db, p, want)
 	tx, err := db.DB().BeginTx(ctx, nil)
 	if err != nil {
 		return 0, db.Scrub(fmt.Errorf("while beginning the run of %s: %w", run.Policy, err))
