@@ -316,14 +316,9 @@ func (p *planner) expired(ctx context.Context, s *crm.SQLText, where string, r R
 	if !hasLast && !hasCreated && len(sources) == 0 {
 		return &crm.SelectorError{Field: where, Message: "no last-contact time can be known: map lastContactAt, createdAt or an interaction source"}
 	}
-	// No renewing interaction at or after the cutoff…
-	s.W("(")
-	if err := p.interactions(ctx, s, sources, r, true, true); err != nil {
-		return err
-	}
-	s.W(" AND (")
-	// …and the last contact is before it, or, with no last contact, an older interaction
-	// or the creation time is. p.last leaves out the case its statement excludes.
+	// The last contact is before the cutoff, or, with no last contact, an older interaction
+	// or the creation time is (p.last leaves out the case its statement excludes)…
+	s.W("((")
 	if hasLast && p.last != lastContactUnknown {
 		s.W("(", last, " IS NOT NULL AND ")
 		p.timeCompare(s, last, "<", r.Cutoff)
@@ -337,7 +332,14 @@ func (p *planner) expired(ctx context.Context, s *crm.SQLText, where string, r R
 			return err
 		}
 	}
-	s.W("))")
+	// …and no renewing interaction is at or after it. The column comparison comes first:
+	// MariaDB and SQLite evaluate a WHERE clause's conditions in the order written, so a
+	// contact whose last contact is recent never runs the interaction subquery.
+	s.W(") AND ")
+	if err := p.interactions(ctx, s, sources, r, true, true); err != nil {
+		return err
+	}
+	s.W(")")
 	return nil
 }
 
