@@ -208,24 +208,53 @@ func sweepRound(b *testing.B, be benchEngine, n, batch int, sweepFirst bool) swe
 
 // settle finishes, untimed, the background work a load or a mass delete leaves behind, so
 // that the variant timed next does not pay for the one before: both databases live on one
-// server. PostgreSQL: VACUUM (which also keeps autovacuum from starting on them);
-// MariaDB: wait until InnoDB has purged every row version the deletes left
-// (innodb_max_purge_lag_wait = 0 returns once the history list is empty). SQLite has no
-// background work.
+// server. PostgreSQL: VACUUM (which also keeps autovacuum from starting on them), then a
+// CHECKPOINT, so that neither variant pays for writing the other's dirty buffers; MariaDB:
+// wait until InnoDB has purged every row version the deletes left
+// (innodb_max_purge_lag_wait = 0 returns once the history list is empty), then until the
+// buffer pool has no dirty page left (innodb_max_dirty_pages_pct = 0 for the time of the
+// wait). SQLite has no background work: the load ends with a WAL checkpoint.
 func settle(b testing.TB, e crm.Engine, admin *sql.DB) {
 	b.Helper()
-	var stmt string
 	switch e {
 	case crm.EnginePostgres:
-		stmt = "VACUUM"
+		execAll(b, admin, "VACUUM", "CHECKPOINT")
 	case crm.EngineMySQL:
-		stmt = "SET GLOBAL innodb_max_purge_lag_wait = 0"
-	default:
-		return
+		execAll(b, admin, "SET GLOBAL innodb_max_purge_lag_wait = 0")
+		flushDirtyPages(b, admin)
 	}
-	if _, err := admin.Exec(stmt); err != nil {
-		b.Fatalf("%s: %v", stmt, err)
+}
+
+func execAll(b testing.TB, db *sql.DB, stmts ...string) {
+	b.Helper()
+	for _, s := range stmts {
+		if _, err := db.Exec(s); err != nil {
+			b.Fatalf("%s: %v", s, err)
+		}
 	}
+}
+
+// flushDirtyPages waits (up to a minute) until InnoDB has written every dirty page of its
+// buffer pool, with innodb_max_dirty_pages_pct at 0 for the time of the wait.
+func flushDirtyPages(b testing.TB, db *sql.DB) {
+	b.Helper()
+	var pct string
+	if err := db.QueryRow("SELECT @@GLOBAL.innodb_max_dirty_pages_pct").Scan(&pct); err != nil {
+		b.Fatal(err)
+	}
+	execAll(b, db, "SET GLOBAL innodb_max_dirty_pages_pct = 0")
+	defer execAll(b, db, "SET GLOBAL innodb_max_dirty_pages_pct = "+pct)
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		var name string
+		var dirty int64
+		if err := db.QueryRow("SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_dirty'").Scan(&name, &dirty); err != nil {
+			b.Fatal(err)
+		}
+		if dirty == 0 {
+			return
+		}
+	}
+	b.Logf("InnoDB still had dirty pages after a minute; timing anyway")
 }
 
 func openBenchCRM(b testing.TB, tdb *testdb.Database) *crm.Database {
@@ -452,6 +481,8 @@ func sqliteBaseline(b testing.TB, db *sql.DB, cutoff time.Time) int64 {
 
 // runBaseline runs the statements (args go to those that use them: the ones that select
 // the doomed keys) and then last, in one transaction, and returns the rows last affected.
+// It logs how long each statement and the commit took, per 1,000 contacts erased, to set
+// beside the trace of one sweep batch.
 func runBaseline(b testing.TB, db *sql.DB, stmts []string, last string, args []any) int64 {
 	b.Helper()
 	tx, err := db.Begin()
@@ -465,20 +496,42 @@ func runBaseline(b testing.TB, db *sql.DB, stmts []string, last string, args []a
 		}
 		return nil
 	}
-	for _, s := range stmts {
-		if _, err := tx.Exec(s, argsOf(s)...); err != nil {
+	var steps []traceStep
+	exec := func(s string) sql.Result {
+		start := time.Now()
+		res, err := tx.Exec(s, argsOf(s)...)
+		if err != nil {
 			b.Fatalf("%s: %v", s, err)
 		}
+		steps = append(steps, traceStep{label: label(s, nil), took: time.Since(start)})
+		return res
 	}
-	res, err := tx.Exec(last, argsOf(last)...)
-	if err != nil {
-		b.Fatalf("%s: %v", last, err)
+	for _, s := range stmts {
+		exec(s)
 	}
-	n, _ := res.RowsAffected()
+	n, _ := exec(last).RowsAffected()
+	start := time.Now()
 	if err := tx.Commit(); err != nil {
 		b.Fatal(err)
 	}
+	steps = append(steps, traceStep{label: "COMMIT", took: time.Since(start)})
+	logBaselineSteps(b, steps, n)
 	return n
+}
+
+// logBaselineSteps logs the baseline's statements with their time per 1,000 contacts.
+func logBaselineSteps(b testing.TB, steps []traceStep, erased int64) {
+	b.Helper()
+	var w strings.Builder
+	fmt.Fprintf(&w, "the baseline's statements (%d erased), time per 1,000 contacts:\n", erased)
+	for _, s := range steps {
+		per := time.Duration(0)
+		if erased > 0 {
+			per = s.took * 1000 / time.Duration(erased)
+		}
+		fmt.Fprintf(&w, "  %9v  %s\n", per.Round(time.Microsecond), s.label)
+	}
+	b.Log(w.String())
 }
 
 // resetPeakRSS resets the process's peak RSS (VmHWM) to its current RSS (Linux ≥ 4.0), so
