@@ -203,8 +203,9 @@ type RetentionPolicySpec struct {
 	// +kubebuilder:validation:MaxItems=16
 	LegalHolds []LegalHold `json:"legalHolds,omitempty"`
 
-	// batchSize is how many contacts each transaction erases. Smaller batches hold locks for
-	// less time; each batch is one short transaction.
+	// batchSize is how many contacts, in key order, each transaction examines: it erases
+	// the ones a rule selects among them, so at most batchSize. Smaller batches hold locks
+	// for less time; each batch is one short transaction.
 	// +optional
 	// +kubebuilder:default=500
 	// +kubebuilder:validation:Minimum=1
