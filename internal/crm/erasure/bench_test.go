@@ -503,7 +503,7 @@ func runBaseline(b testing.TB, db *sql.DB, stmts []string, last string, args []a
 		if err != nil {
 			b.Fatalf("%s: %v", s, err)
 		}
-		steps = append(steps, traceStep{label: label(s, nil), took: time.Since(start)})
+		steps = append(steps, traceStep{label: label(s, argsOf(s)), took: time.Since(start)})
 		return res
 	}
 	for _, s := range stmts {
