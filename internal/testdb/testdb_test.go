@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/crm-privacy-operator/crm-privacy-operator/internal/testdb"
 )
@@ -93,5 +95,45 @@ func TestPrivateServerStopsAndStartsOnTheSamePort(t *testing.T) {
 				t.Fatalf("server directory: %v", err)
 			}
 		})
+	}
+}
+
+// The processor time a server reports grows with the work it is given, including the work
+// of PostgreSQL's per-connection backends.
+func TestServerCPUTimeCountsItsWork(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		open  func(testing.TB) *testdb.Database
+		query string
+	}{
+		{"postgres", testdb.Postgres, "SELECT count(*) FROM generate_series(1, 5000000) g WHERE g % 7 = 3"},
+		{"mariadb", testdb.MariaDB, "SELECT BENCHMARK(3000000, SHA2('x', 256))"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := c.open(t)
+			db := d.Open(t)
+			before, err := d.Server().CPUTime()
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			if _, err := db.Exec(c.query); err != nil {
+				t.Fatal(err)
+			}
+			took := time.Since(start)
+			after, err := d.Server().CPUTime()
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The query ran on one core, the server's background threads on others: its
+			// processor time is some, and at most all the machine's cores for that time.
+			if used := after - before; used < 10*time.Millisecond || used > time.Duration(runtime.NumCPU())*took+time.Second {
+				t.Errorf("the server used %v of processor time for a query that took %v", used, took)
+			}
+		})
+	}
+	own, err := testdb.ProcessCPUTime()
+	if err != nil || own <= 0 {
+		t.Errorf("ProcessCPUTime = %v, %v", own, err)
 	}
 }

@@ -85,7 +85,14 @@ func ruleCandidates(t *testing.T, db *crm.Database, m crm.Mapping, plan Retentio
 		t.Fatal(err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	keys, err := nextKeys(ctx, db, tx, p, plan, SweepCheckpoint{RuleIndex: i}, 1000, singleLane)
+	end, ok, err := windowEnd(ctx, db, tx, p, "", 1000, singleLane)
+	if err != nil {
+		t.Fatalf("windowEnd: %v", err)
+	}
+	if !ok {
+		return nil // no contact at all
+	}
+	keys, err := nextKeys(ctx, db, tx, p, plan, SweepCheckpoint{RuleIndex: i}, end, 1000, singleLane)
 	if err != nil {
 		t.Fatalf("nextKeys: %v", err)
 	}

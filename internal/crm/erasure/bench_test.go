@@ -101,7 +101,9 @@ func benchEngines(b *testing.B) []benchEngine {
 // time goes (per statement; EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL), then runs the
 // baseline and the sweep (alternating which goes first) and checks that both leave the
 // same rows in every table. Reported: both rates, their ratio, the longest sweep
-// transaction, the process's peak RSS during the sweep and the Go heap's growth.
+// transaction, the process's peak RSS during the sweep, the Go heap's growth, and the
+// processor time each variant cost per 1,000 contacts (server and this process: the work
+// done, which varies less between runs than the rates on a shared machine).
 func BenchmarkSweepVsSetDelete(b *testing.B) {
 	for _, be := range benchEngines(b) {
 		for _, n := range benchSizes(b) {
@@ -119,6 +121,21 @@ type sweepFigures struct {
 	baseRate, sweepRate float64
 	longest             time.Duration
 	peakRSS, heapGrowth float64 // MiB
+	// baseCPU and sweepCPU are the processor time each took per 1,000 contacts erased, in
+	// milliseconds: the database server's and this process's.
+	baseCPU, sweepCPU cpuTime
+}
+
+// cpuTime is processor time spent by the database server (nothing for SQLite, which runs
+// in this process) and by this process, or those per 1,000 contacts in milliseconds.
+type cpuTime struct {
+	server, process float64
+}
+
+func (c cpuTime) total() float64 { return c.server + c.process }
+
+func (c cpuTime) String() string {
+	return fmt.Sprintf("%.0f ms (server %.0f, this process %.0f)", c.total(), c.server, c.process)
 }
 
 func benchmarkSweep(b *testing.B, be benchEngine, n int) {
@@ -143,6 +160,8 @@ func benchmarkSweep(b *testing.B, be benchEngine, n int) {
 	b.ReportMetric(med(func(x sweepFigures) float64 { return float64(x.longest.Milliseconds()) }), "max_tx_ms")
 	b.ReportMetric(med(func(x sweepFigures) float64 { return x.peakRSS }), "peak_rss_MiB")
 	b.ReportMetric(med(func(x sweepFigures) float64 { return x.heapGrowth }), "heap_growth_MiB")
+	b.ReportMetric(med(func(x sweepFigures) float64 { return x.baseCPU.total() }), "baseline_cpu_ms/1k")
+	b.ReportMetric(med(func(x sweepFigures) float64 { return x.sweepCPU.total() }), "sweep_cpu_ms/1k")
 	b.ReportMetric(float64(batch), "batch_size")
 	b.ReportMetric(float64(benchWorkers(b)), "workers")
 }
@@ -167,19 +186,22 @@ func sweepRound(b *testing.B, be benchEngine, n, batch int, sweepFirst bool) swe
 
 	var f sweepFigures
 	var baseline, erased int64
+	srv := baseDB.Server()
 	runBaseline := func() {
-		start := time.Now()
+		cpu0, start := cpuNow(b, srv), time.Now()
 		baseline = be.baseline(b, baseAdmin, plan.Rules[0].Cutoff)
 		f.baseRate = float64(baseline) / time.Since(start).Seconds()
+		f.baseCPU = cpuNow(b, srv).per1000(cpu0, baseline)
 	}
 	runSweep := func() {
 		erased, f.longest, f.peakRSS, f.heapGrowth = timedSweep(b, db, m, plan, run)
 	}
 	timed := func() {
 		b.StartTimer()
-		start := time.Now()
+		cpu0, start := cpuNow(b, srv), time.Now()
 		runSweep()
 		f.sweepRate = float64(erased) / time.Since(start).Seconds()
+		f.sweepCPU = cpuNow(b, srv).per1000(cpu0, erased)
 		b.StopTimer()
 	}
 	settle(b, be.engine, baseAdmin)
@@ -201,9 +223,33 @@ func sweepRound(b *testing.B, be benchEngine, n, batch int, sweepFirst bool) swe
 	if err := sweepAdmin.QueryRow("SELECT COUNT(*) FROM " + LedgerRowsSQL(be.engine)).Scan(&ledger); err != nil || ledger != erased {
 		b.Fatalf("ledger rows %d (%v), want %d", ledger, err, erased)
 	}
-	b.Logf("%s, %d contacts, sweep first %v: baseline %.0f rows/s, sweep %.0f rows/s, ratio %.2f, longest transaction %v, peak RSS %.1f MiB, heap growth %.1f MiB",
-		be.name, n, sweepFirst, f.baseRate, f.sweepRate, f.sweepRate/f.baseRate, f.longest, f.peakRSS, f.heapGrowth)
+	b.Logf("%s, %d contacts, sweep first %v: baseline %.0f rows/s, sweep %.0f rows/s, ratio %.2f, longest transaction %v, peak RSS %.1f MiB, heap growth %.1f MiB, CPU per 1,000 contacts: baseline %v, sweep %v",
+		be.name, n, sweepFirst, f.baseRate, f.sweepRate, f.sweepRate/f.baseRate, f.longest, f.peakRSS, f.heapGrowth, f.baseCPU, f.sweepCPU)
 	return f
+}
+
+// cpuNow is the processor time used so far by the database server (nil for SQLite) and by
+// this process, in milliseconds: a variant's difference between two readings is the work
+// it cost on the machine.
+func cpuNow(b testing.TB, srv *testdb.Server) cpuTime {
+	b.Helper()
+	own, err := testdb.ProcessCPUTime()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var server time.Duration
+	if srv != nil {
+		if server, err = srv.CPUTime(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return cpuTime{server: float64(server.Milliseconds()), process: float64(own.Milliseconds())}
+}
+
+// per1000 is the time spent since start, per 1,000 of n.
+func (c cpuTime) per1000(start cpuTime, n int64) cpuTime {
+	k := 1000 / float64(max(n, 1))
+	return cpuTime{server: (c.server - start.server) * k, process: (c.process - start.process) * k}
 }
 
 // settle finishes, untimed, the background work a load or a mass delete leaves behind, so

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -109,10 +108,19 @@ type LedgerEntry struct {
 	KeyID string
 }
 
-var (
-	hmacHexRE  = regexp.MustCompile(`^[0-9a-f]{64}$`)
-	keyIDHexRE = regexp.MustCompile(`^[0-9a-f]{16}$`)
-)
+// isLowerHex reports whether s is n lowercase hex digits. (A regular expression did the
+// same at a tenth of a sweep's client-side time: it runs twice per ledger row.)
+func isLowerHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // LedgerSubjectKey derives the key of the ledger's subject HMACs from the CRMDatabase's
 // ledger secret.
@@ -173,10 +181,10 @@ func (e LedgerEntry) check() error {
 	if e.ErasedAt.IsZero() {
 		problems = append(problems, "erasure time is not set")
 	}
-	if !hmacHexRE.MatchString(e.SubjectHMAC) {
+	if !isLowerHex(e.SubjectHMAC, 64) {
 		problems = append(problems, "subject HMAC must be 64 lowercase hex digits")
 	}
-	if !keyIDHexRE.MatchString(e.KeyID) {
+	if !isLowerHex(e.KeyID, 16) {
 		problems = append(problems, "key id must be 16 lowercase hex digits")
 	}
 	if len(problems) > 0 {

@@ -269,9 +269,14 @@ func sweepWindows(ctx context.Context, db *crm.Database, tx crm.Querier, p *plan
 		}
 		at := cp
 		at.LastKey = pos
-		keys, err := nextKeys(ctx, db, tx, p, plan, at, run.BatchSize, run.lane)
+		keys, err := nextKeys(ctx, db, tx, p, plan, at, end, run.BatchSize, run.lane)
 		if err != nil {
 			return "", 0, false, err
+		}
+		if len(keys) >= run.BatchSize {
+			// Either every contact of the window, or contacts inserted inside it since
+			// windowEnd filled the limit: the batch got as far as its last contact.
+			end = keyText(keys[len(keys)-1])
 		}
 		if run.MaxErasures > 0 && len(keys) > run.MaxErasures {
 			keys = keys[:run.MaxErasures]
@@ -338,27 +343,48 @@ func (p *planner) window(s *crm.SQLText, lastKey string, size int, ln lane) erro
 	if err != nil {
 		return err
 	}
-	s.W("(SELECT ", key, " FROM ", table)
-	where := " WHERE "
+	s.W("(SELECT ", key, " FROM ", table, " WHERE ")
+	if err := p.keyRange(s, key, lastKey, "", ln); err != nil {
+		return err
+	}
+	s.W(" ORDER BY ", key, " LIMIT ").Arg(size).W(")")
+	return nil
+}
+
+// keyRange renders the condition on the key column col (quoted, qualified or not) of the
+// worker's share (ln) of the contacts after lastKey up to end, "" standing for no bound
+// on that side; "1 = 1" when nothing bounds it.
+func (p *planner) keyRange(s *crm.SQLText, col, lastKey, end string, ln lane) error {
+	and := ""
 	if lastKey != "" {
-		s.W(where, key, " > ")
+		s.W(col, " > ")
 		if err := p.keyArg(s, lastKey); err != nil {
 			return err
 		}
-		where = " AND "
+		and = " AND "
+	}
+	if end != "" {
+		s.W(and, col, " <= ")
+		if err := p.keyArg(s, end); err != nil {
+			return err
+		}
+		and = " AND "
 	}
 	if ln.count > 1 {
 		// The worker's share: blocks of shareBlock consecutive keys dealt out in turn
 		// (block number modulo the number of workers, made non-negative). The scan still
-		// walks the key index in order and stops after size keys of the share.
+		// walks the key index in order.
 		div := " / "
 		if p.db.Dialect().Engine() == crm.EngineMySQL {
 			div = " DIV " // "/" is exact division there
 		}
 		n := strconv.Itoa(ln.count)
-		s.W(where, "((", key, div, strconv.Itoa(shareBlock), ") % ", n, " + ", n, ") % ", n, " = ", strconv.Itoa(ln.index))
+		s.W(and, "((", col, div, strconv.Itoa(shareBlock), ") % ", n, " + ", n, ") % ", n, " = ", strconv.Itoa(ln.index))
+		and = " AND "
 	}
-	s.W(" ORDER BY ", key, " LIMIT ").Arg(size).W(")")
+	if and == "" {
+		s.W("1 = 1")
+	}
 	return nil
 }
 
@@ -400,13 +426,15 @@ func windowEnd(ctx context.Context, db *crm.Database, tx crm.Querier, p *planner
 	return keyText(end), true, nil
 }
 
-// nextKeys selects, and locks where the engine can, the contacts of the next window that
-// the rule acts on.
-func nextKeys(ctx context.Context, db *crm.Database, tx crm.Querier, p *planner, plan RetentionPlan, cp SweepCheckpoint, size int, ln lane) ([]any, error) {
-	key, err := db.Dialect().QuoteIdent(p.m.Contacts.Key)
-	if err != nil {
-		return nil, err
-	}
+// nextKeys selects, and locks where the engine can, the contacts of the worker's share (ln)
+// after the checkpoint up to end (the last key of the window, from windowEnd) that the rule
+// acts on, at most size of them. The window is read again as a key range, not as "the
+// next size keys": a contact another transaction inserted inside the window since
+// windowEnd is examined too instead of pushing the window's last contact out of it, and
+// SQLite walks the range of its rowid instead of joining a subquery. When the range holds
+// more than size such contacts, the first size are returned: the caller moves its position
+// to the last of them.
+func nextKeys(ctx context.Context, db *crm.Database, tx crm.Querier, p *planner, plan RetentionPlan, cp SweepCheckpoint, end string, size int, ln lane) ([]any, error) {
 	contacts, err := p.contactsTable()
 	if err != nil {
 		return nil, err
@@ -416,11 +444,11 @@ func nextKeys(ctx context.Context, db *crm.Database, tx crm.Querier, p *planner,
 		return nil, err
 	}
 	s := &crm.SQLText{}
-	s.W("SELECT ", p.key, " FROM ")
-	if err := p.window(s, cp.LastKey, size, ln); err != nil {
+	s.W("SELECT ", p.key, " FROM ", contacts, join, " WHERE ")
+	if err := p.keyRange(s, p.key, cp.LastKey, end, ln); err != nil {
 		return nil, err
 	}
-	s.W(" w JOIN ", contacts, " ON ", p.key, " = w.", key, join, " WHERE ")
+	s.W(" AND ")
 	if err := p.actedOn(ctx, s, plan, cp.RuleIndex); err != nil {
 		return nil, err
 	}
@@ -428,7 +456,7 @@ func nextKeys(ctx context.Context, db *crm.Database, tx crm.Querier, p *planner,
 	if err := p.held(s, plan.Holds); err != nil {
 		return nil, err
 	}
-	s.W(" ORDER BY ", p.key)
+	s.W(" ORDER BY ", p.key, " LIMIT ").Arg(size)
 	switch db.Dialect().Engine() {
 	case crm.EnginePostgres:
 		s.W(" FOR UPDATE OF ", p.c)

@@ -1,6 +1,7 @@
 package erasure
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -228,6 +229,88 @@ func TestCheckpointTableSurvivesConcurrentCreation(t *testing.T) {
 			if err := <-errs; err != nil {
 				t.Errorf("a policy could not read its checkpoint: %v", err)
 			}
+		}
+	})
+}
+
+// insertInWindow runs its statements through the batch's transaction just before the
+// first query that follows the window's end (SELECT MAX(…)): another writer's contact
+// landing inside the window between the two reads.
+type insertInWindow struct {
+	*sql.Tx
+	stmts         []string
+	afterEnd, did bool
+}
+
+func (q *insertInWindow) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if strings.HasPrefix(query, "SELECT MAX(") {
+		q.afterEnd = true
+	}
+	return q.Tx.QueryRowContext(ctx, query, args...)
+}
+
+func (q *insertInWindow) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if q.afterEnd && !q.did {
+		q.did = true
+		for _, s := range q.stmts {
+			if _, err := q.Tx.ExecContext(ctx, s); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return q.Tx.QueryContext(ctx, query, args...)
+}
+
+// A contact inserted inside a batch's window after the batch read where the window ends is
+// examined, and the window's last contact is not pushed out and skipped: the batch's
+// position stops at the last contact it examined.
+func TestWindowKeepsItsEndWhenAContactLandsInside(t *testing.T) {
+	crmtest.ForEachEngine(t, func(t *testing.T, ec crmtest.EngineCase, db *crm.Database, admin *sql.DB) {
+		ctx := crmtest.TestContext(t)
+		seedExpired(t, ec.Engine, admin, 5) // 1–5 expired, 6 fresh
+		crmtest.ExecAll(t, admin, "DELETE FROM notes WHERE contact_id = 3",
+			"DELETE FROM interactions WHERE contact_id = 3", "DELETE FROM contacts WHERE id = 3")
+		if err := ensureOperatorTables(ctx, db, true); err != nil {
+			t.Fatal(err)
+		}
+		m, _ := crm.Preset(crm.PresetGeneric)
+		p, err := newPlanner(ctx, db, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		old := time.Now().AddDate(-3, 0, 0).UTC().Format("2006-01-02 15:04:05")
+		tx, err := db.DB().BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = tx.Rollback() }()
+		q := &insertInWindow{Tx: tx, stmts: []string{fmt.Sprintf(
+			"INSERT INTO contacts (id, email, lifecycle_stage, contact_type, created_at, last_contact_at) VALUES (3, 'p3@example.test', 'prospect', 'B2B', '%s', '%s')", old, old)}}
+		// The first window is 1, 2, 4; contact 3 arrives before the batch selects.
+		res, err := sweepInTx(ctx, db, q, p, prospectPlan(), sweepRun("run-1", 3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if !q.did {
+			t.Fatal("the contact was never inserted: the batch's queries changed")
+		}
+		if res.Erased != 3 || res.Checkpoint.LastKey != "3" {
+			t.Fatalf("first batch erased %d up to %q, want 3 up to \"3\" (1, 2 and the new 3)", res.Erased, res.Checkpoint.LastKey)
+		}
+		for {
+			res, err := SweepBatch(ctx, db, m, prospectPlan(), sweepRun("run-1", 3))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Done {
+				break
+			}
+		}
+		if got := crmtest.QueryInt(t, admin, "SELECT COUNT(*) FROM contacts WHERE id <> 6"); got != 0 {
+			t.Errorf("%d expired contacts left after the run: the window's last one was skipped", got)
 		}
 	})
 }
