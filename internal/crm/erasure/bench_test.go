@@ -100,11 +100,11 @@ func benchEngines(b *testing.B) []benchEngine {
 // interactions, N notes. Each round loads two fresh databases, prints where one batch's
 // time goes (per statement; EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL), then runs the
 // baseline and the sweep (alternating which goes first) and checks that both leave the
-// same rows in every table. Reported: both rates, their ratio, the longest sweep
-// transaction, the process's peak RSS during the sweep, the Go heap's growth, and the
-// processor time each variant cost per 1,000 contacts (server and this process: the work
-// done, which varies less between runs than the rates on a shared machine), and the ratio
-// counting the time each variant's clean-up took (cleanUp).
+// same rows in every table. Reported: both rates, their ratio at commit and the ratio
+// counting the time each variant's clean-up took (cleanUp), the longest sweep transaction,
+// the process's peak RSS during the sweep, the Go heap's growth, and the processor time
+// each variant cost per 1,000 contacts (server and this process: the work done, which
+// varies less between runs than the rates on a shared machine).
 func BenchmarkSweepVsSetDelete(b *testing.B) {
 	for _, be := range benchEngines(b) {
 		for _, n := range benchSizes(b) {
