@@ -203,9 +203,11 @@ type RetentionPolicySpec struct {
 	// +kubebuilder:validation:MaxItems=16
 	LegalHolds []LegalHold `json:"legalHolds,omitempty"`
 
-	// batchSize is how many contacts, in key order, each transaction examines: it erases
-	// the ones a rule selects among them, so at most batchSize. Smaller batches hold locks
-	// for less time; each batch is one short transaction.
+	// batchSize is how many contacts, in key order, each transaction examines (a window of
+	// the next batchSize contact keys; a contact the CRM inserts inside the window while the
+	// batch runs is examined too): it erases the ones a rule selects among them, at most
+	// batchSize. Smaller batches hold locks for less time; each batch is one short
+	// transaction.
 	// +optional
 	// +kubebuilder:default=500
 	// +kubebuilder:validation:Minimum=1

@@ -29,6 +29,9 @@ import (
 //	SWEEP_BATCH     the sweep's batch size (default 2000)
 //	BENCH_PG_BASELINE  the PostgreSQL baseline variant: using (default) or cte
 //	BENCH_WORKERS   workers the sweep asks for (default 2; SQLite runs one)
+//	TESTDB_PG_STAT_STATEMENTS=1  PostgreSQL servers load pg_stat_statements, and each
+//	                variant's output lists the statements that took the most time over
+//	                the whole variant (see statementTotals)
 const (
 	envContacts   = "BENCH_CONTACTS"
 	envEngines    = "BENCH_ENGINES"
@@ -192,18 +195,22 @@ func sweepRound(b *testing.B, be benchEngine, n, batch int, sweepFirst bool) swe
 	var f sweepFigures
 	var baseline, erased int64
 	srv := baseDB.Server()
+	totals := newStatementTotals(b, be.engine, baseAdmin)
 	runBaseline := func() {
+		totals.reset(b)
 		cpu0, start := cpuNow(b, srv), time.Now()
 		baseline = be.baseline(b, baseAdmin, plan.Rules[0].Cutoff)
 		took := time.Since(start)
 		f.baseRate = float64(baseline) / took.Seconds()
 		f.baseCPU = cpuNow(b, srv).per1000(cpu0, baseline)
+		totals.log(b, "baseline", baseline)
 		f.baseClean = float64(baseline) / (took + cleanUp(b, be.engine, baseAdmin)).Seconds()
 	}
 	runSweep := func() {
 		erased, f.longest, f.peakRSS, f.heapGrowth = timedSweep(b, db, m, plan, run)
 	}
 	timed := func() {
+		totals.reset(b)
 		b.StartTimer()
 		cpu0, start := cpuNow(b, srv), time.Now()
 		runSweep()
@@ -211,6 +218,7 @@ func sweepRound(b *testing.B, be benchEngine, n, batch int, sweepFirst bool) swe
 		f.sweepRate = float64(erased) / took.Seconds()
 		f.sweepCPU = cpuNow(b, srv).per1000(cpu0, erased)
 		b.StopTimer()
+		totals.log(b, "sweep", erased)
 		f.sweepClean = float64(erased) / (took + cleanUp(b, be.engine, sweepAdmin)).Seconds()
 	}
 	settle(b, be.engine, baseAdmin)
